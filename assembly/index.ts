@@ -1,0 +1,11 @@
+// The wasm core: one module, instantiated once per thread on one shared memory.
+// Rules that keep several instances on one memory safe (docs/architecture.md):
+// no allocation, no writes to static data, no throw, no waiting. Working areas live at offsets JS assigns.
+export { crc32c, tablesAt } from './crc32c';
+export { fnv1a32, fnv1a64 } from './fnv';
+export { headerWrite, headerCheck, headerRead, frameSize, frameCheck, isKnownType } from './header';
+
+/** First byte above the static data: JS places its regions at or after this offset. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,56 @@
+// npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
+//   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
+//   dist/swarmwire.wasm       the core
+//   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
+//   dist/types/               .d.ts
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (bin, args) => execFileSync(`${root}node_modules/.bin/${bin}`, args, { cwd: root, stdio: 'inherit' });
+
+rmSync(`${root}dist`, { recursive: true, force: true });
+mkdirSync(`${root}dist`, { recursive: true });
+run('asc', ['--config', 'asconfig.json', '--target', 'release']);
+copyFileSync(`${root}build/swarmwire.wasm`, `${root}dist/swarmwire.wasm`);
+
+const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+
+await build({
+  ...common,
+  entryPoints: [`${root}src/index.ts`],
+  outfile: `${root}dist/index.js`,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['@msgpack/msgpack', 'node:*'],
+});
+
+// The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along.
+const inlineWasm = {
+  name: 'inline-wasm',
+  setup(b) {
+    b.onResolve({ filter: /\/wasm-source\.js$/ }, () => ({ path: 'inline-wasm-source', namespace: 'inline' }));
+    b.onLoad({ filter: /.*/, namespace: 'inline' }, () => ({
+      loader: 'js',
+      contents: `const b64 = ${JSON.stringify(readFileSync(`${root}build/swarmwire.wasm`).toString('base64'))};
+export function defaultWasm() {
+  const bin = atob(b64), bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return WebAssembly.compile(bytes);
+}`,
+    }));
+  },
+};
+await build({
+  ...common,
+  entryPoints: [`${root}src/index.ts`],
+  outfile: `${root}dist/swarmwire.global.js`,
+  format: 'iife',
+  globalName: 'swarmwire',
+  platform: 'browser',
+  minify: true,
+  plugins: [inlineWasm],
+});
+
+run('tsc', ['-p', 'tsconfig.build.json']);

@@ -1,0 +1,100 @@
+// Whole frames: header, payload, and the CRC-32C trailer when Feature.CHECKSUM is set.
+import { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAX_PAYLOAD } from './constants.js';
+import { crc32c } from './crc32c.js';
+import { WireErrorCode, wireError } from './errors.js';
+import { type FrameHeader, type HeaderFields, type HeaderInit, headerFields, readHeader, toFrameHeader, toHeaderFields, writeHeader } from './header.js';
+import { packShared, unpack } from './payload.js';
+
+/** A decoded frame. `payload` is a view into the decoded bytes, not a copy. */
+export interface Frame extends FrameHeader {
+  payload: Uint8Array;
+}
+
+/** What encodeFrame takes: header fields, and either raw `payload` bytes or a `body` to encode as MessagePack. */
+export interface FrameInit extends Omit<HeaderInit, 'payloadLength'> {
+  payload?: Uint8Array;
+  body?: unknown;
+}
+
+export interface CodecOptions {
+  /** Largest payload_len accepted or produced, in bytes. Default: MAX_PAYLOAD (64 MiB), also the hard cap. */
+  maxPayload?: number;
+}
+
+const scratch = headerFields();
+
+/** Bytes a frame with this payload length and these features occupies on the wire. */
+export function frameSize(payloadLength: number, features: number): number {
+  return HEADER_SIZE + payloadLength + (features & Feature.CHECKSUM ? CHECKSUM_SIZE : 0);
+}
+
+/** Encodes one frame into new bytes. Throws WireError (TOO_LARGE, BAD_FIELD, BAD_PAYLOAD, UNKNOWN_TYPE). */
+export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {}): Uint8Array {
+  const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
+  const payload = init.payload ?? (init.body === undefined ? EMPTY : packShared(init.body));
+  if (payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxPayload}`);
+  const h = toHeaderFields(init, scratch);
+  h.payloadLength = payload.length;
+  const out = new Uint8Array(frameSize(payload.length, h.features));
+  const view = new DataView(out.buffer);
+  writeHeader(view, 0, h);
+  out.set(payload, HEADER_SIZE);
+  if (h.features & Feature.CHECKSUM) {
+    const end = HEADER_SIZE + payload.length;
+    view.setUint32(end, crc32c(out.subarray(0, end)));
+  }
+  return out;
+}
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Decodes `bytes` as exactly one frame: validates the header, the length and the checksum. Throws WireError with a
+ * stable code (TRUNCATED, BAD_MAGIC, BAD_VERSION, UNKNOWN_TYPE, TOO_LARGE, CHECKSUM, TRAILING).
+ */
+export function decodeFrame(bytes: Uint8Array, options: Readonly<CodecOptions> = {}): Frame {
+  const { frame, size } = decodeFrameAt(bytes, 0, options);
+  if (size !== bytes.length) throw wireError(WireErrorCode.TRAILING, `${bytes.length - size} bytes follow the frame`);
+  return frame;
+}
+
+/** Decodes every frame of a batch (Feature.BATCHING: frames back to back in one transport message). */
+export function decodeFrames(bytes: Uint8Array, options: Readonly<CodecOptions> = {}): Frame[] {
+  const frames: Frame[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const { frame, size } = decodeFrameAt(bytes, at, options);
+    frames.push(frame);
+    at += size;
+  }
+  return frames;
+}
+
+function decodeFrameAt(bytes: Uint8Array, at: number, options: Readonly<CodecOptions>): { frame: Frame; size: number } {
+  const available = bytes.length - at;
+  if (available < HEADER_SIZE) throw wireError(WireErrorCode.TRUNCATED, `a header needs ${HEADER_SIZE} bytes, got ${available}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, available);
+  const h = readHeader(view, 0, scratch, Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD));
+  const size = frameSize(h.payloadLength, h.features);
+  if (available < size) throw wireError(WireErrorCode.TRUNCATED, `frame announces ${size} bytes, got ${available}`);
+  const end = HEADER_SIZE + h.payloadLength;
+  if (h.features & Feature.CHECKSUM) checkTrailer(view.getUint32(end), crc32c(bytes.subarray(at, at + end)));
+  return { frame: toFrame(h, bytes.subarray(at + HEADER_SIZE, at + end)), size };
+}
+
+/** Throws WireError CHECKSUM unless the trailer matches the checksum of the bytes. @internal */
+export function checkTrailer(expected: number, actual: number): void {
+  if (actual !== expected) throw wireError(WireErrorCode.CHECKSUM, `checksum mismatch: frame says 0x${hex(expected)}, bytes give 0x${hex(actual)}`);
+}
+
+/** A Frame from validated header fields and its payload. @internal */
+export function toFrame(h: HeaderFields, payload: Uint8Array): Frame {
+  const frame = toFrameHeader(h) as Frame;
+  frame.payload = payload;
+  return frame;
+}
+
+const hex = (n: number): string => n.toString(16).padStart(8, '0');
+
+/** The MessagePack value in a frame's payload. Throws WireError BAD_PAYLOAD when it does not decode. */
+export function decodeBody<T = unknown>(frame: Pick<Frame, 'payload'>): T {
+  return unpack<T>(frame.payload);
+}
