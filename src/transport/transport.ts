@@ -1,0 +1,184 @@
+// The one contract every transport implements: frames in, frames out, close with a reason, and events.
+// Modelled on capnweb's RpcTransport, with the backpressure of WHATWG streams (`ready()`, like writer.ready):
+// send() never blocks and never drops; it queues within a bound and throws beyond it.
+import { Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+
+/** Which mechanism carries the frames. */
+export type TransportKind = 'memory' | 'ring' | 'postmessage' | 'websocket' | 'webtransport';
+
+export type TransportState = 'connecting' | 'open' | 'closed';
+
+/** Send priority, memlink-shm's three tiers: critical frames are delivered before high, high before low. */
+export const Priority = { Critical: 0, High: 1, Low: 2 } as const;
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+/** Close codes, WebSocket's numbers so they map 1:1 onto it. */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  ProtocolError: 1002,
+  /** The peer vanished without a close (worker terminated, socket dropped, heartbeat lost). */
+  Abnormal: 1006,
+  PolicyViolation: 1008,
+  TooBig: 1009,
+  InternalError: 1011,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** The error that closed the transport, if one did. */
+  error?: SwarmwireError;
+}
+
+export interface TransportEvents {
+  open: [];
+  /**
+   * One received frame (or one BATCHING message). The bytes may be a view into a reusable buffer (a ring's
+   * memory): valid only during the listener call. Copy (`frame.slice()`) to keep them.
+   */
+  message: [frame: Uint8Array];
+  close: [info: CloseInfo];
+  error: [error: SwarmwireError];
+}
+
+export interface Transport {
+  readonly kind: TransportKind;
+  readonly state: TransportState;
+  /** Bytes accepted by send() and not yet handed to the peer. */
+  readonly bufferedAmount: number;
+  /**
+   * Queues one encoded frame. Frames queued while connecting go out on open, in order.
+   * Throws TransportError: CLOSED after close; TOO_LARGE for a frame that can never fit;
+   * FULL (BackpressureRejection) when bufferedAmount would pass the transport's hard limit — await ready() first.
+   */
+  send(frame: Uint8Array, priority?: Priority): void;
+  /** Resolves when bufferedAmount is below the high-water mark; rejects with the close error if it closes first. */
+  ready(): Promise<void>;
+  /** Closes both directions. Pending ready() calls reject with CLOSED. Idempotent. */
+  close(code?: number, reason?: string): void;
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): () => void;
+}
+
+/** A transport failed or refused. */
+export class TransportError extends SwarmwireError {}
+TransportError.prototype.name = 'TransportError';
+
+export const TransportErrorCode = {
+  CLOSED: 'SW_ERR_TRANSPORT_CLOSED',
+  FULL: 'SW_ERR_TRANSPORT_FULL',
+  TOO_LARGE: 'SW_ERR_TRANSPORT_TOO_LARGE',
+  PEER_GONE: 'SW_ERR_PEER_GONE',
+  CONNECT_FAILED: 'SW_ERR_CONNECT_FAILED',
+  TIMEOUT: 'SW_ERR_TRANSPORT_TIMEOUT',
+} as const;
+export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+
+const STATUS_OF: Record<TransportErrorCode, Status> = {
+  SW_ERR_TRANSPORT_CLOSED: Status.ExecutionError,
+  SW_ERR_TRANSPORT_FULL: Status.BackpressureRejection,
+  SW_ERR_TRANSPORT_TOO_LARGE: Status.PayloadTooLarge,
+  SW_ERR_PEER_GONE: Status.Timeout,
+  SW_ERR_CONNECT_FAILED: Status.ExecutionError,
+  SW_ERR_TRANSPORT_TIMEOUT: Status.Timeout,
+};
+
+/** @internal */
+export function transportError(code: TransportErrorCode, message: string, cause?: unknown): TransportError {
+  return new TransportError(code, STATUS_OF[code], message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * What every transport shares: listeners, state, the first error kept, ready() waiters. Subclasses call
+ * emitOpen / emitMessage / finish, and implement send and their own teardown in onClose().
+ */
+export abstract class BaseTransport implements Transport {
+  abstract readonly kind: TransportKind;
+  abstract readonly bufferedAmount: number;
+  #state: TransportState = 'connecting';
+  #closeInfo: CloseInfo | undefined;
+  readonly #listeners: { [E in keyof TransportEvents]: Array<(...args: TransportEvents[E]) => void> } = {
+    open: [], message: [], close: [], error: [],
+  };
+  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  get state(): TransportState {
+    return this.#state;
+  }
+
+  /** How the transport closed, once it has. */
+  get closeInfo(): CloseInfo | undefined {
+    return this.#closeInfo;
+  }
+
+  abstract send(frame: Uint8Array, priority?: Priority): void;
+
+  /** True while bufferedAmount is below the high-water mark. */
+  protected abstract hasRoom(): boolean;
+
+  /** Releases the transport's resources; called once, by finish(). */
+  protected abstract onClose(info: CloseInfo): void;
+
+  ready(): Promise<void> {
+    if (this.#closeInfo) return Promise.reject(this.closedError());
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    this.finish({ code, reason });
+  }
+
+  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): () => void {
+    const list = this.#listeners[event] as Array<(...args: TransportEvents[E]) => void>;
+    list.push(listener);
+    return () => {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
+  }
+
+  /** The error send() and ready() throw once closed: the close error if there was one. */
+  protected closedError(): SwarmwireError {
+    const info = this.#closeInfo;
+    return info?.error ?? transportError(TransportErrorCode.CLOSED, `${this.kind} transport is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`);
+  }
+
+  protected emitOpen(): void {
+    if (this.#state !== 'connecting') return;
+    this.#state = 'open';
+    for (const l of this.#listeners.open) l();
+  }
+
+  protected emitMessage(frame: Uint8Array): void {
+    const list = this.#listeners.message;
+    for (let i = 0; i < list.length; i++) list[i]!(frame);
+  }
+
+  /** Wakes ready() waiters once there is room again. */
+  protected emitDrain(): void {
+    if (this.#waiters.length === 0 || !this.hasRoom()) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  /** Closes with `info` (the first close wins), rejecting waiters and telling listeners. */
+  protected finish(info: CloseInfo): void {
+    if (this.#closeInfo) return;
+    this.#closeInfo = info;
+    this.#state = 'closed';
+    try {
+      this.onClose(info);
+    } finally {
+      const error = this.closedError();
+      for (const w of this.#waiters) w.reject(error);
+      this.#waiters = [];
+      if (info.error) for (const l of this.#listeners.error) l(info.error);
+      for (const l of this.#listeners.close) l(info);
+    }
+  }
+}
