@@ -8,6 +8,8 @@ import type { WireError } from './errors.js';
 import { type Frame, checkTrailer, toFrame } from './frame.js';
 import { headerFields, readHeader } from './header.js';
 
+const EMPTY = new Uint8Array(0);
+
 const enum State {
   Header,
   Payload,
@@ -85,6 +87,7 @@ export class FrameReader {
 
   /** The next n buffered bytes: a view when one chunk holds them all, else a copy. */
   #take(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
     this.#buffered -= n;
     const first = this.#chunks[0]!;
     if (first.length - this.#offset >= n) {

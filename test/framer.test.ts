@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import * as sw from 'swarmwire';
+
+const frames = [
+  sw.encodeFrame({ type: sw.MessageType.Ping, features: sw.Feature.CHECKSUM, requestId: 1, body: { timestamp: 5 } }),
+  sw.encodeFrame({ type: sw.MessageType.Event, requestId: 2, payload: new Uint8Array(1000).fill(3) }),
+  sw.encodeFrame({ type: sw.MessageType.Response, requestId: 3 }),
+  sw.encodeFrame({ type: sw.MessageType.Request, features: sw.Feature.CHECKSUM, requestId: 4, payload: new Uint8Array(70_000).fill(9) }),
+];
+const stream = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+frames.reduce((at, f) => (stream.set(f, at), at + f.length), 0);
+
+function readAll(reader: sw.FrameReader): sw.Frame[] {
+  const out: sw.Frame[] = [];
+  for (let f = reader.read(); f !== undefined; f = reader.read()) out.push(f);
+  return out;
+}
+
+describe('FrameReader', () => {
+  it('returns undefined ("need more bytes") until a frame is complete, byte by byte', () => {
+    const reader = new sw.FrameReader();
+    for (let i = 0; i < frames[0]!.length - 1; i++) {
+      reader.push(frames[0]!.subarray(i, i + 1));
+      expect(reader.read()).toBeUndefined();
+    }
+    reader.push(frames[0]!.subarray(frames[0]!.length - 1));
+    expect(sw.decodeBody(reader.read()!)).toEqual({ timestamp: 5 });
+    expect(reader.read()).toBeUndefined();
+    expect(reader.buffered).toBe(0);
+  });
+
+  it.each([1, 7, 31, 32, 33, 999, 4096, 65_536, stream.length])('yields the same frames for chunks of %i bytes', (size) => {
+    const reader = new sw.FrameReader();
+    const got: sw.Frame[] = [];
+    for (let at = 0; at < stream.length; at += size) {
+      reader.push(stream.subarray(at, at + size));
+      got.push(...readAll(reader));
+    }
+    expect(got.map((f) => [f.requestId, f.payloadLength])).toEqual([[1n, 12], [2n, 1000], [3n, 0], [4n, 70_000]]);
+    expect(got[3]!.payload.every((b) => b === 9)).toBe(true);
+  });
+
+  it('returns views, not copies, when a frame sits in one chunk', () => {
+    const reader = new sw.FrameReader();
+    reader.push(stream);
+    expect(reader.read()!.payload.buffer).toBe(stream.buffer);
+  });
+
+  it('rejects an oversized payload as soon as the header is in, before the payload arrives', () => {
+    const reader = new sw.FrameReader({ maxPayload: 999 });
+    reader.push(frames[1]!.subarray(0, sw.HEADER_SIZE));
+    expect(() => reader.read()).toThrowError(expect.objectContaining({ code: 'SW_ERR_FRAME_TOO_LARGE', status: sw.Status.PayloadTooLarge }));
+  });
+
+  it('stays failed after a bad frame and rethrows the same error', () => {
+    const bad = frames[0]!.slice();
+    bad[sw.HEADER_SIZE + 2]! ^= 0x40;
+    const reader = new sw.FrameReader();
+    reader.push(bad);
+    let first: unknown;
+    try {
+      reader.read();
+    } catch (e) {
+      first = e;
+    }
+    expect(first).toMatchObject({ code: 'SW_ERR_FRAME_CHECKSUM' });
+    reader.push(frames[2]!);
+    expect(() => reader.read()).toThrow(first as Error);
+    expect(reader.buffered).toBe(0);
+  });
+
+  it('catches a corrupted checksum when the frame spans chunks', () => {
+    const bad = frames[3]!.slice();
+    bad[bad.length - 1]! ^= 1;
+    const reader = new sw.FrameReader();
+    for (let at = 0; at < bad.length; at += 1000) reader.push(bad.subarray(at, at + 1000));
+    expect(() => reader.read()).toThrowError(expect.objectContaining({ code: 'SW_ERR_FRAME_CHECKSUM' }));
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import * as sw from 'swarmwire';
+
+const hello = (over: Partial<sw.Hello> = {}): sw.Hello => ({
+  version: 1, minVersion: 1, nodeId: new Uint8Array(16).fill(1), role: 'edge', capabilities: ['rpc', 'ring', 'mesh'],
+  features: sw.Feature.CHECKSUM | sw.Feature.BATCHING | sw.Feature.ACK_REQUIRED, maxPayload: sw.MAX_PAYLOAD, metadata: {}, ...over,
+});
+
+describe('negotiate', () => {
+  it('takes the lowest common version, the shared capabilities, the common features and the smaller limit', () => {
+    const local = hello({ version: 3, minVersion: 1 });
+    const remote = hello({ version: 2, minVersion: 2, capabilities: ['mesh', 'rpc', 'stream'], features: sw.Feature.CHECKSUM | sw.Feature.COMPRESSED, maxPayload: 1 << 20 });
+    expect(sw.negotiate(local, remote)).toEqual({ version: 2, capabilities: ['rpc', 'mesh'], features: sw.Feature.CHECKSUM, maxPayload: 1 << 20 });
+  });
+
+  it('is symmetric in everything but the order of capabilities', () => {
+    const a = hello({ version: 4, minVersion: 2, capabilities: ['x', 'y'] });
+    const b = hello({ version: 3, minVersion: 1, capabilities: ['y', 'x'], features: 0x3f, maxPayload: 77 });
+    const ab = sw.negotiate(a, b);
+    const ba = sw.negotiate(b, a);
+    expect({ ...ab, capabilities: [...ab.capabilities].sort() }).toEqual({ ...ba, capabilities: [...ba.capabilities].sort() });
+  });
+
+  it('never agrees on more than the 64 MiB hard cap', () => {
+    expect(sw.negotiate(hello({ maxPayload: 0xffffffff }), hello({ maxPayload: 0xffffffff })).maxPayload).toBe(sw.MAX_PAYLOAD);
+  });
+
+  it('fails with UnsupportedVersion when the ranges do not overlap', () => {
+    try {
+      sw.negotiate(hello({ version: 1, minVersion: 1 }), hello({ version: 3, minVersion: 2 }));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(sw.WireError);
+      expect(e).toMatchObject({ code: 'SW_ERR_VERSION_NEGOTIATION', status: sw.Status.UnsupportedVersion });
+    }
+  });
+});
+
+describe('parseHello', () => {
+  it('accepts a Hello that went through MessagePack', () => {
+    const sent = hello({ metadata: { name: 'page-1' }, token: 's3cret' });
+    const frame = sw.decodeFrame(sw.encodeFrame({ type: sw.MessageType.Hello, body: sent }));
+    expect(sw.parseHello(sw.decodeBody(frame))).toEqual(sent);
+  });
+
+  it.each([
+    ['a non-map', [1, 2]],
+    ['a short node id', { ...hello(), nodeId: new Uint8Array(15) }],
+    ['an unknown role', { ...hello(), role: 'boss' }],
+    ['non-string capabilities', { ...hello(), capabilities: [1] }],
+    ['features above u16', { ...hello(), features: 0x10000 }],
+    ['a negative maxPayload', { ...hello(), maxPayload: -1 }],
+    ['non-string metadata', { ...hello(), metadata: { a: 1 } }],
+    ['a numeric token', { ...hello(), token: 5 }],
+    ['a missing version', { ...hello(), version: undefined }],
+  ])('rejects %s with SW_ERR_PAYLOAD', (_, value) => {
+    expect(() => sw.parseHello(value)).toThrowError(expect.objectContaining({ code: 'SW_ERR_PAYLOAD', status: sw.Status.InvalidFrame }));
+  });
+});
