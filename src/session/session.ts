@@ -65,7 +65,11 @@ interface Outgoing {
   priority: Priority;
 }
 
-const CONTROL = new Set<number>([MessageType.Ping, MessageType.Pong, MessageType.Ack, MessageType.Goodbye, MessageType.Hello, MessageType.HelloAck]);
+/**
+ * Largest Hello / HelloAck / handshake Error payload. The handshake runs before any limit is negotiated, so it has
+ * its own: small enough that unauthenticated peers cannot make a node buffer much.
+ */
+export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
 
 const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -276,8 +280,8 @@ export class Session {
         // the transport is already failing; the close below still tells the peer
       }
     }
+    this.#finish({ code, reason }); // first: the transport's close event must not look like a disconnect
     transport?.close(code, reason);
-    this.#finish({ code, reason });
   }
 
   /** Marks the session as waiting for a new transport (a reconnect or a resume). @internal */
@@ -307,7 +311,7 @@ export class Session {
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
   #expectFirstFrame(transport: Transport): Promise<Frame> {
-    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, this.#options.maxPayload);
+    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD);
   }
 
   #opened(transport: Transport): Promise<void> {
@@ -546,8 +550,8 @@ export function readFirstFrame(transport: Transport, timeoutMs: number, maxPaylo
  * Reads and checks the Hello that must open every connection on the accepting side. Anything else first gets an
  * Error frame (InvalidFrame) and a 1002 close.
  */
-export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number; maxPayload?: number }> = {}): Promise<Hello> {
-  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD));
+export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number }> = {}): Promise<Hello> {
+  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD);
   const fail = (message: string): never => {
     try {
       transport.send(encodeFrame({ type: MessageType.Error, body: { status: Status.InvalidFrame, message } satisfies ErrorBody }), Priority.Critical);

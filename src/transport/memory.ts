@@ -4,7 +4,7 @@
 // Delivery is a macrotask (setImmediate in Node, setTimeout(0) elsewhere), as when a frame arrives from a socket
 // or a port: send() never re-enters anyone synchronously, timers still fire during a busy exchange (a microtask
 // ping-pong would starve them), and a burst of sends is delivered in one task, in priority order.
-import { type BufferOptions, FrameQueue, ownFrame } from './queue.js';
+import { type BufferOptions, FrameQueue } from './queue.js';
 import { BaseTransport, type CloseInfo, CloseCode, type Priority, TransportErrorCode, transportError } from './transport.js';
 
 export type MemoryPairOptions = BufferOptions;
@@ -33,11 +33,6 @@ export interface MemoryFaults {
 
 const macrotask: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
-
-/** A frame the sender handed over as a whole ArrayBuffer: detach it, as postMessage's transfer would. */
-function detach(frame: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(structuredClone(frame.buffer, { transfer: [frame.buffer] }));
-}
 
 /** One end of a memoryPair(). */
 export class MemoryTransport extends BaseTransport {
@@ -101,14 +96,13 @@ export class MemoryTransport extends BaseTransport {
   }
 
   /**
-   * Queues a frame for the peer. A frame spanning a whole ArrayBuffer is taken over (the caller's view is detached,
-   * as postMessage would); other views are copied. The peer receives the frame in a later task.
+   * Queues a copy of the frame for the peer (so neither side can change what the other holds); the caller's
+   * bytes are left alone, as the contract requires. The peer receives the frame in a later task.
    */
   send(frame: Uint8Array, priority?: Priority): void {
     if (this.state === 'closed') throw this.closedError();
     this.#queue.admit(frame, this.kind);
-    const owned = ownFrame(frame);
-    this.#queue.push(owned === frame ? detach(owned) : owned, priority, this.#delayMs > 0 ? performance.now() + this.#delayMs : 0);
+    this.#queue.push(frame.slice(), priority, this.#delayMs > 0 ? performance.now() + this.#delayMs : 0);
     if (this.state === 'open') this.#kick();
   }
 
