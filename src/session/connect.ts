@@ -1,31 +1,16 @@
 // The connecting side: a Session that dials again, with exponential backoff and full jitter, whenever its
 // transport goes away — until close(), a Goodbye, a refusal, or too many failed attempts in a row.
+import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import { type Transport, transportError, TransportErrorCode, CloseCode } from '../transport/transport.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { Session, type SessionOptions } from './session.js';
 
-export interface ReconnectOptions {
-  /** Delay ceiling before the first retry, ms. Default: 100. */
-  initialDelayMs?: number;
-  /** Largest delay ceiling, ms. Default: 10,000. */
-  maxDelayMs?: number;
-  /** Growth of the ceiling per failed attempt. Default: 2. */
-  factor?: number;
-  /** Failed attempts in a row before giving up. Default: 20. */
-  maxAttempts?: number;
-  /** Source of randomness in [0, 1), for tests. Default: Math.random. */
-  random?: () => number;
-}
-
 export interface ConnectOptions extends SessionOptions {
-  /** Reconnect policy, or false to end the session when its first transport goes away. Default: {}. */
-  reconnect?: ReconnectOptions | false;
-}
-
-/** Full jitter (AWS architecture blog): a uniform delay between 0 and the exponential ceiling. */
-export function backoffDelay(attempt: number, options: Readonly<ReconnectOptions> = {}): number {
-  const ceiling = Math.min(options.maxDelayMs ?? 10_000, (options.initialDelayMs ?? 100) * (options.factor ?? 2) ** attempt);
-  return Math.floor((options.random ?? Math.random)() * ceiling);
+  /**
+   * Reconnect policy (exponential backoff with full jitter; maxAttempts counts failures in a row, default 20), or
+   * false to end the session when its first transport goes away. Default: {}.
+   */
+  reconnect?: Partial<BackoffOptions> | false;
 }
 
 /**

@@ -129,9 +129,9 @@ export class WebSocketTransport extends BaseTransport {
   /** @internal Starts using `socket`: open or still connecting. */
   attach(socket: WebSocketLike): void {
     this.#socket = socket;
-    // `ws` hands over its own Buffer without a copy; other sockets ignore the unknown value.
-    socket.binaryType = 'nodebuffer';
-    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
+    // `ws` (an EventEmitter, hence `on`) hands over its own Buffer without a copy with 'nodebuffer'; platform
+    // sockets only know 'arraybuffer' (and browsers log a warning for anything else).
+    socket.binaryType = typeof (socket as { on?: unknown }).on === 'function' ? 'nodebuffer' : 'arraybuffer';
     socket.addEventListener('open', this.#onOpen);
     socket.addEventListener('message', this.#onMessage);
     socket.addEventListener('close', this.#onClose);
