@@ -84,9 +84,9 @@ describe('relay over WebSocket (Node)', () => {
   });
 
   it.each([
-    ['bad magic', (b: Uint8Array) => (b[0] = 0), Status.InvalidFrame, 1002],
-    ['bad checksum', (b: Uint8Array) => (b[b.length - 1]! ^= 1), Status.ChecksumMismatch, 1002],
-  ])('answers %s after the handshake with its status and closes %i', async (_, spoil, status, code) => {
+    ['bad magic', (b: Uint8Array): void => void (b[0] = 0), Status.InvalidFrame, 1002],
+    ['bad checksum', (b: Uint8Array): void => void (b[b.length - 1]! ^= 1), Status.ChecksumMismatch, 1002],
+  ] as const)('answers %s after the handshake with its status and closes %i', async (_, spoil, status, code) => {
     server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
     const bad = await raw();
     bad.ws.send(hello());
