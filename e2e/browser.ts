@@ -55,6 +55,11 @@ export interface WatchedContext {
   open(url: string, options?: { timeout?: number }): Promise<Page>;
   /** Throws an Error listing the problems, if there are any. */
   assertNoProblems(): void;
+  /**
+   * Awaits `work`; when it fails, the error message also lists the problems seen so far, which usually name the
+   * cause (a 404, an uncaught exception) that a bare timeout or evaluate error hides.
+   */
+  explain<T>(work: Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -131,6 +136,14 @@ function watchContext(context: BrowserContext): WatchedContext {
     },
     assertNoProblems() {
       if (problems.length > 0) throw new Error(`browser problems:\n  ${problems.join('\n  ')}`);
+    },
+    async explain(work) {
+      try {
+        return await work;
+      } catch (error) {
+        if (problems.length === 0) throw error;
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nbrowser problems:\n  ${problems.join('\n  ')}`, { cause: error });
+      }
     },
     close: () => context.close(),
   };

@@ -12,8 +12,9 @@ import { type StaticServer, startStaticServer } from './server.js';
 export const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
- * URL prefixes served (under /iso/ and /plain/) and where they come from. Pages use relative URLs
- * ("../dist/index.js"), so the same page works under both variants.
+ * A running rig. Served under both /iso/ and /plain/: /dist/ (the build), /pages/ (e2e/pages), /gen/ (the bundled
+ * page scripts, see bundle.ts) and /node_modules/@msgpack/msgpack/. Pages use relative URLs ("../dist/index.js"),
+ * so one page works under both variants.
  */
 export interface Rig {
   readonly server: StaticServer;

@@ -40,9 +40,13 @@ describe.for(CASES)('%s', ([, { path, isolated, wasmFetched }]) => {
 
   beforeAll(async () => {
     browser = await rig.chromium.newContext();
-    page = await browser.open(rig.url(path, { isolated }));
-    await page.waitForFunction(() => 'wireChecks' in globalThis, undefined, { timeout: 10_000 });
-    report = await page.evaluate(() => (globalThis as unknown as { wireChecks: typeof WireChecks }).wireChecks.runWireChecks());
+    report = await browser.explain(
+      (async () => {
+        page = await browser.open(rig.url(path, { isolated }));
+        await page.waitForFunction(() => 'wireChecks' in globalThis, undefined, { timeout: 10_000 });
+        return page.evaluate(() => (globalThis as unknown as { wireChecks: typeof WireChecks }).wireChecks.runWireChecks());
+      })(),
+    );
   });
   afterAll(async () => {
     await browser?.close();
