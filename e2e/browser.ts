@@ -56,10 +56,11 @@ export interface WatchedContext {
   /** Throws an Error listing the problems, if there are any. */
   assertNoProblems(): void;
   /**
-   * Awaits `work`; when it fails, the error message also lists the problems seen so far, which usually name the
+   * Awaits `work` for at most `timeout` ms (default 30 000; page.evaluate has no deadline of its own). When it
+   * fails or runs out of time, the error message also lists the problems seen so far, which usually name the
    * cause (a 404, an uncaught exception) that a bare timeout or evaluate error hides.
    */
-  explain<T>(work: Promise<T>): Promise<T>;
+  explain<T>(work: Promise<T>, timeout?: number): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -137,12 +138,18 @@ function watchContext(context: BrowserContext): WatchedContext {
     assertNoProblems() {
       if (problems.length > 0) throw new Error(`browser problems:\n  ${problems.join('\n  ')}`);
     },
-    async explain(work) {
+    async explain(work, timeout = 30_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`no result within ${timeout} ms`)), timeout);
+      });
       try {
-        return await work;
+        return await Promise.race([work, deadline]);
       } catch (error) {
         if (problems.length === 0) throw error;
         throw new Error(`${error instanceof Error ? error.message : String(error)}\nbrowser problems:\n  ${problems.join('\n  ')}`, { cause: error });
+      } finally {
+        clearTimeout(timer);
       }
     },
     close: () => context.close(),
