@@ -24,7 +24,7 @@ await build({
   ...common,
   entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts` },
   outdir: `${root}dist`,
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
   splitting: true,
   format: 'esm',
   platform: 'neutral',
