@@ -48,7 +48,7 @@ describe('handshake', () => {
     const server = await accepted[0]!;
     expect(client.peer!.hello.role).toBe('relay');
     expect(server.peer!.hello.metadata).toEqual({ name: 'page' });
-    expect(client.peer!.negotiated).toEqual({ version: 1, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED, maxPayload: 1 << 20 });
+    expect(client.peer!.negotiated).toEqual({ version: 1, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED, maxPayload: 1 << 20 });
     expect(server.peer!.negotiated.maxPayload).toBe(1 << 20);
     expect(server.peer!.id).toBe(Array.from(client.nodeId, (b) => b.toString(16).padStart(2, '0')).join(''));
   });
@@ -231,4 +231,61 @@ describe('acked delivery', () => {
     expect(seen.length).toBe(total);
     expect(seen.every((v, i) => v === i)).toBe(true);
   }, 60_000);
+});
+
+describe('compression and batching', () => {
+  async function wired(clientOptions: Parameters<typeof connectSession>[1] = {}) {
+    const r = rig();
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, ...clientOptions });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const wire: Uint8Array[] = [];
+    r.last()[1].on('message', (m) => wire.push(m.slice())); // what actually crossed the link to the server
+    return { client, server, wire };
+  }
+
+  it('deflates large payloads on the wire, delivers them intact, and keeps order around them', async () => {
+    const { client, server, wire } = await wired();
+    const seen: unknown[] = [];
+    server.on('frame', (f) => seen.push(decodeBody(f)));
+    const big = 'swarm '.repeat(20_000);
+    client.send({ type: MessageType.Event, body: 'before' });
+    client.send({ type: MessageType.Event, body: big, ack: true });
+    client.send({ type: MessageType.Event, body: 'after' });
+    await until(() => seen.length === 3);
+    expect(seen).toEqual(['before', big, 'after']);
+    const bytesOnWire = wire.reduce((n, m) => n + m.length, 0);
+    expect(bytesOnWire).toBeLessThan(big.length / 10);
+    expect(wire.some((m) => decodeFrame(m.subarray(0, 32 + new DataView(m.buffer, m.byteOffset).getUint32(28))).features & Feature.COMPRESSED)).toBe(true);
+  });
+
+  it('does not compress when the peer did not offer it', async () => {
+    const { client, server, wire } = await wired({ features: Feature.ACK_REQUIRED });
+    let got = '';
+    server.on('frame', (f) => (got = decodeBody<string>(f)));
+    client.send({ type: MessageType.Event, body: 'z'.repeat(10_000) });
+    await until(() => got.length === 10_000);
+    expect(wire.reduce((n, m) => n + m.length, 0)).toBeGreaterThan(10_000);
+  });
+
+  it('closes with 1009 when a compressed payload inflates past the limit', async () => {
+    const r = rig({ maxPayload: 64 * 1024 });
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const closed = new Promise<CloseInfo>((res) => server.on('close', res));
+    const { deflateRaw } = await import('../src/session/compression.js');
+    const bomb = await deflateRaw(new Uint8Array(1 << 20)); // 1 MiB of zeros in about a kilobyte
+    r.last()[0].send(encodeFrame({ type: MessageType.Event, features: Feature.COMPRESSED, payload: bomb }));
+    expect((await closed).code).toBe(CloseCode.TooBig);
+  });
+
+  it('batches a burst of small frames into few transport messages', async () => {
+    const { client, server, wire } = await wired();
+    let count = 0;
+    server.on('frame', () => count++);
+    for (let i = 0; i < 1000; i++) client.send({ type: MessageType.Event, body: i });
+    await until(() => count === 1000);
+    expect(wire.length).toBeLessThan(20);
+  });
 });

@@ -3,13 +3,16 @@
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
 import { Feature, MAX_PAYLOAD, MessageType, Status, VERSION, MIN_VERSION, type Role } from '../wire/constants.js';
-import { SwarmwireError, WireError } from '../wire/errors.js';
+import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeBody, decodeFrames, encodeFrame } from '../wire/frame.js';
 import { type Hello, negotiate, parseHello } from '../wire/hello.js';
+import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody, GoodbyeBody, Peer, PingBody } from './messages.js';
 import { ReplayWindow } from './replay-window.js';
+import { Batcher } from './batcher.js';
+import { deflateRaw, inflateRaw } from './compression.js';
 
 export interface SessionOptions {
   /** This node's 16-byte id. Default: random. */
@@ -18,7 +21,7 @@ export interface SessionOptions {
   role?: Role;
   /** Capabilities announced in Hello. Default: []. */
   capabilities?: readonly string[];
-  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED. */
+  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED, plus COMPRESSED where CompressionStream exists. */
   features?: number;
   /** Largest payload accepted. Default: MAX_PAYLOAD (64 MiB). */
   maxPayload?: number;
@@ -28,6 +31,8 @@ export interface SessionOptions {
   token?: string;
   /** Put a CRC-32C trailer on every frame when both sides offered CHECKSUM. Default: false (the transports have their own integrity checks). */
   checksum?: boolean;
+  /** Payloads of at least this many bytes are sent deflate-raw when both sides offered COMPRESSED. Default: 4,096. */
+  compressThreshold?: number;
   /** Deadline for the Hello / HelloAck exchange, ms. Default: 10,000. */
   handshakeTimeoutMs?: number;
   /** Ping interval while open, ms; 0 turns heartbeats off. Default: 5,000. */
@@ -70,7 +75,8 @@ interface Outgoing {
  * its own: small enough that unauthenticated peers cannot make a node buffer much.
  */
 export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
-const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
+const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
+  (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -99,6 +105,15 @@ export class Session {
   #rtt = NaN;
   readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
+  #batcher: Batcher | undefined;
+  // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
+  // turn, so compression never reorders anything.
+  #outChain: Promise<void> = Promise.resolve();
+  #pendingOut = 0;
+  #pendingAcked = 0;
+  #inChain: Promise<void> = Promise.resolve();
+  #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
     open: [], frame: [], disconnect: [], close: [], error: [],
   };
@@ -114,6 +129,7 @@ export class Session {
       metadata: options.metadata ?? {},
       token: options.token,
       checksum: options.checksum ?? false,
+      compressThreshold: options.compressThreshold ?? 4096,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
       missedHeartbeats: options.missedHeartbeats ?? 3,
@@ -221,29 +237,69 @@ export class Session {
     const ack = frame.ack === true;
     const priority = frame.priority ?? Priority.High;
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
+    const negotiated = this.#peer?.negotiated.features ?? 0;
     let features = frame.features ?? 0;
     if (ack) features |= Feature.ACK_REQUIRED;
-    if (this.#options.checksum && (this.#peer?.negotiated.features ?? 0) & Feature.CHECKSUM) features |= Feature.CHECKSUM;
+    if (this.#options.checksum && negotiated & Feature.CHECKSUM) features |= Feature.CHECKSUM;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
-    const bytes = encodeFrame({ ...frame, requestId: id, features }, { maxPayload });
-    const out = { bytes, priority };
-    if (ack) {
-      if (this.#unacked.size >= this.#options.maxUnacked) throw sessionError(SessionErrorCode.FULL, `${this.#unacked.size} acked frames await acknowledgement`);
-      this.#unacked.set(id, out);
-    } else if (this.#state !== 'open') {
-      if (this.#queued.length >= this.#options.maxQueued) throw sessionError(SessionErrorCode.FULL, `${this.#queued.length} frames wait for a connection`);
-      this.#queued.push(out);
+    const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
+    const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
+    if (!compress && this.#pendingOut === 0) {
+      this.#dispatch(encodeFrame({ ...frame, payload, requestId: id, features }, { maxPayload }), priority, ack, id);
       return id;
     }
-    if (this.#state === 'open') {
-      try {
-        this.#transport!.send(bytes, priority);
-      } catch (error) {
-        if (ack) this.#unacked.delete(id);
-        throw error;
-      }
-    }
+    // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
+    // still be told; send in order once the compression is done.
+    if (payload && payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxPayload}`);
+    if (ack && this.#unacked.size + this.#pendingAcked >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size + this.#pendingAcked);
+    if (this.#pendingOut >= this.#options.maxQueued) throw this.#full('frames wait for compression', this.#pendingOut);
+    this.#pendingOut++;
+    if (ack) this.#pendingAcked++;
+    this.#outChain = this.#outChain
+      .then(async () => {
+        let body = payload;
+        let flags = features;
+        if (compress) {
+          const deflated = await deflateRaw(payload!);
+          if (deflated.length < payload!.length) [body, flags] = [deflated, features | Feature.COMPRESSED];
+        }
+        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ ...frame, payload: body, requestId: id, features: flags }), priority, ack, id);
+      })
+      .catch((error: unknown) => this.#emit('error', error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.CLOSED, String(error))))
+      .finally(() => {
+        this.#pendingOut--;
+        if (ack) this.#pendingAcked--;
+      });
     return id;
+  }
+
+  #full(what: string, count: number): SessionError {
+    return sessionError(SessionErrorCode.FULL, `${count} ${what}`);
+  }
+
+  /** Keeps an acked frame for re-sending, queues a best-effort one while disconnected, and transmits if open. */
+  #dispatch(bytes: Uint8Array, priority: Priority, ack: boolean, id: number): void {
+    const out = { bytes, priority };
+    if (ack) {
+      if (this.#unacked.size >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size);
+      this.#unacked.set(id, out);
+    } else if (this.#state !== 'open') {
+      if (this.#queued.length >= this.#options.maxQueued) throw this.#full('frames wait for a connection', this.#queued.length);
+      this.#queued.push(out);
+      return;
+    }
+    if (this.#state !== 'open') return;
+    try {
+      this.#transmit(bytes, priority);
+    } catch (error) {
+      if (ack) this.#unacked.delete(id);
+      throw error;
+    }
+  }
+
+  #transmit(bytes: Uint8Array, priority: Priority): void {
+    if (this.#batcher) this.#batcher.send(bytes, priority);
+    else this.#transport!.send(bytes, priority);
   }
 
   /** Resolves when the session is open and its transport has room; rejects if the session closes first. */
@@ -275,6 +331,7 @@ export class Session {
     const transport = this.#transport;
     if (transport && this.#state === 'open') {
       try {
+        this.#batcher?.flush();
         transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody }), Priority.Critical);
       } catch {
         // the transport is already failing; the close below still tells the peer
@@ -342,11 +399,12 @@ export class Session {
     this.#peer = peer;
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
     this.#lastHeard = Date.now();
+    this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
-    for (const out of this.#unacked.values()) transport.send(out.bytes, out.priority);
+    for (const out of this.#unacked.values()) this.#transmit(out.bytes, out.priority);
     const queued = this.#queued;
     this.#queued = [];
-    for (const out of queued) transport.send(out.bytes, out.priority);
+    for (const out of queued) this.#transmit(out.bytes, out.priority);
     this.#state = 'open';
     this.#startHeartbeat();
     const waiters = this.#waiters;
@@ -376,10 +434,14 @@ export class Session {
     this.#heartbeat = undefined;
   }
 
-  /** Sends a session control frame, best effort: a full or closing transport just loses it. */
+  /**
+   * Sends a session control frame (Ping, Pong, Ack), best effort: a full or closing transport just loses it.
+   * High priority, like default traffic, so acks ride in the same batches as the frames around them.
+   */
   #sendControl(init: FrameInit): void {
+    if (!this.#transport) return;
     try {
-      this.#transport?.send(encodeFrame(init), Priority.Critical);
+      this.#transmit(encodeFrame(init), Priority.High);
     } catch (error) {
       if (!(error instanceof SwarmwireError) || error.code !== TransportErrorCode.FULL && error.code !== TransportErrorCode.CLOSED) throw error;
     }
@@ -396,8 +458,30 @@ export class Session {
     }
     for (const frame of frames) {
       if (this.#state !== 'open') return;
-      this.#onFrame(frame);
+      if (this.#pendingIn > 0 || frame.features & Feature.COMPRESSED) this.#deferFrame(frame);
+      else this.#onFrame(frame);
     }
+  }
+
+  /** Handles a frame after the ones before it, inflating it first if it is compressed. */
+  #deferFrame(frame: Frame): void {
+    const copy = { ...frame, payload: frame.payload.slice() }; // the original may be a view into a reused buffer
+    const transport = this.#transport!;
+    const limit = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
+    this.#pendingIn++;
+    this.#inChain = this.#inChain
+      .then(async () => {
+        let f: Frame = copy;
+        if (f.features & Feature.COMPRESSED) {
+          const payload = await inflateRaw(f.payload, limit);
+          f = { ...f, payload, payloadLength: payload.length, features: f.features & ~Feature.COMPRESSED };
+        }
+        if (this.#state === 'open' && this.#transport === transport) this.#onFrame(f);
+      })
+      .catch((error: unknown) => {
+        if (this.#transport === transport) this.#violation(transport, error as WireError);
+      })
+      .finally(() => this.#pendingIn--);
   }
 
   #onFrame(frame: Frame): void {
@@ -464,6 +548,7 @@ export class Session {
   }
 
   #unbind(): void {
+    this.#batcher = undefined;
     for (const off of this.#detach) off();
     this.#detach = [];
     this.#transport = undefined;
