@@ -4,7 +4,7 @@
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
 import { Feature, MAX_PAYLOAD, MessageType, Status, VERSION, MIN_VERSION, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
-import { type Frame, type FrameInit, decodeBody, decodeFrames, encodeFrame } from '../wire/frame.js';
+import { type Frame, type FrameInit, decodeBody, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import { type Hello, negotiate, parseHello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
@@ -12,6 +12,7 @@ import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody, GoodbyeBody, Peer, PingBody } from './messages.js';
 import { ReplayWindow } from './replay-window.js';
 import { Batcher } from './batcher.js';
+import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
 
 export interface SessionOptions {
@@ -191,6 +192,7 @@ export class Session {
    */
   async connect(transport: Transport): Promise<Peer> {
     this.#assertUsable();
+    inboxOf(transport); // listen before anything can arrive
     const reply = this.#expectFirstFrame(transport);
     this.#bindEarly(transport);
     if (transport.state === 'connecting') await this.#opened(transport);
@@ -397,6 +399,8 @@ export class Session {
     const negotiated = negotiate(this.hello(), hello);
     const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
     this.#peer = peer;
+    // Hand over from the inbox to the session in one step, so no message falls between the two.
+    const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
     this.#lastHeard = Date.now();
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
@@ -411,6 +415,7 @@ export class Session {
     this.#waiters = [];
     for (const w of waiters) w.resolve();
     this.#emit('open', peer);
+    for (const bytes of early) this.#onMessage(bytes);
     return peer;
   }
 
@@ -591,44 +596,28 @@ function refuse(transport: Transport, status: Status, message: string): never {
 }
 
 /**
- * The first frame a transport delivers, decoded, within `timeoutMs`. Rejects with HANDSHAKE_TIMEOUT, the
- * transport's close error, or a WireError (after answering it with an Error frame and closing).
+ * The first frame a transport delivers, decoded, within `timeoutMs`. Messages after it stay in the transport's
+ * inbox for the session (and frames batched behind it in the same message go back there too). Rejects with
+ * HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error frame and closing).
  */
-export function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number): Promise<Frame> {
-  return new Promise<Frame>((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      offMessage();
-      offClose();
-    };
-    const timer = setTimeout(() => {
-      done();
-      transport.close(CloseCode.PolicyViolation, 'handshake timeout');
-      reject(sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no handshake within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const offMessage = transport.on('message', (bytes) => {
-      done();
-      try {
-        const frames = decodeFrames(bytes, { maxPayload });
-        // Copy: the bytes may be a view into a ring that is reused after this call.
-        const first = frames[0]!;
-        resolve({ ...first, payload: first.payload.slice() });
-      } catch (error) {
-        const e = error as WireError;
-        try {
-          transport.send(encodeFrame({ type: MessageType.Error, body: { status: e.status, message: e.message } satisfies ErrorBody }), Priority.Critical);
-        } catch {
-          // closing anyway
-        }
-        transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
-        reject(e);
-      }
-    });
-    const offClose = transport.on('close', (info) => {
-      done();
-      reject(info.error ?? sessionError(SessionErrorCode.CLOSED, `the transport closed during the handshake (${info.code})`));
-    });
-  });
+export async function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number): Promise<Frame> {
+  const inbox = inboxOf(transport);
+  const bytes = await inbox.next(transport, timeoutMs);
+  try {
+    const frame = decodeFrames(bytes, { maxPayload })[0]!;
+    const size = frameSize(frame.payloadLength, frame.features);
+    if (size < bytes.length) inbox.unshift(bytes.subarray(size));
+    return frame;
+  } catch (error) {
+    const e = error as WireError;
+    try {
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: e.status, message: e.message } satisfies ErrorBody }), Priority.Critical);
+    } catch {
+      // closing anyway
+    }
+    transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
+    throw e;
+  }
 }
 
 /**
