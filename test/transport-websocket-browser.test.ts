@@ -115,7 +115,7 @@ describe('websocket transport: Chromium client', () => {
       await w.within(all, 15_000, 'echoes');
       const same = got.every((f, i) => f.byteLength === sent[i].byteLength && f.every((x, j) => x === sent[i][j]));
       t.close();
-      return { initialState, same, sizes: got.map((f) => f.byteLength), native: WebSocket.toString().includes('[native code]') };
+      return { initialState, same, sizes: got.map((f) => f.byteLength), native: String(w.WebSocket).includes('[native code]') };
     }, server.url);
     expect(result).toEqual({ initialState: 'connecting', same: true, sizes: [0, 1, 125, 126, 65535, 65536, 300_000, 1 << 20, 9], native: true });
   });

@@ -11,6 +11,7 @@ import type { CloseInfo } from '../src/transport/transport.js';
 import { connectWebSocket } from '../src/transport/websocket.js';
 import type { WebSocketTransport } from '../src/transport/websocket.js';
 import { listenWebSocket } from '../src/transport/websocket-node.js';
+import { upgradeWebSocket } from '../src/transport/websocket-deno.js';
 import { bundleTransport } from './fixtures/ws-bundle.js';
 import { closed, collector, exited, firstDifference, numbered, opened, spawnJson, within } from './fixtures/ws-helpers.js';
 import type { JsonChild } from './fixtures/ws-helpers.js';
@@ -80,6 +81,14 @@ describe('websocket transport: Deno server (Deno.upgradeWebSocket)', () => {
     const info = await closed(t, 10_000);
     expect(info.code).toBe(1006);
     expect(info.error).toMatchObject({ code: TransportErrorCode.PEER_GONE });
+  });
+
+  it('a plain HTTP request is refused with a typed error; outside Deno the adapter throws the same', async () => {
+    const server = await denoServer();
+    const response = await within(fetch(`http://127.0.0.1:${server.info.port}/`), 10_000, 'fetch');
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe(TransportErrorCode.CONNECT_FAILED);
+    expect(() => upgradeWebSocket(new Request('http://127.0.0.1/'))).toThrow(expect.objectContaining({ code: TransportErrorCode.CONNECT_FAILED }));
   });
 
   it('carries close codes and reasons both ways', async () => {
