@@ -81,6 +81,7 @@ function opened(transport: Transport, signal: AbortSignal | undefined): Promise<
   if (transport.state === 'open') return Promise.resolve();
   // ready() of a closed transport rejects with its close error.
   if (transport.state === 'closed') return transport.ready().then(() => { throw transportError(TransportErrorCode.CLOSED, 'transport closed'); });
+  if (signal?.aborted) return Promise.reject(aborted(signal));
   return new Promise<void>((resolve, reject) => {
     const offs = [
       transport.on('open', () => done()),

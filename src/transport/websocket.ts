@@ -197,7 +197,9 @@ export class WebSocketTransport extends BaseTransport {
   readonly #onClose = (event: { code: number; reason: string }): void => {
     this.#socketClosed = true;
     if (this.state === 'closed') return;
-    const code = event.code >= 4001 && event.code <= 4015 ? event.code - 3000 : event.code;
+    // Deno reports a connection that never opened with code 0; the standard says 1006.
+    const raw = event.code >= 1000 && event.code <= 4999 ? event.code : CloseCode.Abnormal;
+    const code = raw >= 4001 && raw <= 4015 ? raw - 3000 : raw;
     const reason = event.reason ?? '';
     const said = `${code}${reason ? ` ${reason}` : ''}`;
     let error: TransportError | undefined;
