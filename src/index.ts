@@ -37,13 +37,14 @@ export { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode 
 export type { CloseInfo, Transport, TransportEvents, TransportKind, TransportState } from './transport/transport.js';
 export { memoryPair } from './transport/memory.js';
 export type { MemoryFaults, MemoryPairOptions, MemoryTransport } from './transport/memory.js';
-export { acceptWebSocket, connectWebSocket } from './transport/websocket.js';
-export type { ConnectWebSocketOptions, WebSocketLike, WebSocketOptions, WebSocketTransport } from './transport/websocket.js';
+export { acceptWebSocket, connectWebSocket, DEFAULT_MAX_MESSAGE_BYTES, WebSocketTransport } from './transport/websocket.js';
+export type { ConnectWebSocketOptions, WebSocketConstructor, WebSocketLike, WebSocketOptions } from './transport/websocket.js';
 export { listenWebSocket } from './transport/websocket-node.js';
-export type { ListenWebSocketOptions, WebSocketListener } from './transport/websocket-node.js';
+export type { ListenWebSocketOptions, WebSocketListener, WebSocketRequest } from './transport/websocket-node.js';
 export { upgradeWebSocket } from './transport/websocket-deno.js';
+export type { UpgradeWebSocketOptions } from './transport/websocket-deno.js';
 export { backoffDelay, reconnecting, seededRandom } from './transport/backoff.js';
-export type { BackoffOptions } from './transport/backoff.js';
+export type { BackoffOptions, ReconnectOptions } from './transport/backoff.js';
 
 // Sessions: handshake, heartbeats, acked delivery across reconnects
 export { Session, acceptHello, HANDSHAKE_MAX_PAYLOAD } from './session/session.js';

@@ -18,6 +18,8 @@ export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
   ProtocolError: 1002,
+  /** A message of a kind the endpoint does not take (text on a binary-only WebSocket). */
+  UnsupportedData: 1003,
   /** The peer vanished without a close (worker terminated, socket dropped, heartbeat lost). */
   Abnormal: 1006,
   PolicyViolation: 1008,
@@ -80,6 +82,8 @@ export const TransportErrorCode = {
   PEER_GONE: 'SW_ERR_PEER_GONE',
   CONNECT_FAILED: 'SW_ERR_CONNECT_FAILED',
   TIMEOUT: 'SW_ERR_TRANSPORT_TIMEOUT',
+  /** The peer broke the transport's own rules (a text WebSocket message, bad stream framing). */
+  PROTOCOL: 'SW_ERR_TRANSPORT_PROTOCOL',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 
@@ -90,6 +94,7 @@ const STATUS_OF: Record<TransportErrorCode, Status> = {
   SW_ERR_PEER_GONE: Status.Timeout,
   SW_ERR_CONNECT_FAILED: Status.ExecutionError,
   SW_ERR_TRANSPORT_TIMEOUT: Status.Timeout,
+  SW_ERR_TRANSPORT_PROTOCOL: Status.InvalidFrame,
 };
 
 /** @internal */

@@ -14,10 +14,7 @@ import type { CloseInfo } from './transport.js';
 export const DEFAULT_MAX_MESSAGE_BYTES = MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE;
 
 /** Close code for a message that is not binary (RFC 6455 Unsupported Data). */
-export const UNSUPPORTED_DATA = 1003;
-
-// Not in TransportErrorCode yet: the peer broke the message contract (text message, bad WebSocket framing).
-const PROTOCOL = 'SW_ERR_TRANSPORT_PROTOCOL';
+export const UNSUPPORTED_DATA = CloseCode.UnsupportedData;
 
 /** The part of the WHATWG WebSocket API this transport uses; `ws`, Deno's and browsers' sockets all fit. */
 export interface WebSocketLike {
@@ -184,7 +181,7 @@ export class WebSocketTransport extends BaseTransport {
     else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     else {
       const what = typeof data === 'string' ? 'text' : 'non-binary';
-      this.#fail(UNSUPPORTED_DATA, 'binary messages only', new TransportError(PROTOCOL, Status.InvalidFrame, `${this.#label}: received a ${what} message; swarmwire sends binary messages only`));
+      this.#fail(UNSUPPORTED_DATA, 'binary messages only', transportError(TransportErrorCode.PROTOCOL, `${this.#label}: received a ${what} message; swarmwire sends binary messages only`));
       return;
     }
     if (bytes.byteLength > this.#options.maxMessageBytes) {
@@ -220,7 +217,7 @@ export class WebSocketTransport extends BaseTransport {
     if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
       this.#fail(CloseCode.TooBig, 'message too big', transportError(TransportErrorCode.TOO_LARGE, `${this.#label}: received a message over maxMessageBytes ${this.#options.maxMessageBytes}`, error));
     } else {
-      this.#fail(code === 'WS_ERR_INVALID_UTF8' ? 1007 : CloseCode.ProtocolError, 'protocol error', new TransportError(PROTOCOL, Status.InvalidFrame, `${this.#label}: WebSocket protocol error (${code})`, { cause: error }));
+      this.#fail(code === 'WS_ERR_INVALID_UTF8' ? 1007 : CloseCode.ProtocolError, 'protocol error', transportError(TransportErrorCode.PROTOCOL, `${this.#label}: WebSocket protocol error (${code})`, error));
     }
   };
 
