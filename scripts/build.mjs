@@ -1,5 +1,6 @@
 // npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
 //   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
+//   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/swarmwire.wasm       the core
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
 //   dist/types/               .d.ts
@@ -17,13 +18,17 @@ copyFileSync(`${root}build/swarmwire.wasm`, `${root}dist/swarmwire.wasm`);
 
 const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
 
+// Several entries with code splitting: 'swarmwire' and 'swarmwire/relay' share one copy of every class
+// (instanceof must hold across them).
 await build({
   ...common,
-  entryPoints: [`${root}src/index.ts`],
-  outfile: `${root}dist/index.js`,
+  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts` },
+  outdir: `${root}dist`,
+  chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
+  splitting: true,
   format: 'esm',
   platform: 'neutral',
-  external: ['@msgpack/msgpack', 'node:*'],
+  external: ['@msgpack/msgpack', 'ws', 'node:*'],
 });
 
 // The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along.
@@ -50,6 +55,7 @@ await build({
   globalName: 'swarmwire',
   platform: 'browser',
   minify: true,
+  external: ['ws', 'node:*'], // only reached through dynamic imports on Node
   plugins: [inlineWasm],
 });
 

@@ -27,3 +27,34 @@ export type { FrameReaderOptions } from './wire/framer.js';
 // Handshake
 export { negotiate, parseHello } from './wire/hello.js';
 export type { Hello, Negotiated } from './wire/hello.js';
+
+// Routed envelopes (forwarding through relays)
+export { DEFAULT_TTL, parseRouted, routedBody } from './wire/routed.js';
+export type { RoutedBody } from './wire/routed.js';
+
+// Transports: the contract, and one factory per mechanism
+export { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode } from './transport/transport.js';
+export type { CloseInfo, Transport, TransportEvents, TransportKind, TransportState } from './transport/transport.js';
+export { memoryPair } from './transport/memory.js';
+export type { MemoryFaults, MemoryPairOptions, MemoryTransport } from './transport/memory.js';
+export { acceptWebSocket, connectWebSocket } from './transport/websocket.js';
+export type { ConnectWebSocketOptions, WebSocketLike, WebSocketOptions, WebSocketTransport } from './transport/websocket.js';
+export { listenWebSocket } from './transport/websocket-node.js';
+export type { ListenWebSocketOptions, WebSocketListener } from './transport/websocket-node.js';
+export { upgradeWebSocket } from './transport/websocket-deno.js';
+export { backoffDelay, reconnecting, seededRandom } from './transport/backoff.js';
+export type { BackoffOptions } from './transport/backoff.js';
+
+// Sessions: handshake, heartbeats, acked delivery across reconnects
+export { Session, acceptHello, HANDSHAKE_MAX_PAYLOAD } from './session/session.js';
+export type { SessionEvents, SessionFrame, SessionOptions, SessionState } from './session/session.js';
+export { connectSession } from './session/connect.js';
+export type { ConnectOptions } from './session/connect.js';
+export { SessionHost } from './session/host.js';
+export type { HostOptions } from './session/host.js';
+export { SessionError, SessionErrorCode } from './session/errors.js';
+export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.js';
+
+// The relay's logic (its Node server is the subpath export 'swarmwire/relay')
+export { Relay, RELAY_MODULE } from './relay/relay.js';
+export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';

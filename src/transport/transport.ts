@@ -44,13 +44,19 @@ export interface TransportEvents {
   error: [error: SwarmwireError];
 }
 
+/**
+ * A transport is one connection. While open it delivers frames in order and without gaps; when it dies it may lose
+ * a suffix of what was sent, never a frame in the middle. Sessions build exactly-once delivery on that.
+ */
 export interface Transport {
   readonly kind: TransportKind;
   readonly state: TransportState;
   /** Bytes accepted by send() and not yet handed to the peer. */
   readonly bufferedAmount: number;
   /**
-   * Queues one encoded frame. Frames queued while connecting go out on open, in order.
+   * Queues one encoded frame. Frames queued while connecting go out on open, in order. The transport never
+   * modifies or detaches `frame` (a session keeps acked frames to re-send them) but may hold a reference until
+   * the frame is out: do not change the bytes after sending them.
    * Throws TransportError: CLOSED after close; TOO_LARGE for a frame that can never fit;
    * FULL (BackpressureRejection) when bufferedAmount would pass the transport's hard limit — await ready() first.
    */

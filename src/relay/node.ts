@@ -1,0 +1,93 @@
+// The relay as a Node server: one HTTP port with the status page at `/`, the SDK files it loads, and WebSocket
+// at `/ws` (binary messages, each one or more whole frames). `npx swarmwire relay` runs this.
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike } from '../transport/websocket.js';
+import { Relay, type RelayOptions } from './relay.js';
+import { relayPage } from './page.js';
+
+export interface RelayServerOptions extends RelayOptions {
+  /** Interface to listen on. Default: '127.0.0.1'. */
+  host?: string;
+  /** Port; 0 picks a free one. Default: 8787. */
+  port?: number;
+}
+
+export interface RelayServer {
+  readonly relay: Relay;
+  /** http://host:port/ — the status page. */
+  readonly url: string;
+  /** ws://host:port/ws — where peers connect. */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Says Goodbye to every peer and stops listening. */
+  close(): Promise<void>;
+}
+
+// Cross-origin isolation, so the page may use SharedArrayBuffer (rings to its workers).
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' };
+const ASSETS: Record<string, [file: string, type: string]> = {
+  '/swarmwire.global.js': ['swarmwire.global.js', 'text/javascript; charset=utf-8'],
+  '/swarmwire.wasm': ['swarmwire.wasm', 'application/wasm'],
+};
+
+export async function startRelay(options: Readonly<RelayServerOptions> = {}): Promise<RelayServer> {
+  const relay = new Relay(options);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
+
+  const server = createServer((req, res) => void serve(req, res, relay));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike)).catch(() => {
+        // a failed handshake was already answered with an Error frame and a close
+      });
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    relay,
+    url: `http://${origin}/`,
+    wsUrl: `ws://${origin}/ws`,
+    port,
+    async close() {
+      relay.close();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage());
+  if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
+  if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
+  const asset = ASSETS[path];
+  if (!asset) return send(res, 404, 'text/plain', 'not found');
+  try {
+    send(res, 200, asset[1], await readFile(new URL(`./${asset[0]}`, import.meta.url)));
+  } catch {
+    send(res, 404, 'text/plain', `${asset[0]} is missing: run npm run build`);
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...ISOLATION });
+  res.end(body);
+}

@@ -1,0 +1,201 @@
+// The relay's logic, independent of how peers connect: sessions by node id, forwarding of Routed frames,
+// broadcasts to everyone or a topic, HealthCheck, and the built-in module `relay` (echo, stats, peers).
+// src/relay/node.ts puts it behind an HTTP + WebSocket server.
+import { Feature, MessageType, Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+import { type Frame, decodeBody } from '../wire/frame.js';
+import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
+import { parseRouted } from '../wire/routed.js';
+import type { Transport } from '../transport/transport.js';
+import { SessionHost, type HostOptions } from '../session/host.js';
+import type { ErrorBody } from '../session/messages.js';
+import type { Session } from '../session/session.js';
+
+/** module_id of the built-in module: fnv1a64("relay"). */
+export const RELAY_MODULE = fnv1a64('relay');
+
+export interface RelayOptions extends HostOptions {}
+
+/** Counters since the relay started. */
+export interface RelayStats {
+  uptimeMs: number;
+  peers: number;
+  framesIn: number;
+  framesOut: number;
+  routed: number;
+  broadcasts: number;
+  errors: number;
+}
+
+/** A connected peer, as `peers()` reports it. */
+export interface PeerInfo {
+  id: string;
+  role: string;
+  capabilities: string[];
+  metadata: Record<string, string>;
+  transport: string;
+  topics: string[];
+  /** Last measured round trip, ms (null before the first Pong). */
+  rtt: number | null;
+}
+
+/** Broadcast payload: `data` for everyone, or for the subscribers of `topic`; relays fill in `from`. */
+export interface BroadcastBody {
+  topic?: string;
+  data?: unknown;
+  from?: Uint8Array;
+}
+
+interface PeerState {
+  session: Session;
+  topics: Set<string>;
+}
+
+const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
+
+export class Relay {
+  readonly host: SessionHost;
+  readonly #peers = new Map<string, PeerState>();
+  readonly #started = Date.now();
+  readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0 };
+  readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
+
+  constructor(options: Readonly<RelayOptions> = {}) {
+    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options });
+    this.host.onSession((session) => this.#join(session));
+    this.#methods = new Map<number, (args: unknown[]) => unknown>([
+      [fnv1a32('echo'), (args) => args[0]],
+      [fnv1a32('stats'), () => this.stats()],
+      [fnv1a32('peers'), () => this.peers()],
+    ]);
+  }
+
+  /** Runs the handshake on a new connection and serves the peer until it leaves. */
+  async accept(transport: Transport): Promise<Session> {
+    return this.host.accept(transport);
+  }
+
+  stats(): RelayStats {
+    return { uptimeMs: Date.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.#peers.entries()].map(([id, { session, topics }]) => ({
+      id,
+      role: session.peer?.hello.role ?? 'edge',
+      capabilities: session.peer?.hello.capabilities ?? [],
+      metadata: session.peer?.hello.metadata ?? {},
+      transport: session.transportKind ?? 'none',
+      topics: [...topics],
+      rtt: Number.isNaN(session.rtt) ? null : session.rtt,
+    }));
+  }
+
+  close(): void {
+    this.host.close();
+  }
+
+  #join(session: Session): void {
+    const id = session.peer!.id;
+    const state: PeerState = { session, topics: new Set() };
+    this.#peers.set(id, state);
+    session.on('frame', (frame) => {
+      this.#stats.framesIn++;
+      try {
+        this.#handle(state, frame);
+      } catch (error) {
+        // A bad payload is the sender's problem, never the relay's: answer it and carry on.
+        this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
+      }
+    });
+    session.on('close', () => {
+      if (this.#peers.get(id)?.session === session) this.#peers.delete(id);
+    });
+  }
+
+  #handle(from: PeerState, frame: Frame): void {
+    switch (frame.type) {
+      case MessageType.Routed:
+        return this.#route(from.session, frame);
+      case MessageType.Broadcast:
+        return this.#broadcast(from.session, frame);
+      case MessageType.Subscribe:
+        from.topics.add(this.#topic(frame));
+        return;
+      case MessageType.Unsubscribe:
+        from.topics.delete(this.#topic(frame));
+        return;
+      case MessageType.HealthCheck:
+        return this.#reply(from.session, frame, { status: 'ok', uptimeMs: Date.now() - this.#started, peers: this.#peers.size });
+      case MessageType.Request:
+        return this.#call(from.session, frame);
+    }
+  }
+
+  #topic(frame: Frame): string {
+    const topic = decodeBody(frame);
+    if (typeof topic !== 'string') throw new SwarmwireError('SW_ERR_PAYLOAD', Status.InvalidFrame, '[swarmwire] a topic must be a string');
+    return topic;
+  }
+
+  #route(sender: Session, frame: Frame): void {
+    const body = parseRouted(decodeBody(frame));
+    const to = hex(body.to);
+    if (body.ttl === 0) return this.#fail(sender, frame, Status.Timeout, `routed frame to ${to} dropped: TTL exhausted after ${body.hops} hops`);
+    const target = this.#peers.get(to);
+    if (!target) return this.#fail(sender, frame, Status.ModuleNotFound, `no node ${to} on this relay`);
+    this.#forward(target.session, {
+      type: MessageType.Routed,
+      ack: (frame.features & Feature.ACK_REQUIRED) !== 0,
+      body: { to: body.to, from: sender.peer!.hello.nodeId, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame },
+    }, sender, frame);
+    this.#stats.routed++;
+  }
+
+  #broadcast(sender: Session, frame: Frame): void {
+    const body = (decodeBody(frame) ?? {}) as BroadcastBody;
+    const topic = typeof body.topic === 'string' ? body.topic : undefined;
+    const out = { type: MessageType.Broadcast, ack: (frame.features & Feature.ACK_REQUIRED) !== 0, body: { ...body, from: sender.peer!.hello.nodeId } };
+    for (const peer of this.#peers.values()) {
+      if (peer.session === sender || (topic !== undefined && !peer.topics.has(topic))) continue;
+      this.#forward(peer.session, out, sender, frame);
+    }
+    this.#stats.broadcasts++;
+  }
+
+  #call(sender: Session, frame: Frame): void {
+    if (frame.moduleId !== RELAY_MODULE && frame.moduleId !== 0n) {
+      return this.#fail(sender, frame, Status.ModuleNotFound, `no module 0x${frame.moduleId.toString(16)} on this relay`);
+    }
+    const method = this.#methods.get(frame.methodHash);
+    if (!method) return this.#fail(sender, frame, Status.MethodNotFound, `module relay has no method 0x${frame.methodHash.toString(16)}`);
+    const args = frame.payloadLength ? decodeBody(frame) : [];
+    if (!Array.isArray(args)) return this.#fail(sender, frame, Status.InvalidFrame, 'a Request payload must be an array of arguments');
+    this.#reply(sender, frame, method(args));
+  }
+
+  /** Sends to a peer; a peer too slow to take it costs the sender an Error, not the relay its memory. */
+  #forward(target: Session, out: Parameters<Session['send']>[0], sender: Session, frame: Frame): void {
+    try {
+      target.send(out);
+      this.#stats.framesOut++;
+    } catch (error) {
+      const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
+      this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
+    }
+  }
+
+  #reply(to: Session, frame: Frame, result: unknown): void {
+    to.send({ type: MessageType.Response, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
+    this.#stats.framesOut++;
+  }
+
+  #fail(to: Session, frame: Frame, status: number, message: string): void {
+    this.#stats.errors++;
+    try {
+      to.send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });
+    } catch {
+      // the sender itself is gone or full: nothing to tell it
+    }
+  }
+}

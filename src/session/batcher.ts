@@ -1,0 +1,78 @@
+// Coalesces small frames sent in the same task into one transport message (Feature.BATCHING): a burst of 1,000
+// tiny frames costs one WebSocket message instead of 1,000. It flushes at the end of the current task (a
+// microtask), so no frame waits longer than the code that sent it, and whenever priority changes or the batch is
+// full, so order and priority hold.
+import { type Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
+
+/** Frames larger than this go alone. */
+export const BATCH_FRAME_MAX = 8 * 1024;
+/** A batch is flushed once it holds this many bytes. */
+export const BATCH_BYTES = 64 * 1024;
+
+export class Batcher {
+  readonly #transport: Transport;
+  #parts: Uint8Array[] = [];
+  #bytes = 0;
+  #priority: Priority | undefined;
+  #scheduled = false;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  /** Sends `frame` now or as part of this task's batch. Throws what the transport's send() throws. */
+  send(frame: Uint8Array, priority: Priority): void {
+    if (frame.length > BATCH_FRAME_MAX) {
+      this.flush();
+      this.#transport.send(frame, priority);
+      return;
+    }
+    if (this.#priority !== priority || this.#bytes + frame.length > BATCH_BYTES) this.flush();
+    this.#parts.push(frame);
+    this.#bytes += frame.length;
+    this.#priority = priority;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#flushLater();
+      });
+    }
+  }
+
+  /**
+   * Sends what is batched now. When the transport refuses (FULL), the batch stays for the next try, so nothing is
+   * lost; the caller gets the error, which is how send() reports backpressure.
+   */
+  flush(): void {
+    if (this.#parts.length === 0) return;
+    const parts = this.#parts;
+    this.#transport.send(parts.length === 1 ? parts[0]! : concat(parts, this.#bytes), this.#priority!);
+    this.#parts = [];
+    this.#bytes = 0;
+  }
+
+  /** The end-of-task flush. A full transport gets the batch once it has room; a closed one loses it (acked frames are re-sent after a reconnect). */
+  #flushLater(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      if ((error as { code?: string }).code !== TransportErrorCode.FULL) {
+        this.#parts = [];
+        this.#bytes = 0;
+        return;
+      }
+      this.#transport.ready().then(() => this.#flushLater(), () => {});
+    }
+  }
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

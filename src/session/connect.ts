@@ -1,0 +1,68 @@
+// The connecting side: a Session that dials again, with exponential backoff and full jitter, whenever its
+// transport goes away — until close(), a Goodbye, a refusal, or too many failed attempts in a row.
+import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
+import { type Transport, transportError, TransportErrorCode, CloseCode } from '../transport/transport.js';
+import { SessionError, SessionErrorCode } from './errors.js';
+import { Session, type SessionOptions } from './session.js';
+
+export interface ConnectOptions extends SessionOptions {
+  /**
+   * Reconnect policy (exponential backoff with full jitter; maxAttempts counts failures in a row, default 20), or
+   * false to end the session when its first transport goes away. Default: {}.
+   */
+  reconnect?: Partial<BackoffOptions> | false;
+}
+
+/**
+ * Opens a session over transports made by `dial`, and keeps it connected. Resolves once the first handshake is
+ * through; rejects if the first connection cannot be made within the reconnect policy.
+ */
+export function connectSession(dial: () => Transport | Promise<Transport>, options: Readonly<ConnectOptions> = {}): Promise<Session> {
+  const session = new Session(options);
+  const policy = options.reconnect === false ? false : options.reconnect ?? {};
+  const maxAttempts = policy === false ? 1 : policy.maxAttempts ?? 20;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  // A function, not a property read: TypeScript would narrow `session.state` across the awaits below.
+  const closed = (): boolean => session.state === 'closed';
+  return new Promise<Session>((resolve, reject) => {
+    let first = true;
+    const attempt = async (): Promise<void> => {
+      timer = undefined;
+      if (closed()) return;
+      try {
+        await session.connect(await dial());
+        failures = 0;
+        if (first) {
+          first = false;
+          resolve(session);
+        }
+      } catch (error) {
+        if (closed()) {
+          if (first) reject(error);
+          return;
+        }
+        failures++;
+        if (failures >= maxAttempts || (error instanceof SessionError && error.code === SessionErrorCode.REJECTED)) {
+          const gaveUp = error instanceof SessionError && error.code === SessionErrorCode.REJECTED ? error
+            : transportError(TransportErrorCode.CONNECT_FAILED, `could not connect after ${failures} attempt(s): ${(error as Error).message}`, error);
+          session.finish({ code: CloseCode.Abnormal, reason: 'reconnect gave up', error: gaveUp });
+          if (first) reject(gaveUp);
+          return;
+        }
+        schedule();
+      }
+    };
+    const schedule = (): void => {
+      if (policy === false || closed() || timer) return;
+      timer = setTimeout(() => void attempt(), backoffDelay(failures, policy));
+    };
+    session.on('disconnect', () => {
+      if (policy === false) session.finish({ code: CloseCode.Abnormal, reason: 'transport closed' });
+      else schedule();
+    });
+    session.on('close', () => clearTimeout(timer));
+    void attempt();
+  });
+}

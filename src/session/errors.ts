@@ -1,0 +1,38 @@
+import { Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+
+/** A session failed: handshake, heartbeat, protocol, or the peer reported an error. */
+export class SessionError extends SwarmwireError {}
+SessionError.prototype.name = 'SessionError';
+
+export const SessionErrorCode = {
+  /** No HelloAck (or Hello) within the handshake deadline. */
+  HANDSHAKE_TIMEOUT: 'SW_ERR_HANDSHAKE_TIMEOUT',
+  /** The accepting side refused the Hello (token, origin, policy). */
+  REJECTED: 'SW_ERR_HANDSHAKE_REJECTED',
+  /** The peer broke the protocol (bad frame, anything but Hello first, …). */
+  PROTOCOL: 'SW_ERR_PROTOCOL',
+  /** The session is closed; nothing more can be sent. */
+  CLOSED: 'SW_ERR_SESSION_CLOSED',
+  /** Too many frames wait for acks or for a connection. */
+  FULL: 'SW_ERR_SESSION_FULL',
+  /** A ping got no pong in time. */
+  PING_TIMEOUT: 'SW_ERR_PING_TIMEOUT',
+  /** The peer sent an Error frame. */
+  REMOTE: 'SW_ERR_REMOTE',
+} as const;
+export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode];
+
+const STATUS_OF: Record<Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, Status> = {
+  SW_ERR_HANDSHAKE_TIMEOUT: Status.Timeout,
+  SW_ERR_HANDSHAKE_REJECTED: Status.Unauthorized,
+  SW_ERR_PROTOCOL: Status.InvalidFrame,
+  SW_ERR_SESSION_CLOSED: Status.ExecutionError,
+  SW_ERR_SESSION_FULL: Status.BackpressureRejection,
+  SW_ERR_PING_TIMEOUT: Status.Timeout,
+};
+
+/** @internal */
+export function sessionError(code: Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, message: string, status: Status = STATUS_OF[code]): SessionError {
+  return new SessionError(code, status, message);
+}

@@ -1,0 +1,32 @@
+// Payload shapes of the session's own frames. Types only.
+import type { Negotiated, Hello } from '../wire/hello.js';
+
+/** Ping payload; Pong echoes it. */
+export interface PingBody {
+  /** Sender's clock, ms (Date.now()). */
+  timestamp: number;
+}
+
+/** Goodbye payload: why the sender is leaving. */
+export interface GoodbyeBody {
+  code: number;
+  reason: string;
+}
+
+/** Error payload (docs/protocol.md). */
+export interface ErrorBody {
+  status: number;
+  message: string;
+  name?: string;
+  data?: unknown;
+}
+
+/** What both sides know once the handshake is through. */
+export interface Peer {
+  /** The peer's Hello (or HelloAck). */
+  hello: Hello;
+  /** The agreed version, capabilities, features and payload limit. */
+  negotiated: Negotiated;
+  /** The peer's node id as 32 hex digits. */
+  id: string;
+}

@@ -1,0 +1,654 @@
+// A session: one logical link to one peer that outlives its transports. It runs the Hello handshake on every
+// transport it is given, keeps heartbeats, and gives acked frames exactly-once, in-order delivery across
+// reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
+// receiver acks every copy and drops repeats by request id (ReplayWindow).
+import { Feature, MAX_PAYLOAD, MessageType, Status, VERSION, MIN_VERSION, type Role } from '../wire/constants.js';
+import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { type Frame, type FrameInit, decodeBody, decodeFrames, encodeFrame } from '../wire/frame.js';
+import { type Hello, negotiate, parseHello } from '../wire/hello.js';
+import { pack } from '../wire/payload.js';
+import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
+import { SessionError, SessionErrorCode, sessionError } from './errors.js';
+import type { ErrorBody, GoodbyeBody, Peer, PingBody } from './messages.js';
+import { ReplayWindow } from './replay-window.js';
+import { Batcher } from './batcher.js';
+import { deflateRaw, inflateRaw } from './compression.js';
+
+export interface SessionOptions {
+  /** This node's 16-byte id. Default: random. */
+  nodeId?: Uint8Array;
+  /** Role announced in Hello. Default: 'edge'. */
+  role?: Role;
+  /** Capabilities announced in Hello. Default: []. */
+  capabilities?: readonly string[];
+  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED, plus COMPRESSED where CompressionStream exists. */
+  features?: number;
+  /** Largest payload accepted. Default: MAX_PAYLOAD (64 MiB). */
+  maxPayload?: number;
+  /** Free-form strings announced in Hello. Default: {}. */
+  metadata?: Readonly<Record<string, string>>;
+  /** Sent in Hello for the accepting side's authorize hook. Default: none. */
+  token?: string;
+  /** Put a CRC-32C trailer on every frame when both sides offered CHECKSUM. Default: false (the transports have their own integrity checks). */
+  checksum?: boolean;
+  /** Payloads of at least this many bytes are sent deflate-raw when both sides offered COMPRESSED. Default: 4,096. */
+  compressThreshold?: number;
+  /** Deadline for the Hello / HelloAck exchange, ms. Default: 10,000. */
+  handshakeTimeoutMs?: number;
+  /** Ping interval while open, ms; 0 turns heartbeats off. Default: 5,000. */
+  heartbeatIntervalMs?: number;
+  /** Intervals of silence after which the link is declared dead. Default: 3. */
+  missedHeartbeats?: number;
+  /** Acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL beyond. Default: 10,000. */
+  maxUnacked?: number;
+  /** Best-effort frames queued while there is no transport; send() throws SW_ERR_SESSION_FULL beyond. Default: 1,000. */
+  maxQueued?: number;
+}
+
+/** What send() takes: a frame, plus whether it must be acked and its priority. */
+export interface SessionFrame extends FrameInit {
+  /** Deliver exactly once, surviving reconnects (sets ACK_REQUIRED). Default: false (best effort). */
+  ack?: boolean;
+  /** Default: Priority.High. */
+  priority?: Priority;
+}
+
+export type SessionState = 'connecting' | 'open' | 'disconnected' | 'closed';
+
+export interface SessionEvents {
+  open: [peer: Peer];
+  /** An application frame (not a session control frame). Its payload may be a view valid only during the call. */
+  frame: [frame: Frame];
+  /** The transport went away; a reconnect or a resume may follow. */
+  disconnect: [info: CloseInfo];
+  close: [info: CloseInfo];
+  error: [error: SwarmwireError];
+}
+
+interface Outgoing {
+  bytes: Uint8Array;
+  priority: Priority;
+}
+
+/**
+ * Largest Hello / HelloAck / handshake Error payload. The handshake runs before any limit is negotiated, so it has
+ * its own: small enough that unauthenticated peers cannot make a node buffer much.
+ */
+export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
+const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
+  (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
+
+const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
+
+function randomNodeId(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(16));
+}
+
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+export class Session {
+  readonly nodeId: Uint8Array;
+  readonly #options: Required<Omit<SessionOptions, 'token' | 'nodeId'>> & Pick<SessionOptions, 'token'>;
+  #state: SessionState = 'connecting';
+  #transport: Transport | undefined;
+  #detach: Array<() => void> = [];
+  #peer: Peer | undefined;
+  #closeInfo: CloseInfo | undefined;
+  #nextId = 1;
+  readonly #unacked = new Map<number, Outgoing>();
+  #queued: Outgoing[] = [];
+  readonly #replay = new ReplayWindow();
+  #lastHeard = 0;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #rtt = NaN;
+  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
+  #batcher: Batcher | undefined;
+  // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
+  // turn, so compression never reorders anything.
+  #outChain: Promise<void> = Promise.resolve();
+  #pendingOut = 0;
+  #pendingAcked = 0;
+  #inChain: Promise<void> = Promise.resolve();
+  #pendingIn = 0;
+  readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
+    open: [], frame: [], disconnect: [], close: [], error: [],
+  };
+
+  constructor(options: Readonly<SessionOptions> = {}) {
+    this.nodeId = options.nodeId ?? randomNodeId();
+    if (this.nodeId.length !== 16) throw new RangeError('[swarmwire] nodeId must be 16 bytes');
+    this.#options = {
+      role: options.role ?? 'edge',
+      capabilities: options.capabilities ?? [],
+      features: options.features ?? DEFAULT_FEATURES,
+      maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
+      metadata: options.metadata ?? {},
+      token: options.token,
+      checksum: options.checksum ?? false,
+      compressThreshold: options.compressThreshold ?? 4096,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
+      missedHeartbeats: options.missedHeartbeats ?? 3,
+      maxUnacked: options.maxUnacked ?? 10_000,
+      maxQueued: options.maxQueued ?? 1_000,
+    };
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The peer, once a handshake has completed. */
+  get peer(): Peer | undefined {
+    return this.#peer;
+  }
+
+  /** The kind of the current transport, if any. */
+  get transportKind(): string | undefined {
+    return this.#transport?.kind;
+  }
+
+  /** Last measured round-trip time in ms (NaN before the first Pong). */
+  get rtt(): number {
+    return this.#rtt;
+  }
+
+  /** Acked frames sent and not yet acknowledged. */
+  get unacked(): number {
+    return this.#unacked.size;
+  }
+
+  /** This side's Hello. */
+  hello(): Hello {
+    const o = this.#options;
+    return {
+      version: VERSION, minVersion: MIN_VERSION, nodeId: this.nodeId, role: o.role, capabilities: [...o.capabilities],
+      features: o.features, maxPayload: o.maxPayload, metadata: { ...o.metadata }, ...(o.token === undefined ? {} : { token: o.token }),
+    };
+  }
+
+  /** A fresh request id from this session's counter (the ids acked frames must use). */
+  nextRequestId(): number {
+    return this.#nextId++;
+  }
+
+  on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): () => void {
+    const list = this.#listeners[event] as Array<(...args: SessionEvents[E]) => void>;
+    list.push(listener);
+    return () => {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
+  }
+
+  /**
+   * Sends Hello on `transport` and resolves with the peer once its HelloAck arrives. Acked frames still
+   * unacknowledged from an earlier transport are re-sent first, then frames queued meanwhile.
+   */
+  async connect(transport: Transport): Promise<Peer> {
+    this.#assertUsable();
+    const reply = this.#expectFirstFrame(transport);
+    this.#bindEarly(transport);
+    if (transport.state === 'connecting') await this.#opened(transport);
+    transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello() }), Priority.Critical);
+    const frame = await reply;
+    if (frame.type === MessageType.Error) {
+      const body = decodeBody<ErrorBody>(frame);
+      const error = new SessionError(SessionErrorCode.REJECTED, body.status === Status.UnsupportedVersion ? Status.UnsupportedVersion : Status.Unauthorized,
+        `the peer refused the handshake: ${body.message}`);
+      transport.close(CloseCode.PolicyViolation, 'handshake refused');
+      this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error });
+      throw error;
+    }
+    if (frame.type !== MessageType.HelloAck) throw this.#violation(transport, sessionError(SessionErrorCode.PROTOCOL, `expected HelloAck, got message type ${frame.type}`));
+    return this.#establish(transport, this.#parseHello(transport, frame));
+  }
+
+  /**
+   * Completes a handshake whose Hello was already read (see acceptHello): checks it, answers HelloAck and opens.
+   * `authorize` may refuse the peer: it then gets an Error with status Unauthorized and the transport closes.
+   */
+  async accept(transport: Transport, hello: Hello, authorize?: (hello: Hello) => boolean | Promise<boolean>): Promise<Peer> {
+    this.#assertUsable();
+    let negotiatedOk = true;
+    try {
+      negotiate(this.hello(), hello);
+    } catch {
+      negotiatedOk = false;
+    }
+    if (!negotiatedOk) return refuse(transport, Status.UnsupportedVersion, `no common wire version (peer speaks ${hello.minVersion}–${hello.version})`);
+    if (authorize && !(await authorize(hello))) return refuse(transport, Status.Unauthorized, 'not authorized');
+    this.#bindEarly(transport);
+    transport.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello() }), Priority.Critical);
+    return this.#establish(transport, hello);
+  }
+
+  /**
+   * Sends one frame and returns its request id. Best-effort frames go out now or, without a transport, wait in
+   * a bounded queue; acked frames are also kept until their Ack and re-sent after a reconnect.
+   * Throws SessionError CLOSED or FULL, WireError for a bad frame, TransportError FULL when the transport's buffer is full.
+   */
+  send(frame: Readonly<SessionFrame>): number {
+    if (this.#state === 'closed') throw this.#closedError();
+    const ack = frame.ack === true;
+    const priority = frame.priority ?? Priority.High;
+    const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
+    const negotiated = this.#peer?.negotiated.features ?? 0;
+    let features = frame.features ?? 0;
+    if (ack) features |= Feature.ACK_REQUIRED;
+    if (this.#options.checksum && negotiated & Feature.CHECKSUM) features |= Feature.CHECKSUM;
+    const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
+    const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
+    const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
+    if (!compress && this.#pendingOut === 0) {
+      this.#dispatch(encodeFrame({ ...frame, payload, requestId: id, features }, { maxPayload }), priority, ack, id);
+      return id;
+    }
+    // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
+    // still be told; send in order once the compression is done.
+    if (payload && payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxPayload}`);
+    if (ack && this.#unacked.size + this.#pendingAcked >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size + this.#pendingAcked);
+    if (this.#pendingOut >= this.#options.maxQueued) throw this.#full('frames wait for compression', this.#pendingOut);
+    this.#pendingOut++;
+    if (ack) this.#pendingAcked++;
+    this.#outChain = this.#outChain
+      .then(async () => {
+        let body = payload;
+        let flags = features;
+        if (compress) {
+          const deflated = await deflateRaw(payload!);
+          if (deflated.length < payload!.length) [body, flags] = [deflated, features | Feature.COMPRESSED];
+        }
+        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ ...frame, payload: body, requestId: id, features: flags }), priority, ack, id);
+      })
+      .catch((error: unknown) => this.#emit('error', error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.CLOSED, String(error))))
+      .finally(() => {
+        this.#pendingOut--;
+        if (ack) this.#pendingAcked--;
+      });
+    return id;
+  }
+
+  #full(what: string, count: number): SessionError {
+    return sessionError(SessionErrorCode.FULL, `${count} ${what}`);
+  }
+
+  /** Keeps an acked frame for re-sending, queues a best-effort one while disconnected, and transmits if open. */
+  #dispatch(bytes: Uint8Array, priority: Priority, ack: boolean, id: number): void {
+    const out = { bytes, priority };
+    if (ack) {
+      if (this.#unacked.size >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size);
+      this.#unacked.set(id, out);
+    } else if (this.#state !== 'open') {
+      if (this.#queued.length >= this.#options.maxQueued) throw this.#full('frames wait for a connection', this.#queued.length);
+      this.#queued.push(out);
+      return;
+    }
+    if (this.#state !== 'open') return;
+    try {
+      this.#transmit(bytes, priority);
+    } catch (error) {
+      if (ack) this.#unacked.delete(id);
+      throw error;
+    }
+  }
+
+  #transmit(bytes: Uint8Array, priority: Priority): void {
+    if (this.#batcher) this.#batcher.send(bytes, priority);
+    else this.#transport!.send(bytes, priority);
+  }
+
+  /** Resolves when the session is open and its transport has room; rejects if the session closes first. */
+  async ready(): Promise<void> {
+    while (this.#state !== 'open') {
+      if (this.#state === 'closed') throw this.#closedError();
+      await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    }
+    await this.#transport!.ready();
+  }
+
+  /** Measures the round trip with a Ping. Rejects with PING_TIMEOUT after `timeoutMs` (default 5,000). */
+  ping(timeoutMs = 5_000): Promise<number> {
+    if (this.#state !== 'open') return Promise.reject(this.#state === 'closed' ? this.#closedError() : sessionError(SessionErrorCode.CLOSED, 'the session is not connected'));
+    const id = this.#nextId++;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pings.delete(id);
+        reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pings.set(id, { resolve, reject, timer });
+      this.#sendControl({ type: MessageType.Ping, requestId: id, body: { timestamp: Date.now() } satisfies PingBody });
+    });
+  }
+
+  /** Says Goodbye and closes for good. Unacked frames are dropped. Idempotent. */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (this.#state === 'closed') return;
+    const transport = this.#transport;
+    if (transport && this.#state === 'open') {
+      try {
+        this.#batcher?.flush();
+        transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody }), Priority.Critical);
+      } catch {
+        // the transport is already failing; the close below still tells the peer
+      }
+    }
+    this.#finish({ code, reason }); // first: the transport's close event must not look like a disconnect
+    transport?.close(code, reason);
+  }
+
+  /** Marks the session as waiting for a new transport (a reconnect or a resume). @internal */
+  suspend(info: CloseInfo): void {
+    if (this.#state === 'closed') return;
+    const transport = this.#transport;
+    this.#unbind();
+    transport?.close(info.code, info.reason); // a no-op when it closed itself
+    this.#state = 'disconnected';
+    this.#emit('disconnect', info);
+  }
+
+  // --- internals ---------------------------------------------------------------------------------------------
+
+  #assertUsable(): void {
+    if (this.#state === 'closed') throw this.#closedError();
+  }
+
+  #closedError(): SessionError {
+    const info = this.#closeInfo;
+    return sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`);
+  }
+
+  #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
+    for (const l of this.#listeners[event].slice() as Array<(...a: SessionEvents[E]) => void>) l(...args);
+  }
+
+  /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
+  #expectFirstFrame(transport: Transport): Promise<Frame> {
+    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD);
+  }
+
+  #opened(transport: Transport): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const offOpen = transport.on('open', () => (offOpen(), offClose(), resolve()));
+      const offClose = transport.on('close', (info) => (offOpen(), offClose(), reject(info.error ?? sessionError(SessionErrorCode.CLOSED, `transport closed before opening (${info.code})`))));
+    });
+  }
+
+  #parseHello(transport: Transport, frame: Frame): Hello {
+    try {
+      return parseHello(decodeBody(frame));
+    } catch (error) {
+      throw this.#violation(transport, error as WireError);
+    }
+  }
+
+  /** Listens for the transport closing during the handshake, so a dead link fails fast. */
+  #bindEarly(transport: Transport): void {
+    this.#unbind();
+    this.#transport = transport;
+    this.#detach.push(transport.on('close', (info) => this.#onTransportClose(transport, info)));
+  }
+
+  #establish(transport: Transport, hello: Hello): Peer {
+    const negotiated = negotiate(this.hello(), hello);
+    const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
+    this.#peer = peer;
+    this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
+    this.#lastHeard = Date.now();
+    this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
+    // Re-send what the peer may have missed, oldest first, then what waited for a connection.
+    for (const out of this.#unacked.values()) this.#transmit(out.bytes, out.priority);
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const out of queued) this.#transmit(out.bytes, out.priority);
+    this.#state = 'open';
+    this.#startHeartbeat();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve();
+    this.#emit('open', peer);
+    return peer;
+  }
+
+  #startHeartbeat(): void {
+    const interval = this.#options.heartbeatIntervalMs;
+    if (interval <= 0 || this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => {
+      if (this.#state !== 'open') return;
+      if (Date.now() - this.#lastHeard > interval * this.#options.missedHeartbeats) {
+        // Half-open link: the socket looks fine but nothing arrives. Drop it; a reconnect may follow.
+        this.#transport?.close(CloseCode.Abnormal, 'heartbeat lost');
+        return;
+      }
+      this.#sendControl({ type: MessageType.Ping, body: { timestamp: Date.now() } satisfies PingBody });
+    }, interval);
+    unref(this.#heartbeat);
+  }
+
+  #stopHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  /**
+   * Sends a session control frame (Ping, Pong, Ack), best effort: a full or closing transport just loses it.
+   * High priority, like default traffic, so acks ride in the same batches as the frames around them.
+   */
+  #sendControl(init: FrameInit): void {
+    if (!this.#transport) return;
+    try {
+      this.#transmit(encodeFrame(init), Priority.High);
+    } catch (error) {
+      if (!(error instanceof SwarmwireError) || error.code !== TransportErrorCode.FULL && error.code !== TransportErrorCode.CLOSED) throw error;
+    }
+  }
+
+  #onMessage(bytes: Uint8Array): void {
+    this.#lastHeard = Date.now();
+    let frames: Frame[];
+    try {
+      frames = decodeFrames(bytes, { maxPayload: this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload });
+    } catch (error) {
+      this.#violation(this.#transport!, error as WireError);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#state !== 'open') return;
+      if (this.#pendingIn > 0 || frame.features & Feature.COMPRESSED) this.#deferFrame(frame);
+      else this.#onFrame(frame);
+    }
+  }
+
+  /** Handles a frame after the ones before it, inflating it first if it is compressed. */
+  #deferFrame(frame: Frame): void {
+    const copy = { ...frame, payload: frame.payload.slice() }; // the original may be a view into a reused buffer
+    const transport = this.#transport!;
+    const limit = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
+    this.#pendingIn++;
+    this.#inChain = this.#inChain
+      .then(async () => {
+        let f: Frame = copy;
+        if (f.features & Feature.COMPRESSED) {
+          const payload = await inflateRaw(f.payload, limit);
+          f = { ...f, payload, payloadLength: payload.length, features: f.features & ~Feature.COMPRESSED };
+        }
+        if (this.#state === 'open' && this.#transport === transport) this.#onFrame(f);
+      })
+      .catch((error: unknown) => {
+        if (this.#transport === transport) this.#violation(transport, error as WireError);
+      })
+      .finally(() => this.#pendingIn--);
+  }
+
+  #onFrame(frame: Frame): void {
+    const id = Number(frame.requestId);
+    switch (frame.type) {
+      case MessageType.Ping:
+        this.#sendControl({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
+        return;
+      case MessageType.Pong: {
+        const { timestamp } = decodeBody<PingBody>(frame);
+        this.#rtt = Date.now() - timestamp;
+        const ping = this.#pings.get(id);
+        if (ping) {
+          this.#pings.delete(id);
+          clearTimeout(ping.timer);
+          ping.resolve(this.#rtt);
+        }
+        return;
+      }
+      case MessageType.Ack:
+        this.#unacked.delete(id);
+        return;
+      case MessageType.Goodbye: {
+        const body = frame.payloadLength ? decodeBody<Partial<GoodbyeBody>>(frame) : {};
+        const info = { code: typeof body.code === 'number' ? body.code : CloseCode.Normal, reason: typeof body.reason === 'string' ? body.reason : 'goodbye' };
+        this.#transport?.close(info.code, info.reason);
+        this.#finish(info);
+        return;
+      }
+      case MessageType.Hello:
+      case MessageType.HelloAck:
+        this.#violation(this.#transport!, sessionError(SessionErrorCode.PROTOCOL, `unexpected ${frame.type === MessageType.Hello ? 'Hello' : 'HelloAck'} on an open session`));
+        return;
+      case MessageType.Error:
+        if (id === 0) {
+          const body = decodeBody<ErrorBody>(frame);
+          this.#emit('error', new SessionError(SessionErrorCode.REMOTE, (body.status ?? Status.ExecutionError) as Status, `the peer reported: ${body.message}`));
+          return;
+        }
+    }
+    if (frame.features & Feature.ACK_REQUIRED) {
+      this.#sendControl({ type: MessageType.Ack, requestId: frame.requestId });
+      if (!this.#replay.accept(id)) return;
+    }
+    this.#emit('frame', frame);
+  }
+
+  /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
+  #violation(transport: Transport, error: SwarmwireError): SwarmwireError {
+    try {
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody }), Priority.Critical);
+    } catch {
+      // nothing more to tell a transport that cannot take it
+    }
+    const code = error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError;
+    transport.close(code, error.code);
+    this.#finish({ code, reason: error.code, error });
+    return error;
+  }
+
+  #onTransportClose(transport: Transport, info: CloseInfo): void {
+    if (transport !== this.#transport || this.#state === 'closed') return;
+    this.suspend(info);
+  }
+
+  #unbind(): void {
+    this.#batcher = undefined;
+    for (const off of this.#detach) off();
+    this.#detach = [];
+    this.#transport = undefined;
+    this.#stopHeartbeat();
+    for (const [id, ping] of this.#pings) {
+      clearTimeout(ping.timer);
+      ping.reject(sessionError(SessionErrorCode.CLOSED, 'the connection closed before the Pong'));
+      this.#pings.delete(id);
+    }
+  }
+
+  /** Ends the session for good. @internal */
+  finish(info: CloseInfo): void {
+    this.#finish(info);
+  }
+
+  #finish(info: CloseInfo): void {
+    if (this.#state === 'closed') return;
+    this.#unbind();
+    this.#state = 'closed';
+    this.#closeInfo = info;
+    this.#unacked.clear();
+    this.#queued = [];
+    const error = this.#closedError();
+    for (const w of this.#waiters) w.reject(error);
+    this.#waiters = [];
+    if (info.error) this.#emit('error', info.error);
+    this.#emit('close', info);
+  }
+}
+
+/** Answers a Hello with an Error frame and closes the transport. */
+function refuse(transport: Transport, status: Status, message: string): never {
+  try {
+    transport.send(encodeFrame({ type: MessageType.Error, body: { status, message } satisfies ErrorBody }), Priority.Critical);
+  } finally {
+    transport.close(CloseCode.PolicyViolation, message);
+  }
+  throw new SessionError(SessionErrorCode.REJECTED, status, `refused the peer: ${message}`);
+}
+
+/**
+ * The first frame a transport delivers, decoded, within `timeoutMs`. Rejects with HANDSHAKE_TIMEOUT, the
+ * transport's close error, or a WireError (after answering it with an Error frame and closing).
+ */
+export function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number): Promise<Frame> {
+  return new Promise<Frame>((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      offMessage();
+      offClose();
+    };
+    const timer = setTimeout(() => {
+      done();
+      transport.close(CloseCode.PolicyViolation, 'handshake timeout');
+      reject(sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no handshake within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const offMessage = transport.on('message', (bytes) => {
+      done();
+      try {
+        const frames = decodeFrames(bytes, { maxPayload });
+        // Copy: the bytes may be a view into a ring that is reused after this call.
+        const first = frames[0]!;
+        resolve({ ...first, payload: first.payload.slice() });
+      } catch (error) {
+        const e = error as WireError;
+        try {
+          transport.send(encodeFrame({ type: MessageType.Error, body: { status: e.status, message: e.message } satisfies ErrorBody }), Priority.Critical);
+        } catch {
+          // closing anyway
+        }
+        transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
+        reject(e);
+      }
+    });
+    const offClose = transport.on('close', (info) => {
+      done();
+      reject(info.error ?? sessionError(SessionErrorCode.CLOSED, `the transport closed during the handshake (${info.code})`));
+    });
+  });
+}
+
+/**
+ * Reads and checks the Hello that must open every connection on the accepting side. Anything else first gets an
+ * Error frame (InvalidFrame) and a 1002 close.
+ */
+export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number }> = {}): Promise<Hello> {
+  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD);
+  const fail = (message: string): never => {
+    try {
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: Status.InvalidFrame, message } satisfies ErrorBody }), Priority.Critical);
+    } finally {
+      transport.close(CloseCode.ProtocolError, message);
+    }
+    throw sessionError(SessionErrorCode.PROTOCOL, message);
+  };
+  if (frame.type !== MessageType.Hello) return fail(`expected Hello first, got message type ${frame.type}`);
+  try {
+    return parseHello(decodeBody(frame));
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}

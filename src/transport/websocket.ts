@@ -1,0 +1,353 @@
+// One WebSocket connection as a Transport. Binary messages only: each message is one frame or one BATCHING
+// message; this layer never parses them. The same class wraps a client socket (connectWebSocket) and an
+// already-upgraded server socket (acceptWebSocket: Node's `ws`, Deno.upgradeWebSocket, anything WHATWG-shaped).
+//
+// Close codes: a text (or otherwise non-binary) message closes with 1003 Unsupported Data, RFC 6455 §7.4.1's code
+// for "received a type of data it cannot accept"; 1002 stays for broken WebSocket framing, which `ws` reports.
+// WHATWG client sockets (browsers, Deno, Node 22) may only send 1000 and 3000–4999, so a code they refuse goes out
+// as 4000 + (code − 1000) and every receiver maps 4001–4015 back to 1001–1015: swarmwire reserves that range.
+import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD, Status } from '../wire/constants.js';
+import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
+import type { CloseInfo } from './transport.js';
+
+/** The largest message by default: one frame of MAX_PAYLOAD bytes with its header and checksum. */
+export const DEFAULT_MAX_MESSAGE_BYTES = MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE;
+
+/** Close code for a message that is not binary (RFC 6455 Unsupported Data). */
+export const UNSUPPORTED_DATA = 1003;
+
+// Not in TransportErrorCode yet: the peer broke the message contract (text message, bad WebSocket framing).
+const PROTOCOL = 'SW_ERR_TRANSPORT_PROTOCOL';
+
+/** The part of the WHATWG WebSocket API this transport uses; `ws`, Deno's and browsers' sockets all fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+  removeEventListener(type: string, listener: (event: any) => void): void;
+}
+
+/** A WebSocket class: the platform's, or `ws`'s (which also reads the third argument, its options). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: any) => WebSocketLike;
+
+export interface WebSocketOptions {
+  /** Largest message accepted in either direction; a larger one closes with 1009. Default 64 MiB + 36. */
+  maxMessageBytes: number;
+  /** ready() waits while bufferedAmount is at or above this. Default 1 MiB. */
+  highWaterMark: number;
+  /** send() throws FULL past this while above the high-water mark. Default 16 MiB. */
+  maxBuffered: number;
+  /** How often bufferedAmount is polled while frames wait or ready() waits (WebSocket has no drain event). Default 1 ms. */
+  pollIntervalMs: number;
+  /** Deadline for the socket to open. Default 10 000 ms. */
+  connectTimeoutMs: number;
+}
+
+export interface ConnectWebSocketOptions extends WebSocketOptions {
+  /** Subprotocols offered to the server. Default none. */
+  protocols: string | string[];
+  /** The WebSocket class. Default globalThis.WebSocket, else `ws` loaded on first use (Node 20). */
+  WebSocket: WebSocketConstructor;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const MAX_REASON_BYTES = 123;
+
+/** A Transport over one WebSocket. Frames given to send() must not be modified afterwards. */
+export class WebSocketTransport extends BaseTransport {
+  readonly kind = 'websocket' as const;
+  readonly #options: WebSocketOptions;
+  readonly #label: string;
+  #socket: WebSocketLike | undefined;
+  // One FIFO per priority; frames wait here only while the socket's own buffer is above the high-water mark.
+  readonly #queues: Uint8Array[][] = [[], [], []];
+  readonly #heads = [0, 0, 0];
+  #queued = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #waiting = false;
+  #socketClosed = false;
+  #lastError: unknown;
+
+  /** @internal Use connectWebSocket or acceptWebSocket. */
+  constructor(options: Readonly<Partial<WebSocketOptions>>, label: string) {
+    super();
+    this.#options = {
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      highWaterMark: options.highWaterMark ?? 1024 * 1024,
+      maxBuffered: options.maxBuffered ?? 16 * 1024 * 1024,
+      pollIntervalMs: options.pollIntervalMs ?? 1,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    };
+    this.#label = label;
+    this.#connectTimer = setTimeout(() => {
+      this.#fail(CloseCode.Abnormal, 'connect timeout', transportError(TransportErrorCode.CONNECT_FAILED, `${label}: no connection within ${this.#options.connectTimeoutMs} ms`));
+    }, this.#options.connectTimeoutMs);
+  }
+
+  get bufferedAmount(): number {
+    return this.#queued + (this.#socket?.bufferedAmount ?? 0);
+  }
+
+  send(frame: Uint8Array, priority: Priority = Priority.High): void {
+    if (this.state === 'closed') throw this.closedError();
+    const size = frame.byteLength;
+    if (size > this.#options.maxMessageBytes) {
+      throw transportError(TransportErrorCode.TOO_LARGE, `frame of ${size} bytes exceeds maxMessageBytes ${this.#options.maxMessageBytes}`);
+    }
+    // Below the high-water mark a frame is always taken, so "await ready(); send()" never throws FULL.
+    if (!this.hasRoom() && this.bufferedAmount + size > this.#options.maxBuffered) {
+      throw transportError(TransportErrorCode.FULL, `websocket buffer full (${this.bufferedAmount} bytes buffered, maxBuffered ${this.#options.maxBuffered}): await ready()`);
+    }
+    const socket = this.#socket;
+    if (this.#queued === 0 && socket?.readyState === OPEN && socket.bufferedAmount < this.#options.highWaterMark) {
+      socket.send(frame);
+      return;
+    }
+    (this.#queues[priority] ?? this.#queues[Priority.Low]!).push(frame);
+    this.#queued += size;
+    if (this.state === 'open') this.#schedule();
+  }
+
+  override ready(): Promise<void> {
+    const result = super.ready();
+    if (this.state !== 'closed' && !this.hasRoom()) {
+      this.#waiting = true;
+      if (this.state === 'open') this.#schedule();
+    }
+    return result;
+  }
+
+  protected hasRoom(): boolean {
+    return this.bufferedAmount < this.#options.highWaterMark;
+  }
+
+  /** @internal Starts using `socket`: open or still connecting. */
+  attach(socket: WebSocketLike): void {
+    this.#socket = socket;
+    // `ws` (an EventEmitter, hence `on`) hands over its own Buffer without a copy with 'nodebuffer'; platform
+    // sockets only know 'arraybuffer' (and browsers log a warning for anything else).
+    socket.binaryType = typeof (socket as { on?: unknown }).on === 'function' ? 'nodebuffer' : 'arraybuffer';
+    socket.addEventListener('open', this.#onOpen);
+    socket.addEventListener('message', this.#onMessage);
+    socket.addEventListener('close', this.#onClose);
+    // Never removed: `ws` throws an 'error' event nobody listens to.
+    socket.addEventListener('error', this.#onError);
+    if (socket.readyState === OPEN) this.#onOpen();
+    else if (socket.readyState !== CONNECTING) this.#onClose({ code: CloseCode.Abnormal, reason: 'socket already closed' });
+  }
+
+  /** @internal Fails a transport that never got a socket. */
+  fail(error: TransportError): void {
+    this.#fail(CloseCode.Abnormal, 'no socket', error);
+  }
+
+  protected onClose(info: CloseInfo): void {
+    clearTimeout(this.#timer);
+    clearTimeout(this.#connectTimer);
+    const socket = this.#socket;
+    if (socket) {
+      socket.removeEventListener('open', this.#onOpen);
+      socket.removeEventListener('message', this.#onMessage);
+      socket.removeEventListener('close', this.#onClose);
+      if (!this.#socketClosed) {
+        // A plain close() lets frames still queued go first (a Goodbye sent just before close(), say).
+        if (!info.error && socket.readyState === OPEN) for (let f = this.#dequeue(); f; f = this.#dequeue()) socket.send(f);
+        closeSocket(socket, info.code, info.reason);
+      }
+    }
+    for (let p = 0; p < 3; p++) {
+      this.#queues[p] = [];
+      this.#heads[p] = 0;
+    }
+    this.#queued = 0;
+  }
+
+  readonly #onOpen = (): void => {
+    if (this.state !== 'connecting') return;
+    clearTimeout(this.#connectTimer);
+    this.#pump();
+    this.emitOpen();
+    this.#progress();
+  };
+
+  readonly #onMessage = (event: { data: unknown }): void => {
+    if (this.state === 'closed') return;
+    const data = event.data;
+    let bytes: Uint8Array;
+    if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+    // A plain view, not the Buffer itself: Buffer#slice would not copy as the Transport contract promises.
+    else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    else {
+      const what = typeof data === 'string' ? 'text' : 'non-binary';
+      this.#fail(UNSUPPORTED_DATA, 'binary messages only', new TransportError(PROTOCOL, Status.InvalidFrame, `${this.#label}: received a ${what} message; swarmwire sends binary messages only`));
+      return;
+    }
+    if (bytes.byteLength > this.#options.maxMessageBytes) {
+      this.#fail(CloseCode.TooBig, 'message too big', transportError(TransportErrorCode.TOO_LARGE, `${this.#label}: received a message of ${bytes.byteLength} bytes, maxMessageBytes is ${this.#options.maxMessageBytes}`));
+      return;
+    }
+    this.emitMessage(bytes);
+  };
+
+  readonly #onClose = (event: { code: number; reason: string }): void => {
+    this.#socketClosed = true;
+    if (this.state === 'closed') return;
+    const code = event.code >= 4001 && event.code <= 4015 ? event.code - 3000 : event.code;
+    const reason = event.reason ?? '';
+    const said = `${code}${reason ? ` ${reason}` : ''}`;
+    let error: TransportError | undefined;
+    if (this.state === 'connecting') error = transportError(TransportErrorCode.CONNECT_FAILED, `${this.#label}: could not connect (${said})`, this.#lastError);
+    else if (code === CloseCode.TooBig) error = transportError(TransportErrorCode.TOO_LARGE, `${this.#label}: the peer closed: message too big (${said})`);
+    else if (code === CloseCode.Abnormal) error = transportError(TransportErrorCode.PEER_GONE, `${this.#label}: connection lost without a close (${said})`, this.#lastError);
+    this.finish(error ? { code, reason, error } : { code, reason });
+  };
+
+  readonly #onError = (event: { error?: unknown }): void => {
+    const error = event?.error;
+    if (error !== undefined) this.#lastError = error;
+    if (this.state !== 'open') return;
+    // `ws` names what its receiver rejected (and has already sent its close); platform sockets say nothing and
+    // follow with a close event.
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return;
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.#fail(CloseCode.TooBig, 'message too big', transportError(TransportErrorCode.TOO_LARGE, `${this.#label}: received a message over maxMessageBytes ${this.#options.maxMessageBytes}`, error));
+    } else {
+      this.#fail(code === 'WS_ERR_INVALID_UTF8' ? 1007 : CloseCode.ProtocolError, 'protocol error', new TransportError(PROTOCOL, Status.InvalidFrame, `${this.#label}: WebSocket protocol error (${code})`, { cause: error }));
+    }
+  };
+
+  #fail(code: number, reason: string, error: TransportError): void {
+    this.finish({ code, reason, error });
+  }
+
+  #dequeue(): Uint8Array | undefined {
+    for (let p = 0; p < 3; p++) {
+      const queue = this.#queues[p]!;
+      const head = this.#heads[p]!;
+      if (head === queue.length) continue;
+      const frame = queue[head]!;
+      queue[head] = undefined as unknown as Uint8Array;
+      if (head + 1 === queue.length) {
+        queue.length = 0;
+        this.#heads[p] = 0;
+      } else this.#heads[p] = head + 1;
+      this.#queued -= frame.byteLength;
+      return frame;
+    }
+    return undefined;
+  }
+
+  /** Hands queued frames to the socket, highest priority first, while its buffer is below the high-water mark. */
+  #pump(): void {
+    const socket = this.#socket;
+    if (socket?.readyState !== OPEN) return;
+    while (this.#queued > 0 && socket.bufferedAmount < this.#options.highWaterMark) socket.send(this.#dequeue()!);
+  }
+
+  #progress(): void {
+    if (this.hasRoom()) {
+      this.#waiting = false;
+      this.emitDrain();
+    }
+    if (this.state === 'open' && (this.#queued > 0 || this.#waiting)) this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer === undefined) this.#timer = setTimeout(this.#tick, this.#options.pollIntervalMs);
+  }
+
+  readonly #tick = (): void => {
+    this.#timer = undefined;
+    if (this.state !== 'open') return;
+    this.#pump();
+    this.#progress();
+  };
+}
+
+/**
+ * Opens a WebSocket to `url` and returns its Transport at once, in state 'connecting'; frames sent meanwhile are
+ * queued (bounded by maxBuffered) and go out on open, in order. If it never opens, it closes with 1006 and a
+ * TransportError CONNECT_FAILED. Reconnecting is the caller's job (see `reconnecting`).
+ */
+export function connectWebSocket(url: string | URL, options: Readonly<Partial<ConnectWebSocketOptions>> = {}): WebSocketTransport {
+  const href = String(url);
+  const transport = new WebSocketTransport(options, `websocket ${href}`);
+  const open = (WebSocket: WebSocketConstructor): void => {
+    if (transport.state === 'closed') return;
+    try {
+      // The third argument is `ws`'s options; platform sockets ignore it.
+      transport.attach(new WebSocket(href, options.protocols ?? [], { maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false }));
+    } catch (e) {
+      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `websocket ${href}: ${(e as Error)?.message ?? e}`, e));
+    }
+  };
+  const platform = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  // Failures arrive as close events even when immediate, so listeners added right after this call see them.
+  if (platform) queueMicrotask(() => open(platform));
+  else {
+    loadWs().then(open, (e) => transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, 'no WebSocket class: pass options.WebSocket, or install `ws` (Node 20)', e)));
+  }
+  return transport;
+}
+
+/**
+ * Wraps an already-upgraded server-side socket: a `ws` WebSocket from a WebSocketServer (give the server
+ * `maxPayload` = maxMessageBytes so oversized messages are refused before they are buffered) or the `socket` of
+ * Deno.upgradeWebSocket (which opens once the response is returned). Attach listeners before returning to the event loop.
+ */
+export function acceptWebSocket(socket: WebSocketLike, options: Readonly<Partial<WebSocketOptions>> = {}): WebSocketTransport {
+  const transport = new WebSocketTransport(options, 'websocket (accepted)');
+  transport.attach(socket);
+  return transport;
+}
+
+async function loadWs(): Promise<WebSocketConstructor> {
+  const ws = await import('ws');
+  return (ws.WebSocket ?? ws.default) as unknown as WebSocketConstructor;
+}
+
+/** Sends a close the socket accepts: the code itself, else its 4000-range mirror, else a bare close. */
+function closeSocket(socket: WebSocketLike, code: number, reason: string): void {
+  if (socket.readyState === CONNECTING) {
+    socket.close();
+    return;
+  }
+  const short = clipReason(reason);
+  try {
+    socket.close(code, short);
+    return;
+  } catch {
+    // The platform refuses this code from a client; fall through to the mirror.
+  }
+  try {
+    if (code >= 1001 && code <= 1015) {
+      socket.close(code + 3000, short);
+      return;
+    }
+  } catch {
+    // Fall through to a bare close.
+  }
+  socket.close();
+}
+
+const encoder = new TextEncoder();
+
+/** A close reason is at most 123 UTF-8 bytes; longer ones are cut at a character boundary. */
+function clipReason(reason: string): string {
+  if (reason.length <= MAX_REASON_BYTES / 3 || encoder.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const ch of reason) {
+    const n = encoder.encode(ch).byteLength;
+    if (bytes + n > MAX_REASON_BYTES) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}

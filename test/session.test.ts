@@ -1,0 +1,291 @@
+// The session layer over the in-process pair, with faults injected: handshake, refusals, heartbeats, acked
+// delivery across reconnects (exactly once, in order), bounded queues.
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryPair, type MemoryTransport } from '../src/transport/memory.js';
+import { CloseCode, type CloseInfo } from '../src/transport/transport.js';
+import { connectSession } from '../src/session/connect.js';
+import { SessionHost } from '../src/session/host.js';
+import { Session } from '../src/session/session.js';
+import { SessionError } from '../src/session/errors.js';
+import { decodeBody, decodeFrame, encodeFrame } from '../src/wire/frame.js';
+import { Feature, MessageType, Status } from '../src/wire/constants.js';
+import type { Frame } from '../src/wire/frame.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function rig(hostOptions: ConstructorParameters<typeof SessionHost>[0] = {}) {
+  const host = new SessionHost({ heartbeatIntervalMs: 0, ...hostOptions });
+  const links: Array<[client: MemoryTransport, server: MemoryTransport]> = [];
+  const accepted: Array<Promise<Session>> = [];
+  const dial = (): MemoryTransport => {
+    const [a, b] = memoryPair();
+    links.push([a, b]);
+    const p = host.accept(b);
+    p.catch(() => {});
+    accepted.push(p);
+    return a;
+  };
+  cleanups.push(() => host.close());
+  return { host, dial, links, accepted, last: () => links[links.length - 1]! };
+}
+
+const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe('handshake', () => {
+  it('exchanges Hello / HelloAck and agrees on the same terms on both sides', async () => {
+    const { dial, accepted } = rig({ role: 'relay', capabilities: ['rpc', 'relay'], maxPayload: 1 << 20 });
+    const client = await connectSession(dial, { capabilities: ['rpc', 'mesh'], metadata: { name: 'page' }, heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    const server = await accepted[0]!;
+    expect(client.peer!.hello.role).toBe('relay');
+    expect(server.peer!.hello.metadata).toEqual({ name: 'page' });
+    expect(client.peer!.negotiated).toEqual({ version: 1, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED, maxPayload: 1 << 20 });
+    expect(server.peer!.negotiated.maxPayload).toBe(1 << 20);
+    expect(server.peer!.id).toBe(Array.from(client.nodeId, (b) => b.toString(16).padStart(2, '0')).join(''));
+  });
+
+  it('lets the accepting side refuse a peer: Unauthorized, and no retry', async () => {
+    const { dial, links } = rig({ authorize: (hello) => hello.token === 'letmein' });
+    const error = await connectSession(dial, { token: 'guess', heartbeatIntervalMs: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionError);
+    expect(error).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.Unauthorized });
+    expect(links).toHaveLength(1);
+    const ok = await connectSession(dial, { token: 'letmein', heartbeatIntervalMs: 0 });
+    cleanups.push(() => ok.close());
+    expect(ok.state).toBe('open');
+  });
+
+  it('answers anything but Hello first with an InvalidFrame error and a 1002 close', async () => {
+    const { host } = rig();
+    const [a, b] = memoryPair();
+    const accepting = host.accept(b);
+    const got: Frame[] = [];
+    a.on('message', (bytes) => got.push(decodeFrame(bytes.slice())));
+    const closed = new Promise<CloseInfo>((r) => a.on('close', r));
+    a.send(encodeFrame({ type: MessageType.Request, body: [] }));
+    await expect(accepting).rejects.toMatchObject({ code: 'SW_ERR_PROTOCOL' });
+    expect((await closed).code).toBe(CloseCode.ProtocolError);
+    expect(got.map((f) => [f.type, decodeBody<{ status: number }>(f).status])).toEqual([[MessageType.Error, Status.InvalidFrame]]);
+  });
+
+  it('closes with 1002 on bytes that are not a frame, on either side', async () => {
+    const { host } = rig();
+    const [a, b] = memoryPair();
+    const accepting = host.accept(b);
+    const closed = new Promise<CloseInfo>((r) => a.on('close', r));
+    a.send(new Uint8Array([1, 2, 3]));
+    await expect(accepting).rejects.toMatchObject({ code: 'SW_ERR_FRAME_TRUNCATED' });
+    expect((await closed).code).toBe(CloseCode.ProtocolError);
+  });
+
+  it('times out when no HelloAck comes', async () => {
+    const [a] = memoryPair(); // nobody answers on the other end
+    const session = new Session({ handshakeTimeoutMs: 50, heartbeatIntervalMs: 0 });
+    await expect(session.connect(a)).rejects.toMatchObject({ code: 'SW_ERR_HANDSHAKE_TIMEOUT', status: Status.Timeout });
+  });
+});
+
+describe('an open session', () => {
+  async function pair(options: { client?: Parameters<typeof connectSession>[1]; host?: ConstructorParameters<typeof SessionHost>[0] } = {}) {
+    const r = rig(options.host);
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, ...options.client });
+    cleanups.push(() => client.close());
+    return { ...r, client, server: await r.accepted[0]! };
+  }
+
+  it('delivers application frames both ways and keeps control frames to itself', async () => {
+    const { client, server } = await pair();
+    const atServer: unknown[] = [];
+    const atClient: unknown[] = [];
+    server.on('frame', (f) => atServer.push(decodeBody(f)));
+    client.on('frame', (f) => atClient.push(decodeBody(f)));
+    client.send({ type: MessageType.Event, body: 'one' });
+    client.send({ type: MessageType.Event, body: 'two', ack: true });
+    server.send({ type: MessageType.Event, body: 'back' });
+    expect(await client.ping()).toBeGreaterThanOrEqual(0);
+    await until(() => atServer.length === 2 && atClient.length === 1);
+    expect(atServer).toEqual(['one', 'two']);
+    expect(atClient).toEqual(['back']);
+    await until(() => client.unacked === 0);
+  });
+
+  it('rejects a payload over the negotiated limit before sending it', async () => {
+    const { client } = await pair({ host: { maxPayload: 100 } });
+    expect(() => client.send({ type: MessageType.Event, payload: new Uint8Array(101) })).toThrowError(expect.objectContaining({ code: 'SW_ERR_FRAME_TOO_LARGE', status: Status.PayloadTooLarge }));
+  });
+
+  it('closes with 1009 when the peer sends more than the limit anyway', async () => {
+    const { client, server, last } = await pair({ host: { maxPayload: 100 } });
+    const closed = new Promise<CloseInfo>((r) => server.on('close', r));
+    last()[0].send(encodeFrame({ type: MessageType.Event, payload: new Uint8Array(500) })); // straight onto the transport
+    expect((await closed).code).toBe(CloseCode.TooBig);
+    await until(() => client.state !== 'open');
+  });
+
+  it('says Goodbye: the peer closes for good instead of reconnecting', async () => {
+    const { client, server, links } = await pair();
+    const closed = new Promise<CloseInfo>((r) => server.on('close', r));
+    client.close(CloseCode.Normal, 'done');
+    expect(await closed).toMatchObject({ code: CloseCode.Normal, reason: 'done' });
+    expect(() => client.send({ type: MessageType.Event })).toThrowError(expect.objectContaining({ code: 'SW_ERR_SESSION_CLOSED' }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(links).toHaveLength(1);
+  });
+
+  it('declares a silent link dead after the missed heartbeats and reconnects', async () => {
+    const r = rig({ heartbeatIntervalMs: 20 });
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 20, missedHeartbeats: 3, reconnect: { initialDelayMs: 1 } });
+    cleanups.push(() => client.close());
+    const disconnects: CloseInfo[] = [];
+    client.on('disconnect', (info) => disconnects.push(info));
+    r.last()[1].faults.hold(); // the server's frames (Pongs, Pings) stop arriving: half-open
+    await until(() => r.links.length === 2 && client.state === 'open');
+    expect(disconnects[0]).toMatchObject({ code: CloseCode.Abnormal, reason: 'heartbeat lost' });
+  });
+
+  it('bounds what waits: queued frames while disconnected, and unacked frames', async () => {
+    const r = rig();
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, maxQueued: 3, maxUnacked: 2, reconnect: { initialDelayMs: 60_000 } });
+    cleanups.push(() => client.close());
+    r.last()[0].faults.disconnect();
+    await until(() => client.state === 'disconnected');
+    for (let i = 0; i < 3; i++) client.send({ type: MessageType.Event });
+    expect(() => client.send({ type: MessageType.Event })).toThrowError(expect.objectContaining({ code: 'SW_ERR_SESSION_FULL', status: Status.BackpressureRejection }));
+    client.send({ type: MessageType.Event, ack: true });
+    client.send({ type: MessageType.Event, ack: true });
+    expect(() => client.send({ type: MessageType.Event, ack: true })).toThrowError(expect.objectContaining({ code: 'SW_ERR_SESSION_FULL' }));
+  });
+});
+
+describe('acked delivery', () => {
+  it('drops duplicates: the application sees each acked frame once', async () => {
+    const r = rig();
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const seen: number[] = [];
+    server.on('frame', (f) => seen.push(decodeBody<number>(f)));
+    r.last()[0].faults.duplicate(10);
+    for (let i = 0; i < 10; i++) client.send({ type: MessageType.Event, body: i, ack: true });
+    await until(() => seen.length >= 10 && client.unacked === 0);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('re-sends what a dying link lost when the next one comes up, in order', async () => {
+    const r = rig();
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1 } });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const seen: number[] = [];
+    server.on('frame', (f) => seen.push(decodeBody<number>(f)));
+    for (let i = 0; i < 3; i++) client.send({ type: MessageType.Event, body: i, ack: true });
+    await until(() => seen.length === 3 && client.unacked === 0);
+    // A link that is dying: what is sent from here on vanishes (transports lose a suffix, never a frame in the
+    // middle), and its acks never come back.
+    r.last()[0].faults.drop(() => true);
+    r.last()[1].faults.drop(() => true);
+    for (let i = 3; i < 8; i++) client.send({ type: MessageType.Event, body: i, ack: true });
+    await new Promise((res) => setTimeout(res, 20));
+    expect(client.unacked).toBe(5);
+    r.last()[0].faults.disconnect();
+    await until(() => seen.length === 8 && client.unacked === 0);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(r.links).toHaveLength(2);
+  });
+
+  it('chaos: acked messages while the link is cut at random — none lost, none duplicated, order kept', async () => {
+    const r = rig({ resumeTimeoutMs: 60_000 });
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const seen: number[] = [];
+    server.on('frame', (f) => seen.push(decodeBody<number>(f)));
+    const total = 20_000;
+    let seed = 12345;
+    const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let cuts = 0;
+    for (let i = 0; i < total; ) {
+      if (client.state === 'open' && rand() < 0.02) {
+        r.last()[0].faults.disconnect();
+        cuts++;
+      }
+      try {
+        client.send({ type: MessageType.Event, body: i, ack: true });
+        i++;
+      } catch (e) {
+        if ((e as SessionError).code !== 'SW_ERR_SESSION_FULL') throw e;
+      }
+      if (i % 100 === 0 || client.unacked > 5_000) await new Promise((res) => setTimeout(res, 0));
+    }
+    await until(() => seen.length >= total && client.unacked === 0, 30_000);
+    expect(cuts).toBeGreaterThan(20);
+    expect(seen.length).toBe(total);
+    expect(seen.every((v, i) => v === i)).toBe(true);
+  }, 60_000);
+});
+
+describe('compression and batching', () => {
+  async function wired(clientOptions: Parameters<typeof connectSession>[1] = {}) {
+    const r = rig();
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, ...clientOptions });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const wire: Uint8Array[] = [];
+    r.last()[1].on('message', (m) => wire.push(m.slice())); // what actually crossed the link to the server
+    return { client, server, wire };
+  }
+
+  it('deflates large payloads on the wire, delivers them intact, and keeps order around them', async () => {
+    const { client, server, wire } = await wired();
+    const seen: unknown[] = [];
+    server.on('frame', (f) => seen.push(decodeBody(f)));
+    const big = 'swarm '.repeat(20_000);
+    client.send({ type: MessageType.Event, body: 'before' });
+    client.send({ type: MessageType.Event, body: big, ack: true });
+    client.send({ type: MessageType.Event, body: 'after' });
+    await until(() => seen.length === 3);
+    expect(seen).toEqual(['before', big, 'after']);
+    const bytesOnWire = wire.reduce((n, m) => n + m.length, 0);
+    expect(bytesOnWire).toBeLessThan(big.length / 10);
+    expect(wire.some((m) => decodeFrame(m.subarray(0, 32 + new DataView(m.buffer, m.byteOffset).getUint32(28))).features & Feature.COMPRESSED)).toBe(true);
+  });
+
+  it('does not compress when the peer did not offer it', async () => {
+    const { client, server, wire } = await wired({ features: Feature.ACK_REQUIRED });
+    let got = '';
+    server.on('frame', (f) => (got = decodeBody<string>(f)));
+    client.send({ type: MessageType.Event, body: 'z'.repeat(10_000) });
+    await until(() => got.length === 10_000);
+    expect(wire.reduce((n, m) => n + m.length, 0)).toBeGreaterThan(10_000);
+  });
+
+  it('closes with 1009 when a compressed payload inflates past the limit', async () => {
+    const r = rig({ maxPayload: 64 * 1024 });
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    const server = await r.accepted[0]!;
+    const closed = new Promise<CloseInfo>((res) => server.on('close', res));
+    const { deflateRaw } = await import('../src/session/compression.js');
+    const bomb = await deflateRaw(new Uint8Array(1 << 20)); // 1 MiB of zeros in about a kilobyte
+    r.last()[0].send(encodeFrame({ type: MessageType.Event, features: Feature.COMPRESSED, payload: bomb }));
+    expect((await closed).code).toBe(CloseCode.TooBig);
+  });
+
+  it('batches a burst of small frames into few transport messages', async () => {
+    const { client, server, wire } = await wired();
+    let count = 0;
+    server.on('frame', () => count++);
+    for (let i = 0; i < 1000; i++) client.send({ type: MessageType.Event, body: i });
+    await until(() => count === 1000);
+    expect(wire.length).toBeLessThan(20);
+  });
+});
