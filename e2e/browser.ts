@@ -2,7 +2,7 @@
 // HOME, so no state leaks between runs. Every context records what went wrong in its pages and their workers
 // (console errors, uncaught exceptions, failed or 4xx/5xx requests): tests assert that list is empty, so a broken
 // page fails loudly instead of merely timing out.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type ConsoleMessage, type Page, chromium } from 'playwright-core';
@@ -97,10 +97,35 @@ export async function launchChromium(options: Readonly<LaunchOptions> = {}): Pro
       try {
         await browser.close();
       } finally {
-        rmSync(home, { recursive: true, force: true });
+        await exitOfProcessesNaming(home, 5_000);
+        rmSync(home, { recursive: true, force: true, maxRetries: 3 });
       }
     },
   };
+}
+
+/**
+ * Waits (at most `timeout` ms) until no process has `text` in its command line. Chromium's crash handler is not a
+ * child of the browser, may outlive browser.close() briefly, and writes into HOME: deleting HOME before it exits
+ * leaves a half-made folder behind. Linux only (/proc); elsewhere it returns at once.
+ */
+async function exitOfProcessesNaming(text: string, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  const alive = () => {
+    try {
+      return readdirSync('/proc').some((pid) => {
+        if (!/^\d+$/.test(pid)) return false;
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+        } catch {
+          return false; // exited while we looked
+        }
+      });
+    } catch {
+      return false;
+    }
+  };
+  while (alive() && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
 }
 
 function watchContext(context: BrowserContext): WatchedContext {
