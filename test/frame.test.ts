@@ -25,7 +25,23 @@ describe('frames', () => {
     const bytes = sw.encodeFrame({ type: sw.MessageType.Event, payload: new Uint8Array([1, 2, 3]) });
     const frame = sw.decodeFrame(bytes);
     expect(frame.payload.buffer).toBe(bytes.buffer);
-    expect(frame.payload.byteOffset).toBe(sw.HEADER_SIZE);
+    expect(frame.payload.byteOffset).toBe(bytes.byteOffset + sw.HEADER_SIZE);
+  });
+
+  it('never lets two encoded frames share bytes, though small ones share a slab', () => {
+    const frames = Array.from({ length: 3000 }, (_, i) => sw.encodeFrame({ type: sw.MessageType.Event, requestId: i, payload: new Uint8Array(i % 50).fill(i & 0xff) }));
+    const ranges = new Map<ArrayBufferLike, Array<[number, number]>>();
+    for (const f of frames) {
+      const list = ranges.get(f.buffer) ?? [];
+      list.push([f.byteOffset, f.byteOffset + f.length]);
+      ranges.set(f.buffer, list);
+    }
+    expect(ranges.size).toBeLessThan(10); // pooled: a few slabs for 3,000 frames
+    for (const list of ranges.values()) {
+      list.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < list.length; i++) expect(list[i]![0]).toBeGreaterThanOrEqual(list[i - 1]![1]);
+    }
+    frames.forEach((f, i) => expect(sw.decodeFrame(f)).toMatchObject({ requestId: BigInt(i), payloadLength: i % 50 }));
   });
 
   it('decodes frames that sit at an offset inside a larger buffer', () => {

@@ -88,14 +88,19 @@ export function writeHeader(view: DataView, offset: number, h: HeaderFields): vo
   view.setUint32(offset + 28, h.payloadLength);
 }
 
-/** Splits a u64 given as number or bigint into [high, low] halves, with a typed error when out of range. */
-export function splitU64(value: number | bigint, field: string): [number, number] {
-  if (typeof value === 'bigint') {
-    if (value < 0n || value > 0xffffffffffffffffn) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64`);
-    return [Number(value >> 32n), Number(value & 0xffffffffn)];
+/** The high half of a u64 given as number or bigint, with a typed error when out of range. */
+function highOf(value: number | bigint, field: string): number {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64 number ≤ 2^53 − 1 (use a bigint)`);
+    return value > 0xffffffff ? Math.floor(value / 0x1_0000_0000) : 0;
   }
-  if (!Number.isSafeInteger(value) || value < 0) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64 number ≤ 2^53 − 1 (use a bigint)`);
-  return [Math.floor(value / 0x1_0000_0000), value >>> 0];
+  if (value < 0n || value > 0xffffffffffffffffn) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64`);
+  return Number(value >> 32n);
+}
+
+/** The low half of a u64 already checked by highOf. */
+function lowOf(value: number | bigint): number {
+  return typeof value === 'number' ? value >>> 0 : Number(value & 0xffffffffn);
 }
 
 function checkUint(value: number, max: number, field: string): number {
@@ -109,14 +114,19 @@ export function toHeaderFields(init: HeaderInit, out: HeaderFields = headerField
   out.version = VERSION;
   out.type = init.type;
   out.features = checkUint(init.features ?? 0, 0xffff, 'features');
-  [out.requestHi, out.requestLo] = splitU64(init.requestId ?? 0, 'request_id');
-  [out.moduleHi, out.moduleLo] = splitU64(init.moduleId ?? 0, 'module_id');
+  // Two functions rather than one returning a pair: no array allocated per frame.
+  const requestId = init.requestId ?? 0;
+  const moduleId = init.moduleId ?? 0;
+  out.requestHi = highOf(requestId, 'request_id');
+  out.requestLo = lowOf(requestId);
+  out.moduleHi = highOf(moduleId, 'module_id');
+  out.moduleLo = lowOf(moduleId);
   out.methodHash = checkUint(init.methodHash ?? 0, 0xffffffff, 'method_hash');
   out.payloadLength = checkUint(init.payloadLength ?? 0, MAX_PAYLOAD, 'payload_len');
   return out;
 }
 
-const joinU64 = (high: number, low: number): bigint => (BigInt(high) << 32n) | BigInt(low);
+const joinU64 = (high: number, low: number): bigint => (high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low));
 
 /** HeaderFields → FrameHeader (u64 halves joined into bigints). */
 export function toFrameHeader(h: HeaderFields): FrameHeader {
