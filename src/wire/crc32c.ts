@@ -3,8 +3,11 @@
 // Longer inputs go to the wasm core once init() has loaded it, in place when they already live in wasm memory.
 import { getCore, SCRATCH_SIZE } from '../core/wasm.js';
 
-/** Inputs shorter than this are checksummed in JavaScript even when the wasm core is loaded. */
-export const WASM_MIN_BYTES = 192;
+/**
+ * Inputs shorter than this are checksummed in JavaScript even when the wasm core is loaded. The wasm path, copy
+ * included, overtook crc32cJs between 112 and 128 bytes (bench/crc32c.bench.mjs, crossover table).
+ */
+export const WASM_MIN_BYTES = 128;
 
 let tables: Int32Array | undefined;
 
