@@ -11,9 +11,10 @@ const SUITES = {
   crc32c: './crc32c.bench.mjs',
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
+  websocket: './websocket.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);

@@ -1,5 +1,5 @@
 // CRC-32C of bytes anywhere. Short inputs are checksummed in JavaScript: below WASM_MIN_BYTES the call into wasm
-// (and the copy into its memory) costs more than the arithmetic (bench/crc32c.bench.ts measures the crossover).
+// (and the copy into its memory) costs more than the arithmetic (bench/crc32c.bench.mjs measures the crossover).
 // Longer inputs go to the wasm core once init() has loaded it, in place when they already live in wasm memory.
 import { getCore, SCRATCH_SIZE } from '../core/wasm.js';
 

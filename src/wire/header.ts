@@ -1,4 +1,4 @@
-// The 32-byte header in plain JavaScript. For 32 bytes a DataView beats a call into wasm (bench/header.bench.ts),
+// The 32-byte header in plain JavaScript. For 32 bytes a DataView beats a call into wasm (bench/header.bench.mjs),
 // so this is the hot path; the wasm core validates headers only where frames already sit in its memory (rings).
 // u64 fields travel as u32 halves on the hot path: BigInt would double the cost of a decode.
 import { HEADER_SIZE, MAGIC, MAX_PAYLOAD, MessageType, VERSION } from './constants.js';
