@@ -194,6 +194,7 @@ export class Session {
     this.#assertUsable();
     inboxOf(transport); // listen before anything can arrive
     const reply = this.#expectFirstFrame(transport);
+    reply.catch(() => {}); // awaited below; if opening fails first, its rejection must not go unhandled
     this.#bindEarly(transport);
     if (transport.state === 'connecting') await this.#opened(transport);
     transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello() }), Priority.Critical);
