@@ -3,6 +3,7 @@
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/swarmwire.wasm       the core
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
+//   dist/workers.js           ESM for Cloudflare Workers (export conditions workerd/worker): imports the wasm as a module
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -57,6 +58,40 @@ await build({
   minify: true,
   external: ['ws', 'node:*'], // only reached through dynamic imports on Node
   plugins: [inlineWasm],
+});
+
+// Workers: one file (no shared chunks), the core imported as a module that wrangler / workerd compile.
+const wasmModule = {
+  name: 'wasm-module',
+  setup(b) {
+    b.onResolve({ filter: /\/wasm-source\.js$/ }, () => ({ path: 'wasm-module-source', namespace: 'wasm-module' }));
+    b.onLoad({ filter: /.*/, namespace: 'wasm-module' }, () => ({
+      loader: 'js',
+      contents: `import wasm from './swarmwire.wasm';
+export function defaultWasm() { return Promise.resolve(wasm); }`,
+    }));
+  },
+};
+// `ws` is Node's; Workers have a platform WebSocket. Left as import('ws'), wrangler would try to bundle it.
+const noWs = {
+  name: 'no-ws',
+  setup(b) {
+    b.onResolve({ filter: /^ws$/ }, () => ({ path: 'ws', namespace: 'no-ws' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-ws' }, () => ({
+      loader: 'js',
+      contents: `class NodeOnly { constructor() { throw new Error('[swarmwire] ws is Node-only: Workers use the platform WebSocket'); } }
+export { NodeOnly as WebSocket, NodeOnly as WebSocketServer }; export default NodeOnly;`,
+    }));
+  },
+};
+await build({
+  ...common,
+  entryPoints: [`${root}src/edge/workers.ts`],
+  outfile: `${root}dist/workers.js`,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['@msgpack/msgpack', 'node:*', './swarmwire.wasm'],
+  plugins: [wasmModule, noWs],
 });
 
 run('tsc', ['-p', 'tsconfig.build.json']);
