@@ -81,6 +81,10 @@ export interface RelayUplink {
   route(body: RoutedOut, ack: boolean): Promise<boolean>;
   /** Carries a broadcast (its `from` already set) to every other relay. */
   broadcast(body: BroadcastBody, ack: boolean): void;
+  /** Node `id` (32 hex digits) is now served by this relay. */
+  joined?(id: string): void;
+  /** Node `id` left this relay. */
+  left?(id: string): void;
 }
 
 interface PeerState {
@@ -157,8 +161,11 @@ export class Relay {
       }
     });
     session.on('close', () => {
-      if (this.#peers.get(id)?.session === session) this.#peers.delete(id);
+      if (this.#peers.get(id)?.session !== session) return;
+      this.#peers.delete(id);
+      this.uplink?.left?.(id);
     });
+    this.uplink?.joined?.(id);
   }
 
   #handle(from: PeerState, frame: Frame): void {
