@@ -6,7 +6,7 @@
 //   dist/workers.js           ESM for Cloudflare Workers (export conditions workerd/worker): imports the wasm as a module
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -95,3 +95,11 @@ await build({
 });
 
 run('tsc', ['-p', 'tsconfig.build.json']);
+// The script-tag build's types: what it puts on globalThis.
+writeFileSync(`${root}dist/types/global.d.ts`, `// swarmwire/global: the script-tag build sets globalThis.swarmwire.
+import type * as Swarmwire from './index.js';
+declare global {
+  var swarmwire: typeof Swarmwire;
+}
+export {};
+`);
