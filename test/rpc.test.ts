@@ -38,6 +38,29 @@ const api = {
   throwAggregate(): never {
     throw new AggregateError([new Error('one'), new TypeError('two')], 'many');
   },
+  async *count(n: number): AsyncGenerator<number> {
+    try {
+      for (let i = 0; i < n; i++) {
+        streamLog.produced = i + 1;
+        yield i;
+      }
+    } finally {
+      streamLog.finished = true;
+    }
+  },
+  readable(n: number): ReadableStream<string> {
+    let i = 0;
+    return new ReadableStream({ pull: (c) => (i < n ? c.enqueue(`chunk ${i++}`) : c.close()) });
+  },
+  async *failing(): AsyncGenerator<number> {
+    yield 1;
+    throw new RangeError('stream broke');
+  },
+  async sum(numbers: AsyncIterable<number>): Promise<number> {
+    let total = 0;
+    for await (const n of numbers) total += n;
+    return total;
+  },
   waitForCancel(): Promise<string> {
     const { signal } = currentCall();
     return new Promise((resolve) => signal.addEventListener('abort', () => {
@@ -48,6 +71,7 @@ const api = {
 };
 type Api = typeof api;
 const observed: { abortedWith?: string } = {};
+const streamLog = { produced: 0, finished: false };
 
 let pair: LinkPair | undefined;
 afterEach(async () => {
@@ -147,5 +171,90 @@ describe.for(LINK_KINDS)('rpc over $name', (kind) => {
     const c = await describeRemote(remote.counter);
     expect(c.methods).toEqual([{ name: 'increment', params: 0 }]);
     expect(c.properties).toEqual(['count']);
+  });
+
+  it('streams an async generator\'s chunks, in order', async () => {
+    const remote = await setup();
+    const got: number[] = [];
+    for await (const n of await remote.count(200)) got.push(n);
+    expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('streams a ReadableStream as a ReadableStream', async () => {
+    const remote = await setup();
+    const stream = await remote.readable(5);
+    expect(stream).toBeInstanceOf(ReadableStream);
+    const got: string[] = [];
+    const reader = stream.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) got.push(r.value);
+    expect(got).toEqual(['chunk 0', 'chunk 1', 'chunk 2', 'chunk 3', 'chunk 4']);
+  });
+
+  it('holds a producer to its credit while the reader is idle, and cancels it when the loop breaks', async () => {
+    const remote = await setup();
+    streamLog.produced = 0;
+    streamLog.finished = false;
+    const numbers = await remote.count(1_000_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(streamLog.produced).toBeLessThanOrEqual(17); // the initial window, plus the one being pulled
+    let seen = 0;
+    for await (const n of numbers) {
+      seen = n;
+      if (n === 40) break;
+    }
+    expect(seen).toBe(40);
+    await expect.poll(() => streamLog.finished).toBe(true);
+    const stoppedAt = streamLog.produced;
+    expect(stoppedAt).toBeLessThan(100);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(streamLog.produced).toBe(stoppedAt);
+  });
+
+  it('ends a stream with the producer\'s error', async () => {
+    const remote = await setup();
+    const got: number[] = [];
+    const error = await (async () => {
+      for await (const n of await remote.failing()) got.push(n);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual([1]);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe('stream broke');
+  });
+
+  it('takes streams as arguments', async () => {
+    const remote = await setup();
+    async function* numbers() {
+      for (let i = 1; i <= 100; i++) yield i;
+    }
+    expect(await remote.sum(numbers())).toBe(5050);
+  });
+
+  it('serves several named modules on one connection', async () => {
+    pair = await kind.make();
+    expose({ who: () => 'alpha' }, pair.server, { name: 'alpha' });
+    expose({ who: () => 'beta' }, pair.server, { name: 'beta' });
+    const alpha = wrap<{ who(): string }>(pair.client, { name: 'alpha' });
+    const beta = wrap<{ who(): string }>(pair.client, { name: 'beta' });
+    const gamma = wrap<{ who(): string }>(pair.client, { name: 'gamma' });
+    expect(await Promise.all([alpha.who(), beta.who()])).toEqual(['alpha', 'beta']);
+    await expect(gamma.who()).rejects.toMatchObject({ code: 'SW_ERR_RPC_MODULE_NOT_FOUND', status: Status.ModuleNotFound });
+  });
+
+  it('rejects every pending call with a typed error when the link closes', async () => {
+    const remote = await setup();
+    const calls = [remote.slowEcho(1, 5_000), remote.slowEcho(2, 5_000)].map((call) => call.catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 20));
+    await pair!.close();
+    for (const error of await Promise.all(calls)) {
+      expect(error).toBeInstanceOf(RpcError);
+      expect(error).toMatchObject({ code: 'SW_ERR_RPC_CLOSED', status: Status.ExecutionError });
+    }
+    await expect(remote.add(1, 2)).rejects.toMatchObject({ code: 'SW_ERR_RPC_CLOSED' });
+  });
+
+  it('refuses functions that are not wrapped in proxy(), without sending anything', async () => {
+    const remote = await setup();
+    await expect(remote.callBack((async (x: number) => x) as never, 1)).rejects.toMatchObject({ code: 'SW_ERR_RPC_UNSERIALIZABLE' });
+    expect(await remote.add(1, 1)).toBe(2);
   });
 });
