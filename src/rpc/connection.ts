@@ -7,7 +7,6 @@ import type { Frame } from '../wire/frame.js';
 import { fnv1a32 } from '../wire/fnv.js';
 import { SwarmwireError } from '../wire/errors.js';
 import type { SessionFrame } from '../session/session.js';
-import { Session } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import type { ErrorBody } from '../session/messages.js';
 import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
@@ -87,7 +86,7 @@ const connections = new WeakMap<object, Connection>();
 export function connectionOf(channel: RpcChannel): Connection {
   let c = connections.get(channel);
   if (!c || c.closed) {
-    c = new Connection(linkOf(channel), channel instanceof Session);
+    c = new Connection(linkOf(channel));
     connections.set(channel, c);
   }
   return c;
@@ -100,7 +99,6 @@ export class Connection implements CodecHost {
   readonly link: RpcLink;
   stacks = false;
   #closed: SwarmwireError | undefined;
-  readonly #cacheReplies: boolean;
   readonly #modules = new Map<bigint, Module>();
   readonly #seen = new ReplayWindow();
   readonly #served = new Map<number, Served>();
@@ -114,9 +112,8 @@ export class Connection implements CodecHost {
   readonly #consumers = new Map<number, { consumer: StreamConsumer; imported: boolean }>();
   readonly #off: Array<() => void>;
 
-  constructor(link: RpcLink, cacheReplies: boolean) {
+  constructor(link: RpcLink) {
     this.link = link;
-    this.#cacheReplies = cacheReplies;
     this.#off = [
       link.onFrame((frame) => this.#onFrame(frame)),
       link.onDisconnect(() => {
@@ -289,10 +286,6 @@ export class Connection implements CodecHost {
   #answer(served: Served, reply: Reply): void {
     served.reply = reply;
     this.#sendReply(served, reply);
-    if (!this.#cacheReplies) {
-      if (served.producer === undefined) this.#served.delete(served.id);
-      return;
-    }
     this.#doneOrder.push(served.id);
     this.#cacheBytes += reply.payload.length;
     while (this.#doneOrder.length > REPLY_CACHE_COUNT || this.#cacheBytes > REPLY_CACHE_BYTES) {
@@ -515,7 +508,6 @@ export class Connection implements CodecHost {
     this.#producers.delete(id);
     entry.producer.cancel();
     entry.served?.controller.abort(rpcError(RpcErrorCode.CANCELLED, 'the reader stopped the stream'));
-    if (entry.served && !this.#cacheReplies) this.#served.delete(entry.served.id);
   }
 
   /** Stream frames name their stream in module_id; request_id is left to the session, so they can be acked. */
