@@ -3,11 +3,13 @@
 // wasm ≤ 12 KB) is not met yet — see README "Size".
 const esm = (config) => ({ ...config, format: 'esm', logLevel: 'error' });
 const client = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession }';
+const clientRpc = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession, expose, wrap }';
 // Reached only through dynamic imports on Node: not part of what a browser downloads.
 const ignore = ['ws', 'node:fs/promises'];
 
 export default [
-  { name: 'swarmwire client: codec + WebSocket transport + session', path: 'dist/index.js', import: client, ignore, gzip: true, limit: '17.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC', path: 'dist/index.js', import: clientRpc, ignore, gzip: true, limit: '24.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: 'dist/index.js', import: client, ignore, gzip: true, limit: '19 KB', modifyEsbuildConfig: esm },
   { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '15.5 KB' },
   { name: 'swarmwire codec only', path: 'dist/index.js', import: '{ encodeFrame, decodeFrame, decodeBody }', ignore, gzip: true, modifyEsbuildConfig: esm },
   { name: 'peer: birpc', path: 'node_modules/birpc/dist/index.mjs', import: '*', gzip: true, modifyEsbuildConfig: esm },
