@@ -11,6 +11,7 @@ import {
   connectSession, connectWebSocket, crc32c, decodeBody, decodeFrame, encodeFrame, fnv1a32, MessageType, parseRouted,
   RELAY_MODULE, routedBody, Session, Status, type Frame,
 } from 'swarmwire';
+import { readmeBlock } from './fixtures/readme.js';
 import { until } from './fixtures/until.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -184,5 +185,41 @@ describe('Durable Object relay', () => {
     const r = (await (await mf.dispatchFetch('http://x/healthz?room=route')).json()) as { peers: number; uptimeMs: number };
     expect(typeof r.peers).toBe('number');
     expect(r.uptimeMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("README's Worker", () => {
+  it('bundles as wrangler would, computes CRC-32C with the imported core, and relays between rooms\' peers', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'swarmwire-readme-worker-'));
+    let readme: Miniflare | undefined;
+    try {
+      await build({
+        stdin: { contents: readmeBlock('worker'), loader: 'ts', resolveDir: root, sourcefile: 'worker.ts' }, outfile: join(out, 'worker.js'),
+        bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['*.wasm'], logLevel: 'warning',
+      });
+      copyFileSync(`${root}dist/swarmwire.wasm`, join(out, 'swarmwire.wasm'));
+      readme = new Miniflare({
+        modules: true, modulesRoot: out, scriptPath: join(out, 'worker.js'), modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+        compatibilityDate: '2025-01-01', durableObjects: { RELAY: 'SwarmwireRelay' }, host: '127.0.0.1', port: 0,
+      });
+      const url = await readme.ready;
+      const crc = await (await readme.dispatchFetch('http://x/crc', { method: 'POST', body: '123456789' })).text();
+      expect(crc).toBe('e3069283');
+      const dial = (room: string) => connectSession(() => connectWebSocket(`ws://${url.host}/ws?room=${room}`), { heartbeatIntervalMs: 0, reconnect: false });
+      const [alice, bob, eve] = [await dial('a'), await dial('a'), await dial('b')];
+      sessions.push(alice, bob, eve);
+      const got: unknown[] = [];
+      bob.on('frame', (f) => got.push(decodeBody<{ data: unknown }>(f).data));
+      let eveGot = 0;
+      eve.on('frame', () => eveGot++);
+      alice.send({ type: MessageType.Broadcast, body: { data: 'room a' } });
+      await until(() => got.length === 1);
+      expect(got).toEqual(['room a']);
+      expect(eveGot).toBe(0); // another room is another relay
+    } finally {
+      for (const s of sessions.splice(0)) s.close();
+      await readme?.dispose();
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
