@@ -1,6 +1,7 @@
 // Relays bridged through a real redis-server: frames for a node on another relay arrive, broadcasts reach every
 // relay, and a relay killed with SIGKILL is reported down and its nodes become unreachable at once.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
 } from 'swarmwire';
 import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/relay';
 import { encodeCommand, RespConnection } from '../src/relay/resp.js';
+import { readmeBlock, substitute } from './fixtures/readme.js';
 import { startRedis, type RedisServer } from './fixtures/redis.js';
 import { until } from './fixtures/until.js';
 
@@ -42,6 +44,25 @@ async function client(wsUrl: string, name: string) {
   const inbox: Frame[] = [];
   session.on('frame', (f) => inbox.push({ ...f, payload: f.payload.slice() }));
   return { session, inbox };
+}
+
+/**
+ * Waits until node `id` is reachable through Redis: its relay subscribes the node's channel one Redis round trip
+ * after the handshake, and a frame published before that finds no one.
+ */
+async function reachable(prefix: string, session: Session): Promise<void> {
+  const c = await RespConnection.connect(redis.url);
+  try {
+    const channel = `${prefix}:node:${Buffer.from(session.nodeId).toString('hex')}`;
+    for (const end = Date.now() + 5_000; ;) {
+      const reply = (await c.command('PUBSUB', 'NUMSUB', channel)) as [Uint8Array, number];
+      if (reply[1] === 1) return;
+      if (Date.now() > end) throw new Error(`${channel} has no subscriber`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    c.close();
+  }
 }
 
 const event = (body: unknown): Uint8Array => encodeFrame({ type: MessageType.Event, body });
@@ -82,6 +103,8 @@ describe('relays bridged through Redis', () => {
     const b = await relay(prefix, 'B');
     const alice = await client(a.server.wsUrl, 'alice');
     const bob = await client(b.server.wsUrl, 'bob');
+    await reachable(prefix, bob.session);
+    await reachable(prefix, alice.session);
     for (let i = 0; i < 20; i++) alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(i)) });
     await until(() => bob.inbox.length === 20);
     expect(bob.inbox.map(carried)).toEqual([...Array(20).keys()]);
@@ -134,6 +157,7 @@ describe('relays bridged through Redis', () => {
     const alice = await client(a.server.wsUrl, 'alice');
     const dave = await client(wsUrl, 'dave');
     await until(() => a.bridge.relays().includes('C'));
+    await reachable(prefix, dave.session);
     alice.session.send({ type: MessageType.Routed, body: routedBody(dave.session.nodeId, event('before')) });
     await until(() => dave.inbox.length === 1);
 
@@ -156,5 +180,38 @@ describe('relays bridged through Redis', () => {
     await b.bridge.close();
     await until(() => downAt.length === 1);
     expect(downAt[0]! - closedAt).toBeLessThan(FAST.deadAfterMs);
+  });
+});
+
+describe("README's scale-out snippet", () => {
+  it('run twice, gives two bridged relays: a frame crosses from one to the other, and each sees the other up', async () => {
+    const prefix = `t${swarm++}`;
+    const events: string[] = [];
+    (globalThis as { relayEvents?: string[] }).relayEvents = events;
+    const load = async (name: string) => {
+      // Inside the package, so 'swarmwire/relay' resolves to this build as it would in a user's project.
+      const file = new URL(`./.readme-scale-out-${name}.tmp.mjs`, import.meta.url).pathname;
+      writeFileSync(file, substitute(readmeBlock('scale-out'), [
+        ["host: '0.0.0.0', port: 8787", "host: '127.0.0.1', port: 0"],
+        ["{ url: 'redis://127.0.0.1:6379' }", `{ url: '${redis.url}', prefix: '${prefix}', relayId: '${name}', heartbeatMs: 100 }`],
+        ['console.log(', 'globalThis.relayEvents.push('],
+      ]));
+      try {
+        const mod = (await import(file)) as { server: RelayServer; bridge: RedisBridge };
+        cleanups.push(() => mod.server.close(), () => mod.bridge.close());
+        return mod;
+      } finally {
+        rmSync(file, { force: true });
+      }
+    };
+    const a = await load('A');
+    const b = await load('B');
+    const alice = await client(a.server.wsUrl, 'alice');
+    const bob = await client(b.server.wsUrl, 'bob');
+    await reachable(prefix, bob.session);
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event('across')) });
+    await until(() => bob.inbox.length === 1);
+    expect(carried(bob.inbox[0]!)).toBe('across');
+    await until(() => events.includes('relay A is up') && events.includes('relay B is up'));
   });
 });
