@@ -139,6 +139,7 @@ describe('Durable Object relay', () => {
     b.session.send({ type: MessageType.Subscribe, body: 'after' });
     await call(b, 'echo');
     const framesBefore = decodeBody<{ framesIn: number }>(await call(a, 'stats')).framesIn;
+    const relayId = a.session.peer!.hello.nodeId;
     const evictedAt = Date.now();
     expect((await mf.dispatchFetch('http://x/evict?room=evict')).status).toBe(500); // ctx.abort() throws the instance away
     // Whether the runtime kept the sockets or the sessions resumed over new ones, the relay knows both nodes again.
@@ -157,6 +158,7 @@ describe('Durable Object relay', () => {
     expect(stats.uptimeMs).toBeLessThanOrEqual(Date.now() - evictedAt);
     expect(stats.peers).toBe(2);
     expect(framesBefore).toBeGreaterThan(0);
+    expect(a.session.peer!.hello.nodeId).toEqual(relayId); // the same relay, as far as its peers can tell
   });
 
   it('refuses text, frames before Hello and silence with the same codes as the Node relay', async () => {

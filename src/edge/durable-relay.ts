@@ -59,7 +59,8 @@ export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
   readonly relay: Relay;
   readonly #options: Required<Omit<DurableRelayOptions, 'authorize'>> & Pick<DurableRelayOptions, 'authorize'>;
-  readonly #nodeId = crypto.getRandomValues(new Uint8Array(16));
+  /** The relay's own node id, kept in storage so peers see the same relay after an eviction. */
+  #nodeId: Uint8Array = crypto.getRandomValues(new Uint8Array(16));
   readonly #peers = new Map<HibernatableWebSocket, DurablePeer>();
   readonly #byNode = new Map<string, DurablePeer>();
   /** Sessions moved to a new socket: their end is not the node's. */
@@ -159,6 +160,9 @@ export class SwarmwireRelay {
    * hibernation): nodes with a socket, and nodes away but still within their resume time.
    */
   async #wake(): Promise<void> {
+    const nodeId = await this.state.storage.get<Uint8Array>('relay:nodeId');
+    if (nodeId) this.#nodeId = nodeId;
+    else await this.state.storage.put('relay:nodeId', this.#nodeId);
     const records = await this.state.storage.list<NodeRecord>({ prefix: 'node:' });
     const sockets = new Map<string, HibernatableWebSocket>();
     for (const socket of this.state.getWebSockets()) {
@@ -171,7 +175,10 @@ export class SwarmwireRelay {
       if (socket) this.#serve(socket, record);
       else {
         // Away (or its socket was lost with the old instance): it may still resume.
-        record.disconnectedAt ??= Date.now();
+        if (record.disconnectedAt === undefined) {
+          record.disconnectedAt = Date.now();
+          await this.state.storage.put(key, record);
+        }
         this.#serve(undefined, record);
         await this.#alarmBy(record.disconnectedAt + this.#options.resumeTimeoutMs);
       }
