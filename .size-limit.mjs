@@ -4,14 +4,14 @@
 const esm = (config) => ({ ...config, format: 'esm', logLevel: 'error' });
 const client = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession }';
 const clientRpc = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession, expose, wrap }';
-// Reached only through dynamic imports on Node: not part of what a browser downloads.
-const ignore = ['ws', 'node:fs/promises'];
+// dist/browser.js is what browsers' bundlers pick (export condition `browser`): it has nothing of Node's to ignore.
+const browser = 'dist/browser.js';
 
 export default [
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC', path: 'dist/index.js', import: clientRpc, ignore, gzip: true, limit: '24.5 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: 'dist/index.js', import: client, ignore, gzip: true, limit: '19 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC', path: browser, import: clientRpc, gzip: true, limit: '24.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: browser, import: client, gzip: true, limit: '19 KB', modifyEsbuildConfig: esm },
   { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '15.5 KB' },
-  { name: 'swarmwire codec only', path: 'dist/index.js', import: '{ encodeFrame, decodeFrame, decodeBody }', ignore, gzip: true, modifyEsbuildConfig: esm },
+  { name: 'swarmwire codec only', path: browser, import: '{ encodeFrame, decodeFrame, decodeBody }', gzip: true, modifyEsbuildConfig: esm },
   { name: 'peer: birpc', path: 'node_modules/birpc/dist/index.mjs', import: '*', gzip: true, modifyEsbuildConfig: esm },
   { name: 'peer: comlink', path: 'node_modules/comlink/dist/esm/comlink.mjs', import: '*', gzip: true, modifyEsbuildConfig: esm },
   { name: 'peer: socket.io-client', path: 'node_modules/socket.io-client/build/esm/index.js', import: '{ io }', gzip: true, modifyEsbuildConfig: esm },
