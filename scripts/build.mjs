@@ -3,8 +3,8 @@
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/swarmwire.wasm       the core
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
-//   dist/workers.js           ESM for Cloudflare Workers (export conditions workerd/worker): imports the wasm as a module
-//   dist/browser.js           ESM for browsers and their bundlers (export condition browser): nothing of Node's
+//   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
+//   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +65,7 @@ await build({
   plugins: [inlineWasm, nodeOnly],
 });
 
-// Browsers and their bundlers (export condition `browser`): one ESM file with nothing of Node's.
+// Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): one ESM file with nothing of Node's.
 await build({
   ...common,
   entryPoints: [`${root}src/index.ts`],

@@ -19,7 +19,7 @@ async function resolves(specifier: string, conditions: string[], platform: 'brow
 describe('package exports', () => {
   it.each([
     ['Cloudflare Workers (wrangler)', ['workerd', 'worker', 'browser'], 'neutral', 'dist/workers.js'],
-    ['another worker runtime', ['worker'], 'neutral', 'dist/workers.js'],
+    ['a Web Worker bundle (webpack target webworker)', ['worker'], 'browser', 'dist/browser.js'],
     ['a browser bundler', ['browser'], 'browser', 'dist/browser.js'],
     ['Deno', ['deno'], 'neutral', 'dist/index.js'],
     ['Node', ['node'], 'node', 'dist/index.js'],
