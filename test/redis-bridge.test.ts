@@ -31,9 +31,9 @@ const FAST = { heartbeatMs: 100, deadAfterMs: 400 };
 let swarm = 0;
 
 /** A relay on its own port, bridged into swarm `prefix`. */
-async function relay(prefix: string, relayId: string): Promise<{ server: RelayServer; bridge: RedisBridge }> {
+async function relay(prefix: string, relayId: string, url = redis.url): Promise<{ server: RelayServer; bridge: RedisBridge }> {
   const server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
-  const bridge = await bridgeRedis(server.relay, { url: redis.url, prefix, relayId, ...FAST });
+  const bridge = await bridgeRedis(server.relay, { url, prefix, relayId, ...FAST, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
   cleanups.push(() => server.close(), () => bridge.close());
   return { server, bridge };
 }
@@ -50,8 +50,8 @@ async function client(wsUrl: string, name: string) {
  * Waits until node `id` is reachable through Redis: its relay subscribes the node's channel one Redis round trip
  * after the handshake, and a frame published before that finds no one.
  */
-async function reachable(prefix: string, session: Session): Promise<void> {
-  const c = await RespConnection.connect(redis.url);
+async function reachable(prefix: string, session: Session, url = redis.url): Promise<void> {
+  const c = await RespConnection.connect(url);
   try {
     const channel = `${prefix}:node:${Buffer.from(session.nodeId).toString('hex')}`;
     for (const end = Date.now() + 5_000; ;) {
@@ -180,6 +180,37 @@ describe('relays bridged through Redis', () => {
     await b.bridge.close();
     await until(() => downAt.length === 1);
     expect(downAt[0]! - closedAt).toBeLessThan(FAST.deadAfterMs);
+  });
+});
+
+describe('losing Redis', () => {
+  it('answers frames for other relays with an Error meanwhile, reconnects, and routes again', async () => {
+    const own = await startRedis(); // its own server: this test stops it
+    cleanups.push(() => own.stop());
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', own.url);
+    const b = await relay(prefix, 'B', own.url);
+    const alice = await client(a.server.wsUrl, 'alice');
+    const bob = await client(b.server.wsUrl, 'bob');
+    await reachable(prefix, bob.session, own.url);
+    alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, event(1)) });
+    await until(() => bob.inbox.length === 1);
+
+    await own.stop();
+    await until(() => !a.bridge.connected && !b.bridge.connected);
+    const id = alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, event('lost')) });
+    const error = await errorFor(alice, id);
+    expect(error.status).toBe(Status.ExecutionError);
+    expect(error.message).toContain('not connected to Redis');
+
+    const back = await startRedis(Number(new URL(own.url).port));
+    cleanups.push(() => back.stop());
+    await until(() => a.bridge.connected && b.bridge.connected, 10_000);
+    await reachable(prefix, bob.session, own.url);
+    alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, event(2)) });
+    await until(() => bob.inbox.length === 2);
+    expect(bob.inbox.map(carried)).toEqual([1, 2]);
+    await until(() => a.bridge.relays().includes('B')); // heartbeats flow again
   });
 });
 

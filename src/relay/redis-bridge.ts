@@ -4,13 +4,17 @@
 // Presence: every relay publishes a heartbeat and refreshes a key with a TTL; one silent for longer than
 // `deadAfterMs` is reported down (a crashed relay says nothing, so silence is the signal). Its nodes' channels lose
 // their subscriber with its connection, so frames for them are answered "no node" right away.
+// Losing Redis: the bridge reconnects with backoff and subscribes again; meanwhile Routed frames for other relays
+// are answered with an Error (ExecutionError) and broadcasts reach this relay's peers only.
 //   <prefix>:node:<id>    Routed frames for node <id>         { r: relay id, b: RoutedOut, a: ack }
 //   <prefix>:broadcast    broadcasts                          { r: relay id, b: BroadcastBody, a: ack }
 //   <prefix>:relays       heartbeats and goodbyes             { r: relay id, up: boolean }
 //   <prefix>:relay:<id>   a key per live relay, PX deadAfterMs
 import { pack, unpack } from '../wire/payload.js';
+import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
-import { RespConnection } from './resp.js';
+import { Status } from '../wire/constants.js';
+import { RedisError, RespConnection } from './resp.js';
 
 export interface RedisBridgeOptions {
   /** Where Redis listens. Default: 'redis://127.0.0.1:6379'. */
@@ -23,10 +27,14 @@ export interface RedisBridgeOptions {
   heartbeatMs: number;
   /** A relay not heard from for this long is reported down, ms. Default: 3 × heartbeatMs. */
   deadAfterMs: number;
+  /** Delays between attempts to reach Redis again after losing it (maxAttempts is ignored: it keeps trying). Default: {}. */
+  reconnect: Partial<BackoffOptions>;
 }
 
 export interface RedisBridge {
   readonly relayId: string;
+  /** Whether the bridge is connected to Redis (false while it reconnects). */
+  readonly connected: boolean;
   /** Relays heard from recently, this one included. */
   relays(): string[];
   /** Calls `listener` when a relay is first heard from ('up') and when it leaves or goes silent ('down'). */
@@ -56,9 +64,6 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   const BROADCAST = `${prefix}:broadcast`;
   const RELAYS = `${prefix}:relays`;
 
-  // Two connections: a subscribed one takes no other commands.
-  const pub = await RespConnection.connect(url);
-  const sub = await RespConnection.connect(url).catch((e: unknown) => (pub.close(), Promise.reject(e)));
   const seen = new Map<string, number>([[relayId, Infinity]]);
   const listeners: Array<(id: string, state: 'up' | 'down') => void> = [];
   const tell = (id: string, state: 'up' | 'down'): void => {
@@ -67,7 +72,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   const nodes = new Set<string>();
   let closed = false;
 
-  sub.onMessage = (channel, payload) => {
+  const onMessage = (channel: string, payload: Uint8Array): void => {
     let m: Envelope;
     try {
       m = unpack(payload) as Envelope;
@@ -89,10 +94,57 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     }
   };
 
+  // Two connections: a subscribed one takes no other commands. Both are replaced together when either is lost.
+  let pub: RespConnection | undefined;
+  let sub: RespConnection | undefined;
+  let subscribing: Promise<unknown> = Promise.resolve();
+  const link = async (): Promise<void> => {
+    const p = await RespConnection.connect(url);
+    const s = await RespConnection.connect(url).catch((e: unknown) => (p.close(), Promise.reject(e)));
+    try {
+      s.onMessage = onMessage;
+      await s.subscribe(BROADCAST, RELAYS, ...[...nodes].map(nodeChannel));
+    } catch (e) {
+      p.close();
+      s.close();
+      throw e;
+    }
+    [pub, sub] = [p, s];
+    p.onClose = s.onClose = () => lost(p, s);
+  };
+  let failures = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const lost = (p: RespConnection, s: RespConnection): void => {
+    if (pub !== p) return; // already handled for this pair
+    pub = sub = undefined;
+    p.close();
+    s.close();
+    if (!closed) again();
+  };
+  const again = (): void => {
+    retry = setTimeout(() => {
+      link().then(
+        () => {
+          failures = 0;
+          announce(true).catch(() => {});
+        },
+        () => {
+          failures++;
+          if (!closed) again();
+        },
+      );
+    }, backoffDelay(failures, options.reconnect));
+    (retry as { unref?: () => void }).unref?.();
+  };
+
+  const publish = (channel: string, message: Envelope): Promise<unknown> => {
+    if (!pub) return Promise.reject(new RedisError('SW_ERR_REDIS', Status.ExecutionError, '[swarmwire] not connected to Redis (reconnecting)'));
+    return pub.command('PUBLISH', channel, pack(message));
+  };
   const announce = async (up: boolean): Promise<void> => {
-    await pub.command('PUBLISH', RELAYS, pack({ r: relayId, up } satisfies Envelope));
-    if (up) await pub.command('SET', `${prefix}:relay:${relayId}`, String(Date.now()), 'PX', deadAfterMs);
-    else await pub.command('DEL', `${prefix}:relay:${relayId}`);
+    await publish(RELAYS, { r: relayId, up });
+    if (up) await pub?.command('SET', `${prefix}:relay:${relayId}`, String(Date.now()), 'PX', deadAfterMs);
+    else await pub?.command('DEL', `${prefix}:relay:${relayId}`);
   };
   const heartbeat = setInterval(() => {
     if (closed) return;
@@ -107,28 +159,30 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   }, heartbeatMs);
   (heartbeat as { unref?: () => void }).unref?.();
 
-  // Node channels follow the relay's peers; subscriptions queue behind each other on the one connection.
-  let subscribing: Promise<unknown> = Promise.resolve();
+  // Node channels follow the relay's peers; subscriptions queue behind each other on the one connection. (After
+  // a reconnect, link() subscribes the whole set.)
   const follow = (id: string, present: boolean): void => {
     if (closed || nodes.has(id) === present) return;
     if (present) nodes.add(id);
     else nodes.delete(id);
-    subscribing = subscribing.then(() => (present ? sub.subscribe(nodeChannel(id)) : sub.unsubscribe(nodeChannel(id)))).catch(() => {});
+    const s = sub;
+    if (!s) return;
+    subscribing = subscribing.then(() => (present ? s.subscribe(nodeChannel(id)) : s.unsubscribe(nodeChannel(id)))).catch(() => {});
   };
 
   const uplink: RelayUplink = {
     async route(body, ack) {
-      const receivers = await pub.command('PUBLISH', nodeChannel(Array.from(body.to, (b) => b.toString(16).padStart(2, '0')).join('')), pack({ r: relayId, b: body, a: ack } satisfies Envelope));
+      const receivers = await publish(nodeChannel(Array.from(body.to, (b) => b.toString(16).padStart(2, '0')).join('')), { r: relayId, b: body, a: ack });
       return typeof receivers === 'number' && receivers > 0;
     },
     broadcast(body, ack) {
-      pub.command('PUBLISH', BROADCAST, pack({ r: relayId, b: body, a: ack } satisfies Envelope)).catch(() => {});
+      publish(BROADCAST, { r: relayId, b: body, a: ack }).catch(() => {}); // without Redis, this relay's peers only
     },
     joined: (id) => follow(id, true),
     left: (id) => follow(id, false),
   };
 
-  await sub.subscribe(BROADCAST, RELAYS);
+  await link();
   relay.uplink = uplink; // from here on, joins and leaves reach follow()
   for (const peer of relay.peers()) follow(peer.id, true);
   await subscribing;
@@ -136,6 +190,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
 
   return {
     relayId,
+    get connected() {
+      return pub !== undefined;
+    },
     relays: () => [...seen.keys()].sort(),
     onRelay(listener) {
       listeners.push(listener);
@@ -145,10 +202,11 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearTimeout(retry);
       if (relay.uplink === uplink) relay.uplink = undefined;
       await announce(false).catch(() => {});
-      pub.close();
-      sub.close();
+      pub?.close();
+      sub?.close();
     },
   };
 }
