@@ -1,11 +1,12 @@
-// The package as Deno imports it: the README's Deno snippet, run by the real deno binary from a project whose
-// node_modules holds swarmwire (bare specifier through package.json, and npm: specifier), against a Node relay.
+// The package as Deno imports it: the README's Deno snippets, run by the real deno binary from a project whose
+// node_modules holds swarmwire (bare specifier through package.json, and npm: specifier) — a client talking to a
+// Node relay, and a relay in Deno that Node peers talk through.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSession, connectWebSocket, decodeBody, MessageType, type Session } from 'swarmwire';
+import { connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, fnv1a32, MessageType, parseRouted, RELAY_MODULE, routedBody, type Frame, type Session } from 'swarmwire';
 import { startRelay, type RelayServer } from 'swarmwire/relay';
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { until } from './fixtures/until.js';
@@ -35,11 +36,13 @@ afterAll(async () => {
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
+const spawnDeno = (file: string) => spawn(deno, ['run', '--allow-net', '--allow-read', '--node-modules-dir=manual', '--no-lock', file], {
+  cwd: project, env: { ...process.env, DENO_DIR: join(project, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+});
+
 function runDeno(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(deno, ['run', '--allow-net', '--allow-read', '--node-modules-dir=manual', '--no-lock', file], {
-      cwd: project, env: { ...process.env, DENO_DIR: join(project, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnDeno(file);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -66,5 +69,49 @@ describe('Deno', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe('e3069283');
     await until(() => heard.includes(`hello from Deno via ${specifier}`));
+  });
+});
+
+describe('a relay in Deno', () => {
+  it('runs the README snippet: Node peers route through it and call the relay module', async () => {
+    writeFileSync(join(project, 'relay.ts'), substitute(readmeBlock('deno-relay'), [['port: 8787', 'port: 0']]));
+    const child = spawnDeno('relay.ts');
+    try {
+      let out = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "Listening on" from deno in 30 s: ${out}`)), 30_000);
+        const read = (d: Buffer): void => {
+          out += d;
+          const m = /Listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) (clearTimeout(timer), resolve(Number(m[1])));
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', read);
+        child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`deno exited with ${code}: ${out}`))));
+      });
+      const dial = () => connectSession(() => connectWebSocket(`ws://127.0.0.1:${port}/`), { heartbeatIntervalMs: 0, reconnect: false });
+      const [alice, bob] = [await dial(), await dial()];
+      try {
+        const inbox: Frame[] = [];
+        bob.on('frame', (f) => inbox.push({ ...f, payload: f.payload.slice() }));
+        const answers: Frame[] = [];
+        alice.on('frame', (f) => answers.push({ ...f, payload: f.payload.slice() }));
+        alice.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.nodeId, encodeFrame({ type: MessageType.Event, body: 'via Deno' })) });
+        const id = alice.send({ type: MessageType.Request, moduleId: RELAY_MODULE, methodHash: fnv1a32('peers'), body: [] });
+        await until(() => inbox.length === 1 && answers.some((f) => Number(f.requestId) === id));
+        expect(decodeBody(decodeFrame(parseRouted(decodeBody(inbox[0]!)).frame))).toBe('via Deno');
+        expect(alice.peer!.hello.role).toBe('relay');
+        expect(decodeBody<unknown[]>(answers.find((f) => Number(f.requestId) === id)!)).toHaveLength(2);
+      } finally {
+        alice.close();
+        bob.close();
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(child.pid!, 'SIGTERM');
+        await exited;
+      }
+    }
   });
 });
