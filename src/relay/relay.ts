@@ -138,11 +138,6 @@ export class Relay {
     this.host.close();
   }
 
-  /** Whether node `id` (32 hex digits) is connected to this relay. */
-  has(id: string): boolean {
-    return this.#peers.has(id);
-  }
-
   /**
    * Serves a peer whose handshake is through (accept() does this for its sessions), until it closes.
    * `topics` are its subscriptions, when they were kept elsewhere (a Durable Object waking from hibernation).
