@@ -29,7 +29,7 @@ export interface DurableRelayOptions {
   /** Deadline for a new socket's Hello, ms. Default: 10,000. */
   handshakeTimeoutMs?: number;
   /**
-   * Largest payload accepted. Default: 1 MiB − 36, so a frame fits Cloudflare's 1 MiB WebSocket message limit.
+   * Largest payload accepted. Default: 1 MiB − 36, so a frame fits the 1 MiB WebSocket message limit of Workers.
    */
   maxPayload?: number;
   /** Free-form strings announced in the relay's HelloAck. Default: {}. */
