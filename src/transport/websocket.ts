@@ -335,7 +335,7 @@ function closeSocket(socket: WebSocketLike, code: number, reason: string): void 
   socket.close();
 }
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** A close reason is at most 123 UTF-8 bytes; longer ones are cut at a character boundary. */
 function clipReason(reason: string): string {
