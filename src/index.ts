@@ -59,3 +59,13 @@ export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.
 // The relay's logic (its Node server is the subpath export 'swarmwire/relay')
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
+
+// WebTransport: the transport (browsers, Deno), Deno's server, WebSocket fallback, and relay certificates
+export { acceptWebTransport, connectWebTransport, WebTransportTransport } from './transport/webtransport.js';
+export type { ConnectWebTransportOptions, WebTransportConstructor, WebTransportLike, WebTransportOptions, WebTransportStreamLike } from './transport/webtransport.js';
+export { listenWebTransport } from './transport/webtransport-deno.js';
+export type { ListenWebTransportOptions, WebTransportListener } from './transport/webtransport-deno.js';
+export { connectFallback } from './transport/fallback.js';
+export type { ConnectFallbackOptions } from './transport/fallback.js';
+export { generateCertificate } from './relay/certificate.js';
+export type { CertificateOptions, GeneratedCertificate } from './relay/certificate.js';
