@@ -8,64 +8,45 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Status } from '../src/wire/constants.js';
+import { DENO, denoEnv, ROOT, startDenoRelay, type DenoRelay } from '../e2e/deno-relay.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const deno = `${root}node_modules/@deno/linux-x64-glibc/deno`;
 let dir: string;
 let sdk: string;
-let relay: { child: ChildProcess; url: string; wsUrl: string; wtUrl: string; hash: string };
-const env = () => ({ ...process.env, DENO_DIR: join(dir, 'deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+let relay: DenoRelay;
 
-/** Runs `deno` and collects stdout until `ready` says it has enough, or the deadline. */
-function runDeno(args: string[], ready: (out: string) => boolean, ms: number): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(deno, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env() });
+/** Runs a Deno client script until it prints {"done":true} (or fails); its JSON lines. */
+function runClient(scenario: string, wtUrl = relay.wtUrl, hash = relay.hash): Promise<any[]> {
+  const args = ['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${ROOT}e2e/deno-wt/client.js`, sdk, scenario, relay.wsUrl, wtUrl, hash];
+  const child: ChildProcess = spawn(DENO, args, { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(join(dir, 'deno')) });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`deno ${args.join(' ')}: not ready within ${ms} ms\n${out}${err}`));
-    }, ms);
-    const check = () => {
-      if (ready(out)) {
-        clearTimeout(timer);
-        resolve({ child, out: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.on('exit', (code) => {
+      process.kill(child.pid!, 'SIGKILL');
+      reject(new Error(`deno client ${scenario}: no result within 90 s\n${out}${err}`));
+    }, 90_000);
+    child.once('exit', () => {
       clearTimeout(timer);
-      if (!ready(out)) reject(new Error(`deno exited with ${code}\n${out}${err}`));
-      else resolve({ child, out: () => out });
+      const lines = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const failed = lines.find((l) => l.failed);
+      if (failed || !lines.some((l) => l.done)) reject(new Error(`deno client ${scenario} failed: ${failed?.failed ?? ''}\n${out}${err}`));
+      else resolve(lines);
     });
   });
 }
 
-async function runClient(scenario: string, wtUrl = relay.wtUrl, hash = relay.hash): Promise<any[]> {
-  const { out } = await runDeno(['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${root}e2e/deno-wt/client.js`, sdk, scenario, relay.wsUrl, wtUrl, hash], (o) => /"done":true|"failed"/.test(o), 90_000);
-  const lines = out().trim().split('\n').map((l) => JSON.parse(l));
-  const failed = lines.find((l) => l.failed);
-  if (failed) throw new Error(`deno client failed: ${failed.failed}`);
-  return lines;
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sw-deno-relay-'));
+  dir = mkdtempSync(join(tmpdir(), 'sw-deno-relay-test-'));
   sdk = join(dir, 'sdk.js');
-  await build({ entryPoints: [`${root}src/index.ts`], outfile: sdk, bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', external: ['ws', 'node:*'], logLevel: 'warning' });
-  const started = await runDeno(['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${root}dist/relay-deno.js`, '--port', '0'], (o) => /cert sha-256: [0-9a-f]{64}/.test(o), 30_000);
-  const text = started.out();
-  const field = (name: string): string => new RegExp(`${name}:\\s+(\\S+)`).exec(text)![1]!;
-  relay = { child: started.child, url: field('page'), wsUrl: field('websocket'), wtUrl: field('webtransport'), hash: field('cert sha-256') };
+  // The SDK as one file for Deno (MessagePack inlined), so `deno run --no-config` resolves nothing from npm.
+  await build({ entryPoints: [`${ROOT}src/index.ts`], outfile: sdk, bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', external: ['ws', 'node:*'], logLevel: 'warning' });
+  relay = await startDenoRelay();
 }, 60_000);
 
 afterAll(async () => {
-  if (relay?.child.exitCode === null) {
-    process.kill(relay.child.pid!, 'SIGTERM');
-    await new Promise((r) => relay.child.once('exit', r));
-  }
+  await relay?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
