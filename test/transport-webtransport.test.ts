@@ -138,9 +138,9 @@ describe('webtransport transport (in-memory session)', () => {
   });
 
   it.each([
-    ['bad magic', (f: Uint8Array) => void (f[0] = 0x58), 1002, Status.InvalidFrame, TransportErrorCode.PROTOCOL, 'SW_ERR_FRAME_MAGIC'],
-    ['unknown type', (f: Uint8Array) => void (f[5] = 0xee), 1002, Status.InvalidFrame, TransportErrorCode.PROTOCOL, 'SW_ERR_FRAME_TYPE'],
-    ['oversized', (f: Uint8Array) => new DataView(f.buffer, f.byteOffset).setUint32(28, 5000), 1009, Status.PayloadTooLarge, TransportErrorCode.TOO_LARGE, 'SW_ERR_FRAME_TOO_LARGE'],
+    ['bad magic', (f: Uint8Array): void => void (f[0] = 0x58), 1002, Status.InvalidFrame, TransportErrorCode.PROTOCOL, 'SW_ERR_FRAME_MAGIC'],
+    ['unknown type', (f: Uint8Array): void => void (f[5] = 0xee), 1002, Status.InvalidFrame, TransportErrorCode.PROTOCOL, 'SW_ERR_FRAME_TYPE'],
+    ['oversized', (f: Uint8Array): void => new DataView(f.buffer, f.byteOffset).setUint32(28, 5000), 1009, Status.PayloadTooLarge, TransportErrorCode.TOO_LARGE, 'SW_ERR_FRAME_TOO_LARGE'],
   ] as const)('a stream that breaks the framing (%s): an Error frame with the status, then the close', async (_name, corrupt, code, status, errorCode, wireCode) => {
     const { client, server } = pair({ maxPayload: 4096 });
     const atServer = record(server);
