@@ -93,4 +93,25 @@ describe('relay on Deno (WebSocket at /ws, WebTransport at /wt)', () => {
     const deadPort = await runClient('fallback', 'https://127.0.0.1:9/wt');
     expect(deadPort.find((l) => l.check === 'fallback')).toMatchObject({ kind: 'websocket', reasons: ['SW_ERR_CONNECT_FAILED'], echo: 'via fallback' });
   }, 120_000);
+
+  it('`swarmwire relay --deno` runs the same relay under the npm deno binary and stops with its parent', async () => {
+    const child = spawn(process.execPath, [`${ROOT}bin/swarmwire.mjs`, 'relay', '--deno', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(join(dir, 'deno')) });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URLs within 30 s:\n${out}`)), 30_000);
+        child.stdout!.on('data', () => /cert sha-256: [0-9a-f]{64}/.test(out) && (clearTimeout(timer), resolve()));
+      });
+      const page = /page:\s+(\S+)/.exec(out)![1]!;
+      expect(await (await fetch(`${page}healthz`)).json()).toMatchObject({ peers: 0 });
+      process.kill(child.pid!, 'SIGTERM');
+      await exited;
+      await expect(fetch(`${page}healthz`, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+    }
+  }, 60_000);
 });
