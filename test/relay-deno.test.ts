@@ -87,6 +87,14 @@ describe('relay on Deno (WebSocket at /ws, WebTransport at /wt)', () => {
     expect(lines.find((l) => l.check === 'bystander')).toEqual({ check: 'bystander', echo: 'still here', state: 'open', peers: 2 });
   }, 120_000);
 
+  it('chaos over WebTransport: 50,000 acked frames while a peer\'s session is closed every ~200 ms → exactly once, in order', async () => {
+    const lines = await runClient('chaos');
+    const r = lines.find((l) => l.check === 'chaos');
+    console.log(`[chaos-webtransport] ${r.total} acked frames in ${r.seconds} s with ${r.kills} sessions killed: delivered ${r.delivered}, duplicated ${r.duplicates}, out of order ${r.outOfOrder}`);
+    expect(r.kills).toBeGreaterThanOrEqual(3);
+    expect({ delivered: r.delivered, duplicates: r.duplicates, outOfOrder: r.outOfOrder, last: r.last, errors: r.errors }).toEqual({ delivered: 50_000, duplicates: 0, outOfOrder: 0, last: 50_000, errors: [] });
+  }, 120_000);
+
   it('falls back to WebSocket when WebTransport fails: a certificate hash that does not match, a port nobody answers', async () => {
     const wrongHash = await runClient('fallback', relay.wtUrl, relay.hash.replace(/^./, (c) => (c === '0' ? '1' : '0')));
     expect(wrongHash.find((l) => l.check === 'fallback')).toMatchObject({ kind: 'websocket', reasons: ['SW_ERR_CONNECT_FAILED'], echo: 'via fallback' });

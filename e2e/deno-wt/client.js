@@ -121,6 +121,68 @@ try {
     const stats = await bystander.call('stats');
     print({ check: 'bystander', echo: echo.body, state: bystander.session.state, peers: stats.body.peers });
     bystander.session.close();
+  } else if (scenario === 'chaos') {
+    // Acked frames from alice to bob, both over WebTransport, while one of their sessions is closed at once
+    // (streams reset, in-flight bytes lost) about every 200 ms. Exactly once, in order. CHAOS_TOTAL sets the count.
+    const TOTAL = Number(Deno.env.get('CHAOS_TOTAL') ?? 50_000);
+    const peer = async (name) => {
+      let live;
+      const Tracked = class extends WebTransport {
+        constructor(...args) {
+          super(...args);
+          live = this;
+        }
+      };
+      const session = await within(sw.connectSession(() => sw.connectWebTransport(wtUrl, { serverCertificateHashes: [hash], WebTransport: Tracked }), {
+        // A bounded backlog: every reconnect re-sends all unacked frames, and that must fit between two kills.
+        metadata: { name }, heartbeatIntervalMs: 0, maxUnacked: 2_000, reconnect: { initialDelayMs: 5, maxDelayMs: 50 },
+      }), 10_000, `${name} connect`);
+      return { session, kill: () => { try { live?.close({ closeCode: 4999, reason: 'chaos' }); } catch { /* already gone */ } } };
+    };
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    let received = 0, duplicates = 0, outOfOrder = 0, expected = 0;
+    bob.session.on('frame', (frame) => {
+      const n = sw.decodeBody(sw.decodeFrame(sw.parseRouted(sw.decodeBody(frame)).frame));
+      received++;
+      if (n < expected) duplicates++;
+      else if (n > expected) outOfOrder++;
+      expected = Math.max(expected, n + 1);
+    });
+    // The relay acks alice as soon as it has a frame and keeps at most maxUnacked (10,000) frames for a bob that is
+    // away; past that it answers alice with an Error instead. So alice stays within 5,000 frames of bob.
+    const errors = [];
+    alice.session.on('frame', (f) => f.type === sw.MessageType.Error && errors.push(sw.decodeBody(f).message));
+    let kills = 0;
+    // A kill every 200 ms, of a session that is open again: on a slow machine a reconnect plus the re-sending of
+    // every unacked frame can take longer than 200 ms, and killing it before it is back would only measure that.
+    const killer = setInterval(() => {
+      const victim = kills % 2 === 0 ? alice : bob;
+      if (victim.session.state !== 'open') return;
+      victim.kill();
+      kills++;
+    }, 200);
+    const started = performance.now();
+    for (let i = 0; i < TOTAL; ) {
+      if (i - received > 5_000) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      try {
+        alice.session.send({ type: sw.MessageType.Routed, ack: true, body: sw.routedBody(bob.session.nodeId, sw.encodeFrame({ type: sw.MessageType.Event, body: i })) });
+        i++;
+      } catch (error) {
+        if (error.code !== 'SW_ERR_SESSION_FULL' && error.code !== 'SW_ERR_TRANSPORT_FULL') throw error;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 0));
+    }
+    const deadline = Date.now() + 60_000;
+    while (received - duplicates < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    clearInterval(killer);
+    print({ check: 'chaos', total: TOTAL, delivered: received, duplicates, outOfOrder, last: expected, kills, errors: errors.slice(0, 3), seconds: +((performance.now() - started) / 1000).toFixed(1) });
+    alice.session.close();
+    bob.session.close();
   } else if (scenario === 'fallback') {
     const reasons = [];
     const dead = wtUrl; // a URL where no WebTransport server answers
