@@ -18,7 +18,7 @@ let page: Page;
 beforeAll(async () => {
   [rig, relay] = await Promise.all([startRig(), startDenoRelay()]);
   browser = await rig.chromium.newContext();
-  page = await browser.open(rig.url('/pages/webtransport.html', { isolated: false }));
+  page = await browser.open(rig.url('/pages/esm.html', { isolated: false }));
   await page.waitForFunction(() => 'wtChecks' in globalThis, undefined, { timeout: 10_000 });
 });
 afterAll(async () => {

@@ -15,6 +15,8 @@ import { encodeFrame } from '../wire/frame.js';
 import { FrameReader } from '../wire/framer.js';
 import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
 import type { CloseInfo } from './transport.js';
+import { FrameQueue } from './queue.js';
+import { clipUtf8 } from './close-reason.js';
 
 /** The WebTransport close info: closeCode is an application code, here WebSocket's close codes. */
 export interface WebTransportCloseInfoLike {
@@ -85,10 +87,8 @@ export class WebTransportTransport extends BaseTransport {
   #datagramWriter: Writer | undefined;
   #maxDatagram = 0;
   readonly #framer: FrameReader;
-  // One FIFO per priority; frames wait here while a write is in flight or the writer is not ready.
-  readonly #queues: Uint8Array[][] = [[], [], []];
-  readonly #heads = [0, 0, 0];
-  #queued = 0;
+  // Priority lanes; frames wait here while a write is in flight or the writer is not ready.
+  readonly #queue = new FrameQueue();
   #inFlight = 0;
   #writing = false;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -115,7 +115,7 @@ export class WebTransportTransport extends BaseTransport {
   }
 
   get bufferedAmount(): number {
-    return this.#queued + this.#inFlight;
+    return this.#queue.bytes + this.#inFlight;
   }
 
   send(frame: Uint8Array, priority: Priority = Priority.High): void {
@@ -129,8 +129,7 @@ export class WebTransportTransport extends BaseTransport {
     if (!this.hasRoom() && this.bufferedAmount + size > this.#options.maxBuffered) {
       throw transportError(TransportErrorCode.FULL, `webtransport buffer full (${this.bufferedAmount} bytes buffered, maxBuffered ${this.#options.maxBuffered}): await ready()`);
     }
-    (this.#queues[priority] ?? this.#queues[Priority.Low]!).push(frame);
-    this.#queued += size;
+    this.#queue.push(frame as Uint8Array<ArrayBuffer>, priority);
     this.#pump();
   }
 
@@ -179,11 +178,7 @@ export class WebTransportTransport extends BaseTransport {
     const wt = this.#wt;
     // A plain close() lets frames still queued go first (a Goodbye sent just before close(), say).
     const last = this.#farewell ?? (!info.error && writer ? this.#drainAll() : undefined);
-    for (let p = 0; p < 3; p++) {
-      this.#queues[p] = [];
-      this.#heads[p] = 0;
-    }
-    this.#queued = 0;
+    this.#queue.clear();
     this.#reader?.cancel().catch(() => {});
     if (!wt) return;
     if (!writer) {
@@ -198,14 +193,13 @@ export class WebTransportTransport extends BaseTransport {
 
   /** Everything still queued, as one chunk, highest priority first. */
   #drainAll(): Uint8Array | undefined {
-    if (this.#queued === 0) return undefined;
-    return this.#coalesce(Infinity);
+    return this.#queue.empty ? undefined : this.#coalesce(Infinity);
   }
 
   /** Writes queued frames as one chunk when the writer can take it; the next write waits for writer.ready. */
   #pump(): void {
     const writer = this.#writer;
-    if (this.#writing || this.#queued === 0 || !writer || this.state !== 'open') return;
+    if (this.#writing || this.#queue.empty || !writer || this.state !== 'open') return;
     this.#writing = true;
     const chunk = this.#coalesce(this.#options.maxChunkBytes);
     this.#inFlight += chunk.byteLength;
@@ -224,15 +218,15 @@ export class WebTransportTransport extends BaseTransport {
     ).catch((error: unknown) => this.#lost(error));
   }
 
-  /** Takes whole frames off the queues, highest priority first, up to `limit` bytes (at least one frame). */
+  /** Takes whole frames off the queue, highest priority first, up to `limit` bytes (at least one frame). */
   #coalesce(limit: number): Uint8Array {
-    const first = this.#dequeue()!;
-    if (this.#queued === 0 || first.byteLength >= limit) return first;
+    const first = this.#queue.shift()!.frame;
+    if (this.#queue.empty || first.byteLength >= limit) return first;
     const parts = [first];
     let size = first.byteLength;
-    for (let next = this.#peek(); next && size + next.byteLength <= limit; next = this.#peek()) {
-      parts.push(this.#dequeue()!);
-      size += next.byteLength;
+    for (let next = this.#queue.peek(); next && size + next.frame.byteLength <= limit; next = this.#queue.peek()) {
+      parts.push(this.#queue.shift()!.frame);
+      size += next.frame.byteLength;
     }
     if (parts.length === 1) return first;
     const out = new Uint8Array(size);
@@ -242,31 +236,6 @@ export class WebTransportTransport extends BaseTransport {
       at += p.byteLength;
     }
     return out;
-  }
-
-  #peek(): Uint8Array | undefined {
-    for (let p = 0; p < 3; p++) {
-      const queue = this.#queues[p]!;
-      if (this.#heads[p]! < queue.length) return queue[this.#heads[p]!];
-    }
-    return undefined;
-  }
-
-  #dequeue(): Uint8Array | undefined {
-    for (let p = 0; p < 3; p++) {
-      const queue = this.#queues[p]!;
-      const head = this.#heads[p]!;
-      if (head === queue.length) continue;
-      const frame = queue[head]!;
-      queue[head] = undefined as unknown as Uint8Array;
-      if (head + 1 === queue.length) {
-        queue.length = 0;
-        this.#heads[p] = 0;
-      } else this.#heads[p] = head + 1;
-      this.#queued -= frame.byteLength;
-      return frame;
-    }
-    return undefined;
   }
 
   /** Sends one best-effort frame as a datagram if it qualifies; false sends it on the stream instead. */
@@ -425,7 +394,7 @@ export function acceptWebTransport(wt: WebTransportLike, options: Readonly<Parti
 /** Closes a session once; a session already gone throws, which nobody needs to hear. */
 function closeSession(wt: WebTransportLike, code: number, reason: string): void {
   try {
-    wt.close({ closeCode: code, reason: clip(reason) });
+    wt.close({ closeCode: code, reason: clipUtf8(reason, MAX_REASON_BYTES) });
   } catch {
     // already closed
   }
@@ -442,22 +411,8 @@ function settle(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-const encoder = new TextEncoder();
-const MAX_REASON_BYTES = 1024;
-
 /** A WebTransport close reason is at most 1024 UTF-8 bytes. */
-function clip(reason: string): string {
-  if (reason.length <= MAX_REASON_BYTES / 3) return reason;
-  let out = '';
-  let bytes = 0;
-  for (const ch of reason) {
-    const n = encoder.encode(ch).byteLength;
-    if (bytes + n > MAX_REASON_BYTES) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
-}
+const MAX_REASON_BYTES = 1024;
 
 function fromHex(hex: string): Uint8Array {
   const clean = hex.replace(/[^0-9a-f]/gi, '');
