@@ -9,8 +9,6 @@ import { getCore, SCRATCH_SIZE } from '../core/wasm.js';
  */
 export const WASM_MIN_BYTES = 128;
 
-let tables: Int32Array | undefined;
-
 /** 16 slicing tables in one array: T[k·256 + b] = the register after byte b followed by k zero bytes. */
 function buildTables(): Int32Array {
   const t = new Int32Array(16 * 256);
@@ -24,23 +22,35 @@ function buildTables(): Int32Array {
 }
 
 /**
- * CRC-32C in JavaScript, slicing-by-16. Continues from `crc` (a previous result; 0 to start). Only the first 4
- * bytes of each step meet the register; the other 12 index their tables directly, which keeps the chain short.
+ * The slicing-by-16 loop, as a closure over its tables: V8 optimises table reads from the closure's own context
+ * ~25 % better than from a module-level variable (bench/crc32c.bench.mjs, JS path against crc-32 at 64 B and
+ * 1 KiB). The first 4 bytes of each step meet the register; the other 12 index their tables directly, which keeps
+ * the dependency chain short. Returns the register signed; callers make it unsigned.
  */
+function makeSlicer(): (data: Uint8Array, crc: number) => number {
+  const t = buildTables();
+  return (data, crc) => {
+    let r = ~crc;
+    let i = 0;
+    const n = data.length;
+    for (const end16 = n - 15; i < end16; i += 16) {
+      r = t[3840 + ((data[i]! ^ r) & 0xff)]! ^ t[3584 + ((data[i + 1]! ^ (r >>> 8)) & 0xff)]! ^
+        t[3328 + ((data[i + 2]! ^ (r >>> 16)) & 0xff)]! ^ t[3072 + (data[i + 3]! ^ (r >>> 24))]! ^
+        t[2816 + data[i + 4]!]! ^ t[2560 + data[i + 5]!]! ^ t[2304 + data[i + 6]!]! ^ t[2048 + data[i + 7]!]! ^
+        t[1792 + data[i + 8]!]! ^ t[1536 + data[i + 9]!]! ^ t[1280 + data[i + 10]!]! ^ t[1024 + data[i + 11]!]! ^
+        t[768 + data[i + 12]!]! ^ t[512 + data[i + 13]!]! ^ t[256 + data[i + 14]!]! ^ t[data[i + 15]!]!;
+    }
+    for (; i < n; i++) r = (r >>> 8) ^ t[(r ^ data[i]!) & 0xff]!;
+    return ~r;
+  };
+}
+
+// Made on first use, so importing the package computes no tables.
+let slicer: ((data: Uint8Array, crc: number) => number) | undefined;
+
+/** CRC-32C in JavaScript, slicing-by-16. Continues from `crc` (a previous result; 0 to start). */
 export function crc32cJs(data: Uint8Array, crc = 0): number {
-  const t = (tables ??= buildTables());
-  let r = ~crc;
-  let i = 0;
-  const n = data.length;
-  for (const end16 = n - 15; i < end16; i += 16) {
-    const a = r ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
-    r = t[3840 + (a & 0xff)]! ^ t[3584 + ((a >>> 8) & 0xff)]! ^ t[3328 + ((a >>> 16) & 0xff)]! ^ t[3072 + (a >>> 24)]! ^
-      t[2816 + data[i + 4]!]! ^ t[2560 + data[i + 5]!]! ^ t[2304 + data[i + 6]!]! ^ t[2048 + data[i + 7]!]! ^
-      t[1792 + data[i + 8]!]! ^ t[1536 + data[i + 9]!]! ^ t[1280 + data[i + 10]!]! ^ t[1024 + data[i + 11]!]! ^
-      t[768 + data[i + 12]!]! ^ t[512 + data[i + 13]!]! ^ t[256 + data[i + 14]!]! ^ t[data[i + 15]!]!;
-  }
-  for (; i < n; i++) r = (r >>> 8) ^ t[(r ^ data[i]!) & 0xff]!;
-  return ~r >>> 0;
+  return (slicer ??= makeSlicer())(data, crc) >>> 0;
 }
 
 /**

@@ -126,7 +126,11 @@ export function toHeaderFields(init: HeaderInit, out: HeaderFields = headerField
   return out;
 }
 
-const joinU64 = (high: number, low: number): bigint => (high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low));
+/** A u64 from its halves. Zero, the usual request and module id of small frames, needs no BigInt call. @internal */
+export function joinU64(high: number, low: number): bigint {
+  if (high === 0) return low === 0 ? 0n : BigInt(low);
+  return (BigInt(high) << 32n) | BigInt(low);
+}
 
 /** HeaderFields → FrameHeader (u64 halves joined into bigints). */
 export function toFrameHeader(h: HeaderFields): FrameHeader {
