@@ -27,12 +27,10 @@ function buildTables(): Int32Array {
  * 1 KiB). The first 4 bytes of each step meet the register; the other 12 index their tables directly, which keeps
  * the dependency chain short. Returns the register signed; callers make it unsigned.
  */
-function makeSlicer(): (data: Uint8Array, crc: number) => number {
+function makeSlicer(): Slicer {
   const t = buildTables();
-  return (data, crc) => {
+  return (data, crc, i, n) => {
     let r = ~crc;
-    let i = 0;
-    const n = data.length;
     for (const end16 = n - 15; i < end16; i += 16) {
       r = t[3840 + ((data[i]! ^ r) & 0xff)]! ^ t[3584 + ((data[i + 1]! ^ (r >>> 8)) & 0xff)]! ^
         t[3328 + ((data[i + 2]! ^ (r >>> 16)) & 0xff)]! ^ t[3072 + (data[i + 3]! ^ (r >>> 24))]! ^
@@ -45,12 +43,24 @@ function makeSlicer(): (data: Uint8Array, crc: number) => number {
   };
 }
 
+/** The register after data[from..to), from the register `crc` (signed). */
+type Slicer = (data: Uint8Array, crc: number, from: number, to: number) => number;
+
 // Made on first use, so importing the package computes no tables.
-let slicer: ((data: Uint8Array, crc: number) => number) | undefined;
+let slicer: Slicer | undefined;
 
 /** CRC-32C in JavaScript, slicing-by-16. Continues from `crc` (a previous result; 0 to start). */
 export function crc32cJs(data: Uint8Array, crc = 0): number {
-  return (slicer ??= makeSlicer())(data, crc) >>> 0;
+  return (slicer ??= makeSlicer())(data, crc, 0, data.length) >>> 0;
+}
+
+/**
+ * crc32c of data[from..to) without making a view of it for short ranges (a subarray() costs as much as the CRC of
+ * 32 bytes). For frames, whose checksum covers header and payload in place. @internal
+ */
+export function crc32cRange(data: Uint8Array, from: number, to: number): number {
+  if (to - from < WASM_MIN_BYTES || getCore() === undefined) return (slicer ??= makeSlicer())(data, 0, from, to) >>> 0;
+  return crc32c(data.subarray(from, to));
 }
 
 /**

@@ -1,10 +1,10 @@
 // Whole frames: header, payload, and the CRC-32C trailer when Feature.CHECKSUM is set.
 import { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAX_PAYLOAD, type MessageType } from './constants.js';
-import { crc32c } from './crc32c.js';
+import { crc32cRange } from './crc32c.js';
 import { WireErrorCode, wireError } from './errors.js';
-import { type FrameHeader, type HeaderFields, type HeaderInit, headerFields, joinU64, readHeader, toHeaderFields, writeHeader } from './header.js';
+import { type FrameHeader, type HeaderFields, type HeaderInit, headerFields, joinU64, readHeaderBytes, toHeaderFields, u32, writeHeader } from './header.js';
 import { packGeneral, unpack } from './payload.js';
-import { tinyBytes, tinyEncode } from './tiny.js';
+import { TINY_MAX_BYTES, tinyEncode } from './tiny.js';
 
 /** A decoded frame. `payload` is a view into the decoded bytes, not a copy. */
 export interface Frame extends FrameHeader {
@@ -29,40 +29,22 @@ const scratch = headerFields();
 // each frame stays valid for as long as anyone holds it (a slab lives while any of its frames does).
 const SLAB_SIZE = 64 * 1024;
 const SLAB_MAX_FRAME = 4 * 1024;
-let slab = new Uint8Array(0);
-let slabView = new DataView(slab.buffer);
+let slabBuffer = new ArrayBuffer(0);
+let slabBytes = new Uint8Array(slabBuffer);
+let slabView = new DataView(slabBuffer);
 let slabAt = 0;
-/** A DataView over the buffer of the bytes allocFrame last returned (set by it, so that it returns no pair). */
-let frameView = slabView;
 
-/** Fresh bytes for one frame; `frameView` then views their buffer (the frame starts at `bytes.byteOffset`). */
-function allocFrame(size: number): Uint8Array {
-  if (size > SLAB_MAX_FRAME) {
-    const own = new Uint8Array(size);
-    frameView = new DataView(own.buffer);
-    return own;
-  }
-  if (slabAt + size > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabView = new DataView(slab.buffer);
+/** Room for a frame with the largest tiny body. */
+const TINY_FRAME_ROOM = HEADER_SIZE + TINY_MAX_BYTES + CHECKSUM_SIZE;
+
+/** Makes sure the current slab has `size` free bytes, starting a new one when not. */
+function slabRoom(size: number): void {
+  if (slabAt + size > slabBuffer.byteLength) {
+    slabBuffer = new ArrayBuffer(SLAB_SIZE);
+    slabBytes = new Uint8Array(slabBuffer);
+    slabView = new DataView(slabBuffer);
     slabAt = 0;
   }
-  const out = slab.subarray(slabAt, slabAt + size);
-  slabAt += (size + 7) & ~7; // 8-byte aligned starts
-  frameView = slabView;
-  return out;
-}
-
-// decode reads through one DataView per ArrayBuffer: frames of a batch, and messages carved from one pool, share
-// it, and creating a view per frame would cost more than reading the header.
-let lastBuffer: ArrayBufferLike | undefined;
-let lastView: DataView | undefined;
-function viewOf(bytes: Uint8Array): DataView {
-  if (bytes.buffer !== lastBuffer) {
-    lastBuffer = bytes.buffer;
-    lastView = new DataView(bytes.buffer);
-  }
-  return lastView!;
 }
 
 /** Bytes a frame with this payload length and these features occupies on the wire. */
@@ -73,34 +55,69 @@ export function frameSize(payloadLength: number, features: number): number {
 /** Encodes one frame into new bytes. Throws WireError (TOO_LARGE, BAD_FIELD, BAD_PAYLOAD, UNKNOWN_TYPE). */
 export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {}): Uint8Array {
   const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
-  // A body of tiny shape is encoded by tiny.ts into its scratch buffer and copied from there (payload stays
-  // undefined); any other body by @msgpack/msgpack. The body is encoded first: it may run user code (getters).
-  let payload = init.payload;
-  let length: number;
-  if (payload !== undefined) length = payload.length;
-  else if (init.body === undefined) length = 0;
-  else if ((length = tinyEncode(init.body)) < 0) length = (payload = packGeneral(init.body)).length;
-  if (length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${length} bytes exceeds the limit of ${maxPayload}`);
-  const h = toHeaderFields(init, scratch);
+  if (init.payload !== undefined) return writeFrame(init, init.payload, maxPayload);
+  if (init.body === undefined) return writeFrame(init, EMPTY, maxPayload);
+  return encodeTinyFrame(init, maxPayload) ?? writeFrame(init, packGeneral(init.body), maxPayload);
+}
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A frame whose body tiny.ts encodes straight after the header, or undefined when the body is not of tiny shape.
+ * Room for the largest tiny frame is reserved first and the unused end handed back after: the body may run user
+ * code (getters) that encodes other frames meanwhile, and those must land elsewhere. The body is read before the
+ * header fields, as on the general path.
+ */
+function encodeTinyFrame(init: FrameInit, maxPayload: number): Uint8Array | undefined {
+  slabRoom(TINY_FRAME_ROOM);
+  const buffer = slabBuffer, bytes = slabBytes, view = slabView, start = slabAt;
+  slabAt += TINY_FRAME_ROOM;
+  const release = (used: number): void => {
+    if (slabBuffer === buffer && slabAt === start + TINY_FRAME_ROOM) slabAt = start + ((used + 7) & ~7); // 8-byte aligned starts
+  };
+  const end = tinyEncode(init.body, bytes, view, start + HEADER_SIZE);
+  if (end < 0) return release(0), undefined;
+  const length = end - start - HEADER_SIZE;
+  let h: HeaderFields;
+  try {
+    if (length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${length} bytes exceeds the limit of ${maxPayload}`);
+    h = toHeaderFields(init, scratch);
+  } catch (error) {
+    release(0);
+    throw error;
+  }
   h.payloadLength = length;
-  const out = allocFrame(frameSize(length, h.features));
-  const view = frameView;
+  writeHeader(view, start, h);
+  const size = frameSize(length, h.features);
+  if (h.features & Feature.CHECKSUM) view.setUint32(end, crc32cRange(bytes, start, end));
+  release(size);
+  return new Uint8Array(buffer, start, size); // cheaper than subarray()
+}
+
+/** A frame carrying `payload` as it is. */
+function writeFrame(init: FrameInit, payload: Uint8Array, maxPayload: number): Uint8Array {
+  if (payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxPayload}`);
+  const h = toHeaderFields(init, scratch);
+  h.payloadLength = payload.length;
+  const size = frameSize(payload.length, h.features);
+  let out: Uint8Array, view: DataView;
+  if (size > SLAB_MAX_FRAME) {
+    out = new Uint8Array(size);
+    view = new DataView(out.buffer);
+  } else {
+    slabRoom(size);
+    out = new Uint8Array(slabBuffer, slabAt, size);
+    view = slabView;
+    slabAt += (size + 7) & ~7;
+  }
   writeHeader(view, out.byteOffset, h);
-  if (payload !== undefined) out.set(payload, HEADER_SIZE);
-  else if (init.body !== undefined) copyTiny(out, length);
+  out.set(payload, HEADER_SIZE);
   if (h.features & Feature.CHECKSUM) {
-    const end = HEADER_SIZE + length;
-    view.setUint32(out.byteOffset + end, crc32c(out.subarray(0, end)));
+    const end = HEADER_SIZE + payload.length;
+    view.setUint32(out.byteOffset + end, crc32cRange(out, 0, end));
   }
   return out;
 }
 
-/** Copies tiny.ts's last `length` bytes after the header: a loop beats set() + subarray() for a few bytes. */
-function copyTiny(out: Uint8Array, length: number): void {
-  const tiny = tinyBytes();
-  if (length > 64) out.set(tiny.subarray(0, length), HEADER_SIZE);
-  else for (let i = 0; i < length; i++) out[HEADER_SIZE + i] = tiny[i]!;
-}
 /**
  * Decodes `bytes` as exactly one frame: validates the header, the length and the checksum. Throws WireError with a
  * stable code (TRUNCATED, BAD_MAGIC, BAD_VERSION, UNKNOWN_TYPE, TOO_LARGE, CHECKSUM, TRAILING).
@@ -127,13 +144,12 @@ export function decodeFrames(bytes: Uint8Array, options: Readonly<CodecOptions> 
 function decodeFrameAt(bytes: Uint8Array, at: number, options: Readonly<CodecOptions>): Frame {
   const available = bytes.length - at;
   if (available < HEADER_SIZE) throw wireError(WireErrorCode.TRUNCATED, `a header needs ${HEADER_SIZE} bytes, got ${available}`);
-  const view = viewOf(bytes);
-  const start = bytes.byteOffset + at;
-  const h = readHeader(view, start, scratch, Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD));
+  // Read from the bytes themselves: a DataView, or even reading bytes.buffer, costs more than the header.
+  const h = readHeaderBytes(bytes, at, scratch, Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD));
   const size = frameSize(h.payloadLength, h.features);
   if (available < size) throw wireError(WireErrorCode.TRUNCATED, `frame announces ${size} bytes, got ${available}`);
   const end = HEADER_SIZE + h.payloadLength;
-  if (h.features & Feature.CHECKSUM) checkTrailer(view.getUint32(start + end), crc32c(bytes.subarray(at, at + end)));
+  if (h.features & Feature.CHECKSUM) checkTrailer(u32(bytes, at + end), crc32cRange(bytes, at, at + end));
   return toFrame(h, bytes.subarray(at + HEADER_SIZE, at + end));
 }
 

@@ -17,37 +17,38 @@ const MAX_STR = 31; // fixstr
 /** Bytes the largest tiny encoding takes: a fixmap of 15 pairs of 32-byte strings. */
 export const TINY_MAX_BYTES = 1 + MAX_ENTRIES * 2 * (1 + MAX_STR);
 
-// Encoding goes into one scratch buffer; `busy` keeps a getter that encodes another payload meanwhile (re-entrancy)
-// from writing into it: the nested call takes the general path instead.
-const out = new Uint8Array(TINY_MAX_BYTES);
-const outView = new DataView(out.buffer);
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+// The encoder writes into `out` through `outView`, both set per call. `busy` keeps a getter that encodes another
+// payload meanwhile (re-entrancy) from redirecting them: the nested call takes the general path instead.
+let out = EMPTY;
+let outView: DataView = new DataView(new ArrayBuffer(0));
 let busy = false;
 
 /**
- * Encodes `value` into a scratch buffer and returns its length in bytes, or -1 when `value` is outside the tiny
- * shape (nothing is then kept). The bytes are `tinyBytes()[0..length)`, valid until the next call.
+ * Encodes `value` into `bytes` from index `at` (`view` views the same buffer; DataView offsets are buffer
+ * offsets, so pass a view made as `new DataView(bytes.buffer, bytes.byteOffset)`), and returns the index after
+ * the last byte written, or -1 when `value` is outside the tiny shape. The caller provides TINY_MAX_BYTES of room.
  */
-export function tinyEncode(value: unknown): number {
+export function tinyEncode(value: unknown, bytes: Uint8Array, view: DataView, at: number): number {
   if (busy) return -1;
   busy = true;
+  out = bytes;
+  outView = view;
   try {
-    return encodeTop(value);
+    return encodeTop(value, at);
   } finally {
+    out = EMPTY; // do not keep the caller's buffer alive
     busy = false;
   }
 }
 
-/** The scratch buffer tinyEncode writes into. */
-export function tinyBytes(): Uint8Array {
-  return out;
-}
-
-function encodeTop(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return scalar(value, 0);
+function encodeTop(value: unknown, start: number): number {
+  if (typeof value !== 'object' || value === null) return scalar(value, start);
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype || value.length > MAX_ENTRIES) return -1;
-    out[0] = 0x90 + value.length;
-    let at = 1;
+    out[start] = 0x90 + value.length;
+    let at = start + 1;
     for (let i = 0; i < value.length; i++) {
       if ((at = scalar(value[i], at)) < 0) return -1;
     }
@@ -56,8 +57,8 @@ function encodeTop(value: unknown): number {
   if (Object.getPrototypeOf(value) !== Object.prototype) return -1; // Date, Map, typed arrays, class instances…
   const keys = Object.keys(value);
   if (keys.length > MAX_ENTRIES) return -1;
-  out[0] = 0x80 + keys.length;
-  let at = 1;
+  out[start] = 0x80 + keys.length;
+  let at = start + 1;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if ((at = ascii(key, at)) < 0 || (at = scalar((value as Record<string, unknown>)[key], at)) < 0) return -1;
@@ -159,16 +160,18 @@ function number(v: number, at: number): number {
 
 // Decoding. Position and input live in module variables, set per call; tinyDecode runs no user code, so a call
 // cannot begin while another is under way.
-let src: Uint8Array = out; // reset to EMPTY after each call
+let src = EMPTY; // the input during a call
 let pos = 0;
 let end = 0;
 const floatBytes = new Uint8Array(8);
 const floatView = new DataView(floatBytes.buffer);
 
-// Strings seen lately, by a hash of their bytes: keys and short values repeat from frame to frame, and a cached
-// string is also an internalized property key, which makes building the object cheaper.
+// Strings seen lately, by a hash of their bytes, with those bytes beside them to compare against: keys and short
+// values repeat from frame to frame, and a cached string is also an internalized property key, which makes
+// building the object cheaper.
 const CACHE_SIZE = 512;
 const cache: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+const cacheBytes = new Uint8Array(CACHE_SIZE * MAX_STR);
 
 /**
  * The value MessagePack `bytes` encode, as @msgpack/msgpack's Decoder (default options) would return it, or
@@ -182,7 +185,6 @@ export function tinyDecode(bytes: Uint8Array): unknown {
   src = EMPTY; // do not keep the caller's buffer alive
   return value;
 }
-const EMPTY = new Uint8Array(0);
 
 function decodeAll(): unknown {
   if (end === 0) return NOT_TINY;
@@ -279,19 +281,23 @@ function str(n: number): string | undefined {
     hash = (Math.imul(hash, 31) + c) | 0;
   }
   const slot = hash & (CACHE_SIZE - 1);
+  const base = slot * MAX_STR;
   const cached = cache[slot];
-  if (cached !== undefined && cached.length === n && sameAscii(cached, pos)) {
-    pos += n;
-    return cached;
+  if (cached !== undefined && cached.length === n) {
+    let k = 0;
+    while (k < n && cacheBytes[base + k] === src[pos + k]) k++;
+    if (k === n) {
+      pos += n;
+      return cached;
+    }
   }
   let s = '';
-  for (let i = pos; i < pos + n; i++) s += String.fromCharCode(src[i]!);
+  for (let k = 0; k < n; k++) {
+    const c = src[pos + k]!;
+    cacheBytes[base + k] = c;
+    s += String.fromCharCode(c);
+  }
   pos += n;
   cache[slot] = s;
   return s;
-}
-
-function sameAscii(s: string, at: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== src[at + i]) return false;
-  return true;
 }
