@@ -110,7 +110,7 @@ function writeFrame(init: FrameInit, payload: Uint8Array, maxPayload: number): U
     slabAt += (size + 7) & ~7;
   }
   writeHeader(view, out.byteOffset, h);
-  out.set(payload, HEADER_SIZE);
+  if (payload.length > 0) out.set(payload, HEADER_SIZE); // set() costs a call even for nothing
   if (h.features & Feature.CHECKSUM) {
     const end = HEADER_SIZE + payload.length;
     view.setUint32(out.byteOffset + end, crc32cRange(out, 0, end));

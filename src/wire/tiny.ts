@@ -274,13 +274,10 @@ function float(at: number, size: 4 | 8): number {
 /** The ASCII string of the next `n` bytes, or undefined when one is not ASCII or the bytes run out. */
 function str(n: number): string | undefined {
   if (pos + n > end) return undefined;
-  let hash = n;
-  for (let i = pos; i < pos + n; i++) {
-    const c = src[i]!;
-    if (c > 0x7f) return undefined;
-    hash = (Math.imul(hash, 31) + c) | 0;
-  }
-  const slot = hash & (CACHE_SIZE - 1);
+  if (n === 0) return '';
+  // The slot comes from the length and three bytes, so that a hit reads the bytes once (to compare them); a
+  // cached string is ASCII, so equal bytes are ASCII too.
+  const slot = (n * 0x3b + src[pos]! * 0x9 + src[pos + (n >> 1)]! * 0x5 + src[pos + n - 1]!) & (CACHE_SIZE - 1);
   const base = slot * MAX_STR;
   const cached = cache[slot];
   if (cached !== undefined && cached.length === n) {
@@ -294,9 +291,10 @@ function str(n: number): string | undefined {
   let s = '';
   for (let k = 0; k < n; k++) {
     const c = src[pos + k]!;
-    cacheBytes[base + k] = c;
+    if (c > 0x7f) return undefined;
     s += String.fromCharCode(c);
   }
+  for (let k = 0; k < n; k++) cacheBytes[base + k] = src[pos + k]!;
   pos += n;
   cache[slot] = s;
   return s;
