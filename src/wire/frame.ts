@@ -71,26 +71,28 @@ function encodeTinyFrame(init: FrameInit, maxPayload: number): Uint8Array | unde
   slabRoom(TINY_FRAME_ROOM);
   const buffer = slabBuffer, bytes = slabBytes, view = slabView, start = slabAt;
   slabAt += TINY_FRAME_ROOM;
-  const release = (used: number): void => {
-    if (slabBuffer === buffer && slabAt === start + TINY_FRAME_ROOM) slabAt = start + ((used + 7) & ~7); // 8-byte aligned starts
-  };
   const end = tinyEncode(init.body, bytes, view, start + HEADER_SIZE);
-  if (end < 0) return release(0), undefined;
+  if (end < 0) return release(buffer, start, 0), undefined;
   const length = end - start - HEADER_SIZE;
   let h: HeaderFields;
   try {
     if (length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${length} bytes exceeds the limit of ${maxPayload}`);
     h = toHeaderFields(init, scratch);
   } catch (error) {
-    release(0);
+    release(buffer, start, 0);
     throw error;
   }
   h.payloadLength = length;
   writeHeader(view, start, h);
   const size = frameSize(length, h.features);
   if (h.features & Feature.CHECKSUM) view.setUint32(end, crc32cRange(bytes, start, end));
-  release(size);
+  release(buffer, start, size);
   return new Uint8Array(buffer, start, size); // cheaper than subarray()
+}
+
+/** Hands back the unused end of a tiny frame's room, unless a nested encode has allocated after it meanwhile. */
+function release(buffer: ArrayBuffer, start: number, used: number): void {
+  if (slabBuffer === buffer && slabAt === start + TINY_FRAME_ROOM) slabAt = start + ((used + 7) & ~7); // 8-byte aligned starts
 }
 
 /** A frame carrying `payload` as it is. */
