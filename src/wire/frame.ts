@@ -55,9 +55,10 @@ export function frameSize(payloadLength: number, features: number): number {
 /** Encodes one frame into new bytes. Throws WireError (TOO_LARGE, BAD_FIELD, BAD_PAYLOAD, UNKNOWN_TYPE). */
 export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {}): Uint8Array {
   const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
-  if (init.payload !== undefined) return writeFrame(init, init.payload, maxPayload);
-  if (init.body === undefined) return writeFrame(init, EMPTY, maxPayload);
-  return encodeTinyFrame(init, maxPayload) ?? writeFrame(init, packGeneral(init.body), maxPayload);
+  const { payload, body } = init;
+  if (payload !== undefined) return writeFrame(init, payload, maxPayload);
+  if (body === undefined) return writeFrame(init, EMPTY, maxPayload);
+  return encodeTinyFrame(init, body, maxPayload) ?? writeFrame(init, packGeneral(body), maxPayload);
 }
 const EMPTY = new Uint8Array(0);
 
@@ -67,11 +68,11 @@ const EMPTY = new Uint8Array(0);
  * code (getters) that encodes other frames meanwhile, and those must land elsewhere. The body is read before the
  * header fields, as on the general path.
  */
-function encodeTinyFrame(init: FrameInit, maxPayload: number): Uint8Array | undefined {
+function encodeTinyFrame(init: FrameInit, body: unknown, maxPayload: number): Uint8Array | undefined {
   slabRoom(TINY_FRAME_ROOM);
   const buffer = slabBuffer, bytes = slabBytes, view = slabView, start = slabAt;
   slabAt += TINY_FRAME_ROOM;
-  const end = tinyEncode(init.body, bytes, view, start + HEADER_SIZE);
+  const end = tinyEncode(body, bytes, view, start + HEADER_SIZE);
   if (end < 0) return release(buffer, start, 0), undefined;
   const length = end - start - HEADER_SIZE;
   let h: HeaderFields;
