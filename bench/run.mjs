@@ -1,6 +1,6 @@
 // npm run bench: builds, then runs every suite (or those named: node bench/run.mjs crc32c header frames), prints
 // their tables, writes bench/results/<suite>.json and rebuilds bench/results/README-table.md from all the results
-// there. crc-variants (the CRC design variants, ~1 min more) runs only when named.
+// there, and the same table in README.md between its bench-table markers. crc-variants (the CRC design variants, ~1 min more) runs only when named.
 // Options (environment): ROUNDS (default 8), TIME ms per case per round (default 80). Many short rounds beat few
 // long ones here: the machine switches between fast and slow spells, and each round's median lands in one of them.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -54,5 +54,12 @@ for (const file of files) {
 const m = machine();
 parts.push(`Measured with \`npm run bench\` on ${m.cpu} (${m.cores} cores, shared and busy), Node ${m.node}; ratios are medians of ` +
   'per-round ratios, so both sides of each ratio ran at the same time.');
-writeFileSync(new URL('README-table.md', results), parts.join('\n\n') + '\n');
-console.log(`bench/results/README-table.md written; all suites took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const table = parts.join('\n\n') + '\n';
+writeFileSync(new URL('README-table.md', results), table);
+// The README's Benchmarks section carries the same table between two markers, so it never shows stale figures.
+const readmeUrl = new URL('../README.md', import.meta.url);
+const START = '<!-- bench-table:start -->', END = '<!-- bench-table:end -->';
+const readmeText = readFileSync(readmeUrl, 'utf8');
+const from = readmeText.indexOf(START), to = readmeText.indexOf(END);
+if (from >= 0 && to > from) writeFileSync(readmeUrl, `${readmeText.slice(0, from + START.length)}\n${table}${readmeText.slice(to)}`);
+console.log(`bench/results/README-table.md${from >= 0 && to > from ? ' and README.md' : ''} written; all suites took ${((Date.now() - started) / 1000).toFixed(0)} s`);
