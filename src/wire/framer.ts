@@ -6,7 +6,7 @@ import { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAX_PAYLOAD } from './constants.js
 import { crc32c } from './crc32c.js';
 import type { WireError } from './errors.js';
 import { type Frame, checkTrailer, toFrame } from './frame.js';
-import { headerFields, readHeader } from './header.js';
+import { headerFields, readHeaderBytes, u32 } from './header.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -59,7 +59,7 @@ export class FrameReader {
       if (this.#state === State.Header) {
         if (this.#buffered < HEADER_SIZE) return undefined;
         const bytes = this.#take(HEADER_SIZE);
-        readHeader(new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE), 0, this.#header, this.#maxPayload);
+        readHeaderBytes(bytes, 0, this.#header, this.#maxPayload); // no DataView per frame
         this.#headerBytes = bytes;
         this.#state = State.Payload;
       }
@@ -70,7 +70,7 @@ export class FrameReader {
       const body = this.#take(need);
       const payload = body.subarray(0, h.payloadLength);
       if (checksum) {
-        const trailer = new DataView(body.buffer, body.byteOffset + h.payloadLength, CHECKSUM_SIZE).getUint32(0);
+        const trailer = u32(body, h.payloadLength);
         checkTrailer(trailer, crc32c(payload, crc32c(this.#headerBytes!)));
       }
       this.#state = State.Header;

@@ -26,9 +26,9 @@ let outView: DataView = new DataView(new ArrayBuffer(0));
 let busy = false;
 
 /**
- * Encodes `value` into `bytes` from index `at` (`view` views the same buffer; DataView offsets are buffer
- * offsets, so pass a view made as `new DataView(bytes.buffer, bytes.byteOffset)`), and returns the index after
- * the last byte written, or -1 when `value` is outside the tiny shape. The caller provides TINY_MAX_BYTES of room.
+ * Encodes `value` into `bytes` from index `at` and returns the index after the last byte written, or -1 when
+ * `value` is outside the tiny shape. `view` is a DataView that starts where `bytes` starts (an index into `bytes`
+ * is an offset into `view`). The caller provides TINY_MAX_BYTES of room.
  */
 export function tinyEncode(value: unknown, bytes: Uint8Array, view: DataView, at: number): number {
   if (busy) return -1;
