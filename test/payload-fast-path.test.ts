@@ -183,6 +183,28 @@ describe('tiny payload fast path', () => {
     expect(sw.decodeBody(sw.decodeFrame(next))).toEqual({ timestamp: 3 });
   });
 
+  it('turns a throwing getter into WireError BAD_PAYLOAD on both paths, and the next frame is intact', () => {
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    for (const body of [{ get a(): number { return boom(); } }, { n: { get a(): number { return boom(); } } }]) {
+      let caught: unknown;
+      try {
+        sw.encodeFrame({ type: T.Event, body });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(sw.WireError);
+      expect((caught as sw.WireError).code).toBe('SW_ERR_PAYLOAD');
+      expect((caught as sw.WireError).message).toContain('boom');
+      expect(() => sw.pack(body)).toThrow(sw.WireError);
+    }
+    const a = sw.encodeFrame({ type: T.Ping, body: { timestamp: 1 } });
+    const b = sw.encodeFrame({ type: T.Ping, body: { timestamp: 2 } });
+    expect([a, b].map((f) => sw.decodeBody(sw.decodeFrame(f)))).toEqual([{ timestamp: 1 }, { timestamp: 2 }]);
+    expect(a.buffer === b.buffer ? b.byteOffset - a.byteOffset : 1).toBeGreaterThan(0);
+  });
+
   it('leaves values outside the shape to @msgpack/msgpack: Dates, Maps, class instances, typed arrays, bigint errors', () => {
     class Point { x = 1; }
     for (const v of [new Date(0), new Map([[1, 2]]), new Point(), new Uint8Array([1, 2]), Object.create(null) as object]) {

@@ -72,17 +72,18 @@ function encodeTinyFrame(init: FrameInit, body: unknown, maxPayload: number): Ui
   slabRoom(TINY_FRAME_ROOM);
   const buffer = slabBuffer, bytes = slabBytes, view = slabView, start = slabAt;
   slabAt += TINY_FRAME_ROOM;
-  const end = tinyEncode(body, bytes, view, start + HEADER_SIZE);
-  if (end < 0) return release(buffer, start, 0), undefined;
-  const length = end - start - HEADER_SIZE;
-  let h: HeaderFields;
+  let end: number, h: HeaderFields;
   try {
+    end = tinyEncode(body, bytes, view, start + HEADER_SIZE); // a getter may throw
+    if (end < 0) return release(buffer, start, 0), undefined;
+    const length = end - start - HEADER_SIZE;
     if (length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${length} bytes exceeds the limit of ${maxPayload}`);
     h = toHeaderFields(init, scratch);
   } catch (error) {
     release(buffer, start, 0);
     throw error;
   }
+  const length = end - start - HEADER_SIZE;
   h.payloadLength = length;
   writeHeader(view, start, h);
   const size = frameSize(length, h.features);

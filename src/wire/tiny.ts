@@ -8,6 +8,8 @@
 // keys and values are scalars. Scalars: null, undefined (encoded as nil, as @msgpack/msgpack does), booleans,
 // numbers (its integer widths, else float64) and ASCII strings of at most 31 bytes (fixstr).
 
+import { WireErrorCode, wireError } from './errors.js';
+
 /** What tinyDecode returns for bytes outside the shape it handles. */
 export const NOT_TINY: unique symbol = Symbol('not tiny');
 
@@ -37,6 +39,9 @@ export function tinyEncode(value: unknown, bytes: Uint8Array, view: DataView, at
   outView = view;
   try {
     return encodeTop(value, at);
+  } catch (cause) {
+    // A getter threw: the same typed error as @msgpack/msgpack's path gives (payload.ts packGeneral).
+    throw wireError(WireErrorCode.BAD_PAYLOAD, `cannot encode payload: ${(cause as Error).message}`, cause);
   } finally {
     out = EMPTY; // do not keep the caller's buffer alive
     busy = false;
