@@ -1,6 +1,8 @@
 // npm run bench: builds, then runs every suite (or those named: node bench/run.mjs crc32c header frames), prints
 // their tables, writes bench/results/<suite>.json and rebuilds bench/results/README-table.md from all the results
-// there, and the same table in README.md between its bench-table markers. crc-variants (the CRC design variants, ~1 min more) runs only when named.
+// there, and the same table in README.md between its bench-table markers. crc-variants (the CRC design variants,
+// ~1 min more) runs only when named. `node bench/run.mjs --tables` runs nothing and only rebuilds both tables from
+// the result files (after a merge of result files, say).
 // Options (environment): ROUNDS (default 8), TIME ms per case per round (default 80). Many short rounds beat few
 // long ones here: the machine switches between fast and slow spells, and each round's median lands in one of them.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,12 +14,14 @@ const SUITES = {
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
+  relays: './relays.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays'];
 const results = new URL('./results/', import.meta.url);
 
-const names = process.argv.slice(2);
+const tablesOnly = process.argv.includes('--tables');
+const names = process.argv.slice(2).filter((a) => a !== '--tables');
 for (const n of names) if (!(n in SUITES)) throw new Error(`[bench] unknown suite ${n}; known: ${Object.keys(SUITES).join(', ')}`);
 const options = { rounds: Number(process.env.ROUNDS ?? 8), time: Number(process.env.TIME ?? 80) };
 
@@ -31,7 +35,7 @@ function machine() {
 
 mkdirSync(results, { recursive: true });
 const started = Date.now();
-for (const name of names.length > 0 ? names : DEFAULT) {
+for (const name of tablesOnly ? [] : names.length > 0 ? names : DEFAULT) {
   const t0 = Date.now();
   const before = machine();
   const suite = await import(SUITES[name]);
