@@ -1,6 +1,7 @@
 // npm run size: what a user ships, minified and gzipped, next to the RPC libraries it is compared with — all
 // measured in the same run. The limits guard against growth from today's figures; the target (issue 7: JavaScript +
-// wasm ≤ 12 KB) is not met yet — see README "Size".
+// wasm ≤ 12 KB) is not met yet — see README "Size". Both client limits grew by 1.5 KB for the tiny-body fast path
+// (src/wire/tiny.ts: Ping/ack frames ~3× faster, issue 2's Ping target): a trade the lead may want to revisit.
 const esm = (config) => ({ ...config, format: 'esm', logLevel: 'error' });
 const client = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession }';
 const clientRpc = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession, expose, wrap }';
@@ -8,8 +9,8 @@ const clientRpc = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocke
 const browser = 'dist/browser.js';
 
 export default [
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC', path: browser, import: clientRpc, gzip: true, limit: '24.5 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: browser, import: client, gzip: true, limit: '19 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC', path: browser, import: clientRpc, gzip: true, limit: '26 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: browser, import: client, gzip: true, limit: '20.5 KB', modifyEsbuildConfig: esm },
   { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '15.5 KB' },
   { name: 'swarmwire codec only', path: browser, import: '{ encodeFrame, decodeFrame, decodeBody }', gzip: true, modifyEsbuildConfig: esm },
   { name: 'peer: birpc', path: 'node_modules/birpc/dist/index.mjs', import: '*', gzip: true, modifyEsbuildConfig: esm },
