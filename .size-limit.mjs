@@ -1,7 +1,7 @@
 // npm run size: what a user ships, minified and gzipped, next to the RPC libraries it is compared with — all
 // measured in the same run. The limits guard against growth from today's figures; the target (issue 7: JavaScript +
 // wasm ≤ 12 KB) is not met yet — see README "Size". Both client limits grew by 1.5 KB for the tiny-body fast path
-// (src/wire/tiny.ts: Ping/ack frames ~3× faster, issue 2's Ping target): a trade the lead may want to revisit.
+// (src/wire/tiny.ts: Ping/ack frames 2–3× faster, for issue 2's Ping target): a trade the lead may want to revisit.
 const esm = (config) => ({ ...config, format: 'esm', logLevel: 'error' });
 const client = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession }';
 const clientRpc = '{ init, encodeFrame, decodeFrame, decodeBody, connectWebSocket, connectSession, expose, wrap }';

@@ -61,13 +61,16 @@ describe('tiny payload fast path', () => {
     fc.assert(fc.property(fc.oneof(flat, nested), (v) => {
       const want = msgpackEncode(v);
       expect(hex(sw.pack(v))).toBe(hex(want));
-      expect(sw.unpack(want)).toEqual(msgpackDecode(want));
+      const ref = reference(want); // a "__proto__" key encodes, but does not decode
+      if ('value' in ref) expect(sw.unpack(want)).toEqual(ref.value);
+      else expect(() => sw.unpack(want)).toThrow(sw.WireError);
       const frame = sw.decodeFrame(sw.encodeFrame({ type: T.Event, body: v }));
       if (v === undefined) {
         expect(frame.payloadLength).toBe(0); // no body: no payload, by encodeFrame's contract
       } else {
         expect(hex(frame.payload)).toBe(hex(want));
-        expect(sw.decodeBody(frame)).toEqual(msgpackDecode(want));
+        if ('value' in ref) expect(sw.decodeBody(frame)).toEqual(ref.value);
+        else expect(() => sw.decodeBody(frame)).toThrow(sw.WireError);
       }
     }), { numRuns: 2000 });
   });
