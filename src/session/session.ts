@@ -14,6 +14,10 @@ import { ReplayWindow } from './replay-window.js';
 import { Batcher } from './batcher.js';
 import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
+import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
+
+/** Handshake answers that are final: the peer will say the same again, so reconnecting is pointless. */
+const REFUSALS: ReadonlySet<number> = new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
 
 export interface SessionOptions {
   /** This node's 16-byte id. Default: random. */
@@ -200,9 +204,19 @@ export class Session {
     transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello() }), Priority.Critical);
     const frame = await reply;
     if (frame.type === MessageType.Error) {
-      const body = decodeBody<ErrorBody>(frame);
-      const error = new SessionError(SessionErrorCode.REJECTED, body.status === Status.UnsupportedVersion ? Status.UnsupportedVersion : Status.Unauthorized,
-        `the peer refused the handshake: ${body.message}`);
+      let body: ErrorBody;
+      try {
+        body = readErrorBody(frame);
+      } catch (error) {
+        throw this.#violation(transport, error as WireError);
+      }
+      // A refusal (credentials, version, quota) ends the session: trying again would get the same answer. Any
+      // other status says the Hello was damaged on the way (a checksum, a bad frame): the caller may dial again.
+      if (!REFUSALS.has(body.status)) {
+        transport.close(CloseCode.ProtocolError, 'handshake failed');
+        throw sessionError(SessionErrorCode.PROTOCOL, `the peer could not read the Hello: ${body.message}`, body.status as Status);
+      }
+      const error = new SessionError(SessionErrorCode.REJECTED, body.status as Status, `the peer refused the handshake: ${body.message}`);
       transport.close(CloseCode.PolicyViolation, 'handshake refused');
       this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error });
       throw error;
@@ -497,7 +511,9 @@ export class Session {
         this.#sendControl({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
         return;
       case MessageType.Pong: {
-        const { timestamp } = decodeBody<PingBody>(frame);
+        const body = this.#controlBody(frame, readPingBody);
+        if (!body) return;
+        const { timestamp } = body;
         this.#rtt = Date.now() - timestamp;
         const ping = this.#pings.get(id);
         if (ping) {
@@ -511,8 +527,8 @@ export class Session {
         this.#unacked.delete(id);
         return;
       case MessageType.Goodbye: {
-        const body = frame.payloadLength ? decodeBody<Partial<GoodbyeBody>>(frame) : {};
-        const info = { code: typeof body.code === 'number' ? body.code : CloseCode.Normal, reason: typeof body.reason === 'string' ? body.reason : 'goodbye' };
+        const info = this.#controlBody(frame, readGoodbyeBody);
+        if (!info) return;
         this.#transport?.close(info.code, info.reason);
         this.#finish(info);
         return;
@@ -523,8 +539,9 @@ export class Session {
         return;
       case MessageType.Error:
         if (id === 0) {
-          const body = decodeBody<ErrorBody>(frame);
-          this.#emit('error', new SessionError(SessionErrorCode.REMOTE, (body.status ?? Status.ExecutionError) as Status, `the peer reported: ${body.message}`));
+          const body = this.#controlBody(frame, readErrorBody);
+          if (!body) return;
+          this.#emit('error', new SessionError(SessionErrorCode.REMOTE, body.status as Status, `the peer reported: ${body.message}`));
           return;
         }
     }
@@ -533,6 +550,16 @@ export class Session {
       if (!this.#replay.accept(id)) return;
     }
     this.#emit('frame', frame);
+  }
+
+  /** The checked body of a session control frame, or undefined after treating a malformed one as a violation. */
+  #controlBody<T>(frame: Frame, read: (frame: Frame) => T): T | undefined {
+    try {
+      return read(frame);
+    } catch (error) {
+      this.#violation(this.#transport!, error as WireError);
+      return undefined;
+    }
   }
 
   /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
@@ -605,7 +632,8 @@ export async function readFirstFrame(transport: Transport, timeoutMs: number, ma
   const inbox = inboxOf(transport);
   const bytes = await inbox.next(transport, timeoutMs);
   try {
-    const frame = decodeFrames(bytes, { maxPayload })[0]!;
+    const frame = decodeFrames(bytes, { maxPayload })[0];
+    if (!frame) throw wireError(WireErrorCode.TRUNCATED, 'an empty message where a frame was expected');
     const size = frameSize(frame.payloadLength, frame.features);
     if (size < bytes.length) inbox.unshift(bytes.subarray(size));
     return frame;
