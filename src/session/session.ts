@@ -36,6 +36,13 @@ export interface SessionOptions {
   token?: string;
   /** Put a CRC-32C trailer on every frame when both sides offered CHECKSUM. Default: false (the transports have their own integrity checks). */
   checksum?: boolean;
+  /**
+   * Send a CRC-32C trailer on every frame, the handshake and control frames included, and refuse any frame
+   * without one: for links that can damage bytes (shared memory written by untrusted code, a faulty bridge).
+   * A damaged frame then drops the transport and the session resumes on the next one, losing nothing.
+   * Both sides must set it. Default: false.
+   */
+  requireChecksum?: boolean;
   /** Payloads of at least this many bytes are sent deflate-raw when both sides offered COMPRESSED. Default: 4,096. */
   compressThreshold?: number;
   /** Deadline for the Hello / HelloAck exchange, ms. Default: 10,000. */
@@ -96,6 +103,8 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 export class Session {
   readonly nodeId: Uint8Array;
   readonly #options: Required<Omit<SessionOptions, 'token' | 'nodeId'>> & Pick<SessionOptions, 'token'>;
+  /** Feature bits every frame this session sends carries (CHECKSUM when required). */
+  readonly #always: number;
   #state: SessionState = 'connecting';
   #transport: Transport | undefined;
   #detach: Array<() => void> = [];
@@ -133,7 +142,8 @@ export class Session {
       maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
       metadata: options.metadata ?? {},
       token: options.token,
-      checksum: options.checksum ?? false,
+      checksum: options.checksum ?? options.requireChecksum ?? false,
+      requireChecksum: options.requireChecksum ?? false,
       compressThreshold: options.compressThreshold ?? 4096,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
@@ -141,6 +151,7 @@ export class Session {
       maxUnacked: options.maxUnacked ?? 10_000,
       maxQueued: options.maxQueued ?? 1_000,
     };
+    this.#always = this.#options.requireChecksum ? Feature.CHECKSUM : 0;
   }
 
   get state(): SessionState {
@@ -201,7 +212,7 @@ export class Session {
     reply.catch(() => {}); // awaited below; if opening fails first, its rejection must not go unhandled
     this.#bindEarly(transport);
     if (transport.state === 'connecting') await this.#opened(transport);
-    transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello() }), Priority.Critical);
+    transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello(), features: this.#always }), Priority.Critical);
     const frame = await reply;
     if (frame.type === MessageType.Error) {
       let body: ErrorBody;
@@ -240,7 +251,7 @@ export class Session {
     if (!negotiatedOk) return refuse(transport, Status.UnsupportedVersion, `no common wire version (peer speaks ${hello.minVersion}–${hello.version})`);
     if (authorize && !(await authorize(hello))) return refuse(transport, Status.Unauthorized, 'not authorized');
     this.#bindEarly(transport);
-    transport.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello() }), Priority.Critical);
+    transport.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello(), features: this.#always }), Priority.Critical);
     return this.#establish(transport, hello);
   }
 
@@ -258,6 +269,7 @@ export class Session {
     let features = frame.features ?? 0;
     if (ack) features |= Feature.ACK_REQUIRED;
     if (this.#options.checksum && negotiated & Feature.CHECKSUM) features |= Feature.CHECKSUM;
+    features |= this.#always;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
@@ -349,7 +361,7 @@ export class Session {
     if (transport && this.#state === 'open') {
       try {
         this.#batcher?.flush();
-        transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody }), Priority.Critical);
+        transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody, features: this.#always }), Priority.Critical);
       } catch {
         // the transport is already failing; the close below still tells the peer
       }
@@ -385,7 +397,7 @@ export class Session {
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
   #expectFirstFrame(transport: Transport): Promise<Frame> {
-    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD);
+    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
   }
 
   #opened(transport: Transport): Promise<void> {
@@ -411,6 +423,12 @@ export class Session {
   }
 
   #establish(transport: Transport, hello: Hello): Peer {
+    if (transport.state === 'closed' || this.#transport !== transport) {
+      // The link died between the handshake's last frame and now (a close in the same tick as the HelloAck, or
+      // during an async authorize): opening on it would leave the session 'open' on a dead transport for good.
+      if (this.#transport === transport) this.#unbind();
+      throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
+    }
     const negotiated = negotiate(this.hello(), hello);
     const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
     this.#peer = peer;
@@ -461,7 +479,7 @@ export class Session {
   #sendControl(init: FrameInit): void {
     if (!this.#transport) return;
     try {
-      this.#transmit(encodeFrame(init), Priority.High);
+      this.#transmit(encodeFrame(this.#always ? { ...init, features: (init.features ?? 0) | this.#always } : init), Priority.High);
     } catch (error) {
       if (!(error instanceof SwarmwireError) || error.code !== TransportErrorCode.FULL && error.code !== TransportErrorCode.CLOSED) throw error;
     }
@@ -472,8 +490,12 @@ export class Session {
     let frames: Frame[];
     try {
       frames = decodeFrames(bytes, { maxPayload: this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload });
+      if (this.#always) for (const f of frames) requireChecksum(f);
     } catch (error) {
-      this.#violation(this.#transport!, error as WireError);
+      // On a link declared able to damage bytes, any undecodable message is damage (a corrupted length field
+      // cannot be told from a lie); elsewhere it is the peer breaking the protocol.
+      if (this.#always) this.#linkFailure(this.#transport!, error as WireError);
+      else this.#violation(this.#transport!, error as WireError);
       return;
     }
     for (const frame of frames) {
@@ -562,10 +584,26 @@ export class Session {
     }
   }
 
+  /**
+   * Bytes that are not frames arrived on a link that requires checksums: a damaged frame fails its checksum, its
+   * magic or its length. Nothing from that transport can be trusted any more, so it is dropped — with an Error
+   * frame saying why and a 1002 (1009 for too big) close — but the session survives for a resume: its acked frames
+   * are sent again on the next transport, and the replay window drops what had already arrived.
+   */
+  #linkFailure(transport: Transport, error: SwarmwireError): void {
+    try {
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
+    } catch {
+      // nothing more to tell a transport that cannot take it
+    }
+    this.#emit('error', error);
+    this.suspend({ code: error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, reason: error.code, error });
+  }
+
   /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
   #violation(transport: Transport, error: SwarmwireError): SwarmwireError {
     try {
-      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody }), Priority.Critical);
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
     } catch {
       // nothing more to tell a transport that cannot take it
     }
@@ -613,6 +651,11 @@ export class Session {
   }
 }
 
+/** Throws WireError CHECKSUM for a frame without a CRC-32C trailer (a damaged features field looks like this too). */
+function requireChecksum(frame: Frame): void {
+  if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
+}
+
 /** Answers a Hello with an Error frame and closes the transport. */
 function refuse(transport: Transport, status: Status, message: string): never {
   try {
@@ -628,12 +671,14 @@ function refuse(transport: Transport, status: Status, message: string): never {
  * inbox for the session (and frames batched behind it in the same message go back there too). Rejects with
  * HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error frame and closing).
  */
-export async function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number): Promise<Frame> {
+export async function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false): Promise<Frame> {
   const inbox = inboxOf(transport);
   const bytes = await inbox.next(transport, timeoutMs);
   try {
     const frame = decodeFrames(bytes, { maxPayload })[0];
     if (!frame) throw wireError(WireErrorCode.TRUNCATED, 'an empty message where a frame was expected');
+    // A refusal may come from a peer that does not checksum; anything else must carry one when required.
+    if (checksum && frame.type !== MessageType.Error) requireChecksum(frame);
     const size = frameSize(frame.payloadLength, frame.features);
     if (size < bytes.length) inbox.unshift(bytes.subarray(size));
     return frame;
@@ -653,8 +698,8 @@ export async function readFirstFrame(transport: Transport, timeoutMs: number, ma
  * Reads and checks the Hello that must open every connection on the accepting side. Anything else first gets an
  * Error frame (InvalidFrame) and a 1002 close.
  */
-export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number }> = {}): Promise<Hello> {
-  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD);
+export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number; requireChecksum?: boolean }> = {}): Promise<Hello> {
+  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD, options.requireChecksum ?? false);
   const fail = (message: string): never => {
     try {
       transport.send(encodeFrame({ type: MessageType.Error, body: { status: Status.InvalidFrame, message } satisfies ErrorBody }), Priority.Critical);
