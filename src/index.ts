@@ -59,3 +59,7 @@ export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.
 // The relay's logic (its Node server is the subpath export 'swarmwire/relay')
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
+
+// Hardening: fault injection for chaos tests, authentication hooks, limits
+export { faulty, FaultyTransport } from './transport/faulty.js';
+export type { FaultOptions, FaultStats } from './transport/faulty.js';
