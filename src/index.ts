@@ -63,3 +63,6 @@ export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/
 // Hardening: fault injection for chaos tests, authentication hooks, limits
 export { faulty, FaultyTransport } from './transport/faulty.js';
 export type { FaultOptions, FaultStats } from './transport/faulty.js';
+export { sharedSecret } from './session/auth.js';
+export { originAllowed } from './transport/origin.js';
+export type { OriginPolicy } from './transport/origin.js';

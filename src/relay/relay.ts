@@ -6,7 +6,9 @@ import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { parseRouted } from '../wire/routed.js';
-import type { Transport } from '../transport/transport.js';
+import { CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
+import { SessionErrorCode } from '../session/errors.js';
+import { RateLimiter } from './rate.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session } from '../session/session.js';
@@ -14,7 +16,15 @@ import type { Session } from '../session/session.js';
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = fnv1a64('relay');
 
-export interface RelayOptions extends HostOptions {}
+export interface RelayOptions extends HostOptions {
+  /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
+  maxPeers?: number;
+  /**
+   * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
+   * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
+   */
+  maxFramesPerSecond?: number;
+}
 
 /** Counters since the relay started. */
 export interface RelayStats {
@@ -25,6 +35,10 @@ export interface RelayStats {
   routed: number;
   broadcasts: number;
   errors: number;
+  /** Frames dropped because their sender passed maxFramesPerSecond. */
+  rateLimited: number;
+  /** Peers dropped because they could not keep up (BackpressureRejection). */
+  slowPeersDropped: number;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -49,6 +63,7 @@ export interface BroadcastBody {
 interface PeerState {
   session: Session;
   topics: Set<string>;
+  rate: RateLimiter | undefined;
 }
 
 const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -57,11 +72,13 @@ export class Relay {
   readonly host: SessionHost;
   readonly #peers = new Map<string, PeerState>();
   readonly #started = Date.now();
-  readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0 };
+  readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
+  readonly #maxRate: number;
   readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
 
   constructor(options: Readonly<RelayOptions> = {}) {
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options });
+    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.host.onSession((session) => this.#join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
       [fnv1a32('echo'), (args) => args[0]],
@@ -97,10 +114,15 @@ export class Relay {
 
   #join(session: Session): void {
     const id = session.peer!.id;
-    const state: PeerState = { session, topics: new Set() };
+    const state: PeerState = { session, topics: new Set(), rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined };
     this.#peers.set(id, state);
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
+      if (state.rate && !state.rate.take()) {
+        this.#stats.rateLimited++;
+        if (state.rate.shouldWarn()) this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+        return;
+      }
       try {
         this.#handle(state, frame);
       } catch (error) {
@@ -110,6 +132,11 @@ export class Relay {
     });
     session.on('close', () => {
       if (this.#peers.get(id)?.session === session) this.#peers.delete(id);
+    });
+    // Frames that are compressed first are handed to the transport later, so a full buffer is reported here
+    // rather than thrown from send().
+    session.on('error', (error) => {
+      if (isFull(error)) this.#dropSlow(session, error.message);
     });
   }
 
@@ -174,15 +201,32 @@ export class Relay {
     this.#reply(sender, frame, method(args));
   }
 
-  /** Sends to a peer; a peer too slow to take it costs the sender an Error, not the relay its memory. */
+  /**
+   * Sends to a peer. A peer too slow to take it (its transport buffer or its unacked store is full) is dropped with
+   * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
+   * Error for the frame that could not be forwarded.
+   */
   #forward(target: Session, out: Parameters<Session['send']>[0], sender: Session, frame: Frame): void {
     try {
       target.send(out);
       this.#stats.framesOut++;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
+      if (isFull(error)) this.#dropSlow(target, (error as Error).message);
       this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
     }
+  }
+
+  /** Tells a slow peer why (Error, then Goodbye 1008) and ends its session, freeing everything queued for it. */
+  #dropSlow(peer: Session, why: string): void {
+    if (peer.state === 'closed') return;
+    this.#stats.slowPeersDropped++;
+    try {
+      peer.send({ type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });
+    } catch {
+      // its buffer is full: the Goodbye below still carries the reason
+    }
+    peer.close(CloseCode.PolicyViolation, 'SW_ERR_BACKPRESSURE: too slow to keep up');
   }
 
   #reply(to: Session, frame: Frame, result: unknown): void {
@@ -199,3 +243,6 @@ export class Relay {
     }
   }
 }
+
+const isFull = (error: unknown): boolean =>
+  error instanceof SwarmwireError && (error.code === TransportErrorCode.FULL || error.code === SessionErrorCode.FULL);

@@ -53,6 +53,11 @@ export interface SessionOptions {
   missedHeartbeats?: number;
   /** Acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL beyond. Default: 10,000. */
   maxUnacked?: number;
+  /**
+   * Bytes of acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL (BackpressureRejection)
+   * beyond. Bounds what a peer that stops acking can make this side hold. Default: 64 MiB.
+   */
+  maxUnackedBytes?: number;
   /** Best-effort frames queued while there is no transport; send() throws SW_ERR_SESSION_FULL beyond. Default: 1,000. */
   maxQueued?: number;
 }
@@ -112,6 +117,7 @@ export class Session {
   #closeInfo: CloseInfo | undefined;
   #nextId = 1;
   readonly #unacked = new Map<number, Outgoing>();
+  #unackedBytes = 0;
   #queued: Outgoing[] = [];
   readonly #replay = new ReplayWindow();
   #lastHeard = 0;
@@ -149,6 +155,7 @@ export class Session {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
       missedHeartbeats: options.missedHeartbeats ?? 3,
       maxUnacked: options.maxUnacked ?? 10_000,
+      maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
       maxQueued: options.maxQueued ?? 1_000,
     };
     this.#always = this.#options.requireChecksum ? Feature.CHECKSUM : 0;
@@ -176,6 +183,11 @@ export class Session {
   /** Acked frames sent and not yet acknowledged. */
   get unacked(): number {
     return this.#unacked.size;
+  }
+
+  /** Bytes of the acked frames sent and not yet acknowledged. */
+  get unackedBytes(): number {
+    return this.#unackedBytes;
   }
 
   /** This side's Hello. */
@@ -311,7 +323,11 @@ export class Session {
     const out = { bytes, priority };
     if (ack) {
       if (this.#unacked.size >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size);
+      if (this.#unackedBytes + bytes.length > this.#options.maxUnackedBytes) {
+        throw sessionError(SessionErrorCode.FULL, `${this.#unackedBytes} bytes of acked frames await acknowledgement (maxUnackedBytes ${this.#options.maxUnackedBytes})`);
+      }
       this.#unacked.set(id, out);
+      this.#unackedBytes += bytes.length;
     } else if (this.#state !== 'open') {
       if (this.#queued.length >= this.#options.maxQueued) throw this.#full('frames wait for a connection', this.#queued.length);
       this.#queued.push(out);
@@ -321,9 +337,17 @@ export class Session {
     try {
       this.#transmit(bytes, priority);
     } catch (error) {
-      if (ack) this.#unacked.delete(id);
+      if (ack) this.#forget(id);
       throw error;
     }
+  }
+
+  /** Drops an acked frame from the re-send store. */
+  #forget(id: number): void {
+    const out = this.#unacked.get(id);
+    if (!out) return;
+    this.#unacked.delete(id);
+    this.#unackedBytes -= out.bytes.length;
   }
 
   #transmit(bytes: Uint8Array, priority: Priority): void {
@@ -546,7 +570,7 @@ export class Session {
         return;
       }
       case MessageType.Ack:
-        this.#unacked.delete(id);
+        this.#forget(id);
         return;
       case MessageType.Goodbye: {
         const info = this.#controlBody(frame, readGoodbyeBody);
@@ -642,6 +666,7 @@ export class Session {
     this.#state = 'closed';
     this.#closeInfo = info;
     this.#unacked.clear();
+    this.#unackedBytes = 0;
     this.#queued = [];
     const error = this.#closedError();
     for (const w of this.#waiters) w.reject(error);
@@ -656,8 +681,8 @@ function requireChecksum(frame: Frame): void {
   if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
 }
 
-/** Answers a Hello with an Error frame and closes the transport. */
-function refuse(transport: Transport, status: Status, message: string): never {
+/** Answers a Hello with an Error frame and closes the transport. @internal */
+export function refuse(transport: Transport, status: Status, message: string): never {
   try {
     transport.send(encodeFrame({ type: MessageType.Error, body: { status, message } satisfies ErrorBody }), Priority.Critical);
   } finally {
