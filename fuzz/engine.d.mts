@@ -12,6 +12,8 @@ export interface FuzzStats {
   mutated: number;
   findings: FuzzFinding[];
   slowestMs: number;
+  /** Inputs that were slow once and timed again (GC pauses, a busy machine). */
+  retimed: number;
   seconds: number;
   rate: number;
 }

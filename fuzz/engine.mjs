@@ -240,7 +240,7 @@ export async function fuzzTarget(target, { iterations, seed = 1, slowMs = 250, m
   const seeds = seedsFor(target, c, rand);
   const gen = generatorFor(target);
   const findings = [];
-  const stats = { target, seed, inputs: 0, generated: 0, mutated: 0, rejectedOrAccepted: 0, findings, slowestMs: 0, seconds: 0, rate: 0 };
+  const stats = { target, seed, inputs: 0, generated: 0, mutated: 0, rejectedOrAccepted: 0, findings, slowestMs: 0, retimed: 0, seconds: 0, rate: 0 };
   const started = performance.now();
   const BATCH = 2000;
   let batchNo = 0;
@@ -263,9 +263,24 @@ export async function fuzzTarget(target, { iterations, seed = 1, slowMs = 250, m
         const message = error instanceof Finding ? error.message : `harness error: ${error?.stack ?? error}`;
         findings.push({ target, hex: hexOf(bytes), message });
       }
-      const ms = performance.now() - t0;
+      let ms = performance.now() - t0;
+      if (ms > slowMs) {
+        // A GC pause or a busy neighbour on a shared machine looks like a slow input: time it again, and keep
+        // it only if it is slow every time.
+        for (let k = 0; k < 3 && ms > slowMs; k++) {
+          const t1 = performance.now();
+          try {
+            if (async) await run(bytes, prng(seed));
+            else run(bytes, prng(seed));
+          } catch {
+            // a finding was recorded above already
+          }
+          ms = Math.min(ms, performance.now() - t1);
+        }
+        stats.retimed++;
+        if (ms > slowMs) findings.push({ target, hex: hexOf(bytes), message: `slow input: ${ms.toFixed(0)} ms every time (limit ${slowMs} ms)` });
+      }
       if (ms > stats.slowestMs) stats.slowestMs = ms;
-      if (ms > slowMs) findings.push({ target, hex: hexOf(bytes), message: `slow input: ${ms.toFixed(0)} ms (limit ${slowMs} ms)` });
       stats.inputs++;
       if (i < half) stats.generated++;
       else stats.mutated++;

@@ -41,7 +41,7 @@ for (const target of names) {
   rows.push(stats);
 }
 
-console.log('\n| target | inputs | generated | mutated | findings | slowest input | rate |');
+console.log('\n| target | inputs | generated | mutated | findings | slowest input (re-timed) | rate |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const s of rows) {
   console.log(`| ${s.target} | ${s.inputs.toLocaleString('en')} | ${s.generated.toLocaleString('en')} | ${s.mutated.toLocaleString('en')} | ${s.findings.length} | ${s.slowestMs.toFixed(1)} ms | ${s.rate.toLocaleString('en')}/s |`);
