@@ -60,6 +60,23 @@ export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
 
+// RPC: Comlink-style typed proxies over any session or transport (expose / wrap, callbacks, streams, cancellation)
+export { expose } from './rpc/expose.js';
+export type { ExposeOptions } from './rpc/expose.js';
+export { describe, withOptions, wrap } from './rpc/wrap.js';
+export type { WrapOptions } from './rpc/wrap.js';
+export { isProxyMarked, proxy, proxyMarker, releaseProxy, transfer } from './rpc/markers.js';
+export type { ProxyMarked } from './rpc/markers.js';
+export type { LocalArgument, ProxyMethods, Remote, RemoteFunction, RemoteObject, RemoteProperty, RemoteResult } from './rpc/types.js';
+export { currentCall } from './rpc/context.js';
+export type { CallContext } from './rpc/context.js';
+export { registerErrorClass } from './rpc/error-codec.js';
+export { RpcError, RpcErrorCode } from './rpc/errors.js';
+export type { CallOptions, ServeLimits } from './rpc/connection.js';
+export type { RpcChannel, RpcLink } from './rpc/channel.js';
+export { ExtType, INITIAL_STREAM_CREDIT, Op, StreamKind } from './rpc/messages.js';
+export type { MethodInfo, ModuleDescription, OpBody, RemoteErrorData, SerializedError, StreamHandleBody } from './rpc/messages.js';
+
 // Hardening: fault injection for chaos tests, authentication hooks, limits
 export { faulty, FaultyTransport } from './transport/faulty.js';
 export type { FaultOptions, FaultStats } from './transport/faulty.js';
