@@ -6,6 +6,13 @@ import { Relay } from '../src/relay/relay.js';
 import { startRelay } from '../src/relay/node.js';
 import { memoryPair } from '../src/transport/memory.js';
 import { connectWebSocket } from '../src/transport/websocket.js';
+import { SessionHost } from '../src/session/host.js';
+import { connectSession } from '../src/session/connect.js';
+import type { Session } from '../src/session/session.js';
+import { faulty, type FaultyTransport } from '../src/transport/faulty.js';
+import { expose } from '../src/rpc/expose.js';
+import { wrap } from '../src/rpc/wrap.js';
+import { SwarmwireError } from '../src/wire/errors.js';
 import { formatChaos, runChaos } from './fixtures/chaos.js';
 
 const cleanup: Array<() => unknown> = [];
@@ -52,4 +59,53 @@ it('WebSocket through the Node relay: 10,000 acked messages through every kind o
   expect({ lost: report.lost, duplicated: report.duplicated, outOfOrder: report.outOfOrder, hung: report.callsHung })
     .toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, hung: 0 });
   expect(report.callsAnswered + report.callsFailedClearly).toBe(report.calls);
+}, 120_000);
+
+it('RPC over a faulty in-process link: 2,000 calls, each answered or failed with a typed error, none hung, none run twice', async () => {
+  const host = new SessionHost(relayOptions);
+  const runs = new Map<number, number>();
+  const api = {
+    async square(n: number): Promise<number> {
+      runs.set(n, (runs.get(n) ?? 0) + 1);
+      if (n % 7 === 0) await new Promise((r) => setTimeout(r, 2));
+      return n * n;
+    },
+  };
+  let seed = 101;
+  const wrappers: FaultyTransport[] = [];
+  const sessions: Array<Promise<Session>> = [];
+  const client = await connectSession(() => {
+    const [a, b] = memoryPair();
+    const accepted = host.accept(b);
+    accepted.catch(() => {});
+    sessions.push(accepted);
+    const t = faulty(a, { ...FAULTS, seed: seed++ });
+    wrappers.push(t);
+    return t;
+  }, { requireChecksum: true, heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 2, maxDelayMs: 40, maxAttempts: 10_000 } });
+  cleanup.push(() => client.close(), () => host.close());
+  expose(api, await sessions[0]!);
+  const remote = wrap<typeof api>(client, { timeoutMs: 15_000 });
+
+  const TOTAL = 2_000;
+  const outcome = { answered: 0, wrong: 0, failedTyped: 0, failedOther: 0 };
+  const settled: Array<Promise<void>> = [];
+  for (let i = 0; i < TOTAL; i++) {
+    settled.push(remote.square(i).then(
+      (v) => void (v === i * i ? outcome.answered++ : outcome.wrong++),
+      (e: unknown) => void (e instanceof SwarmwireError ? outcome.failedTyped++ : outcome.failedOther++),
+    ));
+    if (i % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+  let hung = 0;
+  await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 30_000))]);
+  const done = outcome.answered + outcome.wrong + outcome.failedTyped + outcome.failedOther;
+  hung = TOTAL - done;
+  const ranTwice = [...runs.values()].filter((n) => n > 1).length;
+  const disconnects = wrappers.reduce((n, w) => n + w.stats.disconnects, 0);
+  const corrupted = wrappers.reduce((n, w) => n + w.stats.corrupted, 0);
+  console.log(`[chaos] rpc/memory: ${TOTAL} calls with ${disconnects} disconnects forced and ${corrupted} corruptions: ` +
+    `${outcome.answered} answered, ${outcome.failedTyped} failed with a typed error, ${outcome.failedOther + outcome.wrong} wrong or untyped, ${hung} hung, ${ranTwice} ran twice`);
+  expect(disconnects).toBeGreaterThanOrEqual(3);
+  expect({ hung, wrong: outcome.wrong, untyped: outcome.failedOther, ranTwice }).toEqual({ hung: 0, wrong: 0, untyped: 0, ranTwice: 0 });
 }, 120_000);
