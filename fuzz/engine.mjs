@@ -57,7 +57,17 @@ function corpus() {
     fromHex('81a95f5f70726f746f5f5f81a17801'), // {__proto__: {x: 1}}
     fromHex('dd7fffffff'), fromHex('df7fffffff'), fromHex('c6ffffffff'), fromHex('c7ff01'), // huge announced sizes
   ];
-  return { frames, payloads };
+  const CALC = sw.fnv1a64('calc');
+  const req = (method, body, extra = {}) => f({ type: T.Request, requestId: 1, moduleId: CALC, methodHash: sw.fnv1a32(method), body, ...extra });
+  const rpc = [
+    req('add', [2, 3]), req('echo', [{ a: [1, 'x', null] }]), req('fail', []), req('three', []),
+    req('x', { op: sw.Op.Apply, path: ['nested', 'inner', 'ping'], args: [] }), req('x', { op: sw.Op.Get, path: ['value'] }),
+    req('x', { op: sw.Op.Set, path: ['value'], value: 9 }), req('x', { op: sw.Op.Describe }), req('x', { op: sw.Op.Release }),
+    req('x', { op: sw.Op.Apply, path: ['add', 'constructor'], args: ['return process'] }),
+    f({ type: T.Cancel, requestId: 1, moduleId: CALC }), f({ type: T.StreamCredit, requestId: 1, body: 4 }), f({ type: T.StreamCancel, requestId: 1 }),
+    req('add', [1, 2], { features: sw.Feature.ACK_REQUIRED }),
+  ];
+  return { frames, payloads, rpc };
 }
 
 // --- mutation -------------------------------------------------------------------------------------------------
@@ -208,6 +218,18 @@ function generatorFor(target) {
     case 'handshake':
       return fc.tuple(fc.oneof(arbHelloValue.map(safePack), arbValue.map(safePack)), fc.constantFrom(T.Hello, T.Hello, T.HelloAck, T.Request), fc.boolean())
         .map(([payload, type, checksum]) => sw.encodeFrame({ type, payload, features: checksum ? sw.Feature.CHECKSUM : 0 }));
+    case 'rpc':
+      return fc.tuple(
+        fc.constantFrom('add', 'echo', 'fail', 'three', 'x', 'constructor', '__proto__', 'toString', ''),
+        fc.oneof(fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 4 }), fc.record({
+          op: fc.oneof(fc.constantFrom(...Object.values(sw.Op)), fc.integer()),
+          path: fc.array(fc.constantFrom('add', 'nested', 'inner', 'ping', 'value', '__proto__', 'constructor', 'prototype', 'three'), { maxLength: 4 }),
+          args: fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }),
+          value: fc.anything({ maxDepth: 2 }),
+        }, { requiredKeys: [] }), fc.anything({ maxDepth: 2 })),
+        fc.constantFrom(T.Request, T.Request, T.Cancel, T.StreamCredit, T.StreamCancel, T.StreamData),
+        fc.bigInt({ min: 0n, max: 5n }),
+      ).map(([method, body, type, id]) => sw.encodeFrame({ type, requestId: id, moduleId: sw.fnv1a64('calc'), methodHash: sw.fnv1a32(method), payload: safePack(body) }));
     case 'session':
       return fc.oneof(arbFrames, fc.tuple(fc.constantFrom(T.Pong, T.Goodbye, T.Error, T.Ack, T.Ping, T.Event, T.Hello), arbValue.map(safePack), fc.constantFrom(0, 0x10, 0x20, 0x08))
         .map(([type, payload, features]) => sw.encodeFrame({ type, payload, features })));
@@ -224,6 +246,8 @@ function seedsFor(target, c, rand) {
       return c.payloads;
     case 'handshake':
       return [...c.frames.slice(0, 3), ...c.payloads.map((p) => frameOf(T.Hello, p, rand))];
+    case 'rpc':
+      return c.rpc;
     default:
       return c.frames;
   }

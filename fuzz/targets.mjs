@@ -216,6 +216,40 @@ async function session(bytes) {
   s.close();
 }
 
+/** An object served over RPC, with the shapes hostile requests can aim at. */
+const CALC = {
+  add: (a, b) => a + b,
+  echo: (x) => x,
+  fail() {
+    throw new TypeError('no');
+  },
+  nested: { inner: { ping: () => 'pong' } },
+  value: 7,
+  async *three() {
+    yield 1;
+    yield 2;
+  },
+};
+
+/**
+ * RPC on a bare transport fed hostile messages: nothing escapes the listener, everything it sends is a well-formed
+ * frame, and every Error it answers with carries a status.
+ */
+async function rpc(bytes) {
+  const stub = new StubTransport();
+  const stop = sw.expose(CALC, stub, { name: 'calc', maxArgBytes: 4096, maxDepth: 16 });
+  stub.deliver(bytes);
+  for (let i = 0; i < 4; i++) await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
+  for (const f of sentFrames(stub, 'RPC')) {
+    if (f.type !== sw.MessageType.Error) continue;
+    const body = sw.decodeBody(f);
+    if (!Number.isInteger(body?.status) || body.status <= 0) throw new Finding('RPC: an Error frame without a status');
+  }
+  assertNoPollution('RPC');
+  stop();
+}
+
 /** Every target by name: the function and whether it is async. */
 export const TARGETS = {
   frame: { run: frame, async: false },
@@ -224,4 +258,5 @@ export const TARGETS = {
   hello: { run: hello, async: false },
   handshake: { run: handshake, async: true },
   session: { run: session, async: true },
+  rpc: { run: rpc, async: true },
 };
