@@ -7,17 +7,8 @@ import fc from 'fast-check';
 import * as sw from '../dist/index.js';
 import { Finding, TARGETS } from './targets.mjs';
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every runtime. */
-export function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The SDK's own seeded generator (mulberry32): the same sequence for the same seed on every runtime. */
+export const prng = sw.seededRandom;
 
 const hexOf = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 export const fromHex = (hex) => new Uint8Array(Buffer.from(hex.trim(), 'hex'));
