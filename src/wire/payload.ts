@@ -20,8 +20,9 @@ interface DecoderInternals {
  * payload of nested such headers exhausts the heap (found by the fuzzer: test/fixtures/fuzz/payload/). Every
  * element takes at least one byte and every map entry two, so a size beyond the bytes left is refused at once; and
  * arrays start empty and grow as elements arrive, so nested headers cannot multiply an allocation either.
+ * Every Decoder that reads bytes from a peer goes through this (the RPC codec too). @internal
  */
-function boundCollections(instance: Decoder): Decoder {
+export function boundCollections<D extends Decoder<any>>(instance: D): D {
   const d = instance as unknown as DecoderInternals;
   const left = (): number => d.bytes.byteLength - d.pos;
   d.pushArrayState = (size) => {
