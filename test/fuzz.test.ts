@@ -23,7 +23,7 @@ describe('fuzz: regression fixtures', () => {
     readdirSync(new URL(`${target}/`, fixtures)).map((file) => [target, file] as const));
 
   it('has fixtures for the targets that once failed', () => {
-    expect(new Set(cases.map(([t]) => t))).toEqual(new Set(['handshake', 'payload', 'session']));
+    expect(new Set(cases.map(([t]) => t))).toEqual(new Set(['handshake', 'payload', 'rpc', 'session']));
     for (const [target] of cases) expect(TARGET_NAMES).toContain(target);
   });
 
