@@ -4,7 +4,7 @@ export interface SoakRow {
 }
 export interface SoakReport {
   peers: number; slowConsumers: number; seconds: number; rate: number;
-  sent: number; received: number; lost: number; duplicates: number; sendErrors: number;
+  sent: number; received: number; lost: number; duplicates: number; sendErrors: number; sendErrorCodes: Record<string, number>;
   p50: number; p99: number; max: number;
   rssWarmMiB: number; rssEndMiB: number; rssMaxMiB: number;
   slowDropped: number; relayPeersAtEnd: number; rows: SoakRow[];

@@ -114,6 +114,7 @@ export async function runSoak(options = {}) {
     let cursor = 0;
     let nextId = 0;
     let sendErrors = 0;
+    const sendErrorCodes = {};
     const ticker = setInterval(() => {
       carry += perTick;
       for (; carry >= 1; carry--) {
@@ -124,8 +125,11 @@ export async function runSoak(options = {}) {
         try {
           from.session.send({ type: sw.MessageType.Routed, ack: true, body: sw.routedBody(to.session.nodeId, sw.encodeFrame({ type: sw.MessageType.Event, body })) });
           sent++;
-        } catch {
+        } catch (error) {
+          // Only backpressure may refuse a send here (a burst meeting a reconnect); anything else is a failure.
           sendErrors++;
+          const code = error?.code ?? String(error);
+          sendErrorCodes[code] = (sendErrorCodes[code] ?? 0) + 1;
         }
       }
     }, TICK_MS);
@@ -161,7 +165,7 @@ export async function runSoak(options = {}) {
     const last = samples[samples.length - 1];
     return {
       peers: o.peers, slowConsumers: o.slow, seconds: o.seconds, rate: o.rate,
-      sent, received, lost: sent - received, duplicates, sendErrors,
+      sent, received, lost: sent - received, duplicates, sendErrors, sendErrorCodes,
       p50: +percentile(sortedAll, 50).toFixed(1), p99: +percentile(sortedAll, 99).toFixed(1), max: +(sortedAll[sortedAll.length - 1] ?? NaN).toFixed(1),
       rssWarmMiB: +warm.toFixed(1), rssEndMiB: +rss[rss.length - 1].toFixed(1), rssMaxMiB: +Math.max(...rss).toFixed(1),
       slowDropped: last.stats.slowPeersDropped, relayPeersAtEnd: last.stats.peers, rows,
