@@ -12,9 +12,11 @@ const SUITES = {
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
+  relays: './relays.bench.mjs',
+  webtransport: './webtransport.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'webtransport'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);

@@ -2,8 +2,8 @@
 import { DecodeError, Decoder, Encoder } from '@msgpack/msgpack';
 import { WireErrorCode, wireError } from './errors.js';
 
-const encoder = new Encoder();
-const decoder = boundCollections(new Decoder());
+const encoder = /* @__PURE__ */ new Encoder();
+const decoder = /* @__PURE__ */ boundCollections(new Decoder());
 
 /** The decoder internals boundCollections() reaches into (@msgpack/msgpack 3.x, dist Decoder). */
 interface DecoderInternals {
