@@ -32,7 +32,7 @@ let host: CodecHost | undefined;
 const codec = /* @__PURE__ */ extensionCodec();
 const encoder = /* @__PURE__ */ new Encoder({ extensionCodec: codec, ignoreUndefined: true });
 // Bounded like the wire's payload decoder: an array header cannot allocate more than its bytes are worth.
-const decoder = /* @__PURE__ */ boundCollections(new Decoder({ extensionCodec: codec }));
+const decoder = /* @__PURE__ */ boundCollections(/* @__PURE__ */ new Decoder({ extensionCodec: codec }));
 const nested = (value: unknown): Uint8Array => encoder.encode(value); // re-entrant: the Encoder clones itself
 const unnested = (bytes: Uint8Array): unknown => decoder.decode(bytes);
 const utf8 = /* @__PURE__ */ new TextEncoder();

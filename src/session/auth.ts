@@ -4,7 +4,7 @@
 // of a guess was right. crypto.subtle exists on every runtime swarmwire targets (browsers, Node ≥ 20, Deno, workerd).
 import type { Hello } from '../wire/hello.js';
 
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(text)));

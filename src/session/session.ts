@@ -17,7 +17,7 @@ import { deflateRaw, inflateRaw } from './compression.js';
 import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 
 /** Handshake answers that are final: the peer will say the same again, so reconnecting is pointless. */
-const REFUSALS: ReadonlySet<number> = new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
+const REFUSALS: ReadonlySet<number> = /* @__PURE__ */ new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
 
 export interface SessionOptions {
   /** This node's 16-byte id. Default: random. */

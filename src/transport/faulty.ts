@@ -50,7 +50,7 @@ export interface FaultStats {
   disconnects: number;
 }
 
-const HELLO_TYPES = new Set<number>([MessageType.Hello, MessageType.HelloAck]);
+const HELLO_TYPES = /* @__PURE__ */ new Set<number>([MessageType.Hello, MessageType.HelloAck]);
 
 /** One direction's pipeline: in-order delivery with optional holds, and the black hole after a drop. */
 class Lane {

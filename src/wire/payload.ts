@@ -3,7 +3,7 @@ import { DecodeError, Decoder, Encoder } from '@msgpack/msgpack';
 import { WireErrorCode, wireError } from './errors.js';
 
 const encoder = /* @__PURE__ */ new Encoder();
-const decoder = /* @__PURE__ */ boundCollections(new Decoder());
+const decoder = /* @__PURE__ */ boundCollections(/* @__PURE__ */ new Decoder());
 
 /** The decoder internals boundCollections() reaches into (@msgpack/msgpack 3.x, dist Decoder). */
 interface DecoderInternals {
