@@ -3,6 +3,8 @@
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/swarmwire.wasm       the core
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
+//   dist/worker.js            ESM worker entry (worker/index.ts) for Node worker_threads: swarmwire/worker
+//   dist/worker.global.js     the same entry as a classic script, for `new Worker(url)` in browsers
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +24,7 @@ const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments:
 // (instanceof must hold across them).
 await build({
   ...common,
-  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts` },
+  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts` },
   outdir: `${root}dist`,
   chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
   splitting: true,
@@ -56,6 +58,18 @@ await build({
   platform: 'browser',
   minify: true,
   external: ['ws', 'node:*'], // only reached through dynamic imports on Node
+  plugins: [inlineWasm],
+});
+
+// The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
+await build({
+  ...common,
+  entryPoints: [`${root}worker/index.ts`],
+  outfile: `${root}dist/worker.global.js`,
+  format: 'iife',
+  platform: 'browser',
+  minify: true,
+  external: ['ws', 'node:*'],
   plugins: [inlineWasm],
 });
 
