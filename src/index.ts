@@ -61,7 +61,7 @@ export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
 
 // Web Worker links: shared-memory rings, with postMessage as the fallback (issue 3)
-export { connectWorker, acceptWorker, sharedMemoryAvailable } from './transport/worker.js';
+export { acceptWorker, connectWorker, linkWorkers, sharedMemoryAvailable } from './transport/worker.js';
 export type { AcceptWorkerOptions, ConnectWorkerOptions, WorkerLike, WorkerPath, WorkerTransport } from './transport/worker.js';
 export { DEFAULT_LANE_BYTES, RingTransport, ringPair } from './transport/ring.js';
 export type { PortLike, RingOptions } from './transport/ring.js';

@@ -13,7 +13,8 @@ import { TransportErrorCode, transportError } from './transport.js';
 
 /** A Web Worker or a Node worker_threads Worker: postMessage, and for Node the 'exit' event. */
 export interface WorkerLike {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  // `any`: Node's and the DOM's Transferable types differ; both take a MessagePort.
+  postMessage(message: unknown, transfer?: any): void;
   on?(event: 'exit', listener: (code: number) => void): unknown;
   off?(event: 'exit', listener: (code: number) => void): unknown;
 }
@@ -43,6 +44,10 @@ interface Hello {
   memory?: WebAssembly.Memory;
   link?: { base: number; laneBytes: number };
   lock?: string;
+  /** Which end of the link the worker takes (default 1; linkWorkers() gives one worker end 0). */
+  side?: 0 | 1;
+  /** Where the answer goes when it is not `port` (linkWorkers(): to the thread that joined the two). */
+  reply?: PortLike;
 }
 type Answer = { t: 'ack'; ok: true } | { t: 'ack'; ok: false; error: string };
 
@@ -161,12 +166,13 @@ export async function acceptWorker(onTransport: (transport: WorkerTransport) => 
 
 async function answer(hello: Hello, onTransport: (t: WorkerTransport) => void, options: Readonly<Partial<AcceptWorkerOptions>>): Promise<void> {
   const port = hello.port;
+  const reply = hello.reply ?? port;
   try {
     let transport: WorkerTransport;
     if (hello.path === 'ring') {
       const handle = await init({ wasm: hello.module!, memory: hello.memory! });
       if (handle.memory !== hello.memory) throw new Error('this thread already joined another shared memory');
-      transport = new RingTransport(ringCore(), hello.link!, 1, port, { wait: 'block', ...options });
+      transport = new RingTransport(ringCore(), hello.link!, hello.side ?? 1, port, { wait: 'block', ...options });
     } else {
       transport = new PostMessageTransport(port, options);
     }
@@ -176,10 +182,48 @@ async function answer(hello: Hello, onTransport: (t: WorkerTransport) => void, o
       await new Promise<void>((held) => void manager.request(hello.lock!, () => (held(), new Promise<never>(() => {}))));
     }
     onTransport(transport);
-    port.postMessage({ t: 'ack', ok: true } satisfies Answer);
+    reply.postMessage({ t: 'ack', ok: true } satisfies Answer);
+    if (reply !== port) reply.close();
     transport.opened();
   } catch (e) {
-    port.postMessage({ t: 'ack', ok: false, error: String((e as Error)?.message ?? e) } satisfies Answer);
+    reply.postMessage({ t: 'ack', ok: false, error: String((e as Error)?.message ?? e) } satisfies Answer);
     port.close();
+    if (reply !== port) reply.close();
   }
+}
+
+/**
+ * Joins two workers that both run acceptWorker(): each gets a transport to the other, through rings in this
+ * thread's shared memory (or over a MessagePort without shared memory), and this thread is not on the path.
+ * Resolves with the path in use once both answered. Frames one worker sends before the other answered wait in the
+ * rings. This thread keeps the liveness watch: when one worker exits (Node) the other's transport is not told —
+ * terminate both, or close from the survivor.
+ */
+export async function linkWorkers(a: WorkerLike, b: WorkerLike, options: Readonly<Partial<ConnectWorkerOptions>> = {}): Promise<'ring' | 'postmessage'> {
+  let path: 'ring' | 'postmessage' = options.path === 'postmessage' || !sharedMemoryAvailable() ? 'postmessage' : 'ring';
+  if (path === 'ring' && !getCore()) await init().catch(() => (path = 'postmessage'));
+  const { port1, port2 } = new MessageChannel();
+  const base: Omit<Hello, 'port'> = { swarmwire: 'connect', v: 1, path };
+  if (path === 'ring') {
+    const core = ringCore();
+    Object.assign(base, { module: core.module, memory: core.memory, link: createLink(core, options.laneBytes ?? DEFAULT_LANE_BYTES) });
+  }
+  const ms = options.connectTimeoutMs ?? 10_000;
+  const ask = (worker: WorkerLike, side: 0 | 1, port: MessagePort): Promise<void> => {
+    const answers = new MessageChannel();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done({ t: 'ack', ok: false, error: `no answer within ${ms} ms` }), ms);
+      const done = (answer: Answer): void => {
+        clearTimeout(timer);
+        answers.port1.close();
+        if (answer.ok) resolve();
+        else reject(transportError(TransportErrorCode.CONNECT_FAILED, `worker refused the ${path} link: ${answer.error}`));
+      };
+      answers.port1.onmessage = (event) => done(event.data as Answer);
+      const hello: Hello = { ...base, port: port as unknown as PortLike, side, reply: answers.port2 as unknown as PortLike };
+      worker.postMessage(hello, [port as unknown as Transferable, answers.port2 as unknown as Transferable]);
+    });
+  };
+  await Promise.all([ask(a, 0, port1), ask(b, 1, port2)]);
+  return path;
 }
