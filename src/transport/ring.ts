@@ -118,6 +118,7 @@ export class RingTransport extends BaseTransport {
 
   /** Bytes accepted by send() and not yet released by the peer: the rings' contents plus frames waiting for room. */
   get bufferedAmount(): number {
+    if (this.#localDone) return 0;
     let used = this.#backlogBytes + this.#uncommitted;
     for (const r of this.#tx) used += this.#core.api.ringUsed(r);
     return used;
