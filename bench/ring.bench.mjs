@@ -102,14 +102,23 @@ async function setUp(name) {
     await w.next();
     const out = new RingBuffer(toWorker, Uint8Array);
     const back = new RingBuffer(toMain, Uint8Array);
+    // Busy loops block this thread's timers, so they watch the deadline themselves.
+    let limit = 0;
+    const stuck = (spins) => {
+      if ((spins & 0xfffff) === 0 && performance.now() > limit) throw new Error(`[bench] ring: ringbuf.js stuck for ${STEP_DEADLINE_MS} ms`);
+    };
     const push = (bytes) => {
-      for (let sent = 0; sent < bytes.length;) sent += out.push(bytes, bytes.length - sent, sent);
+      for (let sent = 0, spins = 1; sent < bytes.length; spins++) {
+        sent += out.push(bytes, bytes.length - sent, sent);
+        stuck(spins);
+      }
     };
     return {
       async oneWay(size, n) {
         const bytes = frameOf(size);
         await command(w, 'sink', n, size);
         const t0 = performance.now();
+        limit = t0 + STEP_DEADLINE_MS;
         for (let i = 0; i < n; i++) push(bytes);
         await w.next();
         return n / ((performance.now() - t0) / 1000);
@@ -119,10 +128,11 @@ async function setUp(name) {
         const buf = new Uint8Array(size);
         await command(w, 'echo', n, size);
         const times = [];
+        limit = performance.now() + STEP_DEADLINE_MS;
         for (let i = 0; i < n; i++) {
           const t0 = performance.now();
           push(bytes);
-          while (back.availableRead() < size); // busy-poll
+          for (let spins = 1; back.availableRead() < size; spins++) stuck(spins); // busy-poll
           back.pop(buf);
           times.push((performance.now() - t0) * 1000);
         }
