@@ -139,8 +139,10 @@ export class RingTransport extends BaseTransport {
     if (size > this.maxFrameBytes) {
       throw transportError(TransportErrorCode.TOO_LARGE, `ring transport: a frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} (half a ring of ${this.#link.laneBytes} bytes)`);
     }
-    const buffered = this.bufferedAmount;
-    if (buffered + size > this.#maxBuffered) {
+    // The rings hold at most 3 × laneBytes: only ask them (three wasm calls) when that much could matter.
+    const bound = this.#backlogBytes + this.#uncommitted + 3 * this.#link.laneBytes + size;
+    const buffered = bound <= this.#maxBuffered ? 0 : this.bufferedAmount;
+    if (bound > this.#maxBuffered && buffered + size > this.#maxBuffered) {
       throw transportError(TransportErrorCode.FULL, `ring transport: send buffer full (${buffered} of ${this.#maxBuffered} bytes); await ready() before sending more`);
     }
     const lane = laneOf(priority);
