@@ -68,3 +68,20 @@ export type { PortLike, RingOptions } from './transport/ring.js';
 export type { ReactorOptions, WaitMode } from './transport/ring-reactor.js';
 export { PostMessageTransport, postMessagePair } from './transport/postmessage.js';
 export type { PostMessageOptions } from './transport/postmessage.js';
+
+// RPC: Comlink-style typed proxies over any session or transport (expose / wrap, callbacks, streams, cancellation)
+export { expose } from './rpc/expose.js';
+export type { ExposeOptions } from './rpc/expose.js';
+export { describe, withOptions, wrap } from './rpc/wrap.js';
+export type { WrapOptions } from './rpc/wrap.js';
+export { isProxyMarked, proxy, proxyMarker, releaseProxy, transfer } from './rpc/markers.js';
+export type { ProxyMarked } from './rpc/markers.js';
+export type { LocalArgument, ProxyMethods, Remote, RemoteFunction, RemoteObject, RemoteProperty, RemoteResult } from './rpc/types.js';
+export { currentCall } from './rpc/context.js';
+export type { CallContext } from './rpc/context.js';
+export { registerErrorClass } from './rpc/error-codec.js';
+export { RpcError, RpcErrorCode } from './rpc/errors.js';
+export type { CallOptions, ServeLimits } from './rpc/connection.js';
+export type { RpcChannel, RpcLink } from './rpc/channel.js';
+export { ExtType, INITIAL_STREAM_CREDIT, Op, StreamKind } from './rpc/messages.js';
+export type { MethodInfo, ModuleDescription, OpBody, RemoteErrorData, SerializedError, StreamHandleBody } from './rpc/messages.js';
