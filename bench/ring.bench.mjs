@@ -47,6 +47,21 @@ function startWorker(method, extra = {}) {
   return { worker, next };
 }
 
+/** `n` sequential round trips: send, wait for the echo, send again. Sorted times in µs. */
+function pingPong(send, setOnEcho, n) {
+  const out = [];
+  return new Promise((done) => {
+    let t0 = performance.now();
+    setOnEcho(() => {
+      out.push((performance.now() - t0) * 1000);
+      if (out.length === n) return done(out.sort((a, b) => a - b));
+      t0 = performance.now();
+      send();
+    });
+    send();
+  });
+}
+
 async function command(w, cmd, n, size) {
   w.worker.postMessage({ cmd, n, size });
   await w.next(); // ok
@@ -76,18 +91,7 @@ async function setUp(name) {
       async roundTrips(size, n) {
         const frame = frameOf(size);
         await command(w, 'echo', n);
-        const out = [];
-        await new Promise((done) => {
-          let t0 = performance.now();
-          onMessage = () => {
-            out.push((performance.now() - t0) * 1000);
-            if (out.length === n) return done();
-            t0 = performance.now();
-            t.send(frame);
-          };
-          t.send(frame);
-        });
-        return out.sort((a, b) => a - b);
+        return pingPong(() => t.send(frame), (f) => (onMessage = f), n);
       },
       async close() {
         t.close();
@@ -168,18 +172,7 @@ async function setUp(name) {
     async roundTrips(size, n) {
       const frame = frameOf(size);
       await command(w, 'echo', n);
-      const out = [];
-      await new Promise((done) => {
-        let t0 = performance.now();
-        onMessage = () => {
-          out.push((performance.now() - t0) * 1000);
-          if (out.length === n) return done();
-          t0 = performance.now();
-          post(frame);
-        };
-        post(frame);
-      });
-      return out.sort((a, b) => a - b);
+      return pingPong(() => post(frame), (f) => (onMessage = f), n);
     },
     async close() {
       await w.worker.terminate();

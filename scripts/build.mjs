@@ -49,28 +49,13 @@ export function defaultWasm() {
     }));
   },
 };
-await build({
-  ...common,
-  entryPoints: [`${root}src/index.ts`],
-  outfile: `${root}dist/swarmwire.global.js`,
-  format: 'iife',
-  globalName: 'swarmwire',
-  platform: 'browser',
-  minify: true,
-  external: ['ws', 'node:*'], // only reached through dynamic imports on Node
-  plugins: [inlineWasm],
+// Script-tag builds: one classic script each, wasm inlined. `node:*` is only reached through dynamic imports on Node.
+const classic = (entry, outfile, globalName) => build({
+  ...common, entryPoints: [`${root}${entry}`], outfile: `${root}dist/${outfile}`, format: 'iife', globalName,
+  platform: 'browser', minify: true, external: ['ws', 'node:*'], plugins: [inlineWasm],
 });
-
-// The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
-await build({
-  ...common,
-  entryPoints: [`${root}worker/index.ts`],
-  outfile: `${root}dist/worker.global.js`,
-  format: 'iife',
-  platform: 'browser',
-  minify: true,
-  external: ['ws', 'node:*'],
-  plugins: [inlineWasm],
-});
+await classic('src/index.ts', 'swarmwire.global.js', 'swarmwire');
+// The worker entry for browsers, so `new Worker('…/worker.global.js')` needs no import map.
+await classic('worker/index.ts', 'worker.global.js', undefined);
 
 run('tsc', ['-p', 'tsconfig.build.json']);

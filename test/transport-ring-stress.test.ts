@@ -6,9 +6,11 @@ import { expect, it } from 'vitest';
 import { init, linkWorkers } from 'swarmwire';
 
 const FRAMES = Number(process.env.RING_FRAMES ?? 300_000);
+/** Generous: ~10 µs a frame is what the loaded machine manages; a stuck run fails with both sides' state. */
+const DEADLINE_MS = Math.max(120_000, FRAMES * 0.5);
 const FIXTURE = new URL('./fixtures/ring-stress-worker.mjs', import.meta.url);
 
-interface Report { role: string; ready?: boolean; sent?: number; received?: number; bytes?: number; problem?: string; closed?: number; reason?: string; error?: string; ms?: number }
+interface Report { role: string; ready?: boolean; dump?: unknown; sent?: number; received?: number; bytes?: number; problem?: string; closed?: number; reason?: string; error?: string; ms?: number }
 
 it(`moves ${FRAMES} checksummed frames of 0–8 KiB between two worker_threads, all in order`, async () => {
   await init();
@@ -22,16 +24,32 @@ it(`moves ${FRAMES} checksummed frames of 0–8 KiB between two worker_threads, 
         wake?.();
         if (m.ready) resolve({ worker, reports, next });
       });
-      worker.on('error', reject);
+      worker.on('error', (e) => {
+        reject(e);
+        reports.push({ role, error: `worker died: ${e.stack ?? e}` }, { role, error: `worker died: ${e.stack ?? e}` });
+        wake?.();
+      });
       const next = async (): Promise<Report> => {
-        while (reports.length < 2) await new Promise<void>((r) => (wake = r));
-        return reports[1]!;
+        for (;;) {
+          const report = reports.find((r, i) => i > 0 && !r.dump);
+          if (report) return report;
+          await new Promise<void>((r) => (wake = r));
+        }
       };
     });
   const [producer, consumer] = await Promise.all([start('producer'), start('consumer')]);
   try {
     expect(await linkWorkers(producer.worker, consumer.worker)).toBe('ring');
-    const [sent, received] = await Promise.all([producer.next(), consumer.next()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(async () => {
+        for (const w of [producer, consumer]) w.worker.postMessage('dump');
+        await new Promise((r) => setTimeout(r, 2000));
+        const dumps = [...producer.reports, ...consumer.reports].filter((r) => r.dump);
+        reject(new Error(`ring stress: not done within ${DEADLINE_MS} ms; ${JSON.stringify(dumps)}`));
+      }, DEADLINE_MS);
+    });
+    const [sent, received] = await Promise.race([Promise.all([producer.next(), consumer.next()]), stuck]).finally(() => clearTimeout(timer));
     expect(sent).toMatchObject({ role: 'producer', sent: FRAMES });
     expect(received).toMatchObject({ role: 'consumer', received: FRAMES, problem: undefined });
     expect(received.bytes).toBeGreaterThan(FRAMES * 4000); // mean payload ~4 KiB: nothing came back short
@@ -39,4 +57,4 @@ it(`moves ${FRAMES} checksummed frames of 0–8 KiB between two worker_threads, 
   } finally {
     await Promise.all([producer.worker.terminate(), consumer.worker.terminate()]);
   }
-}, 600_000);
+}, DEADLINE_MS + 60_000);

@@ -10,6 +10,8 @@ import { BELL_AWAKE, BELL_SLEEPING } from '../core/ring.js';
 /** What the reactor drives: one call moves whatever can move now and says whether anything did. */
 export interface Pumped {
   pump(): boolean;
+  /** Ends the endpoint after pump() threw: a broken endpoint must not stop the loop its neighbours share. */
+  fail(error: unknown): void;
 }
 
 /** How a thread sleeps when its rings are quiet. */
@@ -111,7 +113,15 @@ export class Reactor {
 
   #pumpAll(): boolean {
     let progress = false;
-    for (const e of this.#endpoints) if (e.pump()) progress = true;
+    for (const e of this.#endpoints) {
+      try {
+        if (e.pump()) progress = true;
+      } catch (error) {
+        this.#endpoints.delete(e);
+        e.fail(error);
+        progress = true;
+      }
+    }
     return progress;
   }
 

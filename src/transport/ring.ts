@@ -47,6 +47,15 @@ const STATUS_ERRORS: Record<number, { code: (typeof WireErrorCode)[keyof typeof 
   [Status.PayloadTooLarge]: { code: WireErrorCode.TOO_LARGE, what: 'frame payload too large' },
 };
 
+/** Rethrows outside the delivery loop, where the runtime reports it as uncaught (reportError in browsers). */
+function reportLater(error: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (report) report(error);
+  else setTimeout(() => {
+    throw error;
+  }, 0);
+}
+
 function laneOf(priority: number | undefined): 0 | 1 | 2 {
   return priority === 0 ? 0 : priority === 2 ? 2 : 1;
 }
@@ -190,6 +199,18 @@ export class RingTransport extends BaseTransport {
     this.#release();
   }
 
+  /** @internal The loop caught `error` from pump(): a bug, not the peer's doing. Closes with 1011. */
+  fail(error: unknown): void {
+    this.#closingOut = undefined;
+    this.finish({
+      code: CloseCode.InternalError,
+      reason: 'internal error',
+      error: transportError(TransportErrorCode.PROTOCOL, `ring transport: internal error: ${(error as Error)?.message ?? error}`, error),
+    });
+    this.#post({ t: 'close', code: CloseCode.InternalError, reason: 'internal error' });
+    this.#finishLocal();
+  }
+
   protected onClose(info: CloseInfo): void {
     if (this.#peerDone) {
       // Closed by the peer's close (ack it, so the allocating side may reuse the memory) or by its death.
@@ -326,7 +347,12 @@ export class RingTransport extends BaseTransport {
         const tail = u32[d + 1]!;
         for (let i = 0; i < n; i++) {
           const at = u32[d + 2 + 2 * i]!;
-          this.emitMessage(view.subarray(at, at + u32[d + 3 + 2 * i]!));
+          try {
+            this.emitMessage(view.subarray(at, at + u32[d + 3 + 2 * i]!));
+          } catch (error) {
+            // As in an event dispatch: the listener's error is reported, and delivery goes on.
+            reportLater(error);
+          }
           if (this.state === 'closed' && !this.#peerClosed) break; // a listener closed us: the rest is not ours
         }
         if (n > 0 || status !== RING_OK) {
