@@ -91,7 +91,26 @@ export function threadBell(core: Core): number {
 }
 
 /** A per-endpoint working area: the length and address lists for batched pushes and the drain list. */
-export function endpointScratch(core: Core): { lens: number; addrs: number; drain: number } {
+export interface EndpointScratch {
+  readonly lens: number;
+  readonly addrs: number;
+  readonly drain: number;
+}
+
+// Finished endpoints' areas, per memory, for the next endpoint of this thread.
+const scratchPools = new WeakMap<WebAssembly.Memory, EndpointScratch[]>();
+
+/** Reserves (or reuses) an endpoint's working area. */
+export function endpointScratch(core: Core): EndpointScratch {
+  const reused = scratchPools.get(core.memory)?.pop();
+  if (reused) return reused;
   const at = core.regions.alloc(DRAIN_MAX * 4 * 2 + 8 + DRAIN_MAX * 8);
   return { lens: at, addrs: at + DRAIN_MAX * 4, drain: at + DRAIN_MAX * 8 };
+}
+
+/** Gives a finished endpoint's working area back for reuse on this thread. */
+export function recycleScratch(core: Core, scratch: EndpointScratch): void {
+  let pool = scratchPools.get(core.memory);
+  if (!pool) scratchPools.set(core.memory, (pool = []));
+  pool.push(scratch);
 }

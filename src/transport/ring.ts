@@ -6,7 +6,7 @@
 import { type Core } from '../core/wasm.js';
 import {
   CTRL_CONSUMER_BELL, CTRL_PRODUCER_BELL, CTRL_PRODUCER_WAITING, DRAIN_MAX, FRAMES_BIT, type LinkLayout, RING_OK,
-  createLink, ctrlIndex, endpointScratch, recycleLink, ringAt, ringCore, threadBell,
+  type EndpointScratch, createLink, ctrlIndex, endpointScratch, recycleLink, recycleScratch, ringAt, ringCore, threadBell,
 } from '../core/ring.js';
 import { MAGIC, MAX_PAYLOAD, Status } from '../wire/constants.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
@@ -76,7 +76,7 @@ export class RingTransport extends BaseTransport {
   readonly #reactor: Reactor;
   readonly #tx: number[];
   readonly #rx: number[];
-  readonly #scratch: { lens: number; addrs: number; drain: number };
+  readonly #scratch: EndpointScratch;
   readonly #maxRecord: number;
   readonly #hwm: number;
   readonly #maxBuffered: number;
@@ -171,7 +171,9 @@ export class RingTransport extends BaseTransport {
 
   override ready(): Promise<void> {
     const p = super.ready();
-    if (this.state !== 'closed' && !this.hasRoom()) {
+    // Not "if there is still no room": the consumer thread may free room between super.ready()'s look and a second
+    // one, which would leave the waiter with nobody to wake it. The loop's next look settles it either way.
+    if (this.state !== 'closed') {
       this.#wantDrain = true;
       this.#reactor.kick();
     }
@@ -411,8 +413,10 @@ export class RingTransport extends BaseTransport {
   }
 
   #finishLocal(): void {
+    if (this.#localDone) return;
     this.#localDone = true;
     this.#reactor.remove(this);
+    recycleScratch(this.#core, this.#scratch);
     this.#backlog.forEach((l) => (l.length = 0));
     this.#backlogBytes = 0;
     this.#release();
