@@ -85,9 +85,12 @@ export class Reactor {
     return r;
   }
 
-  /** The memory as Int32 slots, re-made when the memory has grown. */
-  slots(): Int32Array {
-    if (this.#slots.buffer.byteLength !== this.#memory.buffer.byteLength) this.#slots = new Int32Array(this.#memory.buffer);
+  /**
+   * The memory as Int32 slots, reaching slot `index`: re-made only when the memory has grown past the view (reading
+   * memory.buffer of a shared memory is not free, and this runs on every publish).
+   */
+  slots(index: number = this.#bellIndex): Int32Array {
+    if (index >= this.#slots.length) this.#slots = new Int32Array(this.#memory.buffer);
     return this.#slots;
   }
 

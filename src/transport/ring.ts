@@ -98,6 +98,8 @@ export class RingTransport extends BaseTransport {
   #localDone = false;
   #u32: Uint32Array;
   #bytes: Uint8Array;
+  /** Int32 index of the link's last control slot: views of the memory must reach it. */
+  readonly #ctrlEnd: number;
 
   /** @internal */
   constructor(core: Core, link: LinkLayout, side: 0 | 1, port: PortLike, options: Readonly<Partial<RingOptions>>) {
@@ -118,7 +120,8 @@ export class RingTransport extends BaseTransport {
     this.#bytes = core.bytes();
     this.#u32 = new Uint32Array(core.memory.buffer);
     // Tell the peer where to ring this thread: as consumer of the incoming direction, producer of the outgoing one.
-    const slots = this.#reactor.slots();
+    this.#ctrlEnd = ctrlIndex(link, 1, 15);
+    const slots = this.#reactor.slots(this.#ctrlEnd);
     Atomics.store(slots, ctrlIndex(link, side === 0 ? 1 : 0, CTRL_CONSUMER_BELL), this.#reactor.bell);
     Atomics.store(slots, ctrlIndex(link, side, CTRL_PRODUCER_BELL), this.#reactor.bell);
     port.onmessage = (event) => this.#onPort(event.data as PortMessage);
@@ -158,7 +161,7 @@ export class RingTransport extends BaseTransport {
     if (this.state === 'open' && this.#backlogHead[lane] === this.#backlog[lane]!.length) {
       const at = this.#core.api.ringReserveOne(this.#tx[lane]!, tagged(frame));
       if (at !== 0) {
-        this.#view().set(frame, at);
+        this.#view(at + size).set(frame, at);
         this.#uncommitted += size;
         this.#scheduleCommit();
         return;
@@ -254,8 +257,12 @@ export class RingTransport extends BaseTransport {
     return progress;
   }
 
-  #view(): Uint8Array {
-    if (this.#bytes.byteLength !== this.#core.memory.buffer.byteLength) {
+  /**
+   * A byte view that reaches `end`. Views are re-made only when the memory has grown past them: reading
+   * memory.buffer of a shared memory costs more than the copy of a small frame.
+   */
+  #view(end: number): Uint8Array {
+    if (end > this.#bytes.byteLength) {
       this.#bytes = this.#core.bytes();
       this.#u32 = new Uint32Array(this.#core.memory.buffer);
     }
@@ -276,9 +283,8 @@ export class RingTransport extends BaseTransport {
     const api = this.#core.api;
     for (const r of this.#tx) api.ringCommit(r);
     this.#uncommitted = 0;
-    const slots = this.#reactor.slots();
-    const bell = Atomics.load(slots, ctrlIndex(this.#link, this.#side, CTRL_CONSUMER_BELL));
-    if (bell !== 0) ring(slots, bell >>> 2);
+    const bell = Atomics.load(this.#reactor.slots(this.#ctrlEnd), ctrlIndex(this.#link, this.#side, CTRL_CONSUMER_BELL));
+    if (bell !== 0) ring(this.#reactor.slots(bell >>> 2), bell >>> 2);
   }
 
   #flushBacklog(): boolean {
@@ -289,14 +295,14 @@ export class RingTransport extends BaseTransport {
       const list = this.#backlog[lane]!;
       let head = this.#backlogHead[lane]!;
       while (head < list.length) {
-        const view = this.#view();
         const u32 = this.#u32;
         const n = Math.min(DRAIN_MAX, list.length - head);
         for (let i = 0; i < n; i++) u32[(lens >>> 2) + i] = tagged(list[head + i]!);
         const k = api.ringReserve(this.#tx[lane]!, lens, n, addrs);
         for (let i = 0; i < k; i++) {
           const frame = list[head + i]!;
-          view.set(frame, u32[(addrs >>> 2) + i]!);
+          const at = u32[(addrs >>> 2) + i]!;
+          this.#view(at + frame.byteLength).set(frame, at);
           this.#backlogBytes -= frame.byteLength;
           this.#uncommitted += frame.byteLength;
           list[head + i] = undefined as unknown as Uint8Array;
@@ -314,7 +320,7 @@ export class RingTransport extends BaseTransport {
     if (moved) this.#commit();
     // Still waiting for room: ask the consumer to ring us when it frees some, then look once more (it may have
     // freed room before it could see the flag).
-    const slots = this.#reactor.slots();
+    const slots = this.#reactor.slots(this.#ctrlEnd);
     const waiting = ctrlIndex(this.#link, this.#side, CTRL_PRODUCER_WAITING);
     if (this.#backlogBytes > 0 || this.#wantDrain) Atomics.store(slots, waiting, 1);
     else Atomics.store(slots, waiting, 0);
@@ -322,7 +328,7 @@ export class RingTransport extends BaseTransport {
   }
 
   #checkDrain(): void {
-    const slots = this.#reactor.slots();
+    const slots = this.#reactor.slots(this.#ctrlEnd);
     const waiting = ctrlIndex(this.#link, this.#side, CTRL_PRODUCER_WAITING);
     Atomics.store(slots, waiting, 1);
     if (this.hasRoom()) {
@@ -343,14 +349,14 @@ export class RingTransport extends BaseTransport {
       for (let lane = 0; lane < 3 && got === 0; lane++) {
         const r = this.#rx[lane]!;
         const n = api.ringDrain(r, drain, DRAIN_MAX, this.#maxPayload);
-        const view = this.#view();
         const u32 = this.#u32;
         const status = u32[d]!;
         const tail = u32[d + 1]!;
         for (let i = 0; i < n; i++) {
           const at = u32[d + 2 + 2 * i]!;
+          const end = at + u32[d + 3 + 2 * i]!;
           try {
-            this.emitMessage(view.subarray(at, at + u32[d + 3 + 2 * i]!));
+            this.emitMessage(this.#view(end).subarray(at, end));
           } catch (error) {
             // As in an event dispatch: the listener's error is reported, and delivery goes on.
             reportLater(error);
@@ -375,11 +381,11 @@ export class RingTransport extends BaseTransport {
   }
 
   #ringProducer(): void {
-    const slots = this.#reactor.slots();
+    const slots = this.#reactor.slots(this.#ctrlEnd);
     const dir = this.#side === 0 ? 1 : 0;
     if (Atomics.load(slots, ctrlIndex(this.#link, dir, CTRL_PRODUCER_WAITING)) === 0) return;
     const bell = Atomics.load(slots, ctrlIndex(this.#link, dir, CTRL_PRODUCER_BELL));
-    if (bell !== 0) ring(slots, bell >>> 2);
+    if (bell !== 0) ring(this.#reactor.slots(bell >>> 2), bell >>> 2);
   }
 
   /** Bad bytes in the ring: the channel cannot resync without a gap, so it closes with the reason. */
