@@ -173,6 +173,27 @@ describe('ring transport', () => {
     expect(t.bufferedAmount).toBe(0);
   });
 
+  it('costs next to no CPU while idle: both ends sleep instead of polling', async () => {
+    const worker = new Worker(ECHO);
+    try {
+      const t = await sw.connectWorker(worker);
+      const r = new Recorder(t);
+      t.send(pattern(64, 1));
+      await r.frameCount(1);
+      await new Promise((x) => setTimeout(x, 100)); // let both loops go to sleep
+      const before = process.cpuUsage(); // every thread of this process, the worker's too
+      await new Promise((x) => setTimeout(x, 1000));
+      const used = process.cpuUsage(before);
+      const ms = (used.user + used.system) / 1000;
+      expect(ms).toBeLessThan(200); // a polling consumer alone would burn ~1000 ms of CPU in that second
+      t.send(pattern(64, 2)); // and it still wakes up for the next frame
+      await r.frameCount(2);
+      t.close();
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('reuses the memory of closed links: opening and closing many does not exhaust it', async () => {
     const before = memory.buffer.byteLength;
     for (let i = 0; i < 200; i++) {
