@@ -13,9 +13,11 @@ const SUITES = {
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
   ring: './ring.bench.mjs',
+  relays: './relays.bench.mjs',
+  webtransport: './webtransport.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'webtransport'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);
