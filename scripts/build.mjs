@@ -116,6 +116,10 @@ await build({
 
 run('tsc', ['-p', 'tsconfig.build.json']);
 // The script-tag build's types: what it puts on globalThis.
+// The worker entry's types: it exports nothing; importing it (or starting it as a worker) runs it.
+writeFileSync(`${root}dist/types/worker-entry.d.ts`, `// swarmwire/worker: the worker entry. Start it as a worker; it answers connectWorker() and echoes.
+export {};
+`);
 writeFileSync(`${root}dist/types/global.d.ts`, `// swarmwire/global: the script-tag build sets globalThis.swarmwire.
 import type * as Swarmwire from './index.js';
 declare global {
