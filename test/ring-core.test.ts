@@ -24,6 +24,7 @@ const setU32 = (at: number, v: number): void => new DataView(memory.buffer).setU
 beforeAll(async () => {
   memory = new WebAssembly.Memory({ initial: 32, maximum: 16384, shared: true });
   api = await instantiate(await WebAssembly.compile(readFileSync(new URL('../build/swarmwire.wasm', import.meta.url))), { env: { memory } });
+  api.crc32cInit(); // the CRC tables the frame checks use are computed into the memory, not shipped
 });
 
 /** A ring of `cap` data bytes with canary bytes before its header and after its data. */
