@@ -59,3 +59,13 @@ export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.
 // The relay's logic (its Node server is the subpath export 'swarmwire/relay')
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
+
+// The mesh: nodes addressed by id, routing through relays, discovery, load, agents and their migration
+export { MeshNode } from './mesh/node.js';
+export type { ConnectionStats, MeshFrame, MeshMessage, MeshNodeEvents, MeshNodeOptions, MeshPeer, NodeStats } from './mesh/node.js';
+export { Router, bounce } from './mesh/router.js';
+export type { DirectPeer, RouteDecision } from './mesh/router.js';
+export { MeshError, MeshErrorCode } from './mesh/errors.js';
+export { idBytes, idHex } from './mesh/ids.js';
+export { MAX_ROUTE_HOPS } from './mesh/messages.js';
+export type { AgentLocation, AgentMigrationBody, AgentQueryBody, DiscoveryBody, KnownPeer, LoadInfoBody, MigrationAckBody, MovedData } from './mesh/messages.js';

@@ -5,11 +5,14 @@ import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
-import { parseRouted } from '../wire/routed.js';
+import { parseRouted, type RoutedBody } from '../wire/routed.js';
 import type { Transport } from '../transport/transport.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session } from '../session/session.js';
+import { type DirectPeer, Router, bounce } from '../mesh/router.js';
+import { idHex, randomId } from '../mesh/ids.js';
+import type { DiscoveryBody } from '../mesh/messages.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = fnv1a64('relay');
@@ -49,19 +52,25 @@ export interface BroadcastBody {
 interface PeerState {
   session: Session;
   topics: Set<string>;
+  direct: DirectPeer;
 }
-
-const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
 export class Relay {
   readonly host: SessionHost;
+  /** This relay's node id: one for every session (options.nodeId, or random). */
+  readonly nodeId: Uint8Array;
+  /** Who is reachable through which peer, learnt from Discovery (shared with mesh nodes that forward). */
+  readonly router: Router;
+  #announcing = false;
   readonly #peers = new Map<string, PeerState>();
   readonly #started = Date.now();
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0 };
   readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
 
   constructor(options: Readonly<RelayOptions> = {}) {
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options });
+    this.nodeId = options.nodeId ?? randomId();
+    this.router = new Router(idHex(this.nodeId));
+    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, nodeId: this.nodeId });
     this.host.onSession((session) => this.#join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
       [fnv1a32('echo'), (args) => args[0]],
@@ -97,8 +106,11 @@ export class Relay {
 
   #join(session: Session): void {
     const id = session.peer!.id;
-    const state: PeerState = { session, topics: new Set() };
+    const { hello } = session.peer!;
+    const state: PeerState = { session, topics: new Set(), direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities } };
     this.#peers.set(id, state);
+    this.router.addDirect(state.direct);
+    this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
       try {
@@ -109,14 +121,23 @@ export class Relay {
       }
     });
     session.on('close', () => {
-      if (this.#peers.get(id)?.session === session) this.#peers.delete(id);
+      if (this.#peers.get(id)?.session !== session) return;
+      this.#peers.delete(id);
+      this.router.removeDirect(id);
+      this.#announce();
     });
   }
 
   #handle(from: PeerState, frame: Frame): void {
     switch (frame.type) {
       case MessageType.Routed:
-        return this.#route(from.session, frame);
+        return this.#route(from, frame);
+      case MessageType.Discovery:
+        this.router.learn(from.session.peer!.id, (decodeBody(frame) as DiscoveryBody).peers ?? []);
+        return this.#reply(from.session, frame, this.#discovery(from.session.peer!.id), MessageType.DiscoveryResponse);
+      case MessageType.DiscoveryResponse:
+        this.router.learn(from.session.peer!.id, (decodeBody(frame) as DiscoveryBody).peers ?? []);
+        return;
       case MessageType.Broadcast:
         return this.#broadcast(from.session, frame);
       case MessageType.Subscribe:
@@ -138,18 +159,53 @@ export class Relay {
     return topic;
   }
 
-  #route(sender: Session, frame: Frame): void {
+  #route(from: PeerState, frame: Frame): void {
     const body = parseRouted(decodeBody(frame));
-    const to = hex(body.to);
-    if (body.ttl === 0) return this.#fail(sender, frame, Status.Timeout, `routed frame to ${to} dropped: TTL exhausted after ${body.hops} hops`);
-    const target = this.#peers.get(to);
-    if (!target) return this.#fail(sender, frame, Status.ModuleNotFound, `no node ${to} on this relay`);
-    this.#forward(target.session, {
-      type: MessageType.Routed,
-      ack: (frame.features & Feature.ACK_REQUIRED) !== 0,
-      body: { to: body.to, from: sender.peer!.hello.nodeId, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame },
-    }, sender, frame);
+    const step = this.router.step(body, from.direct);
+    if (step.action === 'deliver') return this.#fail(from.session, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
+    if (step.action === 'drop') {
+      // The origin hears why: directly when it is the sender, else routed back through the relays.
+      const back = bounce(this.nodeId, body, step.status, step.message);
+      if (!back) return this.#fail(from.session, frame, step.status, step.message);
+      this.#stats.errors++;
+      return this.#sendRouted(back, false);
+    }
+    const target = this.#peers.get(step.via)!;
+    this.#forward(target.session, { type: MessageType.Routed, ack: (frame.features & Feature.ACK_REQUIRED) !== 0, body: step.body }, from.session, frame);
     this.#stats.routed++;
+  }
+
+  /** Sends an envelope this relay originates (a bounce) towards its destination, if any route leads there. */
+  #sendRouted(body: RoutedBody, ack: boolean): void {
+    const via = this.router.nextHop(idHex(body.to));
+    const target = via === undefined ? undefined : this.#peers.get(via);
+    try {
+      target?.session.send({ type: MessageType.Routed, ack, body });
+    } catch {
+      // best effort: the origin's own deadline covers a lost bounce
+    }
+  }
+
+  /** This relay's Discovery answer for the peer `to`. */
+  #discovery(to?: string): DiscoveryBody {
+    return { role: 'relay', capabilities: ['relay'], peers: this.router.known(to) };
+  }
+
+  /** Tells relay and core peers, once per task, that the set of reachable nodes changed. */
+  #announce(): void {
+    if (this.#announcing) return;
+    this.#announcing = true;
+    setTimeout(() => {
+      this.#announcing = false;
+      for (const [id, peer] of this.#peers) {
+        if (peer.direct.role === 'edge' || peer.session.state === 'closed') continue;
+        try {
+          peer.session.send({ type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
+        } catch {
+          // a peer too full to hear it learns on its next Discovery
+        }
+      }
+    }, 0);
   }
 
   #broadcast(sender: Session, frame: Frame): void {
@@ -185,8 +241,8 @@ export class Relay {
     }
   }
 
-  #reply(to: Session, frame: Frame, result: unknown): void {
-    to.send({ type: MessageType.Response, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
+  #reply(to: Session, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
+    to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
     this.#stats.framesOut++;
   }
 

@@ -1,0 +1,45 @@
+import { Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+
+/** A mesh operation failed: no route, a closed node, an agent that cannot be found, called or moved. */
+export class MeshError extends SwarmwireError {}
+MeshError.prototype.name = 'MeshError';
+
+export const MeshErrorCode = {
+  /** The node is closed. */
+  CLOSED: 'SW_ERR_MESH_CLOSED',
+  /** No connection and no relay leads to the destination. */
+  NO_ROUTE: 'SW_ERR_MESH_NO_ROUTE',
+  /** A relay dropped a routed frame: TTL exhausted, or the destination unknown there. */
+  UNDELIVERABLE: 'SW_ERR_MESH_UNDELIVERABLE',
+  /** No node knows the agent. */
+  AGENT_NOT_FOUND: 'SW_ERR_AGENT_NOT_FOUND',
+  /** An agent call got no answer in time. */
+  CALL_TIMEOUT: 'SW_ERR_AGENT_CALL_TIMEOUT',
+  /** The agent's method threw (or does not exist); the remote message is kept. */
+  CALL_FAILED: 'SW_ERR_AGENT_CALL_FAILED',
+  /** A migration failed and was rolled back: the agent runs where it was. */
+  MIGRATION_FAILED: 'SW_ERR_MIGRATION_FAILED',
+  /** No node has the capabilities asked for. */
+  NO_PLACEMENT: 'SW_ERR_NO_PLACEMENT',
+  /** An argument is not what the API takes (bad node id, duplicate agent name). */
+  BAD_ARGUMENT: 'SW_ERR_MESH_ARGUMENT',
+} as const;
+export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
+
+const STATUS_OF: Record<MeshErrorCode, Status> = {
+  SW_ERR_MESH_CLOSED: Status.ExecutionError,
+  SW_ERR_MESH_NO_ROUTE: Status.ModuleNotFound,
+  SW_ERR_MESH_UNDELIVERABLE: Status.Timeout,
+  SW_ERR_AGENT_NOT_FOUND: Status.ModuleNotFound,
+  SW_ERR_AGENT_CALL_TIMEOUT: Status.Timeout,
+  SW_ERR_AGENT_CALL_FAILED: Status.ExecutionError,
+  SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
+  SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
+  SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,
+};
+
+/** @internal */
+export function meshError(code: MeshErrorCode, message: string, status: Status = STATUS_OF[code]): MeshError {
+  return new MeshError(code, status, message);
+}
