@@ -56,18 +56,21 @@ export interface AgentLocation {
 }
 
 /**
- * AgentMigration (116), sent acked. `phase` 'transfer' carries the agent (the destination restores it and answers
- * MigrationAck); 'abort' tells a destination to drop an agent whose migration the source rolled back.
+ * AgentMigration (116), sent acked. `phase` 'transfer' carries the agent (the destination restores it, holds calls
+ * for it, and answers MigrationAck); 'commit' makes the restored agent the live one; 'abort' tells the destination
+ * to drop it (the source rolled back).
  */
 export interface AgentMigrationBody {
   /** Chosen by the source; pairs the MigrationAck with its migration. */
   migrationId: number;
-  phase: 'transfer' | 'abort';
+  phase: 'transfer' | 'commit' | 'abort';
   name: string;
   /** The factory the destination builds the agent with (AgentHost.define). */
   kind: string;
-  /** The agent's snapshot() result, or its own enumerable data properties. */
+  /** 'transfer' only: the agent's snapshot() result, or its own enumerable data properties. */
   state?: unknown;
+  /** 'transfer' only: capabilities a node needs to host the agent. */
+  capabilities?: string[];
 }
 
 /** MigrationAck (117): the destination restored the agent (ok) or could not (ok false, with why). */

@@ -115,6 +115,11 @@ interface Conn {
   load?: LoadInfoBody;
 }
 
+// A frame to itself arrives in a later task, as from a socket: a caller looping on calls to a local agent must
+// not starve timers (a microtask would).
+const macrotask: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
 /** Frames the mesh itself exchanges; they do not count as activity for the idle timeout. */
 const CONTROL = new Set<number>([MessageType.Discovery, MessageType.DiscoveryResponse, MessageType.LoadInfo]);
 /** Routed frames in flight whose first-hop Error must be matched back to the carried frame's id. */
@@ -198,7 +203,7 @@ export class MeshNode implements Disposable {
    * Sends a frame to the node `to` (id bytes or hex): on the direct connection if there is one, else in a Routed
    * envelope to the relay that announced it (or any connected relay). Returns the frame's request id; a routed
    * frame that cannot be delivered comes back as a 'message' of type Error with that id. To itself, the frame is
-   * delivered as a message in a microtask. Throws MeshError NO_ROUTE or CLOSED, BAD_ARGUMENT for `requestId`
+   * delivered as a message in a later task. Throws MeshError NO_ROUTE or CLOSED, BAD_ARGUMENT for `requestId`
    * with `ack`, and what Session.send throws (FULL, TOO_LARGE).
    */
   send(to: string | Uint8Array, frame: Readonly<MeshFrame>): number {
@@ -210,7 +215,7 @@ export class MeshNode implements Disposable {
     const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload };
     if (target === this.idHex) {
       const local = decodeFrame(encodeFrame(init));
-      queueMicrotask(() => this.#emit('message', { from: this.idHex, frame: local, hops: 0 }));
+      macrotask(() => this.#emit('message', { from: this.idHex, frame: local, hops: 0 }));
       return id;
     }
     const direct = this.#conns.get(target);
