@@ -60,6 +60,23 @@ export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
 
+// RPC: Comlink-style typed proxies over any session or transport (expose / wrap, callbacks, streams, cancellation)
+export { expose } from './rpc/expose.js';
+export type { ExposeOptions } from './rpc/expose.js';
+export { describe, withOptions, wrap } from './rpc/wrap.js';
+export type { WrapOptions } from './rpc/wrap.js';
+export { isProxyMarked, proxy, proxyMarker, releaseProxy, transfer } from './rpc/markers.js';
+export type { ProxyMarked } from './rpc/markers.js';
+export type { LocalArgument, ProxyMethods, Remote, RemoteFunction, RemoteObject, RemoteProperty, RemoteResult } from './rpc/types.js';
+export { currentCall } from './rpc/context.js';
+export type { CallContext } from './rpc/context.js';
+export { registerErrorClass } from './rpc/error-codec.js';
+export { RpcError, RpcErrorCode } from './rpc/errors.js';
+export type { CallOptions, ServeLimits } from './rpc/connection.js';
+export type { RpcChannel, RpcLink } from './rpc/channel.js';
+export { ExtType, INITIAL_STREAM_CREDIT, Op, StreamKind } from './rpc/messages.js';
+export type { MethodInfo, ModuleDescription, OpBody, RemoteErrorData, SerializedError, StreamHandleBody } from './rpc/messages.js';
+
 // The mesh: nodes addressed by id, routing through relays, discovery, load, agents and their migration
 export { MeshNode } from './mesh/node.js';
 export type { ConnectionStats, MeshFrame, MeshMessage, MeshNodeEvents, MeshNodeOptions, MeshPeer, NodeStats } from './mesh/node.js';
@@ -70,7 +87,7 @@ export { idBytes, idHex } from './mesh/ids.js';
 export { MAX_ROUTE_HOPS } from './mesh/messages.js';
 export type { AgentLocation, AgentMigrationBody, AgentQueryBody, DiscoveryBody, KnownPeer, LoadInfoBody, MigrationAckBody, MovedData } from './mesh/messages.js';
 export { AgentHost } from './mesh/agent-host.js';
-export type { AgentHostOptions, AgentInfo, AgentProxy, ExposeOptions, SpawnOptions } from './mesh/agent-host.js';
+export type { AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
 export { frameCalls } from './mesh/calls.js';
 export type { CallLink, IncomingCall, Reply } from './mesh/calls.js';

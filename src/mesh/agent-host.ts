@@ -31,14 +31,14 @@ export interface AgentHostOptions {
   link?: CallLink;
 }
 
-export interface ExposeOptions {
+export interface AgentExposeOptions {
   /** The factory name other nodes rebuild the agent with. Default: the agent's constructor name. */
   kind?: string;
   /** Capabilities a node needs to host the agent (placement). Default: []. */
   capabilities?: readonly string[];
 }
 
-export interface SpawnOptions extends Omit<ExposeOptions, 'kind'> {
+export interface SpawnOptions extends Omit<AgentExposeOptions, 'kind'> {
   /** Initial state, given to restore(). Default: none. */
   state?: unknown;
   /** The node to spawn on. Default: the least-loaded node with the capabilities. */
@@ -128,7 +128,7 @@ export class AgentHost implements Disposable {
   }
 
   /** Hosts `agent` here under `name`. Throws MeshError BAD_ARGUMENT if the name is taken on this node. */
-  expose(name: string, agent: object, options: Readonly<ExposeOptions> = {}): void {
+  expose(name: string, agent: object, options: Readonly<AgentExposeOptions> = {}): void {
     const kind = options.kind ?? (agent.constructor?.name || 'Object');
     this.#host(name, kind, agent, [...(options.capabilities ?? [])], 'active');
   }

@@ -1,0 +1,575 @@
+// One RPC connection per channel, shared by expose() and wrap(): callbacks make every link two-way, so each side
+// both serves Requests (its modules, and the refs it handed out) and makes calls. It owns the pending calls and
+// their deadlines, the calls being served (with the request-id dedupe that keeps a callee from running a call
+// twice), the refs, and both directions of streams.
+import { MessageType, Status } from '../wire/constants.js';
+import type { Frame } from '../wire/frame.js';
+import { fnv1a32 } from '../wire/fnv.js';
+import { SwarmwireError } from '../wire/errors.js';
+import type { SessionFrame } from '../session/session.js';
+import { ReplayWindow } from '../session/replay-window.js';
+import type { ErrorBody } from '../session/messages.js';
+import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
+import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './codec.js';
+import { type CallContext, withCall } from './context.js';
+import { deserializeError, serializeError } from './error-codec.js';
+import { RpcErrorCode, rpcError } from './errors.js';
+import { detachTransferred } from './markers.js';
+import { assign, hashTable, lookup, membersOf } from './members.js';
+import { Op, type OpBody, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
+import { createRemote } from './remote.js';
+import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableStream } from './streams.js';
+
+/** Limits and habits of an exposed module. */
+export interface ServeLimits {
+  /** Deepest nesting of arguments accepted. Default: 64. */
+  maxDepth: number;
+  /** Largest argument payload accepted, bytes. Default: 16 MiB. */
+  maxArgBytes: number;
+  /** Send error stacks to the caller. Default: false (stacks show file paths). */
+  stacks: boolean;
+}
+
+/** Per-call options: a deadline and a cancel signal. */
+export interface CallOptions {
+  /** Deadline of each call, ms, from the call to its answer (connecting time included). Default: 30,000. */
+  timeoutMs: number;
+  /** Aborting it cancels the call: a Cancel frame goes out and the call rejects with SW_ERR_RPC_CANCELLED. Default: none. */
+  signal?: AbortSignal | undefined;
+}
+
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false };
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** method_hash of the empty name: calls a proxied function itself. */
+export const SELF_HASH = fnv1a32('');
+/** Refs (proxy()) are served as modules with ids from here up, far from typical FNV-1a 64 values of names. */
+const REF_BASE = 0x5357_0000_0000_0000n;
+/** Answers kept for repeated requests (a reconnect), at most this many and this many bytes. */
+const REPLY_CACHE_COUNT = 4096;
+const REPLY_CACHE_BYTES = 4 * 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+
+interface Module {
+  target: object;
+  limits: ServeLimits;
+  table: Map<number, string> | undefined;
+  ref: boolean;
+}
+
+interface Reply {
+  type: MessageType;
+  payload: Uint8Array;
+}
+
+interface Served {
+  id: number;
+  moduleId: bigint;
+  methodHash: number;
+  controller: AbortController;
+  stacks: boolean;
+  reply: Reply | undefined;
+  producer: number | undefined;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  frame: SessionFrame;
+  timer: ReturnType<typeof setTimeout>;
+  off: (() => void) | undefined;
+  resend: boolean;
+}
+
+const connections = new WeakMap<object, Connection>();
+
+/** The connection of a channel, made on first use. @internal */
+export function connectionOf(channel: RpcChannel): Connection {
+  let c = connections.get(channel);
+  if (!c || c.closed) {
+    c = new Connection(linkOf(channel));
+    connections.set(channel, c);
+  }
+  return c;
+}
+
+const hex = (n: bigint): string => n.toString(16).padStart(16, '0');
+
+/** @internal */
+export class Connection implements CodecHost {
+  readonly link: RpcLink;
+  stacks = false;
+  #closed: SwarmwireError | undefined;
+  readonly #modules = new Map<bigint, Module>();
+  readonly #seen = new ReplayWindow();
+  readonly #served = new Map<number, Served>();
+  readonly #doneOrder: number[] = [];
+  #cacheBytes = 0;
+  readonly #pending = new Map<number, Pending>();
+  #nextRef = 1;
+  readonly #refIds = new WeakMap<object, number>();
+  #nextStream = 1;
+  readonly #producers = new Map<number, { producer: StreamProducer; served: Served | undefined }>();
+  readonly #consumers = new Map<number, { consumer: StreamConsumer; imported: boolean }>();
+  readonly #off: Array<() => void>;
+
+  constructor(link: RpcLink) {
+    this.link = link;
+    this.#off = [
+      link.onFrame((frame) => this.#onFrame(frame)),
+      link.onDisconnect(() => {
+        for (const p of this.#pending.values()) p.resend = true;
+      }),
+      link.onOpen(() => {
+        // Answers lost in flight on the old connection: ask again. The callee answers repeats from its cache.
+        for (const p of this.#pending.values()) {
+          if (!p.resend) continue;
+          p.resend = false;
+          this.#transmit(p);
+        }
+      }),
+      link.onClose((info) => this.close(rpcError(RpcErrorCode.CLOSED, `the connection closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`, info.error))),
+    ];
+  }
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  // --- serving --------------------------------------------------------------------------------------------
+
+  expose(moduleId: bigint, target: object, limits: ServeLimits): () => void {
+    const module: Module = { target, limits, table: undefined, ref: false };
+    this.#modules.set(moduleId, module);
+    return () => {
+      if (this.#modules.get(moduleId) === module) this.#modules.delete(moduleId);
+    };
+  }
+
+  #onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case MessageType.Request:
+        return this.#onRequest(frame);
+      case MessageType.Response:
+      case MessageType.Error:
+      case MessageType.StreamHandle:
+        return this.#onReply(frame);
+      case MessageType.Cancel:
+        return this.#onCancel(frame);
+      case MessageType.StreamData:
+      case MessageType.StreamEnd:
+        return this.#onStreamFromPeer(frame);
+      case MessageType.StreamCredit:
+      case MessageType.StreamCancel:
+        return this.#onStreamToPeer(frame);
+    }
+  }
+
+  #onRequest(frame: Frame): void {
+    const id = Number(frame.requestId);
+    if (!this.#seen.accept(id)) return this.#repeat(id, frame);
+    const module = this.#modules.get(frame.moduleId);
+    const served: Served = {
+      id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: new AbortController(),
+      stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined,
+    };
+    this.#served.set(id, served);
+    let result: unknown;
+    try {
+      if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hex(frame.moduleId)} is exposed here`);
+      if (frame.payloadLength > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payloadLength} bytes exceed the limit of ${module.limits.maxArgBytes}`);
+      const body = frame.payloadLength === 0 ? [] : decodeValue(this, frame.payload, module.limits);
+      result = this.#perform(module, served, this.#operation(module, frame.methodHash, body));
+    } catch (error) {
+      return this.#fail(served, error);
+    }
+    if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      (result as PromiseLike<unknown>).then((v) => this.#succeed(served, v), (e: unknown) => this.#fail(served, e));
+    } else {
+      this.#succeed(served, result);
+    }
+  }
+
+  /** The operation a Request asks for: an array payload calls the member named by method_hash. */
+  #operation(module: Module, methodHash: number, body: unknown): OpBody {
+    if (Array.isArray(body)) {
+      if (methodHash === SELF_HASH && typeof module.target === 'function') return { op: Op.Apply, path: [], args: body };
+      let name = (module.table ??= hashTable(module.target)).get(methodHash);
+      if (name === undefined) name = (module.table = hashTable(module.target)).get(methodHash); // members added since
+      if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${methodHash.toString(16).padStart(8, '0')}`);
+      return { op: Op.Apply, path: [name], args: body };
+    }
+    const op = body as Partial<OpBody>;
+    if (typeof body !== 'object' || body === null || typeof op.op !== 'number' || !Array.isArray(op.path) || !op.path.every((p) => typeof p === 'string')) {
+      throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
+    }
+    if (op.args !== undefined && !Array.isArray(op.args)) throw rpcError(RpcErrorCode.BAD_ARGS, 'args must be an array');
+    return op as OpBody;
+  }
+
+  /** Runs an operation; returns its result (perhaps a promise or a stream). */
+  #perform(module: Module, served: Served, op: OpBody): unknown {
+    const { target } = module;
+    const path = op.path;
+    let parent: object = target;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = lookup(parent, path[i]!)?.value;
+      if ((typeof next !== 'object' && typeof next !== 'function') || next === null) throw notFound(path.slice(0, i + 1));
+      parent = next;
+    }
+    const last = path[path.length - 1];
+    switch (op.op) {
+      case Op.Apply: {
+        const fn = last === undefined ? target : lookup(parent, last)?.value;
+        const args = op.args ?? [];
+        if (typeof fn !== 'function') {
+          if (last !== undefined && args.length === 0 && lookup(parent, last)) return fn; // a plain caller reading a property
+          throw notFound(path, 'is not a function');
+        }
+        if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
+        const context: CallContext = { signal: served.controller.signal, requestId: served.id, moduleId: served.moduleId, method: path.join('.') };
+        return withCall(context, () => Reflect.apply(fn, last === undefined ? undefined : parent, args));
+      }
+      case Op.Get: {
+        if (last === undefined) throw rpcError(RpcErrorCode.BAD_ARGS, 'get needs a path');
+        const member = lookup(parent, last);
+        if (!member) throw notFound(path);
+        return member.value;
+      }
+      case Op.Set:
+        if (last === undefined || !assign(parent, last, op.value)) throw notFound(path, 'is not a writable property');
+        return undefined;
+      case Op.Describe:
+        return { module: hex(served.moduleId), ...membersOf(path.length ? (lookup(parent, last!)?.value as object) ?? {} : target) };
+      case Op.Release:
+        if (module.ref) this.#modules.delete(served.moduleId);
+        return undefined;
+      default:
+        throw rpcError(RpcErrorCode.BAD_ARGS, `unknown operation ${String(op.op)}`);
+    }
+  }
+
+  #succeed(served: Served, value: unknown): void {
+    if (served.reply || this.#closed) return;
+    let reply: Reply;
+    try {
+      this.stacks = served.stacks;
+      if (isStreamSource(value)) {
+        const [stream, kind] = this.#exportStream(value, served);
+        reply = { type: MessageType.StreamHandle, payload: encodeValue(this, { stream, kind } satisfies StreamHandleBody) };
+      } else {
+        reply = { type: MessageType.Response, payload: value === undefined ? EMPTY : encodeValue(this, value) };
+      }
+      detachTransferred([value]);
+    } catch (error) {
+      return this.#fail(served, error);
+    }
+    this.#answer(served, reply);
+  }
+
+  #fail(served: Served, error: unknown): void {
+    if (served.reply || this.#closed) return;
+    this.#answer(served, { type: MessageType.Error, payload: this.#errorPayload(error, served.stacks) });
+  }
+
+  /** An Error frame's payload: `{ status, message, name, data }` (docs/protocol.md). */
+  #errorPayload(error: unknown, stacks: boolean): Uint8Array {
+    const { status, message, name, ...data } = serializeError(error, stacks);
+    const body: ErrorBody = Object.keys(data).length ? { status, message, name, data } : { status, message, name };
+    this.stacks = stacks;
+    try {
+      return encodeValue(this, body);
+    } catch {
+      return encodeValue(this, { status, message, name } satisfies ErrorBody); // fields that cannot cross: drop them
+    }
+  }
+
+  #answer(served: Served, reply: Reply): void {
+    served.reply = reply;
+    this.#sendReply(served, reply);
+    this.#doneOrder.push(served.id);
+    this.#cacheBytes += reply.payload.length;
+    while (this.#doneOrder.length > REPLY_CACHE_COUNT || this.#cacheBytes > REPLY_CACHE_BYTES) {
+      const old = this.#served.get(this.#doneOrder.shift()!);
+      if (!old) continue;
+      this.#served.delete(old.id);
+      this.#cacheBytes -= old.reply?.payload.length ?? 0;
+    }
+  }
+
+  #sendReply(served: Served, reply: Reply): void {
+    this.#send({ type: reply.type, requestId: served.id, moduleId: served.moduleId, methodHash: served.methodHash, payload: reply.payload });
+  }
+
+  /** A request id seen before (a caller asking again after a reconnect): answer from the cache, never run it again. */
+  #repeat(id: number, frame: Frame): void {
+    const served = this.#served.get(id);
+    if (served?.reply) return this.#sendReply(served, served.reply);
+    if (served) return; // still running: its answer will come
+    const error = rpcError(RpcErrorCode.GONE, `request ${id} was already handled and its answer is no longer kept`);
+    this.#send({ type: MessageType.Error, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: this.#errorPayload(error, false) });
+  }
+
+  #onCancel(frame: Frame): void {
+    const served = this.#served.get(Number(frame.requestId));
+    if (!served || served.reply) return;
+    let reason = 'cancelled by the caller';
+    try {
+      const r = frame.payloadLength ? decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS) : undefined;
+      if (typeof r === 'string') reason = `${reason}: ${r}`;
+    } catch {
+      // a reason that does not decode is no reason to keep running
+    }
+    const error = rpcError(RpcErrorCode.CANCELLED, reason);
+    this.#fail(served, error);
+    served.controller.abort(error);
+  }
+
+  // --- calling --------------------------------------------------------------------------------------------
+
+  /** Sends a Request and resolves with its answer. `body` is the argument array, or an OpBody. */
+  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = []): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return Promise.reject(cancelled(signal));
+    let payload: Uint8Array;
+    try {
+      payload = encodeValue(this, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    detachTransferred(args);
+    const id = this.link.nextId();
+    return new Promise<unknown>((resolve, reject) => {
+      const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload };
+      const timer = setTimeout(() => {
+        const note = this.link.open ? '' : ' (the link is not connected)';
+        this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${timeoutMs} ms${note}`), true, 'deadline exceeded');
+      }, timeoutMs);
+      let off: (() => void) | undefined;
+      if (signal) {
+        const onAbort = (): void => this.#settle(id, cancelled(signal), true, 'aborted');
+        signal.addEventListener('abort', onAbort, { once: true });
+        off = () => signal.removeEventListener('abort', onAbort);
+      }
+      const pending: Pending = { resolve, reject, frame, timer, off, resend: false };
+      this.#pending.set(id, pending);
+      this.#transmit(pending);
+    });
+  }
+
+  /** Sends (or re-sends) a pending Request; waits for room when the link is full. */
+  #transmit(pending: Pending): void {
+    const id = Number(pending.frame.requestId);
+    try {
+      this.link.send(pending.frame);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'SW_ERR_SESSION_FULL' || code === 'SW_ERR_TRANSPORT_FULL') {
+        this.link.ready().then(() => this.#pending.get(id) === pending && this.#transmit(pending), (e: unknown) => this.#settle(id, e, false));
+      } else {
+        this.#settle(id, error, false);
+      }
+    }
+  }
+
+  /** Ends a pending call with an error; with `cancel`, tells the callee to stop. */
+  #settle(id: number, error: unknown, cancel: boolean, reason = ''): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    clearTimeout(p.timer);
+    p.off?.();
+    p.reject(error);
+    if (cancel && !this.#closed) this.#send({ type: MessageType.Cancel, requestId: id, moduleId: p.frame.moduleId, methodHash: p.frame.methodHash, payload: encodeValue(this, reason) });
+  }
+
+  #onReply(frame: Frame): void {
+    const id = Number(frame.requestId);
+    const p = this.#pending.get(id);
+    if (!p) return; // late (after a deadline or a cancel) or repeated: nobody waits for it
+    this.#pending.delete(id);
+    clearTimeout(p.timer);
+    p.off?.();
+    try {
+      const body = frame.payloadLength === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
+      if (frame.type === MessageType.Response) return p.resolve(body);
+      if (frame.type === MessageType.StreamHandle) {
+        const handle = body as Partial<StreamHandleBody>;
+        if (typeof handle?.stream !== 'number') throw rpcError(RpcErrorCode.PROTOCOL, 'a StreamHandle without a stream id');
+        return p.resolve(this.importStream(handle.stream, handle.kind === StreamKind.ReadableStream ? StreamKind.ReadableStream : StreamKind.AsyncIterable));
+      }
+      p.reject(remoteError(body));
+    } catch (error) {
+      p.reject(error);
+    }
+  }
+
+  // --- references -----------------------------------------------------------------------------------------
+
+  exportRef(value: object): number {
+    let id = this.#refIds.get(value);
+    if (id === undefined || !this.#modules.has(REF_BASE + BigInt(id))) {
+      id = this.#nextRef++;
+      this.#refIds.set(value, id);
+      this.#modules.set(REF_BASE + BigInt(id), { target: value, limits: DEFAULT_SERVE_LIMITS, table: undefined, ref: true });
+    }
+    return id;
+  }
+
+  importRef(id: number): unknown {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw rpcError(RpcErrorCode.BAD_ARGS, 'a bad reference id');
+    return createRemote(this, REF_BASE + BigInt(id), [], { timeoutMs: DEFAULT_TIMEOUT_MS }, true);
+  }
+
+  /** How many refs this side serves (for tests of releaseProxy). */
+  get refCount(): number {
+    let n = 0;
+    for (const m of this.#modules.values()) if (m.ref) n++;
+    return n;
+  }
+
+  // --- streams --------------------------------------------------------------------------------------------
+
+  exportStream(source: object): [number, StreamKind] {
+    return this.#exportStream(source, undefined);
+  }
+
+  #exportStream(source: object, served: Served | undefined): [number, StreamKind] {
+    const id = this.#nextStream++;
+    const context: CallContext | undefined = served && { signal: served.controller.signal, requestId: served.id, moduleId: served.moduleId, method: '' };
+    const producer = new StreamProducer(source, {
+      data: (value) => this.#streamFrame(MessageType.StreamData, id, encodeValue(this, value)),
+      end: (error) => {
+        this.#producers.delete(id);
+        this.#streamFrame(MessageType.StreamEnd, id, error === undefined ? EMPTY : this.#errorPayload(error, served?.stacks ?? false));
+      },
+    }, context ? (fn) => withCall(context, fn) : undefined);
+    this.#producers.set(id, { producer, served });
+    if (served) served.producer = id;
+    queueMicrotask(() => void producer.run()); // after the frame that announces the stream
+    return [id, kindOf(source)];
+  }
+
+  importStream(id: number, kind: StreamKind): unknown {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw rpcError(RpcErrorCode.BAD_ARGS, 'a bad stream id');
+    const entry = this.#consumerEntry(id);
+    entry.imported = true;
+    if (entry.consumer.done) this.#consumers.delete(id);
+    entry.consumer.attach({
+      credit: (n) => this.#streamFrame(MessageType.StreamCredit, id, encodeValue(this, n)),
+      cancel: (reason) => {
+        this.#consumers.delete(id);
+        this.#streamFrame(MessageType.StreamCancel, id, encodeValue(this, reason));
+      },
+    });
+    return kind === StreamKind.ReadableStream && typeof ReadableStream === 'function' ? toReadableStream(entry.consumer) : entry.consumer;
+  }
+
+  /** The consumer of a stream id; made on first sight (its data may overtake its StreamHandle after a reconnect). */
+  #consumerEntry(id: number): { consumer: StreamConsumer; imported: boolean } {
+    let entry = this.#consumers.get(id);
+    if (!entry) {
+      entry = { consumer: new StreamConsumer(), imported: false };
+      this.#consumers.set(id, entry);
+    }
+    return entry;
+  }
+
+  #onStreamFromPeer(frame: Frame): void {
+    const id = Number(frame.moduleId);
+    const entry = this.#consumerEntry(id);
+    try {
+      if (frame.type === MessageType.StreamData) {
+        entry.consumer.push(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS));
+        return;
+      }
+      const error = frame.payloadLength ? remoteError(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS)) : undefined;
+      entry.consumer.end(error);
+    } catch (error) {
+      entry.consumer.end(error);
+    }
+    if (entry.consumer.done && entry.imported) this.#consumers.delete(id);
+  }
+
+  #onStreamToPeer(frame: Frame): void {
+    const id = Number(frame.moduleId);
+    const entry = this.#producers.get(id);
+    if (!entry) return; // already ended
+    if (frame.type === MessageType.StreamCredit) {
+      let n: unknown;
+      try {
+        n = decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
+      } catch {
+        return;
+      }
+      if (typeof n === 'number' && n > 0 && n <= 0xffffffff) entry.producer.grant(n);
+      return;
+    }
+    this.#producers.delete(id);
+    entry.producer.cancel();
+    entry.served?.controller.abort(rpcError(RpcErrorCode.CANCELLED, 'the reader stopped the stream'));
+  }
+
+  /** Stream frames name their stream in module_id; request_id is left to the session, so they can be acked. */
+  #streamFrame(type: MessageType, stream: number, payload: Uint8Array): void {
+    this.#send({ type, moduleId: stream, payload, ack: this.link.acked });
+  }
+
+  #send(frame: SessionFrame): void {
+    if (this.#closed) return;
+    try {
+      this.link.send(frame);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'SW_ERR_SESSION_FULL' || code === 'SW_ERR_TRANSPORT_FULL') {
+        this.link.ready().then(() => this.#send(frame), () => {});
+      }
+      // closed: the close handler rejects everything
+    }
+  }
+
+  // --- closing --------------------------------------------------------------------------------------------
+
+  /** Rejects every pending call with `error`, aborts the calls being served and ends every stream. Idempotent. */
+  close(error: SwarmwireError = rpcError(RpcErrorCode.CLOSED, 'the connection was closed')): void {
+    if (this.#closed) return;
+    this.#closed = error;
+    for (const off of this.#off) off();
+    for (const [id, p] of this.#pending) {
+      this.#pending.delete(id);
+      clearTimeout(p.timer);
+      p.off?.();
+      p.reject(error);
+    }
+    for (const s of this.#served.values()) if (!s.controller.signal.aborted) s.controller.abort(error);
+    this.#served.clear();
+    for (const { producer } of this.#producers.values()) producer.cancel();
+    this.#producers.clear();
+    for (const { consumer } of this.#consumers.values()) consumer.end(streamClosedError());
+    this.#consumers.clear();
+  }
+}
+
+function notFound(path: readonly string[], what = 'is not reachable'): SwarmwireError {
+  return rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
+}
+
+function cancelled(signal: AbortSignal): SwarmwireError {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+  return rpcError(RpcErrorCode.CANCELLED, `the call was cancelled${why ? `: ${why}` : ''}`, reason);
+}
+
+/** The error an Error frame (or a failed stream's StreamEnd) describes. */
+function remoteError(body: unknown): Error {
+  if (typeof body !== 'object' || body === null) return rpcError(RpcErrorCode.PROTOCOL, 'an Error frame without a body');
+  const { status, message, name, data } = body as Partial<ErrorBody> & { data?: RemoteErrorData };
+  const s: Partial<SerializedError> = {
+    ...(typeof data === 'object' && data !== null ? data : {}),
+    status: typeof status === 'number' ? status : Status.ExecutionError,
+    message: typeof message === 'string' ? message : 'remote error',
+    // Plain implementations send { status, message }: their non-execution statuses become RpcErrors.
+    name: typeof name === 'string' ? name : status === Status.ExecutionError || status === undefined ? 'Error' : 'RpcError',
+  };
+  return deserializeError(s);
+}

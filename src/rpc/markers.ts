@@ -1,0 +1,56 @@
+// Comlink's marks, under Comlink's names: proxy() to pass by reference, transfer() to hand over buffers,
+// releaseProxy to drop a remote proxy.
+
+/** Marks objects and functions that go by reference (see proxy()). */
+export const proxyMarker: unique symbol = Symbol.for('swarmwire.proxy');
+/** Call `remote[releaseProxy]()` to drop a remote proxy: later calls reject with SW_ERR_RPC_RELEASED. */
+export const releaseProxy: unique symbol = Symbol.for('swarmwire.releaseProxy');
+
+/** An object or function that crosses the wire by reference. */
+export interface ProxyMarked {
+  readonly [proxyMarker]: true;
+}
+
+/**
+ * Passes `value` by reference instead of by copy: the other side gets a Remote whose calls come back here. Use it
+ * for callbacks and for objects with state. Returns `value` itself, marked (Comlink's `proxy`).
+ */
+export function proxy<T extends object>(value: T): T & ProxyMarked {
+  return Object.defineProperty(value, proxyMarker, { value: true, configurable: true }) as T & ProxyMarked;
+}
+
+/** True for values marked by proxy(). */
+export function isProxyMarked(value: unknown): value is ProxyMarked {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && (value as Partial<ProxyMarked>)[proxyMarker] === true;
+}
+
+const transfers = new WeakMap<object, readonly Transferable[]>();
+
+/**
+ * Comlink's `transfer`: sends `value` and hands over the buffers in `list`. Frames carry copies of the bytes, so
+ * after the send the listed ArrayBuffers are detached here, as postMessage would leave them: code written for
+ * Comlink keeps its meaning (and cannot keep using bytes it gave away). Returns `value`.
+ */
+export function transfer<T>(value: T, list: readonly Transferable[]): T {
+  if (typeof value === 'object' && value !== null) transfers.set(value, list);
+  else if (list.length > 0) pendingPrimitive.push(...list);
+  return value;
+}
+// transfer() of a primitive (rare) cannot be keyed: its list waits for the next send.
+const pendingPrimitive: Transferable[] = [];
+
+/** Detaches what transfer() listed for any of `values` (the arguments or the result just sent). @internal */
+export function detachTransferred(values: readonly unknown[]): void {
+  const lists: Transferable[] = pendingPrimitive.splice(0);
+  for (const v of values) {
+    if (typeof v === 'object' && v !== null) {
+      const list = transfers.get(v);
+      if (list) {
+        transfers.delete(v);
+        lists.push(...list);
+      }
+    }
+  }
+  const buffers = lists.filter((t): t is ArrayBuffer => t instanceof ArrayBuffer && t.byteLength > 0);
+  if (buffers.length > 0) structuredClone(buffers, { transfer: buffers });
+}

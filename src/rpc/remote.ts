@@ -1,0 +1,92 @@
+// The caller's side: a Proxy standing for a remote module (or a ref, or a member path on one). Property reads
+// extend the path; calls send a Request; `await remote.prop` reads a property; assignments write one.
+import { fnv1a32 } from '../wire/fnv.js';
+import { type CallOptions, type Connection, SELF_HASH } from './connection.js';
+import { RpcErrorCode, rpcError } from './errors.js';
+import { releaseProxy } from './markers.js';
+import { Op, type OpBody } from './messages.js';
+
+/** Reaches a remote's internals (tests, withOptions, describe). @internal */
+export const remoteState: unique symbol = Symbol('swarmwire.remoteState');
+
+/** What every proxy of one remote tree shares. @internal */
+export interface RemoteRoot {
+  connection: Connection;
+  moduleId: bigint;
+  /** A ref the peer handed out (releasing tells the peer); false for named modules. */
+  ref: boolean;
+  released: boolean;
+}
+
+/** @internal */
+export interface RemoteState {
+  root: RemoteRoot;
+  path: readonly string[];
+  options: Readonly<CallOptions>;
+}
+
+const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
+
+/** Makes the proxy for `path` of a module. @internal */
+export function createRemote(connection: Connection, moduleId: bigint, path: readonly string[], options: Readonly<CallOptions>, ref = false): unknown {
+  return proxyFor({ root: { connection, moduleId, ref, released: false }, path, options });
+}
+
+/** A proxy for the same remote with other call options. @internal */
+export function withState(state: RemoteState, options: Partial<CallOptions>): unknown {
+  return proxyFor({ ...state, options: { ...state.options, ...options } });
+}
+
+function proxyFor(state: RemoteState): unknown {
+  const { root, path, options } = state;
+  const children = new Map<string, unknown>();
+  // Calls of a top-level member (the hot path) use the plain form: an argument array, method_hash = fnv1a32(name).
+  const methodHash = path.length === 0 ? SELF_HASH : fnv1a32(path.join('.'));
+  const plain = path.length <= 1;
+  const release = (): void => {
+    if (root.released) return;
+    root.released = true;
+    if (root.ref && !root.connection.closed) {
+      root.connection.call(root.moduleId, SELF_HASH, { op: Op.Release, path: [] } satisfies OpBody, options).catch(() => {});
+    }
+  };
+  const request = (body: unknown, args?: readonly unknown[]): Promise<unknown> => {
+    if (root.released) return Promise.reject(rpcError(RpcErrorCode.RELEASED, `the proxy of ${path.join('.') || 'this module'} was released`));
+    return root.connection.call(root.moduleId, methodHash, body, options, args);
+  };
+  const target = function remote(): void {};
+  return new Proxy(target, {
+    get(_, prop) {
+      if (prop === 'then') {
+        if (path.length === 0) return undefined; // the module itself is not a promise (so it can be awaited or returned)
+        return (resolve: (v: unknown) => void, reject: (e: unknown) => void) => request({ op: Op.Get, path: [...path] } satisfies OpBody).then(resolve, reject);
+      }
+      if (prop === releaseProxy || (disposeSymbol !== undefined && prop === disposeSymbol)) return release;
+      if (prop === remoteState) return state;
+      if (typeof prop === 'symbol') return undefined;
+      let child = children.get(prop);
+      if (child === undefined) {
+        child = proxyFor({ root, path: [...path, prop], options });
+        children.set(prop, child);
+      }
+      return child;
+    },
+    set(_, prop, value) {
+      if (typeof prop === 'symbol') return false;
+      // Fire and forget, like Comlink; frames keep their order, so a later read sees the write.
+      request({ op: Op.Set, path: [...path, prop], value } satisfies OpBody).catch(() => {});
+      return true;
+    },
+    apply(_, __, args: unknown[]) {
+      return request(plain ? args : ({ op: Op.Apply, path: [...path], args } satisfies OpBody), args);
+    },
+    has: (_, prop) => prop === releaseProxy || prop === disposeSymbol,
+  });
+}
+
+/** The state behind a remote proxy, or a TypeError for anything else. @internal */
+export function stateOf(remote: unknown): RemoteState {
+  const state = (typeof remote === 'function' ? (remote as unknown as Record<symbol, RemoteState | undefined>)[remoteState] : undefined);
+  if (!state) throw new TypeError('[swarmwire] not a remote proxy (expected what wrap() returned)');
+  return state;
+}
