@@ -89,7 +89,6 @@ export type { AgentLocation, AgentMigrationBody, AgentQueryBody, DiscoveryBody, 
 export { AgentHost } from './mesh/agent-host.js';
 export type { AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
-export { frameCalls } from './mesh/calls.js';
-export type { CallLink, IncomingCall, Reply } from './mesh/calls.js';
+export { PeerLink, RPC_TYPES } from './mesh/link.js';
 export { compareLoad, leastLoaded } from './mesh/placement.js';
 export type { Candidate } from './mesh/placement.js';

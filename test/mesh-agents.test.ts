@@ -81,8 +81,9 @@ describe('agents', () => {
     expect(await b.call('counter', 'increment', [5])).toBe(5);
     const counter = b.proxy<Counter>('counter');
     expect(await counter.increment(2)).toBe(7);
-    await expect(counter.fail()).rejects.toMatchObject({ code: 'SW_ERR_AGENT_CALL_FAILED', status: 3, message: expect.stringContaining('counter says no') });
-    await expect(b.call('counter', 'nope')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_CALL_FAILED', status: 2 });
+    // errors cross the wire as the RPC layer carries them
+    await expect(counter.fail()).rejects.toMatchObject({ name: 'Error', message: 'counter says no' });
+    await expect(b.call('counter', 'nope')).rejects.toMatchObject({ code: 'SW_ERR_RPC_METHOD_NOT_FOUND', status: 2 });
     await expect(b.call('nobody', 'increment')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND' });
     expect(a.agents()).toEqual([expect.objectContaining({ name: 'counter', kind: 'Counter', state: 'active', calls: 3 })]);
   });

@@ -1,7 +1,7 @@
 // Mesh nodes over in-process links: connections and events, sends by node id, multi-hop routing through relay
 // nodes with TTL and hop count, Discovery, LoadInfo, idle timeout, stats, and close.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, memoryPair, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
 
 const nodes: MeshNode[] = [];
 afterEach(() => {
@@ -121,6 +121,17 @@ describe('mesh node', () => {
     expect(a.peers().find((p) => p.id === b.idHex)).toMatchObject({ hops: 2, role: 'edge' });
   });
 
+  it('carries RPC (expose / wrap) between nodes two relays apart, through per-peer links', async () => {
+    const { a, b } = await line();
+    const api = { add: (x: number, y: number) => x + y, whoami: () => 'b' };
+    b.onLink((link) => expose(api, link, { name: 'api' }));
+    const remote = wrap<typeof api>(a.link(b.idHex), { name: 'api', timeoutMs: 5_000 });
+    expect(await remote.add(2, 3)).toBe(5);
+    expect(await Promise.all(Array.from({ length: 20 }, (_, i) => remote.add(i, 1)))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(a.link(b.idHex)).toBe(a.link(b.id)); // one link per peer
+    expect(b.links().map((l) => l.peer)).toEqual([a.idHex]);
+  });
+
   it('drops a frame whose TTL runs out and tells the origin with an Error carrying its id', async () => {
     const { a, r2, b } = await line();
     const got = inbox(a);
@@ -145,7 +156,7 @@ describe('mesh node', () => {
     expect(decodeBody(got[0]!.frame)).toMatchObject({ status: Status.ModuleNotFound, message: expect.stringContaining('no node 00112233') });
   });
 
-  it('throws typed errors: no route, a bad id, acked frames with a chosen id, a closed node', () => {
+  it('throws typed errors: no route, a bad id, a closed node', () => {
     const a = node();
     const check = (fn: () => unknown, code: string) => {
       try {
@@ -158,7 +169,6 @@ describe('mesh node', () => {
     };
     check(() => a.send('00112233445566778899aabbccddeeff', { body: 1 }), 'SW_ERR_MESH_NO_ROUTE');
     check(() => a.send('nope', { body: 1 }), 'SW_ERR_MESH_ARGUMENT');
-    check(() => a.send(a.idHex, { ack: true, requestId: 3 }), 'SW_ERR_MESH_ARGUMENT');
     a[Symbol.dispose]();
     check(() => a.send(a.idHex, {}), 'SW_ERR_MESH_CLOSED');
   });

@@ -1,5 +1,6 @@
 // Agents on a mesh node: objects exposed under a name, called from any node, and moved between nodes while calls
-// keep flowing.
+// keep flowing. Calls are the RPC layer's (expose/wrap) over the node's per-peer links: each agent is exposed, as
+// a module named after it, through a facade that waits while the agent moves and says where it went.
 //
 // Migration, on the source:  prepare (new calls wait; calls already running finish) → snapshot → AgentMigration
 // 'transfer' (acked) → the destination restores and answers MigrationAck → 'commit' (acked) → the calls that waited
@@ -10,10 +11,13 @@
 import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
-import { type CallLink, type IncomingCall, type Reply, frameCalls } from './calls.js';
+import { expose } from '../rpc/expose.js';
+import { wrap } from '../rpc/wrap.js';
+import { RpcErrorCode } from '../rpc/errors.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex } from './ids.js';
-import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody, MovedData } from './messages.js';
+import type { PeerLink } from './link.js';
+import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody } from './messages.js';
 import type { MeshMessage, MeshNode } from './node.js';
 import { type Candidate, leastLoaded } from './placement.js';
 import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
@@ -27,8 +31,6 @@ export interface AgentHostOptions {
   queryTimeoutMs?: number;
   /** Redirects a call follows before it gives up. Default: 8. */
   maxRedirects?: number;
-  /** How calls travel. Default: frameCalls(node), Request/Response frames. */
-  link?: CallLink;
 }
 
 export interface AgentExposeOptions {
@@ -91,7 +93,9 @@ interface Waiter<T> {
 
 export class AgentHost implements Disposable {
   readonly node: MeshNode;
-  readonly #link: CallLink;
+  /** What each agent name is exposed as: a facade of its methods (kept after it leaves, to redirect callers). */
+  readonly #facades = new Map<bigint, { name: string; facade: object }>();
+  readonly #exposed = new Map<PeerLink, Map<bigint, () => void>>();
   readonly #callTimeoutMs: number;
   readonly #migrationTimeoutMs: number;
   readonly #queryTimeoutMs: number;
@@ -104,18 +108,17 @@ export class AgentHost implements Disposable {
   readonly #where = new Map<string, string>();
   readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string }>();
   readonly #queries = new Map<number, (node: string | null) => void>();
-  readonly #off: () => void;
+  readonly #off: Array<() => void>;
   #nextMigration = 1;
 
   constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
     this.node = node;
-    this.#link = options.link ?? frameCalls(node);
     this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
-    this.#link.serve((call) => this.#serve(call));
-    this.#off = node.on('message', (m) => this.#onMessage(m));
+    this.#off = [node.on('message', (m) => this.#onMessage(m)), node.onLink((link) => this.#exposeAll(link))];
+    for (const link of node.links()) this.#exposeAll(link);
     node.countAgents(() => this.#hosted.size);
   }
 
@@ -157,26 +160,32 @@ export class AgentHost implements Disposable {
    * AGENT_NOT_FOUND, CALL_TIMEOUT, CALL_FAILED (the method threw, or does not exist: `status` says which), NO_ROUTE.
    */
   async call(name: string, method: string, args: readonly unknown[] = []): Promise<unknown> {
-    const moduleId = fnv1a64(name);
-    const methodHash = fnv1a32(method);
     let to = await this.locate(name);
     for (let redirects = 0; to !== undefined && redirects <= this.#maxRedirects; redirects++) {
-      const reply = await this.#link.request(to, moduleId, methodHash, args, this.#callTimeoutMs);
-      if (reply.ok) return reply.value;
-      const movedTo = movedOf(reply);
-      if (movedTo) {
-        to = movedTo;
-        this.#where.set(name, to);
-        continue;
+      try {
+        return await this.#remote(to, name, method, args);
+      } catch (error) {
+        const e = error as { code?: unknown; movedTo?: unknown };
+        if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
+          to = e.movedTo;
+          this.#where.set(name, to);
+          continue;
+        }
+        if (e.code !== RpcErrorCode.MODULE_NOT_FOUND && e.code !== MeshErrorCode.AGENT_NOT_FOUND) throw error;
+        // That node does not have it (and did not run the call): ask again, unless nobody knows better.
+        this.#where.delete(name);
+        const again = await this.locate(name, to);
+        if (again === to) break;
+        to = again;
       }
-      if (reply.status !== Status.ModuleNotFound) throw meshError(MeshErrorCode.CALL_FAILED, `${name}.${method}: ${reply.message}`, reply.status as Status);
-      // That node did not have it (and did not run the call): ask again, unless nobody knows better.
-      this.#where.delete(name);
-      const again = await this.locate(name, to);
-      if (again === to) break;
-      to = again;
     }
     throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `no node hosts agent "${name}"`);
+  }
+
+  /** One call through the RPC layer to the node `to`. */
+  #remote(to: string, name: string, method: string, args: readonly unknown[]): Promise<unknown> {
+    const remote = wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs });
+    return remote[method]!(...args);
   }
 
   /** A proxy whose methods call the agent `name` (see call()). */
@@ -277,8 +286,9 @@ export class AgentHost implements Disposable {
 
   /** Stops serving and rejects pending calls and migrations. The node stays open. */
   close(): void {
-    this.#off();
-    this.#link.close();
+    for (const off of this.#off) off();
+    for (const stops of this.#exposed.values()) for (const stop of stops.values()) stop();
+    this.#exposed.clear();
     for (const [id, w] of this.#acks) {
       clearTimeout(w.timer);
       w.reject(meshError(MeshErrorCode.CLOSED, 'the agent host closed'));
@@ -297,6 +307,10 @@ export class AgentHost implements Disposable {
     const methods = new Map(methodsOf(agent).map((m) => [fnv1a32(m), m] as const));
     const h: Hosted = { name, kind, moduleId, agent: agent as Hosted['agent'], methods, capabilities, state, calls: 0, running: 0, waiting: [], drained: [] };
     this.#hosted.set(moduleId, h);
+    const facade: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+    for (const method of methods.values()) facade[method] = (...args) => this.#invoke(moduleId, name, method, args);
+    this.#facades.set(moduleId, { name, facade });
+    for (const link of this.#exposed.keys()) this.#exposeOn(link, moduleId, name, facade);
     if (state === 'active') {
       this.#moved.delete(moduleId);
       this.#where.set(name, this.node.idHex);
@@ -353,32 +367,44 @@ export class AgentHost implements Disposable {
     });
   }
 
-  async #serve(call: IncomingCall): Promise<Reply> {
-    let h = this.#hosted.get(call.moduleId);
+  /** Serves every agent (and every agent that left, to redirect) on a new peer link. */
+  #exposeAll(link: PeerLink): void {
+    if (!this.#exposed.has(link)) this.#exposed.set(link, new Map());
+    for (const [moduleId, { name, facade }] of this.#facades) this.#exposeOn(link, moduleId, name, facade);
+  }
+
+  #exposeOn(link: PeerLink, moduleId: bigint, name: string, facade: object): void {
+    const stops = this.#exposed.get(link)!;
+    stops.get(moduleId)?.();
+    stops.set(moduleId, expose(facade, link, { name }));
+  }
+
+  /**
+   * A call that reached this node: run it, or wait while the agent moves, then hand it over to its new home (and
+   * relay the answer); an agent that left earlier answers AGENT_MOVED with `movedTo`.
+   */
+  async #invoke(moduleId: bigint, name: string, method: string, args: unknown[]): Promise<unknown> {
+    let h = this.#hosted.get(moduleId);
     while (h && h.state !== 'active') {
       const waitingOn = h;
       await new Promise<void>((resolve) => waitingOn.waiting.push(resolve));
-      h = this.#hosted.get(call.moduleId);
+      h = this.#hosted.get(moduleId);
       if (h !== waitingOn) {
-        // It left while the call waited: hand the call over to its new home, and relay the answer.
-        const dest = this.#moved.get(call.moduleId);
-        if (dest !== undefined) return this.#link.request(dest, call.moduleId, call.methodHash, call.args, this.#callTimeoutMs);
+        const dest = this.#moved.get(moduleId);
+        if (dest !== undefined) return this.#remote(dest, name, method, args);
       }
     }
-    if (!h) {
-      const dest = this.#moved.get(call.moduleId);
-      if (dest !== undefined) return { ok: false, status: Status.ModuleNotFound, message: `agent moved to ${dest}`, data: { movedTo: idBytes(dest) } satisfies MovedData };
-      return { ok: false, status: Status.ModuleNotFound, message: `no agent 0x${call.moduleId.toString(16)} on node ${this.node.idHex}` };
+    if (!h || this.#facades.get(moduleId)?.name !== name) {
+      const dest = this.#moved.get(moduleId);
+      if (dest !== undefined) throw Object.assign(meshError(MeshErrorCode.AGENT_MOVED, `agent "${name}" moved to ${dest}`), { movedTo: dest });
+      throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not on node ${this.node.idHex}`);
     }
-    const method = h.methods.get(call.methodHash);
-    const fn = method === undefined ? undefined : h.agent[method];
-    if (typeof fn !== 'function') return { ok: false, status: Status.MethodNotFound, message: `agent "${h.name}" has no method 0x${call.methodHash.toString(16)}` };
+    const fn = h.agent[method];
+    if (typeof fn !== 'function') throw meshError(MeshErrorCode.BAD_ARGUMENT, `agent "${name}" has no method "${method}"`);
     h.running++;
     h.calls++;
     try {
-      return { ok: true, value: await (fn as (...args: unknown[]) => unknown).apply(h.agent, call.args) };
-    } catch (error) {
-      return { ok: false, status: Status.ExecutionError, message: String((error as Error)?.message ?? error) };
+      return await (fn as (...args: unknown[]) => unknown).apply(h.agent, args);
     } finally {
       if (--h.running === 0) for (const d of h.drained.splice(0)) d();
     }
@@ -471,11 +497,4 @@ export class AgentHost implements Disposable {
 
 function wake(h: Hosted): void {
   for (const w of h.waiting.splice(0)) w();
-}
-
-/** The node a "moved" reply points to. */
-function movedOf(reply: Reply): string | undefined {
-  if (reply.ok || reply.status !== Status.ModuleNotFound) return undefined;
-  const to = (reply.data as Partial<MovedData> | undefined)?.movedTo;
-  return to instanceof Uint8Array && to.length === 16 ? idHex(to) : undefined;
 }

@@ -14,6 +14,8 @@ export const MeshErrorCode = {
   UNDELIVERABLE: 'SW_ERR_MESH_UNDELIVERABLE',
   /** No node knows the agent. */
   AGENT_NOT_FOUND: 'SW_ERR_AGENT_NOT_FOUND',
+  /** The agent left this node: the error's `movedTo` (hex node id) says where it went. Callers follow it. */
+  AGENT_MOVED: 'SW_ERR_AGENT_MOVED',
   /** An agent call got no answer in time. */
   CALL_TIMEOUT: 'SW_ERR_AGENT_CALL_TIMEOUT',
   /** The agent's method threw (or does not exist); the remote message is kept. */
@@ -32,6 +34,7 @@ const STATUS_OF: Record<MeshErrorCode, Status> = {
   SW_ERR_MESH_NO_ROUTE: Status.ModuleNotFound,
   SW_ERR_MESH_UNDELIVERABLE: Status.Timeout,
   SW_ERR_AGENT_NOT_FOUND: Status.ModuleNotFound,
+  SW_ERR_AGENT_MOVED: Status.ModuleNotFound,
   SW_ERR_AGENT_CALL_TIMEOUT: Status.Timeout,
   SW_ERR_AGENT_CALL_FAILED: Status.ExecutionError,
   SW_ERR_MIGRATION_FAILED: Status.ExecutionError,

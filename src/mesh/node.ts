@@ -16,6 +16,7 @@ import { idBytes, idHex, randomId } from './ids.js';
 import { LoadMeter } from './load.js';
 import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
 import { type DirectPeer, Router, bounce } from './router.js';
+import { PeerLink, RPC_TYPES } from './link.js';
 
 export interface MeshNodeOptions extends HostOptions {
   /** Close a connection after this long without application frames either way, ms; 0 never. Default: 300,000. */
@@ -100,6 +101,8 @@ export interface MeshNodeEvents {
   message: [message: MeshMessage];
   load: [peer: string, load: LoadInfoBody];
   error: [error: SwarmwireError];
+  /** The node closed. */
+  close: [];
 }
 
 interface Conn {
@@ -137,7 +140,13 @@ export class MeshNode implements Disposable {
   readonly #options: Readonly<MeshNodeOptions>;
   readonly #host: SessionHost;
   readonly #conns = new Map<string, Conn>();
+  /** Envelope id → the carried frame's id, to match a first relay's Error to the frame. */
   readonly #routedOut = new Map<number, number>();
+  /** Carried frame id → its destination, so an Error about it reaches the destination's RPC link. */
+  readonly #routedTo = new Map<number, string>();
+  readonly #links = new Map<string, PeerLink>();
+  readonly #onLink: Array<(link: PeerLink) => void> = [];
+  #reachWaiters: Array<{ peer: string; resolve: () => void }> = [];
   readonly #started = Date.now();
   readonly #totals = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, forwarded: 0, dropped: 0 };
   readonly #meter: LoadMeter;
@@ -147,7 +156,7 @@ export class MeshNode implements Disposable {
   #closed = false;
   #nextId = 1;
   readonly #listeners: { [E in keyof MeshNodeEvents]: Array<(...args: MeshNodeEvents[E]) => void> } = {
-    connected: [], disconnected: [], message: [], load: [], error: [],
+    connected: [], disconnected: [], message: [], load: [], error: [], close: [],
   };
 
   constructor(options: Readonly<MeshNodeOptions> = {}) {
@@ -209,13 +218,12 @@ export class MeshNode implements Disposable {
   send(to: string | Uint8Array, frame: Readonly<MeshFrame>): number {
     this.#assertOpen();
     const target = typeof to === 'string' ? idHex(idBytes(to)) : idHex(idBytes(to));
-    if (frame.ack && frame.requestId !== undefined) throw meshError(MeshErrorCode.BAD_ARGUMENT, 'acked frames take a fresh request id');
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload };
     if (target === this.idHex) {
       const local = decodeFrame(encodeFrame(init));
-      macrotask(() => this.#emit('message', { from: this.idHex, frame: local, hops: 0 }));
+      macrotask(() => this.#dispatch({ from: this.idHex, frame: local, hops: 0 }));
       return id;
     }
     const direct = this.#conns.get(target);
@@ -231,7 +239,63 @@ export class MeshNode implements Disposable {
     this.#sendOn(conn, { type: MessageType.Routed, requestId: outer, ack: frame.ack, priority: frame.priority, body });
     this.#routedOut.set(outer, id);
     if (this.#routedOut.size > MAX_ROUTED_PENDING) this.#routedOut.delete(this.#routedOut.keys().next().value!);
+    if (init.type === MessageType.Request) {
+      this.#routedTo.set(id, target);
+      if (this.#routedTo.size > MAX_ROUTED_PENDING) this.#routedTo.delete(this.#routedTo.keys().next().value!);
+    }
     return id;
+  }
+
+  /** A fresh request id from the node's counter: the ids acked frames sent through send() must use. */
+  nextRequestId(): number {
+    return this.#nextId++;
+  }
+
+  /**
+   * The peer `peer` as an RpcLink, for expose() and wrap() across the mesh (made on first use, then the same
+   * object). Requests from a node that has no link yet make one, announced to onLink() listeners first.
+   */
+  link(peer: string | Uint8Array): PeerLink {
+    const id = idHex(idBytes(peer));
+    let link = this.#links.get(id);
+    if (!link) {
+      link = new PeerLink(this, id);
+      this.#links.set(id, link);
+      for (const l of this.#onLink.slice()) l(link);
+    }
+    return link;
+  }
+
+  /** The links made so far. */
+  links(): PeerLink[] {
+    return [...this.#links.values()];
+  }
+
+  /** Calls `listener` with every link made from now on. Returns a function that stops it. */
+  onLink(listener: (link: PeerLink) => void): () => void {
+    this.#onLink.push(listener);
+    return () => {
+      const at = this.#onLink.indexOf(listener);
+      if (at >= 0) this.#onLink.splice(at, 1);
+    };
+  }
+
+  /** True when a frame to `peer` would go out now: it is this node, a connected peer, or a relay leads there. */
+  reachable(peer: string): boolean {
+    if (peer === this.idHex) return !this.#closed;
+    const via = this.#conns.has(peer) ? peer : this.router.nextHop(peer) ?? this.router.defaultHop();
+    return via !== undefined && this.#conns.get(via)?.session.state === 'open';
+  }
+
+  /** Resolves once `peer` is reachable (no deadline of its own: callers bring theirs). */
+  whenReachable(peer: string): Promise<void> {
+    if (this.reachable(peer)) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#reachWaiters.push({ peer, resolve }));
+  }
+
+  #checkReachable(): void {
+    if (this.#reachWaiters.length === 0) return;
+    this.#reachWaiters = this.#reachWaiters.filter((w) => (this.reachable(w.peer) ? (w.resolve(), false) : true));
   }
 
   /** Direct peers, then nodes known through them (fewest hops first). */
@@ -288,6 +352,8 @@ export class MeshNode implements Disposable {
     clearInterval(this.#idleTimer);
     for (const c of [...this.#conns.values()]) c.session.close(CloseCode.GoingAway, 'node closing');
     this.#host.close();
+    for (const link of this.#links.values()) link.closed({ code: CloseCode.GoingAway, reason: 'node closed' });
+    this.#emit('close');
   }
 
   [Symbol.dispose](): void {
@@ -323,18 +389,26 @@ export class MeshNode implements Disposable {
     this.#conns.set(id, conn);
     this.router.addDirect(conn.direct);
     session.on('frame', (frame) => this.#onFrame(conn, frame));
-    session.on('open', () => this.#sendDiscovery(conn));
+    session.on('open', () => {
+      this.#sendDiscovery(conn);
+      this.#links.get(id)?.opened();
+      this.#checkReachable();
+    });
+    session.on('disconnect', () => this.#links.get(id)?.disconnected());
     session.on('error', (error) => this.#emit('error', error));
     session.on('close', (info) => {
       if (this.#conns.get(id) !== conn) return;
       this.#conns.delete(id);
       this.router.removeDirect(id);
       this.#emit('disconnected', id, info);
+      this.#links.get(id)?.disconnected();
       this.#announce();
     });
     this.#sendDiscovery(conn);
     this.#announce();
     this.#emit('connected', this.#summary(conn));
+    this.#links.get(id)?.opened();
+    this.#checkReachable();
   }
 
   #sendOn(conn: Conn, frame: SessionFrame): void {
@@ -407,9 +481,11 @@ export class MeshNode implements Disposable {
         case MessageType.Discovery:
           this.router.learn(conn.id, decodeBody<DiscoveryBody>(frame).peers ?? []);
           this.#sendOn(conn, { type: MessageType.DiscoveryResponse, requestId: frame.requestId, body: this.#discoveryBody(conn.id) });
+          this.#checkReachable();
           return this.#announce();
         case MessageType.DiscoveryResponse:
           this.router.learn(conn.id, decodeBody<DiscoveryBody>(frame).peers ?? []);
+          this.#checkReachable();
           return this.#announce();
         case MessageType.LoadInfo:
           conn.load = decodeBody<LoadInfoBody>(frame);
@@ -421,15 +497,33 @@ export class MeshNode implements Disposable {
           const inner = this.#routedOut.get(Number(frame.requestId));
           if (inner !== undefined) {
             this.#routedOut.delete(Number(frame.requestId));
-            return this.#emit('message', { from: conn.id, frame: { ...frame, requestId: BigInt(inner) }, hops: 0 });
+            return this.#dispatch({ from: conn.id, frame: { ...frame, requestId: BigInt(inner) }, hops: 0 });
           }
         }
       }
-      this.#emit('message', { from: conn.id, frame, hops: 0 });
+      this.#dispatch({ from: conn.id, frame, hops: 0 });
     } catch (error) {
       // A bad payload is the sender's problem: answer it, keep the link.
       this.#fail(conn, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
     }
+  }
+
+  /** Hands a frame for this node to the RPC link of its origin (RPC frames) and to 'message' listeners. */
+  #dispatch(message: MeshMessage): void {
+    const { frame } = message;
+    if (RPC_TYPES.has(frame.type)) {
+      if (frame.type === MessageType.Error || frame.type === MessageType.Response) {
+        // An Error about a routed call may come from a relay on the way: it belongs to the call's destination.
+        const to = this.#routedTo.get(Number(frame.requestId));
+        if (to !== undefined) {
+          this.#routedTo.delete(Number(frame.requestId));
+          if (frame.type === MessageType.Error) message = { ...message, from: to };
+        }
+      }
+      const link = this.#links.get(message.from) ?? (frame.type === MessageType.Request ? this.link(message.from) : undefined);
+      link?.deliver(frame);
+    }
+    this.#emit('message', message);
   }
 
   #onRouted(conn: Conn, frame: Frame): void {
@@ -437,7 +531,7 @@ export class MeshNode implements Disposable {
     let step = this.router.step(body, conn.direct);
     if (step.action === 'forward' && this.role === 'edge') step = { action: 'drop', status: Status.ModuleNotFound, message: `node ${this.idHex} is an edge node and does not forward` };
     if (step.action === 'deliver') {
-      return this.#emit('message', { from: idHex(step.from), frame: decodeFrame(body.frame), hops: body.hops });
+      return this.#dispatch({ from: idHex(step.from), frame: decodeFrame(body.frame), hops: body.hops });
     }
     if (step.action === 'drop') {
       this.#totals.dropped++;
