@@ -251,3 +251,20 @@ describe('mesh node', () => {
     expect(decodeBody(got[0]!.frame)).toMatchObject({ status: Status.ModuleNotFound, message: expect.stringContaining('does not forward') });
   });
 });
+
+describe('mesh messages on the wire (the hex examples of docs/protocol.md)', () => {
+  const id = (b: number) => Uint8Array.from({ length: 16 }, (_, i) => b + i);
+  const cases: Array<[string, Parameters<typeof encodeFrame>[0], string]> = [
+    ['AgentQuery', { type: MessageType.AgentQuery, requestId: 3, body: { name: 'counter' } },
+      '4d4c4e4b0173000000000000000000030000000000000000000000000000000e81a46e616d65a7636f756e746572'],
+    ['MigrationAck', { type: MessageType.MigrationAck, requestId: 5, features: 0x20, body: { migrationId: 1, name: 'counter', ok: true } },
+      '4d4c4e4b0175002000000000000000050000000000000000000000000000001f83ab6d6967726174696f6e496401a46e616d65a7636f756e746572a26f6bc3'],
+    ['Routed', { type: MessageType.Routed, requestId: 6, features: 0x20, body: { to: id(0x20), from: id(0), ttl: 15, hops: 1, frame: encodeFrame({ type: MessageType.Event, requestId: 9 }) } },
+      '4d4c4e4b01760020000000000000000600000000000000000000000000000060' +
+      '85a2746fc410202122232425262728292a2b2c2d2e2fa466726f6dc410000102030405060708090a0b0c0d0e0fa374746c0fa4686f707301a56672616d65c420' +
+      '4d4c4e4b01600000000000000000000900000000000000000000000000000000'],
+  ];
+  it.each(cases)('%s', (_name, init, hex) => {
+    expect(Buffer.from(encodeFrame(init)).toString('hex')).toBe(hex);
+  });
+});
