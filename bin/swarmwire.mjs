@@ -16,7 +16,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const { startRelay } = await import('../dist/relay.js');
-const server = await startRelay({ port, host: values.host });
+const server = await startRelay({ port, host: values.host, agents: true });
 console.log(`swarmwire relay listening
   page:      ${server.url}
   websocket: ${server.wsUrl}`);

@@ -8,16 +8,21 @@ import { WebSocketServer } from 'ws';
 import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike } from '../transport/websocket.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
+import { type RelayAgents, startRelayAgents } from './agents.js';
 
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
   host?: string;
   /** Port; 0 picks a free one. Default: 8787. */
   port?: number;
+  /** Run an agent host inside the relay process (the dashboard migrates agents to it; `swarmwire relay` turns it on). Default: false. */
+  agents?: boolean;
 }
 
 export interface RelayServer {
   readonly relay: Relay;
+  /** The agent host inside the relay process, with `agents: true`. */
+  readonly agents: RelayAgents | undefined;
   /** http://host:port/ — the status page. */
   readonly url: string;
   /** ws://host:port/ws — where peers connect. */
@@ -57,13 +62,16 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
     server.listen(options.port ?? 8787, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const agents = options.agents === true ? await startRelayAgents(relay) : undefined;
   const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     relay,
+    agents,
     url: `http://${origin}/`,
     wsUrl: `ws://${origin}/ws`,
     port,
     async close() {
+      agents?.close();
       relay.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
