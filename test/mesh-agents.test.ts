@@ -234,7 +234,7 @@ describe('agents', () => {
     await link(c, r);
     await link(b, c);
     b.expose('counter', new Counter());
-    a.node.discover();
+    await a.node.discover();
     await until(() => a.node.peers().length === 3);
     expect(await a.locate('counter')).toBe(b.node.idHex);
     expect(await a.call('counter', 'increment')).toBe(1);

@@ -116,7 +116,7 @@ describe('mesh node', () => {
     expect(back[0]).toMatchObject({ from: b.idHex, hops: 2 });
     expect(Number(back[0]!.frame.requestId)).toBe(id);
     // Edges hear of new nodes when they ask (relays push changes only to relays)
-    a.discover();
+    await a.discover();
     await until(() => a.peers().some((p) => p.id === b.idHex));
     expect(a.peers().find((p) => p.id === b.idHex)).toMatchObject({ hops: 2, role: 'edge' });
   });

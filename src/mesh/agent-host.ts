@@ -139,6 +139,7 @@ export class AgentHost implements Disposable {
   /** Builds an agent of `kind` on the least-loaded capable node (or `on`) and resolves with that node's id. */
   async spawn(kind: string, name: string, options: Readonly<SpawnOptions> = {}): Promise<string> {
     const capabilities = [...(options.capabilities ?? [])];
+    if (options.on === undefined) await this.node.discover(undefined, this.#queryTimeoutMs); // fresh routes, for placement
     const dest = options.on ?? this.place(capabilities);
     if (dest === this.node.idHex) {
       const factory = this.#factories.get(kind);
@@ -202,6 +203,7 @@ export class AgentHost implements Disposable {
   async locate(name: string, notAt?: string): Promise<string | undefined> {
     const known = this.#knownLocation(name);
     if (known !== undefined && known !== notAt) return known;
+    await this.node.discovered(this.#queryTimeoutMs); // a link that just opened may not have told its routes yet
     const targets = this.node.peers().map((p) => p.id).filter((id) => id !== notAt);
     if (targets.length === 0) return undefined;
     const found = await new Promise<string | undefined>((resolve) => {

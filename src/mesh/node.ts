@@ -116,6 +116,9 @@ interface Conn {
   bytesOut: number;
   lastActive: number;
   load?: LoadInfoBody;
+  /** Resolves when the peer's first Discovery or DiscoveryResponse is in (its routes are known). */
+  discovered: Promise<void>;
+  markDiscovered: () => void;
 }
 
 // A frame to itself arrives in a later task, as from a socket: a caller looping on calls to a local agent must
@@ -334,9 +337,30 @@ export class MeshNode implements Disposable {
     };
   }
 
-  /** Asks every direct peer (or `peer`) what it can reach; answers update the routes. */
-  discover(peer?: string): void {
-    for (const c of this.#conns.values()) if (peer === undefined || c.id === peer) this.#sendDiscovery(c);
+  /**
+   * Resolves once every direct peer has told what it can reach (its first Discovery exchange), or after
+   * `timeoutMs` (default 1,000): what peers() lists is then as complete as the mesh can say.
+   */
+  async discovered(timeoutMs = 1_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([...this.#conns.values()].map((c) => c.discovered)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Asks every direct peer (or `peer`) what it can reach; answers update the routes. Resolves when they have all
+   * answered, or after `timeoutMs` (default 1,000).
+   */
+  discover(peer?: string, timeoutMs = 1_000): Promise<void> {
+    for (const c of this.#conns.values()) {
+      if (peer !== undefined && c.id !== peer) continue;
+      c.discovered = new Promise<void>((resolve) => (c.markDiscovered = resolve));
+      this.#sendDiscovery(c);
+    }
+    return this.discovered(timeoutMs);
   }
 
   /** Closes the connection to one peer (Goodbye: it does not reconnect). */
@@ -381,9 +405,11 @@ export class MeshNode implements Disposable {
   #register(session: Session, direction: 'in' | 'out'): void {
     const hello = session.peer!.hello;
     const id = session.peer!.id;
+    let markDiscovered = (): void => {};
+    const discovered = new Promise<void>((resolve) => (markDiscovered = resolve));
     const conn: Conn = {
       id, session, direction, direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities },
-      framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: Date.now(),
+      framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: Date.now(), discovered, markDiscovered,
     };
     // Two links to one peer (both dialled each other): the newer carries the traffic, the older lives on until closed.
     this.#conns.set(id, conn);
@@ -481,10 +507,12 @@ export class MeshNode implements Disposable {
         case MessageType.Discovery:
           this.router.learn(conn.id, decodeBody<DiscoveryBody>(frame).peers ?? []);
           this.#sendOn(conn, { type: MessageType.DiscoveryResponse, requestId: frame.requestId, body: this.#discoveryBody(conn.id) });
+          conn.markDiscovered();
           this.#checkReachable();
           return this.#announce();
         case MessageType.DiscoveryResponse:
           this.router.learn(conn.id, decodeBody<DiscoveryBody>(frame).peers ?? []);
+          conn.markDiscovered();
           this.#checkReachable();
           return this.#announce();
         case MessageType.LoadInfo:
