@@ -8,7 +8,7 @@
 // Error carrying `movedTo`, which callers follow). A failure or timeout before the commit rolls back: 'abort' to
 // the destination, and the waiting calls run where they were. A call is only ever re-sent after a node said it did
 // not run it, so none runs twice.
-import { MessageType, Status } from '../wire/constants.js';
+import { MessageType } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
@@ -157,8 +157,9 @@ export class AgentHost implements Disposable {
   }
 
   /**
-   * Calls `method` of the agent `name`, wherever it lives, following it when it has moved. Rejects with MeshError:
-   * AGENT_NOT_FOUND, CALL_TIMEOUT, CALL_FAILED (the method threw, or does not exist: `status` says which), NO_ROUTE.
+   * Calls `method` of the agent `name` through the RPC layer, wherever it lives, following it when it has moved
+   * (at most maxRedirects times). Rejects with MeshError AGENT_NOT_FOUND or NO_ROUTE, RpcError (TIMEOUT after
+   * callTimeoutMs, METHOD_NOT_FOUND), or the error the method threw, rebuilt as the RPC layer does.
    */
   async call(name: string, method: string, args: readonly unknown[] = []): Promise<unknown> {
     let to = await this.locate(name);

@@ -16,10 +16,8 @@ export const MeshErrorCode = {
   AGENT_NOT_FOUND: 'SW_ERR_AGENT_NOT_FOUND',
   /** The agent left this node: the error's `movedTo` (hex node id) says where it went. Callers follow it. */
   AGENT_MOVED: 'SW_ERR_AGENT_MOVED',
-  /** An agent call got no answer in time. */
-  CALL_TIMEOUT: 'SW_ERR_AGENT_CALL_TIMEOUT',
-  /** The agent's method threw (or does not exist); the remote message is kept. */
-  CALL_FAILED: 'SW_ERR_AGENT_CALL_FAILED',
+  /** A listener of a MeshNode event threw (reported on the node's 'error' event). */
+  LISTENER_FAILED: 'SW_ERR_MESH_LISTENER',
   /** A migration failed and was rolled back: the agent runs where it was. */
   MIGRATION_FAILED: 'SW_ERR_MIGRATION_FAILED',
   /** No node has the capabilities asked for. */
@@ -35,8 +33,7 @@ const STATUS_OF: Record<MeshErrorCode, Status> = {
   SW_ERR_MESH_UNDELIVERABLE: Status.Timeout,
   SW_ERR_AGENT_NOT_FOUND: Status.ModuleNotFound,
   SW_ERR_AGENT_MOVED: Status.ModuleNotFound,
-  SW_ERR_AGENT_CALL_TIMEOUT: Status.Timeout,
-  SW_ERR_AGENT_CALL_FAILED: Status.ExecutionError,
+  SW_ERR_MESH_LISTENER: Status.ExecutionError,
   SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
   SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
   SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,

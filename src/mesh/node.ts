@@ -220,7 +220,7 @@ export class MeshNode implements Disposable {
    */
   send(to: string | Uint8Array, frame: Readonly<MeshFrame>): number {
     this.#assertOpen();
-    const target = typeof to === 'string' ? idHex(idBytes(to)) : idHex(idBytes(to));
+    const target = idHex(idBytes(to));
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload };
@@ -393,7 +393,7 @@ export class MeshNode implements Disposable {
       try {
         l(...args);
       } catch (error) {
-        if (event !== 'error') this.#emit('error', error instanceof SwarmwireError ? error : meshError(MeshErrorCode.CALL_FAILED, `a ${event} listener threw: ${String(error)}`));
+        if (event !== 'error') this.#emit('error', error instanceof SwarmwireError ? error : meshError(MeshErrorCode.LISTENER_FAILED, `a ${event} listener threw: ${String(error)}`));
       }
     }
   }
