@@ -1,7 +1,7 @@
 // Mesh nodes over in-process links: connections and events, sends by node id, multi-hop routing through relay
 // nodes with TTL and hop count, Discovery, LoadInfo, idle timeout, stats, and close.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
 
 const nodes: MeshNode[] = [];
 afterEach(() => {
@@ -249,6 +249,36 @@ describe('mesh node', () => {
     (a as MeshNode).send(e.idHex, { type: MessageType.Routed, body: { to: b.id, ttl: 16, hops: 0, frame: encodeFrame({ type: MessageType.Event }) } });
     await until(() => got.length === 1);
     expect(decodeBody(got[0]!.frame)).toMatchObject({ status: Status.ModuleNotFound, message: expect.stringContaining('does not forward') });
+  });
+});
+
+describe('malformed mesh payloads', () => {
+  // Each is answered with an Error carrying SW_ERR_PAYLOAD's status (InvalidFrame) and a message naming the field;
+  // the link stays up and the node's state is untouched.
+  const cases: Array<[string, MessageType, unknown, string]> = [
+    ['Discovery without peers', MessageType.Discovery, { role: 'edge', capabilities: [] }, '`peers` must be an array'],
+    ['Discovery with a short id', MessageType.Discovery, { role: 'edge', capabilities: [], peers: [{ id: new Uint8Array(3), role: 'edge', capabilities: [], hops: 0 }] }, 'must be 16 bytes'],
+    ['Discovery with a bad role', MessageType.Discovery, { role: 'king', capabilities: [], peers: [] }, '`role`'],
+    ['DiscoveryResponse, not a map', MessageType.DiscoveryResponse, 42, 'not a map'],
+    ['LoadInfo with a negative lag', MessageType.LoadInfo, { agents: 0, queue: 0, lagMs: -1, timestamp: 1 }, '`lagMs`'],
+    ['LoadInfo with text agents', MessageType.LoadInfo, { agents: 'many', queue: 0, lagMs: 0, timestamp: 1 }, '`agents`'],
+    ['AgentQuery without a name', MessageType.AgentQuery, {}, '`name`'],
+    ['AgentMigration with a bad phase', MessageType.AgentMigration, { migrationId: 1, phase: 'teleport', name: 'x', kind: 'X' }, '`phase`'],
+    ['MigrationAck without ok', MessageType.MigrationAck, { migrationId: 1, name: 'x' }, '`ok`'],
+  ];
+  it.each(cases)('%s', async (_name, type, body, message) => {
+    const a = node();
+    const b = node({ role: 'relay' });
+    new AgentHost(b); // AgentQuery and migrations are the agent host's
+    await link(a, b);
+    const got = inbox(a);
+    const id = a.send(b.idHex, { type, body });
+    await until(() => got.some((m) => Number(m.frame.requestId) === id));
+    const reply = got.find((m) => Number(m.frame.requestId) === id)!;
+    expect(reply.frame.type).toBe(MessageType.Error);
+    expect(decodeBody(reply.frame)).toMatchObject({ status: Status.InvalidFrame, message: expect.stringContaining(message) });
+    expect(b.peers().map((p) => p.id)).toEqual([a.idHex]);
+    expect(b.stats().connections[0]!.state).toBe('open');
   });
 });
 

@@ -8,7 +8,7 @@
 // Error carrying `movedTo`, which callers follow). A failure or timeout before the commit rolls back: 'abort' to
 // the destination, and the waiting calls run where they were. A call is only ever re-sent after a node said it did
 // not run it, so none runs twice.
-import { MessageType } from '../wire/constants.js';
+import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
@@ -18,6 +18,9 @@ import { MeshError, meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex } from './ids.js';
 import type { PeerLink } from './link.js';
 import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody } from './messages.js';
+import { parseAgentQuery, parseMigration, parseMigrationAck } from './parse.js';
+import type { ErrorBody } from '../session/messages.js';
+import { SwarmwireError } from '../wire/errors.js';
 import type { MeshMessage, MeshNode } from './node.js';
 import { type Candidate, leastLoaded } from './placement.js';
 import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
@@ -417,8 +420,8 @@ export class AgentHost implements Disposable {
     try {
       switch (frame.type) {
         case MessageType.AgentQuery: {
-          const { name } = decodeBody<AgentQueryBody>(frame);
-          const at = typeof name === 'string' ? this.#knownLocation(name) : undefined;
+          const { name } = parseAgentQuery(decodeBody(frame));
+          const at = this.#knownLocation(name);
           this.node.send(from, { type: MessageType.Response, requestId: frame.requestId, body: { name, node: at === undefined ? null : idBytes(at) } satisfies AgentLocation });
           return;
         }
@@ -435,9 +438,9 @@ export class AgentHost implements Disposable {
           return;
         }
         case MessageType.AgentMigration:
-          return this.#onMigration(from, decodeBody<AgentMigrationBody>(frame));
+          return this.#onMigration(from, parseMigration(decodeBody(frame)));
         case MessageType.MigrationAck: {
-          const ack = decodeBody<MigrationAckBody>(frame);
+          const ack = parseMigrationAck(decodeBody(frame));
           const w = this.#acks.get(ack.migrationId);
           if (!w || w.dest !== from) return;
           this.#acks.delete(ack.migrationId);
@@ -445,8 +448,15 @@ export class AgentHost implements Disposable {
           w.resolve(ack);
         }
       }
-    } catch {
-      // a malformed mesh message from a peer: the migration or query it belongs to runs into its deadline
+    } catch (error) {
+      // A malformed mesh message: its sender hears why (the migration or query it belongs to ends at its deadline).
+      if (frame.type === MessageType.Response || frame.type === MessageType.Error) return;
+      const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
+      try {
+        this.node.send(from, { type: MessageType.Error, requestId: frame.requestId, body: { status, message: (error as Error).message } satisfies ErrorBody });
+      } catch {
+        // the sender is gone
+      }
     }
   }
 

@@ -15,6 +15,7 @@ import { meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex, randomId } from './ids.js';
 import { LoadMeter } from './load.js';
 import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
+import { parseDiscovery, parseLoadInfo } from './parse.js';
 import { type DirectPeer, Router, bounce } from './router.js';
 import { PeerLink, RPC_TYPES } from './link.js';
 
@@ -505,18 +506,18 @@ export class MeshNode implements Disposable {
     try {
       switch (frame.type) {
         case MessageType.Discovery:
-          this.router.learn(conn.id, decodeBody<DiscoveryBody>(frame).peers ?? []);
+          this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
           this.#sendOn(conn, { type: MessageType.DiscoveryResponse, requestId: frame.requestId, body: this.#discoveryBody(conn.id) });
           conn.markDiscovered();
           this.#checkReachable();
           return this.#announce();
         case MessageType.DiscoveryResponse:
-          this.router.learn(conn.id, decodeBody<DiscoveryBody>(frame).peers ?? []);
+          this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
           conn.markDiscovered();
           this.#checkReachable();
           return this.#announce();
         case MessageType.LoadInfo:
-          conn.load = decodeBody<LoadInfoBody>(frame);
+          conn.load = parseLoadInfo(decodeBody(frame));
           return this.#emit('load', conn.id, conn.load);
         case MessageType.Routed:
           return this.#onRouted(conn, frame);

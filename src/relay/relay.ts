@@ -13,6 +13,7 @@ import type { Session } from '../session/session.js';
 import { type DirectPeer, Router, bounce } from '../mesh/router.js';
 import { idHex, randomId } from '../mesh/ids.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
+import { parseDiscovery } from '../mesh/parse.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = fnv1a64('relay');
@@ -133,10 +134,10 @@ export class Relay {
       case MessageType.Routed:
         return this.#route(from, frame);
       case MessageType.Discovery:
-        this.router.learn(from.session.peer!.id, (decodeBody(frame) as DiscoveryBody).peers ?? []);
+        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
         return this.#reply(from.session, frame, this.#discovery(from.session.peer!.id), MessageType.DiscoveryResponse);
       case MessageType.DiscoveryResponse:
-        this.router.learn(from.session.peer!.id, (decodeBody(frame) as DiscoveryBody).peers ?? []);
+        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
         return;
       case MessageType.Broadcast:
         return this.#broadcast(from.session, frame);
