@@ -2,7 +2,7 @@
 // rollback on refusal and on timeout, placement by load and capabilities, and calls that follow the agent
 // through relays.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshError, MeshNode, memoryPair, type MeshNodeOptions, type MemoryTransport } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, memoryPair, type MeshNodeOptions, type MemoryTransport } from 'swarmwire';
 
 class Counter {
   count = 0;
@@ -222,6 +222,28 @@ describe('agents', () => {
     await link(busy, idle);
     await until(() => idle.node.peers().find((p) => p.id === busy.node.idHex)?.load?.agents === 3);
     expect(await idle.migrate('gpu-counter')).toBe(busy.node.idHex);
+  });
+
+  it('spreads a burst of spawns: agents placed since a node’s last LoadInfo count against it', async () => {
+    const a = make();
+    const w = make({ capabilities: ['tpu'] });
+    const v = make({ capabilities: ['tpu'] });
+    await link(a, w);
+    await link(a, v);
+    // Both report the same load once (by hand: their periodic reports are off), so only what a placed since tells
+    // them apart.
+    const load = { agents: 0, queue: 0, lagMs: 0, timestamp: Date.now() };
+    for (const n of [w, v]) n.node.send(a.node.idHex, { type: MessageType.LoadInfo, body: load });
+    await until(() => a.node.peers().every((p) => p.load !== undefined));
+    const t1 = await a.spawn('Counter', 't1', { capabilities: ['tpu'] });
+    const t2 = await a.spawn('Counter', 't2', { capabilities: ['tpu'] });
+    expect(new Set([t1, t2])).toEqual(new Set([w.node.idHex, v.node.idHex]));
+    // a fresh report from a node replaces the estimate
+    w.node.send(a.node.idHex, { type: MessageType.LoadInfo, body: { ...load, agents: 0, timestamp: load.timestamp + 1 } });
+    v.node.send(a.node.idHex, { type: MessageType.LoadInfo, body: { ...load, agents: 5 } });
+    await until(() => a.node.peers().find((p) => p.id === v.node.idHex)!.load!.agents === 5);
+    await until(() => a.node.peers().find((p) => p.id === w.node.idHex)!.load!.timestamp === load.timestamp + 1);
+    expect(a.place(['tpu'])).toBe(w.node.idHex);
   });
 
   it('callers behind relays find the agent with AgentQuery and follow it when it moves', async () => {

@@ -111,6 +111,8 @@ export class AgentHost implements Disposable {
   readonly #where = new Map<string, string>();
   readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string }>();
   readonly #queries = new Map<number, (node: string | null) => void>();
+  /** Agents sent to each node since its last LoadInfo: spawns in a burst spread out instead of piling onto one node. */
+  readonly #placed = new Map<string, number>();
   readonly #off: Array<() => void>;
   #nextMigration = 1;
 
@@ -120,7 +122,11 @@ export class AgentHost implements Disposable {
     this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
-    this.#off = [node.on('message', (m) => this.#onMessage(m)), node.onLink((link) => this.#exposeAll(link))];
+    this.#off = [
+      node.on('message', (m) => this.#onMessage(m)),
+      node.onLink((link) => this.#exposeAll(link)),
+      node.on('load', (peer) => this.#placed.delete(peer)),
+    ];
     for (const link of node.links()) this.#exposeAll(link);
     node.countAgents(() => this.#hosted.size);
   }
@@ -156,6 +162,7 @@ export class AgentHost implements Disposable {
     await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
     this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind } satisfies AgentMigrationBody });
     this.#where.set(name, dest);
+    this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
     return dest;
   }
 
@@ -267,17 +274,22 @@ export class AgentHost implements Disposable {
     this.#hosted.delete(h.moduleId);
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
+    this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
     wake(h); // the calls that waited are handed over (#serve forwards them)
     return dest;
   }
 
   /**
-   * The least-loaded node (this one included) with all `capabilities`, from the peers' latest LoadInfo. Throws
+   * The least-loaded node (this one included) with all `capabilities`, from the peers' latest LoadInfo (plus the
+   * agents this host sent each one since). Throws
    * MeshError NO_PLACEMENT when none has them.
    */
   place(capabilities: readonly string[] = [], exclude: readonly string[] = []): string {
     const candidates: Candidate[] = [{ id: this.node.idHex, capabilities: this.node.capabilities, load: this.node.load() }];
-    for (const p of this.node.peers()) candidates.push(p.load ? { id: p.id, capabilities: p.capabilities, load: p.load } : { id: p.id, capabilities: p.capabilities });
+    for (const p of this.node.peers()) {
+      const extra = this.#placed.get(p.id) ?? 0;
+      candidates.push(p.load ? { id: p.id, capabilities: p.capabilities, load: { ...p.load, agents: p.load.agents + extra } } : { id: p.id, capabilities: p.capabilities });
+    }
     const best = leastLoaded(candidates.filter((c) => !exclude.includes(c.id)), capabilities);
     if (best === undefined) throw meshError(MeshErrorCode.NO_PLACEMENT, `no node has the capabilities [${capabilities.join(', ')}]`);
     return best;
