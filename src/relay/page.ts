@@ -156,6 +156,8 @@ export function relayPage(): string {
     where: async () => nameOf(await host.locate('counter')),
     migrateTo,
     stop: () => { stopped = true; },
+    node,
+    host,
   };
 })();
 </script>
