@@ -12,10 +12,11 @@ const SUITES = {
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
+  relays: './relays.bench.mjs',
   mesh: './mesh.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'mesh'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'mesh'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);

@@ -77,14 +77,19 @@ export type { RpcChannel, RpcLink } from './rpc/channel.js';
 export { ExtType, INITIAL_STREAM_CREDIT, Op, StreamKind } from './rpc/messages.js';
 export type { MethodInfo, ModuleDescription, OpBody, RemoteErrorData, SerializedError, StreamHandleBody } from './rpc/messages.js';
 
+// Edge runtimes and scale-out: what other relay hosts plug into. The Durable Object relay ships in the Workers
+// build ('swarmwire' under the workerd condition, or 'swarmwire/workers'); the Redis bridge in 'swarmwire/relay'.
+export type { RelayPeer, RelayUplink, RoutedOut } from './relay/relay.js';
+
 // The mesh: nodes addressed by id, routing through relays, discovery, load, agents and their migration
 export { MeshNode } from './mesh/node.js';
 export type { ConnectionStats, MeshFrame, MeshMessage, MeshNodeEvents, MeshNodeOptions, MeshPeer, NodeStats } from './mesh/node.js';
-export { Router, bounce } from './mesh/router.js';
+export { Router, bounce, routedOrigin } from './mesh/router.js';
 export type { DirectPeer, RouteDecision } from './mesh/router.js';
 export { MeshError, MeshErrorCode } from './mesh/errors.js';
 export { idBytes, idHex } from './mesh/ids.js';
 export { MAX_ROUTE_HOPS } from './mesh/messages.js';
+export { MAX_KNOWN_PEERS, parseAgentQuery, parseDiscovery, parseLoadInfo, parseMigration, parseMigrationAck } from './mesh/parse.js';
 export type { AgentLocation, AgentMigrationBody, AgentQueryBody, DiscoveryBody, KnownPeer, LoadInfoBody, MigrationAckBody, MovedData } from './mesh/messages.js';
 export { AgentHost } from './mesh/agent-host.js';
 export type { AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';

@@ -93,12 +93,9 @@ export class Router {
     return this.#direct;
   }
 
-  /**
-   * One forwarding step for an envelope received from the direct peer `sender`. The first hop's `from` is the
-   * sender's authenticated id, whatever it wrote; later hops keep the origin a relay vouched for.
-   */
+  /** One forwarding step for an envelope received from the direct peer `sender` (see routedOrigin for `from`). */
   step(body: RoutedBody, sender: DirectPeer): RouteDecision {
-    const from = body.hops === 0 || sender.role === 'edge' ? sender.id : body.from;
+    const from = routedOrigin(body, sender);
     const to = idHex(body.to);
     if (to === this.#self) return { action: 'deliver', from };
     if (body.ttl === 0) return { action: 'drop', status: Status.Timeout, message: `routed frame to ${to} dropped: TTL exhausted after ${body.hops} hops` };
@@ -106,6 +103,14 @@ export class Router {
     if (via === undefined || via === idHex(sender.id)) return { action: 'drop', status: Status.ModuleNotFound, message: `no node ${to} on this relay` };
     return { action: 'forward', via, body: { to: body.to, from, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame } };
   }
+}
+
+/**
+ * The origin of an envelope received from the direct peer `sender`: the sender itself on the first hop (whatever
+ * it wrote in `from`) and whenever it is an edge node; later hops keep the origin a relay vouched for.
+ */
+export function routedOrigin(body: RoutedBody, sender: DirectPeer): Uint8Array {
+  return body.hops === 0 || sender.role === 'edge' ? sender.id : body.from;
 }
 
 /**

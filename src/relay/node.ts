@@ -10,6 +10,12 @@ import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
+// Scale-out: relays linked through Redis pub/sub
+export { bridgeRedis } from './redis-bridge.js';
+export type { RedisBridge, RedisBridgeOptions } from './redis-bridge.js';
+export { RedisError, RespConnection } from './resp.js';
+export type { RespOptions, RespValue } from './resp.js';
+
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
   host?: string;

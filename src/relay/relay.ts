@@ -1,16 +1,17 @@
 // The relay's logic, independent of how peers connect: sessions by node id, forwarding of Routed frames,
 // broadcasts to everyone or a topic, HealthCheck, and the built-in module `relay` (echo, stats, peers).
-// src/relay/node.ts puts it behind an HTTP + WebSocket server.
+// src/relay/node.ts puts it behind an HTTP + WebSocket server; src/edge/durable-relay.ts behind a Durable Object;
+// src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
-import type { Transport } from '../transport/transport.js';
+import type { CloseInfo, Transport } from '../transport/transport.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
-import type { ErrorBody } from '../session/messages.js';
-import type { Session } from '../session/session.js';
-import { type DirectPeer, Router, bounce } from '../mesh/router.js';
+import type { ErrorBody, Peer } from '../session/messages.js';
+import type { Session, SessionFrame } from '../session/session.js';
+import { type DirectPeer, Router, bounce, routedOrigin } from '../mesh/router.js';
 import { idHex, randomId } from '../mesh/ids.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
@@ -50,8 +51,48 @@ export interface BroadcastBody {
   from?: Uint8Array;
 }
 
+/**
+ * What the relay needs of a connected peer. A Session is one; the Durable Object relay has its own, whose state
+ * survives hibernation.
+ */
+export interface RelayPeer {
+  /** The peer's Hello and what was negotiated; set once the handshake is through. */
+  readonly peer: Peer | undefined;
+  readonly transportKind: string | undefined;
+  /** Last round trip, ms (NaN if unknown). */
+  readonly rtt: number;
+  /** Sends a frame to the peer; throws when it cannot take it. */
+  send(frame: Readonly<SessionFrame>): number;
+  on(event: 'frame', listener: (frame: Frame) => void): () => void;
+  on(event: 'close', listener: (info: CloseInfo) => void): () => void;
+}
+
+/** A Routed frame on its way to a node, after this relay stamped it (`from` set, `ttl` decremented). */
+export interface RoutedOut {
+  to: Uint8Array;
+  from: Uint8Array;
+  ttl: number;
+  hops: number;
+  frame: Uint8Array;
+}
+
+/**
+ * Where a relay sends what it cannot deliver itself: other relays (src/relay/redis-bridge.ts). Whatever the uplink
+ * receives from other relays it hands back through `deliverRouted` and `deliverBroadcast`.
+ */
+export interface RelayUplink {
+  /** Carries a Routed frame to the relay that has node `body.to`; resolves false when no relay has it. */
+  route(body: RoutedOut, ack: boolean): Promise<boolean>;
+  /** Carries a broadcast (its `from` already set) to every other relay. */
+  broadcast(body: BroadcastBody, ack: boolean): void;
+  /** Node `id` (32 hex digits) is now served by this relay. */
+  joined?(id: string): void;
+  /** Node `id` left this relay. */
+  left?(id: string): void;
+}
+
 interface PeerState {
-  session: Session;
+  session: RelayPeer;
   topics: Set<string>;
   direct: DirectPeer;
 }
@@ -63,6 +104,8 @@ export class Relay {
   /** Who is reachable through which peer, learnt from Discovery (shared with mesh nodes that forward). */
   readonly router: Router;
   #announcing = false;
+  /** Other relays this one is linked to (set by a bridge). Default: none. */
+  uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
   readonly #started = Date.now();
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0 };
@@ -72,7 +115,7 @@ export class Relay {
     this.nodeId = options.nodeId ?? randomId();
     this.router = new Router(idHex(this.nodeId));
     this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, nodeId: this.nodeId });
-    this.host.onSession((session) => this.#join(session));
+    this.host.onSession((session) => this.join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
       [fnv1a32('echo'), (args) => args[0]],
       [fnv1a32('stats'), () => this.stats()],
@@ -105,10 +148,14 @@ export class Relay {
     this.host.close();
   }
 
-  #join(session: Session): void {
+  /**
+   * Serves a peer whose handshake is through (accept() does this for its sessions), until it closes.
+   * `topics` are its subscriptions, when they were kept elsewhere (a Durable Object waking from hibernation).
+   */
+  join(session: RelayPeer, topics: Iterable<string> = []): void {
     const id = session.peer!.id;
     const { hello } = session.peer!;
-    const state: PeerState = { session, topics: new Set(), direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities } };
+    const state: PeerState = { session, topics: new Set(topics), direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities } };
     this.#peers.set(id, state);
     this.router.addDirect(state.direct);
     this.#announce();
@@ -126,7 +173,9 @@ export class Relay {
       this.#peers.delete(id);
       this.router.removeDirect(id);
       this.#announce();
+      this.uplink?.left?.(id);
     });
+    this.uplink?.joined?.(id);
   }
 
   #handle(from: PeerState, frame: Frame): void {
@@ -161,19 +210,33 @@ export class Relay {
   }
 
   #route(from: PeerState, frame: Frame): void {
+    const sender = from.session;
     const body = parseRouted(decodeBody(frame));
     const step = this.router.step(body, from.direct);
-    if (step.action === 'deliver') return this.#fail(from.session, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
-    if (step.action === 'drop') {
-      // The origin hears why: directly when it is the sender, else routed back through the relays.
-      const back = bounce(this.nodeId, body, step.status, step.message);
-      if (!back) return this.#fail(from.session, frame, step.status, step.message);
-      this.#stats.errors++;
-      return this.#sendRouted(back, false);
+    if (step.action === 'deliver') return this.#fail(sender, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
+    const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
+    if (step.action === 'forward') {
+      this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame);
+      this.#stats.routed++;
+      return;
     }
-    const target = this.#peers.get(step.via)!;
-    this.#forward(target.session, { type: MessageType.Routed, ack: (frame.features & Feature.ACK_REQUIRED) !== 0, body: step.body }, from.session, frame);
-    this.#stats.routed++;
+    if (step.status !== Status.ModuleNotFound || !this.uplink) return this.#drop(from, frame, body, step.status, step.message);
+    // Not reachable from here: perhaps another relay linked to this one has it.
+    const to = idHex(body.to);
+    const missing = `no node ${to} on this relay or any relay linked to it`;
+    const out: RoutedOut = { to: body.to, from: routedOrigin(body, from.direct), ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
+    this.uplink.route(out, ack).then(
+      (found) => (found ? void this.#stats.routed++ : this.#drop(from, frame, body, Status.ModuleNotFound, missing)),
+      (error: unknown) => this.#fail(sender, frame, Status.ExecutionError, `could not forward to another relay: ${(error as Error).message}`),
+    );
+  }
+
+  /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
+  #drop(from: PeerState, frame: Frame, body: RoutedBody, status: Status, message: string): void {
+    const back = bounce(this.nodeId, body, status, message);
+    if (!back) return this.#fail(from.session, frame, status, message);
+    this.#stats.errors++;
+    this.#sendRouted(back, false);
   }
 
   /** Sends an envelope this relay originates (a bounce) towards its destination, if any route leads there. */
@@ -199,28 +262,50 @@ export class Relay {
     setTimeout(() => {
       this.#announcing = false;
       for (const [id, peer] of this.#peers) {
-        if (peer.direct.role === 'edge' || peer.session.state === 'closed') continue;
+        if (peer.direct.role === 'edge') continue;
         try {
           peer.session.send({ type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
         } catch {
-          // a peer too full to hear it learns on its next Discovery
+          // a peer too full (or gone) to hear it learns on its next Discovery
         }
       }
     }, 0);
   }
 
-  #broadcast(sender: Session, frame: Frame): void {
+  #broadcast(sender: RelayPeer, frame: Frame): void {
     const body = (decodeBody(frame) ?? {}) as BroadcastBody;
+    const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
+    const out = { ...body, from: sender.peer!.hello.nodeId };
+    this.#fanOut(out, ack, sender, frame);
+    this.uplink?.broadcast(out, ack);
+    this.#stats.broadcasts++;
+  }
+
+  #fanOut(body: BroadcastBody, ack: boolean, sender?: RelayPeer, frame?: Frame): void {
     const topic = typeof body.topic === 'string' ? body.topic : undefined;
-    const out = { type: MessageType.Broadcast, ack: (frame.features & Feature.ACK_REQUIRED) !== 0, body: { ...body, from: sender.peer!.hello.nodeId } };
+    const out = { type: MessageType.Broadcast, ack, body };
     for (const peer of this.#peers.values()) {
       if (peer.session === sender || (topic !== undefined && !peer.topics.has(topic))) continue;
       this.#forward(peer.session, out, sender, frame);
     }
-    this.#stats.broadcasts++;
   }
 
-  #call(sender: Session, frame: Frame): void {
+  /** A Routed frame from another relay (through the uplink): delivers it if `body.to` is reachable from here. False if not. */
+  deliverRouted(body: RoutedOut, ack: boolean): boolean {
+    const via = this.router.nextHop(idHex(body.to));
+    const target = via === undefined ? undefined : this.#peers.get(via);
+    if (!target) return false;
+    this.#forward(target.session, { type: MessageType.Routed, ack, body });
+    this.#stats.routed++;
+    return true;
+  }
+
+  /** A broadcast from another relay (through the uplink): delivers it to this relay's peers. */
+  deliverBroadcast(body: BroadcastBody, ack: boolean): void {
+    this.#fanOut(body, ack);
+  }
+
+  #call(sender: RelayPeer, frame: Frame): void {
     if (frame.moduleId !== RELAY_MODULE && frame.moduleId !== 0n) {
       return this.#fail(sender, frame, Status.ModuleNotFound, `no module 0x${frame.moduleId.toString(16)} on this relay`);
     }
@@ -232,22 +317,23 @@ export class Relay {
   }
 
   /** Sends to a peer; a peer too slow to take it costs the sender an Error, not the relay its memory. */
-  #forward(target: Session, out: Parameters<Session['send']>[0], sender: Session, frame: Frame): void {
+  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
       target.send(out);
       this.#stats.framesOut++;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
-      this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
+      if (sender && frame) this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
+      else this.#stats.errors++; // from another relay: its sender is not here to tell
     }
   }
 
-  #reply(to: Session, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
+  #reply(to: RelayPeer, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
     to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
     this.#stats.framesOut++;
   }
 
-  #fail(to: Session, frame: Frame, status: number, message: string): void {
+  #fail(to: RelayPeer, frame: Frame, status: number, message: string): void {
     this.#stats.errors++;
     try {
       to.send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });
