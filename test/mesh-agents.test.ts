@@ -147,6 +147,47 @@ describe('agents', () => {
     expect(b.agents()[0]).toMatchObject({ name: 'counter', calls: 3 });
   });
 
+  it('survives the link between source and destination dropping during the migration (sessions resume, acked frames resent)', async () => {
+    const [a, b, c] = [make({}, { migrationTimeoutMs: 5_000 }), make(), make()];
+    // A dials B through a dial function that makes a fresh memory pair each time, so the session reconnects.
+    let current: MemoryTransport | undefined;
+    let dials = 0;
+    await a.node.connect(() => {
+      const [ta, tb] = memoryPair();
+      dials++;
+      current = ta;
+      void b.node.accept(tb).catch(() => {});
+      return ta;
+    }, { reconnect: { initialDelayMs: 5, maxDelayMs: 20 } });
+    await link(c, a);
+    await link(c, b);
+    a.expose('counter', new Counter());
+    const results: number[] = [];
+    const errors: unknown[] = [];
+    let stop = false;
+    const flow = (async () => {
+      while (!stop) {
+        try {
+          results.push((await c.call('counter', 'increment', [1])) as number);
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+    })();
+    await until(() => results.length >= 20);
+    // cut the A–B link as soon as the transfer is on its way
+    const moving = a.migrate('counter', b.node.idHex);
+    current!.faults.disconnect('cut during the transfer');
+    expect(await moving).toBe(b.node.idHex);
+    await until(() => results.length >= 80);
+    stop = true;
+    await flow;
+    expect(dials).toBeGreaterThanOrEqual(2);
+    expect(errors).toEqual([]);
+    expect([...results].sort((x, y) => x - y)).toEqual(Array.from({ length: results.length }, (_, i) => i + 1));
+    expect(b.agents().map((x) => x.name)).toEqual(['counter']);
+  });
+
   it('uses the agent’s own snapshot() and restore()', async () => {
     const [a, b] = [make(), make()];
     await link(a, b);
