@@ -1,5 +1,6 @@
-// The dashboard `npm start` opens, in real Chromium against the real Node relay with its agent host: the page hosts
-// a counter agent and calls it without pause; clicks migrate it page → relay process → page while the calls flow.
+// The dashboard `npm start` opens, in real Chromium against the real Node relay with its agent host: the page starts
+// two worker agent hosts, hosts a counter agent and calls it without pause; clicks migrate it page → worker →
+// relay process → page while the calls flow.
 // Every call must succeed and the count must equal the number of calls (state survives, nothing runs twice).
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ const where = (page: Page) => page.evaluate(() => (window as unknown as { dashbo
 async function lives(page: Page, place: string): Promise<void> {
   const end = Date.now() + 20_000;
   while ((await where(page)) !== place) {
-    if (Date.now() > end) throw new Error(`the counter never reached ${place}`);
+    if (Date.now() > end) throw new Error(`the counter never reached ${place}; page errors: ${JSON.stringify((await calls(page)).errors)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -48,11 +49,16 @@ async function callsPass(page: Page, more: number): Promise<void> {
 }
 
 describe('dashboard', () => {
-  it('migrates a counter page → relay process → page by clicks while calls flow: none fails, state survives', async () => {
+  it('migrates a counter page → worker → relay process → page by clicks while calls flow: none fails, state survives', async () => {
     const page = await ctx.open(server.url);
     await ctx.explain(page.waitForFunction(() => (window as unknown as { dashboard?: { ready: boolean } }).dashboard?.ready === true, undefined, { timeout: 20_000 }));
     await ctx.explain(callsPass(page, 30));
     expect(await where(page)).toBe('page');
+
+    await page.click('tr[data-agent="counter"] button[data-migrate="worker 0"]');
+    await ctx.explain(lives(page, 'worker 0'));
+    await ctx.explain(callsPass(page, 30));
+    await page.waitForSelector('tr[data-agent="counter"] td[data-where]:has-text("worker 0")', { timeout: 10_000 });
 
     await page.click('tr[data-agent="counter"] button[data-migrate="relay"]');
     await ctx.explain(lives(page, 'relay process'));

@@ -345,7 +345,8 @@ export class AgentHost implements Disposable {
     const moduleId = fnv1a64(name);
     const h = this.#hosted.get(moduleId);
     if (h) return h.incoming ? h.incoming.from : this.node.idHex;
-    return this.#moved.get(moduleId) ?? this.#where.get(name);
+    // The last place seen (kept current by redirects and queries) before where this node once sent it.
+    return this.#where.get(name) ?? this.#moved.get(moduleId);
   }
 
   /** Resolves once no call of `h` runs; rejects after migrationTimeoutMs. */

@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike } from '../transport/websocket.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
+import { agentWorkerScript } from './agent-worker.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
 // Scale-out: relays linked through Redis pub/sub
@@ -92,6 +93,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): P
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage());
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
+  if (path === '/agent-worker.js') return send(res, 200, 'text/javascript; charset=utf-8', agentWorkerScript());
   const asset = ASSETS[path];
   if (!asset) return send(res, 404, 'text/plain', 'not found');
   try {

@@ -1,7 +1,8 @@
-// The relay's dashboard: the page joins the mesh as a node over WebSocket (script-tag build), hosts a counter agent
-// and calls it continuously, and shows the relay's counters, the nodes, the agents, call rates and latencies. A
-// click migrates the counter between the page and the relay's own Node process (when the relay runs its agent
-// host) while the calls keep flowing. window.dashboard lets tests drive it.
+// The relay's dashboard: the page joins the mesh as a node over WebSocket (script-tag build), starts a swarm of Web
+// Workers that are agent hosts too (src/relay/agent-worker.ts), hosts a counter agent and calls it continuously,
+// and shows the relay's counters, the nodes, the agents, call rates and latencies. A click migrates the counter
+// between the page, a worker and the relay's own Node process (when the relay runs its agent host) while the calls
+// keep flowing. window.dashboard lets tests drive it.
 
 /** The page's HTML. It loads /swarmwire.global.js from the same relay. */
 export function relayPage(): string {
@@ -81,7 +82,15 @@ export function relayPage(): string {
   let processId;
   const findProcess = async () => (processId ??= (await relay.peers()).find((p) => p.metadata.name === 'relay process')?.id);
   await findProcess().catch(() => {});
-  const nameOf = (id) => (id === node.idHex ? 'page' : id === processId ? 'relay process' : id ? id.slice(0, 8) + '…' : '?');
+
+  // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2).
+  const swarmSize = Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2)));
+  const workers = await Promise.all(Array.from({ length: swarmSize }, (_, i) => new Promise((resolve, reject) => {
+    const w = new Worker('/agent-worker.js', { name: 'worker ' + i });
+    w.onmessage = (e) => (e.data.id ? resolve(e.data.id) : reject(new Error(e.data.error)));
+    w.onerror = (e) => reject(new Error('worker ' + i + ': ' + e.message));
+  }))).catch((e) => { status.dataset.state = 'error'; status.textContent = 'workers failed: ' + e.message; return []; });
+  const nameOf = (id) => (id === node.idHex ? 'page' : id === processId ? 'relay process' : workers.includes(id) ? 'worker ' + workers.indexOf(id) : id ? id.slice(0, 8) + '…' : '?');
 
   // Calls flow all the time: one at a time, as fast as they come back.
   const calls = { ok: 0, failed: 0, last: 0, errors: [], window: [] };
@@ -102,7 +111,7 @@ export function relayPage(): string {
   })();
 
   async function migrateTo(target) {
-    const to = target === 'page' ? node.idHex : await findProcess();
+    const to = target === 'page' ? node.idHex : target.startsWith('worker ') ? workers[Number(target.slice(7))] : await findProcess();
     if (!to) throw new Error('the relay runs no agent host (start it with swarmwire relay)');
     const where = await host.locate('counter');
     if (where === to) return to;
@@ -135,11 +144,12 @@ export function relayPage(): string {
       '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + (p.id === node.idHex ? ' <span class="here">(this page)</span>' : '') +
       '</td><td>' + esc(p.transport) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
     const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
-    if (processId) rows.push(...(await dashboardOf(processId).agents()).map((a) => ({ ...a, on: processId })));
+    for (const id of [...workers, ...(processId ? [processId] : [])]) rows.push(...(await dashboardOf(id).agents()).map((a) => ({ ...a, on: id })));
+    const targets = [['page', node.idHex], ...workers.map((id, i) => ['worker ' + i, id]), ...(processId ? [['relay', processId]] : [])];
     document.getElementById('agents').innerHTML = rows.map((a) => '<tr data-agent="' + esc(a.name) + '"><td>' + esc(a.name) + '</td><td>' + esc(a.kind) +
       '</td><td data-where>' + esc(nameOf(a.on)) + '</td><td>' + (a.name === 'counter' ? calls.last : '') + '</td><td>' + a.calls + '</td><td>' +
-      '<button data-migrate="page"' + (a.on === node.idHex ? ' disabled' : '') + '>→ page</button> ' +
-      '<button data-migrate="relay"' + (!processId || a.on === processId ? ' disabled' : '') + '>→ relay process</button></td></tr>').join('');
+      targets.map(([t, id]) => '<button data-migrate="' + t + '"' + (a.on === id ? ' disabled' : '') + '>→ ' + (t === 'relay' ? 'relay process' : t) + '</button>').join(' ') +
+      '</td></tr>').join('');
   }
   document.getElementById('agents').addEventListener('click', (event) => {
     const target = event.target.closest('button[data-migrate]');
@@ -151,7 +161,7 @@ export function relayPage(): string {
   await refresh().catch(() => {});
   window.dashboard = {
     ready: true,
-    ids: { page: node.idHex, relay: processId },
+    ids: { page: node.idHex, relay: processId, workers },
     calls: () => ({ ok: calls.ok, failed: calls.failed, last: calls.last, errors: calls.errors.slice() }),
     where: async () => nameOf(await host.locate('counter')),
     migrateTo,
