@@ -81,6 +81,16 @@ export type { MethodInfo, ModuleDescription, OpBody, RemoteErrorData, Serialized
 // build ('swarmwire' under the workerd condition, or 'swarmwire/workers'); the Redis bridge in 'swarmwire/relay'.
 export type { RelayPeer, RelayUplink, RoutedOut } from './relay/relay.js';
 
+// WebTransport: the transport (browsers, Deno), Deno's server, WebSocket fallback, and relay certificates
+export { acceptWebTransport, connectWebTransport, WebTransportTransport } from './transport/webtransport.js';
+export type { ConnectWebTransportOptions, WebTransportConstructor, WebTransportLike, WebTransportOptions, WebTransportStreamLike } from './transport/webtransport.js';
+export { listenWebTransport } from './transport/webtransport-deno.js';
+export type { ListenWebTransportOptions, WebTransportListener } from './transport/webtransport-deno.js';
+export { connectFallback } from './transport/fallback.js';
+export type { ConnectFallbackOptions } from './transport/fallback.js';
+export { generateCertificate } from './relay/certificate.js';
+export type { CertificateOptions, GeneratedCertificate } from './relay/certificate.js';
+
 // The mesh: nodes addressed by id, routing through relays, discovery, load, agents and their migration
 export { MeshNode } from './mesh/node.js';
 export type { ConnectionStats, MeshFrame, MeshMessage, MeshNodeEvents, MeshNodeOptions, MeshPeer, NodeStats } from './mesh/node.js';

@@ -3,14 +3,22 @@
 // and shows the relay's counters, the nodes, the agents, call rates and latencies. A click migrates the counter
 // between the page, a worker and the relay's own Node process (when the relay runs its agent host) while the calls
 // keep flowing. window.dashboard lets tests drive it.
+// Given a WebTransport endpoint (the Deno relay), it tries that first and falls back to WebSocket.
+
+/** Where the page finds the relay's WebTransport endpoint: port, path and certificate hash (hex). */
+export interface PageWebTransport {
+  port: number;
+  path: string;
+  hash: string;
+}
 
 /** The page's HTML. It loads /swarmwire.global.js from the same relay. */
-export function relayPage(): string {
+export function relayPage(webtransport?: PageWebTransport): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>swarmwire dashboard</title>
+<title>swarmwire relay dashboard</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2330; background: #f7f8fa; }
@@ -32,7 +40,7 @@ export function relayPage(): string {
 </style>
 </head>
 <body>
-<h1>swarmwire dashboard</h1>
+<h1>swarmwire relay dashboard</h1>
 <div class="sub">This page is a mesh node too: <span id="status" data-state="connecting">connecting…</span></div>
 <div class="cards" id="cards"></div>
 <div class="cards" id="calls"></div>
@@ -64,7 +72,11 @@ export function relayPage(): string {
   host.define('Counter', () => new Counter());
   let relayId;
   try {
-    relayId = await node.connect(() => sw.connectWebSocket(wsUrl));
+    const wt = ${JSON.stringify(webtransport ?? null).replace(/</g, '\\u003c')};
+    const dial = wt
+      ? () => sw.connectFallback({ websocket: wsUrl, webtransport: 'https://' + location.hostname + ':' + wt.port + wt.path, webtransportOptions: { serverCertificateHashes: [wt.hash] } })
+      : () => sw.connectWebSocket(wsUrl);
+    relayId = await node.connect(dial);
   } catch (e) {
     status.dataset.state = 'error';
     status.textContent = 'cannot connect: ' + e.message;
@@ -83,13 +95,14 @@ export function relayPage(): string {
   const findProcess = async () => (processId ??= (await relay.peers()).find((p) => p.metadata.name === 'relay process')?.id);
   await findProcess().catch(() => {});
 
-  // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2).
-  const swarmSize = Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2)));
+  // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2), when this relay hosts agents
+  // (the Node relay with its agent host serves their script).
+  const swarmSize = processId ? Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2))) : 0;
   const workers = await Promise.all(Array.from({ length: swarmSize }, (_, i) => new Promise((resolve, reject) => {
     const w = new Worker('/agent-worker.js', { name: 'worker ' + i });
     w.onmessage = (e) => (e.data.id ? resolve(e.data.id) : reject(new Error(e.data.error)));
     w.onerror = (e) => reject(new Error('worker ' + i + ': ' + e.message));
-  }))).catch((e) => { status.dataset.state = 'error'; status.textContent = 'workers failed: ' + e.message; return []; });
+  }))).catch((e) => { console.warn('[swarmwire] no worker agents on this relay: ' + e.message); return []; });
   const nameOf = (id) => (id === node.idHex ? 'page' : id === processId ? 'relay process' : workers.includes(id) ? 'worker ' + workers.indexOf(id) : id ? id.slice(0, 8) + '…' : '?');
 
   // Calls flow all the time: one at a time, as fast as they come back.

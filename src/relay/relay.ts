@@ -17,7 +17,7 @@ import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
-export const RELAY_MODULE = fnv1a64('relay');
+export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
 
 export interface RelayOptions extends HostOptions {}
 
