@@ -1,13 +1,45 @@
 // MessagePack payloads through @msgpack/msgpack: no eval, so it runs on Cloudflare Workers and under a strict CSP.
 // Tiny flat payloads take tiny.ts first, which gives the same bytes and values at a fraction of the cost.
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { DecodeError, Decoder, Encoder } from '@msgpack/msgpack';
 import { WireErrorCode, wireError } from './errors.js';
 import { NOT_TINY, TINY_MAX_BYTES, tinyDecode, tinyEncode } from './tiny.js';
 
 const encoder = /* @__PURE__ */ new Encoder();
-const decoder = /* @__PURE__ */ new Decoder();
+const decoder = /* @__PURE__ */ boundCollections(/* @__PURE__ */ new Decoder());
 const tinyOut = /* @__PURE__ */ new Uint8Array(TINY_MAX_BYTES);
 const tinyView = /* @__PURE__ */ new DataView(tinyOut.buffer);
+
+/** The decoder internals boundCollections() reaches into (@msgpack/msgpack 3.x, dist Decoder). */
+interface DecoderInternals {
+  bytes: Uint8Array;
+  pos: number;
+  stack: { pushArrayState(size: number): void; pushMapState(size: number): void; top(): { size: number } };
+  pushArrayState(size: number): void;
+  pushMapState(size: number): void;
+}
+
+/**
+ * Makes arrays and maps cost what their bytes are worth. @msgpack/msgpack allocates `new Array(size)` for the size
+ * an array header announces, before reading any element: the five bytes `dd 01 ff ff ff` allocate 256 MiB, and a
+ * payload of nested such headers exhausts the heap (found by the fuzzer: test/fixtures/fuzz/payload/). Every
+ * element takes at least one byte and every map entry two, so a size beyond the bytes left is refused at once; and
+ * arrays start empty and grow as elements arrive, so nested headers cannot multiply an allocation either.
+ * Every Decoder that reads bytes from a peer goes through this (the RPC codec too). @internal
+ */
+export function boundCollections<D extends Decoder<any>>(instance: D): D {
+  const d = instance as unknown as DecoderInternals;
+  const left = (): number => d.bytes.byteLength - d.pos;
+  d.pushArrayState = (size) => {
+    if (size > left()) throw new DecodeError(`array announces ${size} elements, but only ${left()} bytes follow`);
+    d.stack.pushArrayState(0);
+    d.stack.top().size = size;
+  };
+  d.pushMapState = (size) => {
+    if (size * 2 > left()) throw new DecodeError(`map announces ${size} entries, but only ${left()} bytes follow`);
+    d.stack.pushMapState(size);
+  };
+  return instance;
+}
 
 /**
  * MessagePack bytes of `value` as a view into a buffer that the next call overwrites: copy before keeping it.
