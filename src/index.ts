@@ -111,6 +111,6 @@ export type { AgentLocation, AgentMigrationBody, AgentQueryBody, DiscoveryBody, 
 export { AgentHost } from './mesh/agent-host.js';
 export type { AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
-export { PeerLink, RPC_TYPES } from './mesh/link.js';
+export { PeerLink, isRpcType } from './mesh/link.js';
 export { compareLoad, leastLoaded } from './mesh/placement.js';
 export type { Candidate } from './mesh/placement.js';

@@ -89,7 +89,7 @@ describe('mesh node', () => {
     expect(ab.bytesOut).toBe(ba.bytesIn);
     expect(ba.framesIn).toBeGreaterThanOrEqual(6);
     expect(ab.bytesOut).toBeGreaterThanOrEqual(5 * 134);
-    expect(ab).toMatchObject({ direction: 'out', transport: 'memory', state: 'open', role: 'edge', unacked: expect.any(Number), buffered: expect.any(Number) });
+    expect(ab).toMatchObject({ direction: 'out', transport: 'memory', state: 'open', role: 'edge', unacked: expect.any(Number), unackedBytes: expect.any(Number) });
     expect(ba.direction).toBe('in');
     expect(sa).toMatchObject({ id: a.idHex, role: 'edge', framesOut: ab.framesOut, bytesOut: ab.bytesOut });
     expect(ab.rtt).toBeNull();

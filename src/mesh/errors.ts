@@ -2,8 +2,13 @@ import { Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 
 /** A mesh operation failed: no route, a closed node, an agent that cannot be found, called or moved. */
-export class MeshError extends SwarmwireError {}
-MeshError.prototype.name = 'MeshError';
+export const MeshError = /* @__PURE__ */ (() => {
+  // Made in a pure function, so that bundles without the mesh drop it (a top-level prototype write is kept).
+  class MeshError extends SwarmwireError {}
+  MeshError.prototype.name = 'MeshError';
+  return MeshError;
+})();
+export type MeshError = InstanceType<typeof MeshError>;
 
 export const MeshErrorCode = {
   /** The node is closed. */
@@ -27,7 +32,8 @@ export const MeshErrorCode = {
 } as const;
 export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
 
-const STATUS_OF: Record<MeshErrorCode, Status> = {
+// Built when an error is made, not at import (a bundle without the mesh keeps none of it).
+const statusOf = (code: MeshErrorCode): Status => ({
   SW_ERR_MESH_CLOSED: Status.ExecutionError,
   SW_ERR_MESH_NO_ROUTE: Status.ModuleNotFound,
   SW_ERR_MESH_UNDELIVERABLE: Status.Timeout,
@@ -37,9 +43,9 @@ const STATUS_OF: Record<MeshErrorCode, Status> = {
   SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
   SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
   SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,
-};
+} satisfies Record<MeshErrorCode, Status>)[code];
 
 /** @internal */
-export function meshError(code: MeshErrorCode, message: string, status: Status = STATUS_OF[code]): MeshError {
+export function meshError(code: MeshErrorCode, message: string, status: Status = statusOf(code)): MeshError {
   return new MeshError(code, status, message);
 }

@@ -6,11 +6,23 @@ import type { CloseInfo } from '../transport/transport.js';
 import type { RpcLink } from '../rpc/channel.js';
 import type { SessionFrame } from '../session/session.js';
 
-/** Frame types the RPC layer exchanges; a node hands these to the link of the peer they came from. */
-export const RPC_TYPES: ReadonlySet<number> = new Set<number>([
-  MessageType.Request, MessageType.Response, MessageType.Error, MessageType.StreamHandle, MessageType.Cancel,
-  MessageType.StreamData, MessageType.StreamEnd, MessageType.StreamCancel, MessageType.StreamCredit,
-]);
+/** True for the frame types the RPC layer exchanges; a node hands these to the link of the peer they came from. */
+export function isRpcType(type: number): boolean {
+  switch (type) {
+    case MessageType.Request:
+    case MessageType.Response:
+    case MessageType.Error:
+    case MessageType.StreamHandle:
+    case MessageType.Cancel:
+    case MessageType.StreamData:
+    case MessageType.StreamEnd:
+    case MessageType.StreamCancel:
+    case MessageType.StreamCredit:
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** What a PeerLink needs from its node. @internal */
 export interface LinkHost {

@@ -7,8 +7,9 @@ interface ProcessLike {
   memoryUsage?: () => { rss: number };
 }
 
-const proc = (globalThis as { process?: ProcessLike }).process;
-const perfMemory = (globalThis as { performance?: { memory?: { usedJSHeapSize?: number } } }).performance;
+// Read when sampled, not at import: a bundle that never measures load keeps none of this.
+const processOf = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process;
+const heapUsed = (): number | undefined => (globalThis as { performance?: { memory?: { usedJSHeapSize?: number } } }).performance?.memory?.usedJSHeapSize;
 
 /** Samples lag, CPU and memory once per `intervalMs` while started. */
 export class LoadMeter {
@@ -39,7 +40,7 @@ export class LoadMeter {
   sample(agents: number, queue: number): LoadInfoBody {
     const out: LoadInfoBody = { agents, queue, lagMs: this.#lagMs, timestamp: Date.now() };
     if (this.#cpu !== undefined) out.cpu = this.#cpu;
-    const memory = proc?.memoryUsage?.().rss ?? perfMemory?.memory?.usedJSHeapSize;
+    const memory = processOf()?.memoryUsage?.().rss ?? heapUsed();
     if (memory !== undefined) out.memory = memory;
     return out;
   }
@@ -53,6 +54,7 @@ export class LoadMeter {
   #tick(): void {
     const now = Date.now();
     this.#lagMs = Math.max(0, now - this.#expected);
+    const proc = processOf();
     if (proc?.cpuUsage) {
       const { user, system } = proc.cpuUsage();
       const used = (user + system) / 1000; // µs → ms

@@ -31,7 +31,7 @@ export interface DiscoveryBody {
 export interface LoadInfoBody {
   /** Agents hosted. */
   agents: number;
-  /** Frames waiting across the node's connections: unacked plus queued. */
+  /** Frames waiting across the node's connections: sent acked and not yet acknowledged. */
   queue: number;
   /** Event-loop lag, ms: how late the last load timer fired. */
   lagMs: number;

@@ -17,7 +17,7 @@ import { LoadMeter } from './load.js';
 import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
 import { parseDiscovery, parseLoadInfo } from './parse.js';
 import { type DirectPeer, Router, bounce } from './router.js';
-import { PeerLink, RPC_TYPES } from './link.js';
+import { PeerLink, isRpcType } from './link.js';
 
 export interface MeshNodeOptions extends HostOptions {
   /** Close a connection after this long without application frames either way, ms; 0 never. Default: 300,000. */
@@ -69,10 +69,10 @@ export interface ConnectionStats {
   bytesOut: number;
   /** Last round trip measured by the session's heartbeat, ms; null before the first. */
   rtt: number | null;
-  /** Acked frames not yet acknowledged. */
+  /** Acked frames not yet acknowledged: the queue towards this peer. */
   unacked: number;
-  /** Bytes the transport holds, not yet handed over. */
-  buffered: number;
+  /** Their bytes. */
+  unackedBytes: number;
   /** Time since the last application frame either way, ms. */
   idleMs: number;
   load?: LoadInfoBody;
@@ -128,7 +128,7 @@ const macrotask: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 /** Frames the mesh itself exchanges; they do not count as activity for the idle timeout. */
-const CONTROL = new Set<number>([MessageType.Discovery, MessageType.DiscoveryResponse, MessageType.LoadInfo]);
+const isControl = (type: number): boolean => type === MessageType.Discovery || type === MessageType.DiscoveryResponse || type === MessageType.LoadInfo;
 /** Routed frames in flight whose first-hop Error must be matched back to the carried frame's id. */
 const MAX_ROUTED_PENDING = 4096;
 
@@ -315,7 +315,7 @@ export class MeshNode implements Disposable {
   /** This node's load figures now (what its next LoadInfo will say). */
   load(): LoadInfoBody {
     let queue = 0;
-    for (const c of this.#conns.values()) queue += c.session.unacked + c.session.queued;
+    for (const c of this.#conns.values()) queue += c.session.unacked;
     return this.#meter.sample(this.#agentCount(), queue);
   }
 
@@ -333,7 +333,7 @@ export class MeshNode implements Disposable {
         transport: c.session.transportKind ?? 'none', state: c.session.state,
         framesIn: c.framesIn, framesOut: c.framesOut, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
         rtt: Number.isNaN(c.session.rtt) ? null : c.session.rtt, unacked: c.session.unacked,
-        buffered: c.session.bufferedAmount, idleMs: now - c.lastActive, ...(c.load ? { load: c.load } : {}),
+        unackedBytes: c.session.unackedBytes, idleMs: now - c.lastActive, ...(c.load ? { load: c.load } : {}),
       })),
     };
   }
@@ -448,7 +448,7 @@ export class MeshNode implements Disposable {
     conn.bytesOut += bytes;
     this.#totals.framesOut++;
     this.#totals.bytesOut += bytes;
-    if (!CONTROL.has(frame.type)) conn.lastActive = Date.now();
+    if (!isControl(frame.type)) conn.lastActive = Date.now();
   }
 
   #discoveryBody(to: string): DiscoveryBody {
@@ -502,7 +502,7 @@ export class MeshNode implements Disposable {
     conn.bytesIn += bytes;
     this.#totals.framesIn++;
     this.#totals.bytesIn += bytes;
-    if (!CONTROL.has(frame.type)) conn.lastActive = Date.now();
+    if (!isControl(frame.type)) conn.lastActive = Date.now();
     try {
       switch (frame.type) {
         case MessageType.Discovery:
@@ -540,7 +540,7 @@ export class MeshNode implements Disposable {
   /** Hands a frame for this node to the RPC link of its origin (RPC frames) and to 'message' listeners. */
   #dispatch(message: MeshMessage): void {
     const { frame } = message;
-    if (RPC_TYPES.has(frame.type)) {
+    if (isRpcType(frame.type)) {
       if (frame.type === MessageType.Error || frame.type === MessageType.Response) {
         // An Error about a routed call may come from a relay on the way: it belongs to the call's destination.
         const to = this.#routedTo.get(Number(frame.requestId));

@@ -8,7 +8,7 @@ import type { AgentMigrationBody, AgentQueryBody, DiscoveryBody, KnownPeer, Load
 export const MAX_KNOWN_PEERS = 10_000;
 
 type Obj = Record<string, unknown>;
-const ROLES: ReadonlySet<string> = new Set(['edge', 'relay', 'core']);
+const ROLES: ReadonlySet<string> = /* @__PURE__ */ new Set(['edge', 'relay', 'core']);
 
 const fail = (what: string, message: string): never => {
   throw wireError(WireErrorCode.BAD_PAYLOAD, `invalid ${what}: ${message}`);
@@ -52,7 +52,7 @@ export function parseAgentQuery(value: unknown): AgentQueryBody {
   return { name: str('AgentQuery', obj('AgentQuery', value).name, 'name') };
 }
 
-const PHASES: ReadonlySet<string> = new Set(['transfer', 'commit', 'abort']);
+const PHASES: ReadonlySet<string> = /* @__PURE__ */ new Set(['transfer', 'commit', 'abort']);
 
 /** An AgentMigration payload. */
 export function parseMigration(value: unknown): AgentMigrationBody {

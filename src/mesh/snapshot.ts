@@ -8,7 +8,7 @@ export interface Agent {
   restore?(state: unknown): void;
 }
 
-const NOT_CALLABLE = new Set(['constructor', 'snapshot', 'restore']);
+const NOT_CALLABLE = /* @__PURE__ */ new Set(['constructor', 'snapshot', 'restore']);
 
 /** Method names callable on `agent`: its functions, up its prototype chain, short of Object.prototype. */
 export function methodsOf(agent: object): string[] {

@@ -185,16 +185,6 @@ export class Session {
     return this.#unacked.size;
   }
 
-  /** Best-effort frames waiting for a connection, plus frames waiting for compression. */
-  get queued(): number {
-    return this.#queued.length + this.#pendingOut;
-  }
-
-  /** Bytes the current transport holds, not yet handed to the peer (0 without one). */
-  get bufferedAmount(): number {
-    return this.#transport?.bufferedAmount ?? 0;
-  }
-
   /** Bytes of the acked frames sent and not yet acknowledged. */
   get unackedBytes(): number {
     return this.#unackedBytes;
