@@ -45,7 +45,7 @@ if (values.deno) {
 
 async function startNodeRelay() {
   const { startRelay } = await import('../dist/relay.js');
-  const server = await startRelay({ port, host: values.host });
+  const server = await startRelay({ port, host: values.host, agents: true });
   console.log(`swarmwire relay listening
   page:      ${server.url}
   websocket: ${server.wsUrl}`);

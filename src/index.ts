@@ -106,3 +106,20 @@ export type { FaultOptions, FaultStats } from './transport/faulty.js';
 export { sharedSecret } from './session/auth.js';
 export { originAllowed } from './transport/origin.js';
 export type { OriginPolicy } from './transport/origin.js';
+
+// The mesh: nodes addressed by id, routing through relays, discovery, load, agents and their migration
+export { MeshNode } from './mesh/node.js';
+export type { ConnectionStats, MeshFrame, MeshMessage, MeshNodeEvents, MeshNodeOptions, MeshPeer, NodeStats } from './mesh/node.js';
+export { Router, bounce, routedOrigin } from './mesh/router.js';
+export type { DirectPeer, RouteDecision } from './mesh/router.js';
+export { MeshError, MeshErrorCode } from './mesh/errors.js';
+export { idBytes, idHex } from './mesh/ids.js';
+export { MAX_ROUTE_HOPS } from './mesh/messages.js';
+export { MAX_KNOWN_PEERS, parseAgentQuery, parseDiscovery, parseLoadInfo, parseMigration, parseMigrationAck } from './mesh/parse.js';
+export type { AgentLocation, AgentMigrationBody, AgentQueryBody, DiscoveryBody, KnownPeer, LoadInfoBody, MigrationAckBody, MovedData } from './mesh/messages.js';
+export { AgentHost } from './mesh/agent-host.js';
+export type { AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
+export type { Agent } from './mesh/snapshot.js';
+export { PeerLink, isRpcType } from './mesh/link.js';
+export { compareLoad, leastLoaded } from './mesh/placement.js';
+export type { Candidate } from './mesh/placement.js';

@@ -9,6 +9,8 @@ import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type We
 import { type OriginPolicy, originAllowed } from '../transport/origin.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
+import { agentWorkerScript } from './agent-worker.js';
+import { type RelayAgents, startRelayAgents } from './agents.js';
 
 // Scale-out: relays linked through Redis pub/sub
 export { bridgeRedis } from './redis-bridge.js';
@@ -21,6 +23,8 @@ export interface RelayServerOptions extends RelayOptions {
   host?: string;
   /** Port; 0 picks a free one. Default: 8787. */
   port?: number;
+  /** Run an agent host inside the relay process (the dashboard migrates agents to it; `swarmwire relay` turns it on). Default: false. */
+  agents?: boolean;
   /** Origins whose WebSocket upgrades are accepted; others get HTTP 403 before any socket exists. Default: any. */
   allowedOrigins?: OriginPolicy;
   /** With allowedOrigins, refuse upgrades without an Origin header (non-browser clients) too. Default: false. */
@@ -31,6 +35,8 @@ export interface RelayServerOptions extends RelayOptions {
 
 export interface RelayServer {
   readonly relay: Relay;
+  /** The agent host inside the relay process, with `agents: true`. */
+  readonly agents: RelayAgents | undefined;
   /** http://host:port/ — the status page. */
   readonly url: string;
   /** ws://host:port/ws — where peers connect. */
@@ -74,13 +80,16 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
     server.listen(options.port ?? 8787, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const agents = options.agents === true ? await startRelayAgents(relay) : undefined;
   const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     relay,
+    agents,
     url: `http://${origin}/`,
     wsUrl: `ws://${origin}/ws`,
     port,
     async close() {
+      agents?.close();
       relay.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
@@ -95,6 +104,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): P
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage());
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
+  if (path === '/agent-worker.js') return send(res, 200, 'text/javascript; charset=utf-8', agentWorkerScript());
   const asset = ASSETS[path];
   if (!asset) return send(res, 404, 'text/plain', 'not found');
   try {

@@ -1,5 +1,8 @@
-// The relay's status page: it joins the relay as a peer over WebSocket (script-tag build), then shows the relay's
-// counters and peers, refreshed every second through plain Request frames to the built-in module `relay`.
+// The relay's dashboard: the page joins the mesh as a node over WebSocket (script-tag build), starts a swarm of Web
+// Workers that are agent hosts too (src/relay/agent-worker.ts), hosts a counter agent and calls it continuously,
+// and shows the relay's counters, the nodes, the agents, call rates and latencies. A click migrates the counter
+// between the page, a worker and the relay's own Node process (when the relay runs its agent host) while the calls
+// keep flowing. window.dashboard lets tests drive it.
 // Given a WebTransport endpoint (the Deno relay), it tries that first and falls back to WebSocket.
 
 /** Where the page finds the relay's WebTransport endpoint: port, path and certificate hash (hex). */
@@ -15,7 +18,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>swarmwire relay</title>
+<title>swarmwire relay dashboard</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2330; background: #f7f8fa; }
@@ -30,12 +33,23 @@ export function relayPage(webtransport?: PageWebTransport): string {
   code { font-size: 12px; }
   #status[data-state="open"] { color: #18794e; }
   #status[data-state="error"] { color: #c0362c; }
+  h2 { font-size: 1.05rem; margin: 1.4rem 0 .5rem; }
+  button { font: inherit; padding: .15rem .6rem; border: 1px solid #b8c0cc; border-radius: 5px; background: #fff; cursor: pointer; }
+  button:disabled { opacity: .45; cursor: default; }
+  .here { color: #18794e; font-weight: 600; }
 </style>
 </head>
 <body>
-<h1>swarmwire relay</h1>
-<div class="sub">This page is a peer too: <span id="status" data-state="connecting">connecting…</span></div>
+<h1>swarmwire relay dashboard</h1>
+<div class="sub">This page is a mesh node too: <span id="status" data-state="connecting">connecting…</span></div>
 <div class="cards" id="cards"></div>
+<div class="cards" id="calls"></div>
+<h2>Agents</h2>
+<table>
+  <thead><tr><th>agent</th><th>kind</th><th>lives on</th><th>value</th><th>calls served there</th><th>migrate</th></tr></thead>
+  <tbody id="agents"></tbody>
+</table>
+<h2>Nodes</h2>
 <table>
   <thead><tr><th>node</th><th>role</th><th>name</th><th>transport</th><th>rtt (ms)</th><th>topics</th></tr></thead>
   <tbody id="peers"></tbody>
@@ -46,53 +60,128 @@ export function relayPage(webtransport?: PageWebTransport): string {
   const sw = window.swarmwire;
   const status = document.getElementById('status');
   const wsUrl = location.origin.replace(/^http/, 'ws') + '/ws';
-  const relayModule = sw.fnv1a64('relay');
-  const pending = new Map();
-  let session;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  class Counter {
+    count = 0;
+    increment(by = 1) { this.count += by; return this.count; }
+    get() { return this.count; }
+  }
+  const node = new sw.MeshNode({ metadata: { name: 'dashboard page' }, capabilities: ['page'], heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
+  const host = new sw.AgentHost(node, { callTimeoutMs: 10000 });
+  host.define('Counter', () => new Counter());
+  let relayId;
   try {
     const wt = ${JSON.stringify(webtransport ?? null).replace(/</g, '\\u003c')};
     const dial = wt
       ? () => sw.connectFallback({ websocket: wsUrl, webtransport: 'https://' + location.hostname + ':' + wt.port + wt.path, webtransportOptions: { serverCertificateHashes: [wt.hash] } })
       : () => sw.connectWebSocket(wsUrl);
-    session = await sw.connectSession(dial, { metadata: { name: 'status page' }, heartbeatIntervalMs: 2000 });
+    relayId = await node.connect(dial);
   } catch (e) {
     status.dataset.state = 'error';
     status.textContent = 'cannot connect: ' + e.message;
     return;
   }
-  session.on('frame', (f) => {
-    const p = pending.get(Number(f.requestId));
-    if (!p) return;
-    pending.delete(Number(f.requestId));
-    const body = sw.decodeBody(f);
-    f.type === sw.MessageType.Response ? p.resolve(body) : p.reject(new Error(body.message));
-  });
-  session.on('open', () => { status.dataset.state = 'open'; status.textContent = 'connected as ' + hex(session.nodeId).slice(0, 8) + '…'; });
-  session.on('disconnect', () => { status.dataset.state = 'connecting'; status.textContent = 'reconnecting…'; });
-  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  node.on('connected', () => { status.dataset.state = 'open'; status.textContent = 'connected as ' + node.idHex.slice(0, 8) + '…'; });
+  node.on('disconnected', () => { status.dataset.state = 'connecting'; status.textContent = 'reconnecting…'; });
   status.dataset.state = 'open';
-  status.textContent = 'connected as ' + hex(session.nodeId).slice(0, 8) + '…';
-  const call = (method, args = []) => new Promise((resolve, reject) => {
-    const id = session.send({ type: sw.MessageType.Request, moduleId: relayModule, methodHash: sw.fnv1a32(method), body: args });
-    pending.set(id, { resolve, reject });
-    setTimeout(() => pending.delete(id) && reject(new Error(method + ' timed out')), 5000);
-  });
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  status.textContent = 'connected as ' + node.idHex.slice(0, 8) + '…';
+  const relay = sw.wrap(node.link(relayId), { name: 'relay', timeoutMs: 5000 });
+  const dashboardOf = (id) => sw.wrap(node.link(id), { name: 'dashboard', timeoutMs: 5000 });
+  host.expose('counter', new Counter(), { kind: 'Counter' });
+
+  // The relay's own Node process, when it hosts agents.
+  let processId;
+  const findProcess = async () => (processId ??= (await relay.peers()).find((p) => p.metadata.name === 'relay process')?.id);
+  await findProcess().catch(() => {});
+
+  // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2), when this relay hosts agents
+  // (the Node relay with its agent host serves their script).
+  const swarmSize = processId ? Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2))) : 0;
+  const workers = await Promise.all(Array.from({ length: swarmSize }, (_, i) => new Promise((resolve, reject) => {
+    const w = new Worker('/agent-worker.js', { name: 'worker ' + i });
+    w.onmessage = (e) => (e.data.id ? resolve(e.data.id) : reject(new Error(e.data.error)));
+    w.onerror = (e) => reject(new Error('worker ' + i + ': ' + e.message));
+  }))).catch((e) => { console.warn('[swarmwire] no worker agents on this relay: ' + e.message); return []; });
+  const nameOf = (id) => (id === node.idHex ? 'page' : id === processId ? 'relay process' : workers.includes(id) ? 'worker ' + workers.indexOf(id) : id ? id.slice(0, 8) + '…' : '?');
+
+  // Calls flow all the time: one at a time, as fast as they come back.
+  const calls = { ok: 0, failed: 0, last: 0, errors: [], window: [] };
+  let stopped = false;
+  (async () => {
+    while (!stopped) {
+      const t0 = performance.now();
+      try {
+        calls.last = await host.call('counter', 'increment', [1]);
+        calls.ok++;
+        calls.window.push({ at: Date.now(), ms: performance.now() - t0 });
+      } catch (e) {
+        calls.failed++;
+        calls.errors.push(String(e && e.message || e));
+      }
+      await sleep(5);
+    }
+  })();
+
+  async function migrateTo(target) {
+    const to = target === 'page' ? node.idHex : target.startsWith('worker ') ? workers[Number(target.slice(7))] : await findProcess();
+    if (!to) throw new Error('the relay runs no agent host (start it with swarmwire relay)');
+    const where = await host.locate('counter');
+    if (where === to) return to;
+    const t0 = performance.now();
+    if (where === node.idHex) await host.migrate('counter', to);
+    else await dashboardOf(where).migrate('counter', to);
+    lastMigration = { to: nameOf(to), ms: performance.now() - t0 };
+    return to;
+  }
+  let lastMigration;
+
   async function refresh() {
-    if (session.state !== 'open') return;
-    const [stats, peers] = await Promise.all([call('stats'), call('peers')]);
+    const now = Date.now();
+    calls.window = calls.window.filter((c) => now - c.at < 1000);
+    const lat = calls.window.map((c) => c.ms).sort((a, b) => a - b);
+    const p = (q) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * q))].toFixed(2) : '–');
+    const where = await host.locate('counter');
+    document.getElementById('calls').innerHTML = [
+      ['calls/s', calls.window.length], ['p50 ms', p(0.5)], ['p99 ms', p(0.99)], ['calls ok', calls.ok], ['calls failed', calls.failed],
+      ['counter', calls.last], ['counter lives on', nameOf(where)],
+      ['last migration', lastMigration ? lastMigration.to + ', ' + lastMigration.ms.toFixed(1) + ' ms' : '–'],
+    ].map(([k, v]) => '<div class="card">' + k + '<b data-stat="' + k + '">' + esc(v) + '</b></div>').join('');
+    const [stats, peers] = await Promise.all([relay.stats(), relay.peers()]);
     document.getElementById('cards').innerHTML = [
       ['peers', stats.peers], ['frames in', stats.framesIn], ['frames out', stats.framesOut],
       ['routed', stats.routed], ['broadcasts', stats.broadcasts], ['errors', stats.errors],
       ['uptime', Math.round(stats.uptimeMs / 1000) + ' s'],
     ].map(([k, v]) => '<div class="card">' + k + '<b data-stat="' + k + '">' + esc(v) + '</b></div>').join('');
     document.getElementById('peers').innerHTML = peers.map((p) => '<tr data-peer="' + p.id + '"><td><code>' + p.id.slice(0, 12) +
-      '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + '</td><td>' + esc(p.transport) + '</td><td>' +
-      (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
+      '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + (p.id === node.idHex ? ' <span class="here">(this page)</span>' : '') +
+      '</td><td>' + esc(p.transport) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
+    const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
+    for (const id of [...workers, ...(processId ? [processId] : [])]) rows.push(...(await dashboardOf(id).agents()).map((a) => ({ ...a, on: id })));
+    const targets = [['page', node.idHex], ...workers.map((id, i) => ['worker ' + i, id]), ...(processId ? [['relay', processId]] : [])];
+    document.getElementById('agents').innerHTML = rows.map((a) => '<tr data-agent="' + esc(a.name) + '"><td>' + esc(a.name) + '</td><td>' + esc(a.kind) +
+      '</td><td data-where>' + esc(nameOf(a.on)) + '</td><td>' + (a.name === 'counter' ? calls.last : '') + '</td><td>' + a.calls + '</td><td>' +
+      targets.map(([t, id]) => '<button data-migrate="' + t + '"' + (a.on === id ? ' disabled' : '') + '>→ ' + (t === 'relay' ? 'relay process' : t) + '</button>').join(' ') +
+      '</td></tr>').join('');
   }
-  setInterval(() => refresh().catch(() => {}), 1000);
-  refresh().catch(() => {});
-  session.ping().catch(() => {});
+  document.getElementById('agents').addEventListener('click', (event) => {
+    const target = event.target.closest('button[data-migrate]');
+    if (!target || target.disabled) return;
+    target.disabled = true;
+    migrateTo(target.dataset.migrate).catch((e) => { calls.errors.push('migration: ' + e.message); }).finally(() => refresh().catch(() => {}));
+  });
+  setInterval(() => refresh().catch(() => {}), 500);
+  await refresh().catch(() => {});
+  window.dashboard = {
+    ready: true,
+    ids: { page: node.idHex, relay: processId, workers },
+    calls: () => ({ ok: calls.ok, failed: calls.failed, last: calls.last, errors: calls.errors.slice() }),
+    where: async () => nameOf(await host.locate('counter')),
+    migrateTo,
+    stop: () => { stopped = true; },
+    node,
+    host,
+  };
 })();
 </script>
 </body>

@@ -6,13 +6,17 @@ import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
-import { parseRouted } from '../wire/routed.js';
+import { parseRouted, type RoutedBody } from '../wire/routed.js';
 import { type CloseInfo, CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { SessionErrorCode } from '../session/errors.js';
 import { RateLimiter } from './rate.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody, Peer } from '../session/messages.js';
 import { Session, type SessionFrame } from '../session/session.js';
+import { type DirectPeer, Router, bounce, routedOrigin } from '../mesh/router.js';
+import { idHex, randomId } from '../mesh/ids.js';
+import type { DiscoveryBody } from '../mesh/messages.js';
+import { parseDiscovery } from '../mesh/parse.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
@@ -108,13 +112,17 @@ export interface RelayUplink {
 interface PeerState {
   session: RelayPeer;
   topics: Set<string>;
+  direct: DirectPeer;
   rate: RateLimiter | undefined;
 }
 
-const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
-
 export class Relay {
   readonly host: SessionHost;
+  /** This relay's node id: one for every session (options.nodeId, or random). */
+  readonly nodeId: Uint8Array;
+  /** Who is reachable through which peer, learnt from Discovery (shared with mesh nodes that forward). */
+  readonly router: Router;
+  #announcing = false;
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
@@ -124,7 +132,9 @@ export class Relay {
   readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
 
   constructor(options: Readonly<RelayOptions> = {}) {
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.nodeId = options.nodeId ?? randomId();
+    this.router = new Router(idHex(this.nodeId));
+    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, nodeId: this.nodeId, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.host.onSession((session) => this.join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
@@ -165,8 +175,14 @@ export class Relay {
    */
   join(session: RelayPeer, topics: Iterable<string> = []): void {
     const id = session.peer!.id;
-    const state: PeerState = { session, topics: new Set(topics), rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined };
+    const { hello } = session.peer!;
+    const state: PeerState = {
+      session, topics: new Set(topics), direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities },
+      rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined,
+    };
     this.#peers.set(id, state);
+    this.router.addDirect(state.direct);
+    this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
       if (state.rate && !state.rate.take()) {
@@ -184,6 +200,8 @@ export class Relay {
     session.on('close', () => {
       if (this.#peers.get(id)?.session !== session) return;
       this.#peers.delete(id);
+      this.router.removeDirect(id);
+      this.#announce();
       this.uplink?.left?.(id);
     });
     // Frames that are compressed first are handed to the transport later, so a full buffer is reported as an
@@ -199,7 +217,13 @@ export class Relay {
   #handle(from: PeerState, frame: Frame): void {
     switch (frame.type) {
       case MessageType.Routed:
-        return this.#route(from.session, frame);
+        return this.#route(from, frame);
+      case MessageType.Discovery:
+        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
+        return this.#reply(from.session, frame, this.#discovery(from.session.peer!.id), MessageType.DiscoveryResponse);
+      case MessageType.DiscoveryResponse:
+        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
+        return;
       case MessageType.Broadcast:
         return this.#broadcast(from.session, frame);
       case MessageType.Subscribe:
@@ -221,24 +245,67 @@ export class Relay {
     return topic;
   }
 
-  #route(sender: RelayPeer, frame: Frame): void {
+  #route(from: PeerState, frame: Frame): void {
+    const sender = from.session;
     const body = parseRouted(decodeBody(frame));
-    const to = hex(body.to);
-    if (body.ttl === 0) return this.#fail(sender, frame, Status.Timeout, `routed frame to ${to} dropped: TTL exhausted after ${body.hops} hops`);
+    const step = this.router.step(body, from.direct);
+    if (step.action === 'deliver') return this.#fail(sender, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
-    const out: RoutedOut = { to: body.to, from: sender.peer!.hello.nodeId, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
-    const target = this.#peers.get(to);
-    if (target) {
-      this.#forward(target.session, { type: MessageType.Routed, ack, body: out }, sender, frame);
+    if (step.action === 'forward') {
+      this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame);
       this.#stats.routed++;
       return;
     }
-    const missing = `no node ${to} on this relay${this.uplink ? ' or any relay linked to it' : ''}`;
-    if (!this.uplink) return this.#fail(sender, frame, Status.ModuleNotFound, missing);
+    if (step.status !== Status.ModuleNotFound || !this.uplink) return this.#drop(from, frame, body, step.status, step.message);
+    // Not reachable from here: perhaps another relay linked to this one has it.
+    const to = idHex(body.to);
+    const missing = `no node ${to} on this relay or any relay linked to it`;
+    const out: RoutedOut = { to: body.to, from: routedOrigin(body, from.direct), ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
     this.uplink.route(out, ack).then(
-      (found) => (found ? void this.#stats.routed++ : this.#fail(sender, frame, Status.ModuleNotFound, missing)),
+      (found) => (found ? void this.#stats.routed++ : this.#drop(from, frame, body, Status.ModuleNotFound, missing)),
       (error: unknown) => this.#fail(sender, frame, Status.ExecutionError, `could not forward to another relay: ${(error as Error).message}`),
     );
+  }
+
+  /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
+  #drop(from: PeerState, frame: Frame, body: RoutedBody, status: Status, message: string): void {
+    const back = bounce(this.nodeId, body, status, message);
+    if (!back) return this.#fail(from.session, frame, status, message);
+    this.#stats.errors++;
+    this.#sendRouted(back, false);
+  }
+
+  /** Sends an envelope this relay originates (a bounce) towards its destination, if any route leads there. */
+  #sendRouted(body: RoutedBody, ack: boolean): void {
+    const via = this.router.nextHop(idHex(body.to));
+    const target = via === undefined ? undefined : this.#peers.get(via);
+    try {
+      target?.session.send({ type: MessageType.Routed, ack, body });
+    } catch {
+      // best effort: the origin's own deadline covers a lost bounce
+    }
+  }
+
+  /** This relay's Discovery answer for the peer `to`. */
+  #discovery(to?: string): DiscoveryBody {
+    return { role: 'relay', capabilities: ['relay'], peers: this.router.known(to) };
+  }
+
+  /** Tells relay and core peers, once per task, that the set of reachable nodes changed. */
+  #announce(): void {
+    if (this.#announcing) return;
+    this.#announcing = true;
+    setTimeout(() => {
+      this.#announcing = false;
+      for (const [id, peer] of this.#peers) {
+        if (peer.direct.role === 'edge') continue;
+        try {
+          peer.session.send({ type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
+        } catch {
+          // a peer too full (or gone) to hear it learns on its next Discovery
+        }
+      }
+    }, 0);
   }
 
   #broadcast(sender: RelayPeer, frame: Frame): void {
@@ -259,9 +326,10 @@ export class Relay {
     }
   }
 
-  /** A Routed frame from another relay (through the uplink): delivers it if `body.to` is here. False if not. */
+  /** A Routed frame from another relay (through the uplink): delivers it if `body.to` is reachable from here. False if not. */
   deliverRouted(body: RoutedOut, ack: boolean): boolean {
-    const target = this.#peers.get(hex(body.to));
+    const via = this.router.nextHop(idHex(body.to));
+    const target = via === undefined ? undefined : this.#peers.get(via);
     if (!target) return false;
     this.#forward(target.session, { type: MessageType.Routed, ack, body });
     this.#stats.routed++;
@@ -313,8 +381,8 @@ export class Relay {
     peer.close(CloseCode.PolicyViolation, 'SW_ERR_BACKPRESSURE: too slow to keep up');
   }
 
-  #reply(to: RelayPeer, frame: Frame, result: unknown): void {
-    to.send({ type: MessageType.Response, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
+  #reply(to: RelayPeer, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
+    to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
     this.#stats.framesOut++;
   }
 

@@ -1,0 +1,526 @@
+// Agents on a mesh node: objects exposed under a name, called from any node, and moved between nodes while calls
+// keep flowing. Calls are the RPC layer's (expose/wrap) over the node's per-peer links: each agent is exposed, as
+// a module named after it, through a facade that waits while the agent moves and says where it went.
+//
+// Migration, on the source:  prepare (new calls wait; calls already running finish) → snapshot → AgentMigration
+// 'transfer' (acked) → the destination restores and answers MigrationAck → 'commit' (acked) → the calls that waited
+// are handed over (forwarded to the destination, their replies relayed back), and later calls are redirected (an
+// Error carrying `movedTo`, which callers follow). A failure or timeout before the commit rolls back: 'abort' to
+// the destination, and the waiting calls run where they were. A call is only ever re-sent after a node said it did
+// not run it, so none runs twice.
+import { MessageType, Status } from '../wire/constants.js';
+import { decodeBody } from '../wire/frame.js';
+import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
+import { expose } from '../rpc/expose.js';
+import { wrap } from '../rpc/wrap.js';
+import { RpcErrorCode } from '../rpc/errors.js';
+import { MeshError, meshError, MeshErrorCode } from './errors.js';
+import { idBytes, idHex } from './ids.js';
+import type { PeerLink } from './link.js';
+import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody } from './messages.js';
+import { parseAgentQuery, parseMigration, parseMigrationAck } from './parse.js';
+import type { ErrorBody } from '../session/messages.js';
+import { SwarmwireError } from '../wire/errors.js';
+import type { MeshMessage, MeshNode } from './node.js';
+import { type Candidate, leastLoaded } from './placement.js';
+import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
+
+export interface AgentHostOptions {
+  /** Deadline of one call, ms (each hop of a redirect gets a fresh one). Default: 10,000. */
+  callTimeoutMs?: number;
+  /** Deadline of each migration phase (running calls to finish; the destination to answer), ms. Default: 5,000. */
+  migrationTimeoutMs?: number;
+  /** How long locate() waits for AgentQuery answers, ms. Default: 2,000. */
+  queryTimeoutMs?: number;
+  /** Redirects a call follows before it gives up. Default: 8. */
+  maxRedirects?: number;
+}
+
+export interface AgentExposeOptions {
+  /** The factory name other nodes rebuild the agent with. Default: the agent's constructor name. */
+  kind?: string;
+  /** Capabilities a node needs to host the agent (placement). Default: []. */
+  capabilities?: readonly string[];
+}
+
+export interface SpawnOptions extends Omit<AgentExposeOptions, 'kind'> {
+  /** Initial state, given to restore(). Default: none. */
+  state?: unknown;
+  /** The node to spawn on. Default: the least-loaded node with the capabilities. */
+  on?: string;
+}
+
+/** One hosted agent, as agents() lists it. */
+export interface AgentInfo {
+  name: string;
+  kind: string;
+  /** 'incoming': restored here, waiting for its source's commit. */
+  state: 'active' | 'migrating' | 'incoming';
+  capabilities: string[];
+  /** Calls served here. */
+  calls: number;
+  /** Calls running now. */
+  running: number;
+  /** Calls waiting for a migration to end. */
+  waiting: number;
+}
+
+/** A remote view of an agent: every method returns a promise. */
+export type AgentProxy<T> = {
+  [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+interface Hosted {
+  name: string;
+  kind: string;
+  moduleId: bigint;
+  agent: Agent & Record<string, unknown>;
+  methods: Map<number, string>;
+  capabilities: string[];
+  state: AgentInfo['state'];
+  /** For an incoming agent: its migration and source. */
+  incoming?: { id: number; from: string; timer: ReturnType<typeof setTimeout> };
+  calls: number;
+  running: number;
+  /** Calls waiting for the state to change. */
+  waiting: Array<() => void>;
+  /** Migrations waiting for running calls to finish. */
+  drained: Array<() => void>;
+}
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class AgentHost implements Disposable {
+  readonly node: MeshNode;
+  /** What each agent name is exposed as: a facade of its methods (kept after it leaves, to redirect callers). */
+  readonly #facades = new Map<bigint, { name: string; facade: object }>();
+  readonly #exposed = new Map<PeerLink, Map<bigint, () => void>>();
+  readonly #callTimeoutMs: number;
+  readonly #migrationTimeoutMs: number;
+  readonly #queryTimeoutMs: number;
+  readonly #maxRedirects: number;
+  readonly #factories = new Map<string, () => object>();
+  readonly #hosted = new Map<bigint, Hosted>();
+  /** Where agents that left this node went. */
+  readonly #moved = new Map<bigint, string>();
+  /** Where agents were last seen, by name. */
+  readonly #where = new Map<string, string>();
+  readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string }>();
+  readonly #queries = new Map<number, (node: string | null) => void>();
+  /** Agents sent to each node since its last LoadInfo: spawns in a burst spread out instead of piling onto one node. */
+  readonly #placed = new Map<string, number>();
+  readonly #off: Array<() => void>;
+  #nextMigration = 1;
+
+  constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
+    this.node = node;
+    this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
+    this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
+    this.#maxRedirects = options.maxRedirects ?? 8;
+    this.#off = [
+      node.on('message', (m) => this.#onMessage(m)),
+      node.onLink((link) => this.#exposeAll(link)),
+      node.on('load', (peer) => this.#placed.delete(peer)),
+    ];
+    for (const link of node.links()) this.#exposeAll(link);
+    node.countAgents(() => this.#hosted.size);
+  }
+
+  /**
+   * Tells this node how to build agents of `kind`, which it needs to receive them by migration or spawn: the
+   * factory makes a blank agent, then restore() (or Object.assign) gives it its state.
+   */
+  define(kind: string, factory: () => object): void {
+    this.#factories.set(kind, factory);
+  }
+
+  /** Hosts `agent` here under `name`. Throws MeshError BAD_ARGUMENT if the name is taken on this node. */
+  expose(name: string, agent: object, options: Readonly<AgentExposeOptions> = {}): void {
+    const kind = options.kind ?? (agent.constructor?.name || 'Object');
+    this.#host(name, kind, agent, [...(options.capabilities ?? [])], 'active');
+  }
+
+  /** Builds an agent of `kind` on the least-loaded capable node (or `on`) and resolves with that node's id. */
+  async spawn(kind: string, name: string, options: Readonly<SpawnOptions> = {}): Promise<string> {
+    const capabilities = [...(options.capabilities ?? [])];
+    if (options.on === undefined) await this.node.discover(undefined, this.#queryTimeoutMs); // fresh routes, for placement
+    const dest = options.on ?? this.place(capabilities);
+    if (dest === this.node.idHex) {
+      const factory = this.#factories.get(kind);
+      if (!factory) throw meshError(MeshErrorCode.BAD_ARGUMENT, `no factory for agent kind "${kind}" on this node`);
+      const agent = factory();
+      if (options.state !== undefined) restoreSnapshot(agent, options.state);
+      this.#host(name, kind, agent, capabilities, 'active');
+      return dest;
+    }
+    const id = this.#nextMigration++;
+    await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
+    this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind } satisfies AgentMigrationBody });
+    this.#where.set(name, dest);
+    this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    return dest;
+  }
+
+  /**
+   * Calls `method` of the agent `name` through the RPC layer, wherever it lives, following it when it has moved
+   * (at most maxRedirects times). Rejects with MeshError AGENT_NOT_FOUND or NO_ROUTE, RpcError (TIMEOUT after
+   * callTimeoutMs, METHOD_NOT_FOUND), or the error the method threw, rebuilt as the RPC layer does.
+   */
+  async call(name: string, method: string, args: readonly unknown[] = []): Promise<unknown> {
+    let to = await this.locate(name);
+    for (let redirects = 0; to !== undefined && redirects <= this.#maxRedirects; redirects++) {
+      try {
+        return await this.#remote(to, name, method, args);
+      } catch (error) {
+        const e = error as { code?: unknown; movedTo?: unknown };
+        if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
+          to = e.movedTo;
+          this.#where.set(name, to);
+          continue;
+        }
+        if (e.code !== RpcErrorCode.MODULE_NOT_FOUND && e.code !== MeshErrorCode.AGENT_NOT_FOUND) throw error;
+        // That node does not have it (and did not run the call): ask again, unless nobody knows better.
+        this.#where.delete(name);
+        const again = await this.locate(name, to);
+        if (again === to) break;
+        to = again;
+      }
+    }
+    throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `no node hosts agent "${name}"`);
+  }
+
+  /** One call through the RPC layer to the node `to`. */
+  #remote(to: string, name: string, method: string, args: readonly unknown[]): Promise<unknown> {
+    const remote = wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs });
+    return remote[method]!(...args);
+  }
+
+  /** A proxy whose methods call the agent `name` (see call()). */
+  proxy<T extends object>(name: string): AgentProxy<T> {
+    return new Proxy({}, {
+      get: (_t, method) => (typeof method === 'string' && method !== 'then' ? (...args: unknown[]) => this.call(name, method, args) : undefined),
+    }) as AgentProxy<T>;
+  }
+
+  /**
+   * Where the agent `name` lives: this node, a node it moved to, the last place seen, or else the first answer to
+   * an AgentQuery sent to every known node. Resolves undefined when nobody knows within queryTimeoutMs.
+   */
+  async locate(name: string, notAt?: string): Promise<string | undefined> {
+    const known = this.#knownLocation(name);
+    if (known !== undefined && known !== notAt) return known;
+    await this.node.discovered(this.#queryTimeoutMs); // a link that just opened may not have told its routes yet
+    const targets = this.node.peers().map((p) => p.id).filter((id) => id !== notAt);
+    if (targets.length === 0) return undefined;
+    const found = await new Promise<string | undefined>((resolve) => {
+      let left = targets.length;
+      const ids: number[] = [];
+      const done = (value: string | undefined): void => {
+        clearTimeout(timer);
+        for (const id of ids) this.#queries.delete(id);
+        resolve(value);
+      };
+      const timer = setTimeout(() => done(undefined), this.#queryTimeoutMs);
+      for (const target of targets) {
+        try {
+          const id = this.node.send(target, { type: MessageType.AgentQuery, body: { name } satisfies AgentQueryBody });
+          ids.push(id);
+          this.#queries.set(id, (node) => {
+            if (node !== null && node !== notAt) done(node);
+            else if (--left === 0) done(undefined);
+          });
+        } catch {
+          if (--left === 0) done(undefined);
+        }
+      }
+    });
+    if (found !== undefined) this.#where.set(name, found);
+    return found;
+  }
+
+  /**
+   * Moves the agent `name` from this node to `to` (default: the least-loaded other node with its capabilities)
+   * and resolves with the destination's id. On failure the agent keeps running here and this rejects with
+   * MeshError MIGRATION_FAILED (or AGENT_NOT_FOUND, NO_PLACEMENT).
+   */
+  async migrate(name: string, to?: string): Promise<string> {
+    const h = this.#hosted.get(fnv1a64(name));
+    if (!h || h.state === 'incoming') throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not hosted on this node`);
+    if (h.state === 'migrating') throw meshError(MeshErrorCode.MIGRATION_FAILED, `agent "${name}" is already migrating`);
+    const dest = to === undefined ? this.place(h.capabilities, [this.node.idHex]) : idHex(idBytes(to));
+    if (dest === this.node.idHex) return dest;
+    h.state = 'migrating';
+    const id = this.#nextMigration++;
+    try {
+      await this.#drain(h);
+      await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind: h.kind, state: takeSnapshot(h.agent), capabilities: h.capabilities });
+      this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind: h.kind } satisfies AgentMigrationBody });
+    } catch (error) {
+      try {
+        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
+      } catch {
+        // the destination drops an uncommitted agent on its own deadline
+      }
+      h.state = 'active';
+      wake(h);
+      throw error instanceof MeshError && error.code === MeshErrorCode.MIGRATION_FAILED ? error
+        : meshError(MeshErrorCode.MIGRATION_FAILED, `migration of "${name}" to ${dest} rolled back: ${(error as Error).message}`);
+    }
+    this.#hosted.delete(h.moduleId);
+    this.#moved.set(h.moduleId, dest);
+    this.#where.set(name, dest);
+    this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    wake(h); // the calls that waited are handed over (#serve forwards them)
+    return dest;
+  }
+
+  /**
+   * The least-loaded node (this one included) with all `capabilities`, from the peers' latest LoadInfo (plus the
+   * agents this host sent each one since). Throws
+   * MeshError NO_PLACEMENT when none has them.
+   */
+  place(capabilities: readonly string[] = [], exclude: readonly string[] = []): string {
+    const candidates: Candidate[] = [{ id: this.node.idHex, capabilities: this.node.capabilities, load: this.node.load() }];
+    for (const p of this.node.peers()) {
+      const extra = this.#placed.get(p.id) ?? 0;
+      candidates.push(p.load ? { id: p.id, capabilities: p.capabilities, load: { ...p.load, agents: p.load.agents + extra } } : { id: p.id, capabilities: p.capabilities });
+    }
+    const best = leastLoaded(candidates.filter((c) => !exclude.includes(c.id)), capabilities);
+    if (best === undefined) throw meshError(MeshErrorCode.NO_PLACEMENT, `no node has the capabilities [${capabilities.join(', ')}]`);
+    return best;
+  }
+
+  /** The agents hosted here. */
+  agents(): AgentInfo[] {
+    return [...this.#hosted.values()].map((h) => ({
+      name: h.name, kind: h.kind, state: h.state, capabilities: [...h.capabilities], calls: h.calls, running: h.running, waiting: h.waiting.length,
+    }));
+  }
+
+  /** Stops serving and rejects pending calls and migrations. The node stays open. */
+  close(): void {
+    for (const off of this.#off) off();
+    for (const stops of this.#exposed.values()) for (const stop of stops.values()) stop();
+    this.#exposed.clear();
+    for (const [id, w] of this.#acks) {
+      clearTimeout(w.timer);
+      w.reject(meshError(MeshErrorCode.CLOSED, 'the agent host closed'));
+      this.#acks.delete(id);
+    }
+    for (const h of this.#hosted.values()) clearTimeout(h.incoming?.timer);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #host(name: string, kind: string, agent: object, capabilities: string[], state: Hosted['state']): Hosted {
+    const moduleId = fnv1a64(name);
+    if (this.#hosted.has(moduleId)) throw meshError(MeshErrorCode.BAD_ARGUMENT, `an agent named "${name}" is already hosted here`);
+    const methods = new Map(methodsOf(agent).map((m) => [fnv1a32(m), m] as const));
+    const h: Hosted = { name, kind, moduleId, agent: agent as Hosted['agent'], methods, capabilities, state, calls: 0, running: 0, waiting: [], drained: [] };
+    this.#hosted.set(moduleId, h);
+    const facade: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+    for (const method of methods.values()) facade[method] = (...args) => this.#invoke(moduleId, name, method, args);
+    this.#facades.set(moduleId, { name, facade });
+    for (const link of this.#exposed.keys()) this.#exposeOn(link, moduleId, name, facade);
+    if (state === 'active') {
+      this.#moved.delete(moduleId);
+      this.#where.set(name, this.node.idHex);
+    }
+    if (!this.#factories.has(kind)) {
+      // Lets this node take the agent back later without a define(): a fresh object of the same prototype.
+      const proto = Object.getPrototypeOf(agent) as object | null;
+      this.#factories.set(kind, () => Object.create(proto) as object);
+    }
+    return h;
+  }
+
+  #knownLocation(name: string): string | undefined {
+    const moduleId = fnv1a64(name);
+    const h = this.#hosted.get(moduleId);
+    if (h) return h.incoming ? h.incoming.from : this.node.idHex;
+    // The last place seen (kept current by redirects and queries) before where this node once sent it.
+    return this.#where.get(name) ?? this.#moved.get(moduleId);
+  }
+
+  /** Resolves once no call of `h` runs; rejects after migrationTimeoutMs. */
+  #drain(h: Hosted): Promise<void> {
+    if (h.running === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        h.drained.splice(h.drained.indexOf(done), 1);
+        reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${h.running} call(s) of "${h.name}" still running after ${this.#migrationTimeoutMs} ms`));
+      }, this.#migrationTimeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      h.drained.push(done);
+    });
+  }
+
+  /** Sends a 'transfer' and waits for its MigrationAck; rejects unless it says ok within migrationTimeoutMs. */
+  #transfer(dest: string, body: AgentMigrationBody): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#acks.delete(body.migrationId);
+        reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck from ${dest} within ${this.#migrationTimeoutMs} ms`));
+      }, this.#migrationTimeoutMs);
+      this.#acks.set(body.migrationId, {
+        dest, timer, reject,
+        resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
+      });
+      try {
+        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body });
+      } catch (error) {
+        clearTimeout(timer);
+        this.#acks.delete(body.migrationId);
+        reject(error);
+      }
+    });
+  }
+
+  /** Serves every agent (and every agent that left, to redirect) on a new peer link. */
+  #exposeAll(link: PeerLink): void {
+    if (!this.#exposed.has(link)) this.#exposed.set(link, new Map());
+    for (const [moduleId, { name, facade }] of this.#facades) this.#exposeOn(link, moduleId, name, facade);
+  }
+
+  #exposeOn(link: PeerLink, moduleId: bigint, name: string, facade: object): void {
+    const stops = this.#exposed.get(link)!;
+    stops.get(moduleId)?.();
+    stops.set(moduleId, expose(facade, link, { name }));
+  }
+
+  /**
+   * A call that reached this node: run it, or wait while the agent moves, then hand it over to its new home (and
+   * relay the answer); an agent that left earlier answers AGENT_MOVED with `movedTo`.
+   */
+  async #invoke(moduleId: bigint, name: string, method: string, args: unknown[]): Promise<unknown> {
+    let h = this.#hosted.get(moduleId);
+    while (h && h.state !== 'active') {
+      const waitingOn = h;
+      await new Promise<void>((resolve) => waitingOn.waiting.push(resolve));
+      h = this.#hosted.get(moduleId);
+      if (h !== waitingOn) {
+        const dest = this.#moved.get(moduleId);
+        if (dest !== undefined) return this.#remote(dest, name, method, args);
+      }
+    }
+    if (!h || this.#facades.get(moduleId)?.name !== name) {
+      const dest = this.#moved.get(moduleId);
+      if (dest !== undefined) throw Object.assign(meshError(MeshErrorCode.AGENT_MOVED, `agent "${name}" moved to ${dest}`), { movedTo: dest });
+      throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not on node ${this.node.idHex}`);
+    }
+    const fn = h.agent[method];
+    if (typeof fn !== 'function') throw meshError(MeshErrorCode.BAD_ARGUMENT, `agent "${name}" has no method "${method}"`);
+    h.running++;
+    h.calls++;
+    try {
+      return await (fn as (...args: unknown[]) => unknown).apply(h.agent, args);
+    } finally {
+      if (--h.running === 0) for (const d of h.drained.splice(0)) d();
+    }
+  }
+
+  #onMessage({ from, frame }: MeshMessage): void {
+    try {
+      switch (frame.type) {
+        case MessageType.AgentQuery: {
+          const { name } = parseAgentQuery(decodeBody(frame));
+          const at = this.#knownLocation(name);
+          this.node.send(from, { type: MessageType.Response, requestId: frame.requestId, body: { name, node: at === undefined ? null : idBytes(at) } satisfies AgentLocation });
+          return;
+        }
+        case MessageType.Response: {
+          const query = this.#queries.get(Number(frame.requestId));
+          if (query) {
+            const { node } = decodeBody<AgentLocation>(frame);
+            query(node instanceof Uint8Array && node.length === 16 ? idHex(node) : null);
+          }
+          return;
+        }
+        case MessageType.Error: {
+          this.#queries.get(Number(frame.requestId))?.(null);
+          return;
+        }
+        case MessageType.AgentMigration:
+          return this.#onMigration(from, parseMigration(decodeBody(frame)));
+        case MessageType.MigrationAck: {
+          const ack = parseMigrationAck(decodeBody(frame));
+          const w = this.#acks.get(ack.migrationId);
+          if (!w || w.dest !== from) return;
+          this.#acks.delete(ack.migrationId);
+          clearTimeout(w.timer);
+          w.resolve(ack);
+        }
+      }
+    } catch (error) {
+      // A malformed mesh message: its sender hears why (the migration or query it belongs to ends at its deadline).
+      if (frame.type === MessageType.Response || frame.type === MessageType.Error) return;
+      const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
+      try {
+        this.node.send(from, { type: MessageType.Error, requestId: frame.requestId, body: { status, message: (error as Error).message } satisfies ErrorBody });
+      } catch {
+        // the sender is gone
+      }
+    }
+  }
+
+  #onMigration(from: string, body: AgentMigrationBody): void {
+    const moduleId = fnv1a64(body.name);
+    const h = this.#hosted.get(moduleId);
+    const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
+    if (body.phase === 'commit') {
+      if (!mine) return;
+      clearTimeout(mine.incoming!.timer);
+      mine.incoming = undefined;
+      mine.state = 'active';
+      this.#moved.delete(moduleId);
+      this.#where.set(body.name, this.node.idHex);
+      return wake(mine);
+    }
+    if (body.phase === 'abort') {
+      if (mine) this.#dropIncoming(mine, from);
+      return;
+    }
+    const ack = (ok: boolean, message?: string): void => {
+      this.node.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
+    };
+    if (h) return ack(false, `an agent named "${body.name}" is already hosted on ${this.node.idHex}`);
+    const factory = this.#factories.get(body.kind);
+    if (!factory) return ack(false, `no factory for agent kind "${body.kind}" on ${this.node.idHex}`);
+    let incoming: Hosted;
+    try {
+      const agent = factory();
+      if (body.state !== undefined) restoreSnapshot(agent, body.state);
+      incoming = this.#host(body.name, body.kind, agent, Array.isArray(body.capabilities) ? body.capabilities : [], 'incoming');
+    } catch (error) {
+      return ack(false, `restoring "${body.name}" failed: ${(error as Error).message}`);
+    }
+    // Without a commit or an abort (the source vanished), the copy is dropped: the source still has the original.
+    const timer = setTimeout(() => this.#dropIncoming(incoming, from), 2 * this.#migrationTimeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    incoming.incoming = { id: body.migrationId, from, timer };
+    ack(true);
+  }
+
+  /** Forgets an agent whose migration was rolled back; calls that reached it are sent back to its source. */
+  #dropIncoming(h: Hosted, source: string): void {
+    if (this.#hosted.get(h.moduleId) !== h || !h.incoming) return;
+    clearTimeout(h.incoming.timer);
+    this.#hosted.delete(h.moduleId);
+    this.#moved.set(h.moduleId, source);
+    wake(h);
+  }
+}
+
+function wake(h: Hosted): void {
+  for (const w of h.waiting.splice(0)) w();
+}

@@ -1,0 +1,51 @@
+import { Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+
+/** A mesh operation failed: no route, a closed node, an agent that cannot be found, called or moved. */
+export const MeshError = /* @__PURE__ */ (() => {
+  // Made in a pure function, so that bundles without the mesh drop it (a top-level prototype write is kept).
+  class MeshError extends SwarmwireError {}
+  MeshError.prototype.name = 'MeshError';
+  return MeshError;
+})();
+export type MeshError = InstanceType<typeof MeshError>;
+
+export const MeshErrorCode = {
+  /** The node is closed. */
+  CLOSED: 'SW_ERR_MESH_CLOSED',
+  /** No connection and no relay leads to the destination. */
+  NO_ROUTE: 'SW_ERR_MESH_NO_ROUTE',
+  /** A relay dropped a routed frame: TTL exhausted, or the destination unknown there. */
+  UNDELIVERABLE: 'SW_ERR_MESH_UNDELIVERABLE',
+  /** No node knows the agent. */
+  AGENT_NOT_FOUND: 'SW_ERR_AGENT_NOT_FOUND',
+  /** The agent left this node: the error's `movedTo` (hex node id) says where it went. Callers follow it. */
+  AGENT_MOVED: 'SW_ERR_AGENT_MOVED',
+  /** A listener of a MeshNode event threw (reported on the node's 'error' event). */
+  LISTENER_FAILED: 'SW_ERR_MESH_LISTENER',
+  /** A migration failed and was rolled back: the agent runs where it was. */
+  MIGRATION_FAILED: 'SW_ERR_MIGRATION_FAILED',
+  /** No node has the capabilities asked for. */
+  NO_PLACEMENT: 'SW_ERR_NO_PLACEMENT',
+  /** An argument is not what the API takes (bad node id, duplicate agent name). */
+  BAD_ARGUMENT: 'SW_ERR_MESH_ARGUMENT',
+} as const;
+export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
+
+// Built when an error is made, not at import (a bundle without the mesh keeps none of it).
+const statusOf = (code: MeshErrorCode): Status => ({
+  SW_ERR_MESH_CLOSED: Status.ExecutionError,
+  SW_ERR_MESH_NO_ROUTE: Status.ModuleNotFound,
+  SW_ERR_MESH_UNDELIVERABLE: Status.Timeout,
+  SW_ERR_AGENT_NOT_FOUND: Status.ModuleNotFound,
+  SW_ERR_AGENT_MOVED: Status.ModuleNotFound,
+  SW_ERR_MESH_LISTENER: Status.ExecutionError,
+  SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
+  SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
+  SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,
+} satisfies Record<MeshErrorCode, Status>)[code];
+
+/** @internal */
+export function meshError(code: MeshErrorCode, message: string, status: Status = statusOf(code)): MeshError {
+  return new MeshError(code, status, message);
+}

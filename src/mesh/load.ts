@@ -1,0 +1,67 @@
+// What a runtime can say about its own load: event-loop lag everywhere (a timer's lateness), CPU where the runtime
+// reports process CPU time (Node, Deno), memory where it reports it (process RSS, Chromium's JS heap).
+import type { LoadInfoBody } from './messages.js';
+
+interface ProcessLike {
+  cpuUsage?: () => { user: number; system: number };
+  memoryUsage?: () => { rss: number };
+}
+
+// Read when sampled, not at import: a bundle that never measures load keeps none of this.
+const processOf = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process;
+const heapUsed = (): number | undefined => (globalThis as { performance?: { memory?: { usedJSHeapSize?: number } } }).performance?.memory?.usedJSHeapSize;
+
+/** Samples lag, CPU and memory once per `intervalMs` while started. */
+export class LoadMeter {
+  readonly #intervalMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #expected = 0;
+  #lagMs = 0;
+  #cpu: number | undefined;
+  #lastCpu: { at: number; used: number } | undefined;
+  #onSample: () => void;
+
+  constructor(intervalMs: number, onSample: () => void) {
+    this.#intervalMs = intervalMs;
+    this.#onSample = onSample;
+  }
+
+  start(): void {
+    if (this.#timer || this.#intervalMs <= 0) return;
+    this.#schedule();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The latest figures, plus what the caller knows (agents, queues). */
+  sample(agents: number, queue: number): LoadInfoBody {
+    const out: LoadInfoBody = { agents, queue, lagMs: this.#lagMs, timestamp: Date.now() };
+    if (this.#cpu !== undefined) out.cpu = this.#cpu;
+    const memory = processOf()?.memoryUsage?.().rss ?? heapUsed();
+    if (memory !== undefined) out.memory = memory;
+    return out;
+  }
+
+  #schedule(): void {
+    this.#expected = Date.now() + this.#intervalMs;
+    this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    this.#lagMs = Math.max(0, now - this.#expected);
+    const proc = processOf();
+    if (proc?.cpuUsage) {
+      const { user, system } = proc.cpuUsage();
+      const used = (user + system) / 1000; // µs → ms
+      if (this.#lastCpu) this.#cpu = Math.max(0, (used - this.#lastCpu.used) / Math.max(1, now - this.#lastCpu.at));
+      this.#lastCpu = { at: now, used };
+    }
+    this.#schedule();
+    this.#onSample();
+  }
+}

@@ -1,0 +1,87 @@
+// Payload shapes of the mesh's own frames (docs/protocol.md, "The mesh"). Types and defaults only: no behaviour.
+import type { Role } from '../wire/constants.js';
+
+/** Largest number of hops a route may announce; longer ones would be dropped by the TTL anyway. */
+export const MAX_ROUTE_HOPS = 15;
+
+/** One node another node knows of, as Discovery and DiscoveryResponse list them. */
+export interface KnownPeer {
+  /** The node's 16-byte id. */
+  id: Uint8Array;
+  role: Role;
+  capabilities: string[];
+  /** Relays between the announcing node and this one: 0 for its direct peers. */
+  hops: number;
+}
+
+/**
+ * Discovery (112) and DiscoveryResponse (113) share one shape. Discovery asks the receiver for its own (it is sent
+ * acked when a link opens, and again when the sender's peer set changes); a DiscoveryResponse answers it, with the
+ * Discovery's request_id, or is pushed unasked (acked, with a fresh request_id) to relay and core peers when the
+ * sender's peer set changes.
+ */
+export interface DiscoveryBody {
+  role: Role;
+  capabilities: string[];
+  /** The nodes the sender can reach, except through the receiver (split horizon). */
+  peers: KnownPeer[];
+}
+
+/** LoadInfo (114), sent periodically and best effort to every direct peer. Absent fields are not measurable there. */
+export interface LoadInfoBody {
+  /** Agents hosted. */
+  agents: number;
+  /** Frames waiting across the node's connections: sent acked and not yet acknowledged. */
+  queue: number;
+  /** Event-loop lag, ms: how late the last load timer fired. */
+  lagMs: number;
+  /** CPU use of the process over the last interval, 0–1 per core (Node, Deno). */
+  cpu?: number;
+  /** Memory in use, bytes (resident set in Node/Deno, JS heap in Chromium). */
+  memory?: number;
+  /** Sender's clock when measured, ms. */
+  timestamp: number;
+}
+
+/** AgentQuery (115): where does the agent `name` live now? Answered with a Response carrying an AgentLocation. */
+export interface AgentQueryBody {
+  name: string;
+}
+
+/** The answer to an AgentQuery. */
+export interface AgentLocation {
+  name: string;
+  /** The node hosting the agent as far as the answering node knows, or null when it does not know. */
+  node: Uint8Array | null;
+}
+
+/**
+ * AgentMigration (116), sent acked. `phase` 'transfer' carries the agent (the destination restores it, holds calls
+ * for it, and answers MigrationAck); 'commit' makes the restored agent the live one; 'abort' tells the destination
+ * to drop it (the source rolled back).
+ */
+export interface AgentMigrationBody {
+  /** Chosen by the source; pairs the MigrationAck with its migration. */
+  migrationId: number;
+  phase: 'transfer' | 'commit' | 'abort';
+  name: string;
+  /** The factory the destination builds the agent with (AgentHost.define). */
+  kind: string;
+  /** 'transfer' only: the agent's snapshot() result, or its own enumerable data properties. */
+  state?: unknown;
+  /** 'transfer' only: capabilities a node needs to host the agent. */
+  capabilities?: string[];
+}
+
+/** MigrationAck (117): the destination restored the agent (ok) or could not (ok false, with why). */
+export interface MigrationAckBody {
+  migrationId: number;
+  name: string;
+  ok: boolean;
+  message?: string;
+}
+
+/** `data` of the Error a node answers for an agent that has moved: the caller re-sends there. */
+export interface MovedData {
+  movedTo: Uint8Array;
+}

@@ -1,0 +1,132 @@
+// Multi-hop routing, shared by every node that forwards (the relay, and mesh nodes with role relay or core): who
+// is reachable through which direct peer, learnt from Discovery, and what to do with one Routed envelope.
+//
+// Routes are distance vectors with split horizon: each direct peer tells what it can reach (except through us),
+// and a frame goes to the peer announcing the fewest hops. Loops that slip through die at TTL 0.
+import { MessageType, Status, type Role } from '../wire/constants.js';
+import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { DEFAULT_TTL, type RoutedBody } from '../wire/routed.js';
+import { type KnownPeer, MAX_ROUTE_HOPS } from './messages.js';
+import { idHex } from './ids.js';
+
+/** What a direct peer said of itself in its Hello. */
+export interface DirectPeer {
+  id: Uint8Array;
+  role: Role;
+  capabilities: readonly string[];
+}
+
+/** What to do with one Routed envelope. */
+export type RouteDecision =
+  | { action: 'deliver'; from: Uint8Array }
+  | { action: 'forward'; via: string; body: RoutedBody }
+  | { action: 'drop'; status: Status; message: string };
+
+export class Router {
+  readonly #self: string;
+  readonly #direct = new Map<string, DirectPeer>();
+  /** What each direct peer last announced, by destination. */
+  readonly #announced = new Map<string, Map<string, KnownPeer>>();
+
+  constructor(selfId: string) {
+    this.#self = selfId;
+  }
+
+  /** A link to `peer` opened. */
+  addDirect(peer: DirectPeer): void {
+    this.#direct.set(idHex(peer.id), peer);
+  }
+
+  /** The link to `id` closed for good: it and everything announced through it are gone. */
+  removeDirect(id: string): void {
+    this.#direct.delete(id);
+    this.#announced.delete(id);
+  }
+
+  /** Replaces what the direct peer `via` can reach. */
+  learn(via: string, peers: readonly KnownPeer[]): void {
+    const table = new Map<string, KnownPeer>();
+    for (const p of peers) {
+      const id = idHex(p.id);
+      if (id !== this.#self && p.hops < MAX_ROUTE_HOPS) table.set(id, p);
+    }
+    this.#announced.set(via, table);
+  }
+
+  /** The direct peer to hand a frame for `to` to: `to` itself when direct, else the one announcing the fewest hops. */
+  nextHop(to: string): string | undefined {
+    if (this.#direct.has(to)) return to;
+    let best: string | undefined;
+    let hops = Infinity;
+    for (const [via, table] of this.#announced) {
+      const p = table.get(to);
+      if (p && p.hops < hops && this.#direct.has(via)) [best, hops] = [via, p.hops];
+    }
+    return best;
+  }
+
+  /** The direct peer to use when nothing is known of a destination: a relay, if one is connected. */
+  defaultHop(): string | undefined {
+    for (const [id, p] of this.#direct) if (p.role === 'relay') return id;
+    return undefined;
+  }
+
+  /** Everything reachable, as told to the direct peer `to`: not what was learnt from `to` itself (split horizon). */
+  known(to?: string): KnownPeer[] {
+    const out = new Map<string, KnownPeer>();
+    for (const [id, p] of this.#direct) {
+      if (id !== to) out.set(id, { id: p.id, role: p.role, capabilities: [...p.capabilities], hops: 0 });
+    }
+    for (const [via, table] of this.#announced) {
+      if (via === to || !this.#direct.has(via)) continue;
+      for (const [id, p] of table) {
+        const hops = p.hops + 1;
+        if (id === to || hops >= MAX_ROUTE_HOPS || (out.get(id)?.hops ?? Infinity) <= hops) continue;
+        out.set(id, { ...p, hops });
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Direct peers with a role, by id. */
+  get direct(): ReadonlyMap<string, DirectPeer> {
+    return this.#direct;
+  }
+
+  /** One forwarding step for an envelope received from the direct peer `sender` (see routedOrigin for `from`). */
+  step(body: RoutedBody, sender: DirectPeer): RouteDecision {
+    const from = routedOrigin(body, sender);
+    const to = idHex(body.to);
+    if (to === this.#self) return { action: 'deliver', from };
+    if (body.ttl === 0) return { action: 'drop', status: Status.Timeout, message: `routed frame to ${to} dropped: TTL exhausted after ${body.hops} hops` };
+    const via = this.nextHop(to);
+    if (via === undefined || via === idHex(sender.id)) return { action: 'drop', status: Status.ModuleNotFound, message: `no node ${to} on this relay` };
+    return { action: 'forward', via, body: { to: body.to, from, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame } };
+  }
+}
+
+/**
+ * The origin of an envelope received from the direct peer `sender`: the sender itself on the first hop (whatever
+ * it wrote in `from`) and whenever it is an edge node; later hops keep the origin a relay vouched for.
+ */
+export function routedOrigin(body: RoutedBody, sender: DirectPeer): Uint8Array {
+  return body.hops === 0 || sender.role === 'edge' ? sender.id : body.from;
+}
+
+/**
+ * The envelope that tells the origin of a dropped frame why (an Error with the carried frame's request_id), or
+ * undefined when the origin is the direct sender (it is answered directly) or the dropped frame was itself an
+ * Error (errors about errors could loop).
+ */
+export function bounce(self: Uint8Array, dropped: RoutedBody, status: Status, message: string): RoutedBody | undefined {
+  if (dropped.hops === 0) return undefined;
+  let inner;
+  try {
+    inner = decodeFrame(dropped.frame);
+  } catch {
+    return undefined;
+  }
+  if (inner.type === MessageType.Error) return undefined;
+  const frame = encodeFrame({ type: MessageType.Error, requestId: inner.requestId, moduleId: inner.moduleId, methodHash: inner.methodHash, body: { status, message } });
+  return { to: dropped.from, from: self, ttl: DEFAULT_TTL, hops: 0, frame };
+}

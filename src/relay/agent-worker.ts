@@ -1,0 +1,24 @@
+// The script of the dashboard's worker agents: each Web Worker is a mesh node of its own that hosts agents, joined
+// to the relay over WebSocket (the ring transport to its page can replace that link once it is on main). It serves
+// the same `dashboard` module as the relay process, and posts its node id to the page once connected.
+
+/** The worker's JavaScript, a classic script (importScripts works on both isolated and plain pages). */
+export function agentWorkerScript(): string {
+  return `importScripts('/swarmwire.global.js');
+const sw = self.swarmwire;
+class Counter {
+  count = 0;
+  increment(by = 1) { this.count += by; return this.count; }
+  get() { return this.count; }
+}
+(async () => {
+  const node = new sw.MeshNode({ capabilities: ['worker'], metadata: { name: self.name || 'worker' }, heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
+  const host = new sw.AgentHost(node, { callTimeoutMs: 10000 });
+  host.define('Counter', () => new Counter());
+  const dashboard = { agents: () => host.agents(), stats: () => node.stats(), migrate: (name, to) => host.migrate(name, to) };
+  node.onLink((link) => sw.expose(dashboard, link, { name: 'dashboard' }));
+  await node.connect(() => sw.connectWebSocket(location.origin.replace(/^http/, 'ws') + '/ws'));
+  postMessage({ id: node.idHex });
+})().catch((e) => postMessage({ error: String((e && e.stack) || e) }));
+`;
+}

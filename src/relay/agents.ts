@@ -1,0 +1,55 @@
+// The relay's own agent host: a mesh node inside the relay process, joined to the relay over an in-memory link, so
+// agents can live in (and migrate to) the relay's Node process. It serves the dashboard module the status page
+// calls: the agents hosted here, the node's figures, and migrations started from the page.
+import { memoryPair } from '../transport/memory.js';
+import { expose } from '../rpc/expose.js';
+import { MeshNode } from '../mesh/node.js';
+import { AgentHost } from '../mesh/agent-host.js';
+import type { Relay } from './relay.js';
+
+/** The demo agent of the dashboard: a counter whose state is one number. */
+export class Counter {
+  count = 0;
+  /** Adds `by` (default 1) and returns the new count. */
+  increment(by = 1): number {
+    this.count += by;
+    return this.count;
+  }
+  get(): number {
+    return this.count;
+  }
+}
+
+/** The relay process's agent host. */
+export interface RelayAgents {
+  readonly node: MeshNode;
+  readonly host: AgentHost;
+  close(): void;
+}
+
+/** Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay`. */
+export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
+  const node = new MeshNode({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000 });
+  const host = new AgentHost(node);
+  host.define('Counter', () => new Counter());
+  const dashboard = {
+    agents: () => host.agents(),
+    stats: () => node.stats(),
+    migrate: (name: string, to: string) => host.migrate(name, to),
+  };
+  const serve = (link: Parameters<Parameters<MeshNode['onLink']>[0]>[0]) => void expose(dashboard, link, { name: 'dashboard' });
+  node.onLink(serve);
+  for (const link of node.links()) serve(link);
+  const [a, b] = memoryPair();
+  const accepted = relay.accept(b);
+  await node.connect(() => a, { reconnect: false });
+  await accepted;
+  return {
+    node,
+    host,
+    close() {
+      host.close();
+      node.close();
+    },
+  };
+}
