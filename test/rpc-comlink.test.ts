@@ -33,7 +33,7 @@ describe.for(LINK_KINDS)('Comlink over $name', (kind) => {
     expect(await remote.greeting).toBe('hi');
     expect(await remote.later('x')).toBe('X');
     expect(await remote.nothing()).toBeUndefined();
-    const error = await remote.fail().catch((e: unknown) => e);
+    const error = await (remote.fail as () => Promise<never>)().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('comlink error');
     expect(await Promise.all(Array.from({ length: 200 }, (_, i) => remote.add(i, i)))).toEqual(Array.from({ length: 200 }, (_, i) => 2 * i));
