@@ -12,9 +12,10 @@ const SUITES = {
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
+  rpc: './rpc.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'rpc'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);

@@ -65,7 +65,8 @@ interface Served {
   id: number;
   moduleId: bigint;
   methodHash: number;
-  controller: AbortController;
+  /** Made when first needed (an AbortController costs more than a whole small call). */
+  controller: AbortController | undefined;
   stacks: boolean;
   reply: Reply | undefined;
   producer: number | undefined;
@@ -102,7 +103,10 @@ export class Connection implements CodecHost {
   readonly #modules = new Map<bigint, Module>();
   readonly #seen = new ReplayWindow();
   readonly #served = new Map<number, Served>();
-  readonly #doneOrder: number[] = [];
+  /** Ids of answered calls, oldest first, in a ring of REPLY_CACHE_COUNT (no array shifting per call). */
+  readonly #doneOrder = new Float64Array(REPLY_CACHE_COUNT);
+  #doneHead = 0;
+  #doneCount = 0;
   #cacheBytes = 0;
   readonly #pending = new Map<number, Pending>();
   #nextRef = 1;
@@ -169,7 +173,7 @@ export class Connection implements CodecHost {
     if (!this.#seen.accept(id)) return this.#repeat(id, frame);
     const module = this.#modules.get(frame.moduleId);
     const served: Served = {
-      id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: new AbortController(),
+      id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: undefined,
       stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined,
     };
     this.#served.set(id, served);
@@ -226,8 +230,7 @@ export class Connection implements CodecHost {
           throw notFound(path, 'is not a function');
         }
         if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
-        const context: CallContext = { signal: served.controller.signal, requestId: served.id, moduleId: served.moduleId, method: path.join('.') };
-        return withCall(context, () => Reflect.apply(fn, last === undefined ? undefined : parent, args));
+        return withCall(contextOf(served, path.join('.')), () => Reflect.apply(fn, last === undefined ? undefined : parent, args));
       }
       case Op.Get: {
         if (last === undefined) throw rpcError(RpcErrorCode.BAD_ARGS, 'get needs a path');
@@ -286,14 +289,16 @@ export class Connection implements CodecHost {
   #answer(served: Served, reply: Reply): void {
     served.reply = reply;
     this.#sendReply(served, reply);
-    this.#doneOrder.push(served.id);
     this.#cacheBytes += reply.payload.length;
-    while (this.#doneOrder.length > REPLY_CACHE_COUNT || this.#cacheBytes > REPLY_CACHE_BYTES) {
-      const old = this.#served.get(this.#doneOrder.shift()!);
+    while (this.#doneCount === REPLY_CACHE_COUNT || (this.#cacheBytes > REPLY_CACHE_BYTES && this.#doneCount > 0)) {
+      const old = this.#served.get(this.#doneOrder[this.#doneHead]!);
+      this.#doneHead = (this.#doneHead + 1) % REPLY_CACHE_COUNT;
+      this.#doneCount--;
       if (!old) continue;
       this.#served.delete(old.id);
       this.#cacheBytes -= old.reply?.payload.length ?? 0;
     }
+    this.#doneOrder[(this.#doneHead + this.#doneCount++) % REPLY_CACHE_COUNT] = served.id;
   }
 
   #sendReply(served: Served, reply: Reply): void {
@@ -321,7 +326,7 @@ export class Connection implements CodecHost {
     }
     const error = rpcError(RpcErrorCode.CANCELLED, reason);
     this.#fail(served, error);
-    served.controller.abort(error);
+    controllerOf(served).abort(error);
   }
 
   // --- calling --------------------------------------------------------------------------------------------
@@ -436,7 +441,7 @@ export class Connection implements CodecHost {
 
   #exportStream(source: object, served: Served | undefined): [number, StreamKind] {
     const id = this.#nextStream++;
-    const context: CallContext | undefined = served && { signal: served.controller.signal, requestId: served.id, moduleId: served.moduleId, method: '' };
+    const context = served && contextOf(served, '');
     const producer = new StreamProducer(source, {
       data: (value) => this.#streamFrame(MessageType.StreamData, id, encodeValue(this, value)),
       end: (error) => {
@@ -507,7 +512,7 @@ export class Connection implements CodecHost {
     }
     this.#producers.delete(id);
     entry.producer.cancel();
-    entry.served?.controller.abort(rpcError(RpcErrorCode.CANCELLED, 'the reader stopped the stream'));
+    if (entry.served) controllerOf(entry.served).abort(rpcError(RpcErrorCode.CANCELLED, 'the reader stopped the stream'));
   }
 
   /** Stream frames name their stream in module_id; request_id is left to the session, so they can be acked. */
@@ -541,7 +546,7 @@ export class Connection implements CodecHost {
       p.off?.();
       p.reject(error);
     }
-    for (const s of this.#served.values()) if (!s.controller.signal.aborted) s.controller.abort(error);
+    for (const s of this.#served.values()) if (s.controller && !s.controller.signal.aborted) s.controller.abort(error);
     this.#served.clear();
     for (const { producer } of this.#producers.values()) producer.cancel();
     this.#producers.clear();
@@ -549,6 +554,25 @@ export class Connection implements CodecHost {
     this.#consumers.clear();
   }
 }
+
+function controllerOf(served: Served): AbortController {
+  return (served.controller ??= new AbortController());
+}
+
+/** The call context of a served call; its signal (and AbortController) is made only if the function reads it. */
+class ServedContext implements CallContext {
+  constructor(readonly served: Served, readonly method: string) {}
+  get signal(): AbortSignal {
+    return controllerOf(this.served).signal;
+  }
+  get requestId(): number {
+    return this.served.id;
+  }
+  get moduleId(): bigint {
+    return this.served.moduleId;
+  }
+}
+const contextOf = (served: Served, method: string): CallContext => new ServedContext(served, method);
 
 function notFound(path: readonly string[], what = 'is not reachable'): SwarmwireError {
   return rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
