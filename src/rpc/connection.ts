@@ -48,6 +48,11 @@ const REF_BASE = 0x5357_0000_0000_0000n;
 const REPLY_CACHE_COUNT = 4096;
 const REPLY_CACHE_BYTES = 4 * 1024 * 1024;
 const EMPTY = new Uint8Array(0);
+/**
+ * Streams the peer sends before their StreamHandle (possible after a reconnect) wait for it; at most this many, so
+ * a peer cannot make this side keep buffers for streams nobody will read.
+ */
+const MAX_UNCLAIMED_STREAMS = 256;
 
 interface Module {
   target: object;
@@ -482,6 +487,7 @@ export class Connection implements CodecHost {
 
   #onStreamFromPeer(frame: Frame): void {
     const id = Number(frame.moduleId);
+    if (!this.#consumers.has(id) && this.#unclaimed() >= MAX_UNCLAIMED_STREAMS) return;
     const entry = this.#consumerEntry(id);
     try {
       if (frame.type === MessageType.StreamData) {
@@ -494,6 +500,12 @@ export class Connection implements CodecHost {
       entry.consumer.end(error);
     }
     if (entry.consumer.done && entry.imported) this.#consumers.delete(id);
+  }
+
+  #unclaimed(): number {
+    let n = 0;
+    for (const e of this.#consumers.values()) if (!e.imported) n++;
+    return n;
   }
 
   #onStreamToPeer(frame: Frame): void {
