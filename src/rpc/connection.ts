@@ -12,6 +12,7 @@ import type { ErrorBody } from '../session/messages.js';
 import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
 import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './codec.js';
 import { type CallContext, withCall } from './context.js';
+import { Deadlines } from './deadlines.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { RpcErrorCode, rpcError } from './errors.js';
 import { detachTransferred } from './markers.js';
@@ -81,7 +82,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   frame: SessionFrame;
-  timer: ReturnType<typeof setTimeout>;
+  timeoutMs: number;
   off: (() => void) | undefined;
   resend: boolean;
 }
@@ -114,6 +115,7 @@ export class Connection implements CodecHost {
   #doneCount = 0;
   #cacheBytes = 0;
   readonly #pending = new Map<number, Pending>();
+  readonly #deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id));
   #nextRef = 1;
   readonly #refIds = new WeakMap<object, number>();
   #nextStream = 1;
@@ -351,18 +353,15 @@ export class Connection implements CodecHost {
     const id = this.link.nextId();
     return new Promise<unknown>((resolve, reject) => {
       const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload };
-      const timer = setTimeout(() => {
-        const note = this.link.open ? '' : ' (the link is not connected)';
-        this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${timeoutMs} ms${note}`), true, 'deadline exceeded');
-      }, timeoutMs);
       let off: (() => void) | undefined;
       if (signal) {
         const onAbort = (): void => this.#settle(id, cancelled(signal), true, 'aborted');
         signal.addEventListener('abort', onAbort, { once: true });
         off = () => signal.removeEventListener('abort', onAbort);
       }
-      const pending: Pending = { resolve, reject, frame, timer, off, resend: false };
+      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false };
       this.#pending.set(id, pending);
+      this.#deadlines.add(id, timeoutMs);
       this.#transmit(pending);
     });
   }
@@ -382,24 +381,34 @@ export class Connection implements CodecHost {
     }
   }
 
-  /** Ends a pending call with an error; with `cancel`, tells the callee to stop. */
-  #settle(id: number, error: unknown, cancel: boolean, reason = ''): void {
+  #expire(id: number): void {
     const p = this.#pending.get(id);
     if (!p) return;
+    const note = this.link.open ? '' : ' (the link is not connected)';
+    this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
+  }
+
+  /** Forgets a pending call; the deadline timers stop with the last one. */
+  #take(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (!p) return undefined;
     this.#pending.delete(id);
-    clearTimeout(p.timer);
+    if (this.#pending.size === 0) this.#deadlines.clear();
     p.off?.();
+    return p;
+  }
+
+  /** Ends a pending call with an error; with `cancel`, tells the callee to stop. */
+  #settle(id: number, error: unknown, cancel: boolean, reason = ''): void {
+    const p = this.#take(id);
+    if (!p) return;
     p.reject(error);
     if (cancel && !this.#closed) this.#send({ type: MessageType.Cancel, requestId: id, moduleId: p.frame.moduleId, methodHash: p.frame.methodHash, payload: encodeValue(this, reason) });
   }
 
   #onReply(frame: Frame): void {
-    const id = Number(frame.requestId);
-    const p = this.#pending.get(id);
+    const p = this.#take(Number(frame.requestId));
     if (!p) return; // late (after a deadline or a cancel) or repeated: nobody waits for it
-    this.#pending.delete(id);
-    clearTimeout(p.timer);
-    p.off?.();
     try {
       const body = frame.payloadLength === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
       if (frame.type === MessageType.Response) return p.resolve(body);
@@ -552,12 +561,8 @@ export class Connection implements CodecHost {
     if (this.#closed) return;
     this.#closed = error;
     for (const off of this.#off) off();
-    for (const [id, p] of this.#pending) {
-      this.#pending.delete(id);
-      clearTimeout(p.timer);
-      p.off?.();
-      p.reject(error);
-    }
+    for (const id of [...this.#pending.keys()]) this.#take(id)!.reject(error);
+    this.#deadlines.clear();
     for (const s of this.#served.values()) if (s.controller && !s.controller.signal.aborted) s.controller.abort(error);
     this.#served.clear();
     for (const { producer } of this.#producers.values()) producer.cancel();
