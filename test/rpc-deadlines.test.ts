@@ -8,7 +8,7 @@ const expired: number[] = [];
 const deadlines = new Deadlines((id) => {
   live.delete(id);
   expired.push(id);
-}, (id) => live.has(id));
+}, (id) => live.has(id), () => live.size);
 afterEach(() => {
   deadlines.clear();
   live.clear();
@@ -36,6 +36,7 @@ it('survives many settled calls (compaction) and still expires the live one', as
     add(id, 40);
     live.delete(id);
   }
+  expect(deadlines.held).toBeLessThan(100);
   await expect.poll(() => expired, { timeout: 2_000 }).toEqual([0]);
 });
 

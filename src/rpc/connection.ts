@@ -115,7 +115,7 @@ export class Connection implements CodecHost {
   #doneCount = 0;
   #cacheBytes = 0;
   readonly #pending = new Map<number, Pending>();
-  readonly #deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id));
+  readonly #deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id), () => this.#pending.size);
   #nextRef = 1;
   readonly #refIds = new WeakMap<object, number>();
   #nextStream = 1;

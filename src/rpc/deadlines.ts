@@ -13,8 +13,22 @@ interface Lane {
 export class Deadlines {
   readonly #lanes = new Map<number, Lane>();
 
-  /** `expire(id)` ends a call whose deadline passed; `alive(id)` says whether a call is still pending. */
-  constructor(private readonly expire: (id: number) => void, private readonly alive: (id: number) => boolean) {}
+  /**
+   * `expire(id)` ends a call whose deadline passed; `alive(id)` says whether a call is still pending, `pending()`
+   * how many are.
+   */
+  constructor(
+    private readonly expire: (id: number) => void,
+    private readonly alive: (id: number) => boolean,
+    private readonly pending: () => number,
+  ) {}
+
+  /** Entries held in all lanes, settled ones not yet dropped included (for tests). */
+  get held(): number {
+    let n = 0;
+    for (const lane of this.#lanes.values()) n += lane.ids.length - lane.head;
+    return n;
+  }
 
   /** Starts the deadline of call `id`: `timeoutMs` from now. */
   add(id: number, timeoutMs: number): void {
@@ -26,7 +40,8 @@ export class Deadlines {
     this.#dropSettled(lane);
     lane.ids.push(id);
     lane.at.push(performance.now() + timeoutMs);
-    if (lane.ids.length - lane.head > 64 && lane.head > (lane.ids.length >> 1)) this.#compact(lane);
+    // A long call at the head keeps the settled ones behind it: compact when they outnumber the live calls.
+    if (lane.ids.length - lane.head > 2 * this.pending() + 64) this.#compact(lane);
     if (!lane.timer) this.#arm(lane);
   }
 
