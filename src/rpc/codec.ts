@@ -6,6 +6,7 @@ import { RpcErrorCode, rpcError } from './errors.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { isProxyMarked } from './markers.js';
 import { ExtType, type SerializedError, type StreamKind } from './messages.js';
+import { fastDecode, fastEncode } from './fast-codec.js';
 
 /** What the extension hooks need from the connection doing the encoding or decoding. */
 export interface CodecHost {
@@ -103,6 +104,8 @@ function current(): CodecHost {
 
 /** MessagePack bytes of `value` (a new buffer), with `h` resolving references and streams. Throws RpcError UNSERIALIZABLE. */
 export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
+  const fast = fastEncode(value);
+  if (fast) return fast;
   const previous = host;
   host = h;
   try {
@@ -117,11 +120,15 @@ export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
 
 /** The value in `bytes`. Throws RpcError BAD_ARGS when it does not decode or is nested deeper than the limit. */
 export function decodeValue(h: CodecHost, bytes: Uint8Array, limits: Readonly<DecodeLimits>): unknown {
+  const fast = fastDecode(bytes);
+  if (fast) return fast.value;
   const previous = host;
   host = h;
   let value: unknown;
   try {
-    value = decoder.decode(bytes);
+    // From a copy: the decoder returns bin values as views, and the payload may be a view into a buffer the
+    // transport reuses (a ring's memory).
+    value = decoder.decode(bytes.slice());
   } catch (error) {
     throw rpcError(RpcErrorCode.BAD_ARGS, `undecodable payload: ${(error as Error).message}`, error);
   } finally {
