@@ -106,20 +106,45 @@ function putBytes(b: Uint8Array): boolean {
   return true;
 }
 
-/** MessagePack bytes of `value` (new bytes), or undefined when it holds anything but the simple kinds. */
+// Results are carved from 64 KiB slabs, as frames are (src/wire/frame.ts): an ArrayBuffer per small value would
+// cost more than encoding it. A slab is never reused, so each result stays valid as long as it is held.
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabAt = 0;
+
+/** MessagePack bytes of `value` (bytes of its own), or undefined when it holds anything but the simple kinds. */
 export function fastEncode(value: unknown): Uint8Array | undefined {
   pos = 0;
-  return put(value, 0) ? buf.slice(0, pos) : undefined;
+  if (!put(value, 0)) return undefined;
+  if (pos > SLAB_SIZE / 16) return buf.slice(0, pos);
+  if (slabAt + pos > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + pos);
+  out.set(buf.subarray(0, pos));
+  slabAt += (pos + 7) & ~7;
+  return out;
 }
 
 // --- decoding ---------------------------------------------------------------------------------------------
 
 const FAIL = Symbol('fail');
 let src: Uint8Array = new Uint8Array(0);
-let srcView: DataView = new DataView(new ArrayBuffer(0));
-let srcBuffer: ArrayBufferLike | undefined;
-let base = 0;
 let at = 0;
+// Floats are read through this scratch, not a DataView over the payload: payloads mostly arrive in fresh buffers,
+// and a DataView per decode costs more than the decode.
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
+
+const need = (n: number): boolean => at + n <= src.length;
+const u16 = (): number => ((at += 2), (src[at - 2]! << 8) | src[at - 1]!);
+const u32 = (): number => ((at += 4), ((src[at - 4]! << 24) | (src[at - 3]! << 16) | (src[at - 2]! << 8) | src[at - 1]!) >>> 0);
+function float(size: 4 | 8): number {
+  for (let i = 0; i < size; i++) scratch[i] = src[at + i]!;
+  at += size;
+  return size === 4 ? scratchView.getFloat32(0) : scratchView.getFloat64(0);
+}
 
 function take(depth: number): unknown {
   if (at >= src.length || depth > MAX_FAST_DEPTH) return FAIL;
@@ -128,26 +153,25 @@ function take(depth: number): unknown {
   if (b >= 0xe0) return b - 0x100;
   if ((b & 0xf0) === 0x90) return takeArray(b & 0x0f, depth);
   if ((b & 0xe0) === 0xa0) return takeString(b & 0x1f);
-  const need = (n: number): boolean => at + n <= src.length;
   switch (b) {
     case 0xc0: return null;
     case 0xc2: return false;
     case 0xc3: return true;
     case 0xcc: return need(1) ? src[at++] : FAIL;
-    case 0xcd: return need(2) ? ((at += 2), srcView.getUint16(base + at - 2)) : FAIL;
-    case 0xce: return need(4) ? ((at += 4), srcView.getUint32(base + at - 4)) : FAIL;
-    case 0xcf: return need(8) ? ((at += 8), srcView.getUint32(base + at - 8) * 0x100000000 + srcView.getUint32(base + at - 4)) : FAIL;
-    case 0xd0: return need(1) ? ((at += 1), srcView.getInt8(base + at - 1)) : FAIL;
-    case 0xd1: return need(2) ? ((at += 2), srcView.getInt16(base + at - 2)) : FAIL;
-    case 0xd2: return need(4) ? ((at += 4), srcView.getInt32(base + at - 4)) : FAIL;
-    case 0xd3: return need(8) ? ((at += 8), srcView.getInt32(base + at - 8) * 0x100000000 + srcView.getUint32(base + at - 4)) : FAIL;
-    case 0xca: return need(4) ? ((at += 4), srcView.getFloat32(base + at - 4)) : FAIL;
-    case 0xcb: return need(8) ? ((at += 8), srcView.getFloat64(base + at - 8)) : FAIL;
+    case 0xcd: return need(2) ? u16() : FAIL;
+    case 0xce: return need(4) ? u32() : FAIL;
+    case 0xcf: return need(8) ? u32() * 0x100000000 + u32() : FAIL;
+    case 0xd0: return need(1) ? (src[at++]! << 24) >> 24 : FAIL;
+    case 0xd1: return need(2) ? (u16() << 16) >> 16 : FAIL;
+    case 0xd2: return need(4) ? u32() | 0 : FAIL;
+    case 0xd3: return need(8) ? (u32() | 0) * 0x100000000 + u32() : FAIL;
+    case 0xca: return need(4) ? float(4) : FAIL;
+    case 0xcb: return need(8) ? float(8) : FAIL;
     case 0xd9: return need(1) ? takeString(src[at++]!) : FAIL;
-    case 0xda: return need(2) ? takeString(((at += 2), srcView.getUint16(base + at - 2))) : FAIL;
+    case 0xda: return need(2) ? takeString(u16()) : FAIL;
     case 0xc4: return need(1) ? takeBytes(src[at++]!) : FAIL;
-    case 0xc5: return need(2) ? takeBytes(((at += 2), srcView.getUint16(base + at - 2))) : FAIL;
-    case 0xdc: return need(2) ? takeArray(((at += 2), srcView.getUint16(base + at - 2)), depth) : FAIL;
+    case 0xc5: return need(2) ? takeBytes(u16()) : FAIL;
+    case 0xdc: return need(2) ? takeArray(u16(), depth) : FAIL;
     default: return FAIL; // maps, extension types, long strings: the general codec
   }
 }
@@ -185,20 +209,10 @@ function takeBytes(n: number): unknown {
  */
 export function fastDecode(bytes: Uint8Array): { value: unknown } | undefined {
   src = bytes;
-  // One DataView per buffer, not per decode: payloads of a batch, and messages carved from one pool, share it.
-  if (bytes.buffer !== srcBuffer) {
-    srcBuffer = bytes.buffer;
-    srcView = new DataView(bytes.buffer);
-  }
-  base = bytes.byteOffset;
   at = 0;
   const value = take(0);
   const ok = value !== FAIL && at === bytes.length;
   src = EMPTY; // do not keep the caller's bytes alive
-  if (bytes.buffer.byteLength > 1 << 20) {
-    srcBuffer = undefined;
-    srcView = new DataView(new ArrayBuffer(0));
-  }
   return ok ? { value } : undefined;
 }
 const EMPTY: Uint8Array = new Uint8Array(0);
