@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import { createBirpc } from 'birpc';
 import { newMessagePortRpcSession, newWebSocketRpcSession } from 'capnweb';
 import { WebSocket } from 'ws';
+import * as sw from 'swarmwire';
 import { connectSession, connectWebSocket, wrap } from 'swarmwire';
 import { portTransport } from './lib/port-transport.mjs';
 import { mark, sig } from './lib/table.mjs';
@@ -61,8 +62,25 @@ export async function run({ rounds = 5 } = {}) {
   const wsSession = await connectSession(() => connectWebSocket(`ws://127.0.0.1:${wsPorts.swarmwireWs}/`), { heartbeatIntervalMs: 0, reconnect: false });
   const swWs = wrap(wsSession);
 
+  // The SDK's own Web Worker links (issue 3), once they are in the package: a session over the shared-memory ring
+  // and one over its postMessage transport, each to its own worker thread.
+  const sdk = {};
+  const sdkWorkers = [];
+  if (typeof sw.connectWorker === 'function') {
+    await sw.init();
+    for (const path of ['ring', 'postmessage']) {
+      const agent = new Worker(new URL('./lib/rpc-worker-agent.mjs', import.meta.url));
+      sdkWorkers.push(agent);
+      const session = await connectSession(() => sw.connectWorker(agent, { path }), { heartbeatIntervalMs: 0, reconnect: false });
+      const remote = wrap(session);
+      sdk[path === 'ring' ? 'swarmwire (ring session)' : 'swarmwire (SDK postMessage session)'] = (i) => remote.add(i, 1);
+      sdkWorkers.push({ terminate: () => session.close() });
+    }
+  }
+
   const groups = {
     MessagePort: {
+      ...sdk,
       'swarmwire (transport)': (i) => swBare.add(i, 1),
       'swarmwire (session)': (i) => swSession.add(i, 1),
       Comlink: (i) => comlink.add(i, 1),
@@ -90,6 +108,7 @@ export async function run({ rounds = 5 } = {}) {
     }
   }
   wsSession.close();
+  for (const w of sdkWorkers.reverse()) await w.terminate();
   worker.postMessage('stop');
   for (const c of Object.values(channels)) c.port1.close();
 
@@ -105,15 +124,18 @@ export async function run({ rounds = 5 } = {}) {
     }
   }
   const bare = rows.find((r) => r.over === 'MessagePort' && r.library === 'swarmwire (transport)');
+  const ring = rows.find((r) => r.library === 'swarmwire (ring session)');
   const ws = rows.find((r) => r.over === 'WebSocket' && r.library === 'swarmwire (session)');
   const table = {
     title: `RPC: add(a, b) from the main thread to a worker thread; calls/s with ${WINDOW} in flight, sequential round trip`,
     columns: ['over', 'library', 'calls/s', 'p50 µs', 'p99 µs', '× birpc calls/s', '× Comlink calls/s', '× capnweb calls/s'],
     rows,
     notes: [
-      'swarmwire over MessagePort uses a bench-local postMessage transport (bench/lib/port-transport.mjs) until the SDK\'s own lands; the ring is not in this table yet.',
-      `targets: postMessage path ≥ birpc calls/s ${mark(bare['× birpc calls/s'] >= 1)}; WebSocket ≥ capnweb calls/s ${mark(ws['× capnweb calls/s'] >= 1)}`,
+      'swarmwire (transport) and (session): RPC over a bench-local MessagePort transport (bench/lib/port-transport.mjs), bare and with a session;' +
+        ' (ring session) and (SDK postMessage session): the SDK\'s Web Worker links (connectWorker), when present.',
+      `targets: postMessage path ≥ birpc calls/s ${mark(bare['× birpc calls/s'] >= 1)}; WebSocket ≥ capnweb calls/s ${mark(ws['× capnweb calls/s'] >= 1)}` +
+        (ring ? `; ring ≥ 2× birpc calls/s ${mark(ring['× birpc calls/s'] >= 2)}, ring p50 ≤ 5 µs ${mark(ring['p50 µs'] <= 5)}` : ''),
     ],
   };
-  return { tables: [table], readme: table, summary: { bare, ws }, raw };
+  return { tables: [table], readme: table, summary: { bare, ws, ring }, raw };
 }
