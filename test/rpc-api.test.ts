@@ -145,3 +145,23 @@ describe('rpc API', () => {
     expect(await Promise.all([wrap<{ side(): string }>(a).side(), wrap<{ side(): string }>(b).side()])).toEqual(['b', 'a']);
   });
 });
+
+describe('limits of the link', () => {
+  it('answers a result too large for the session with PayloadTooLarge at once, and the session carries on', async () => {
+    const host = new SessionHost({ heartbeatIntervalMs: 0, maxPayload: 64 * 1024 });
+    let server: Promise<Session> | undefined;
+    const client = await connectSession(() => {
+      const [a, b] = memoryPair();
+      server = host.accept(b);
+      return a;
+    }, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close(), () => host.close());
+    expose({ bytes: (n: number) => new Uint8Array(n) }, await server!);
+    const remote = wrap<{ bytes(n: number): Uint8Array }>(client, { timeoutMs: 10_000 });
+    const started = Date.now();
+    const error = await remote.bytes(200_000).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 9 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await remote.bytes(10)).length).toBe(10);
+  });
+});

@@ -309,7 +309,20 @@ export class Connection implements CodecHost {
   }
 
   #sendReply(served: Served, reply: Reply): void {
-    this.#send({ type: reply.type, requestId: served.id, moduleId: served.moduleId, methodHash: served.methodHash, payload: reply.payload });
+    const frame: SessionFrame = { type: reply.type, requestId: served.id, moduleId: served.moduleId, methodHash: served.methodHash, payload: reply.payload };
+    try {
+      this.link.send(frame);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'SW_ERR_FRAME_TOO_LARGE' || code === 'SW_ERR_TRANSPORT_TOO_LARGE') {
+        // A result the link cannot carry: the caller gets PayloadTooLarge now, not a timeout later.
+        const fallback: Reply = { type: MessageType.Error, payload: this.#errorPayload(error, false) };
+        served.reply = fallback;
+        this.#send({ ...frame, type: fallback.type, payload: fallback.payload });
+      } else {
+        this.#retry(frame, error);
+      }
+    }
   }
 
   /** A request id seen before (a caller asking again after a reconnect): answer from the cache, never run it again. */
@@ -546,12 +559,14 @@ export class Connection implements CodecHost {
     try {
       this.link.send(frame);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'SW_ERR_SESSION_FULL' || code === 'SW_ERR_TRANSPORT_FULL') {
-        this.link.ready().then(() => this.#send(frame), () => {});
-      }
-      // closed: the close handler rejects everything
+      this.#retry(frame, error);
     }
+  }
+
+  /** A send that failed: once the link has room again if it was full; dropped if it is closed (close() rejects all). */
+  #retry(frame: SessionFrame, error: unknown): void {
+    const code = (error as { code?: string }).code;
+    if (code === 'SW_ERR_SESSION_FULL' || code === 'SW_ERR_TRANSPORT_FULL') this.link.ready().then(() => this.#send(frame), () => {});
   }
 
   // --- closing --------------------------------------------------------------------------------------------
