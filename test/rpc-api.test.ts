@@ -165,3 +165,13 @@ describe('limits of the link', () => {
     expect((await remote.bytes(10)).length).toBe(10);
   });
 });
+
+describe('garbage collection', () => {
+  it('releases a ref whose proxy was collected without releaseProxy (FinalizationRegistry)', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const script = new URL('./fixtures/ref-gc.mjs', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ held: 'hi', before: 'answered', after: 'no such module' });
+  });
+});
