@@ -175,3 +175,18 @@ describe('garbage collection', () => {
     expect(JSON.parse(stdout)).toEqual({ held: 'hi', before: 'answered', after: 'no such module' });
   });
 });
+
+describe('concurrency limit', () => {
+  it('answers calls beyond maxConcurrent with SW_ERR_RPC_BUSY (QuotaExceeded), and takes calls again once some end', async () => {
+    const { client, server } = await sessions();
+    const gates: Array<() => void> = [];
+    expose({ wait: () => new Promise<void>((r) => gates.push(r)), add: (a: number, b: number) => a + b }, server, { maxConcurrent: 2 });
+    const remote = wrap<{ wait(): Promise<void>; add(a: number, b: number): number }>(client);
+    const first = [remote.wait(), remote.wait()];
+    await expect.poll(() => gates.length).toBe(2);
+    await expect(remote.add(1, 2)).rejects.toMatchObject({ code: 'SW_ERR_RPC_BUSY', status: 5 });
+    for (const open of gates) open();
+    await Promise.all(first);
+    expect(await remote.add(1, 2)).toBe(3);
+  });
+});

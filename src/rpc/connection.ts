@@ -29,6 +29,11 @@ export interface ServeLimits {
   maxArgBytes: number;
   /** Send error stacks to the caller. Default: false (stacks show file paths). */
   stacks: boolean;
+  /**
+   * Calls running at once on the connection, at most; more are answered with SW_ERR_RPC_BUSY (QuotaExceeded), so a
+   * peer cannot pile up unbounded work. Default: 10,000.
+   */
+  maxConcurrent: number;
 }
 
 /** Per-call options: a deadline and a cancel signal. */
@@ -39,7 +44,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false };
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000 };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** method_hash of the empty name: calls a proxied function itself. */
 export const SELF_HASH = fnv1a32('');
@@ -109,6 +114,8 @@ export class Connection implements CodecHost {
   readonly #modules = new Map<bigint, Module>();
   readonly #seen = new ReplayWindow();
   readonly #served = new Map<number, Served>();
+  /** Served calls without an answer yet. */
+  #running = 0;
   /** Ids of answered calls, oldest first, in a ring of REPLY_CACHE_COUNT (no array shifting per call). */
   readonly #doneOrder = new Float64Array(REPLY_CACHE_COUNT);
   #doneHead = 0;
@@ -184,9 +191,11 @@ export class Connection implements CodecHost {
       stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined,
     };
     this.#served.set(id, served);
+    this.#running++;
     let result: unknown;
     try {
       if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hex(frame.moduleId)} is exposed here`);
+      if (this.#running > module.limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running - 1} calls are already running (the limit is ${module.limits.maxConcurrent})`);
       if (frame.payloadLength > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payloadLength} bytes exceed the limit of ${module.limits.maxArgBytes}`);
       const body = frame.payloadLength === 0 ? [] : decodeValue(this, frame.payload, module.limits);
       result = this.#perform(module, served, this.#operation(module, frame.methodHash, body));
@@ -295,6 +304,7 @@ export class Connection implements CodecHost {
 
   #answer(served: Served, reply: Reply): void {
     served.reply = reply;
+    this.#running--;
     this.#sendReply(served, reply);
     this.#cacheBytes += reply.payload.length;
     while (this.#doneCount === REPLY_CACHE_COUNT || (this.#cacheBytes > REPLY_CACHE_BYTES && this.#doneCount > 0)) {

@@ -24,6 +24,8 @@ export const RpcErrorCode = {
   CLOSED: 'SW_ERR_RPC_CLOSED',
   /** The proxy was released (releaseProxy / Symbol.dispose). */
   RELEASED: 'SW_ERR_RPC_RELEASED',
+  /** Too many calls are running on the connection (ServeLimits.maxConcurrent). */
+  BUSY: 'SW_ERR_RPC_BUSY',
   /** A repeated request whose result the callee no longer keeps (it never runs a call twice). */
   GONE: 'SW_ERR_RPC_GONE',
   /** currentCall() outside the synchronous part of an exposed function. */
@@ -44,6 +46,7 @@ export const RPC_STATUS: Record<RpcErrorCode, Status> = {
   SW_ERR_RPC_CANCELLED: Status.Cancelled,
   SW_ERR_RPC_CLOSED: Status.ExecutionError,
   SW_ERR_RPC_RELEASED: Status.ExecutionError,
+  SW_ERR_RPC_BUSY: Status.QuotaExceeded,
   SW_ERR_RPC_GONE: Status.ExecutionError,
   SW_ERR_RPC_NO_CALL: Status.ExecutionError,
   SW_ERR_RPC_PROTOCOL: Status.InvalidFrame,
@@ -56,6 +59,7 @@ export const CODE_OF_STATUS: Partial<Record<number, RpcErrorCode>> = {
   [Status.InvalidFrame]: RpcErrorCode.BAD_ARGS,
   [Status.Timeout]: RpcErrorCode.TIMEOUT,
   [Status.Cancelled]: RpcErrorCode.CANCELLED,
+  [Status.QuotaExceeded]: RpcErrorCode.BUSY,
 };
 
 /** @internal */
