@@ -12,10 +12,11 @@ const SUITES = {
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
+  relays: './relays.bench.mjs',
   rpc: './rpc.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'rpc'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'rpc'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);

@@ -3,9 +3,11 @@
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/swarmwire.wasm       the core
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
+//   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
+//   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -31,22 +33,27 @@ await build({
   external: ['@msgpack/msgpack', 'ws', 'node:*'],
 });
 
-// The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along.
-const inlineWasm = {
-  name: 'inline-wasm',
+/** An esbuild plugin that replaces the modules matching `filter` with `contents`. */
+const replace = (name, filter, contents) => ({
+  name,
   setup(b) {
-    b.onResolve({ filter: /\/wasm-source\.js$/ }, () => ({ path: 'inline-wasm-source', namespace: 'inline' }));
-    b.onLoad({ filter: /.*/, namespace: 'inline' }, () => ({
-      loader: 'js',
-      contents: `const b64 = ${JSON.stringify(readFileSync(`${root}build/swarmwire.wasm`).toString('base64'))};
+    b.onResolve({ filter }, () => ({ path: name, namespace: name }));
+    b.onLoad({ filter: /.*/, namespace: name }, () => ({ loader: 'js', contents }));
+  },
+});
+// Node-only modules, reached through dynamic imports on Node alone. Left in, bundlers for browsers and wrangler
+// would try to resolve them (and fail); the stand-ins say what went wrong if anything ever calls them.
+const nodeOnly = replace('node-only', /^(ws|node:fs\/promises)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs)'); };
+class NodeOnly { constructor() { fail(); } }
+export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, fail as readFile }; export default NodeOnly;`);
+
+// The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along.
+const inlineWasm = replace('inline-wasm', /\/wasm-source\.js$/, `const b64 = ${JSON.stringify(readFileSync(`${root}build/swarmwire.wasm`).toString('base64'))};
 export function defaultWasm() {
   const bin = atob(b64), bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return WebAssembly.compile(bytes);
-}`,
-    }));
-  },
-};
+}`);
 await build({
   ...common,
   entryPoints: [`${root}src/index.ts`],
@@ -55,8 +62,39 @@ await build({
   globalName: 'swarmwire',
   platform: 'browser',
   minify: true,
-  external: ['ws', 'node:*'], // only reached through dynamic imports on Node
-  plugins: [inlineWasm],
+  plugins: [inlineWasm, nodeOnly],
+});
+
+// Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): one ESM file with nothing of Node's.
+await build({
+  ...common,
+  entryPoints: [`${root}src/index.ts`],
+  outfile: `${root}dist/browser.js`,
+  format: 'esm',
+  platform: 'browser',
+  external: ['@msgpack/msgpack'],
+  plugins: [nodeOnly],
+});
+
+// Workers: one file (no shared chunks), the core imported as a module that wrangler / workerd compile.
+const wasmModule = replace('wasm-module', /\/wasm-source\.js$/, `import wasm from './swarmwire.wasm';
+export function defaultWasm() { return Promise.resolve(wasm); }`);
+await build({
+  ...common,
+  entryPoints: [`${root}src/edge/workers.ts`],
+  outfile: `${root}dist/workers.js`,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['@msgpack/msgpack', './swarmwire.wasm'],
+  plugins: [wasmModule, nodeOnly],
 });
 
 run('tsc', ['-p', 'tsconfig.build.json']);
+// The script-tag build's types: what it puts on globalThis.
+writeFileSync(`${root}dist/types/global.d.ts`, `// swarmwire/global: the script-tag build sets globalThis.swarmwire.
+import type * as Swarmwire from './index.js';
+declare global {
+  var swarmwire: typeof Swarmwire;
+}
+export {};
+`);

@@ -9,6 +9,12 @@ import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike } from '
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
 
+// Scale-out: relays linked through Redis pub/sub
+export { bridgeRedis } from './redis-bridge.js';
+export type { RedisBridge, RedisBridgeOptions } from './redis-bridge.js';
+export { RedisError, RespConnection } from './resp.js';
+export type { RespOptions, RespValue } from './resp.js';
+
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
   host?: string;

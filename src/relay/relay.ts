@@ -1,15 +1,16 @@
 // The relay's logic, independent of how peers connect: sessions by node id, forwarding of Routed frames,
 // broadcasts to everyone or a topic, HealthCheck, and the built-in module `relay` (echo, stats, peers).
-// src/relay/node.ts puts it behind an HTTP + WebSocket server.
+// src/relay/node.ts puts it behind an HTTP + WebSocket server; src/edge/durable-relay.ts behind a Durable Object;
+// src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { parseRouted } from '../wire/routed.js';
-import type { Transport } from '../transport/transport.js';
+import type { CloseInfo, Transport } from '../transport/transport.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
-import type { ErrorBody } from '../session/messages.js';
-import type { Session } from '../session/session.js';
+import type { ErrorBody, Peer } from '../session/messages.js';
+import type { Session, SessionFrame } from '../session/session.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = fnv1a64('relay');
@@ -46,8 +47,48 @@ export interface BroadcastBody {
   from?: Uint8Array;
 }
 
+/**
+ * What the relay needs of a connected peer. A Session is one; the Durable Object relay has its own, whose state
+ * survives hibernation.
+ */
+export interface RelayPeer {
+  /** The peer's Hello and what was negotiated; set once the handshake is through. */
+  readonly peer: Peer | undefined;
+  readonly transportKind: string | undefined;
+  /** Last round trip, ms (NaN if unknown). */
+  readonly rtt: number;
+  /** Sends a frame to the peer; throws when it cannot take it. */
+  send(frame: Readonly<SessionFrame>): number;
+  on(event: 'frame', listener: (frame: Frame) => void): () => void;
+  on(event: 'close', listener: (info: CloseInfo) => void): () => void;
+}
+
+/** A Routed frame on its way to a node, after this relay stamped it (`from` set, `ttl` decremented). */
+export interface RoutedOut {
+  to: Uint8Array;
+  from: Uint8Array;
+  ttl: number;
+  hops: number;
+  frame: Uint8Array;
+}
+
+/**
+ * Where a relay sends what it cannot deliver itself: other relays (src/relay/redis-bridge.ts). Whatever the uplink
+ * receives from other relays it hands back through `deliverRouted` and `deliverBroadcast`.
+ */
+export interface RelayUplink {
+  /** Carries a Routed frame to the relay that has node `body.to`; resolves false when no relay has it. */
+  route(body: RoutedOut, ack: boolean): Promise<boolean>;
+  /** Carries a broadcast (its `from` already set) to every other relay. */
+  broadcast(body: BroadcastBody, ack: boolean): void;
+  /** Node `id` (32 hex digits) is now served by this relay. */
+  joined?(id: string): void;
+  /** Node `id` left this relay. */
+  left?(id: string): void;
+}
+
 interface PeerState {
-  session: Session;
+  session: RelayPeer;
   topics: Set<string>;
 }
 
@@ -55,6 +96,8 @@ const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).pad
 
 export class Relay {
   readonly host: SessionHost;
+  /** Other relays this one is linked to (set by a bridge). Default: none. */
+  uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
   readonly #started = Date.now();
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0 };
@@ -62,7 +105,7 @@ export class Relay {
 
   constructor(options: Readonly<RelayOptions> = {}) {
     this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options });
-    this.host.onSession((session) => this.#join(session));
+    this.host.onSession((session) => this.join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
       [fnv1a32('echo'), (args) => args[0]],
       [fnv1a32('stats'), () => this.stats()],
@@ -95,9 +138,13 @@ export class Relay {
     this.host.close();
   }
 
-  #join(session: Session): void {
+  /**
+   * Serves a peer whose handshake is through (accept() does this for its sessions), until it closes.
+   * `topics` are its subscriptions, when they were kept elsewhere (a Durable Object waking from hibernation).
+   */
+  join(session: RelayPeer, topics: Iterable<string> = []): void {
     const id = session.peer!.id;
-    const state: PeerState = { session, topics: new Set() };
+    const state: PeerState = { session, topics: new Set(topics) };
     this.#peers.set(id, state);
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
@@ -109,8 +156,11 @@ export class Relay {
       }
     });
     session.on('close', () => {
-      if (this.#peers.get(id)?.session === session) this.#peers.delete(id);
+      if (this.#peers.get(id)?.session !== session) return;
+      this.#peers.delete(id);
+      this.uplink?.left?.(id);
     });
+    this.uplink?.joined?.(id);
   }
 
   #handle(from: PeerState, frame: Frame): void {
@@ -138,32 +188,59 @@ export class Relay {
     return topic;
   }
 
-  #route(sender: Session, frame: Frame): void {
+  #route(sender: RelayPeer, frame: Frame): void {
     const body = parseRouted(decodeBody(frame));
     const to = hex(body.to);
     if (body.ttl === 0) return this.#fail(sender, frame, Status.Timeout, `routed frame to ${to} dropped: TTL exhausted after ${body.hops} hops`);
+    const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
+    const out: RoutedOut = { to: body.to, from: sender.peer!.hello.nodeId, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
     const target = this.#peers.get(to);
-    if (!target) return this.#fail(sender, frame, Status.ModuleNotFound, `no node ${to} on this relay`);
-    this.#forward(target.session, {
-      type: MessageType.Routed,
-      ack: (frame.features & Feature.ACK_REQUIRED) !== 0,
-      body: { to: body.to, from: sender.peer!.hello.nodeId, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame },
-    }, sender, frame);
-    this.#stats.routed++;
+    if (target) {
+      this.#forward(target.session, { type: MessageType.Routed, ack, body: out }, sender, frame);
+      this.#stats.routed++;
+      return;
+    }
+    const missing = `no node ${to} on this relay${this.uplink ? ' or any relay linked to it' : ''}`;
+    if (!this.uplink) return this.#fail(sender, frame, Status.ModuleNotFound, missing);
+    this.uplink.route(out, ack).then(
+      (found) => (found ? void this.#stats.routed++ : this.#fail(sender, frame, Status.ModuleNotFound, missing)),
+      (error: unknown) => this.#fail(sender, frame, Status.ExecutionError, `could not forward to another relay: ${(error as Error).message}`),
+    );
   }
 
-  #broadcast(sender: Session, frame: Frame): void {
+  #broadcast(sender: RelayPeer, frame: Frame): void {
     const body = (decodeBody(frame) ?? {}) as BroadcastBody;
+    const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
+    const out = { ...body, from: sender.peer!.hello.nodeId };
+    this.#fanOut(out, ack, sender, frame);
+    this.uplink?.broadcast(out, ack);
+    this.#stats.broadcasts++;
+  }
+
+  #fanOut(body: BroadcastBody, ack: boolean, sender?: RelayPeer, frame?: Frame): void {
     const topic = typeof body.topic === 'string' ? body.topic : undefined;
-    const out = { type: MessageType.Broadcast, ack: (frame.features & Feature.ACK_REQUIRED) !== 0, body: { ...body, from: sender.peer!.hello.nodeId } };
+    const out = { type: MessageType.Broadcast, ack, body };
     for (const peer of this.#peers.values()) {
       if (peer.session === sender || (topic !== undefined && !peer.topics.has(topic))) continue;
       this.#forward(peer.session, out, sender, frame);
     }
-    this.#stats.broadcasts++;
   }
 
-  #call(sender: Session, frame: Frame): void {
+  /** A Routed frame from another relay (through the uplink): delivers it if `body.to` is here. False if not. */
+  deliverRouted(body: RoutedOut, ack: boolean): boolean {
+    const target = this.#peers.get(hex(body.to));
+    if (!target) return false;
+    this.#forward(target.session, { type: MessageType.Routed, ack, body });
+    this.#stats.routed++;
+    return true;
+  }
+
+  /** A broadcast from another relay (through the uplink): delivers it to this relay's peers. */
+  deliverBroadcast(body: BroadcastBody, ack: boolean): void {
+    this.#fanOut(body, ack);
+  }
+
+  #call(sender: RelayPeer, frame: Frame): void {
     if (frame.moduleId !== RELAY_MODULE && frame.moduleId !== 0n) {
       return this.#fail(sender, frame, Status.ModuleNotFound, `no module 0x${frame.moduleId.toString(16)} on this relay`);
     }
@@ -175,22 +252,23 @@ export class Relay {
   }
 
   /** Sends to a peer; a peer too slow to take it costs the sender an Error, not the relay its memory. */
-  #forward(target: Session, out: Parameters<Session['send']>[0], sender: Session, frame: Frame): void {
+  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
       target.send(out);
       this.#stats.framesOut++;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
-      this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
+      if (sender && frame) this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
+      else this.#stats.errors++; // from another relay: its sender is not here to tell
     }
   }
 
-  #reply(to: Session, frame: Frame, result: unknown): void {
+  #reply(to: RelayPeer, frame: Frame, result: unknown): void {
     to.send({ type: MessageType.Response, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
     this.#stats.framesOut++;
   }
 
-  #fail(to: Session, frame: Frame, status: number, message: string): void {
+  #fail(to: RelayPeer, frame: Frame, status: number, message: string): void {
     this.#stats.errors++;
     try {
       to.send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });

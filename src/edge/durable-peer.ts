@@ -1,0 +1,222 @@
+// One node's session inside the Durable Object relay. It keeps the session rules of docs/protocol.md (Ping/Pong,
+// acked delivery with a duplicate filter, Goodbye, violations) but holds no timers and keeps what must outlive
+// hibernation in the socket's attachment and in DO storage, so the object can sleep between messages:
+//   node:<id>              NodeRecord: the Hello, topics, the relay's id counter lease, the highest acked id seen
+//   out:<id>:<request id>  an acked frame the relay sent and the node has not acknowledged yet
+import { Feature, MessageType, Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+import { type Frame, decodeBody, decodeFrames, encodeFrame } from '../wire/frame.js';
+import type { Hello, Negotiated } from '../wire/hello.js';
+import { CloseCode, type CloseInfo } from '../transport/transport.js';
+import type { ErrorBody, GoodbyeBody, Peer } from '../session/messages.js';
+import { ReplayWindow } from '../session/replay-window.js';
+import { sessionError, SessionErrorCode } from '../session/errors.js';
+import type { SessionFrame } from '../session/session.js';
+import type { RelayPeer } from '../relay/relay.js';
+import type { DurableStorage, HibernatableWebSocket } from './workers-types.js';
+
+/** What the relay keeps in storage per node, under `node:<id>`, to resume its session after hibernation or a reconnect. */
+export interface NodeRecord {
+  hello: Hello;
+  topics: string[];
+  /** The relay's request ids towards this node are below this (ids are leased in blocks, so sends need no write). */
+  idLease: number;
+  /** Highest acked request id received from the node: after a wake, ids up to it count as seen. */
+  seen: number;
+  connectedAt: number;
+  /** Set while the node is away; its record (and unacked frames) go once the resume timeout passes. */
+  disconnectedAt?: number;
+}
+
+/** Request ids leased per storage write. */
+const ID_LEASE = 1024;
+
+/** The key of an unacked frame: zero-padded, so a prefix listing returns them oldest first. */
+export const outKey = (id: string, requestId: number): string => `out:${id}:${String(requestId).padStart(16, '0')}`;
+
+type Listener = (value: never) => void;
+
+/** A node connected to the Durable Object relay: the relay's RelayPeer, over one hibernatable WebSocket. */
+export class DurablePeer implements RelayPeer {
+  readonly transportKind = 'websocket';
+  readonly peer: Peer;
+  /** The node's socket; undefined while the node is away (its acked frames then wait in storage). */
+  socket: HibernatableWebSocket | undefined;
+  readonly record: NodeRecord;
+  rtt = NaN;
+  readonly #storage: DurableStorage;
+  readonly #replay: ReplayWindow;
+  /** Acked ids at or below this are repeats: the window that knew better was lost to hibernation. */
+  readonly #floor: number;
+  #nextId: number;
+  #open = true;
+  readonly #listeners = { frame: [] as Listener[], close: [] as Listener[] };
+
+  constructor(socket: HibernatableWebSocket | undefined, record: NodeRecord, negotiated: Negotiated, storage: DurableStorage, replay?: ReplayWindow) {
+    this.socket = socket;
+    this.record = record;
+    this.peer = { hello: record.hello, negotiated, id: hexOf(record.hello.nodeId) };
+    this.#storage = storage;
+    this.#replay = replay ?? new ReplayWindow();
+    this.#floor = replay ? 0 : record.seen;
+    this.#nextId = record.idLease; // whatever was leased before is spent: ids only have to grow
+  }
+
+  get id(): string {
+    return this.peer.id;
+  }
+
+  /** The duplicate filter, handed to the next connection of the same node while the object is awake. */
+  get replay(): ReplayWindow {
+    return this.#replay;
+  }
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  on(event: 'frame', listener: (frame: Frame) => void): () => void;
+  on(event: 'close', listener: (info: CloseInfo) => void): () => void;
+  on(event: 'frame' | 'close', listener: Listener): () => void {
+    const list = this.#listeners[event];
+    list.push(listener);
+    return () => void list.splice(list.indexOf(listener) >>> 0, 1);
+  }
+
+  /**
+   * Sends a frame; acked ones are also stored until the node acknowledges them, and re-sent when it resumes.
+   * While the node is away, best-effort frames are dropped (a Session would queue them, but a queue in memory
+   * would not survive hibernation). Throws SW_ERR_SESSION_CLOSED once the session has ended.
+   */
+  send(frame: Readonly<SessionFrame>): number {
+    if (!this.#open) throw sessionError(SessionErrorCode.CLOSED, `node ${this.id} is gone`);
+    const id = frame.requestId === undefined ? this.#takeId() : Number(frame.requestId);
+    const features = (frame.features ?? 0) | (frame.ack ? Feature.ACK_REQUIRED : 0);
+    const bytes = encodeFrame({ ...frame, requestId: id, features }, { maxPayload: this.peer.negotiated.maxPayload });
+    if (frame.ack) void this.#storage.put(outKey(this.id, id), bytes);
+    this.socket?.send(bytes);
+    return id;
+  }
+
+  /** The socket dropped: the session waits for the node to resume. */
+  detach(): void {
+    this.socket = undefined;
+  }
+
+  /** Handles one WebSocket message from the node. */
+  receive(bytes: Uint8Array): void {
+    let frames: Frame[];
+    try {
+      frames = decodeFrames(bytes, { maxPayload: this.peer.negotiated.maxPayload });
+    } catch (error) {
+      return this.violation(error as SwarmwireError);
+    }
+    for (const frame of frames) {
+      if (!this.#open) return;
+      this.#onFrame(frame);
+    }
+  }
+
+  /** The peer broke the protocol: an Error frame, a 1002 (1009 for too big) close, and the end of its session. */
+  violation(error: SwarmwireError): void {
+    try {
+      this.socket?.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody }));
+    } catch {
+      // the socket is already going
+    }
+    const code = error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError;
+    if (this.socket) closeQuietly(this.socket, code, error.code);
+    this.end({ code, reason: error.code, error });
+  }
+
+  /** The session is over on this socket (closed, replaced, or ended): the relay stops routing to it. */
+  end(info: CloseInfo): void {
+    if (!this.#open) return;
+    this.#open = false;
+    for (const l of this.#listeners.close.slice()) (l as (i: CloseInfo) => void)(info);
+  }
+
+  #onFrame(frame: Frame): void {
+    const id = Number(frame.requestId);
+    if (frame.features & Feature.COMPRESSED) {
+      // The relay never offers COMPRESSED (inflating would need async work between messages), so none may come.
+      return this.violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
+    }
+    switch (frame.type) {
+      case MessageType.Ping:
+        return this.#control({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
+      case MessageType.Pong:
+        return void (this.rtt = Date.now() - (decodeBody<{ timestamp: number }>(frame)?.timestamp ?? NaN));
+      case MessageType.Ack:
+        return void this.#storage.delete(outKey(this.id, id));
+      case MessageType.Goodbye: {
+        const body = frame.payloadLength ? decodeBody<Partial<GoodbyeBody>>(frame) : {};
+        const info = { code: typeof body.code === 'number' ? body.code : CloseCode.Normal, reason: typeof body.reason === 'string' ? body.reason : 'goodbye' };
+        if (this.socket) closeQuietly(this.socket, info.code, info.reason);
+        return this.end(info);
+      }
+      case MessageType.Hello:
+      case MessageType.HelloAck:
+        return this.violation(sessionError(SessionErrorCode.PROTOCOL, `unexpected ${frame.type === MessageType.Hello ? 'Hello' : 'HelloAck'} on an open session`));
+      case MessageType.Error:
+        if (id === 0) return; // a peer's complaint about the session itself: nothing to answer
+    }
+    if (frame.features & Feature.ACK_REQUIRED) {
+      this.#control({ type: MessageType.Ack, requestId: frame.requestId });
+      if (id <= this.#floor || !this.#replay.accept(id)) return;
+      if (id > this.record.seen) {
+        this.record.seen = id;
+        this.#save();
+      }
+    }
+    if (frame.type === MessageType.Subscribe || frame.type === MessageType.Unsubscribe) this.#keepTopic(frame);
+    for (const l of this.#listeners.frame.slice()) (l as (f: Frame) => void)(frame);
+  }
+
+  /** Subscriptions live in the record too, so they survive hibernation and reconnects. */
+  #keepTopic(frame: Frame): void {
+    let topic: unknown;
+    try {
+      topic = decodeBody(frame);
+    } catch {
+      return; // the relay answers the bad payload
+    }
+    if (typeof topic !== 'string') return;
+    const topics = new Set(this.record.topics);
+    if (frame.type === MessageType.Subscribe) topics.add(topic);
+    else topics.delete(topic);
+    this.record.topics = [...topics];
+    this.#save();
+  }
+
+  #control(init: Parameters<typeof encodeFrame>[0]): void {
+    try {
+      this.socket?.send(encodeFrame(init));
+    } catch {
+      // best effort, like a Session's control frames
+    }
+  }
+
+  #takeId(): number {
+    const id = this.#nextId++;
+    if (this.#nextId >= this.record.idLease) {
+      this.record.idLease = this.#nextId + ID_LEASE;
+      this.#save();
+    }
+    return id;
+  }
+
+  #save(): void {
+    void this.#storage.put(`node:${this.id}`, this.record);
+  }
+}
+
+export const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
+
+export function closeQuietly(socket: HibernatableWebSocket, code: number, reason: string): void {
+  try {
+    socket.close(code, reason.slice(0, 120));
+  } catch {
+    // already closed
+  }
+}

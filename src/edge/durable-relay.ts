@@ -1,0 +1,276 @@
+// A swarmwire relay as a Cloudflare Durable Object on the WebSocket Hibernation API. The routing, broadcasts and
+// the built-in `relay` module are the Relay class's, as on Node; what differs is how sessions live.
+//
+// Hibernation: while no message is being handled the runtime may evict the object from memory and keep only its
+// sockets. Anything in memory is then gone, and a pending timer would keep the object awake (and billed). So the
+// relay holds no timers: peers send the heartbeats (the relay answers their Pings), the runtime reports dead sockets,
+// and deadlines (handshake, resume) run on the storage alarm. What a session needs to outlive eviction is kept
+// outside memory: the node id in the socket's attachment, the rest in storage (see durable-peer.ts). When the
+// object wakes, the constructor rebuilds every session from there before the first message is handled.
+// What eviction does lose: round-trip times, the counters of relay.stats, and the fine-grained duplicate filter
+// (after a wake, acked ids up to the highest one seen count as repeats).
+import { Feature, MAX_PAYLOAD, MessageType, MIN_VERSION, Status, VERSION } from '../wire/constants.js';
+import { decodeBody, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
+import { type Hello, negotiate, parseHello } from '../wire/hello.js';
+import { CloseCode } from '../transport/transport.js';
+import type { ErrorBody } from '../session/messages.js';
+import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
+import { ReplayWindow } from '../session/replay-window.js';
+import { Relay, type RelayStats } from '../relay/relay.js';
+import { closeQuietly, DurablePeer, hexOf, type NodeRecord } from './durable-peer.js';
+import type { DurableObjectStateLike, HibernatableWebSocket } from './workers-types.js';
+
+/** Options of the Durable Object relay; pass them from a subclass's constructor. */
+export interface DurableRelayOptions {
+  /** Decides whether a peer may connect (token, metadata). Refused peers get Unauthorized. Default: everyone. */
+  authorize?: (hello: Hello) => boolean;
+  /** How long a node that went away keeps its session (topics, unacked frames) for a resume, ms. Default: 30,000. */
+  resumeTimeoutMs?: number;
+  /** Deadline for a new socket's Hello, ms. Default: 10,000. */
+  handshakeTimeoutMs?: number;
+  /**
+   * Largest payload accepted. Default: 1 MiB − 36, so a frame fits the 1 MiB WebSocket message limit of Workers.
+   */
+  maxPayload?: number;
+  /** Free-form strings announced in the relay's HelloAck. Default: {}. */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** What a socket carries through hibernation: when it was accepted, and its node once the handshake is through. */
+interface Attachment {
+  acceptedAt: number;
+  id?: string;
+}
+
+interface WebSocketPairLike {
+  new (): { 0: unknown; 1: unknown };
+}
+
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024 - 36;
+// No COMPRESSED: inflating is asynchronous and would have to span messages; peers negotiate it away.
+const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
+
+/**
+ * A swarmwire relay as a Durable Object class: export it from your Worker (or a subclass, to pass options) and
+ * bind it in wrangler configuration. Peers connect a WebSocket to any path the Worker forwards to it; `/healthz`
+ * answers the relay's stats as JSON.
+ */
+export class SwarmwireRelay {
+  readonly state: DurableObjectStateLike;
+  readonly relay: Relay;
+  readonly #options: Required<Omit<DurableRelayOptions, 'authorize'>> & Pick<DurableRelayOptions, 'authorize'>;
+  /** The relay's own node id, kept in storage so peers see the same relay after an eviction. */
+  #nodeId: Uint8Array = crypto.getRandomValues(new Uint8Array(16));
+  readonly #peers = new Map<HibernatableWebSocket, DurablePeer>();
+  readonly #byNode = new Map<string, DurablePeer>();
+  /** Sessions moved to a new socket: their end is not the node's. */
+  readonly #replaced = new WeakSet<DurablePeer>();
+
+  constructor(state: DurableObjectStateLike, _env?: unknown, options: Readonly<DurableRelayOptions> = {}) {
+    this.state = state;
+    this.#options = {
+      authorize: options.authorize,
+      resumeTimeoutMs: options.resumeTimeoutMs ?? 30_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      maxPayload: Math.min(options.maxPayload ?? DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD),
+      metadata: options.metadata ?? {},
+    };
+    this.relay = new Relay({ role: 'relay', heartbeatIntervalMs: 0 });
+    void state.blockConcurrencyWhile(() => this.#wake());
+  }
+
+  /** The relay's Hello (its HelloAck to every peer). */
+  hello(): Hello {
+    return {
+      version: VERSION, minVersion: MIN_VERSION, nodeId: this.#nodeId, role: 'relay', capabilities: ['relay'],
+      features: FEATURES, maxPayload: this.#options.maxPayload, metadata: { ...this.#options.metadata },
+    };
+  }
+
+  stats(): RelayStats {
+    return this.relay.stats();
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      const Pair = (globalThis as { WebSocketPair?: WebSocketPairLike }).WebSocketPair;
+      if (!Pair) return new Response('WebSocketPair is missing: not a Workers runtime', { status: 500 });
+      const pair = new Pair();
+      this.state.acceptWebSocket(pair[1]);
+      (pair[1] as HibernatableWebSocket).serializeAttachment({ acceptedAt: Date.now() } satisfies Attachment);
+      await this.#alarmBy(Date.now() + this.#options.handshakeTimeoutMs);
+      return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
+    }
+    if (new URL(request.url).pathname.endsWith('/healthz')) {
+      return new Response(JSON.stringify(this.stats()), { headers: { 'content-type': 'application/json' } });
+    }
+    return new Response('swarmwire relay: connect with a WebSocket', { status: 426, headers: { upgrade: 'websocket' } });
+  }
+
+  async webSocketMessage(socket: HibernatableWebSocket, message: ArrayBuffer | string): Promise<void> {
+    if (typeof message === 'string') {
+      // Binary frames only (RFC 6455 Unsupported Data), as the other WebSocket endpoints answer.
+      closeQuietly(socket, CloseCode.UnsupportedData, 'binary messages only');
+      return this.#gone(socket);
+    }
+    const bytes = new Uint8Array(message);
+    const peer = this.#peers.get(socket);
+    if (peer) return peer.receive(bytes);
+    if ((socket.deserializeAttachment() as Attachment | null)?.id) return; // its session was ended: ignore stragglers
+    await this.#handshake(socket, bytes);
+  }
+
+  webSocketClose(socket: HibernatableWebSocket, code: number, reason: string): Promise<void> {
+    closeQuietly(socket, code === 1005 || code === 1006 ? CloseCode.Normal : code, reason); // complete the closing handshake
+    return this.#gone(socket);
+  }
+
+  webSocketError(socket: HibernatableWebSocket): Promise<void> {
+    return this.#gone(socket);
+  }
+
+  /** Deadlines: sockets that never said Hello, and nodes that did not come back in time. */
+  async alarm(): Promise<void> {
+    const now = Date.now();
+    let next = Infinity;
+    for (const socket of this.state.getWebSockets()) {
+      const at = socket.deserializeAttachment() as Attachment | null;
+      if (!at || at.id) continue;
+      const due = at.acceptedAt + this.#options.handshakeTimeoutMs;
+      if (due <= now) closeQuietly(socket, CloseCode.PolicyViolation, 'no Hello in time');
+      else next = Math.min(next, due);
+    }
+    const records = await this.state.storage.list<NodeRecord>({ prefix: 'node:' });
+    for (const [key, record] of records) {
+      if (record.disconnectedAt === undefined) continue;
+      const due = record.disconnectedAt + this.#options.resumeTimeoutMs;
+      if (due > now) next = Math.min(next, due);
+      else {
+        const id = key.slice(5);
+        const peer = this.#byNode.get(id);
+        if (peer) peer.end({ code: CloseCode.Abnormal, reason: 'the node did not come back' });
+        else await this.#forget(id);
+      }
+    }
+    if (next !== Infinity) await this.state.storage.setAlarm(next);
+  }
+
+  /**
+   * Rebuilds every session from the sockets' attachments and storage (a fresh object, or one woken from
+   * hibernation): nodes with a socket, and nodes away but still within their resume time.
+   */
+  async #wake(): Promise<void> {
+    const nodeId = await this.state.storage.get<Uint8Array>('relay:nodeId');
+    if (nodeId) this.#nodeId = nodeId;
+    else await this.state.storage.put('relay:nodeId', this.#nodeId);
+    const records = await this.state.storage.list<NodeRecord>({ prefix: 'node:' });
+    const sockets = new Map<string, HibernatableWebSocket>();
+    for (const socket of this.state.getWebSockets()) {
+      const id = (socket.deserializeAttachment() as Attachment | null)?.id;
+      if (id) sockets.set(id, socket);
+    }
+    for (const [key, record] of records) {
+      const id = key.slice(5);
+      const socket = record.disconnectedAt === undefined ? sockets.get(id) : undefined;
+      if (socket) this.#serve(socket, record);
+      else {
+        // Away (or its socket was lost with the old instance): it may still resume.
+        if (record.disconnectedAt === undefined) {
+          record.disconnectedAt = Date.now();
+          await this.state.storage.put(key, record);
+        }
+        this.#serve(undefined, record);
+        await this.#alarmBy(record.disconnectedAt + this.#options.resumeTimeoutMs);
+      }
+    }
+  }
+
+  async #handshake(socket: HibernatableWebSocket, bytes: Uint8Array): Promise<void> {
+    const refuse = (status: Status, message: string, code: number): void => {
+      try {
+        socket.send(encodeFrame({ type: MessageType.Error, body: { status, message } satisfies ErrorBody }));
+      } catch {
+        // closing anyway
+      }
+      closeQuietly(socket, code, message);
+    };
+    let hello: Hello;
+    let rest: Uint8Array;
+    try {
+      const first = decodeFrames(bytes, { maxPayload: HANDSHAKE_MAX_PAYLOAD })[0]!;
+      if (first.type !== MessageType.Hello) return refuse(Status.InvalidFrame, `expected Hello first, got message type ${first.type}`, CloseCode.ProtocolError);
+      hello = parseHello(decodeBody(first));
+      // Frames batched behind the Hello in the same message belong to the session.
+      rest = bytes.subarray(frameSize(first.payloadLength, first.features));
+    } catch (error) {
+      const e = error as { status?: number; message: string };
+      return refuse((e.status ?? Status.InvalidFrame) as Status, e.message, e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError);
+    }
+    try {
+      negotiate(this.hello(), hello);
+    } catch {
+      return refuse(Status.UnsupportedVersion, `no common wire version (peer speaks ${hello.minVersion}–${hello.version})`, CloseCode.PolicyViolation);
+    }
+    if (this.#options.authorize && !this.#options.authorize(hello)) return refuse(Status.Unauthorized, 'not authorized', CloseCode.PolicyViolation);
+
+    const id = hexOf(hello.nodeId);
+    const previous = this.#byNode.get(id);
+    if (previous) {
+      // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
+      this.#replaced.add(previous);
+      if (previous.socket) {
+        this.#peers.delete(previous.socket);
+        closeQuietly(previous.socket, CloseCode.Abnormal + 3000, 'replaced by a new connection');
+      }
+      previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
+    }
+    const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
+    const record: NodeRecord = stored
+      ? { ...stored, hello, connectedAt: Date.now() }
+      : { hello, topics: [], idLease: 1, seen: 0, connectedAt: Date.now() };
+    delete record.disconnectedAt;
+    await this.state.storage.put(`node:${id}`, record);
+    socket.serializeAttachment({ acceptedAt: Date.now(), id } satisfies Attachment);
+    socket.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello() }));
+    const peer = this.#serve(socket, record, previous?.replay);
+    // A resumed node gets what it has not acknowledged, oldest first, before anything new.
+    for (const frame of (await this.state.storage.list<Uint8Array>({ prefix: `out:${id}:` })).values()) socket.send(frame);
+    if (rest.length > 0) peer.receive(rest);
+  }
+
+  #serve(socket: HibernatableWebSocket | undefined, record: NodeRecord, replay?: ReplayWindow): DurablePeer {
+    const peer = new DurablePeer(socket, record, negotiate(this.hello(), record.hello), this.state.storage, replay);
+    if (socket) this.#peers.set(socket, peer);
+    this.#byNode.set(peer.id, peer);
+    peer.on('close', () => {
+      if (peer.socket) this.#peers.delete(peer.socket);
+      if (this.#byNode.get(peer.id) === peer) this.#byNode.delete(peer.id);
+      // Said Goodbye, broke the protocol, or did not come back in time: the session is over.
+      if (!this.#replaced.has(peer)) void this.#forget(peer.id);
+    });
+    this.relay.join(peer, record.topics);
+    return peer;
+  }
+
+  /** A socket closed without a Goodbye: its node stays known (and reachable by acked frames) until the resume timeout. */
+  async #gone(socket: HibernatableWebSocket): Promise<void> {
+    const peer = this.#peers.get(socket);
+    if (!peer) return;
+    this.#peers.delete(socket);
+    peer.detach();
+    peer.record.disconnectedAt = Date.now();
+    await this.state.storage.put(`node:${peer.id}`, peer.record);
+    await this.#alarmBy(peer.record.disconnectedAt + this.#options.resumeTimeoutMs);
+  }
+
+  async #forget(id: string): Promise<void> {
+    const keys = [`node:${id}`, ...(await this.state.storage.list({ prefix: `out:${id}:` })).keys()];
+    // storage.delete takes at most 128 keys at a time
+    for (let i = 0; i < keys.length; i += 128) await this.state.storage.delete(keys.slice(i, i + 128));
+  }
+
+  async #alarmBy(time: number): Promise<void> {
+    const current = await this.state.storage.getAlarm();
+    if (current === null || current > time) await this.state.storage.setAlarm(time);
+  }
+}

@@ -1,0 +1,11 @@
+// The Cloudflare Workers entry: what `import … from 'swarmwire'` gives under the `workerd` export condition (and
+// 'swarmwire/workers'). The whole SDK, plus the Durable Object relay. scripts/build.mjs swaps the wasm loader for a static
+// `import … from './swarmwire.wasm'`: workerd refuses to compile wasm from bytes, so the core must arrive as a
+// module the runtime compiled, and init() with no arguments uses it.
+export * from '../index.js';
+
+// The relay as a Durable Object
+export { SwarmwireRelay } from './durable-relay.js';
+export type { DurableRelayOptions } from './durable-relay.js';
+export type { NodeRecord } from './durable-peer.js';
+export type { DurableObjectStateLike, DurableStorage, HibernatableWebSocket } from './workers-types.js';
