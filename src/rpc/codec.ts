@@ -29,13 +29,13 @@ export interface DecodeLimits {
 
 let host: CodecHost | undefined;
 
-const codec = new ExtensionCodec();
-const encoder = new Encoder({ extensionCodec: codec, ignoreUndefined: true });
-const decoder = new Decoder({ extensionCodec: codec });
+const codec = /* @__PURE__ */ makeCodec();
+const encoder = /* @__PURE__ */ new Encoder({ extensionCodec: codec, ignoreUndefined: true });
+const decoder = /* @__PURE__ */ new Decoder({ extensionCodec: codec });
 const nested = (value: unknown): Uint8Array => encoder.encode(value); // re-entrant: the Encoder clones itself
 const unnested = (bytes: Uint8Array): unknown => decoder.decode(bytes);
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
+const fromUtf8 = /* @__PURE__ */ new TextDecoder();
 
 /** True for what crosses as a stream: async iterables (async generators) and ReadableStreams. @internal */
 export function isStreamSource(value: unknown): value is object {
@@ -44,58 +44,63 @@ export function isStreamSource(value: unknown): value is object {
     (typeof ReadableStream === 'function' && value instanceof ReadableStream);
 }
 
-// Order matters: a proxy-marked function must become a reference before the check that rejects functions.
-codec.register({
-  type: ExtType.Proxy,
-  encode: (v) => (isProxyMarked(v) ? nested(current().exportRef(v)) : null),
-  decode: (data) => current().importRef(unnested(data) as number),
-});
-codec.register({
-  type: ExtType.Stream,
-  encode: (v) => (!Array.isArray(v) && isStreamSource(v) ? nested(current().exportStream(v)) : null),
-  decode: (data) => {
-    const [id, kind] = unnested(data) as [number, StreamKind];
-    return current().importStream(id, kind);
-  },
-});
-codec.register({
-  type: ExtType.Error,
-  encode: (v) => (v instanceof Error ? nested(serializeError(v, current().stacks)) : null),
-  decode: (data) => deserializeError(unnested(data) as SerializedError),
-});
-codec.register({
-  type: ExtType.BigInt,
-  encode: (v) => (typeof v === 'bigint' ? utf8.encode(v.toString()) : null),
-  decode: (data) => BigInt(fromUtf8.decode(data)),
-});
-codec.register({
-  type: ExtType.ArrayBuffer,
-  encode: (v) => (v instanceof ArrayBuffer ? new Uint8Array(v) : null),
-  decode: (data) => data.slice().buffer,
-});
-codec.register({
-  type: ExtType.Map,
-  encode: (v) => (v instanceof Map ? nested([...v]) : null),
-  decode: (data) => new Map(unnested(data) as Array<[unknown, unknown]>),
-});
-codec.register({
-  type: ExtType.Set,
-  encode: (v) => (v instanceof Set ? nested([...v]) : null),
-  decode: (data) => new Set(unnested(data) as unknown[]),
-});
-// Last: a clear error for values that would otherwise fail deep inside MessagePack or silently become maps.
-codec.register({
-  type: 127,
-  encode: (v) => {
-    if (typeof v === 'function') throw rpcError(RpcErrorCode.UNSERIALIZABLE, `a function cannot be sent by value: wrap it in proxy() (${(v as { name?: string }).name || 'anonymous'})`);
-    if (typeof v === 'symbol') throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'a symbol cannot be sent');
-    if (typeof Promise === 'function' && v instanceof Promise) throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'a Promise cannot be sent: await it first');
-    return null;
-  },
-  decode: () => {
-    throw rpcError(RpcErrorCode.BAD_ARGS, 'extension type 127 is reserved');
-  },
-});
+/** The extension types (messages.ts ExtType). A function, so bundlers can drop it when RPC is not used. */
+function makeCodec(): ExtensionCodec {
+  const codec = new ExtensionCodec();
+  // Order matters: a proxy-marked function must become a reference before the check that rejects functions.
+  codec.register({
+    type: ExtType.Proxy,
+    encode: (v) => (isProxyMarked(v) ? nested(current().exportRef(v)) : null),
+    decode: (data) => current().importRef(unnested(data) as number),
+  });
+  codec.register({
+    type: ExtType.Stream,
+    encode: (v) => (!Array.isArray(v) && isStreamSource(v) ? nested(current().exportStream(v)) : null),
+    decode: (data) => {
+      const [id, kind] = unnested(data) as [number, StreamKind];
+      return current().importStream(id, kind);
+    },
+  });
+  codec.register({
+    type: ExtType.Error,
+    encode: (v) => (v instanceof Error ? nested(serializeError(v, current().stacks)) : null),
+    decode: (data) => deserializeError(unnested(data) as SerializedError),
+  });
+  codec.register({
+    type: ExtType.BigInt,
+    encode: (v) => (typeof v === 'bigint' ? utf8.encode(v.toString()) : null),
+    decode: (data) => BigInt(fromUtf8.decode(data)),
+  });
+  codec.register({
+    type: ExtType.ArrayBuffer,
+    encode: (v) => (v instanceof ArrayBuffer ? new Uint8Array(v) : null),
+    decode: (data) => data.slice().buffer,
+  });
+  codec.register({
+    type: ExtType.Map,
+    encode: (v) => (v instanceof Map ? nested([...v]) : null),
+    decode: (data) => new Map(unnested(data) as Array<[unknown, unknown]>),
+  });
+  codec.register({
+    type: ExtType.Set,
+    encode: (v) => (v instanceof Set ? nested([...v]) : null),
+    decode: (data) => new Set(unnested(data) as unknown[]),
+  });
+  // Last: a clear error for values that would otherwise fail deep inside MessagePack or silently become maps.
+  codec.register({
+    type: 127,
+    encode: (v) => {
+      if (typeof v === 'function') throw rpcError(RpcErrorCode.UNSERIALIZABLE, `a function cannot be sent by value: wrap it in proxy() (${(v as { name?: string }).name || 'anonymous'})`);
+      if (typeof v === 'symbol') throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'a symbol cannot be sent');
+      if (typeof Promise === 'function' && v instanceof Promise) throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'a Promise cannot be sent: await it first');
+      return null;
+    },
+    decode: () => {
+      throw rpcError(RpcErrorCode.BAD_ARGS, 'extension type 127 is reserved');
+    },
+  });
+  return codec;
+}
 
 function current(): CodecHost {
   if (!host) throw rpcError(RpcErrorCode.PROTOCOL, 'RPC codec used outside a connection');

@@ -21,8 +21,8 @@ export interface ComlinkEndpointOptions {
 }
 
 // undefined fields are left out, so Comlink's `{ type: 'RAW', value: undefined }` comes back with value undefined.
-const encoder = new Encoder({ ignoreUndefined: true });
-const decoder = new Decoder();
+const encoder = /* @__PURE__ */ new Encoder({ ignoreUndefined: true });
+const decoder = /* @__PURE__ */ new Decoder();
 
 /**
  * `channel` (a Session, a Transport or an RpcLink) as a Comlink Endpoint. Messages that cannot be encoded throw

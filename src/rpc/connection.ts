@@ -47,13 +47,13 @@ export interface CallOptions {
 export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000 };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** method_hash of the empty name: calls a proxied function itself. */
-export const SELF_HASH = fnv1a32('');
+export const SELF_HASH = /* @__PURE__ */ fnv1a32('');
 /** Refs (proxy()) are served as modules with ids from here up, far from typical FNV-1a 64 values of names. */
 const REF_BASE = 0x5357_0000_0000_0000n;
 /** Answers kept for repeated requests (a reconnect), at most this many and this many bytes. */
 const REPLY_CACHE_COUNT = 4096;
 const REPLY_CACHE_BYTES = 4 * 1024 * 1024;
-const EMPTY = new Uint8Array(0);
+const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 /**
  * Streams the peer sends before their StreamHandle (possible after a reconnect) wait for it; at most this many, so
  * a peer cannot make this side keep buffers for streams nobody will read.

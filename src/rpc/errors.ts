@@ -1,9 +1,15 @@
 import { Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 
+/** Sets a class's prototype name, as an expression: bundlers drop it, with the class, when nothing uses the class. */
+function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): C {
+  cls.prototype.name = name;
+  return cls;
+}
+
 /** A remote call failed for a reason of the RPC layer (not an error the remote function threw). */
-export class RpcError extends SwarmwireError {}
-RpcError.prototype.name = 'RpcError';
+export const RpcError = /* @__PURE__ */ named(class RpcError extends SwarmwireError {}, 'RpcError');
+export type RpcError = InstanceType<typeof RpcError>;
 
 export const RpcErrorCode = {
   /** No module with that module_id is exposed on the connection. */

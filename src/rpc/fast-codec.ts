@@ -3,14 +3,14 @@
 // this machine, more than the rest of a small call). Anything else (maps, extension types, deep nesting) returns
 // undefined, and codec.ts does the work; both produce and accept the same MessagePack.
 
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 // fatal: invalid UTF-8 goes to the general codec, so both paths read the same bytes the same way.
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+const fromUtf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 /** Deepest array nesting the fast path takes on. */
 const MAX_FAST_DEPTH = 4;
 
-let buf = new Uint8Array(1024);
-let view = new DataView(buf.buffer);
+let buf = /* @__PURE__ */ new Uint8Array(1024);
+let view = /* @__PURE__ */ new DataView(buf.buffer);
 let pos = 0;
 
 function room(n: number): void {
@@ -109,7 +109,7 @@ function putBytes(b: Uint8Array): boolean {
 // Results are carved from 64 KiB slabs, as frames are (src/wire/frame.ts): an ArrayBuffer per small value would
 // cost more than encoding it. A slab is never reused, so each result stays valid as long as it is held.
 const SLAB_SIZE = 64 * 1024;
-let slab = new Uint8Array(0);
+let slab = /* @__PURE__ */ new Uint8Array(0);
 let slabAt = 0;
 
 /** MessagePack bytes of `value` (bytes of its own), or undefined when it holds anything but the simple kinds. */
@@ -129,13 +129,13 @@ export function fastEncode(value: unknown): Uint8Array | undefined {
 
 // --- decoding ---------------------------------------------------------------------------------------------
 
-const FAIL = Symbol('fail');
-let src: Uint8Array = new Uint8Array(0);
+const FAIL = /* @__PURE__ */ Symbol('fail');
+let src: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let at = 0;
 // Floats are read through this scratch, not a DataView over the payload: payloads mostly arrive in fresh buffers,
 // and a DataView per decode costs more than the decode.
-const scratch = new Uint8Array(8);
-const scratchView = new DataView(scratch.buffer);
+const scratch = /* @__PURE__ */ new Uint8Array(8);
+const scratchView = /* @__PURE__ */ new DataView(scratch.buffer);
 
 const need = (n: number): boolean => at + n <= src.length;
 const u16 = (): number => ((at += 2), (src[at - 2]! << 8) | src[at - 1]!);
@@ -215,4 +215,4 @@ export function fastDecode(bytes: Uint8Array): { value: unknown } | undefined {
   src = EMPTY; // do not keep the caller's bytes alive
   return ok ? { value } : undefined;
 }
-const EMPTY: Uint8Array = new Uint8Array(0);
+const EMPTY: Uint8Array = /* @__PURE__ */ new Uint8Array(0);

@@ -4,7 +4,7 @@
 import { fnv1a32 } from '../wire/fnv.js';
 import type { MethodInfo } from './messages.js';
 
-const FORBIDDEN = new Set<string>([
+const FORBIDDEN = /* @__PURE__ */ new Set<string>([
   '__proto__', 'constructor', 'prototype', 'caller', 'callee', 'arguments',
   ...Object.getOwnPropertyNames(Object.prototype),
   ...Object.getOwnPropertyNames(Function.prototype),

@@ -7,7 +7,7 @@ import { releaseProxy } from './markers.js';
 import { Op, type OpBody } from './messages.js';
 
 /** Reaches a remote's internals (tests, withOptions, describe). @internal */
-export const remoteState: unique symbol = Symbol('swarmwire.remoteState');
+export const remoteState: unique symbol = /* @__PURE__ */ Symbol('swarmwire.remoteState');
 
 /** What every proxy of one remote tree shares. @internal */
 export interface RemoteRoot {
@@ -41,10 +41,10 @@ function releaseRoot(root: RemoteRoot, options: Readonly<CallOptions>): void {
 // A ref proxy that becomes unreachable without releaseProxy releases itself, as Comlink's do, so callbacks and
 // objects passed by reference do not pile up on the side that exported them.
 const finalizers = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<RemoteRoot>((root) => releaseRoot(root, { timeoutMs: 30_000 }))
+  ? /* @__PURE__ */ new FinalizationRegistry<RemoteRoot>((root) => releaseRoot(root, { timeoutMs: 30_000 }))
   : undefined;
 
-const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
+const disposeSymbol: symbol | undefined = /* @__PURE__ */ (() => (Symbol as { dispose?: symbol }).dispose)();
 
 /** Makes the proxy for `path` of a module. @internal */
 export function createRemote(connection: Connection, moduleId: bigint, path: readonly string[], options: Readonly<CallOptions>, ref = false): unknown {
