@@ -14,9 +14,10 @@ const SUITES = {
   websocket: './websocket.bench.mjs',
   relays: './relays.bench.mjs',
   rpc: './rpc.bench.mjs',
+  webtransport: './webtransport.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'rpc'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'webtransport', 'rpc'];
 const results = new URL('./results/', import.meta.url);
 
 const names = process.argv.slice(2);

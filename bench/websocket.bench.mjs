@@ -118,5 +118,6 @@ export async function run({ rounds = 5 } = {}) {
     rows,
     notes: ['swarmwire: Request → Response frames through sessions (handshake done, heartbeats off), raw payload bytes.', ...targets],
   };
-  return { tables: [table], readme: table, raw };
+  const summary = Object.fromEntries(ours.map((r) => [r.size, { vsRawWs: r['× raw ws msgs/s'], vsSocketIo: r['× socket.io msgs/s'], p50VsRawWs: r['p50 ÷ raw ws'] }]));
+  return { tables: [table], readme: table, summary, raw };
 }

@@ -1,6 +1,7 @@
 // npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
 //   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
+//   dist/relay-deno.js        ESM, Deno only, self-contained: the relay with WebTransport (deno run --unstable-net -A)
 //   dist/swarmwire.wasm       the core
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
 //   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
@@ -31,6 +32,17 @@ await build({
   format: 'esm',
   platform: 'neutral',
   external: ['@msgpack/msgpack', 'ws', 'node:*'],
+});
+
+// The Deno relay is one self-contained file (MessagePack inlined) so `deno run` needs no node_modules resolution.
+await build({
+  ...common,
+  entryPoints: [`${root}src/relay/deno.ts`],
+  outfile: `${root}dist/relay-deno.js`,
+  format: 'esm',
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  external: ['ws', 'node:*'], // only reached through dynamic imports on Node
 });
 
 /** An esbuild plugin that replaces the modules matching `filter` with `contents`. */

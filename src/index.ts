@@ -82,3 +82,13 @@ export type { ComlinkEndpoint, ComlinkEndpointOptions } from './rpc/comlink.js';
 // Edge runtimes and scale-out: what other relay hosts plug into. The Durable Object relay ships in the Workers
 // build ('swarmwire' under the workerd condition, or 'swarmwire/workers'); the Redis bridge in 'swarmwire/relay'.
 export type { RelayPeer, RelayUplink, RoutedOut } from './relay/relay.js';
+
+// WebTransport: the transport (browsers, Deno), Deno's server, WebSocket fallback, and relay certificates
+export { acceptWebTransport, connectWebTransport, WebTransportTransport } from './transport/webtransport.js';
+export type { ConnectWebTransportOptions, WebTransportConstructor, WebTransportLike, WebTransportOptions, WebTransportStreamLike } from './transport/webtransport.js';
+export { listenWebTransport } from './transport/webtransport-deno.js';
+export type { ListenWebTransportOptions, WebTransportListener } from './transport/webtransport-deno.js';
+export { connectFallback } from './transport/fallback.js';
+export type { ConnectFallbackOptions } from './transport/fallback.js';
+export { generateCertificate } from './relay/certificate.js';
+export type { CertificateOptions, GeneratedCertificate } from './relay/certificate.js';

@@ -76,4 +76,51 @@ describe('FrameReader', () => {
     for (let at = 0; at < bad.length; at += 1000) reader.push(bad.subarray(at, at + 1000));
     expect(() => reader.read()).toThrowError(expect.objectContaining({ code: 'SW_ERR_FRAME_CHECKSUM' }));
   });
+
+  describe('readBytes (delimiting only, for stream transports)', () => {
+    it.each([1, 5, 31, 32, 33, 1000, stream.length])('returns each frame\'s exact bytes for chunks of %i bytes', (size) => {
+      const reader = new sw.FrameReader();
+      const got: Uint8Array[] = [];
+      for (let at = 0; at < stream.length; at += size) {
+        reader.push(stream.subarray(at, at + size));
+        for (let b = reader.readBytes(); b !== undefined; b = reader.readBytes()) got.push(b.slice());
+      }
+      expect(got).toEqual(frames);
+      expect(reader.buffered).toBe(0);
+    });
+
+    it('returns a view when one chunk holds the frame, and leaves the checksum to the decoder', () => {
+      const bad = frames[0]!.slice();
+      bad[sw.HEADER_SIZE + 2]! ^= 0x40;
+      const reader = new sw.FrameReader();
+      reader.push(bad);
+      const bytes = reader.readBytes()!;
+      expect(bytes.buffer).toBe(bad.buffer);
+      expect(bytes).toEqual(bad);
+      expect(() => sw.decodeFrame(bytes)).toThrowError(expect.objectContaining({ code: 'SW_ERR_FRAME_CHECKSUM' }));
+    });
+
+    it.each([
+      ['bad magic', (f: Uint8Array) => { f[0] = 0x58; }, 'SW_ERR_FRAME_MAGIC', sw.Status.InvalidFrame],
+      ['bad version', (f: Uint8Array) => { f[4] = 9; }, 'SW_ERR_FRAME_VERSION', sw.Status.UnsupportedVersion],
+      ['unknown type', (f: Uint8Array) => { f[5] = 0xee; }, 'SW_ERR_FRAME_TYPE', sw.Status.InvalidFrame],
+    ] as const)('%s in a header split over chunks: the typed error, then failed for good', (_name, corrupt, code, status) => {
+      const bad = frames[1]!.slice();
+      corrupt(bad);
+      const reader = new sw.FrameReader();
+      reader.push(bad.subarray(0, 10));
+      expect(reader.readBytes()).toBeUndefined();
+      reader.push(bad.subarray(10));
+      expect(() => reader.readBytes()).toThrowError(expect.objectContaining({ code, status }));
+      reader.push(frames[2]!);
+      expect(() => reader.readBytes()).toThrowError(expect.objectContaining({ code }));
+      expect(reader.buffered).toBe(0);
+    });
+
+    it('refuses an oversized payload from the header alone', () => {
+      const reader = new sw.FrameReader({ maxPayload: 999 });
+      reader.push(frames[1]!.subarray(0, sw.HEADER_SIZE));
+      expect(() => reader.readBytes()).toThrowError(expect.objectContaining({ code: 'SW_ERR_FRAME_TOO_LARGE', status: sw.Status.PayloadTooLarge }));
+    });
+  });
 });

@@ -1,8 +1,16 @@
 // The relay's status page: it joins the relay as a peer over WebSocket (script-tag build), then shows the relay's
 // counters and peers, refreshed every second through plain Request frames to the built-in module `relay`.
+// Given a WebTransport endpoint (the Deno relay), it tries that first and falls back to WebSocket.
+
+/** Where the page finds the relay's WebTransport endpoint: port, path and certificate hash (hex). */
+export interface PageWebTransport {
+  port: number;
+  path: string;
+  hash: string;
+}
 
 /** The page's HTML. It loads /swarmwire.global.js from the same relay. */
-export function relayPage(): string {
+export function relayPage(webtransport?: PageWebTransport): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -42,7 +50,11 @@ export function relayPage(): string {
   const pending = new Map();
   let session;
   try {
-    session = await sw.connectSession(() => sw.connectWebSocket(wsUrl), { metadata: { name: 'status page' }, heartbeatIntervalMs: 2000 });
+    const wt = ${JSON.stringify(webtransport ?? null).replace(/</g, '\\u003c')};
+    const dial = wt
+      ? () => sw.connectFallback({ websocket: wsUrl, webtransport: 'https://' + location.hostname + ':' + wt.port + wt.path, webtransportOptions: { serverCertificateHashes: [wt.hash] } })
+      : () => sw.connectWebSocket(wsUrl);
+    session = await sw.connectSession(dial, { metadata: { name: 'status page' }, heartbeatIntervalMs: 2000 });
   } catch (e) {
     status.dataset.state = 'error';
     status.textContent = 'cannot connect: ' + e.message;

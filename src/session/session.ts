@@ -248,7 +248,8 @@ export class Session {
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
     if (!compress && this.#pendingOut === 0) {
-      this.#dispatch(encodeFrame({ ...frame, payload, requestId: id, features }, { maxPayload }), priority, ack, id);
+      // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
+      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
       return id;
     }
     // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
@@ -266,7 +267,7 @@ export class Session {
           const deflated = await deflateRaw(payload!);
           if (deflated.length < payload!.length) [body, flags] = [deflated, features | Feature.COMPRESSED];
         }
-        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ ...frame, payload: body, requestId: id, features: flags }), priority, ack, id);
+        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body }), priority, ack, id);
       })
       .catch((error: unknown) => this.#emit('error', error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.CLOSED, String(error))))
       .finally(() => {

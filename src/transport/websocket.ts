@@ -9,6 +9,7 @@
 import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD, Status } from '../wire/constants.js';
 import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
 import type { CloseInfo } from './transport.js';
+import { clipUtf8 } from './close-reason.js';
 
 /** The largest message by default: one frame of MAX_PAYLOAD bytes with its header and checksum. */
 export const DEFAULT_MAX_MESSAGE_BYTES = MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE;
@@ -317,7 +318,7 @@ function closeSocket(socket: WebSocketLike, code: number, reason: string): void 
     socket.close();
     return;
   }
-  const short = clipReason(reason);
+  const short = clipUtf8(reason, MAX_REASON_BYTES);
   try {
     socket.close(code, short);
     return;
@@ -333,20 +334,4 @@ function closeSocket(socket: WebSocketLike, code: number, reason: string): void 
     // Fall through to a bare close.
   }
   socket.close();
-}
-
-const encoder = new TextEncoder();
-
-/** A close reason is at most 123 UTF-8 bytes; longer ones are cut at a character boundary. */
-function clipReason(reason: string): string {
-  if (reason.length <= MAX_REASON_BYTES / 3 || encoder.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
-  let out = '';
-  let bytes = 0;
-  for (const ch of reason) {
-    const n = encoder.encode(ch).byteLength;
-    if (bytes + n > MAX_REASON_BYTES) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
 }

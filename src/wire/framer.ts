@@ -34,7 +34,6 @@ export class FrameReader {
   #state = State.Header;
   #error: WireError | undefined;
   readonly #header = headerFields();
-  #headerBytes: Uint8Array | undefined;
 
   constructor(options: Readonly<FrameReaderOptions> = {}) {
     this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
@@ -54,35 +53,64 @@ export class FrameReader {
 
   /** The next complete frame, or undefined until more bytes are pushed. Throws WireError on a bad frame. */
   read(): Frame | undefined {
+    const bytes = this.readBytes();
+    if (bytes === undefined) return undefined;
+    try {
+      const h = this.#header;
+      const end = HEADER_SIZE + h.payloadLength;
+      if (h.features & Feature.CHECKSUM) checkTrailer(new DataView(bytes.buffer, bytes.byteOffset + end, CHECKSUM_SIZE).getUint32(0), crc32c(bytes.subarray(0, end)));
+      return toFrame(h, bytes.subarray(HEADER_SIZE, end));
+    } catch (error) {
+      throw this.#fail(error as WireError);
+    }
+  }
+
+  /**
+   * The next complete frame's bytes (header, payload, trailer) without decoding them, or undefined until more
+   * bytes are pushed: for transports that only delimit frames and leave decoding to the session. Checks the header
+   * (magic, version, type, payload limit) but not the checksum. A view when one chunk holds the frame, else a copy.
+   * Throws WireError on a bad header.
+   */
+  readBytes(): Uint8Array | undefined {
     if (this.#state === State.Failed) throw this.#error!;
     try {
+      const h = this.#header;
       if (this.#state === State.Header) {
         if (this.#buffered < HEADER_SIZE) return undefined;
-        const bytes = this.#take(HEADER_SIZE);
-        readHeader(new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE), 0, this.#header, this.#maxPayload);
-        this.#headerBytes = bytes;
+        const first = this.#chunks[0]!;
+        // Peek, do not take: the header stays in the buffer so the whole frame comes out as one piece.
+        const header = first.length - this.#offset >= HEADER_SIZE ? first.subarray(this.#offset, this.#offset + HEADER_SIZE) : this.#peek(HEADER_SIZE);
+        readHeader(new DataView(header.buffer, header.byteOffset, HEADER_SIZE), 0, h, this.#maxPayload);
         this.#state = State.Payload;
       }
-      const h = this.#header;
-      const checksum = (h.features & Feature.CHECKSUM) !== 0;
-      const need = h.payloadLength + (checksum ? CHECKSUM_SIZE : 0);
-      if (this.#buffered < need) return undefined;
-      const body = this.#take(need);
-      const payload = body.subarray(0, h.payloadLength);
-      if (checksum) {
-        const trailer = new DataView(body.buffer, body.byteOffset + h.payloadLength, CHECKSUM_SIZE).getUint32(0);
-        checkTrailer(trailer, crc32c(payload, crc32c(this.#headerBytes!)));
-      }
+      const size = HEADER_SIZE + h.payloadLength + (h.features & Feature.CHECKSUM ? CHECKSUM_SIZE : 0);
+      if (this.#buffered < size) return undefined;
       this.#state = State.Header;
-      this.#headerBytes = undefined;
-      return toFrame(h, payload);
+      return this.#take(size);
     } catch (error) {
-      this.#state = State.Failed;
-      this.#error = error as WireError;
-      this.#chunks.length = 0;
-      this.#buffered = 0;
-      throw error;
+      throw this.#fail(error as WireError);
     }
+  }
+
+  #fail(error: WireError): WireError {
+    this.#state = State.Failed;
+    this.#error = error;
+    this.#chunks.length = 0;
+    this.#buffered = 0;
+    return error;
+  }
+
+  /** A copy of the next n buffered bytes, left in the buffer. */
+  #peek(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let offset = this.#offset;
+    for (let filled = 0, i = 0; filled < n; i++, offset = 0) {
+      const chunk = this.#chunks[i]!;
+      const part = Math.min(n - filled, chunk.length - offset);
+      out.set(chunk.subarray(offset, offset + part), filled);
+      filled += part;
+    }
+    return out;
   }
 
   /** The next n buffered bytes: a view when one chunk holds them all, else a copy. */
