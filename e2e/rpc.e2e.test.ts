@@ -1,48 +1,42 @@
-// Typed proxies in real Chromium: a page calls an agent that runs in Node, over a WebSocket session —
-// callbacks, streams both ways, errors with their class, cancellation, deadlines, describe, many calls in flight.
+// Typed proxies in real Chromium: a page calls an agent in Node over a WebSocket session, and the same agent in Deno
+// over WebTransport (HTTP/3, self-signed certificate by hash) — callbacks, streams both ways, errors with their
+// class, cancellation, deadlines, describe, many calls in flight.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SessionHost, currentCall, expose, listenWebSocket, type WebSocketListener } from 'swarmwire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionHost, expose, listenWebSocket, type WebSocketListener } from 'swarmwire';
+import { type JsonChild, spawnJson } from '../test/fixtures/ws-helpers.js';
 import type { WatchedContext } from './browser.js';
+import { DENO, denoEnv } from './deno-relay.js';
 import type * as RpcClient from './pages/rpc-client.js';
-import { type Rig, startRig } from './rig.js';
+import { type Rig, ROOT, startRig } from './rig.js';
+import { makeAgent } from './rpc-agent.js';
 
-const cancelled: string[] = [];
-const agent = {
-  add: (a: number, b: number) => a + b,
-  async notify(message: string, callback: (text: string) => Promise<void>) {
-    await callback(`got ${message}`);
-    return 'sent';
-  },
-  async *countdown(from: number) {
-    for (let i = from; i > 0; i--) yield i;
-  },
-  async sum(numbers: AsyncIterable<number>) {
-    let total = 0;
-    for await (const n of numbers) total += n;
-    return total;
-  },
-  fail(): never {
-    throw new TypeError('not from here', { cause: new Error('deeper') });
-  },
-  hang(): Promise<void> {
-    const { signal } = currentCall();
-    return new Promise((_, reject) => signal.addEventListener('abort', () => {
-      cancelled.push((signal.reason as Error).message);
-      reject(signal.reason);
-    }));
-  },
-};
-
+const nodeCancelled: string[] = [];
 let rig: Rig;
 let browser: WatchedContext;
 let host: SessionHost;
 let listener: WebSocketListener;
+let deno: JsonChild;
+let denoDir: string;
 beforeAll(async () => {
-  rig = await startRig();
+  denoDir = mkdtempSync(join(tmpdir(), 'sw-deno-rpc-'));
+  const agent = join(denoDir, 'agent.js');
+  // One self-contained file (swarmwire from src/, MessagePack inlined): deno run needs no node_modules.
+  await build({
+    entryPoints: [join(ROOT, 'e2e/deno-rpc/agent.ts')], outfile: agent, bundle: true, format: 'esm', platform: 'neutral',
+    alias: { swarmwire: join(ROOT, 'src/index.ts') }, external: ['ws', 'node:*'], logLevel: 'warning', mainFields: ['module', 'main'],
+  });
+  [rig, deno] = await Promise.all([
+    startRig(),
+    spawnJson(DENO, ['run', '--no-config', '--no-lock', '--unstable-net', '-A', agent], { env: denoEnv(denoDir), ms: 60_000 }),
+  ]);
   browser = await rig.chromium.newContext();
   host = new SessionHost({ heartbeatIntervalMs: 0 });
-  host.onSession((session) => expose(agent, session, { name: 'agent' }));
+  host.onSession((session) => expose(makeAgent((reason) => nodeCancelled.push(reason)), session, { name: 'agent' }));
   listener = await listenWebSocket((t) => void host.accept(t).catch(() => {}));
 });
 afterAll(async () => {
@@ -50,14 +44,20 @@ afterAll(async () => {
   await listener?.close();
   await browser?.close();
   await rig?.close();
+  if (deno) process.kill(deno.child.pid!, 'SIGKILL');
+  if (denoDir) rmSync(denoDir, { recursive: true, force: true });
 });
 
-it('a Chromium page calls a Node agent over WebSocket: callbacks, streams, errors, cancel, deadlines', async () => {
-  const report = await browser.explain((async () => {
+async function runPage(target: RpcClient.Target) {
+  return browser.explain((async () => {
     const page: Page = await browser.open(rig.url('/pages/rpc.html', { isolated: false }));
     await page.waitForFunction(() => 'rpcClient' in globalThis, undefined, { timeout: 10_000 });
-    return page.evaluate((url) => (globalThis as unknown as { rpcClient: typeof RpcClient }).rpcClient.runRpc(url), listener.url);
-  })());
+    return page.evaluate((t) => (globalThis as unknown as { rpcClient: typeof RpcClient }).rpcClient.runRpc(t), target);
+  })(), 60_000);
+}
+
+function expectFullReport(report: Awaited<ReturnType<typeof runPage>>, kind: string): void {
+  expect(report.kind).toBe(kind);
   expect(report.add).toBe(5);
   expect(report.notify).toBe('sent');
   expect(report.seen).toEqual(['got hi']);
@@ -68,8 +68,24 @@ it('a Chromium page calls a Node agent over WebSocket: callbacks, streams, error
   expect(report.timeout).toEqual({ code: 'SW_ERR_RPC_TIMEOUT', status: 4 });
   expect(report.methods).toEqual(['add', 'countdown', 'fail', 'hang', 'notify', 'sum']);
   expect(report.inFlight).toEqual(Array.from({ length: 500 }, (_, i) => 2 * i));
-  await expect.poll(() => cancelled.length).toBe(2);
-  expect(cancelled[0]).toMatch(/cancelled by the caller: aborted/);
-  expect(cancelled[1]).toMatch(/cancelled by the caller: deadline exceeded/);
-  expect(browser.problems).toEqual([]);
+}
+
+describe('a Chromium page calls an agent', () => {
+  it('in Node over WebSocket: callbacks, streams, errors, cancel, deadlines', async () => {
+    expectFullReport(await runPage({ ws: listener.url }), 'websocket');
+    await expect.poll(() => nodeCancelled.length).toBe(2);
+    expect(nodeCancelled[0]).toMatch(/cancelled by the caller: aborted/);
+    expect(nodeCancelled[1]).toMatch(/cancelled by the caller: deadline exceeded/);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('in Deno over WebTransport: the same calls', async () => {
+    const report = await runPage({ wt: `https://127.0.0.1:${deno.info.port}/`, hash: deno.info.hash });
+    expectFullReport(report, 'webtransport');
+    await deno.waitFor((line) => typeof line.cancelled === 'string' && /deadline exceeded/.test(line.cancelled));
+    expect(deno.lines.filter((l) => l.cancelled).map((l) => l.cancelled)).toEqual([
+      expect.stringMatching(/cancelled by the caller: aborted/), expect.stringMatching(/cancelled by the caller: deadline exceeded/),
+    ]);
+    expect(browser.problems).toEqual([]);
+  }, 120_000);
 });

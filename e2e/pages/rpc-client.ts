@@ -1,5 +1,5 @@
 // Runs in the page: calls the Node agent of e2e/rpc.e2e.test.ts over a WebSocket session and reports plain JSON.
-import { connectSession, connectWebSocket, describe, proxy, withOptions, wrap } from 'swarmwire';
+import { connectSession, connectWebSocket, connectWebTransport, describe, proxy, withOptions, wrap } from 'swarmwire';
 
 export interface Agent {
   add(a: number, b: number): number;
@@ -23,8 +23,15 @@ export interface RpcReport {
   inFlight: number[];
 }
 
-export async function runRpc(url: string): Promise<RpcReport> {
-  const session = await connectSession(() => connectWebSocket(url), { heartbeatIntervalMs: 0 });
+/** Where the agent is: a WebSocket URL, or a WebTransport URL with its certificate's SHA-256 (hex). */
+export type Target = { ws: string } | { wt: string; hash: string };
+
+export async function runRpc(target: Target): Promise<RpcReport & { kind: string }> {
+  const session = await connectSession(
+    () => ('ws' in target ? connectWebSocket(target.ws) : connectWebTransport(target.wt, { serverCertificateHashes: [target.hash] })),
+    { heartbeatIntervalMs: 0, reconnect: false },
+  );
+  const kind = session.transportKind ?? '';
   const remote = wrap<Agent>(session, { name: 'agent', timeoutMs: 5_000 });
   const seen: string[] = [];
   const notify = await remote.notify('hi', proxy(async (text: string) => void seen.push(text)));
@@ -41,7 +48,8 @@ export async function runRpc(url: string): Promise<RpcReport> {
   setTimeout(() => controller.abort(), 50);
   const c = await withOptions(remote, { signal: controller.signal }).hang().catch((x: unknown) => x as { name: string; code: string; status: number });
   const t = await withOptions(remote, { timeoutMs: 30 }).hang().catch((x: unknown) => x as { code: string; status: number });
-  const report: RpcReport = {
+  const report: RpcReport & { kind: string } = {
+    kind,
     add: await remote.add(2, 3),
     notify, seen, countdown, sum,
     error: { isTypeError: e instanceof TypeError, message: e.message, code: e.code, cause: String((e.cause as Error)?.message) },
