@@ -16,8 +16,8 @@ import { Deadlines } from './deadlines.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { RpcErrorCode, rpcError } from './errors.js';
 import { detachTransferred } from './markers.js';
-import { assign, hashTable, lookup, membersOf } from './members.js';
-import { Op, type OpBody, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
+import { type Module, operationOf, perform } from './dispatch.js';
+import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
 import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableStream } from './streams.js';
 
@@ -59,13 +59,6 @@ const EMPTY = /* @__PURE__ */ new Uint8Array(0);
  * a peer cannot make this side keep buffers for streams nobody will read.
  */
 const MAX_UNCLAIMED_STREAMS = 256;
-
-interface Module {
-  target: object;
-  limits: ServeLimits;
-  table: Map<number, string> | undefined;
-  ref: boolean;
-}
 
 interface Reply {
   type: MessageType;
@@ -198,7 +191,12 @@ export class Connection implements CodecHost {
       if (this.#running > module.limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running - 1} calls are already running (the limit is ${module.limits.maxConcurrent})`);
       if (frame.payloadLength > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payloadLength} bytes exceed the limit of ${module.limits.maxArgBytes}`);
       const body = frame.payloadLength === 0 ? [] : decodeValue(this, frame.payload, module.limits);
-      result = this.#perform(module, served, this.#operation(module, frame.methodHash, body));
+      const op = operationOf(module, frame.methodHash, body);
+      if (op.op === Op.Release) {
+        if (module.ref) this.#modules.delete(served.moduleId);
+      } else {
+        result = perform(module, op, (method) => contextOf(served, method), served.moduleId);
+      }
     } catch (error) {
       return this.#fail(served, error);
     }
@@ -206,64 +204,6 @@ export class Connection implements CodecHost {
       (result as PromiseLike<unknown>).then((v) => this.#succeed(served, v), (e: unknown) => this.#fail(served, e));
     } else {
       this.#succeed(served, result);
-    }
-  }
-
-  /** The operation a Request asks for: an array payload calls the member named by method_hash. */
-  #operation(module: Module, methodHash: number, body: unknown): OpBody {
-    if (Array.isArray(body)) {
-      if (methodHash === SELF_HASH && typeof module.target === 'function') return { op: Op.Apply, path: [], args: body };
-      let name = (module.table ??= hashTable(module.target)).get(methodHash);
-      if (name === undefined) name = (module.table = hashTable(module.target)).get(methodHash); // members added since
-      if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${methodHash.toString(16).padStart(8, '0')}`);
-      return { op: Op.Apply, path: [name], args: body };
-    }
-    const op = body as Partial<OpBody>;
-    if (typeof body !== 'object' || body === null || typeof op.op !== 'number' || !Array.isArray(op.path) || !op.path.every((p) => typeof p === 'string')) {
-      throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
-    }
-    if (op.args !== undefined && !Array.isArray(op.args)) throw rpcError(RpcErrorCode.BAD_ARGS, 'args must be an array');
-    return op as OpBody;
-  }
-
-  /** Runs an operation; returns its result (perhaps a promise or a stream). */
-  #perform(module: Module, served: Served, op: OpBody): unknown {
-    const { target } = module;
-    const path = op.path;
-    let parent: object = target;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = lookup(parent, path[i]!)?.value;
-      if ((typeof next !== 'object' && typeof next !== 'function') || next === null) throw notFound(path.slice(0, i + 1));
-      parent = next;
-    }
-    const last = path[path.length - 1];
-    switch (op.op) {
-      case Op.Apply: {
-        const fn = last === undefined ? target : lookup(parent, last)?.value;
-        const args = op.args ?? [];
-        if (typeof fn !== 'function') {
-          if (last !== undefined && args.length === 0 && lookup(parent, last)) return fn; // a plain caller reading a property
-          throw notFound(path, 'is not a function');
-        }
-        if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
-        return withCall(contextOf(served, path.join('.')), () => Reflect.apply(fn, last === undefined ? undefined : parent, args));
-      }
-      case Op.Get: {
-        if (last === undefined) throw rpcError(RpcErrorCode.BAD_ARGS, 'get needs a path');
-        const member = lookup(parent, last);
-        if (!member) throw notFound(path);
-        return member.value;
-      }
-      case Op.Set:
-        if (last === undefined || !assign(parent, last, op.value)) throw notFound(path, 'is not a writable property');
-        return undefined;
-      case Op.Describe:
-        return { module: hex(served.moduleId), ...membersOf(path.length ? (lookup(parent, last!)?.value as object) ?? {} : target) };
-      case Op.Release:
-        if (module.ref) this.#modules.delete(served.moduleId);
-        return undefined;
-      default:
-        throw rpcError(RpcErrorCode.BAD_ARGS, `unknown operation ${String(op.op)}`);
     }
   }
 
@@ -615,10 +555,6 @@ class ServedContext implements CallContext {
   }
 }
 const contextOf = (served: Served, method: string): CallContext => new ServedContext(served, method);
-
-function notFound(path: readonly string[], what = 'is not reachable'): SwarmwireError {
-  return rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
-}
 
 function cancelled(signal: AbortSignal): SwarmwireError {
   const reason: unknown = signal.reason;
