@@ -9,23 +9,84 @@
 // design (interleaved slicing-by-8 chains, whose looked-up values V8 schedules late and spills to the stack).
 // WebAssembly SIMD has no carry-less multiply, so PCLMUL-style folding is out of reach.
 // Shorter inputs and the last bytes take one slicing-by-8 chain.
-import { SLICE, ZEROS16, NIBBLES } from './crc32c-tables';
 
 // Table addresses must be compile-time constants so that each lookup folds into the load's immediate offset (and
-// V8 schedules the SIMD loop well: with the table base in a variable it ran a third slower). The generated tables
-// are the module's first static data, at the default memory base; tablesAt() lets the tests check that this holds.
+// V8 schedules the SIMD loop well: with the table base in a variable it ran a third slower). The tables are not
+// shipped as static data: 13 KiB of tables are 13 KiB of module that gzip cannot shrink, and they take microseconds
+// to compute. crc32cInit() computes them into the fixed range [S0, TABLES_END), which the module's static data
+// starts above (asconfig.json memoryBase), so no data segment ever covers them: instantiating another instance on
+// the same memory cannot overwrite them.
 const S0: usize = 1024;
 const S1: usize = S0 + 1024, S2: usize = S0 + 2048, S3: usize = S0 + 3072, S4: usize = S0 + 4096;
 const S5: usize = S0 + 5120, S6: usize = S0 + 6144, S7: usize = S0 + 7168;
 const S12: usize = S0 + 8192, S13: usize = S12 + 1024, S14: usize = S12 + 2048, S15: usize = S12 + 3072;
 const N_SKIP: usize = S12 + 4096; // nibble tables: a word, then 60 zero bytes
 const N_LAST: usize = N_SKIP + 512; // nibble tables: a word alone
+const READY: usize = N_LAST + 512; // a u32 flag, READY_MAGIC once the tables are complete (its own cache line)
+const READY_MAGIC: u32 = 0x43524343; // "CRCC"
+/** The end of the tables' range; asconfig.json memoryBase must be at least this. */
+const TABLES_END: usize = READY + 64;
+const POLY: u32 = 0x82f63b78; // Castagnoli, reflected
 
 /** Below this many bytes the SIMD setup and lane join cost more than they save. */
 const SIMD_MIN: usize = 256;
 
+/** Where the tables start (S0), or 0 if the module's static data overlaps their range (a build mistake). */
 export function tablesAt(): usize {
-  return SLICE == S0 && ZEROS16 == S12 && NIBBLES == N_SKIP ? S0 : 0;
+  return __heap_base >= TABLES_END ? S0 : 0;
+}
+
+/** T0 then one zero byte: the register advanced over a zero byte, with T0 already in place. */
+// @ts-ignore: decorator
+@inline function zero1(r: u32): u32 {
+  return (r >> 8) ^ load<u32>((r & 0xff) << 2, S0);
+}
+
+/** T[k][x]: the register after byte x and k zero bytes, from T0. */
+function slice(k: u32, x: u32): u32 {
+  let r = load<u32>(x << 2, S0);
+  for (let i: u32 = 0; i < k; i++) r = zero1(r);
+  return r;
+}
+
+/** One set of nibble tables (see out()) for a word followed by `extra` zero bytes: word byte i goes through T[extra + 3 - i]. */
+function nibbleSet(at: usize, extra: u32): void {
+  for (let i: u32 = 0; i < 4; i++) {
+    for (let n: u32 = 0; n < 16; n++) {
+      const lo = slice(extra + 3 - i, n), hi = slice(extra + 3 - i, n << 4);
+      for (let j: u32 = 0; j < 4; j++) {
+        const t = at + ((i * 4 + j) << 5);
+        store<u8>(t + n, <u8>(lo >> (j << 3)));
+        store<u8>(t + 16 + n, <u8>(hi >> (j << 3)));
+      }
+    }
+  }
+}
+
+/**
+ * Computes the lookup tables into their fixed range, unless a previous call on this memory completed them. Every
+ * instance on a shared memory may call it, several at once: each writes the same values and reads only words it
+ * has already written itself, so racing calls all end with correct tables. 0.05–1.5 ms; init() calls it.
+ */
+export function crc32cInit(): void {
+  if (atomic.load<u32>(READY) == READY_MAGIC) return;
+  for (let b: u32 = 0; b < 256; b++) {
+    let c = b;
+    for (let i = 0; i < 8; i++) c = (c >> 1) ^ (POLY & (0 - (c & 1)));
+    store<u32>(S0 + (b << 2), c);
+  }
+  // T1..T7 for slicing-by-8, T12..T15 for skipping 16 zero bytes; T8..T11 are only passed through.
+  for (let b: u32 = 0; b < 256; b++) {
+    let r = load<u32>(b << 2, S0);
+    for (let k: u32 = 1; k < 16; k++) {
+      r = zero1(r);
+      if (k < 8) store<u32>(S0 + (k << 10) + (b << 2), r);
+      else if (k >= 12) store<u32>(S12 + ((k - 12) << 10) + (b << 2), r);
+    }
+  }
+  nibbleSet(N_SKIP, 60);
+  nibbleSet(N_LAST, 0);
+  atomic.store<u32>(READY, READY_MAGIC);
 }
 
 /** One slicing-by-8 step: the register advanced over the 8 bytes at p. */

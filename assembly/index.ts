@@ -1,7 +1,7 @@
 // The wasm core: one module, instantiated once per thread on one shared memory.
 // Rules that keep several instances on one memory safe (docs/architecture.md):
 // no allocation, no writes to static data, no throw, no waiting. Working areas live at offsets JS assigns.
-export { crc32c, tablesAt } from './crc32c';
+export { crc32c, crc32cInit, tablesAt } from './crc32c';
 export { fnv1a32, fnv1a64 } from './fnv';
 export { headerWrite, headerCheck, headerRead, frameSize, frameCheck, isKnownType } from './header';
 

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { compileString } from 'assemblyscript/asc';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
-import { slicingTables } from '../scripts/gen-crc32c-tables.mjs';
+import { slicingTables } from '../scripts/crc32c-tables.mjs';
 import { measure, speedup } from './lib/measure.mjs';
 import { checkWasmCrc, randomBytes } from './lib/crc-check.mjs';
 
@@ -57,15 +57,20 @@ function tablesSource(slices, lane, skip) {
   return lines.join('\n');
 }
 
-/** Compiles a variant with the release options of asconfig.json; the shipped one (no tables: line) with its own tables. */
+/**
+ * Compiles a variant with the release options of asconfig.json; the shipped one (no tables: line) computes its
+ * tables in crc32cInit() below asconfig's memoryBase.
+ */
 export async function compile(name, source) {
   const directive = /tables: slices=(\d+) lane=(\d+)/.exec(source);
   const files = directive
     ? { 'index.ts': source, 'tables.ts': tablesSource(+directive[1], +directive[2], +(/nibskip=(\d+)/.exec(source)?.[1] ?? 0)) }
-    : { 'index.ts': source, 'crc32c-tables.ts': readFileSync(new URL('../assembly/crc32c-tables.ts', import.meta.url), 'utf8') };
+    : { 'index.ts': source };
+  const { memoryBase } = JSON.parse(readFileSync(new URL('../asconfig.json', import.meta.url), 'utf8')).options;
   const { binary, stderr, error } = await compileString(files,
     { optimizeLevel: 3, shrinkLevel: 0, converge: true, noAssert: true, runtime: 'stub', importMemory: true,
-      sharedMemory: true, initialMemory: 1, maximumMemory: 16384, enable: ['threads', 'simd'], use: ['abort='] },
+      sharedMemory: true, initialMemory: 1, maximumMemory: 16384, enable: ['threads', 'simd'], use: ['abort='],
+      ...(directive ? {} : { memoryBase }) },
   );
   if (error) throw new Error(`[bench] ${name} does not compile:\n${stderr}`);
   return binary;
@@ -91,6 +96,7 @@ export async function run({ rounds, time }) {
   for (const [name, source] of sources) {
     const memory = new WebAssembly.Memory({ initial: 40, maximum: 16384, shared: true });
     const { instance } = await WebAssembly.instantiate(await compile(name, source), { env: { memory } });
+    instance.exports.crc32cInit?.();
     const crc = instance.exports.crc32c;
     const mem = new Uint8Array(memory.buffer);
     checkWasmCrc(name, crc, mem, AT);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as sw from 'swarmwire';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 // @ts-expect-error: a plain .mjs script without types
-import { render } from '../scripts/gen-crc32c-tables.mjs';
+import { tableBytes } from '../scripts/crc32c-tables.mjs';
 import { instantiate } from '../build/swarmwire.js';
 
 type Api = Awaited<ReturnType<typeof instantiate>>;
@@ -15,6 +15,7 @@ const AT = 1 << 16; // a working area well above the static data
 beforeAll(async () => {
   const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384, shared: true });
   api = await instantiate(await WebAssembly.compile(readFileSync(new URL('../build/swarmwire.wasm', import.meta.url))), { env: { memory } });
+  api.crc32cInit();
   mem = new Uint8Array(memory.buffer);
 });
 
@@ -23,10 +24,52 @@ function seeded(seed: number): () => number {
 }
 
 describe('wasm core', () => {
-  it('keeps its CRC tables where the lookups expect them, generated from the current script', () => {
+  it('computes its CRC tables where the lookups expect them, equal to the reference, below all static data', () => {
     expect(api.tablesAt()).toBe(1024);
-    expect(api.heapBase()).toBeGreaterThanOrEqual(1024 + 12 * 1024); // the 12 KiB of tables lie below it
-    expect(readFileSync(new URL('../assembly/crc32c-tables.ts', import.meta.url), 'utf8')).toBe(render());
+    const reference = tableBytes();
+    expect(mem.slice(1024, 1024 + reference.length)).toEqual(reference);
+    expect(api.heapBase()).toBeGreaterThanOrEqual(1024 + reference.length);
+    // No data segment may cover the tables: instantiating on the memory would overwrite them.
+    const wat = readFileSync(new URL('../build/swarmwire.wat', import.meta.url), 'utf8');
+    for (const [, offset] of wat.matchAll(/\(data (?:\$\S+ )?\(i32\.const (\d+)\)/g)) expect(Number(offset)).toBeGreaterThanOrEqual(1024 + reference.length);
+    expect(readFileSync(new URL('../build/swarmwire.wasm', import.meta.url)).length).toBeLessThan(reference.length);
+  });
+
+  it('computes the tables once per memory, idempotently, whichever instance comes first', async () => {
+    const module = await WebAssembly.compile(readFileSync(new URL('../build/swarmwire.wasm', import.meta.url)));
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 16384, shared: true });
+    const bytes = new Uint8Array(memory.buffer);
+    const [a, b] = await Promise.all([instantiate(module, { env: { memory } }), instantiate(module, { env: { memory } })]);
+    expect(bytes.subarray(1024, 14336).every((x) => x === 0)).toBe(true); // nothing shipped: only init computes them
+    a.crc32cInit();
+    const first = bytes.slice(1024, 14400);
+    expect(first.subarray(0, tableBytes().length)).toEqual(tableBytes());
+    b.crc32cInit(); // a second instance on the same memory finds them done
+    a.crc32cInit();
+    await instantiate(module, { env: { memory } }); // a third joining: no data segment touches the tables
+    expect(bytes.slice(1024, 14400)).toEqual(first);
+    bytes.fill(0, 2000, 3000); // the flag says done: a later call does not recompute (so it cannot race a reader)
+    b.crc32cInit();
+    expect(bytes.subarray(2000, 3000).every((x) => x === 0)).toBe(true);
+  });
+
+  it('ends with correct tables when several threads compute them at once', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const module = await WebAssembly.compile(readFileSync(new URL('../build/swarmwire.wasm', import.meta.url)));
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 16384, shared: true });
+    // Each worker instantiates the module on the memory, waits for the start signal, then computes the tables.
+    const go = new Int32Array(new SharedArrayBuffer(8));
+    const source = `const { workerData: { module, memory, go } } = require('node:worker_threads');
+      const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+      Atomics.add(go, 1, 1); Atomics.wait(go, 0, 0, 5000); exports.crc32cInit();`;
+    const workers = Array.from({ length: 3 }, () => new Worker(source, { eval: true, workerData: { module, memory, go } }));
+    const exited = workers.map((w) => new Promise((resolve, reject) => { w.on('exit', resolve); w.on('error', reject); }));
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(go, 1) < workers.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    Atomics.store(go, 0, 1);
+    Atomics.notify(go, 0);
+    expect(await Promise.all(exited)).toEqual([0, 0, 0]);
+    expect(new Uint8Array(memory.buffer).slice(1024, 1024 + tableBytes().length)).toEqual(tableBytes());
   });
 
   it('computes the same CRC-32C as the JavaScript path for every length to 3000 and every alignment', () => {

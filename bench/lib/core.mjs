@@ -8,5 +8,6 @@ export async function rawCore() {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, shared: true });
   const module = await WebAssembly.compile(readFileSync(new URL('../../build/swarmwire.wasm', import.meta.url)));
   const api = await instantiate(module, { env: { memory } });
+  api.crc32cInit();
   return { api, memory, bytes: new Uint8Array(memory.buffer), heap: (api.heapBase() + 63) & -64 };
 }

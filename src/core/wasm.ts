@@ -80,6 +80,7 @@ async function load(options: Readonly<InitOptions>): Promise<Core> {
   const memory = options.memory ?? createSharedMemory();
   const api = await instantiate(module, { env: { memory } });
   if (api.tablesAt() === 0) throw new Error('[swarmwire] wasm core built with its CRC tables out of place');
+  api.crc32cInit(); // computes the CRC tables into this memory, once per memory (they are not shipped in the module)
   const regions = new RegionAllocator(memory, (api.heapBase() + 63) & -64);
   const scratch = regions.alloc(SCRATCH_SIZE);
   let view = new Uint8Array(memory.buffer);

@@ -13,7 +13,7 @@ import type { ErrorBody, Peer } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
-export const RELAY_MODULE = fnv1a64('relay');
+export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
 
 export interface RelayOptions extends HostOptions {}
 

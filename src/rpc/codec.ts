@@ -29,7 +29,7 @@ export interface DecodeLimits {
 
 let host: CodecHost | undefined;
 
-const codec = /* @__PURE__ */ makeCodec();
+const codec = /* @__PURE__ */ extensionCodec();
 const encoder = /* @__PURE__ */ new Encoder({ extensionCodec: codec, ignoreUndefined: true });
 const decoder = /* @__PURE__ */ new Decoder({ extensionCodec: codec });
 const nested = (value: unknown): Uint8Array => encoder.encode(value); // re-entrant: the Encoder clones itself
@@ -44,8 +44,9 @@ export function isStreamSource(value: unknown): value is object {
     (typeof ReadableStream === 'function' && value instanceof ReadableStream);
 }
 
-/** The extension types (messages.ts ExtType). A function, so bundlers can drop it when RPC is not used. */
-function makeCodec(): ExtensionCodec {
+/** The extension types. Registered in a function called once (marked pure), not by statements at the top level:
+ * those would keep the RPC layer in every bundle, even one that only encodes frames. */
+function extensionCodec(): ExtensionCodec {
   const codec = new ExtensionCodec();
   // Order matters: a proxy-marked function must become a reference before the check that rejects functions.
   codec.register({

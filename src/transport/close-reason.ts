@@ -1,6 +1,6 @@
 // Close reasons have a byte limit (WebSocket 123, WebTransport 1024 UTF-8 bytes); both transports cut theirs here.
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes, at a character boundary. */
 export function clipUtf8(text: string, maxBytes: number): string {

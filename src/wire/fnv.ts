@@ -2,7 +2,7 @@
 // this stays in JavaScript (a wasm call would first have to copy the string across); the wasm core has the same
 // functions for data already in its memory, and test/wasm-core.test.ts checks both agree.
 
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 function bytesOf(input: string | Uint8Array): Uint8Array {
   return typeof input === 'string' ? utf8.encode(input) : input;

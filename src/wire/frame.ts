@@ -21,15 +21,15 @@ export interface CodecOptions {
   maxPayload?: number;
 }
 
-const scratch = headerFields();
+const scratch = /* @__PURE__ */ headerFields();
 
 // Frame bytes come from 64 KiB slabs, as Node's Buffer pool does: allocating an ArrayBuffer costs far more than
 // writing a small frame into one (bench/frames.bench.mjs). Frames never overlap and a slab is never reused, so
 // each frame stays valid for as long as anyone holds it (a slab lives while any of its frames does).
 const SLAB_SIZE = 64 * 1024;
 const SLAB_MAX_FRAME = 4 * 1024;
-let slab = new Uint8Array(0);
-let slabView = new DataView(slab.buffer);
+let slab = /* @__PURE__ */ new Uint8Array(0);
+let slabView = /* @__PURE__ */ new DataView(slab.buffer);
 let slabAt = 0;
 
 /** Fresh bytes for one frame, with a DataView over their buffer (the frame starts at `bytes.byteOffset`). */
@@ -81,7 +81,7 @@ export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {
   }
   return out;
 }
-const EMPTY = new Uint8Array(0);
+const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
 /**
  * Decodes `bytes` as exactly one frame: validates the header, the length and the checksum. Throws WireError with a

@@ -8,7 +8,7 @@ import type { WireError } from './errors.js';
 import { type Frame, checkTrailer, toFrame } from './frame.js';
 import { headerFields, readHeader } from './header.js';
 
-const EMPTY = new Uint8Array(0);
+const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
 const enum State {
   Header,

@@ -38,8 +38,15 @@ export interface HeaderInit {
   payloadLength?: number;
 }
 
-const KNOWN_TYPES = new Uint8Array(256);
-for (const t of Object.values(MessageType)) KNOWN_TYPES[t] = 1;
+// Built by a call marked pure, not by a loop at the top level: a top-level statement would keep this module (and
+// everything it reaches) in bundles that never read a header.
+const KNOWN_TYPES = /* @__PURE__ */ knownTypes();
+
+function knownTypes(): Uint8Array {
+  const known = new Uint8Array(256);
+  for (const t of Object.values(MessageType)) known[t] = 1;
+  return known;
+}
 
 /** True for the msg_type values the wire contract defines. */
 export function isKnownType(type: number): boolean {

@@ -2,8 +2,8 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WireErrorCode, wireError } from './errors.js';
 
-const encoder = new Encoder();
-const decoder = new Decoder();
+const encoder = /* @__PURE__ */ new Encoder();
+const decoder = /* @__PURE__ */ new Decoder();
 
 /**
  * MessagePack bytes of `value` as a view into a buffer that the next call overwrites: copy before keeping it.
