@@ -1,6 +1,8 @@
 // npm run bench: builds, then runs every suite (or those named: node bench/run.mjs crc32c header frames), prints
 // their tables, writes bench/results/<suite>.json and rebuilds bench/results/README-table.md from all the results
-// there. crc-variants (the CRC design variants, ~1 min more) runs only when named.
+// there, and the same table in README.md between its bench-table markers. crc-variants (the CRC design variants,
+// ~1 min more) runs only when named. `node bench/run.mjs --tables` runs nothing and only rebuilds both tables from
+// the result files (after a merge of result files, say).
 // Options (environment): ROUNDS (default 8), TIME ms per case per round (default 80). Many short rounds beat few
 // long ones here: the machine switches between fast and slow spells, and each round's median lands in one of them.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,8 @@ const SUITES = {
 const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'webtransport', 'rpc'];
 const results = new URL('./results/', import.meta.url);
 
-const names = process.argv.slice(2);
+const tablesOnly = process.argv.includes('--tables');
+const names = process.argv.slice(2).filter((a) => a !== '--tables');
 for (const n of names) if (!(n in SUITES)) throw new Error(`[bench] unknown suite ${n}; known: ${Object.keys(SUITES).join(', ')}`);
 const options = { rounds: Number(process.env.ROUNDS ?? 8), time: Number(process.env.TIME ?? 80) };
 
@@ -34,7 +37,7 @@ function machine() {
 
 mkdirSync(results, { recursive: true });
 const started = Date.now();
-for (const name of names.length > 0 ? names : DEFAULT) {
+for (const name of tablesOnly ? [] : names.length > 0 ? names : DEFAULT) {
   const t0 = Date.now();
   const before = machine();
   const suite = await import(SUITES[name]);
@@ -57,5 +60,12 @@ for (const file of files) {
 const m = machine();
 parts.push(`Measured with \`npm run bench\` on ${m.cpu} (${m.cores} cores, shared and busy), Node ${m.node}; ratios are medians of ` +
   'per-round ratios, so both sides of each ratio ran at the same time.');
-writeFileSync(new URL('README-table.md', results), parts.join('\n\n') + '\n');
-console.log(`bench/results/README-table.md written; all suites took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const table = parts.join('\n\n') + '\n';
+writeFileSync(new URL('README-table.md', results), table);
+// The README's Benchmarks section carries the same table between two markers, so it never shows stale figures.
+const readmeUrl = new URL('../README.md', import.meta.url);
+const START = '<!-- bench-table:start -->', END = '<!-- bench-table:end -->';
+const readmeText = readFileSync(readmeUrl, 'utf8');
+const from = readmeText.indexOf(START), to = readmeText.indexOf(END);
+if (from >= 0 && to > from) writeFileSync(readmeUrl, `${readmeText.slice(0, from + START.length)}\n${table}${readmeText.slice(to)}`);
+console.log(`bench/results/README-table.md${from >= 0 && to > from ? ' and README.md' : ''} written; all suites took ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -92,3 +92,10 @@ export { connectFallback } from './transport/fallback.js';
 export type { ConnectFallbackOptions } from './transport/fallback.js';
 export { generateCertificate } from './relay/certificate.js';
 export type { CertificateOptions, GeneratedCertificate } from './relay/certificate.js';
+
+// Hardening: fault injection for chaos tests, authentication hooks, limits
+export { faulty, FaultyTransport } from './transport/faulty.js';
+export type { FaultOptions, FaultStats } from './transport/faulty.js';
+export { sharedSecret } from './session/auth.js';
+export { originAllowed } from './transport/origin.js';
+export type { OriginPolicy } from './transport/origin.js';

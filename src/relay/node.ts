@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike } from '../transport/websocket.js';
+import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type WebSocketOptions } from '../transport/websocket.js';
+import { type OriginPolicy, originAllowed } from '../transport/origin.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
 
@@ -20,6 +21,12 @@ export interface RelayServerOptions extends RelayOptions {
   host?: string;
   /** Port; 0 picks a free one. Default: 8787. */
   port?: number;
+  /** Origins whose WebSocket upgrades are accepted; others get HTTP 403 before any socket exists. Default: any. */
+  allowedOrigins?: OriginPolicy;
+  /** With allowedOrigins, refuse upgrades without an Origin header (non-browser clients) too. Default: false. */
+  requireOrigin?: boolean;
+  /** Limits of each peer's WebSocket (maxBuffered bounds what a slow reader can make the relay hold). Default: the transport's. */
+  webSocket?: Readonly<Partial<WebSocketOptions>>;
 }
 
 export interface RelayServer {
@@ -42,7 +49,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 
 export async function startRelay(options: Readonly<RelayServerOptions> = {}): Promise<RelayServer> {
   const relay = new Relay(options);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
 
   const server = createServer((req, res) => void serve(req, res, relay));
@@ -51,8 +58,12 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
+    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike)).catch(() => {
+      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket)).catch(() => {
         // a failed handshake was already answered with an Error frame and a close
       });
     });

@@ -7,15 +7,25 @@ import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { parseRouted } from '../wire/routed.js';
-import type { CloseInfo, Transport } from '../transport/transport.js';
+import { type CloseInfo, CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
+import { SessionErrorCode } from '../session/errors.js';
+import { RateLimiter } from './rate.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody, Peer } from '../session/messages.js';
-import type { Session, SessionFrame } from '../session/session.js';
+import { Session, type SessionFrame } from '../session/session.js';
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
 
-export interface RelayOptions extends HostOptions {}
+export interface RelayOptions extends HostOptions {
+  /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
+  maxPeers?: number;
+  /**
+   * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
+   * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
+   */
+  maxFramesPerSecond?: number;
+}
 
 /** Counters since the relay started. */
 export interface RelayStats {
@@ -26,6 +36,10 @@ export interface RelayStats {
   routed: number;
   broadcasts: number;
   errors: number;
+  /** Frames dropped because their sender passed maxFramesPerSecond. */
+  rateLimited: number;
+  /** Peers dropped because they could not keep up (BackpressureRejection). */
+  slowPeersDropped: number;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -61,6 +75,10 @@ export interface RelayPeer {
   send(frame: Readonly<SessionFrame>): number;
   on(event: 'frame', listener: (frame: Frame) => void): () => void;
   on(event: 'close', listener: (info: CloseInfo) => void): () => void;
+  /** 'closed' once it has ended; a peer that cannot say is treated as open. */
+  readonly state?: string;
+  /** Ends the connection: how a peer too slow to keep up is dropped. A peer without it is never dropped. */
+  close?(code?: number, reason?: string): void;
 }
 
 /** A Routed frame on its way to a node, after this relay stamped it (`from` set, `ttl` decremented). */
@@ -90,6 +108,7 @@ export interface RelayUplink {
 interface PeerState {
   session: RelayPeer;
   topics: Set<string>;
+  rate: RateLimiter | undefined;
 }
 
 const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -100,11 +119,13 @@ export class Relay {
   uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
   readonly #started = Date.now();
-  readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0 };
+  readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
+  readonly #maxRate: number;
   readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
 
   constructor(options: Readonly<RelayOptions> = {}) {
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options });
+    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.host.onSession((session) => this.join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
       [fnv1a32('echo'), (args) => args[0]],
@@ -144,10 +165,15 @@ export class Relay {
    */
   join(session: RelayPeer, topics: Iterable<string> = []): void {
     const id = session.peer!.id;
-    const state: PeerState = { session, topics: new Set(topics) };
+    const state: PeerState = { session, topics: new Set(topics), rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined };
     this.#peers.set(id, state);
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
+      if (state.rate && !state.rate.take()) {
+        this.#stats.rateLimited++;
+        if (state.rate.shouldWarn()) this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+        return;
+      }
       try {
         this.#handle(state, frame);
       } catch (error) {
@@ -160,6 +186,13 @@ export class Relay {
       this.#peers.delete(id);
       this.uplink?.left?.(id);
     });
+    // Frames that are compressed first are handed to the transport later, so a full buffer is reported as an
+    // error event rather than thrown from send().
+    if (session instanceof Session) {
+      session.on('error', (error) => {
+        if (isFull(error)) this.#dropSlow(session, error.message);
+      });
+    }
     this.uplink?.joined?.(id);
   }
 
@@ -251,16 +284,33 @@ export class Relay {
     this.#reply(sender, frame, method(args));
   }
 
-  /** Sends to a peer; a peer too slow to take it costs the sender an Error, not the relay its memory. */
+  /**
+   * Sends to a peer. A peer too slow to take it (its transport buffer or its unacked store is full) is dropped with
+   * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
+   * Error for the frame that could not be forwarded.
+   */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
       target.send(out);
       this.#stats.framesOut++;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
+      if (isFull(error)) this.#dropSlow(target, (error as Error).message);
       if (sender && frame) this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
       else this.#stats.errors++; // from another relay: its sender is not here to tell
     }
+  }
+
+  /** Tells a slow peer why (Error, then Goodbye 1008) and ends its connection, freeing everything queued for it. */
+  #dropSlow(peer: RelayPeer, why: string): void {
+    if (peer.state === 'closed' || !peer.close) return;
+    this.#stats.slowPeersDropped++;
+    try {
+      peer.send({ type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });
+    } catch {
+      // its buffer is full: the Goodbye below still carries the reason
+    }
+    peer.close(CloseCode.PolicyViolation, 'SW_ERR_BACKPRESSURE: too slow to keep up');
   }
 
   #reply(to: RelayPeer, frame: Frame, result: unknown): void {
@@ -277,3 +327,6 @@ export class Relay {
     }
   }
 }
+
+const isFull = (error: unknown): boolean =>
+  error instanceof SwarmwireError && (error.code === TransportErrorCode.FULL || error.code === SessionErrorCode.FULL);

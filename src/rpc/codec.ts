@@ -2,6 +2,7 @@
 // streams, errors, bigint, ArrayBuffer, Map and Set. The codec is synchronous, so the connection that is encoding or
 // decoding is held in a module variable for the extension hooks (they take no per-call argument).
 import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
+import { boundCollections } from '../wire/payload.js';
 import { RpcErrorCode, rpcError } from './errors.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { isProxyMarked } from './markers.js';
@@ -31,7 +32,8 @@ let host: CodecHost | undefined;
 
 const codec = /* @__PURE__ */ extensionCodec();
 const encoder = /* @__PURE__ */ new Encoder({ extensionCodec: codec, ignoreUndefined: true });
-const decoder = /* @__PURE__ */ new Decoder({ extensionCodec: codec });
+// Bounded like the wire's payload decoder: an array header cannot allocate more than its bytes are worth.
+const decoder = /* @__PURE__ */ boundCollections(/* @__PURE__ */ new Decoder({ extensionCodec: codec }));
 const nested = (value: unknown): Uint8Array => encoder.encode(value); // re-entrant: the Encoder clones itself
 const unnested = (bytes: Uint8Array): unknown => decoder.decode(bytes);
 const utf8 = /* @__PURE__ */ new TextEncoder();

@@ -1,6 +1,6 @@
 // deflate-raw through the platform's CompressionStream (browsers, Deno, Node ≥ 20, workerd): no dependency, and
 // native speed. Inflating stops as soon as the output passes the limit, so a small bomb cannot fill memory.
-import { WireErrorCode, wireError } from '../wire/errors.js';
+import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
 
 async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = stream.getReader();
@@ -40,7 +40,8 @@ export async function inflateRaw(bytes: Uint8Array, limit: number): Promise<Uint
   try {
     return await collect(through(bytes, new DecompressionStream('deflate-raw')), limit);
   } catch (error) {
-    if (error instanceof Error && 'code' in error) throw error;
+    // Only our own errors pass through: zlib's carry a `code` too (Z_DATA_ERROR), but no wire status.
+    if (error instanceof SwarmwireError) throw error;
     throw wireError(WireErrorCode.BAD_PAYLOAD, `payload flagged COMPRESSED is not deflate-raw: ${(error as Error).message}`, error);
   }
 }

@@ -2,13 +2,16 @@
 // or the same one when a peer comes back, so its acked frames and duplicate filter carry over (resume).
 import { CloseCode, type Transport } from '../transport/transport.js';
 import type { Hello } from '../wire/hello.js';
-import { Session, type SessionOptions, acceptHello } from './session.js';
+import { Status } from '../wire/constants.js';
+import { Session, type SessionOptions, acceptHello, refuse } from './session.js';
 
 export interface HostOptions extends SessionOptions {
   /** Decides whether a peer may connect (token, metadata). Refused peers get Unauthorized. Default: everyone. */
   authorize?: (hello: Hello) => boolean | Promise<boolean>;
   /** How long a disconnected peer's session waits to be resumed, ms. Default: 30,000. */
   resumeTimeoutMs?: number;
+  /** Sessions held at most (open or awaiting resume); a new peer beyond gets QuotaExceeded and a close. Default: 10,000. */
+  maxSessions?: number;
 }
 
 export class SessionHost {
@@ -41,6 +44,8 @@ export class SessionHost {
       await existing.accept(transport, hello, this.#options.authorize);
       return existing;
     }
+    const max = this.#options.maxSessions ?? 10_000;
+    if (this.#sessions.size >= max) refuse(transport, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`);
     const session = new Session(this.#options);
     await session.accept(transport, hello, this.#options.authorize);
     this.#sessions.set(id, session);

@@ -14,6 +14,10 @@ import { ReplayWindow } from './replay-window.js';
 import { Batcher } from './batcher.js';
 import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
+import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
+
+/** Handshake answers that are final: the peer will say the same again, so reconnecting is pointless. */
+const REFUSALS: ReadonlySet<number> = /* @__PURE__ */ new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
 
 export interface SessionOptions {
   /** This node's 16-byte id. Default: random. */
@@ -32,6 +36,13 @@ export interface SessionOptions {
   token?: string;
   /** Put a CRC-32C trailer on every frame when both sides offered CHECKSUM. Default: false (the transports have their own integrity checks). */
   checksum?: boolean;
+  /**
+   * Send a CRC-32C trailer on every frame, the handshake and control frames included, and refuse any frame
+   * without one: for links that can damage bytes (shared memory written by untrusted code, a faulty bridge).
+   * A damaged frame then drops the transport and the session resumes on the next one, losing nothing.
+   * Both sides must set it. Default: false.
+   */
+  requireChecksum?: boolean;
   /** Payloads of at least this many bytes are sent deflate-raw when both sides offered COMPRESSED. Default: 4,096. */
   compressThreshold?: number;
   /** Deadline for the Hello / HelloAck exchange, ms. Default: 10,000. */
@@ -42,6 +53,11 @@ export interface SessionOptions {
   missedHeartbeats?: number;
   /** Acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL beyond. Default: 10,000. */
   maxUnacked?: number;
+  /**
+   * Bytes of acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL (BackpressureRejection)
+   * beyond. Bounds what a peer that stops acking can make this side hold. Default: 64 MiB.
+   */
+  maxUnackedBytes?: number;
   /** Best-effort frames queued while there is no transport; send() throws SW_ERR_SESSION_FULL beyond. Default: 1,000. */
   maxQueued?: number;
 }
@@ -92,6 +108,8 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 export class Session {
   readonly nodeId: Uint8Array;
   readonly #options: Required<Omit<SessionOptions, 'token' | 'nodeId'>> & Pick<SessionOptions, 'token'>;
+  /** Feature bits every frame this session sends carries (CHECKSUM when required). */
+  readonly #always: number;
   #state: SessionState = 'connecting';
   #transport: Transport | undefined;
   #detach: Array<() => void> = [];
@@ -99,6 +117,7 @@ export class Session {
   #closeInfo: CloseInfo | undefined;
   #nextId = 1;
   readonly #unacked = new Map<number, Outgoing>();
+  #unackedBytes = 0;
   #queued: Outgoing[] = [];
   readonly #replay = new ReplayWindow();
   #lastHeard = 0;
@@ -129,14 +148,17 @@ export class Session {
       maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
       metadata: options.metadata ?? {},
       token: options.token,
-      checksum: options.checksum ?? false,
+      checksum: options.checksum ?? options.requireChecksum ?? false,
+      requireChecksum: options.requireChecksum ?? false,
       compressThreshold: options.compressThreshold ?? 4096,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
       missedHeartbeats: options.missedHeartbeats ?? 3,
       maxUnacked: options.maxUnacked ?? 10_000,
+      maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
       maxQueued: options.maxQueued ?? 1_000,
     };
+    this.#always = this.#options.requireChecksum ? Feature.CHECKSUM : 0;
   }
 
   get state(): SessionState {
@@ -161,6 +183,11 @@ export class Session {
   /** Acked frames sent and not yet acknowledged. */
   get unacked(): number {
     return this.#unacked.size;
+  }
+
+  /** Bytes of the acked frames sent and not yet acknowledged. */
+  get unackedBytes(): number {
+    return this.#unackedBytes;
   }
 
   /** This side's Hello. */
@@ -197,12 +224,22 @@ export class Session {
     reply.catch(() => {}); // awaited below; if opening fails first, its rejection must not go unhandled
     this.#bindEarly(transport);
     if (transport.state === 'connecting') await this.#opened(transport);
-    transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello() }), Priority.Critical);
+    transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello(), features: this.#always }), Priority.Critical);
     const frame = await reply;
     if (frame.type === MessageType.Error) {
-      const body = decodeBody<ErrorBody>(frame);
-      const error = new SessionError(SessionErrorCode.REJECTED, body.status === Status.UnsupportedVersion ? Status.UnsupportedVersion : Status.Unauthorized,
-        `the peer refused the handshake: ${body.message}`);
+      let body: ErrorBody;
+      try {
+        body = readErrorBody(frame);
+      } catch (error) {
+        throw this.#violation(transport, error as WireError);
+      }
+      // A refusal (credentials, version, quota) ends the session: trying again would get the same answer. Any
+      // other status says the Hello was damaged on the way (a checksum, a bad frame): the caller may dial again.
+      if (!REFUSALS.has(body.status)) {
+        transport.close(CloseCode.ProtocolError, 'handshake failed');
+        throw sessionError(SessionErrorCode.PROTOCOL, `the peer could not read the Hello: ${body.message}`, body.status as Status);
+      }
+      const error = new SessionError(SessionErrorCode.REJECTED, body.status as Status, `the peer refused the handshake: ${body.message}`);
       transport.close(CloseCode.PolicyViolation, 'handshake refused');
       this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error });
       throw error;
@@ -226,7 +263,7 @@ export class Session {
     if (!negotiatedOk) return refuse(transport, Status.UnsupportedVersion, `no common wire version (peer speaks ${hello.minVersion}–${hello.version})`);
     if (authorize && !(await authorize(hello))) return refuse(transport, Status.Unauthorized, 'not authorized');
     this.#bindEarly(transport);
-    transport.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello() }), Priority.Critical);
+    transport.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello(), features: this.#always }), Priority.Critical);
     return this.#establish(transport, hello);
   }
 
@@ -244,6 +281,7 @@ export class Session {
     let features = frame.features ?? 0;
     if (ack) features |= Feature.ACK_REQUIRED;
     if (this.#options.checksum && negotiated & Feature.CHECKSUM) features |= Feature.CHECKSUM;
+    features |= this.#always;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
@@ -286,7 +324,11 @@ export class Session {
     const out = { bytes, priority };
     if (ack) {
       if (this.#unacked.size >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size);
+      if (this.#unackedBytes + bytes.length > this.#options.maxUnackedBytes) {
+        throw sessionError(SessionErrorCode.FULL, `${this.#unackedBytes} bytes of acked frames await acknowledgement (maxUnackedBytes ${this.#options.maxUnackedBytes})`);
+      }
       this.#unacked.set(id, out);
+      this.#unackedBytes += bytes.length;
     } else if (this.#state !== 'open') {
       if (this.#queued.length >= this.#options.maxQueued) throw this.#full('frames wait for a connection', this.#queued.length);
       this.#queued.push(out);
@@ -296,9 +338,17 @@ export class Session {
     try {
       this.#transmit(bytes, priority);
     } catch (error) {
-      if (ack) this.#unacked.delete(id);
+      if (ack) this.#forget(id);
       throw error;
     }
+  }
+
+  /** Drops an acked frame from the re-send store. */
+  #forget(id: number): void {
+    const out = this.#unacked.get(id);
+    if (!out) return;
+    this.#unacked.delete(id);
+    this.#unackedBytes -= out.bytes.length;
   }
 
   #transmit(bytes: Uint8Array, priority: Priority): void {
@@ -336,7 +386,7 @@ export class Session {
     if (transport && this.#state === 'open') {
       try {
         this.#batcher?.flush();
-        transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody }), Priority.Critical);
+        transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody, features: this.#always }), Priority.Critical);
       } catch {
         // the transport is already failing; the close below still tells the peer
       }
@@ -372,7 +422,7 @@ export class Session {
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
   #expectFirstFrame(transport: Transport): Promise<Frame> {
-    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD);
+    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
   }
 
   #opened(transport: Transport): Promise<void> {
@@ -398,6 +448,12 @@ export class Session {
   }
 
   #establish(transport: Transport, hello: Hello): Peer {
+    if (transport.state === 'closed' || this.#transport !== transport) {
+      // The link died between the handshake's last frame and now (a close in the same tick as the HelloAck, or
+      // during an async authorize): opening on it would leave the session 'open' on a dead transport for good.
+      if (this.#transport === transport) this.#unbind();
+      throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
+    }
     const negotiated = negotiate(this.hello(), hello);
     const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
     this.#peer = peer;
@@ -448,7 +504,7 @@ export class Session {
   #sendControl(init: FrameInit): void {
     if (!this.#transport) return;
     try {
-      this.#transmit(encodeFrame(init), Priority.High);
+      this.#transmit(encodeFrame(this.#always ? { ...init, features: (init.features ?? 0) | this.#always } : init), Priority.High);
     } catch (error) {
       if (!(error instanceof SwarmwireError) || error.code !== TransportErrorCode.FULL && error.code !== TransportErrorCode.CLOSED) throw error;
     }
@@ -459,8 +515,12 @@ export class Session {
     let frames: Frame[];
     try {
       frames = decodeFrames(bytes, { maxPayload: this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload });
+      if (this.#always) for (const f of frames) requireChecksum(f);
     } catch (error) {
-      this.#violation(this.#transport!, error as WireError);
+      // On a link declared able to damage bytes, any undecodable message is damage (a corrupted length field
+      // cannot be told from a lie); elsewhere it is the peer breaking the protocol.
+      if (this.#always) this.#linkFailure(this.#transport!, error as WireError);
+      else this.#violation(this.#transport!, error as WireError);
       return;
     }
     for (const frame of frames) {
@@ -498,7 +558,9 @@ export class Session {
         this.#sendControl({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
         return;
       case MessageType.Pong: {
-        const { timestamp } = decodeBody<PingBody>(frame);
+        const body = this.#controlBody(frame, readPingBody);
+        if (!body) return;
+        const { timestamp } = body;
         this.#rtt = Date.now() - timestamp;
         const ping = this.#pings.get(id);
         if (ping) {
@@ -509,11 +571,11 @@ export class Session {
         return;
       }
       case MessageType.Ack:
-        this.#unacked.delete(id);
+        this.#forget(id);
         return;
       case MessageType.Goodbye: {
-        const body = frame.payloadLength ? decodeBody<Partial<GoodbyeBody>>(frame) : {};
-        const info = { code: typeof body.code === 'number' ? body.code : CloseCode.Normal, reason: typeof body.reason === 'string' ? body.reason : 'goodbye' };
+        const info = this.#controlBody(frame, readGoodbyeBody);
+        if (!info) return;
         this.#transport?.close(info.code, info.reason);
         this.#finish(info);
         return;
@@ -524,8 +586,9 @@ export class Session {
         return;
       case MessageType.Error:
         if (id === 0) {
-          const body = decodeBody<ErrorBody>(frame);
-          this.#emit('error', new SessionError(SessionErrorCode.REMOTE, (body.status ?? Status.ExecutionError) as Status, `the peer reported: ${body.message}`));
+          const body = this.#controlBody(frame, readErrorBody);
+          if (!body) return;
+          this.#emit('error', new SessionError(SessionErrorCode.REMOTE, body.status as Status, `the peer reported: ${body.message}`));
           return;
         }
     }
@@ -536,10 +599,36 @@ export class Session {
     this.#emit('frame', frame);
   }
 
+  /** The checked body of a session control frame, or undefined after treating a malformed one as a violation. */
+  #controlBody<T>(frame: Frame, read: (frame: Frame) => T): T | undefined {
+    try {
+      return read(frame);
+    } catch (error) {
+      this.#violation(this.#transport!, error as WireError);
+      return undefined;
+    }
+  }
+
+  /**
+   * Bytes that are not frames arrived on a link that requires checksums: a damaged frame fails its checksum, its
+   * magic or its length. Nothing from that transport can be trusted any more, so it is dropped — with an Error
+   * frame saying why and a 1002 (1009 for too big) close — but the session survives for a resume: its acked frames
+   * are sent again on the next transport, and the replay window drops what had already arrived.
+   */
+  #linkFailure(transport: Transport, error: SwarmwireError): void {
+    try {
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
+    } catch {
+      // nothing more to tell a transport that cannot take it
+    }
+    this.#emit('error', error);
+    this.suspend({ code: error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, reason: error.code, error });
+  }
+
   /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
   #violation(transport: Transport, error: SwarmwireError): SwarmwireError {
     try {
-      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody }), Priority.Critical);
+      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
     } catch {
       // nothing more to tell a transport that cannot take it
     }
@@ -578,6 +667,7 @@ export class Session {
     this.#state = 'closed';
     this.#closeInfo = info;
     this.#unacked.clear();
+    this.#unackedBytes = 0;
     this.#queued = [];
     const error = this.#closedError();
     for (const w of this.#waiters) w.reject(error);
@@ -587,8 +677,13 @@ export class Session {
   }
 }
 
-/** Answers a Hello with an Error frame and closes the transport. */
-function refuse(transport: Transport, status: Status, message: string): never {
+/** Throws WireError CHECKSUM for a frame without a CRC-32C trailer (a damaged features field looks like this too). */
+function requireChecksum(frame: Frame): void {
+  if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
+}
+
+/** Answers a Hello with an Error frame and closes the transport. @internal */
+export function refuse(transport: Transport, status: Status, message: string): never {
   try {
     transport.send(encodeFrame({ type: MessageType.Error, body: { status, message } satisfies ErrorBody }), Priority.Critical);
   } finally {
@@ -602,11 +697,14 @@ function refuse(transport: Transport, status: Status, message: string): never {
  * inbox for the session (and frames batched behind it in the same message go back there too). Rejects with
  * HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error frame and closing).
  */
-export async function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number): Promise<Frame> {
+export async function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false): Promise<Frame> {
   const inbox = inboxOf(transport);
   const bytes = await inbox.next(transport, timeoutMs);
   try {
-    const frame = decodeFrames(bytes, { maxPayload })[0]!;
+    const frame = decodeFrames(bytes, { maxPayload })[0];
+    if (!frame) throw wireError(WireErrorCode.TRUNCATED, 'an empty message where a frame was expected');
+    // A refusal may come from a peer that does not checksum; anything else must carry one when required.
+    if (checksum && frame.type !== MessageType.Error) requireChecksum(frame);
     const size = frameSize(frame.payloadLength, frame.features);
     if (size < bytes.length) inbox.unshift(bytes.subarray(size));
     return frame;
@@ -626,8 +724,8 @@ export async function readFirstFrame(transport: Transport, timeoutMs: number, ma
  * Reads and checks the Hello that must open every connection on the accepting side. Anything else first gets an
  * Error frame (InvalidFrame) and a 1002 close.
  */
-export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number }> = {}): Promise<Hello> {
-  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD);
+export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number; requireChecksum?: boolean }> = {}): Promise<Hello> {
+  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD, options.requireChecksum ?? false);
   const fail = (message: string): never => {
     try {
       transport.send(encodeFrame({ type: MessageType.Error, body: { status: Status.InvalidFrame, message } satisfies ErrorBody }), Priority.Critical);

@@ -84,6 +84,8 @@ export const TransportErrorCode = {
   TIMEOUT: 'SW_ERR_TRANSPORT_TIMEOUT',
   /** The peer broke the transport's own rules (a text WebSocket message, bad stream framing). */
   PROTOCOL: 'SW_ERR_TRANSPORT_PROTOCOL',
+  /** A WebSocket upgrade from an Origin the server's allowlist does not name. */
+  ORIGIN: 'SW_ERR_ORIGIN_REFUSED',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 
@@ -95,6 +97,7 @@ const STATUS_OF: Record<TransportErrorCode, Status> = {
   SW_ERR_CONNECT_FAILED: Status.ExecutionError,
   SW_ERR_TRANSPORT_TIMEOUT: Status.Timeout,
   SW_ERR_TRANSPORT_PROTOCOL: Status.InvalidFrame,
+  SW_ERR_ORIGIN_REFUSED: Status.Unauthorized,
 };
 
 /** @internal */

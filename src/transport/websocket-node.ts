@@ -1,6 +1,7 @@
 // A WebSocket server on Node that hands each connection over as a Transport. `ws` is loaded only when
 // listenWebSocket runs, so importing this module costs other runtimes nothing. The relay builds on this; it is not here.
 import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES } from './websocket.js';
+import { type OriginPolicy, originAllowed } from './origin.js';
 import type { WebSocketLike, WebSocketOptions, WebSocketTransport } from './websocket.js';
 
 /** What a connection's upgrade request tells (a Node IncomingMessage, typed structurally). */
@@ -19,6 +20,10 @@ export interface ListenWebSocketOptions extends WebSocketOptions {
   path: string;
   /** On close(), how long peers get to answer the close before their sockets are cut. Default 2000 ms. */
   closeTimeoutMs: number;
+  /** Origins whose upgrades are accepted; others get HTTP 403 before any WebSocket exists. Default: any. */
+  allowedOrigins: OriginPolicy;
+  /** With allowedOrigins, refuse upgrades without an Origin header (non-browser clients) too. Default false. */
+  requireOrigin: boolean;
 }
 
 export interface WebSocketListener {
@@ -48,6 +53,10 @@ export async function listenWebSocket(
     ...(options.path === undefined ? {} : { path: options.path }),
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     perMessageDeflate: false,
+    ...(options.allowedOrigins === undefined ? {} : {
+      verifyClient: (info: { origin?: string }, answer: (ok: boolean, code?: number, message?: string) => void) =>
+        originAllowed(info.origin, options.allowedOrigins, options.requireOrigin) ? answer(true) : answer(false, 403, 'Forbidden origin'),
+    }),
   });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);

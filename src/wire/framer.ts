@@ -6,7 +6,7 @@ import { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAX_PAYLOAD } from './constants.js
 import { crc32c } from './crc32c.js';
 import type { WireError } from './errors.js';
 import { type Frame, checkTrailer, toFrame } from './frame.js';
-import { headerFields, readHeader } from './header.js';
+import { headerFields, readHeaderBytes, u32 } from './header.js';
 
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
@@ -58,7 +58,7 @@ export class FrameReader {
     try {
       const h = this.#header;
       const end = HEADER_SIZE + h.payloadLength;
-      if (h.features & Feature.CHECKSUM) checkTrailer(new DataView(bytes.buffer, bytes.byteOffset + end, CHECKSUM_SIZE).getUint32(0), crc32c(bytes.subarray(0, end)));
+      if (h.features & Feature.CHECKSUM) checkTrailer(u32(bytes, end), crc32c(bytes.subarray(0, end)));
       return toFrame(h, bytes.subarray(HEADER_SIZE, end));
     } catch (error) {
       throw this.#fail(error as WireError);
@@ -80,7 +80,7 @@ export class FrameReader {
         const first = this.#chunks[0]!;
         // Peek, do not take: the header stays in the buffer so the whole frame comes out as one piece.
         const header = first.length - this.#offset >= HEADER_SIZE ? first.subarray(this.#offset, this.#offset + HEADER_SIZE) : this.#peek(HEADER_SIZE);
-        readHeader(new DataView(header.buffer, header.byteOffset, HEADER_SIZE), 0, h, this.#maxPayload);
+        readHeaderBytes(header, 0, h, this.#maxPayload); // no DataView per frame
         this.#state = State.Payload;
       }
       const size = HEADER_SIZE + h.payloadLength + (h.features & Feature.CHECKSUM ? CHECKSUM_SIZE : 0);

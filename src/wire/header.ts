@@ -63,14 +63,10 @@ export function headerFields(): HeaderFields {
  * BAD_VERSION, UNKNOWN_TYPE, or TOO_LARGE when payload_len exceeds `maxPayload`. The caller checks that 32 bytes exist.
  */
 export function readHeader(view: DataView, offset: number, out: HeaderFields, maxPayload = MAX_PAYLOAD): HeaderFields {
-  const magic = view.getUint32(offset);
-  if (magic !== MAGIC) throw wireError(WireErrorCode.BAD_MAGIC, `bad magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x4d4c4e4b ("MLNK")`);
   const version = view.getUint8(offset + 4);
-  if (version !== VERSION) throw wireError(WireErrorCode.BAD_VERSION, `unsupported wire version ${version}, this side speaks ${VERSION}`);
   const type = view.getUint8(offset + 5);
-  if (KNOWN_TYPES[type] !== 1) throw wireError(WireErrorCode.UNKNOWN_TYPE, `unknown message type ${type}`);
   const payloadLength = view.getUint32(offset + 28);
-  if (payloadLength > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payloadLength} bytes exceeds the limit of ${maxPayload}`);
+  checkHeader(view.getUint32(offset), version, type, payloadLength, maxPayload);
   out.version = version;
   out.type = type;
   out.features = view.getUint16(offset + 6);
@@ -81,6 +77,40 @@ export function readHeader(view: DataView, offset: number, out: HeaderFields, ma
   out.methodHash = view.getUint32(offset + 24);
   out.payloadLength = payloadLength;
   return out;
+}
+
+/**
+ * readHeader straight from bytes, at index `at` of `bytes`: no DataView, so a frame arriving in a new buffer costs
+ * no view and no read of `bytes.buffer` (both cost more than the header itself, bench/frames.bench.mjs). @internal
+ */
+export function readHeaderBytes(bytes: Uint8Array, at: number, out: HeaderFields, maxPayload: number): HeaderFields {
+  const version = bytes[at + 4]!;
+  const type = bytes[at + 5]!;
+  const payloadLength = u32(bytes, at + 28);
+  checkHeader(u32(bytes, at), version, type, payloadLength, maxPayload);
+  out.version = version;
+  out.type = type;
+  out.features = (bytes[at + 6]! << 8) | bytes[at + 7]!;
+  out.requestHi = u32(bytes, at + 8);
+  out.requestLo = u32(bytes, at + 12);
+  out.moduleHi = u32(bytes, at + 16);
+  out.moduleLo = u32(bytes, at + 20);
+  out.methodHash = u32(bytes, at + 24);
+  out.payloadLength = payloadLength;
+  return out;
+}
+
+/** The big-endian u32 at index `at` of `bytes`. @internal */
+export function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** The checks every header read makes, in the order the errors are reported. */
+function checkHeader(magic: number, version: number, type: number, payloadLength: number, maxPayload: number): void {
+  if (magic !== MAGIC) throw wireError(WireErrorCode.BAD_MAGIC, `bad magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x4d4c4e4b ("MLNK")`);
+  if (version !== VERSION) throw wireError(WireErrorCode.BAD_VERSION, `unsupported wire version ${version}, this side speaks ${VERSION}`);
+  if (KNOWN_TYPES[type] !== 1) throw wireError(WireErrorCode.UNKNOWN_TYPE, `unknown message type ${type}`);
+  if (payloadLength > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payloadLength} bytes exceeds the limit of ${maxPayload}`);
 }
 
 /** Writes a header at `offset` (no allocation, no validation: the fields come from this process). */
@@ -133,7 +163,11 @@ export function toHeaderFields(init: HeaderInit, out: HeaderFields = headerField
   return out;
 }
 
-const joinU64 = (high: number, low: number): bigint => (high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low));
+/** A u64 from its halves. Zero, the usual request and module id of small frames, needs no BigInt call. @internal */
+export function joinU64(high: number, low: number): bigint {
+  if (high === 0) return low === 0 ? 0n : BigInt(low);
+  return (BigInt(high) << 32n) | BigInt(low);
+}
 
 /** HeaderFields → FrameHeader (u64 halves joined into bigints). */
 export function toFrameHeader(h: HeaderFields): FrameHeader {

@@ -1,0 +1,26 @@
+// The relay under soak, in its own process so its memory is measured alone. Tells the parent its port, then its
+// memory and counters every `SOAK_SAMPLE_MS` (default 1,000) over IPC. Stops on SIGTERM or when the parent goes.
+import { startRelay } from '../dist/relay.js';
+
+const server = await startRelay({
+  port: 0,
+  heartbeatIntervalMs: 5_000,
+  resumeTimeoutMs: 10_000,
+  maxPeers: 5_000,
+  maxUnackedBytes: 4 << 20,
+  // A slow reader may make the relay hold this much for it before it is dropped with BackpressureRejection.
+  webSocket: { maxBuffered: 1 << 20, highWaterMark: 256 << 10 },
+});
+const sample = () => {
+  const m = process.memoryUsage();
+  process.send?.({ kind: 'sample', t: performance.now(), rss: m.rss, heapUsed: m.heapUsed, external: m.external + m.arrayBuffers, stats: server.relay.stats() });
+};
+process.send?.({ kind: 'ready', port: server.port, wsUrl: server.wsUrl });
+const timer = setInterval(sample, Number(process.env.SOAK_SAMPLE_MS ?? 1000));
+const stop = async () => {
+  clearInterval(timer);
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('disconnect', stop);
