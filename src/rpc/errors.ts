@@ -42,7 +42,9 @@ export const RpcErrorCode = {
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
 /** The status an Error frame carries for each code. */
-export const RPC_STATUS: Record<RpcErrorCode, Status> = {
+// Tables made by pure calls: their keys and values read other modules' constants, which a bundler cannot prove
+// free of side effects, so as plain literals they would stay in bundles that never use RPC.
+export const RPC_STATUS: Record<RpcErrorCode, Status> = /* @__PURE__ */ (() => ({
   SW_ERR_RPC_MODULE_NOT_FOUND: Status.ModuleNotFound,
   SW_ERR_RPC_METHOD_NOT_FOUND: Status.MethodNotFound,
   SW_ERR_RPC_BAD_ARGS: Status.InvalidFrame,
@@ -56,17 +58,17 @@ export const RPC_STATUS: Record<RpcErrorCode, Status> = {
   SW_ERR_RPC_GONE: Status.ExecutionError,
   SW_ERR_RPC_NO_CALL: Status.ExecutionError,
   SW_ERR_RPC_PROTOCOL: Status.InvalidFrame,
-};
+}))();
 
 /** The code a plain Error frame's status stands for, when the frame names no code. @internal */
-export const CODE_OF_STATUS: Partial<Record<number, RpcErrorCode>> = {
+export const CODE_OF_STATUS: Partial<Record<number, RpcErrorCode>> = /* @__PURE__ */ (() => ({
   [Status.ModuleNotFound]: RpcErrorCode.MODULE_NOT_FOUND,
   [Status.MethodNotFound]: RpcErrorCode.METHOD_NOT_FOUND,
   [Status.InvalidFrame]: RpcErrorCode.BAD_ARGS,
   [Status.Timeout]: RpcErrorCode.TIMEOUT,
   [Status.Cancelled]: RpcErrorCode.CANCELLED,
   [Status.QuotaExceeded]: RpcErrorCode.BUSY,
-};
+}))();
 
 /** @internal */
 export function rpcError(code: RpcErrorCode, message: string, cause?: unknown): RpcError {
