@@ -10,8 +10,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sessions() {
-  const host = new SessionHost({ heartbeatIntervalMs: 0 });
+async function sessions(hostOptions: { maxPayload?: number } = {}) {
+  const host = new SessionHost({ heartbeatIntervalMs: 0, ...hostOptions });
   let server: Promise<Session> | undefined;
   const client = await connectSession(() => {
     const [a, b] = memoryPair();
@@ -148,15 +148,8 @@ describe('rpc API', () => {
 
 describe('limits of the link', () => {
   it('answers a result too large for the session with PayloadTooLarge at once, and the session carries on', async () => {
-    const host = new SessionHost({ heartbeatIntervalMs: 0, maxPayload: 64 * 1024 });
-    let server: Promise<Session> | undefined;
-    const client = await connectSession(() => {
-      const [a, b] = memoryPair();
-      server = host.accept(b);
-      return a;
-    }, { heartbeatIntervalMs: 0 });
-    cleanups.push(() => client.close(), () => host.close());
-    expose({ bytes: (n: number) => new Uint8Array(n) }, await server!);
+    const { client, server } = await sessions({ maxPayload: 64 * 1024 });
+    expose({ bytes: (n: number) => new Uint8Array(n) }, server);
     const remote = wrap<{ bytes(n: number): Uint8Array }>(client, { timeoutMs: 10_000 });
     const started = Date.now();
     const error = await remote.bytes(200_000).catch((e: unknown) => e);
