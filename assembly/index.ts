@@ -9,3 +9,4 @@ export { headerWrite, headerCheck, headerRead, frameSize, frameCheck, isKnownTyp
 export function heapBase(): usize {
   return __heap_base;
 }
+export { ringInit, ringMaxRecord, ringReserveOne, ringReserve, ringCommit, ringUsed, ringDrain, ringRelease, RING_HEADER } from './ring';

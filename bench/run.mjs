@@ -14,12 +14,13 @@ const SUITES = {
   header: './header.bench.mjs',
   frames: './frames.bench.mjs',
   websocket: './websocket.bench.mjs',
+  ring: './ring.bench.mjs',
   relays: './relays.bench.mjs',
   rpc: './rpc.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'relays', 'webtransport', 'rpc'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'webtransport', 'rpc'];
 const results = new URL('./results/', import.meta.url);
 
 const tablesOnly = process.argv.includes('--tables');

@@ -6,6 +6,8 @@
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
 //   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
 //   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
+//   dist/worker.js            ESM worker entry (worker/index.ts) for Node worker_threads: swarmwire/worker
+//   dist/worker.global.js     the same entry as a classic script, for `new Worker(url)` in browsers
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,7 @@ const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments:
 // (instanceof must hold across them).
 await build({
   ...common,
-  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts` },
+  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts` },
   outdir: `${root}dist`,
   chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
   splitting: true,
@@ -55,8 +57,9 @@ const replace = (name, filter, contents) => ({
 });
 // Node-only modules, reached through dynamic imports on Node alone. Left in, bundlers for browsers and wrangler
 // would try to resolve them (and fail); the stand-ins say what went wrong if anything ever calls them.
-const nodeOnly = replace('node-only', /^(ws|node:fs\/promises)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs)'); };
+const nodeOnly = replace('node-only', /^(ws|node:fs\/promises|node:worker_threads)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs, node:worker_threads)'); };
 class NodeOnly { constructor() { fail(); } }
+export const parentPort = null;
 export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, fail as readFile }; export default NodeOnly;`);
 
 // The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along.
@@ -72,6 +75,16 @@ await build({
   outfile: `${root}dist/swarmwire.global.js`,
   format: 'iife',
   globalName: 'swarmwire',
+  platform: 'browser',
+  minify: true,
+  plugins: [inlineWasm, nodeOnly],
+});
+// The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
+await build({
+  ...common,
+  entryPoints: [`${root}worker/index.ts`],
+  outfile: `${root}dist/worker.global.js`,
+  format: 'iife',
   platform: 'browser',
   minify: true,
   plugins: [inlineWasm, nodeOnly],
@@ -103,6 +116,10 @@ await build({
 
 run('tsc', ['-p', 'tsconfig.build.json']);
 // The script-tag build's types: what it puts on globalThis.
+// The worker entry's types: it exports nothing; importing it (or starting it as a worker) runs it.
+writeFileSync(`${root}dist/types/worker-entry.d.ts`, `// swarmwire/worker: the worker entry. Start it as a worker; it answers connectWorker() and echoes.
+export {};
+`);
 writeFileSync(`${root}dist/types/global.d.ts`, `// swarmwire/global: the script-tag build sets globalThis.swarmwire.
 import type * as Swarmwire from './index.js';
 declare global {

@@ -60,6 +60,15 @@ export type { ErrorBody, GoodbyeBody, Peer, PingBody } from './session/messages.
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { BroadcastBody, PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
 
+// Web Worker links: shared-memory rings, with postMessage as the fallback (issue 3)
+export { acceptWorker, connectWorker, linkWorkers, sharedMemoryAvailable } from './transport/worker.js';
+export type { AcceptWorkerOptions, ConnectWorkerOptions, WorkerLike, WorkerPath, WorkerTransport } from './transport/worker.js';
+export { DEFAULT_LANE_BYTES, RingTransport, ringPair } from './transport/ring.js';
+export type { PortLike, RingOptions } from './transport/ring.js';
+export type { ReactorOptions, WaitMode } from './transport/ring-reactor.js';
+export { PostMessageTransport, postMessagePair } from './transport/postmessage.js';
+export type { PostMessageOptions } from './transport/postmessage.js';
+
 // RPC: Comlink-style typed proxies over any session or transport (expose / wrap, callbacks, streams, cancellation)
 export { expose } from './rpc/expose.js';
 export type { ExposeOptions } from './rpc/expose.js';

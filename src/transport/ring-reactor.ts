@@ -1,0 +1,185 @@
+// One loop per thread (and shared memory) that services every ring endpoint of the thread, so several rings never
+// wait on each other: it pumps all endpoints while any makes progress, spins briefly when they go quiet, then
+// sleeps on the thread's bell word. Peers ring the bell only after saying so is needed (the bell reads SLEEPING),
+// because waking a sleeping thread costs 50–100 µs here and would cap the rate if done per message.
+//
+// Sleeping: Atomics.wait in a worker ('block': the fastest wake-up, but it holds the worker's event loop, so it
+// waits in slices and runs the event loop between them), Atomics.waitAsync on a main thread ('async').
+import { BELL_AWAKE, BELL_SLEEPING } from '../core/ring.js';
+
+/** What the reactor drives: one call moves whatever can move now and says whether anything did. */
+export interface Pumped {
+  pump(): boolean;
+  /** Ends the endpoint after pump() threw: a broken endpoint must not stop the loop its neighbours share. */
+  fail(error: unknown): void;
+}
+
+/** How a thread sleeps when its rings are quiet. */
+export type WaitMode = 'block' | 'async';
+
+export interface ReactorOptions {
+  /** How long the loop keeps polling after the last progress before it sleeps, in µs. Default 50. */
+  spinMicros: number;
+  /** 'block' (Atomics.wait) or 'async' (Atomics.waitAsync). Default: 'block' in a browser worker, else 'async'. */
+  wait: WaitMode;
+  /** Longest single Atomics.wait in 'block' mode, in ms: the worker's event loop runs at least this often. Default 10. */
+  blockSliceMs: number;
+}
+
+/** Longest stretch of pumping before the loop lets the event loop run, in ms. */
+const BUDGET_MS = 4;
+/** Deadline of an async wait, after which the loop looks again (it also re-checks peers' liveness then). */
+const ASYNC_WAIT_MS = 1000;
+
+const macrotask: (fn: () => void) => void = (() => {
+  if (typeof setImmediate === 'function') return (fn: () => void) => void setImmediate(fn);
+  // Browsers clamp nested setTimeout(0) to 4 ms; a message to ourselves is not clamped.
+  if (typeof MessageChannel === 'function') {
+    const channel = new MessageChannel();
+    const queue: Array<() => void> = [];
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (fn: () => void) => {
+      queue.push(fn);
+      channel.port2.postMessage(0);
+    };
+  }
+  return (fn: () => void) => void setTimeout(fn, 0);
+})();
+
+const inBrowserWorker = (): boolean => typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function';
+
+/** Atomics.waitAsync (ES2024; Node 16+, Chromium 87+), typed here as the ES2022 lib lacks it. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number, t: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
+const reactors = new WeakMap<WebAssembly.Memory, Reactor>();
+
+export class Reactor {
+  readonly bell: number;
+  readonly #memory: WebAssembly.Memory;
+  readonly #bellIndex: number;
+  readonly #endpoints = new Set<Pumped>();
+  readonly #options: ReactorOptions;
+  #slots: Int32Array;
+  /** A turn is scheduled, running or sleeping: kick() need not start one. */
+  #active = false;
+  #sleepingAsync = false;
+
+  private constructor(memory: WebAssembly.Memory, bell: number, options: Readonly<Partial<ReactorOptions>>) {
+    this.#memory = memory;
+    this.bell = bell;
+    this.#bellIndex = bell >>> 2;
+    this.#slots = new Int32Array(memory.buffer);
+    this.#options = {
+      spinMicros: options.spinMicros ?? 50,
+      wait: options.wait ?? (inBrowserWorker() ? 'block' : 'async'),
+      blockSliceMs: options.blockSliceMs ?? 10,
+    };
+  }
+
+  /** This thread's reactor for `memory`; the options of the first call stay. @internal */
+  static of(memory: WebAssembly.Memory, bell: number, options: Readonly<Partial<ReactorOptions>> = {}): Reactor {
+    let r = reactors.get(memory);
+    if (!r) reactors.set(memory, (r = new Reactor(memory, bell, options)));
+    return r;
+  }
+
+  /**
+   * The memory as Int32 slots, reaching slot `index`: re-made only when the memory has grown past the view (reading
+   * memory.buffer of a shared memory is not free, and this runs on every publish).
+   */
+  slots(index: number = this.#bellIndex): Int32Array {
+    if (index >= this.#slots.length) this.#slots = new Int32Array(this.#memory.buffer);
+    return this.#slots;
+  }
+
+  add(endpoint: Pumped): void {
+    this.#endpoints.add(endpoint);
+    this.kick();
+  }
+
+  remove(endpoint: Pumped): void {
+    this.#endpoints.delete(endpoint);
+  }
+
+  /** Makes sure a turn runs soon: starts one, or wakes the loop from an async sleep. */
+  kick(): void {
+    if (this.#sleepingAsync) {
+      ring(this.slots(), this.#bellIndex);
+      return;
+    }
+    if (this.#active) return;
+    this.#active = true;
+    macrotask(() => this.#turn());
+  }
+
+  #pumpAll(): boolean {
+    let progress = false;
+    for (const e of this.#endpoints) {
+      try {
+        if (e.pump()) progress = true;
+      } catch (error) {
+        this.#endpoints.delete(e);
+        e.fail(error);
+        progress = true;
+      }
+    }
+    return progress;
+  }
+
+  #turn(): void {
+    const slots = this.slots();
+    const at = this.#bellIndex;
+    const start = performance.now();
+    let quietSince = 0;
+    for (;;) {
+      if (this.#endpoints.size === 0) {
+        this.#active = false;
+        return;
+      }
+      if (this.#pumpAll()) {
+        quietSince = 0;
+        if (performance.now() - start > BUDGET_MS) return macrotask(() => this.#turn());
+        continue;
+      }
+      const now = performance.now();
+      if (quietSince === 0) quietSince = now;
+      if ((now - quietSince) * 1000 < this.#options.spinMicros) continue;
+      // Say we sleep, then look once more: a peer that published before reading SLEEPING is seen here, one that
+      // published after it rings the bell. (Atomics are sequentially consistent, so one of the two holds.)
+      Atomics.store(slots, at, BELL_SLEEPING);
+      if (this.#pumpAll()) {
+        Atomics.store(slots, at, BELL_AWAKE);
+        quietSince = 0;
+        continue;
+      }
+      if (this.#options.wait === 'block') {
+        Atomics.wait(slots, at, BELL_SLEEPING, this.#options.blockSliceMs);
+        Atomics.store(slots, at, BELL_AWAKE);
+        this.#pumpAll();
+        return macrotask(() => this.#turn());
+      }
+      const waited = waitAsync(slots, at, BELL_SLEEPING, ASYNC_WAIT_MS);
+      if (!waited.async) {
+        Atomics.store(slots, at, BELL_AWAKE);
+        return macrotask(() => this.#turn());
+      }
+      this.#sleepingAsync = true;
+      void waited.value.then(() => {
+        this.#sleepingAsync = false;
+        Atomics.store(this.slots(), at, BELL_AWAKE);
+        this.#turn();
+      });
+      return;
+    }
+  }
+}
+
+/** Wakes the thread sleeping on the bell at Int32 index `at`, if it sleeps. */
+export function ring(slots: Int32Array, at: number): void {
+  if (Atomics.load(slots, at) === BELL_SLEEPING) {
+    Atomics.store(slots, at, BELL_AWAKE);
+    Atomics.notify(slots, at);
+  }
+}
