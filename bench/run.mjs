@@ -17,10 +17,11 @@ const SUITES = {
   ring: './ring.bench.mjs',
   relays: './relays.bench.mjs',
   mesh: './mesh.bench.mjs',
+  rpc: './rpc.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'mesh', 'webtransport'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'webtransport'];
 const results = new URL('./results/', import.meta.url);
 
 const tablesOnly = process.argv.includes('--tables');

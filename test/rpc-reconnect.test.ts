@@ -2,10 +2,8 @@
 // callee never runs it twice — whether the Request, the answer, or neither was lost with the old connection.
 // Over the in-process pair (with faults) and over real WebSockets.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Feature, MessageType, type MemoryTransport, type Session, SessionHost, type WebSocketTransport, connectSession, connectWebSocket,
-  expose, listenWebSocket, memoryPair, wrap,
-} from 'swarmwire';
+import { Feature, MessageType, type MemoryTransport, type Session, SessionHost, connectSession, expose, memoryPair, wrap } from 'swarmwire';
+import { webSocketSession } from './fixtures/rpc-links.js';
 
 const quiet = { heartbeatIntervalMs: 0, features: Feature.ACK_REQUIRED } as const; // no batching: one frame per message
 const cleanups: Array<() => unknown> = [];
@@ -120,25 +118,16 @@ describe('over the in-process pair', () => {
 
 describe('over real WebSockets', () => {
   it('completes calls in flight while sockets are dropped, each run once', async () => {
-    const host = new SessionHost(quiet);
-    const sockets: WebSocketTransport[] = [];
-    const sessions: Array<Promise<Session>> = [];
-    const listener = await listenWebSocket((t) => {
-      sockets.push(t);
-      const p = host.accept(t);
-      p.catch(() => {});
-      sessions.push(p);
-    });
-    const client = await connectSession(() => connectWebSocket(listener.url), { ...quiet, reconnect: { initialDelayMs: 5, maxDelayMs: 20 } });
-    cleanups.push(() => client.close(), () => host.close(), () => listener.close());
+    const pair = await webSocketSession();
+    cleanups.push(() => pair.close());
     const { api, runs } = makeApi();
-    expose(api, await sessions[0]!);
-    const remote = wrap<Api>(client, { timeoutMs: 15_000 });
+    expose(api, pair.server);
+    const remote = wrap<Api>(pair.client, { timeoutMs: 15_000 });
     const calls = Array.from({ length: 100 }, (_, i) => remote.work(`w${i}`, 20 + (i % 30)));
     for (let cut = 0; cut < 2; cut++) {
       await new Promise((r) => setTimeout(r, 25));
-      sockets[sockets.length - 1]!.close(4006, 'test cut');
-      await expect.poll(() => sockets.length, { timeout: 5_000 }).toBe(cut + 2);
+      pair.disconnect!();
+      await expect.poll(() => pair.connections!(), { timeout: 5_000 }).toBe(cut + 2);
     }
     expect(await Promise.all(calls)).toEqual(Array.from({ length: 100 }, (_, i) => `done w${i}`));
     expect(runs.size).toBe(100);
@@ -146,7 +135,7 @@ describe('over real WebSockets', () => {
     const got: number[] = [];
     for await (const n of await remote.numbers(300)) {
       got.push(n);
-      if (n === 150) sockets[sockets.length - 1]!.close(4006, 'cut mid-stream');
+      if (n === 150) pair.disconnect!();
     }
     expect(got).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });

@@ -34,11 +34,17 @@ export function isRpcLink(channel: object): channel is RpcLink {
   return typeof (channel as RpcLink).onFrame === 'function' && typeof (channel as RpcLink).nextId === 'function';
 }
 
-/** The RpcLink of a channel. @internal */
+const links = new WeakMap<object, RpcLink>();
+
+/** The RpcLink of a channel, one per channel (so a bare transport's frames are decoded once for all users). @internal */
 export function linkOf(channel: RpcChannel): RpcLink {
-  if (channel instanceof Session) return sessionLink(channel);
   if (isRpcLink(channel)) return channel;
-  return transportLink(channel);
+  let link = links.get(channel);
+  if (!link) {
+    link = channel instanceof Session ? sessionLink(channel) : transportLink(channel);
+    links.set(channel, link);
+  }
+  return link;
 }
 
 function sessionLink(session: Session): RpcLink {

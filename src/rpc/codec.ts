@@ -7,6 +7,7 @@ import { RpcErrorCode, rpcError } from './errors.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { isProxyMarked } from './markers.js';
 import { ExtType, type SerializedError, type StreamKind } from './messages.js';
+import { NOT_TINY, TINY_MAX_BYTES, tinyDecode, tinyEncode } from '../wire/tiny.js';
 
 /** What the extension hooks need from the connection doing the encoding or decoding. */
 export interface CodecHost {
@@ -109,8 +110,31 @@ function current(): CodecHost {
   return host;
 }
 
+// Small argument lists and results (the wire's tiny shape: flat, at most 15 scalars) are written straight into
+// 64 KiB slabs, as frames are: a general encode plus an ArrayBuffer per call would cost more than the whole call.
+// A slab is never reused, so each value stays valid for as long as it is held (a pending call keeps its bytes).
+const SLAB_SIZE = 64 * 1024;
+let slab = /* @__PURE__ */ new Uint8Array(0);
+let slabView = /* @__PURE__ */ new DataView(slab.buffer);
+let slabAt = 0;
+
+function encodeTiny(value: unknown): Uint8Array | undefined {
+  if (slabAt + TINY_MAX_BYTES > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabView = new DataView(slab.buffer);
+    slabAt = 0;
+  }
+  const end = tinyEncode(value, slab, slabView, slabAt);
+  if (end < 0) return undefined;
+  const out = slab.subarray(slabAt, end);
+  slabAt = (end + 7) & ~7;
+  return out;
+}
+
 /** MessagePack bytes of `value` (a new buffer), with `h` resolving references and streams. Throws RpcError UNSERIALIZABLE. */
 export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
+  const tiny = encodeTiny(value);
+  if (tiny) return tiny;
   const previous = host;
   host = h;
   try {
@@ -125,11 +149,15 @@ export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
 
 /** The value in `bytes`. Throws RpcError BAD_ARGS when it does not decode or is nested deeper than the limit. */
 export function decodeValue(h: CodecHost, bytes: Uint8Array, limits: Readonly<DecodeLimits>): unknown {
+  const tiny = tinyDecode(bytes); // flat: no depth to check
+  if (tiny !== NOT_TINY) return tiny;
   const previous = host;
   host = h;
   let value: unknown;
   try {
-    value = decoder.decode(bytes);
+    // From a copy: the decoder returns bin values as views, and the payload may be a view into a buffer the
+    // transport reuses (a ring's memory).
+    value = decoder.decode(bytes.slice());
   } catch (error) {
     throw rpcError(RpcErrorCode.BAD_ARGS, `undecodable payload: ${(error as Error).message}`, error);
   } finally {

@@ -12,11 +12,12 @@ import type { ErrorBody } from '../session/messages.js';
 import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
 import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './codec.js';
 import { type CallContext, withCall } from './context.js';
+import { Deadlines } from './deadlines.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { RpcErrorCode, rpcError } from './errors.js';
 import { detachTransferred } from './markers.js';
-import { assign, hashTable, lookup, membersOf } from './members.js';
-import { Op, type OpBody, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
+import { type Module, operationOf, perform } from './dispatch.js';
+import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
 import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableStream } from './streams.js';
 
@@ -28,6 +29,11 @@ export interface ServeLimits {
   maxArgBytes: number;
   /** Send error stacks to the caller. Default: false (stacks show file paths). */
   stacks: boolean;
+  /**
+   * Calls running at once on the connection, at most; more are answered with SW_ERR_RPC_BUSY (QuotaExceeded), so a
+   * peer cannot pile up unbounded work. Default: 10,000.
+   */
+  maxConcurrent: number;
 }
 
 /** Per-call options: a deadline and a cancel signal. */
@@ -38,7 +44,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false };
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000 };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** method_hash of the empty name: calls a proxied function itself. */
 export const SELF_HASH = /* @__PURE__ */ fnv1a32('');
@@ -48,13 +54,11 @@ const REF_BASE = 0x5357_0000_0000_0000n;
 const REPLY_CACHE_COUNT = 4096;
 const REPLY_CACHE_BYTES = 4 * 1024 * 1024;
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
-
-interface Module {
-  target: object;
-  limits: ServeLimits;
-  table: Map<number, string> | undefined;
-  ref: boolean;
-}
+/**
+ * Streams the peer sends before their StreamHandle (possible after a reconnect) wait for it; at most this many, so
+ * a peer cannot make this side keep buffers for streams nobody will read.
+ */
+const MAX_UNCLAIMED_STREAMS = 256;
 
 interface Reply {
   type: MessageType;
@@ -65,7 +69,8 @@ interface Served {
   id: number;
   moduleId: bigint;
   methodHash: number;
-  controller: AbortController;
+  /** Made when first needed (an AbortController costs more than a whole small call). */
+  controller: AbortController | undefined;
   stacks: boolean;
   reply: Reply | undefined;
   producer: number | undefined;
@@ -75,7 +80,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   frame: SessionFrame;
-  timer: ReturnType<typeof setTimeout>;
+  timeoutMs: number;
   off: (() => void) | undefined;
   resend: boolean;
 }
@@ -102,9 +107,15 @@ export class Connection implements CodecHost {
   readonly #modules = new Map<bigint, Module>();
   readonly #seen = new ReplayWindow();
   readonly #served = new Map<number, Served>();
-  readonly #doneOrder: number[] = [];
+  /** Served calls without an answer yet. */
+  #running = 0;
+  /** Ids of answered calls, oldest first, in a ring of REPLY_CACHE_COUNT (no array shifting per call). */
+  readonly #doneOrder = new Float64Array(REPLY_CACHE_COUNT);
+  #doneHead = 0;
+  #doneCount = 0;
   #cacheBytes = 0;
   readonly #pending = new Map<number, Pending>();
+  readonly #deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id), () => this.#pending.size);
   #nextRef = 1;
   readonly #refIds = new WeakMap<object, number>();
   #nextStream = 1;
@@ -169,16 +180,23 @@ export class Connection implements CodecHost {
     if (!this.#seen.accept(id)) return this.#repeat(id, frame);
     const module = this.#modules.get(frame.moduleId);
     const served: Served = {
-      id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: new AbortController(),
+      id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: undefined,
       stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined,
     };
     this.#served.set(id, served);
+    this.#running++;
     let result: unknown;
     try {
       if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hex(frame.moduleId)} is exposed here`);
+      if (this.#running > module.limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running - 1} calls are already running (the limit is ${module.limits.maxConcurrent})`);
       if (frame.payloadLength > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payloadLength} bytes exceed the limit of ${module.limits.maxArgBytes}`);
       const body = frame.payloadLength === 0 ? [] : decodeValue(this, frame.payload, module.limits);
-      result = this.#perform(module, served, this.#operation(module, frame.methodHash, body));
+      const op = operationOf(module, frame.methodHash, body);
+      if (op.op === Op.Release) {
+        if (module.ref) this.#modules.delete(served.moduleId);
+      } else {
+        result = perform(module, op, (method) => contextOf(served, method), served.moduleId);
+      }
     } catch (error) {
       return this.#fail(served, error);
     }
@@ -186,65 +204,6 @@ export class Connection implements CodecHost {
       (result as PromiseLike<unknown>).then((v) => this.#succeed(served, v), (e: unknown) => this.#fail(served, e));
     } else {
       this.#succeed(served, result);
-    }
-  }
-
-  /** The operation a Request asks for: an array payload calls the member named by method_hash. */
-  #operation(module: Module, methodHash: number, body: unknown): OpBody {
-    if (Array.isArray(body)) {
-      if (methodHash === SELF_HASH && typeof module.target === 'function') return { op: Op.Apply, path: [], args: body };
-      let name = (module.table ??= hashTable(module.target)).get(methodHash);
-      if (name === undefined) name = (module.table = hashTable(module.target)).get(methodHash); // members added since
-      if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${methodHash.toString(16).padStart(8, '0')}`);
-      return { op: Op.Apply, path: [name], args: body };
-    }
-    const op = body as Partial<OpBody>;
-    if (typeof body !== 'object' || body === null || typeof op.op !== 'number' || !Array.isArray(op.path) || !op.path.every((p) => typeof p === 'string')) {
-      throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
-    }
-    if (op.args !== undefined && !Array.isArray(op.args)) throw rpcError(RpcErrorCode.BAD_ARGS, 'args must be an array');
-    return op as OpBody;
-  }
-
-  /** Runs an operation; returns its result (perhaps a promise or a stream). */
-  #perform(module: Module, served: Served, op: OpBody): unknown {
-    const { target } = module;
-    const path = op.path;
-    let parent: object = target;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = lookup(parent, path[i]!)?.value;
-      if ((typeof next !== 'object' && typeof next !== 'function') || next === null) throw notFound(path.slice(0, i + 1));
-      parent = next;
-    }
-    const last = path[path.length - 1];
-    switch (op.op) {
-      case Op.Apply: {
-        const fn = last === undefined ? target : lookup(parent, last)?.value;
-        const args = op.args ?? [];
-        if (typeof fn !== 'function') {
-          if (last !== undefined && args.length === 0 && lookup(parent, last)) return fn; // a plain caller reading a property
-          throw notFound(path, 'is not a function');
-        }
-        if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
-        const context: CallContext = { signal: served.controller.signal, requestId: served.id, moduleId: served.moduleId, method: path.join('.') };
-        return withCall(context, () => Reflect.apply(fn, last === undefined ? undefined : parent, args));
-      }
-      case Op.Get: {
-        if (last === undefined) throw rpcError(RpcErrorCode.BAD_ARGS, 'get needs a path');
-        const member = lookup(parent, last);
-        if (!member) throw notFound(path);
-        return member.value;
-      }
-      case Op.Set:
-        if (last === undefined || !assign(parent, last, op.value)) throw notFound(path, 'is not a writable property');
-        return undefined;
-      case Op.Describe:
-        return { module: hex(served.moduleId), ...membersOf(path.length ? (lookup(parent, last!)?.value as object) ?? {} : target) };
-      case Op.Release:
-        if (module.ref) this.#modules.delete(served.moduleId);
-        return undefined;
-      default:
-        throw rpcError(RpcErrorCode.BAD_ARGS, `unknown operation ${String(op.op)}`);
     }
   }
 
@@ -285,19 +244,35 @@ export class Connection implements CodecHost {
 
   #answer(served: Served, reply: Reply): void {
     served.reply = reply;
+    this.#running--;
     this.#sendReply(served, reply);
-    this.#doneOrder.push(served.id);
     this.#cacheBytes += reply.payload.length;
-    while (this.#doneOrder.length > REPLY_CACHE_COUNT || this.#cacheBytes > REPLY_CACHE_BYTES) {
-      const old = this.#served.get(this.#doneOrder.shift()!);
+    while (this.#doneCount === REPLY_CACHE_COUNT || (this.#cacheBytes > REPLY_CACHE_BYTES && this.#doneCount > 0)) {
+      const old = this.#served.get(this.#doneOrder[this.#doneHead]!);
+      this.#doneHead = (this.#doneHead + 1) % REPLY_CACHE_COUNT;
+      this.#doneCount--;
       if (!old) continue;
       this.#served.delete(old.id);
       this.#cacheBytes -= old.reply?.payload.length ?? 0;
     }
+    this.#doneOrder[(this.#doneHead + this.#doneCount++) % REPLY_CACHE_COUNT] = served.id;
   }
 
   #sendReply(served: Served, reply: Reply): void {
-    this.#send({ type: reply.type, requestId: served.id, moduleId: served.moduleId, methodHash: served.methodHash, payload: reply.payload });
+    const frame: SessionFrame = { type: reply.type, requestId: served.id, moduleId: served.moduleId, methodHash: served.methodHash, payload: reply.payload };
+    try {
+      this.link.send(frame);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'SW_ERR_FRAME_TOO_LARGE' || code === 'SW_ERR_TRANSPORT_TOO_LARGE') {
+        // A result the link cannot carry: the caller gets PayloadTooLarge now, not a timeout later.
+        const fallback: Reply = { type: MessageType.Error, payload: this.#errorPayload(error, false) };
+        served.reply = fallback;
+        this.#send({ ...frame, type: fallback.type, payload: fallback.payload });
+      } else {
+        this.#retry(frame, error);
+      }
+    }
   }
 
   /** A request id seen before (a caller asking again after a reconnect): answer from the cache, never run it again. */
@@ -321,7 +296,7 @@ export class Connection implements CodecHost {
     }
     const error = rpcError(RpcErrorCode.CANCELLED, reason);
     this.#fail(served, error);
-    served.controller.abort(error);
+    controllerOf(served).abort(error);
   }
 
   // --- calling --------------------------------------------------------------------------------------------
@@ -341,18 +316,15 @@ export class Connection implements CodecHost {
     const id = this.link.nextId();
     return new Promise<unknown>((resolve, reject) => {
       const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload };
-      const timer = setTimeout(() => {
-        const note = this.link.open ? '' : ' (the link is not connected)';
-        this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${timeoutMs} ms${note}`), true, 'deadline exceeded');
-      }, timeoutMs);
       let off: (() => void) | undefined;
       if (signal) {
         const onAbort = (): void => this.#settle(id, cancelled(signal), true, 'aborted');
         signal.addEventListener('abort', onAbort, { once: true });
         off = () => signal.removeEventListener('abort', onAbort);
       }
-      const pending: Pending = { resolve, reject, frame, timer, off, resend: false };
+      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false };
       this.#pending.set(id, pending);
+      this.#deadlines.add(id, timeoutMs);
       this.#transmit(pending);
     });
   }
@@ -372,24 +344,34 @@ export class Connection implements CodecHost {
     }
   }
 
-  /** Ends a pending call with an error; with `cancel`, tells the callee to stop. */
-  #settle(id: number, error: unknown, cancel: boolean, reason = ''): void {
+  #expire(id: number): void {
     const p = this.#pending.get(id);
     if (!p) return;
+    const note = this.link.open ? '' : ' (the link is not connected)';
+    this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
+  }
+
+  /** Forgets a pending call; the deadline timers stop with the last one. */
+  #take(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (!p) return undefined;
     this.#pending.delete(id);
-    clearTimeout(p.timer);
+    if (this.#pending.size === 0) this.#deadlines.clear();
     p.off?.();
+    return p;
+  }
+
+  /** Ends a pending call with an error; with `cancel`, tells the callee to stop. */
+  #settle(id: number, error: unknown, cancel: boolean, reason = ''): void {
+    const p = this.#take(id);
+    if (!p) return;
     p.reject(error);
     if (cancel && !this.#closed) this.#send({ type: MessageType.Cancel, requestId: id, moduleId: p.frame.moduleId, methodHash: p.frame.methodHash, payload: encodeValue(this, reason) });
   }
 
   #onReply(frame: Frame): void {
-    const id = Number(frame.requestId);
-    const p = this.#pending.get(id);
+    const p = this.#take(Number(frame.requestId));
     if (!p) return; // late (after a deadline or a cancel) or repeated: nobody waits for it
-    this.#pending.delete(id);
-    clearTimeout(p.timer);
-    p.off?.();
     try {
       const body = frame.payloadLength === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
       if (frame.type === MessageType.Response) return p.resolve(body);
@@ -436,7 +418,7 @@ export class Connection implements CodecHost {
 
   #exportStream(source: object, served: Served | undefined): [number, StreamKind] {
     const id = this.#nextStream++;
-    const context: CallContext | undefined = served && { signal: served.controller.signal, requestId: served.id, moduleId: served.moduleId, method: '' };
+    const context = served && contextOf(served, '');
     const producer = new StreamProducer(source, {
       data: (value) => this.#streamFrame(MessageType.StreamData, id, encodeValue(this, value)),
       end: (error) => {
@@ -477,6 +459,7 @@ export class Connection implements CodecHost {
 
   #onStreamFromPeer(frame: Frame): void {
     const id = Number(frame.moduleId);
+    if (!this.#consumers.has(id) && this.#unclaimed() >= MAX_UNCLAIMED_STREAMS) return;
     const entry = this.#consumerEntry(id);
     try {
       if (frame.type === MessageType.StreamData) {
@@ -489,6 +472,12 @@ export class Connection implements CodecHost {
       entry.consumer.end(error);
     }
     if (entry.consumer.done && entry.imported) this.#consumers.delete(id);
+  }
+
+  #unclaimed(): number {
+    let n = 0;
+    for (const e of this.#consumers.values()) if (!e.imported) n++;
+    return n;
   }
 
   #onStreamToPeer(frame: Frame): void {
@@ -507,7 +496,7 @@ export class Connection implements CodecHost {
     }
     this.#producers.delete(id);
     entry.producer.cancel();
-    entry.served?.controller.abort(rpcError(RpcErrorCode.CANCELLED, 'the reader stopped the stream'));
+    if (entry.served) controllerOf(entry.served).abort(rpcError(RpcErrorCode.CANCELLED, 'the reader stopped the stream'));
   }
 
   /** Stream frames name their stream in module_id; request_id is left to the session, so they can be acked. */
@@ -520,12 +509,14 @@ export class Connection implements CodecHost {
     try {
       this.link.send(frame);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'SW_ERR_SESSION_FULL' || code === 'SW_ERR_TRANSPORT_FULL') {
-        this.link.ready().then(() => this.#send(frame), () => {});
-      }
-      // closed: the close handler rejects everything
+      this.#retry(frame, error);
     }
+  }
+
+  /** A send that failed: once the link has room again if it was full; dropped if it is closed (close() rejects all). */
+  #retry(frame: SessionFrame, error: unknown): void {
+    const code = (error as { code?: string }).code;
+    if (code === 'SW_ERR_SESSION_FULL' || code === 'SW_ERR_TRANSPORT_FULL') this.link.ready().then(() => this.#send(frame), () => {});
   }
 
   // --- closing --------------------------------------------------------------------------------------------
@@ -535,13 +526,9 @@ export class Connection implements CodecHost {
     if (this.#closed) return;
     this.#closed = error;
     for (const off of this.#off) off();
-    for (const [id, p] of this.#pending) {
-      this.#pending.delete(id);
-      clearTimeout(p.timer);
-      p.off?.();
-      p.reject(error);
-    }
-    for (const s of this.#served.values()) if (!s.controller.signal.aborted) s.controller.abort(error);
+    for (const id of [...this.#pending.keys()]) this.#take(id)!.reject(error);
+    this.#deadlines.clear();
+    for (const s of this.#served.values()) if (s.controller && !s.controller.signal.aborted) s.controller.abort(error);
     this.#served.clear();
     for (const { producer } of this.#producers.values()) producer.cancel();
     this.#producers.clear();
@@ -550,9 +537,24 @@ export class Connection implements CodecHost {
   }
 }
 
-function notFound(path: readonly string[], what = 'is not reachable'): SwarmwireError {
-  return rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
+function controllerOf(served: Served): AbortController {
+  return (served.controller ??= new AbortController());
 }
+
+/** The call context of a served call; its signal (and AbortController) is made only if the function reads it. */
+class ServedContext implements CallContext {
+  constructor(readonly served: Served, readonly method: string) {}
+  get signal(): AbortSignal {
+    return controllerOf(this.served).signal;
+  }
+  get requestId(): number {
+    return this.served.id;
+  }
+  get moduleId(): bigint {
+    return this.served.moduleId;
+  }
+}
+const contextOf = (served: Served, method: string): CallContext => new ServedContext(served, method);
 
 function cancelled(signal: AbortSignal): SwarmwireError {
   const reason: unknown = signal.reason;

@@ -2,7 +2,9 @@
 // exposing side asks. Unknown classes come back as Error with the remote name, never as a constructor the peer
 // named: a peer must not be able to make this side run arbitrary constructors (capnweb's ERROR_TYPES).
 import { Status } from '../wire/constants.js';
-import { SwarmwireError } from '../wire/errors.js';
+import { SwarmwireError, WireError } from '../wire/errors.js';
+import { TransportError } from '../transport/transport.js';
+import { SessionError } from '../session/errors.js';
 import { CODE_OF_STATUS, RpcError } from './errors.js';
 import type { SerializedError } from './messages.js';
 
@@ -11,6 +13,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 const allowed = new Map<string, ErrorClass>([
   ['Error', Error], ['TypeError', TypeError], ['RangeError', RangeError], ['SyntaxError', SyntaxError],
   ['ReferenceError', ReferenceError], ['EvalError', EvalError], ['URIError', URIError], ['AggregateError', AggregateError],
+  ['SwarmwireError', SwarmwireError], ['WireError', WireError], ['TransportError', TransportError], ['SessionError', SessionError],
   ['RpcError', RpcError],
 ]);
 const KNOWN_FIELDS = new Set(['message', 'stack', 'cause', 'code', 'errors', 'name', 'status']);

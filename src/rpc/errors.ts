@@ -1,9 +1,15 @@
 import { Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 
+/** Sets a class's prototype name, as an expression: bundlers drop it, with the class, when nothing uses the class. */
+function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): C {
+  cls.prototype.name = name;
+  return cls;
+}
+
 /** A remote call failed for a reason of the RPC layer (not an error the remote function threw). */
-export class RpcError extends SwarmwireError {}
-RpcError.prototype.name = 'RpcError';
+export const RpcError = /* @__PURE__ */ named(class RpcError extends SwarmwireError {}, 'RpcError');
+export type RpcError = InstanceType<typeof RpcError>;
 
 export const RpcErrorCode = {
   /** No module with that module_id is exposed on the connection. */
@@ -24,6 +30,8 @@ export const RpcErrorCode = {
   CLOSED: 'SW_ERR_RPC_CLOSED',
   /** The proxy was released (releaseProxy / Symbol.dispose). */
   RELEASED: 'SW_ERR_RPC_RELEASED',
+  /** Too many calls are running on the connection (ServeLimits.maxConcurrent). */
+  BUSY: 'SW_ERR_RPC_BUSY',
   /** A repeated request whose result the callee no longer keeps (it never runs a call twice). */
   GONE: 'SW_ERR_RPC_GONE',
   /** currentCall() outside the synchronous part of an exposed function. */
@@ -34,7 +42,9 @@ export const RpcErrorCode = {
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
 /** The status an Error frame carries for each code. */
-export const RPC_STATUS: Record<RpcErrorCode, Status> = {
+// Tables made by pure calls: their keys and values read other modules' constants, which a bundler cannot prove
+// free of side effects, so as plain literals they would stay in bundles that never use RPC.
+export const RPC_STATUS: Record<RpcErrorCode, Status> = /* @__PURE__ */ (() => ({
   SW_ERR_RPC_MODULE_NOT_FOUND: Status.ModuleNotFound,
   SW_ERR_RPC_METHOD_NOT_FOUND: Status.MethodNotFound,
   SW_ERR_RPC_BAD_ARGS: Status.InvalidFrame,
@@ -44,19 +54,21 @@ export const RPC_STATUS: Record<RpcErrorCode, Status> = {
   SW_ERR_RPC_CANCELLED: Status.Cancelled,
   SW_ERR_RPC_CLOSED: Status.ExecutionError,
   SW_ERR_RPC_RELEASED: Status.ExecutionError,
+  SW_ERR_RPC_BUSY: Status.QuotaExceeded,
   SW_ERR_RPC_GONE: Status.ExecutionError,
   SW_ERR_RPC_NO_CALL: Status.ExecutionError,
   SW_ERR_RPC_PROTOCOL: Status.InvalidFrame,
-};
+}))();
 
 /** The code a plain Error frame's status stands for, when the frame names no code. @internal */
-export const CODE_OF_STATUS: Partial<Record<number, RpcErrorCode>> = {
+export const CODE_OF_STATUS: Partial<Record<number, RpcErrorCode>> = /* @__PURE__ */ (() => ({
   [Status.ModuleNotFound]: RpcErrorCode.MODULE_NOT_FOUND,
   [Status.MethodNotFound]: RpcErrorCode.METHOD_NOT_FOUND,
   [Status.InvalidFrame]: RpcErrorCode.BAD_ARGS,
   [Status.Timeout]: RpcErrorCode.TIMEOUT,
   [Status.Cancelled]: RpcErrorCode.CANCELLED,
-};
+  [Status.QuotaExceeded]: RpcErrorCode.BUSY,
+}))();
 
 /** @internal */
 export function rpcError(code: RpcErrorCode, message: string, cause?: unknown): RpcError {

@@ -2,9 +2,9 @@
 // releaseProxy to drop a remote proxy.
 
 /** Marks objects and functions that go by reference (see proxy()). */
-export const proxyMarker: unique symbol = Symbol.for('swarmwire.proxy');
+export const proxyMarker: unique symbol = /* @__PURE__ */ Symbol.for('swarmwire.proxy');
 /** Call `remote[releaseProxy]()` to drop a remote proxy: later calls reject with SW_ERR_RPC_RELEASED. */
-export const releaseProxy: unique symbol = Symbol.for('swarmwire.releaseProxy');
+export const releaseProxy: unique symbol = /* @__PURE__ */ Symbol.for('swarmwire.releaseProxy');
 
 /** An object or function that crosses the wire by reference. */
 export interface ProxyMarked {

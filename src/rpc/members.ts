@@ -4,11 +4,11 @@
 import { fnv1a32 } from '../wire/fnv.js';
 import type { MethodInfo } from './messages.js';
 
-const FORBIDDEN = new Set<string>([
+const FORBIDDEN = /* @__PURE__ */ (() => new Set<string>([
   '__proto__', 'constructor', 'prototype', 'caller', 'callee', 'arguments',
   ...Object.getOwnPropertyNames(Object.prototype),
   ...Object.getOwnPropertyNames(Function.prototype),
-]);
+]))();
 
 /** A member found on a target: its value (a getter already called) and the object it was found on. */
 export interface Member {

@@ -7,7 +7,7 @@ import { releaseProxy } from './markers.js';
 import { Op, type OpBody } from './messages.js';
 
 /** Reaches a remote's internals (tests, withOptions, describe). @internal */
-export const remoteState: unique symbol = Symbol('swarmwire.remoteState');
+export const remoteState: unique symbol = /* @__PURE__ */ Symbol('swarmwire.remoteState');
 
 /** What every proxy of one remote tree shares. @internal */
 export interface RemoteRoot {
@@ -23,18 +23,40 @@ export interface RemoteState {
   root: RemoteRoot;
   path: readonly string[];
   options: Readonly<CallOptions>;
+  /** The root proxy, held by every proxy derived from it, so the root is collected only when none is reachable. */
+  anchor?: unknown;
+  /** This state's own proxy. */
+  self?: unknown;
 }
 
-const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
+/** Tells the owner of a ref that this side dropped it. */
+function releaseRoot(root: RemoteRoot, options: Readonly<CallOptions>): void {
+  if (root.released) return;
+  root.released = true;
+  if (root.ref && !root.connection.closed) {
+    root.connection.call(root.moduleId, SELF_HASH, { op: Op.Release, path: [] } satisfies OpBody, options).catch(() => {});
+  }
+}
+
+// A ref proxy that becomes unreachable without releaseProxy releases itself, as Comlink's do, so callbacks and
+// objects passed by reference do not pile up on the side that exported them.
+const finalizers = typeof FinalizationRegistry === 'function'
+  ? /* @__PURE__ */ new FinalizationRegistry<RemoteRoot>((root) => releaseRoot(root, { timeoutMs: 30_000 }))
+  : undefined;
+
+const disposeSymbol: symbol | undefined = /* @__PURE__ */ (() => (Symbol as { dispose?: symbol }).dispose)();
 
 /** Makes the proxy for `path` of a module. @internal */
 export function createRemote(connection: Connection, moduleId: bigint, path: readonly string[], options: Readonly<CallOptions>, ref = false): unknown {
-  return proxyFor({ root: { connection, moduleId, ref, released: false }, path, options });
+  const root: RemoteRoot = { connection, moduleId, ref, released: false };
+  const remote = proxyFor({ root, path, options });
+  if (ref) finalizers?.register(remote as object, root, root);
+  return remote;
 }
 
 /** A proxy for the same remote with other call options. @internal */
 export function withState(state: RemoteState, options: Partial<CallOptions>): unknown {
-  return proxyFor({ ...state, options: { ...state.options, ...options } });
+  return proxyFor({ ...state, options: { ...state.options, ...options }, anchor: state.anchor ?? state.self });
 }
 
 function proxyFor(state: RemoteState): unknown {
@@ -44,18 +66,15 @@ function proxyFor(state: RemoteState): unknown {
   const methodHash = path.length === 0 ? SELF_HASH : fnv1a32(path.join('.'));
   const plain = path.length <= 1;
   const release = (): void => {
-    if (root.released) return;
-    root.released = true;
-    if (root.ref && !root.connection.closed) {
-      root.connection.call(root.moduleId, SELF_HASH, { op: Op.Release, path: [] } satisfies OpBody, options).catch(() => {});
-    }
+    finalizers?.unregister(root);
+    releaseRoot(root, options);
   };
   const request = (body: unknown, args?: readonly unknown[]): Promise<unknown> => {
     if (root.released) return Promise.reject(rpcError(RpcErrorCode.RELEASED, `the proxy of ${path.join('.') || 'this module'} was released`));
     return root.connection.call(root.moduleId, methodHash, body, options, args);
   };
   const target = function remote(): void {};
-  return new Proxy(target, {
+  const self: object = new Proxy(target, {
     get(_, prop) {
       if (prop === 'then') {
         if (path.length === 0) return undefined; // the module itself is not a promise (so it can be awaited or returned)
@@ -66,7 +85,7 @@ function proxyFor(state: RemoteState): unknown {
       if (typeof prop === 'symbol') return undefined;
       let child = children.get(prop);
       if (child === undefined) {
-        child = proxyFor({ root, path: [...path, prop], options });
+        child = proxyFor({ root, path: [...path, prop], options, anchor: state.anchor ?? self });
         children.set(prop, child);
       }
       return child;
@@ -82,6 +101,8 @@ function proxyFor(state: RemoteState): unknown {
     },
     has: (_, prop) => prop === releaseProxy || prop === disposeSymbol,
   });
+  state.self = self;
+  return self;
 }
 
 /** The state behind a remote proxy, or a TypeError for anything else. @internal */

@@ -31,13 +31,13 @@ export const MessageType = {
   HelloAck: 65,
   Goodbye: 66,
   Ack: 67,
-  /** A chunk of the stream named by request_id. */
+  /** A chunk of the stream named by module_id (request_id is left to the session's acked delivery). */
   StreamData: 80,
-  /** The stream named by request_id ended (payload: optional error). */
+  /** The stream named by module_id ended (payload: empty, or an Error body). */
   StreamEnd: 81,
-  /** The reader no longer wants the stream named by request_id. */
+  /** The reader no longer wants the stream named by module_id (payload: optional reason string). */
   StreamCancel: 82,
-  /** The reader grants more chunks to the stream named by request_id (payload: u32 count). */
+  /** The reader grants more chunks to the stream named by module_id (payload: u32 count). */
   StreamCredit: 83,
   Event: 96,
   Broadcast: 97,

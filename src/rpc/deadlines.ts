@@ -1,0 +1,91 @@
+// Call deadlines without a timer per call (a setTimeout and its clearTimeout cost about as much as the rest of a
+// small call). Calls with the same timeout expire in the order they were made, so each distinct timeout gets one
+// FIFO lane and one timer, armed for the lane's oldest live call. Settled calls are skipped lazily and compacted
+// away when they outnumber the live ones.
+
+interface Lane {
+  ids: number[];
+  at: number[];
+  head: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class Deadlines {
+  readonly #lanes = new Map<number, Lane>();
+
+  /**
+   * `expire(id)` ends a call whose deadline passed; `alive(id)` says whether a call is still pending, `pending()`
+   * how many are.
+   */
+  constructor(
+    private readonly expire: (id: number) => void,
+    private readonly alive: (id: number) => boolean,
+    private readonly pending: () => number,
+  ) {}
+
+  /** Entries held in all lanes, settled ones not yet dropped included (for tests). */
+  get held(): number {
+    let n = 0;
+    for (const lane of this.#lanes.values()) n += lane.ids.length - lane.head;
+    return n;
+  }
+
+  /** Starts the deadline of call `id`: `timeoutMs` from now. */
+  add(id: number, timeoutMs: number): void {
+    let lane = this.#lanes.get(timeoutMs);
+    if (!lane) {
+      lane = { ids: [], at: [], head: 0, timer: undefined };
+      this.#lanes.set(timeoutMs, lane);
+    }
+    this.#dropSettled(lane);
+    lane.ids.push(id);
+    lane.at.push(performance.now() + timeoutMs);
+    // A long call at the head keeps the settled ones behind it: compact when they outnumber the live calls.
+    if (lane.ids.length - lane.head > 2 * this.pending() + 64) this.#compact(lane);
+    if (!lane.timer) this.#arm(lane);
+  }
+
+  /** Stops every timer (no call is pending any more, or the connection closed). */
+  clear(): void {
+    for (const lane of this.#lanes.values()) clearTimeout(lane.timer);
+    this.#lanes.clear();
+  }
+
+  #dropSettled(lane: Lane): void {
+    while (lane.head < lane.ids.length && !this.alive(lane.ids[lane.head]!)) lane.head++;
+  }
+
+  #compact(lane: Lane): void {
+    const ids: number[] = [];
+    const at: number[] = [];
+    for (let i = lane.head; i < lane.ids.length; i++) {
+      if (!this.alive(lane.ids[i]!)) continue;
+      ids.push(lane.ids[i]!);
+      at.push(lane.at[i]!);
+    }
+    lane.ids = ids;
+    lane.at = at;
+    lane.head = 0;
+  }
+
+  #arm(lane: Lane): void {
+    this.#dropSettled(lane);
+    if (lane.head === lane.ids.length) {
+      lane.ids = [];
+      lane.at = [];
+      lane.head = 0;
+      lane.timer = undefined;
+      return;
+    }
+    lane.timer = setTimeout(() => this.#fire(lane), Math.max(0, lane.at[lane.head]! - performance.now()));
+  }
+
+  #fire(lane: Lane): void {
+    const now = performance.now();
+    while (lane.head < lane.ids.length && lane.at[lane.head]! <= now + 1) {
+      const id = lane.ids[lane.head++]!;
+      if (this.alive(id)) this.expire(id);
+    }
+    this.#arm(lane);
+  }
+}

@@ -1,0 +1,48 @@
+// The deadline lanes behind every call: one timer per distinct timeout, expiring calls in order, skipping the ones
+// already settled, and stopping when told.
+import { afterEach, expect, it } from 'vitest';
+import { Deadlines } from '../src/rpc/deadlines.js';
+
+const live = new Set<number>();
+const expired: number[] = [];
+const deadlines = new Deadlines((id) => {
+  live.delete(id);
+  expired.push(id);
+}, (id) => live.has(id), () => live.size);
+afterEach(() => {
+  deadlines.clear();
+  live.clear();
+  expired.length = 0;
+});
+
+const add = (id: number, ms: number) => {
+  live.add(id);
+  deadlines.add(id, ms);
+};
+
+it('expires calls in deadline order across lanes, and skips settled ones', async () => {
+  add(1, 60);
+  add(2, 20);
+  add(3, 60);
+  add(4, 20);
+  live.delete(4); // settled before its deadline
+  await expect.poll(() => expired.length, { timeout: 2_000 }).toBe(3);
+  expect(expired).toEqual([2, 1, 3]);
+});
+
+it('survives many settled calls (compaction) and still expires the live one', async () => {
+  add(0, 40);
+  for (let id = 1; id <= 5_000; id++) {
+    add(id, 40);
+    live.delete(id);
+  }
+  expect(deadlines.held).toBeLessThan(100);
+  await expect.poll(() => expired, { timeout: 2_000 }).toEqual([0]);
+});
+
+it('fires nothing after clear()', async () => {
+  add(1, 10);
+  deadlines.clear();
+  await new Promise((r) => setTimeout(r, 40));
+  expect(expired).toEqual([]);
+});
