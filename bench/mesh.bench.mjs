@@ -1,9 +1,15 @@
-// Issue 6's mesh table: live agent migration time for 1 KiB and 1 MiB of state, node → node over an in-memory link
-// and over WebSocket on loopback, against one acked round trip of the same bytes on the same link (the floor any
-// migration pays); and the cost of each relay hop a Routed frame takes (sequential round trips of a 64 B frame
-// through 0, 1, 2 and 4 relay nodes, and the bytes the envelope adds).
-import { AgentHost, MeshNode, MessageType, connectWebSocket, listenWebSocket, memoryPair } from 'swarmwire';
-import { sig } from './lib/table.mjs';
+// Issue 6's mesh table: live agent migration time for 1 KiB and 1 MiB of state, node → node over an in-memory link,
+// over WebSocket on loopback, and worker → worker over the shared-memory ring (two worker_threads joined by
+// linkWorkers(), the main thread off the path; bench/lib/mesh-worker.mjs), each against one acked round trip of the
+// same bytes on the same link (the floor any migration pays), with issue 6's worker → worker targets ✓/✗; and the
+// cost of each relay hop a Routed frame takes (sequential round trips of a 64 B frame through 0, 1, 2 and 4 relay
+// nodes, and the bytes the envelope adds).
+import { Worker } from 'node:worker_threads';
+import { AgentHost, MeshNode, MessageType, connectWebSocket, linkWorkers, listenWebSocket, memoryPair } from 'swarmwire';
+import { mark, sig } from './lib/table.mjs';
+
+const MESH_WORKER = new URL('./lib/mesh-worker.mjs', import.meta.url);
+const RING_LANE_BYTES = 4 << 20;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
@@ -86,6 +92,46 @@ async function migrations(linkKind, stateBytes, rounds) {
   return { times, floor };
 }
 
+/** Sends one command to a bench/lib/mesh-worker.mjs worker and waits for its one answer (60 s deadline). */
+function ask(worker, message) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`[bench] mesh worker: no answer to ${message.cmd} within 60 s`)), 60_000);
+    worker.once('message', (m) => {
+      clearTimeout(timer);
+      if (m.error) reject(new Error(`[bench] mesh worker: ${m.error}`));
+      else resolve(m);
+    });
+    worker.postMessage(message);
+  });
+}
+
+/** migrations() between two worker_threads linked by a ring: both the migration and the floor are timed in the sending worker. */
+async function ringMigrations(linkKind, stateBytes, rounds) {
+  const features = linkKind.includes('no deflate') ? 0x2a : undefined;
+  const workers = [true, false].map((dial) => new Worker(MESH_WORKER, { workerData: { dial, features } }));
+  try {
+    // A ring carries frames up to half its lane: 4 MiB lanes so the 1 MiB snapshot travels as one frame.
+    const path = await linkWorkers(workers[0], workers[1], { laneBytes: RING_LANE_BYTES });
+    if (path !== 'ring') throw new Error(`[bench] linkWorkers took the ${path} path, not the ring`);
+    const ids = (await Promise.all(workers.map((w) => ask(w, { cmd: 'id' })))).map((a) => a.id);
+    await ask(workers[0], { cmd: 'expose', bytes: stateBytes });
+    const times = [];
+    const floor = [];
+    let [from, to] = [0, 1];
+    for (let i = 0; i < rounds + 2; i++) {
+      const { ms } = await ask(workers[from], { cmd: 'migrate', to: ids[to] });
+      floor.push((await ask(workers[from], { cmd: 'floor', to: ids[to], bytes: stateBytes })).ms);
+      if (i >= 2) times.push(ms); // the first two warm up both directions
+      [from, to] = [to, from];
+    }
+    const { value } = await ask(workers[0], { cmd: 'touch' });
+    if (value !== 1) throw new Error(`[bench] the agent lost its state: version ${value}`);
+    return { times, floor };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /** Round trips of a 64 B Request through `relays` relay nodes in a line; answers come back the same way. */
 async function routed(relays, count) {
   const chain = [new MeshNode(nodeOptions)];
@@ -125,10 +171,11 @@ async function routed(relays, count) {
 export async function run({ rounds = 8 } = {}) {
   const raw = { migration: {}, routed: {} };
   const rows = [];
-  for (const link of ['memory', 'WebSocket', 'memory, no deflate', 'WebSocket, no deflate']) {
+  const links = ['memory', 'WebSocket', 'ring, worker → worker', 'memory, no deflate', 'WebSocket, no deflate', 'ring, worker → worker, no deflate'];
+  for (const link of links) {
     for (const [label, bytes, n] of [['1 KiB', 1024, 4 * rounds], ['1 MiB', 1024 * 1024, rounds]]) {
       if (link.includes('no deflate') && bytes < 4096) continue; // below the compression threshold: same as above
-      const { times, floor } = await migrations(link, bytes, n);
+      const { times, floor } = await (link.startsWith('ring') ? ringMigrations : migrations)(link, bytes, n);
       raw.migration[`${link} ${label}`] = { times, floor };
       rows.push({
         link, state: label, 'median ms': sig(median(times)), 'p90 ms': sig(p90(times)),
@@ -136,6 +183,12 @@ export async function run({ rounds = 8 } = {}) {
       });
     }
   }
+  // Issue 6's targets are worker → worker over the ring; the best ring row per size counts (deflate is a session option).
+  const best = (label) => Math.min(...rows.filter((r) => r.link.startsWith('ring') && r.state === label).map((r) => r['median ms']));
+  const targets = [
+    `worker → worker 1 KiB ≤ 1 ms ${mark(best('1 KiB') <= 1)} (${best('1 KiB')} ms median)`,
+    `worker → worker 1 MiB ≤ 10 ms ${mark(best('1 MiB') <= 10)} (${best('1 MiB')} ms median)`,
+  ];
   const migration = {
     title: 'Live migration of an agent between two Node mesh nodes (prepare → snapshot → transfer → MigrationAck → commit)',
     columns: ['link', 'state', 'median ms', 'p90 ms', 'acked round trip ms', '× round trip'],
@@ -143,7 +196,8 @@ export async function run({ rounds = 8 } = {}) {
     notes: [
       'acked round trip: one acked frame of the same bytes there and a reply back on the same link — the floor of a migration.',
       'State is random bytes. Sessions try deflate-raw on payloads ≥ 4 KiB when both sides offer it: on incompressible 1 MiB that attempt is most of the time; "no deflate" rows turn the feature off.',
-      'Issue targets (≤ 1 ms for 1 KiB, ≤ 10 ms for 1 MiB) are for worker → worker over the ring transport, not measured here yet.',
+      'ring, worker → worker: two worker_threads, each a mesh node, joined by linkWorkers() through rings in shared memory (4 MiB lanes: a frame must fit in half a lane); times are taken in the migrating worker.',
+      ...targets.map((t) => `Target (issue 6) ${t}`),
     ],
   };
   // Rounds of the whole sweep, medians per round, then the median round: the machine's slow spells hit every
@@ -176,7 +230,7 @@ export async function run({ rounds = 8 } = {}) {
   return {
     tables: [migration, hops],
     readme: migration,
-    summary: { migration: rows, routed: hopRows },
+    summary: { migration: rows, targets, routed: hopRows },
     raw,
   };
 }

@@ -1,6 +1,6 @@
 // The dashboard `npm start` opens, in real Chromium against the real Node relay with its agent host: the page starts
-// two worker agent hosts, hosts a counter agent and calls it without pause; clicks migrate it page → worker →
-// relay process → page while the calls flow.
+// two worker agent hosts linked to it over the shared-memory ring, hosts a counter agent and calls it without pause;
+// clicks migrate it page → worker → relay process → page while the calls flow.
 // Every call must succeed and the count must equal the number of calls (state survives, nothing runs twice).
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,12 @@ describe('dashboard', () => {
     await ctx.explain(page.waitForFunction(() => (window as unknown as { dashboard?: { ready: boolean } }).dashboard?.ready === true, undefined, { timeout: 20_000 }));
     await ctx.explain(callsPass(page, 30));
     expect(await where(page)).toBe('page');
+    // The page is cross-origin isolated: both workers are linked to it over the shared-memory ring.
+    expect(await page.evaluate(() => (window as unknown as { dashboard: { workerLinks(): string[] } }).dashboard.workerLinks())).toEqual(['ring', 'ring']);
+    await page.waitForSelector('b[data-stat="worker links"]:text-is("ring")', { timeout: 10_000 });
+    for (const id of await page.evaluate(() => (window as unknown as { dashboard: { ids: { workers: string[] } } }).dashboard.ids.workers)) {
+      await page.waitForSelector(`tr[data-peer="${id}"] td[data-link]:text-is("ring")`, { timeout: 10_000 });
+    }
 
     await page.click('tr[data-agent="counter"] button[data-migrate="worker 0"]');
     await ctx.explain(lives(page, 'worker 0'));

@@ -1,6 +1,9 @@
-// The script of the dashboard's worker agents: each Web Worker is a mesh node of its own that hosts agents, joined
-// to the relay over WebSocket (the ring transport to its page can replace that link once it is on main). It serves
-// the same `dashboard` module as the relay process, and posts its node id to the page once connected.
+// The script of the dashboard's worker agents: each Web Worker is a mesh node of its own that hosts agents. Its page
+// links to it with connectWorker() — over the shared-memory ring on the cross-origin isolated dashboard, over
+// postMessage on a page that is not — and the worker answers with acceptWorker(); page ↔ worker calls and migrations
+// take that link. The worker also joins the relay over WebSocket, so the relay lists it and an agent can move
+// straight between the worker and the relay's Node process. It serves the same `dashboard` module as the relay
+// process, and posts its node id to the page once it accepts links and reached the relay.
 
 /** The worker's JavaScript, a classic script (importScripts works on both isolated and plain pages). */
 export function agentWorkerScript(): string {
@@ -17,6 +20,8 @@ class Counter {
   host.define('Counter', () => new Counter());
   const dashboard = { agents: () => host.agents(), stats: () => node.stats(), migrate: (name, to) => host.migrate(name, to) };
   node.onLink((link) => sw.expose(dashboard, link, { name: 'dashboard' }));
+  // The page's link. 'async' waits (Atomics.waitAsync) keep this worker's event loop free for its WebSocket and timers.
+  await sw.acceptWorker((t) => void node.accept(t).catch(() => {}), { wait: 'async' });
   await node.connect(() => sw.connectWebSocket(location.origin.replace(/^http/, 'ws') + '/ws'));
   postMessage({ id: node.idHex });
 })().catch((e) => postMessage({ error: String((e && e.stack) || e) }));

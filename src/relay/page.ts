@@ -1,8 +1,8 @@
 // The relay's dashboard: the page joins the mesh as a node over WebSocket (script-tag build), starts a swarm of Web
-// Workers that are agent hosts too (src/relay/agent-worker.ts), hosts a counter agent and calls it continuously,
-// and shows the relay's counters, the nodes, the agents, call rates and latencies. A click migrates the counter
-// between the page, a worker and the relay's own Node process (when the relay runs its agent host) while the calls
-// keep flowing. window.dashboard lets tests drive it.
+// Workers that are agent hosts too (src/relay/agent-worker.ts) linked to it over the shared-memory ring, hosts a
+// counter agent and calls it continuously, and shows the relay's counters, the nodes, the agents, call rates and
+// latencies. A click migrates the counter between the page, a worker and the relay's own Node process (when the
+// relay runs its agent host) while the calls keep flowing. window.dashboard lets tests drive it.
 // Given a WebTransport endpoint (the Deno relay), it tries that first and falls back to WebSocket.
 
 /** Where the page finds the relay's WebTransport endpoint: port, path and certificate hash (hex). */
@@ -51,7 +51,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
 </table>
 <h2>Nodes</h2>
 <table>
-  <thead><tr><th>node</th><th>role</th><th>name</th><th>transport</th><th>rtt (ms)</th><th>topics</th></tr></thead>
+  <thead><tr><th>node</th><th>role</th><th>name</th><th>to the relay</th><th>from this page</th><th>rtt (ms)</th><th>topics</th></tr></thead>
   <tbody id="peers"></tbody>
 </table>
 <script src="/swarmwire.global.js"></script>
@@ -98,11 +98,19 @@ export function relayPage(webtransport?: PageWebTransport): string {
   // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2), when this relay hosts agents
   // (the Node relay with its agent host serves their script).
   const swarmSize = processId ? Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2))) : 0;
+  // Each worker links to this page directly: connectWorker() takes the shared-memory ring here (this page is cross-origin
+  // isolated), postMessage where it is not; calls and migrations between the page and a worker go that way.
   const workers = await Promise.all(Array.from({ length: swarmSize }, (_, i) => new Promise((resolve, reject) => {
     const w = new Worker('/agent-worker.js', { name: 'worker ' + i });
-    w.onmessage = (e) => (e.data.id ? resolve(e.data.id) : reject(new Error(e.data.error)));
+    w.onmessage = (e) => (e.data.id ? resolve({ w, id: e.data.id }) : reject(new Error(e.data.error)));
     w.onerror = (e) => reject(new Error('worker ' + i + ': ' + e.message));
+  }).then(async ({ w, id }) => {
+    const transport = await sw.connectWorker(w);
+    const peer = await node.connect(() => transport, { reconnect: false });
+    if (peer !== id) throw new Error('worker ' + i + ' answered as ' + peer + ', not ' + id);
+    return id;
   }))).catch((e) => { console.warn('[swarmwire] no worker agents on this relay: ' + e.message); return []; });
+  const workerLinks = () => node.stats().connections.filter((c) => workers.includes(c.peer)).map((c) => c.transport);
   const nameOf = (id) => (id === node.idHex ? 'page' : id === processId ? 'relay process' : workers.includes(id) ? 'worker ' + workers.indexOf(id) : id ? id.slice(0, 8) + '…' : '?');
 
   // Calls flow all the time: one at a time, as fast as they come back.
@@ -146,6 +154,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
       ['calls/s', calls.window.length], ['p50 ms', p(0.5)], ['p99 ms', p(0.99)], ['calls ok', calls.ok], ['calls failed', calls.failed],
       ['counter', calls.last], ['counter lives on', nameOf(where)],
       ['last migration', lastMigration ? lastMigration.to + ', ' + lastMigration.ms.toFixed(1) + ' ms' : '–'],
+      ['worker links', [...new Set(workerLinks())].join(', ') || '–'],
     ].map(([k, v]) => '<div class="card">' + k + '<b data-stat="' + k + '">' + esc(v) + '</b></div>').join('');
     const [stats, peers] = await Promise.all([relay.stats(), relay.peers()]);
     document.getElementById('cards').innerHTML = [
@@ -153,9 +162,11 @@ export function relayPage(webtransport?: PageWebTransport): string {
       ['routed', stats.routed], ['broadcasts', stats.broadcasts], ['errors', stats.errors],
       ['uptime', Math.round(stats.uptimeMs / 1000) + ' s'],
     ].map(([k, v]) => '<div class="card">' + k + '<b data-stat="' + k + '">' + esc(v) + '</b></div>').join('');
+    const direct = new Map(node.stats().connections.map((c) => [c.peer, c.transport]));
+    const fromPage = (id) => (id === node.idHex ? '–' : direct.get(id) ?? 'routed');
     document.getElementById('peers').innerHTML = peers.map((p) => '<tr data-peer="' + p.id + '"><td><code>' + p.id.slice(0, 12) +
       '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + (p.id === node.idHex ? ' <span class="here">(this page)</span>' : '') +
-      '</td><td>' + esc(p.transport) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
+      '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
     const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
     for (const id of [...workers, ...(processId ? [processId] : [])]) rows.push(...(await dashboardOf(id).agents()).map((a) => ({ ...a, on: id })));
     const targets = [['page', node.idHex], ...workers.map((id, i) => ['worker ' + i, id]), ...(processId ? [['relay', processId]] : [])];
@@ -175,6 +186,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
   window.dashboard = {
     ready: true,
     ids: { page: node.idHex, relay: processId, workers },
+    workerLinks,
     calls: () => ({ ok: calls.ok, failed: calls.failed, last: calls.last, errors: calls.errors.slice() }),
     where: async () => nameOf(await host.locate('counter')),
     migrateTo,
