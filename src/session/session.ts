@@ -7,7 +7,7 @@ import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/err
 import { type Frame, type FrameInit, decodeBody, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import { type Hello, negotiate, parseHello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
-import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
+import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode, transportError } from '../transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody, GoodbyeBody, Peer, PingBody } from './messages.js';
 import { ReplayWindow } from './replay-window.js';
@@ -291,8 +291,13 @@ export class Session {
       return id;
     }
     // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
-    // still be told; send in order once the compression is done.
+    // still be told; send in order once the compression is done. A transport with a small frame limit (a ring) is
+    // held to it before compression: once the frame is in the async chain, its TOO_LARGE could reach no caller.
     if (payload && payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxPayload}`);
+    const frameLimit = this.#transport?.maxFrameBytes;
+    if (payload && frameLimit !== undefined && frameSize(payload.length, features) > frameLimit) {
+      throw transportError(TransportErrorCode.TOO_LARGE, `a frame with a payload of ${payload.length} bytes exceeds the ${this.#transport!.kind} transport's limit of ${frameLimit} bytes`);
+    }
     if (ack && this.#unacked.size + this.#pendingAcked >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size + this.#pendingAcked);
     if (this.#pendingOut >= this.#options.maxQueued) throw this.#full('frames wait for compression', this.#pendingOut);
     this.#pendingOut++;

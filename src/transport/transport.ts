@@ -56,6 +56,11 @@ export interface Transport {
   /** Bytes accepted by send() and not yet handed to the peer. */
   readonly bufferedAmount: number;
   /**
+   * The largest frame this transport can ever carry, when it has a limit well below the wire's (a ring: half a
+   * lane). Sessions refuse bigger frames at send(), before any compression. Default: undefined (the wire's limit).
+   */
+  readonly maxFrameBytes?: number;
+  /**
    * Queues one encoded frame. Frames queued while connecting go out on open, in order. The transport never
    * modifies or detaches `frame` (a session keeps acked frames to re-send them) but may hold a reference until
    * the frame is out: do not change the bytes after sending them.

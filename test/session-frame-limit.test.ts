@@ -1,0 +1,52 @@
+// A transport with a small frame limit (a ring: half a lane) under a session that compresses: a frame too big for
+// it must be refused at send(), where the caller can be told, not inside the compression chain where the error
+// could reach no caller (found migrating a 1 MiB agent over a ring: the migration waited for its deadline).
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import * as sw from 'swarmwire';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+beforeAll(async () => {
+  await sw.init();
+});
+
+async function sessionsOverRing(laneBytes: number): Promise<{ client: sw.Session; received: sw.Frame[]; limit: number }> {
+  const [a, b] = sw.ringPair({ laneBytes });
+  const host = new sw.SessionHost({ heartbeatIntervalMs: 0 });
+  const received: sw.Frame[] = [];
+  const accepted = host.accept(b).then((s) => {
+    s.on('frame', (f) => received.push({ ...f, payload: f.payload.slice() }));
+    return s;
+  });
+  const client = await sw.connectSession(() => a, { heartbeatIntervalMs: 0, compressThreshold: 1024 });
+  await accepted;
+  cleanups.push(() => client.close(), () => host.close());
+  return { client, received, limit: a.maxFrameBytes };
+}
+
+it('refuses at send() a compressible frame larger than the ring carries, and the session stays usable', async () => {
+  const { client, received, limit } = await sessionsOverRing(64 * 1024);
+  expect(client.peer!.negotiated.features & sw.Feature.COMPRESSED).toBe(sw.Feature.COMPRESSED);
+  const big = new Uint8Array(limit + 1); // zeros: deflate would shrink it far below the limit
+  let thrown: unknown;
+  try {
+    client.send({ type: sw.MessageType.Event, payload: big, ack: true });
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(sw.TransportError);
+  expect((thrown as sw.TransportError).code).toBe('SW_ERR_TRANSPORT_TOO_LARGE');
+  expect((thrown as sw.TransportError).status).toBe(sw.Status.PayloadTooLarge);
+
+  // Compressed frames below the limit still go, in order, after the refusal.
+  const ok = new Uint8Array(limit >> 1).fill(7);
+  client.send({ type: sw.MessageType.Event, payload: ok, ack: true });
+  client.send({ type: sw.MessageType.Event, body: 'after', ack: true });
+  const deadline = Date.now() + 5_000;
+  while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  expect(received.map((f) => f.payload.length)).toEqual([ok.length, sw.pack('after').length]);
+  expect(received[0]!.payload.every((b) => b === 7)).toBe(true);
+  expect(client.state).toBe('open');
+});
