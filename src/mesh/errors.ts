@@ -1,13 +1,8 @@
 import { Status } from '../wire/constants.js';
-import { SwarmwireError } from '../wire/errors.js';
+import { SwarmwireError, named } from '../wire/errors.js';
 
 /** A mesh operation failed: no route, a closed node, an agent that cannot be found, called or moved. */
-export const MeshError = /* @__PURE__ */ (() => {
-  // Made in a pure function, so that bundles without the mesh drop it (a top-level prototype write is kept).
-  class MeshError extends SwarmwireError {}
-  MeshError.prototype.name = 'MeshError';
-  return MeshError;
-})();
+export const MeshError = /* @__PURE__ */ named(class MeshError extends SwarmwireError {}, 'MeshError');
 export type MeshError = InstanceType<typeof MeshError>;
 
 export const MeshErrorCode = {

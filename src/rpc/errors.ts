@@ -1,11 +1,5 @@
 import { Status } from '../wire/constants.js';
-import { SwarmwireError } from '../wire/errors.js';
-
-/** Sets a class's prototype name, as an expression: bundlers drop it, with the class, when nothing uses the class. */
-function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): C {
-  cls.prototype.name = name;
-  return cls;
-}
+import { SwarmwireError, named } from '../wire/errors.js';
 
 /** A remote call failed for a reason of the RPC layer (not an error the remote function threw). */
 export const RpcError = /* @__PURE__ */ named(class RpcError extends SwarmwireError {}, 'RpcError');

@@ -16,6 +16,15 @@ export class SwarmwireError extends Error {
 }
 SwarmwireError.prototype.name = 'SwarmwireError';
 
+/**
+ * Sets a class's prototype name, as an expression: under `/* @__PURE__ *\/` bundlers drop it, with the class, when
+ * nothing uses the class (a top-level prototype write would keep both). For error classes of optional layers. @internal
+ */
+export function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): C {
+  cls.prototype.name = name;
+  return cls;
+}
+
 /** Bytes that do not form a valid frame or payload. */
 export class WireError extends SwarmwireError {}
 WireError.prototype.name = 'WireError';
