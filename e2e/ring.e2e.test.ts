@@ -52,7 +52,11 @@ describe.for([
 
   it('times sequential round trips (informational)', () => {
     expect(report.roundTrip.count).toBe(2000);
-    expect(report.roundTrip.p50Micros).toBeGreaterThan(0);
+    // Not > 0: a page that is not cross-origin isolated reads performance.now() in 100 µs steps, so on a quiet
+    // machine most round trips measure 0 there.
+    expect(Number.isFinite(report.roundTrip.p99Micros)).toBe(true);
+    expect(report.roundTrip.p50Micros).toBeGreaterThanOrEqual(0);
+    expect(report.roundTrip.p99Micros).toBeGreaterThanOrEqual(report.roundTrip.p50Micros);
     console.log(`Chromium ${kind} round trip, 64 B: p50 ${report.roundTrip.p50Micros.toFixed(1)} µs, p99 ${report.roundTrip.p99Micros.toFixed(1)} µs`);
   });
 
