@@ -19,6 +19,12 @@ const CAPACITY: usize = 128; // u32, bytes of data, a power of two
 export const RING_HEADER: u32 = 192;
 
 const SKIP: u32 = 0xffffffff;
+/**
+ * A drain stops after capacity >> DRAIN_SHIFT bytes (but returns at least one record when any is published), so the
+ * consumer gives room back in steps while it checks the rest: releasing a whole ring at once would leave the
+ * producer blocked until every frame in it had been checked, and the threads would take turns.
+ */
+const DRAIN_SHIFT: u32 = 3;
 /** Record tags: what the consumer checks. */
 export const TAG_RAW: u32 = 0x52415752;    // "RAWR": bytes, delivered as they are
 export const TAG_FRAMES: u32 = 0x464d5253; // "FRMS": one or more whole frames back to back, each checked
@@ -134,9 +140,11 @@ export function ringDrain(ring: usize, out: usize, max: u32, maxPayload: u32): u
   const data = ring + RING_HEADER;
   const head = atomic.load<u32>(ring + HEAD);
   let tail = load<u32>(ring + TAIL);
+  const start = tail;
+  const budget = cap >> DRAIN_SHIFT;
   let n: u32 = 0;
   let status = OK;
-  while (n < max && tail != head) {
+  while (n < max && tail != head && (n == 0 || tail - start < budget)) {
     const pos = tail & mask;
     const len = load<u32>(data + pos);
     if (len == SKIP) {

@@ -176,6 +176,27 @@ describe('wasm ring', () => {
     expect(drainAll().records).toEqual(sizes.slice(0, 3).map((s, i) => filled(s, i)));
   });
 
+  it('drains at most an eighth of the ring per call (at least one record), so the producer gets room back in steps', () => {
+    const cap = 4096;
+    freshRing(cap);
+    const sizes = [100, 200, 600, 1000, 40];
+    for (const [i, s] of sizes.entries()) expect(push(filled(s, i))).toBe(true);
+    const steps: number[][] = [];
+    for (;;) {
+      const before = u32(RING + 64);
+      const n = api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD);
+      if (n === 0) break;
+      const lens = Array.from({ length: n }, (_, i) => u32(OUT + 12 + 8 * i));
+      steps.push(lens);
+      // A step ends once it has passed cap / 8 = 512 bytes of records (each is 8 bytes of header plus padding).
+      const walked = u32(OUT + 4) - before;
+      expect(walked - ((lens.at(-1)! + 15) & ~7)).toBeLessThan(cap / 8);
+      api.ringRelease(RING, u32(OUT + 4));
+    }
+    expect(steps).toEqual([[100, 200, 600], [1000], [40]]);
+    expect(api.ringUsed(RING)).toBe(0);
+  });
+
   describe('in-place checks on the consumer side', () => {
     const frame = (i: number, checksum = true): Uint8Array =>
       sw.encodeFrame({ type: sw.MessageType.Event, requestId: i, features: checksum ? sw.Feature.CHECKSUM : 0, payload: filled(50 + i, i) });

@@ -125,6 +125,26 @@ describe('ring transport', () => {
     }
   });
 
+  it('publishes while the sending task still runs: a worker frees ring room before the sender yields', async () => {
+    const worker = new Worker(ECHO);
+    try {
+      const t = await sw.connectWorker(worker); // 1 MiB rings: send() publishes every 64 KiB
+      const r = new Recorder(t);
+      for (let i = 0; i < 40; i++) t.send(markedFrame(i, 4000));
+      const sent = t.bufferedAmount;
+      expect(sent).toBeGreaterThanOrEqual(40 * 4036);
+      // Without yielding (no microtask runs here), watch the worker take frames out of the ring.
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      const deadline = performance.now() + 10_000;
+      while (t.bufferedAmount >= sent && performance.now() < deadline) Atomics.wait(nap, 0, 0, 1);
+      expect(t.bufferedAmount).toBeLessThan(sent);
+      await r.frameCount(40);
+      expect(r.frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(32) - 0x5eed0000)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('runs many links at once, in one thread and to several workers, each in order', async () => {
     const workers = Array.from({ length: 3 }, () => new Worker(ECHO));
     try {

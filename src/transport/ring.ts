@@ -37,6 +37,13 @@ export interface RingOptions extends ReactorOptions {
 /** Default RingOptions.laneBytes: 1 MiB. */
 export const DEFAULT_LANE_BYTES = 1 << 20;
 
+/**
+ * send() publishes at once when this fraction (1 / 2^COMMIT_SHIFT) of a ring is reserved and unpublished, instead of
+ * at the end of the task: a sender that fills the ring in one synchronous loop would otherwise keep the consumer
+ * idle until the loop yields, and the two threads would take turns instead of working at once.
+ */
+const COMMIT_SHIFT = 4;
+
 /** Messages on the link's port. */
 type PortMessage = { t: 'close'; code: number; reason: string } | { t: 'closed' };
 
@@ -55,6 +62,12 @@ function reportLater(error: unknown): void {
     throw error;
   }, 0);
 }
+
+/**
+ * Ring bytes a frame takes: its record header and padding (assembly/ring.ts). bufferedAmount counts these, as the
+ * rings do, so a frame weighs the same before and after it is published.
+ */
+const recordBytes = (size: number): number => (size + 15) & ~7;
 
 function laneOf(priority: number | undefined): 0 | 1 | 2 {
   return priority === 0 ? 0 : priority === 2 ? 2 : 1;
@@ -82,11 +95,12 @@ export class RingTransport extends BaseTransport {
   readonly #maxBuffered: number;
   readonly #maxPayload: number;
   readonly #closeTimeoutMs: number;
-  /** Frames the rings had no room for, per lane, copied. */
+  readonly #commitBytes: number;
+  /** Frames the rings had no room for, per lane, copied; #backlogBytes counts them as recordBytes(). */
   readonly #backlog: Uint8Array[][] = [[], [], []];
   readonly #backlogHead = [0, 0, 0];
   #backlogBytes = 0;
-  /** Bytes reserved in the rings and not yet published. */
+  /** Bytes reserved in the rings and not yet published (record bytes). */
   #uncommitted = 0;
   #commitScheduled = false;
   #wantDrain = false;
@@ -117,6 +131,7 @@ export class RingTransport extends BaseTransport {
     this.#maxBuffered = options.maxBuffered ?? 128 << 20;
     this.#maxPayload = options.maxPayload ?? MAX_PAYLOAD;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+    this.#commitBytes = link.laneBytes >>> COMMIT_SHIFT;
     this.#bytes = core.bytes();
     this.#u32 = new Uint32Array(core.memory.buffer);
     // Tell the peer where to ring this thread: as consumer of the incoming direction, producer of the outgoing one.
@@ -128,7 +143,10 @@ export class RingTransport extends BaseTransport {
     this.#reactor.add(this);
   }
 
-  /** Bytes accepted by send() and not yet released by the peer: the rings' contents plus frames waiting for room. */
+  /**
+   * Bytes accepted by send() and not yet released by the peer: the rings' contents plus frames waiting for room, each
+   * frame counted as the rings hold it (with its 8-byte record header, padded to 8).
+   */
   get bufferedAmount(): number {
     if (this.#localDone) return 0;
     let used = this.#backlogBytes + this.#uncommitted;
@@ -136,14 +154,14 @@ export class RingTransport extends BaseTransport {
     return used;
   }
 
-  /** The largest frame this link carries (half a ring, less the record header). */
+  /** The largest frame this link carries: half a ring, less the record header (and within maxBuffered as a record). */
   get maxFrameBytes(): number {
-    return Math.min(this.#maxRecord, this.#maxBuffered);
+    return Math.min(this.#maxRecord, Math.floor(this.#maxBuffered / 8) * 8 - 8);
   }
 
   /**
    * Copies the frame into its lane's ring (or, when that ring is full, into the backlog); the consumer sees it at
-   * the end of the current task. Throws TOO_LARGE for a frame above maxFrameBytes, FULL past maxBuffered.
+   * the end of the current task, or at once when a sixteenth of the ring waits unpublished. Throws TOO_LARGE for a frame above maxFrameBytes, FULL past maxBuffered.
    */
   send(frame: Uint8Array, priority?: Priority): void {
     if (this.state === 'closed') throw this.closedError();
@@ -152,9 +170,10 @@ export class RingTransport extends BaseTransport {
       throw transportError(TransportErrorCode.TOO_LARGE, `ring transport: a frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} (half a ring of ${this.#link.laneBytes} bytes)`);
     }
     // The rings hold at most 3 × laneBytes: only ask them (three wasm calls) when that much could matter.
-    const bound = this.#backlogBytes + this.#uncommitted + 3 * this.#link.laneBytes + size;
+    const need = recordBytes(size);
+    const bound = this.#backlogBytes + this.#uncommitted + 3 * this.#link.laneBytes + need;
     const buffered = bound <= this.#maxBuffered ? 0 : this.bufferedAmount;
-    if (bound > this.#maxBuffered && buffered + size > this.#maxBuffered) {
+    if (bound > this.#maxBuffered && buffered + need > this.#maxBuffered) {
       throw transportError(TransportErrorCode.FULL, `ring transport: send buffer full (${buffered} of ${this.#maxBuffered} bytes); await ready() before sending more`);
     }
     const lane = laneOf(priority);
@@ -162,13 +181,14 @@ export class RingTransport extends BaseTransport {
       const at = this.#core.api.ringReserveOne(this.#tx[lane]!, tagged(frame));
       if (at !== 0) {
         this.#view(at + size).set(frame, at);
-        this.#uncommitted += size;
-        this.#scheduleCommit();
+        this.#uncommitted += need;
+        if (this.#uncommitted >= this.#commitBytes) this.#commit();
+        else this.#scheduleCommit();
         return;
       }
     }
     this.#backlog[lane]!.push(frame.slice());
-    this.#backlogBytes += size;
+    this.#backlogBytes += need;
     if (this.state === 'open') this.#reactor.kick();
   }
 
@@ -303,8 +323,8 @@ export class RingTransport extends BaseTransport {
           const frame = list[head + i]!;
           const at = u32[(addrs >>> 2) + i]!;
           this.#view(at + frame.byteLength).set(frame, at);
-          this.#backlogBytes -= frame.byteLength;
-          this.#uncommitted += frame.byteLength;
+          this.#backlogBytes -= recordBytes(frame.byteLength);
+          this.#uncommitted += recordBytes(frame.byteLength);
           list[head + i] = undefined as unknown as Uint8Array;
         }
         head += k;
