@@ -90,7 +90,8 @@ export class RingTransport extends BaseTransport {
   readonly #tx: number[];
   readonly #rx: number[];
   readonly #scratch: EndpointScratch;
-  readonly #maxRecord: number;
+  /** maxFrameBytes, fixed at construction (send() reads it for every frame). */
+  readonly #maxFrame: number;
   readonly #hwm: number;
   readonly #maxBuffered: number;
   readonly #maxPayload: number;
@@ -112,6 +113,8 @@ export class RingTransport extends BaseTransport {
   #localDone = false;
   #u32: Uint32Array;
   #bytes: Uint8Array;
+  /** The memory's buffer as of #bytes: views made from it directly cost half what subarray() does. */
+  #buffer: ArrayBufferLike;
   /** Int32 index of the link's last control slot: views of the memory must reach it. */
   readonly #ctrlEnd: number;
 
@@ -126,14 +129,15 @@ export class RingTransport extends BaseTransport {
     this.#tx = [0, 1, 2].map((l) => ringAt(link, side, l));
     this.#rx = [0, 1, 2].map((l) => ringAt(link, side === 0 ? 1 : 0, l));
     this.#scratch = endpointScratch(core);
-    this.#maxRecord = core.api.ringMaxRecord(this.#tx[0]!);
     this.#hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#maxBuffered = options.maxBuffered ?? 128 << 20;
+    this.#maxFrame = Math.min(core.api.ringMaxRecord(this.#tx[0]!), Math.floor(this.#maxBuffered / 8) * 8 - 8);
     this.#maxPayload = options.maxPayload ?? MAX_PAYLOAD;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
     this.#commitBytes = link.laneBytes >>> COMMIT_SHIFT;
     this.#bytes = core.bytes();
-    this.#u32 = new Uint32Array(core.memory.buffer);
+    this.#buffer = this.#bytes.buffer;
+    this.#u32 = new Uint32Array(this.#buffer);
     // Tell the peer where to ring this thread: as consumer of the incoming direction, producer of the outgoing one.
     this.#ctrlEnd = ctrlIndex(link, 1, 15);
     const slots = this.#reactor.slots(this.#ctrlEnd);
@@ -156,7 +160,7 @@ export class RingTransport extends BaseTransport {
 
   /** The largest frame this link carries: half a ring, less the record header (and within maxBuffered as a record). */
   get maxFrameBytes(): number {
-    return Math.min(this.#maxRecord, Math.floor(this.#maxBuffered / 8) * 8 - 8);
+    return this.#maxFrame;
   }
 
   /**
@@ -166,7 +170,7 @@ export class RingTransport extends BaseTransport {
   send(frame: Uint8Array, priority?: Priority): void {
     if (this.state === 'closed') throw this.closedError();
     const size = frame.byteLength;
-    if (size > this.maxFrameBytes) {
+    if (size > this.#maxFrame) {
       throw transportError(TransportErrorCode.TOO_LARGE, `ring transport: a frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} (half a ring of ${this.#link.laneBytes} bytes)`);
     }
     // The rings hold at most 3 × laneBytes: only ask them (three wasm calls) when that much could matter.
@@ -284,7 +288,8 @@ export class RingTransport extends BaseTransport {
   #view(end: number): Uint8Array {
     if (end > this.#bytes.byteLength) {
       this.#bytes = this.#core.bytes();
-      this.#u32 = new Uint32Array(this.#core.memory.buffer);
+      this.#buffer = this.#bytes.buffer;
+      this.#u32 = new Uint32Array(this.#buffer);
     }
     return this.#bytes;
   }
@@ -374,9 +379,10 @@ export class RingTransport extends BaseTransport {
         const tail = u32[d + 1]!;
         for (let i = 0; i < n; i++) {
           const at = u32[d + 2 + 2 * i]!;
-          const end = at + u32[d + 3 + 2 * i]!;
+          const len = u32[d + 3 + 2 * i]!;
+          if (at + len > this.#bytes.byteLength) this.#view(at + len);
           try {
-            this.emitMessage(this.#view(end).subarray(at, end));
+            this.emitMessage(new Uint8Array(this.#buffer, at, len));
           } catch (error) {
             // As in an event dispatch: the listener's error is reported, and delivery goes on.
             reportLater(error);
