@@ -146,6 +146,30 @@ describe('ring transport', () => {
     }
   });
 
+  it('keeps feeding the ring from the backlog during a long synchronous run of sends', async () => {
+    const worker = new Worker(ECHO);
+    try {
+      const t = await sw.connectWorker(worker, { laneBytes: 65_536 });
+      const r = new Recorder(t);
+      t.send(markedFrame(0, 4000));
+      const one = t.bufferedAmount;
+      for (let i = 1; i < 64; i++) t.send(markedFrame(i, 4000)); // 4× the ring: most wait in the backlog
+      // Without yielding, the worker can only get the backlog through send(): send small frames until it has.
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      const deadline = performance.now() + 10_000;
+      let n = 64;
+      while (t.bufferedAmount > 8 * one && performance.now() < deadline) {
+        t.send(markedFrame(n++, 8));
+        Atomics.wait(nap, 0, 0, 1);
+      }
+      expect(t.bufferedAmount).toBeLessThanOrEqual(8 * one);
+      await r.frameCount(n);
+      expect(r.frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(32) - 0x5eed0000)).toEqual(Array.from({ length: n }, (_, i) => i));
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('runs many links at once, in one thread and to several workers, each in order', async () => {
     const workers = Array.from({ length: 3 }, () => new Worker(ECHO));
     try {

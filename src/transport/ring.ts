@@ -181,7 +181,7 @@ export class RingTransport extends BaseTransport {
       throw transportError(TransportErrorCode.FULL, `ring transport: send buffer full (${buffered} of ${this.#maxBuffered} bytes); await ready() before sending more`);
     }
     const lane = laneOf(priority);
-    if (this.state === 'open' && this.#backlogHead[lane] === this.#backlog[lane]!.length) {
+    if (this.state === 'open' && (this.#backlogHead[lane] === this.#backlog[lane]!.length || this.#catchUp(lane))) {
       const at = this.#core.api.ringReserveOne(this.#tx[lane]!, tagged(frame));
       if (at !== 0) {
         this.#view(at + size).set(frame, at);
@@ -194,6 +194,35 @@ export class RingTransport extends BaseTransport {
     this.#backlog[lane]!.push(frame.slice());
     this.#backlogBytes += need;
     if (this.state === 'open') this.#reactor.kick();
+  }
+
+  /**
+   * Moves `lane`'s waiting frames into its ring while they fit, and says whether none is left waiting. send() calls
+   * it so that a long synchronous run of sends keeps feeding the ring as the consumer frees room, instead of piling
+   * everything up for the next pump (which cannot run before the sending task ends).
+   */
+  #catchUp(lane: number): boolean {
+    const list = this.#backlog[lane]!;
+    const ring = this.#tx[lane]!;
+    let head = this.#backlogHead[lane]!;
+    while (head < list.length) {
+      const frame = list[head]!;
+      const at = this.#core.api.ringReserveOne(ring, tagged(frame));
+      if (at === 0) break;
+      this.#view(at + frame.byteLength).set(frame, at);
+      const need = recordBytes(frame.byteLength);
+      this.#backlogBytes -= need;
+      this.#uncommitted += need;
+      list[head++] = undefined as unknown as Uint8Array;
+    }
+    if (head === list.length) {
+      list.length = 0;
+      head = 0;
+    }
+    this.#backlogHead[lane] = head;
+    if (this.#uncommitted >= this.#commitBytes) this.#commit();
+    else if (this.#uncommitted > 0) this.#scheduleCommit();
+    return list.length === 0;
   }
 
   override ready(): Promise<void> {
