@@ -3,6 +3,11 @@
 // sleeps on the thread's bell word. Peers ring the bell only after saying so is needed (the bell reads SLEEPING),
 // because waking a sleeping thread costs 50–100 µs here and would cap the rate if done per message.
 //
+// After delivering, a turn ends (the next one is a macrotask) instead of spinning on: listeners mostly answer from
+// promise continuations — a session's handler, an RPC method, an awaited call — and those microtasks cannot run
+// while the loop spins synchronously. Spinning on would make every request/response pay the whole spin plus a
+// wake-up. The quiet time counts across turns, so yielding does not extend the spin.
+//
 // Sleeping: Atomics.wait in a worker ('block': the fastest wake-up, but it holds the worker's event loop, so it
 // waits in slices and runs the event loop between them), Atomics.waitAsync on a main thread ('async').
 import { BELL_AWAKE, BELL_SLEEPING } from '../core/ring.js';
@@ -65,6 +70,10 @@ export class Reactor {
   /** A turn is scheduled, running or sleeping: kick() need not start one. */
   #active = false;
   #sleepingAsync = false;
+  /** Counts async sleeps: a wait that resolves after kick() already woke the loop belongs to an old sleep. */
+  #sleeps = 0;
+  /** When the endpoints last went quiet (performance.now()), 0 while they move. */
+  #quietSince = 0;
 
   private constructor(memory: WebAssembly.Memory, bell: number, options: Readonly<Partial<ReactorOptions>>) {
     this.#memory = memory;
@@ -103,14 +112,23 @@ export class Reactor {
     this.#endpoints.delete(endpoint);
   }
 
-  /** Makes sure a turn runs soon: starts one, or wakes the loop from an async sleep. */
+  /**
+   * Makes sure a turn runs soon. From an async sleep the loop resumes at once rather than through its own bell
+   * (waitAsync resolves through the event loop, tens of µs later); the pending wait is left to expire unheeded.
+   * Endpoints kick when they send, so a thread that asked something spins while the answer is on its way.
+   */
   kick(): void {
     if (this.#sleepingAsync) {
-      ring(this.slots(), this.#bellIndex);
+      this.#sleepingAsync = false;
+      this.#sleeps++;
+      Atomics.store(this.slots(), this.#bellIndex, BELL_AWAKE);
+      this.#quietSince = 0;
+      macrotask(() => this.#turn());
       return;
     }
     if (this.#active) return;
     this.#active = true;
+    this.#quietSince = 0;
     macrotask(() => this.#turn());
   }
 
@@ -132,32 +150,35 @@ export class Reactor {
     const slots = this.slots();
     const at = this.#bellIndex;
     const start = performance.now();
-    let quietSince = 0;
+    let delivered = false;
     for (;;) {
       if (this.#endpoints.size === 0) {
         this.#active = false;
         return;
       }
       if (this.#pumpAll()) {
-        quietSince = 0;
+        delivered = true;
+        this.#quietSince = 0;
         if (performance.now() - start > BUDGET_MS) return macrotask(() => this.#turn());
         continue;
       }
+      // Quiet after delivering: let the listeners' promise continuations run (they may answer), then look again.
+      if (delivered) return macrotask(() => this.#turn());
       const now = performance.now();
-      if (quietSince === 0) quietSince = now;
-      if ((now - quietSince) * 1000 < this.#options.spinMicros) continue;
+      if (this.#quietSince === 0) this.#quietSince = now;
+      if ((now - this.#quietSince) * 1000 < this.#options.spinMicros) continue;
       // Say we sleep, then look once more: a peer that published before reading SLEEPING is seen here, one that
       // published after it rings the bell. (Atomics are sequentially consistent, so one of the two holds.)
       Atomics.store(slots, at, BELL_SLEEPING);
       if (this.#pumpAll()) {
         Atomics.store(slots, at, BELL_AWAKE);
-        quietSince = 0;
-        continue;
+        this.#quietSince = 0;
+        return macrotask(() => this.#turn());
       }
       if (this.#options.wait === 'block') {
         Atomics.wait(slots, at, BELL_SLEEPING, this.#options.blockSliceMs);
         Atomics.store(slots, at, BELL_AWAKE);
-        this.#pumpAll();
+        if (this.#pumpAll()) this.#quietSince = 0;
         return macrotask(() => this.#turn());
       }
       const waited = waitAsync(slots, at, BELL_SLEEPING, ASYNC_WAIT_MS);
@@ -166,9 +187,12 @@ export class Reactor {
         return macrotask(() => this.#turn());
       }
       this.#sleepingAsync = true;
+      const sleep = ++this.#sleeps;
       void waited.value.then(() => {
+        if (sleep !== this.#sleeps) return; // kick() resumed the loop meanwhile
         this.#sleepingAsync = false;
         Atomics.store(this.slots(), at, BELL_AWAKE);
+        this.#quietSince = 0;
         this.#turn();
       });
       return;

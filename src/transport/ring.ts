@@ -285,6 +285,8 @@ export class RingTransport extends BaseTransport {
     this.#uncommitted = 0;
     const bell = Atomics.load(this.#reactor.slots(this.#ctrlEnd), ctrlIndex(this.#link, this.#side, CTRL_CONSUMER_BELL));
     if (bell !== 0) ring(this.#reactor.slots(bell >>> 2), bell >>> 2);
+    // Whoever sent likely waits for an answer: keep this thread's loop spinning rather than asleep.
+    this.#reactor.kick();
   }
 
   #flushBacklog(): boolean {
