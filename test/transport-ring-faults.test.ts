@@ -128,7 +128,7 @@ describe('ring transport', () => {
   it('publishes while the sending task still runs: a worker frees ring room before the sender yields', async () => {
     const worker = new Worker(ECHO);
     try {
-      const t = await sw.connectWorker(worker); // 1 MiB rings: send() publishes every 64 KiB
+      const t = await sw.connectWorker(worker); // send() publishes every 8 KiB
       const r = new Recorder(t);
       t.send(markedFrame(0, 4000));
       const sent = 40 * t.bufferedAmount; // what 40 such frames weigh while none is released

@@ -38,11 +38,11 @@ export interface RingOptions extends ReactorOptions {
 export const DEFAULT_LANE_BYTES = 1 << 20;
 
 /**
- * send() publishes at once when this fraction (1 / 2^COMMIT_SHIFT) of a ring is reserved and unpublished, instead of
- * at the end of the task: a sender that fills the ring in one synchronous loop would otherwise keep the consumer
- * idle until the loop yields, and the two threads would take turns instead of working at once.
+ * Bytes reserved in a task after which send() publishes them at once (one atomic store, and a bell if asleep),
+ * instead of at the end of the task: a sender that fills the ring in one synchronous loop would otherwise keep the
+ * consumer idle until the loop yields, and the two threads would take turns instead of working at once.
  */
-const COMMIT_SHIFT = 4;
+const COMMIT_BYTES = 8 * 1024;
 
 /** Messages on the link's port. */
 type PortMessage = { t: 'close'; code: number; reason: string } | { t: 'closed' };
@@ -96,7 +96,6 @@ export class RingTransport extends BaseTransport {
   readonly #maxBuffered: number;
   readonly #maxPayload: number;
   readonly #closeTimeoutMs: number;
-  readonly #commitBytes: number;
   /** Frames the rings had no room for, per lane, copied; #backlogBytes counts them as recordBytes(). */
   readonly #backlog: Uint8Array[][] = [[], [], []];
   readonly #backlogHead = [0, 0, 0];
@@ -134,7 +133,6 @@ export class RingTransport extends BaseTransport {
     this.#maxFrame = Math.min(core.api.ringMaxRecord(this.#tx[0]!), Math.floor(this.#maxBuffered / 8) * 8 - 8);
     this.#maxPayload = options.maxPayload ?? MAX_PAYLOAD;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
-    this.#commitBytes = link.laneBytes >>> COMMIT_SHIFT;
     this.#bytes = core.bytes();
     this.#buffer = this.#bytes.buffer;
     this.#u32 = new Uint32Array(this.#buffer);
@@ -165,7 +163,8 @@ export class RingTransport extends BaseTransport {
 
   /**
    * Copies the frame into its lane's ring (or, when that ring is full, into the backlog); the consumer sees it at
-   * the end of the current task, or at once when a sixteenth of the ring waits unpublished. Throws TOO_LARGE for a frame above maxFrameBytes, FULL past maxBuffered.
+   * the end of the current task, or at once every 8 KiB (COMMIT_BYTES). Throws TOO_LARGE for a frame above
+   * maxFrameBytes, FULL past maxBuffered.
    */
   send(frame: Uint8Array, priority?: Priority): void {
     if (this.state === 'closed') throw this.closedError();
@@ -186,7 +185,8 @@ export class RingTransport extends BaseTransport {
       if (at !== 0) {
         this.#view(at + size).set(frame, at);
         this.#uncommitted += need;
-        if (this.#uncommitted >= this.#commitBytes) this.#commit();
+        // Publish a burst in pieces, so the consumer starts while this task still sends; the rest at its end.
+        if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
         else this.#scheduleCommit();
         return;
       }
@@ -220,7 +220,7 @@ export class RingTransport extends BaseTransport {
       head = 0;
     }
     this.#backlogHead[lane] = head;
-    if (this.#uncommitted >= this.#commitBytes) this.#commit();
+    if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
     else if (this.#uncommitted > 0) this.#scheduleCommit();
     return list.length === 0;
   }
@@ -339,6 +339,8 @@ export class RingTransport extends BaseTransport {
     this.#uncommitted = 0;
     const bell = Atomics.load(this.#reactor.slots(this.#ctrlEnd), ctrlIndex(this.#link, this.#side, CTRL_CONSUMER_BELL));
     if (bell !== 0) ring(this.#reactor.slots(bell >>> 2), bell >>> 2);
+    // Whoever sent likely waits for an answer: keep this thread's loop spinning rather than asleep.
+    this.#reactor.kick();
   }
 
   #flushBacklog(): boolean {
