@@ -9,6 +9,7 @@ import {
   type EndpointScratch, createLink, ctrlIndex, endpointScratch, recycleLink, recycleScratch, ringAt, ringCore, threadBell,
 } from '../core/ring.js';
 import { MAGIC, MAX_PAYLOAD, Status } from '../wire/constants.js';
+import { FrameBacklog } from './backlog.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
 import { DEFAULT_HIGH_WATER_MARK } from './queue.js';
 import { type ReactorOptions, Reactor, ring } from './ring-reactor.js';
@@ -97,8 +98,7 @@ export class RingTransport extends BaseTransport {
   readonly #maxPayload: number;
   readonly #closeTimeoutMs: number;
   /** Frames the rings had no room for, per lane, copied; #backlogBytes counts them as recordBytes(). */
-  readonly #backlog: Uint8Array[][] = [[], [], []];
-  readonly #backlogHead = [0, 0, 0];
+  readonly #backlog = [new FrameBacklog(), new FrameBacklog(), new FrameBacklog()];
   #backlogBytes = 0;
   /** Bytes reserved in the rings and not yet published (record bytes). */
   #uncommitted = 0;
@@ -180,7 +180,7 @@ export class RingTransport extends BaseTransport {
       throw transportError(TransportErrorCode.FULL, `ring transport: send buffer full (${buffered} of ${this.#maxBuffered} bytes); await ready() before sending more`);
     }
     const lane = laneOf(priority);
-    if (this.state === 'open' && (this.#backlogHead[lane] === this.#backlog[lane]!.length || this.#catchUp(lane))) {
+    if (this.state === 'open' && (this.#backlog[lane]!.length === 0 || this.#catchUp(lane))) {
       const at = this.#core.api.ringReserveOne(this.#tx[lane]!, tagged(frame));
       if (at !== 0) {
         this.#view(at + size).set(frame, at);
@@ -191,7 +191,7 @@ export class RingTransport extends BaseTransport {
         return;
       }
     }
-    this.#backlog[lane]!.push(frame.slice());
+    this.#backlog[lane]!.push(frame);
     this.#backlogBytes += need;
     if (this.state === 'open') this.#reactor.kick();
   }
@@ -204,22 +204,16 @@ export class RingTransport extends BaseTransport {
   #catchUp(lane: number): boolean {
     const list = this.#backlog[lane]!;
     const ring = this.#tx[lane]!;
-    let head = this.#backlogHead[lane]!;
-    while (head < list.length) {
-      const frame = list[head]!;
+    while (list.length > 0) {
+      const frame = list.at(0);
       const at = this.#core.api.ringReserveOne(ring, tagged(frame));
       if (at === 0) break;
       this.#view(at + frame.byteLength).set(frame, at);
       const need = recordBytes(frame.byteLength);
       this.#backlogBytes -= need;
       this.#uncommitted += need;
-      list[head++] = undefined as unknown as Uint8Array;
+      list.shift(1);
     }
-    if (head === list.length) {
-      list.length = 0;
-      head = 0;
-    }
-    this.#backlogHead[lane] = head;
     if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
     else if (this.#uncommitted > 0) this.#scheduleCommit();
     return list.length === 0;
@@ -349,29 +343,22 @@ export class RingTransport extends BaseTransport {
     let moved = false;
     for (let lane = 0; lane < 3; lane++) {
       const list = this.#backlog[lane]!;
-      let head = this.#backlogHead[lane]!;
-      while (head < list.length) {
+      while (list.length > 0) {
         const u32 = this.#u32;
-        const n = Math.min(DRAIN_MAX, list.length - head);
-        for (let i = 0; i < n; i++) u32[(lens >>> 2) + i] = tagged(list[head + i]!);
+        const n = Math.min(DRAIN_MAX, list.length);
+        for (let i = 0; i < n; i++) u32[(lens >>> 2) + i] = tagged(list.at(i));
         const k = api.ringReserve(this.#tx[lane]!, lens, n, addrs);
         for (let i = 0; i < k; i++) {
-          const frame = list[head + i]!;
+          const frame = list.at(i);
           const at = u32[(addrs >>> 2) + i]!;
           this.#view(at + frame.byteLength).set(frame, at);
           this.#backlogBytes -= recordBytes(frame.byteLength);
           this.#uncommitted += recordBytes(frame.byteLength);
-          list[head + i] = undefined as unknown as Uint8Array;
         }
-        head += k;
+        list.shift(k);
         if (k > 0) moved = true;
         if (k < n) break;
       }
-      if (head === list.length) {
-        list.length = 0;
-        head = 0;
-      }
-      this.#backlogHead[lane] = head;
     }
     if (moved) this.#commit();
     // Still waiting for room: ask the consumer to ring us when it frees some, then look once more (it may have
@@ -480,7 +467,7 @@ export class RingTransport extends BaseTransport {
     this.#localDone = true;
     this.#reactor.remove(this);
     recycleScratch(this.#core, this.#scratch);
-    this.#backlog.forEach((l) => (l.length = 0));
+    this.#backlog.forEach((l) => l.clear());
     this.#backlogBytes = 0;
     this.#release();
   }
