@@ -20,6 +20,7 @@ const SUITES = {
   rpc: './rpc.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
+  'ring-ceiling': './ring-ceiling.bench.mjs',
 };
 const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'webtransport'];
 const results = new URL('./results/', import.meta.url);
