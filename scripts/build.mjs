@@ -1,6 +1,7 @@
 // npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
 //   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
 //   dist/lite.js              ESM, swarmwire/lite: the slim client (codec + WebSocket + RPC, no @msgpack/msgpack)
+//   dist/lite-browser.js      the same for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/relay-deno.js        ESM, Deno only, self-contained: the relay with WebTransport (deno run --unstable-net -A)
 //   dist/swarmwire.wasm       the core
@@ -100,6 +101,16 @@ await build({
   format: 'esm',
   platform: 'browser',
   external: ['@msgpack/msgpack'],
+  plugins: [nodeOnly],
+});
+
+// swarmwire/lite for browsers and their bundlers (conditions `browser`, `worker`): one file with nothing of Node's.
+await build({
+  ...common,
+  entryPoints: [`${root}src/lite/index.ts`],
+  outfile: `${root}dist/lite-browser.js`,
+  format: 'esm',
+  platform: 'browser',
   plugins: [nodeOnly],
 });
 
