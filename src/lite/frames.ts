@@ -2,9 +2,9 @@
 // Header checks come from the wire layer (readHeaderBytes: magic, version, type, length against the limit), so
 // lite and the full SDK reject the same bytes with the same codes; u64 fields stay u32 halves (no BigInt per frame).
 import { Feature, HEADER_SIZE, MAGIC, VERSION } from '../wire/constants.js';
-import { crc32cRange } from '../wire/crc32c.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
 import { headerFields, readHeaderBytes, u32 } from '../wire/header.js';
+import { crcRange } from './crc.js';
 
 /** A decoded frame. `id` is the request id (ids stay below 2^53); `payload` is a view into the message. */
 export interface LiteFrame {
@@ -32,7 +32,7 @@ export function frameBytes(f: Readonly<LiteFrame>): Uint8Array {
   v.setUint32(24, f.hash);
   v.setUint32(28, n);
   out.set(f.payload, HEADER_SIZE);
-  if (out.length > end) v.setUint32(end, crc32cRange(out, 0, end));
+  if (out.length > end) v.setUint32(end, crcRange(out, 0, end));
   return out;
 }
 
@@ -52,7 +52,7 @@ export function readFrames(bytes: Uint8Array, maxPayload: number): LiteFrame[] {
     if (next > bytes.length) throw wireError(WireErrorCode.TRUNCATED, `frame announces ${next - at} bytes, got ${bytes.length - at}`);
     if (next > end) {
       const want = u32(bytes, end);
-      const got = crc32cRange(bytes, at, end);
+      const got = crcRange(bytes, at, end);
       if (want !== got) throw wireError(WireErrorCode.CHECKSUM, `checksum mismatch: frame says 0x${want.toString(16)}, bytes give 0x${got.toString(16)}`);
     }
     frames.push({
