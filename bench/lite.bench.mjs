@@ -115,7 +115,7 @@ async function rpc({ rounds }) {
       title: `RPC over WebSocket (loopback): add(a, b) served by the full SDK in a worker thread; calls/s with ${WINDOW} in flight, sequential round trip`,
       columns: ['client', 'calls/s', 'p50 µs', 'p99 µs', '× full session calls/s', '× capnweb calls/s'],
       rows,
-      notes: ['swarmwire/lite sends one WebSocket message per frame (it does not batch); the full session batches the frames of one task.'],
+      notes: ['Both swarmwire clients batch the frames of one task into one WebSocket message (BATCHING); lite keeps one timer per call, the full SDK deadline lanes.'],
     },
     raw,
   };

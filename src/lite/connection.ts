@@ -124,6 +124,8 @@ export class LiteConnection {
   #heard = Date.now();
   #timer: ReturnType<typeof setInterval> | undefined;
   #connecting: ((error?: Error) => void) | undefined;
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
   /** @internal */
   readonly pending = new Map<number, Pending>();
   /** @internal module key → module */
@@ -447,8 +449,29 @@ export class LiteConnection {
     this.#raw(route.to ? this.#frame(MessageType.Routed, f.id, 0, 0, 0, pack({ to: route.to, ttl: 16, hops: 0, frame: frameBytes(f) })) : f);
   }
 
+  /**
+   * Sends a frame. With BATCHING negotiated, small frames sent in one task leave as one WebSocket message at its
+   * end (as the full SDK's Batcher does: frames over 8 KiB alone, batches up to 64 KiB), in order.
+   */
   #raw(f: LiteFrame): void {
-    if (!this.#end && this.#ws.readyState === 1) this.#ws.send(frameBytes(f));
+    if (this.#end || this.#ws.readyState !== 1) return;
+    const bytes = frameBytes(f);
+    const batching = this.#features & Feature.BATCHING;
+    if (!batching || bytes.length > 8192 || this.#batchBytes + bytes.length > 65536) this.#flush();
+    if (!batching || bytes.length > 8192) return this.#ws.send(bytes);
+    if (this.#batch.push(bytes) === 1) queueMicrotask(() => this.#flush());
+    this.#batchBytes += bytes.length;
+  }
+
+  #flush(): void {
+    const parts = this.#batch;
+    if (!parts.length) return;
+    const message = new Uint8Array(this.#batchBytes);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    let at = 0;
+    for (const p of parts) message.set(p, (at += p.length) - p.length);
+    if (!this.#end && this.#ws.readyState === 1) this.#ws.send(message);
   }
 
   // --- closing --------------------------------------------------------------------------------------------
@@ -471,6 +494,7 @@ export class LiteConnection {
 
   #finish(info: CloseInfo): void {
     if (this.#end) return;
+    this.#flush(); // a Goodbye or an Error frame queued just before goes out ahead of the close
     this.#end = info;
     this.#open = false;
     clearInterval(this.#timer);

@@ -2,7 +2,7 @@
 // then wasm for inputs of 128 bytes and more (the full SDK's measured crossover, WASM_MIN_BYTES). The lite module
 // is the CRC kernel alone on a memory of its own (assembly/lite.ts): 1.1 KB gzipped instead of the full core's
 // 2.3 KB, and no shared memory, so it loads on pages that are not cross-origin isolated too.
-import { WASM_MIN_BYTES, crc32cRange } from '../wire/crc32c.js';
+import { WASM_MIN_BYTES, crc32cJs } from '../wire/crc32c.js';
 
 /** What init() accepts as the lite wasm core. */
 export type LiteWasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array<ArrayBuffer> | Response | URL | string;
@@ -67,7 +67,7 @@ async function load(source: LiteWasmSource): Promise<WebAssembly.Module> {
 
 /** CRC-32C of data[from..to): in wasm once init() has loaded it and the range is long enough, else in JavaScript. */
 export function crcRange(data: Uint8Array, from: number, to: number): number {
-  if (!core || to - from < WASM_MIN_BYTES) return crc32cRange(data, from, to);
+  if (!core || to - from < WASM_MIN_BYTES) return crc32cJs(data.subarray(from, to));
   const bytes = new Uint8Array(core.memory.buffer);
   let crc = 0;
   for (let at = from; at < to; at += SCRATCH) {
