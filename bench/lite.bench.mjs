@@ -103,7 +103,9 @@ async function rpc({ rounds }) {
   }
   conn.close();
   session.close();
+  capnweb[Symbol.dispose](); // before the server goes: capnweb rejects a peer's close as an error
   worker.postMessage('stop');
+  await new Promise((resolve) => worker.once('exit', resolve));
   for (const c of Object.values(channels)) c.port1.close();
   const ratio = (a, b) => median(raw[a].rate.map((x, i) => x / raw[b].rate[i]));
   const rows = Object.keys(clients).map((name) => ({
