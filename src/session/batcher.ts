@@ -6,8 +6,12 @@ import { type Priority, type Transport, TransportErrorCode } from '../transport/
 
 /** Frames larger than this go alone. */
 export const BATCH_FRAME_MAX = 8 * 1024;
-/** A batch is flushed once it holds this many bytes. */
-export const BATCH_BYTES = 64 * 1024;
+/**
+ * A batch is flushed once it holds this many bytes. Small enough that a burst (1,000 calls issued in one task)
+ * leaves as several messages, so the peer starts on the first while this side still produces the rest: with 64
+ * KiB the two sides took turns instead of working at once (RPC over the ring ran ~30% slower, measured).
+ */
+export const BATCH_BYTES = 8 * 1024;
 
 export class Batcher {
   readonly #transport: Transport;

@@ -37,6 +37,9 @@ export interface RingOptions extends ReactorOptions {
 /** Default RingOptions.laneBytes: 1 MiB. */
 export const DEFAULT_LANE_BYTES = 1 << 20;
 
+/** Bytes reserved in a task after which send() publishes them at once (one atomic store, and a bell if asleep). */
+const COMMIT_BYTES = 8 * 1024;
+
 /** Messages on the link's port. */
 type PortMessage = { t: 'close'; code: number; reason: string } | { t: 'closed' };
 
@@ -163,7 +166,9 @@ export class RingTransport extends BaseTransport {
       if (at !== 0) {
         this.#view(at + size).set(frame, at);
         this.#uncommitted += size;
-        this.#scheduleCommit();
+        // Publish a burst in pieces, so the consumer starts while this task still sends; the rest at its end.
+        if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
+        else this.#scheduleCommit();
         return;
       }
     }
@@ -285,6 +290,8 @@ export class RingTransport extends BaseTransport {
     this.#uncommitted = 0;
     const bell = Atomics.load(this.#reactor.slots(this.#ctrlEnd), ctrlIndex(this.#link, this.#side, CTRL_CONSUMER_BELL));
     if (bell !== 0) ring(this.#reactor.slots(bell >>> 2), bell >>> 2);
+    // Whoever sent likely waits for an answer: keep this thread's loop spinning rather than asleep.
+    this.#reactor.kick();
   }
 
   #flushBacklog(): boolean {
