@@ -22,6 +22,8 @@ interface Peer {
   url: string;
   /** Frames the lite side sent, decoded (after the Hello). */
   frames: ReturnType<typeof decodeFrame>[];
+  /** The same messages as sent. */
+  raw: Uint8Array[];
   hello: Promise<Record<string, unknown>>;
   socket: Promise<WebSocket>;
   closed: Promise<number>;
@@ -32,6 +34,7 @@ async function scriptedPeer(answer: ((hello: Record<string, unknown>) => Uint8Ar
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server!.once('listening', resolve));
   const frames: Peer['frames'] = [];
+  const raw: Uint8Array[] = [];
   let onHello!: (h: Record<string, unknown>) => void, onSocket!: (s: WebSocket) => void, onClosed!: (code: number) => void;
   const hello = new Promise<Record<string, unknown>>((r) => (onHello = r));
   const socket = new Promise<WebSocket>((r) => (onSocket = r));
@@ -42,7 +45,7 @@ async function scriptedPeer(answer: ((hello: Record<string, unknown>) => Uint8Ar
     let first = true;
     ws.on('message', (data: Buffer) => {
       const frame = decodeFrame(new Uint8Array(data));
-      if (!first) return void frames.push(frame);
+      if (!first) return void (frames.push(frame), raw.push(new Uint8Array(data)));
       first = false;
       const body = decodeBody(frame) as Record<string, unknown>;
       onHello(body);
@@ -51,7 +54,7 @@ async function scriptedPeer(answer: ((hello: Record<string, unknown>) => Uint8Ar
     });
   });
   const { port } = server.address() as { port: number };
-  return { url: `ws://127.0.0.1:${port}`, frames, hello, socket, closed };
+  return { url: `ws://127.0.0.1:${port}`, frames, raw, hello, socket, closed };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<any> {
@@ -76,6 +79,16 @@ const header = (type: number, over: { magic?: number; version?: number; features
 };
 
 describe('lite handshake', () => {
+  it('writes the frames of docs/protocol.md byte for byte: calc.add(2, 3) as request 1', async () => {
+    const peer = await scriptedPeer();
+    const conn = await connect(peer.url, { WebSocket: WS });
+    void wrap<{ add(a: number, b: number): number }>(conn, { name: 'calc', timeoutMs: 5_000 }).add(2, 3).catch(() => {});
+    await expect.poll(() => peer.raw.length).toBe(1);
+    // docs/protocol.md, "RPC examples"
+    expect(Buffer.from(peer.raw[0]!).toString('hex')).toBe('4d4c4e4b01000000' + '0000000000000001' + 'b5168390e83bb3f4' + '3b391274' + '00000003' + '920203');
+    conn.close();
+  });
+
   it('sends a Hello the full SDK parses, and negotiates the CHECKSUM trailer when asked', async () => {
     const peer = await scriptedPeer();
     const conn = await connect(peer.url, { WebSocket: WS, checksum: true, token: 't' });
