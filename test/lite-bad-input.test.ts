@@ -1,10 +1,12 @@
 // swarmwire/lite given bad bytes by a scripted peer (a raw `ws` server on 127.0.0.1 that speaks the handshake with
 // the full SDK's frame codec, then misbehaves): each case ends in a typed error with a stable code, an Error frame
 // to the peer, the close code the protocol names, and every pending call rejected — nothing hangs.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RpcError, SessionError, WireError, connect, expose, wrap } from 'swarmwire/lite';
-import { Feature, MessageType, decodeBody, decodeFrame, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire';
+import { Feature, MessageType, decodeBody, decodeFrame, decodeFrames, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire';
+import { frameBytes, readFrames } from '../src/lite/frames.js';
 
 const WS = WebSocket as never;
 let server: WebSocketServer | undefined;
@@ -168,6 +170,15 @@ describe('lite: malformed frames from an open peer', () => {
     expect(decodeBody(error)).toMatchObject({ status, name: 'WireError' });
   });
 
+  it('a Goodbye whose body does not decode → SW_ERR_PAYLOAD and a 1002 close, not an exception in the listener', async () => {
+    const peer = await scriptedPeer();
+    const conn = await connect(peer.url, { WebSocket: WS });
+    (await peer.socket).send(encodeFrame({ type: MessageType.Goodbye, payload: new Uint8Array([0xc1]) }));
+    const info = await conn.closed;
+    expect([info.code, info.reason, (info.error as WireError).status]).toEqual([1002, 'SW_ERR_PAYLOAD', 7]);
+    expect(await peer.closed).toBe(4002);
+  });
+
   it('a text message → close 1003 (sent as 4003)', async () => {
     const peer = await scriptedPeer();
     const conn = await connect(peer.url, { WebSocket: WS });
@@ -258,5 +269,45 @@ describe('lite: session duties and limits', () => {
     await expect.poll(() => peer.frames.length).toBe(requests.length + 1);
     expect(decodeBody(peer.frames.at(-1)!)).toMatchObject({ data: { code: 'SW_ERR_RPC_GONE' } });
     conn.close();
+  });
+});
+
+describe('lite frames (src/lite/frames.ts) against the full SDK codec', () => {
+  const frame = fc.record({
+    type: fc.constantFrom(...Object.values(MessageType)), features: fc.constantFrom(0, Feature.CHECKSUM, Feature.BATCHING | Feature.CHECKSUM, Feature.ACK_REQUIRED),
+    id: fc.maxSafeInteger().map(Math.abs), moduleHi: fc.nat({ max: 0xffffffff }), moduleLo: fc.nat({ max: 0xffffffff }),
+    hash: fc.nat({ max: 0xffffffff }), payload: fc.uint8Array({ maxLength: 300 }),
+  });
+
+  it('writes what the full SDK writes, and reads it back', () => {
+    fc.assert(fc.property(frame, (f) => {
+      const bytes = frameBytes(f);
+      const full = encodeFrame({ type: f.type as never, features: f.features, requestId: f.id, moduleId: (BigInt(f.moduleHi) << 32n) | BigInt(f.moduleLo), methodHash: f.hash, payload: f.payload });
+      expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(full).toString('hex'));
+      const [back] = readFrames(bytes, 1 << 20);
+      expect({ ...back, payload: Array.from(back!.payload) }).toEqual({ ...f, payload: Array.from(f.payload) });
+    }), { numRuns: 300 });
+  });
+
+  it('any bytes: frames or a WireError with a SW_ERR_ code, as the full SDK decides', () => {
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 80 }), frame.map((f) => {
+      const b = frameBytes(f).slice();
+      b[Math.floor(b.length / 3)]! ^= 0x10; // a valid frame with one bit flipped
+      return b;
+    })), (bytes) => {
+      let lite: unknown, full: unknown;
+      try {
+        lite = readFrames(bytes, 1 << 20).length;
+      } catch (e) {
+        expect((e as WireError).name).toBe('WireError'); // src/'s class here, not dist/'s
+        lite = (e as WireError).code;
+      }
+      try {
+        full = decodeFrames(bytes, { maxPayload: 1 << 20 }).length;
+      } catch (e) {
+        full = (e as WireError).code;
+      }
+      expect(lite).toBe(full);
+    }), { numRuns: 2000 });
   });
 });

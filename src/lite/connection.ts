@@ -175,7 +175,13 @@ export class LiteConnection {
       for (const frame of frames) {
         if (this.#end) return;
         if (!this.#connecting) {
-          this.#onFrame(frame, DIRECT);
+          try {
+            this.#onFrame(frame, DIRECT);
+          } catch (error) {
+            // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
+            // never an exception out of the socket's listener.
+            this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
+          }
           continue;
         }
         try {
