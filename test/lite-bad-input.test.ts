@@ -215,6 +215,14 @@ describe('lite: session duties and limits', () => {
     expect(await conn.closed).toEqual({ code: 4100, reason: 'bye' });
   });
 
+  it('close() with a long non-ASCII reason still closes the socket (the reason is cut to 123 UTF-8 bytes)', async () => {
+    const peer = await scriptedPeer();
+    const conn = await connect(peer.url, { WebSocket: WS });
+    conn.close(4321, 'é'.repeat(100));
+    expect(await peer.closed).toBe(4321);
+    expect(peer.frames.map((f) => [f.type, decodeBody(f)])).toEqual([[MessageType.Goodbye, { code: 4321, reason: 'é'.repeat(100) }]]);
+  });
+
   it('a silent peer is declared dead after 3 heartbeat intervals (1006); pending calls reject', async () => {
     const peer = await scriptedPeer();
     const conn = await connect(peer.url, { WebSocket: WS, heartbeatMs: 50 });

@@ -8,6 +8,7 @@ import { fnv1a32 } from '../wire/fnv.js';
 import { hashTable, lookup } from '../rpc/members.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
+import { clipUtf8 } from '../transport/close-reason.js';
 import { type LiteFrame, frameBytes, readFrames } from './frames.js';
 import { pack, unpack } from './msgpack.js';
 import { errorBody, remoteError } from './errors.js';
@@ -505,7 +506,7 @@ export class LiteConnection {
     this.#open = false;
     clearInterval(this.#timer);
     try {
-      this.#ws.close(info.code === 1000 || info.code >= 3000 ? info.code : 4000 + info.code - 1000, info.reason.slice(0, 120));
+      this.#ws.close(info.code === 1000 || info.code >= 3000 ? info.code : 4000 + info.code - 1000, clipUtf8(info.reason, 123));
     } catch {
       // already closing
     }
