@@ -129,12 +129,15 @@ describe('lite handshake', () => {
     expect([e.constructor, e.code, e.status]).toEqual([WireError, 'SW_ERR_VERSION_NEGOTIATION', 10]);
   });
 
-  it('no WebSocket in the runtime and none given: a TypeError that says what to pass', async () => {
+  it('no WebSocket global and none given (Node 20): lite loads the `ws` package itself', async () => {
     const global = globalThis as { WebSocket?: unknown };
     const saved = global.WebSocket;
     delete global.WebSocket;
     try {
-      await expect(connect('ws://127.0.0.1:1')).rejects.toThrow(/options\.WebSocket/);
+      const peer = await scriptedPeer();
+      const conn = await connect(peer.url);
+      expect(conn.peer).toBe('07'.repeat(16));
+      conn.close();
     } finally {
       if (saved) global.WebSocket = saved;
     }

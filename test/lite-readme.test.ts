@@ -35,8 +35,7 @@ it('runs the README lite block against a relay and a full-SDK node', async () =>
   const dir = mkdtempSync(join(tmpdir(), 'swarmwire-lite-'));
   try {
     const file = join(dir, 'lite.mjs');
-    // Node 20 has no WebSocket global (22+ does): give the block the `ws` package's, as the README says to.
-    writeFileSync(file, `import { WebSocket } from ${JSON.stringify(join(ROOT, 'node_modules/ws/wrapper.mjs'))};\nglobalThis.WebSocket ??= WebSocket;\n${code}`);
+    writeFileSync(file, code); // on Node 20 (no WebSocket global) lite loads the `ws` package itself
     const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 15_000 });
     expect(stdout).toBe('5\nSW_ERR_RPC_TIMEOUT 4\n');
   } finally {

@@ -13,12 +13,12 @@ import { type LiteFrame, frameBytes, readFrames } from './frames.js';
 import { pack, unpack } from './msgpack.js';
 import { errorBody, remoteError } from './errors.js';
 
-/** The WebSocket constructor lite needs: the standard global, or `ws`'s on Node 20. */
+/** The WebSocket constructor lite needs: the standard global, or `ws`'s (which lite loads itself on Node 20). */
 export type WebSocketConstructor = new (url: string) => WebSocket;
 
 /** Options of connect(). */
 export interface ConnectOptions {
-  /** The WebSocket class. Default: globalThis.WebSocket (browsers, Deno, Node 22+); on Node 20 pass `ws`'s. */
+  /** The WebSocket class. Default: globalThis.WebSocket (browsers, Deno, Node 22+), else the `ws` package's (Node 20). */
   WebSocket: WebSocketConstructor;
   /** Sent in Hello for the accepting side's authorize hook. Default: none. */
   token: string;
@@ -97,12 +97,17 @@ export const moduleKey = (hi: number, lo: number): string => `${hi}:${lo}`;
  * Options: WebSocket (the global), token (none), timeoutMs (10,000), heartbeatMs (5,000), checksum (false),
  * maxPayload (64 MiB), nodeId (random).
  */
-export function connect(url: string, options: Readonly<Partial<ConnectOptions>> = {}): Promise<LiteConnection> {
-  return new Promise((resolve, reject) => {
-    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WS) return reject(new TypeError('[swarmwire] no WebSocket in this runtime: pass one as options.WebSocket (on Node 20, `ws`\'s)'));
-    new LiteConnection(new WS(url), options, resolve, reject);
-  });
+export async function connect(url: string, options: Readonly<Partial<ConnectOptions>> = {}): Promise<LiteConnection> {
+  let WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WS) {
+    try {
+      const ws = await import('ws'); // Node 20: the `ws` package (a dependency of swarmwire)
+      WS = (ws.WebSocket ?? ws.default) as unknown as WebSocketConstructor;
+    } catch (cause) {
+      throw new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, 'no WebSocket class: pass options.WebSocket, or install `ws` (Node 20)', { cause });
+    }
+  }
+  return new Promise((resolve, reject) => void new LiteConnection(new WS(url), options, resolve, reject));
 }
 
 /** A connection made by connect(). wrap() and expose() run on it. */
