@@ -46,3 +46,19 @@ it('fires nothing after clear()', async () => {
   await new Promise((r) => setTimeout(r, 40));
   expect(expired).toEqual([]);
 });
+
+it('does not hold the process open once no call is pending, though the timers stay armed for the next call', async () => {
+  // A child that makes calls with a 60 s deadline and then has nothing left to do must exit at once: the timer armed
+  // for those deadlines no longer holds it. (It used to be cleared; it is now kept for the next call, unref'd.)
+  const { execFile } = await import('node:child_process');
+  const script = `
+    import { expose, memoryPair, wrap } from 'swarmwire';
+    const [a, b] = memoryPair();
+    expose({ add: (x, y) => x + y }, b);
+    const remote = wrap(a, { timeoutMs: 60_000 });
+    for (let i = 0; i < 3; i++) if ((await remote.add(i, 1)) !== i + 1) process.exit(2);
+    console.log('done');`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), timeout: 15_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  expect(out.trim()).toBe('done'); // not killed by the 15 s timeout
+});

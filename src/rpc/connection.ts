@@ -351,12 +351,12 @@ export class Connection implements CodecHost {
     this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
   }
 
-  /** Forgets a pending call; the deadline timers stop with the last one. */
+  /** Forgets a pending call; with the last one the deadline timers stop holding the process open. */
   #take(id: number): Pending | undefined {
     const p = this.#pending.get(id);
     if (!p) return undefined;
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#deadlines.clear();
+    if (this.#pending.size === 0) this.#deadlines.idle();
     p.off?.();
     return p;
   }

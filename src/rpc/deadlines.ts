@@ -1,17 +1,34 @@
 // Call deadlines without a timer per call (a setTimeout and its clearTimeout cost about as much as the rest of a
 // small call). Calls with the same timeout expire in the order they were made, so each distinct timeout gets one
 // FIFO lane and one timer, armed for the lane's oldest live call. Settled calls are skipped lazily and compacted
-// away when they outnumber the live ones.
+// away when they outnumber the live ones. When no call is pending the timers stay armed but stop holding the
+// process open: one call at a time would otherwise set and clear a timer per call.
 
 interface Lane {
   ids: number[];
   at: number[];
   head: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+const deno = (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno;
+
+/** Lets `timer` hold the process open or not: Node's ref()/unref(), Deno.refTimer/unrefTimer; browsers need neither. */
+function hold(timer: Timer, on: boolean): void {
+  const t = timer as { ref?(): void; unref?(): void };
+  if (t.unref) {
+    if (on) t.ref!();
+    else t.unref();
+  } else if (typeof timer === 'number') {
+    (on ? deno?.refTimer : deno?.unrefTimer)?.(timer);
+  }
 }
 
 export class Deadlines {
   readonly #lanes = new Map<number, Lane>();
+  /** No call is pending: the armed timers do not hold the process open. */
+  #idle = false;
 
   /**
    * `expire(id)` ends a call whose deadline passed; `alive(id)` says whether a call is still pending, `pending()`
@@ -32,6 +49,7 @@ export class Deadlines {
 
   /** Starts the deadline of call `id`: `timeoutMs` from now. */
   add(id: number, timeoutMs: number): void {
+    if (this.#idle) this.#hold(true);
     let lane = this.#lanes.get(timeoutMs);
     if (!lane) {
       lane = { ids: [], at: [], head: 0, timer: undefined };
@@ -45,10 +63,21 @@ export class Deadlines {
     if (!lane.timer) this.#arm(lane);
   }
 
-  /** Stops every timer (no call is pending any more, or the connection closed). */
+  /** No call is pending any more: the timers stay (the next call reuses them) but no longer keep the process alive. */
+  idle(): void {
+    if (!this.#idle) this.#hold(false);
+  }
+
+  /** Stops every timer (the connection closed). */
   clear(): void {
     for (const lane of this.#lanes.values()) clearTimeout(lane.timer);
     this.#lanes.clear();
+    this.#idle = false;
+  }
+
+  #hold(on: boolean): void {
+    this.#idle = !on;
+    for (const lane of this.#lanes.values()) if (lane.timer) hold(lane.timer, on);
   }
 
   #dropSettled(lane: Lane): void {

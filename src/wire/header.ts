@@ -163,10 +163,20 @@ export function toHeaderFields(init: HeaderInit, out: HeaderFields = headerField
   return out;
 }
 
+/** The last wide u64 joined: module ids (64-bit hashes) repeat frame after frame, and joining one costs 3 BigInts. */
+let lastHigh = 0;
+let lastLow = 0;
+let lastWide = 0n;
+
 /** A u64 from its halves. Zero, the usual request and module id of small frames, needs no BigInt call. @internal */
 export function joinU64(high: number, low: number): bigint {
   if (high === 0) return low === 0 ? 0n : BigInt(low);
-  return (BigInt(high) << 32n) | BigInt(low);
+  if (high !== lastHigh || low !== lastLow) {
+    lastWide = (BigInt(high) << 32n) | BigInt(low);
+    lastHigh = high;
+    lastLow = low;
+  }
+  return lastWide;
 }
 
 /** HeaderFields → FrameHeader (u64 halves joined into bigints). */
