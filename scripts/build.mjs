@@ -1,8 +1,11 @@
 // npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
 //   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
+//   dist/lite.js              ESM, swarmwire/lite: the slim client (codec + WebSocket + RPC, no @msgpack/msgpack)
+//   dist/lite-browser.js      the same for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/relay-deno.js        ESM, Deno only, self-contained: the relay with WebTransport (deno run --unstable-net -A)
 //   dist/swarmwire.wasm       the core
+//   dist/swarmwire-lite.wasm  swarmwire/lite's core: CRC-32C only, unshared memory
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
 //   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
 //   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
@@ -20,6 +23,9 @@ rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`, { recursive: true });
 run('asc', ['--config', 'asconfig.json', '--target', 'release']);
 copyFileSync(`${root}build/swarmwire.wasm`, `${root}dist/swarmwire.wasm`);
+// swarmwire/lite's core: the CRC-32C kernel alone, on a memory of its own (assembly/lite.ts).
+run('asc', ['--config', 'asconfig.lite.json', '--target', 'release']);
+copyFileSync(`${root}build/swarmwire-lite.wasm`, `${root}dist/swarmwire-lite.wasm`);
 
 const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
 
@@ -27,7 +33,8 @@ const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments:
 // (instanceof must hold across them).
 await build({
   ...common,
-  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts` },
+  // lite (swarmwire/lite) rides along so its errors are the same classes as the full SDK's (one RpcError).
+  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts`, lite: `${root}src/lite/index.ts` },
   outdir: `${root}dist`,
   chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
   splitting: true,
@@ -98,6 +105,16 @@ await build({
   format: 'esm',
   platform: 'browser',
   external: ['@msgpack/msgpack'],
+  plugins: [nodeOnly],
+});
+
+// swarmwire/lite for browsers and their bundlers (conditions `browser`, `worker`): one file with nothing of Node's.
+await build({
+  ...common,
+  entryPoints: [`${root}src/lite/index.ts`],
+  outfile: `${root}dist/lite-browser.js`,
+  format: 'esm',
+  platform: 'browser',
   plugins: [nodeOnly],
 });
 

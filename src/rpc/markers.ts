@@ -41,16 +41,18 @@ const pendingPrimitive: Transferable[] = [];
 
 /** Detaches what transfer() listed for any of `values` (the arguments or the result just sent). @internal */
 export function detachTransferred(values: readonly unknown[]): void {
-  const lists: Transferable[] = pendingPrimitive.splice(0);
+  // Runs for every call and every result; most transfer nothing, so nothing is allocated until a list turns up.
+  let lists: Transferable[] | undefined = pendingPrimitive.length > 0 ? pendingPrimitive.splice(0) : undefined;
   for (const v of values) {
     if (typeof v === 'object' && v !== null) {
       const list = transfers.get(v);
       if (list) {
         transfers.delete(v);
-        lists.push(...list);
+        (lists ??= []).push(...list);
       }
     }
   }
+  if (!lists) return;
   const buffers = lists.filter((t): t is ArrayBuffer => t instanceof ArrayBuffer && t.byteLength > 0);
   if (buffers.length > 0) structuredClone(buffers, { transfer: buffers });
 }

@@ -1,0 +1,538 @@
+// One swarmwire/lite connection: a WebSocket, the client side of the session handshake (Hello → HelloAck),
+// heartbeats, acks of the frames that ask for one, Routed envelopes to and from other nodes behind a relay, and the
+// RPC calls and exposed modules on top. It is the full SDK's Session + RpcConnection cut to what a client that
+// calls and serves needs: no reconnects, no resend store, no streams or proxies (docs/architecture.md, "Lite").
+import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
+import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { fnv1a32 } from '../wire/fnv.js';
+import { hashTable, lookup } from '../rpc/members.js';
+import { RpcErrorCode, rpcError } from '../rpc/errors.js';
+import { SessionErrorCode, sessionError } from '../session/errors.js';
+import { clipUtf8 } from '../transport/close-reason.js';
+import { type LiteFrame, frameBytes, readFrames } from './frames.js';
+import { pack, unpack } from './msgpack.js';
+import { errorBody, remoteError } from './errors.js';
+
+/** The WebSocket constructor lite needs: the standard global, or `ws`'s (which lite loads itself on Node 20). */
+export type WebSocketConstructor = new (url: string) => WebSocket;
+
+/** Options of connect(). */
+export interface ConnectOptions {
+  /** The WebSocket class. Default: globalThis.WebSocket (browsers, Deno, Node 22+), else the `ws` package's (Node 20). */
+  WebSocket: WebSocketConstructor;
+  /** Sent in Hello for the accepting side's authorize hook. Default: none. */
+  token: string;
+  /** Deadline for the socket to open and the handshake to complete, ms. Default: 10,000. */
+  timeoutMs: number;
+  /** Ping interval, ms; after 3 silent intervals the link is declared dead. 0 turns heartbeats off. Default: 5,000. */
+  heartbeatMs: number;
+  /** Put a CRC-32C trailer on every frame sent, when the peer offered CHECKSUM. Trailers received are always checked. Default: false. */
+  checksum: boolean;
+  /** Largest payload accepted, bytes (announced in Hello; the smaller of both sides' applies). Default: 64 MiB. */
+  maxPayload: number;
+  /** This node's 16-byte id. Default: random. */
+  nodeId: Uint8Array;
+}
+
+/** How a connection ended. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** What broke it, when something did. */
+  error?: Error;
+}
+
+/** Per-call options: a deadline and a cancel signal. */
+export interface CallOptions {
+  /** Deadline of each call, ms, from the call to its answer. Default: 30,000. */
+  timeoutMs: number;
+  /** Aborting it cancels the call: a Cancel frame goes out and the call rejects with SW_ERR_RPC_CANCELLED. Default: none. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Limits of an exposed module. */
+export interface ServeLimits {
+  /** Largest argument payload accepted, bytes. Default: 16 MiB. */
+  maxArgBytes: number;
+  /** Calls running at once on the connection, at most; more get SW_ERR_RPC_BUSY (QuotaExceeded). Default: 10,000. */
+  maxConcurrent: number;
+}
+
+/** Where a frame goes or came from: the peer itself, or a node behind it (by id, in Routed envelopes). */
+interface Route {
+  to: Uint8Array | undefined;
+  /** `to` as 32 hex digits; '' for the peer itself. */
+  key: string;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  route: Route;
+  frame: LiteFrame;
+  done: () => void;
+}
+
+interface Module {
+  target: object;
+  limits: ServeLimits;
+  table: Map<number, string> | undefined;
+}
+
+const DIRECT: Route = { to: undefined, key: '' };
+const EMPTY = /* @__PURE__ */ new Uint8Array(0);
+const SELF_HASH = /* @__PURE__ */ fnv1a32('');
+/** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
+const SEEN_MAX = 4096;
+const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** @internal The key of a module id given as u32 halves. */
+export const moduleKey = (hi: number, lo: number): string => `${hi}:${lo}`;
+
+/**
+ * Opens a WebSocket to `url` and runs the swarmwire handshake on it; resolves once the peer (a relay, or any
+ * swarmwire WebSocket server) has answered. Rejects with SessionError SW_ERR_HANDSHAKE_TIMEOUT past `timeoutMs`,
+ * SW_ERR_HANDSHAKE_REJECTED when the peer refuses (status Unauthorized, UnsupportedVersion, …), SW_ERR_PROTOCOL for
+ * an answer that is not a HelloAck, SW_ERR_SESSION_CLOSED when the socket closes first.
+ * Options: WebSocket (the global), token (none), timeoutMs (10,000), heartbeatMs (5,000), checksum (false),
+ * maxPayload (64 MiB), nodeId (random).
+ */
+export async function connect(url: string, options: Readonly<Partial<ConnectOptions>> = {}): Promise<LiteConnection> {
+  let WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WS) {
+    try {
+      const ws = await import('ws'); // Node 20: the `ws` package (a dependency of swarmwire)
+      WS = (ws.WebSocket ?? ws.default) as unknown as WebSocketConstructor;
+    } catch (cause) {
+      throw new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, 'no WebSocket class: pass options.WebSocket, or install `ws` (Node 20)', { cause });
+    }
+  }
+  return new Promise((resolve, reject) => void new LiteConnection(new WS(url), options, resolve, reject));
+}
+
+/** A connection made by connect(). wrap() and expose() run on it. */
+export class LiteConnection {
+  /** This node's id, 32 hex digits (what nodes behind a relay call it by). */
+  readonly id: string;
+  /** The peer's node id once connected, 32 hex digits. */
+  peer = '';
+  /** Resolves when the connection has ended (close(), the peer, a protocol error or a lost heartbeat). */
+  readonly closed: Promise<CloseInfo>;
+  readonly #ws: WebSocket;
+  readonly #nodeId: Uint8Array;
+  readonly #options: Readonly<Partial<ConnectOptions>>;
+  #open = false;
+  #end: CloseInfo | undefined;
+  #onEnd!: (info: CloseInfo) => void;
+  #features = 0;
+  #maxPayload: number;
+  #next = 1;
+  #heard = Date.now();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #connecting: ((error?: Error) => void) | undefined;
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+  /** @internal */
+  readonly pending = new Map<number, Pending>();
+  /** @internal module key → module */
+  readonly modules = new Map<string, Module>();
+  /** Calls being served, by route key and request id: the function that answers them early (a Cancel). */
+  readonly #running = new Map<string, () => void>();
+  /** Calls served, by route key and request id, oldest first (SEEN_MAX of them). */
+  readonly #seen = new Set<string>();
+
+  /** @internal Use connect(). */
+  constructor(ws: WebSocket, options: Readonly<Partial<ConnectOptions>>, resolve: (c: LiteConnection) => void, reject: (e: Error) => void) {
+    this.#ws = ws;
+    this.#options = options;
+    this.#nodeId = options.nodeId ?? crypto.getRandomValues(new Uint8Array(16));
+    this.id = hex(this.#nodeId);
+    this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
+    this.closed = new Promise((r) => (this.#onEnd = r));
+    ws.binaryType = 'arraybuffer';
+    const ms = options.timeoutMs ?? 10_000;
+    const deadline = setTimeout(() => this.#finish({ code: 1008, reason: 'handshake timeout', error: sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no HelloAck within ${ms} ms`) }), ms);
+    // Until the HelloAck, the end of the connection rejects connect(); after it, it goes to `closed` and the calls.
+    this.#connecting = (error) => {
+      this.#connecting = undefined;
+      clearTimeout(deadline);
+      if (error) reject(error);
+      else resolve(this);
+    };
+    ws.addEventListener('open', () => {
+      const hello = {
+        version: 1, minVersion: 1, nodeId: this.#nodeId, role: 'edge', capabilities: [],
+        features: Feature.CHECKSUM | Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token,
+      };
+      this.#raw({ type: MessageType.Hello, features: 0, id: 0, moduleHi: 0, moduleLo: 0, hash: 0, payload: pack(hello) });
+    });
+    // Receivers map 4001–4015 back to 1001–1015 (WebSocket clients may not send most 1xxx codes).
+    ws.addEventListener('close', (e) => this.#finish({ code: e.code > 4000 && e.code < 4016 ? e.code - 3000 : e.code, reason: e.reason }));
+    ws.addEventListener('message', (e) => {
+      this.#heard = Date.now();
+      if (!(e.data instanceof ArrayBuffer)) return this.#violation(wireError(WireErrorCode.BAD_PAYLOAD, 'a text message where frames were expected'), 1003);
+      let frames: LiteFrame[];
+      try {
+        // Handshake payloads are limited to 64 KiB whatever maxPayload says (nothing is negotiated yet).
+        frames = readFrames(new Uint8Array(e.data), this.#connecting ? 64 * 1024 : this.#maxPayload);
+      } catch (error) {
+        return this.#violation(error as SwarmwireError);
+      }
+      for (const frame of frames) {
+        if (this.#end) return;
+        if (!this.#connecting) {
+          try {
+            this.#onFrame(frame, DIRECT);
+          } catch (error) {
+            // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
+            // never an exception out of the socket's listener.
+            this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
+          }
+          continue;
+        }
+        try {
+          this.#handshake(frame);
+          this.#connecting();
+        } catch (error) {
+          const e = error as SwarmwireError;
+          if (e.code === SessionErrorCode.REJECTED) this.#finish({ code: 1008, reason: e.code, error: e });
+          else this.#violation(e);
+        }
+      }
+    });
+  }
+
+  /** The HelloAck: negotiates features and the payload limit, then opens. Throws SessionError REJECTED / PROTOCOL. */
+  #handshake(frame: LiteFrame): void {
+    if (frame.type === MessageType.Error) {
+      const body = unpack(frame.payload, { lenient: true }) as { status?: number; message?: string };
+      const status = typeof body?.status === 'number' ? body.status : Status.ExecutionError;
+      throw sessionError(SessionErrorCode.REJECTED, `the peer refused the handshake: ${String(body?.message)}`, status as Status);
+    }
+    const ack = frame.type === MessageType.HelloAck ? (unpack(frame.payload) as Record<string, unknown>) : undefined;
+    const ok = (k: string): boolean => typeof ack?.[k] === 'number';
+    if (!ok('version') || !ok('minVersion') || !ok('features') || !ok('maxPayload') || !(ack!.nodeId instanceof Uint8Array) || ack!.nodeId.length !== 16) {
+      throw sessionError(SessionErrorCode.PROTOCOL, `expected a HelloAck, got message type ${frame.type}${ack ? ' with a malformed body' : ''}`);
+    }
+    if ((ack!.version as number) < 1 || (ack!.minVersion as number) > 1) {
+      throw wireError(WireErrorCode.NEGOTIATION, `no common wire version: this side speaks 1–1, the peer ${String(ack!.minVersion)}–${String(ack!.version)}`);
+    }
+    this.peer = hex(ack!.nodeId as Uint8Array);
+    this.#features = (ack!.features as number) & (Feature.CHECKSUM | Feature.BATCHING);
+    this.#maxPayload = Math.min(this.#maxPayload, ack!.maxPayload as number);
+    this.#open = true;
+    const every = this.#options.heartbeatMs ?? 5_000;
+    if (every > 0) {
+      this.#timer = setInterval(() => {
+        // Half-open link: the socket looks fine but nothing arrives (peers ping too, so silence means trouble).
+        if (Date.now() - this.#heard > 3 * every) {
+          return this.#finish({ code: 1006, reason: 'heartbeat lost', error: sessionError(SessionErrorCode.PING_TIMEOUT, `nothing heard for ${3 * every} ms`) });
+        }
+        this.#raw(this.#frame(MessageType.Ping, this.#next++, 0, 0, 0, pack({ timestamp: Date.now() })));
+      }, every);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** A frame from the peer, or (unwrapped) from node `from.key` behind it. */
+  #onFrame(f: LiteFrame, from: Route): void {
+    if (from === DIRECT) {
+      if (f.features & Feature.ACK_REQUIRED) this.#raw(this.#frame(MessageType.Ack, f.id, 0, 0, 0, EMPTY));
+      switch (f.type) {
+        case MessageType.Ping:
+          return this.#raw(this.#frame(MessageType.Pong, f.id, 0, 0, 0, f.payload));
+        case MessageType.Goodbye: {
+          const b = f.payload.length ? (unpack(f.payload, { lenient: true }) as { code?: unknown; reason?: unknown }) : {};
+          const code = typeof b.code === 'number' && b.code >= 1000 && b.code < 5000 ? b.code : 1000;
+          return this.#finish({ code, reason: typeof b.reason === 'string' ? b.reason : 'goodbye' });
+        }
+        case MessageType.Routed:
+          return this.#onRouted(f);
+        case MessageType.Hello:
+        case MessageType.HelloAck:
+          return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'a second handshake on an open connection'));
+      }
+    }
+    switch (f.type) {
+      case MessageType.Request:
+        return this.#serve(f, from);
+      case MessageType.Cancel:
+        return this.#running.get(`${from.key}#${f.id}`)?.();
+      case MessageType.Response:
+      case MessageType.Error:
+      case MessageType.StreamHandle:
+        return this.#onReply(f, from);
+    }
+    // Anything else (broadcasts, discovery, load reports, stream frames) is for the full SDK: ignored here.
+  }
+
+  /** A Routed envelope: the frame inside comes from node `from`. Envelopes that do not parse are dropped. */
+  #onRouted(f: LiteFrame): void {
+    let inner: LiteFrame | undefined;
+    let from: Uint8Array | undefined;
+    try {
+      const body = unpack(f.payload) as { from?: unknown; frame?: unknown };
+      if (body.from instanceof Uint8Array && body.from.length === 16 && body.frame instanceof Uint8Array) {
+        from = body.from;
+        [inner] = readFrames(body.frame, this.#maxPayload);
+      }
+    } catch {
+      // a damaged envelope from a relay: nothing to answer it with, and the link itself is fine
+    }
+    if (inner && from) this.#onFrame(inner, { to: from, key: hex(from) });
+  }
+
+  #onReply(f: LiteFrame, from: Route): void {
+    const p = this.pending.get(f.id);
+    // Only the node called answers (a relay may report a routed call's failure itself).
+    if (!p || (p.route.key !== from.key && !(from === DIRECT && f.type === MessageType.Error))) return;
+    p.done();
+    try {
+      if (f.type === MessageType.Response) return p.resolve(f.payload.length ? unpack(f.payload) : undefined);
+      if (f.type === MessageType.Error) return p.reject(remoteError(unpack(f.payload, { lenient: true })));
+      const stream = (unpack(f.payload) as { stream?: unknown }).stream;
+      // Tell the producer to stop, so it does not wait on credit that will never come.
+      if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('swarmwire/lite reads no streams'));
+      p.reject(rpcError(RpcErrorCode.PROTOCOL, 'the result is a stream, which swarmwire/lite does not read: use the full SDK'));
+    } catch (error) {
+      p.reject(error);
+    }
+  }
+
+  // --- serving --------------------------------------------------------------------------------------------
+
+  #serve(f: LiteFrame, from: Route): void {
+    const key = `${from.key}#${f.id}`;
+    let answered = false;
+    const answer = (type: number, payload: Uint8Array): void => {
+      if (answered || this.#end) return;
+      answered = true;
+      this.#running.delete(key);
+      try {
+        this.#send(from, type, f.id, f.moduleHi, f.moduleLo, f.hash, payload);
+      } catch (error) {
+        // A result the link cannot carry (too large): the caller hears why now, not at its deadline.
+        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.id, f.moduleHi, f.moduleLo, f.hash, pack(errorBody(error)));
+      }
+    };
+    const fail = (error: unknown): void => {
+      let payload: Uint8Array;
+      try {
+        payload = pack(errorBody(error));
+      } catch {
+        const { status, message, name } = errorBody(error); // fields that cannot cross: drop them
+        payload = pack({ status, message, name });
+      }
+      answer(MessageType.Error, payload);
+    };
+    if (this.#seen.has(key)) {
+      // A repeat (the caller re-sent after a reconnect): never run twice; lite keeps no answers to send again.
+      if (!this.#running.has(key)) fail(rpcError(RpcErrorCode.GONE, `request ${f.id} was already handled and its answer is not kept (swarmwire/lite)`));
+      return;
+    }
+    this.#seen.add(key);
+    if (this.#seen.size > SEEN_MAX) this.#seen.delete(this.#seen.values().next().value!);
+    this.#running.set(key, () => fail(rpcError(RpcErrorCode.CANCELLED, 'cancelled by the caller')));
+    let result: unknown;
+    try {
+      result = this.#perform(f);
+    } catch (error) {
+      return fail(error);
+    }
+    const ok = (value: unknown): void => {
+      try {
+        answer(MessageType.Response, value === undefined ? EMPTY : pack(value));
+      } catch (error) {
+        fail(error);
+      }
+    };
+    if (typeof (result as PromiseLike<unknown>)?.then === 'function') (result as PromiseLike<unknown>).then(ok, fail);
+    else ok(result);
+  }
+
+  /** Runs what a Request asks: a method by method_hash (args array), or get / apply on a path (the extended form). */
+  #perform(f: LiteFrame): unknown {
+    const module = this.modules.get(moduleKey(f.moduleHi, f.moduleLo));
+    const hexId = (f.moduleHi * 0x100000000 + f.moduleLo).toString(16);
+    if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hexId} is exposed here`);
+    const { target, limits } = module;
+    if (this.#running.size > limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running.size - 1} calls are already running (the limit is ${limits.maxConcurrent})`);
+    if (f.payload.length > limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${f.payload.length} bytes exceed the limit of ${limits.maxArgBytes}`);
+    let body: unknown;
+    try {
+      body = f.payload.length ? unpack(f.payload) : [];
+    } catch (error) {
+      throw rpcError(RpcErrorCode.BAD_ARGS, (error as Error).message, error);
+    }
+    let op = 3;
+    let path: string[];
+    let args: unknown[];
+    const plain = Array.isArray(body);
+    if (plain) {
+      args = body as unknown[];
+      if (f.hash === SELF_HASH && typeof target === 'function') path = [];
+      else {
+        const name = (module.table ??= hashTable(target)).get(f.hash) ?? (module.table = hashTable(target)).get(f.hash);
+        if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${f.hash.toString(16).padStart(8, '0')}`);
+        path = [name];
+      }
+    } else {
+      const b = body as { op?: unknown; path?: unknown; args?: unknown };
+      if (typeof b !== 'object' || b === null || typeof b.op !== 'number' || !Array.isArray(b.path) || !b.path.every((p) => typeof p === 'string') || (b.args !== undefined && !Array.isArray(b.args))) {
+        throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
+      }
+      if (b.op !== 1 && b.op !== 3) throw rpcError(RpcErrorCode.BAD_ARGS, `operation ${b.op} (set, describe, release) is not served by swarmwire/lite`);
+      op = b.op;
+      path = b.path as string[];
+      args = (b.args as unknown[] | undefined) ?? [];
+    }
+    const notFound = (what = 'is not reachable'): Error => rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
+    let parent: object = target;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = lookup(parent, path[i]!)?.value;
+      if ((typeof next !== 'object' && typeof next !== 'function') || next === null) throw notFound();
+      parent = next;
+    }
+    const last = path[path.length - 1];
+    const member = last === undefined ? { value: target } : lookup(parent, last);
+    if (!member) throw notFound();
+    if (op === 1) return member.value;
+    const fn = member.value;
+    if (typeof fn !== 'function') {
+      if (plain && args.length === 0) return fn; // a plain caller reading a property
+      throw notFound('is not a function');
+    }
+    if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
+    return Reflect.apply(fn, last === undefined ? undefined : parent, args);
+  }
+
+  // --- calling --------------------------------------------------------------------------------------------
+
+  /** @internal Sends a Request to module (hi, lo) on `route` and resolves with its answer. */
+  call(route: Route, hi: number, lo: number, hash: number, body: unknown, options: Readonly<CallOptions>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const { signal, timeoutMs } = options;
+      if (this.#end) return reject(this.#closedError());
+      if (signal?.aborted) return reject(cancelled(signal));
+      const id = this.#next++;
+      const frame = this.#frame(MessageType.Request, id, hi, lo, hash, pack(body));
+      const onAbort = (): void => this.#settle(id, cancelled(signal!), 'aborted');
+      const timer = setTimeout(() => this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${timeoutMs} ms`), 'deadline exceeded'), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.pending.set(id, { resolve, reject, route, frame, done });
+      try {
+        this.#sendFrame(route, frame);
+      } catch (error) {
+        done();
+        reject(error);
+      }
+    });
+  }
+
+  /** Ends a pending call with `error` and tells the callee to stop (Cancel, with the reason). */
+  #settle(id: number, error: Error, reason: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    p.done();
+    p.reject(error);
+    const { frame } = p;
+    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.hash, pack(reason));
+  }
+
+  // --- frames out -----------------------------------------------------------------------------------------
+
+  #frame(type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): LiteFrame {
+    return { type, id, moduleHi: hi, moduleLo: lo, hash, payload, features: this.#options.checksum ? this.#features & Feature.CHECKSUM : 0 };
+  }
+
+  #send(route: Route, type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): void {
+    this.#sendFrame(route, this.#frame(type, id, hi, lo, hash, payload));
+  }
+
+  /** Sends a frame to the peer, or in a Routed envelope (with the same request id) to the node behind it. */
+  #sendFrame(route: Route, f: LiteFrame): void {
+    if (f.payload.length > this.#maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${f.payload.length} bytes exceeds the limit of ${this.#maxPayload}`);
+    // The envelope carries the inner frame's id, so an Error a relay sends about the envelope names the call.
+    this.#raw(route.to ? this.#frame(MessageType.Routed, f.id, 0, 0, 0, pack({ to: route.to, ttl: 16, hops: 0, frame: frameBytes(f) })) : f);
+  }
+
+  /**
+   * Sends a frame. With BATCHING negotiated, small frames sent in one task leave as one WebSocket message at its
+   * end (as the full SDK's Batcher does: frames over 8 KiB alone, batches up to 64 KiB), in order.
+   */
+  #raw(f: LiteFrame): void {
+    if (this.#end || this.#ws.readyState !== 1) return;
+    const bytes = frameBytes(f);
+    const batching = this.#features & Feature.BATCHING;
+    if (!batching || bytes.length > 8192 || this.#batchBytes + bytes.length > 65536) this.#flush();
+    if (!batching || bytes.length > 8192) return this.#ws.send(bytes);
+    if (this.#batch.push(bytes) === 1) queueMicrotask(() => this.#flush());
+    this.#batchBytes += bytes.length;
+  }
+
+  #flush(): void {
+    const parts = this.#batch;
+    if (!parts.length) return;
+    const message = new Uint8Array(this.#batchBytes);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    let at = 0;
+    for (const p of parts) message.set(p, (at += p.length) - p.length);
+    if (!this.#end && this.#ws.readyState === 1) this.#ws.send(message);
+  }
+
+  // --- closing --------------------------------------------------------------------------------------------
+
+  /**
+   * Says Goodbye and closes the socket; every pending call rejects with RpcError SW_ERR_RPC_CLOSED. Idempotent.
+   * `code` defaults to 1000; codes a browser may not send (1001–2999) go out as 4000 + (code − 1000).
+   */
+  close(code = 1000, reason = ''): void {
+    if (this.#end) return;
+    if (this.#open) this.#raw(this.#frame(MessageType.Goodbye, 0, 0, 0, 0, pack({ code, reason })));
+    this.#finish({ code, reason });
+  }
+
+  /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big), end. */
+  #violation(error: SwarmwireError, code = error.status === Status.PayloadTooLarge ? 1009 : 1002): void {
+    this.#raw(this.#frame(MessageType.Error, 0, 0, 0, 0, pack({ status: error.status, message: error.message, name: error.name })));
+    this.#finish({ code, reason: error.code, error });
+  }
+
+  #finish(info: CloseInfo): void {
+    if (this.#end) return;
+    this.#flush(); // a Goodbye or an Error frame queued just before goes out ahead of the close
+    this.#end = info;
+    this.#open = false;
+    clearInterval(this.#timer);
+    try {
+      this.#ws.close(info.code === 1000 || info.code >= 3000 ? info.code : 4000 + info.code - 1000, clipUtf8(info.reason, 123));
+    } catch {
+      // already closing
+    }
+    this.#connecting?.(info.error ?? sessionError(SessionErrorCode.CLOSED, `the socket closed before the handshake completed (${info.code}${info.reason ? ` ${info.reason}` : ''})`));
+    const error = this.#closedError();
+    for (const p of [...this.pending.values()]) {
+      p.done();
+      p.reject(error);
+    }
+    this.#running.clear();
+    this.#onEnd(info);
+  }
+
+  #closedError(): Error {
+    const { code, reason, error } = this.#end!;
+    return rpcError(RpcErrorCode.CLOSED, `the connection closed (${code}${reason ? ` ${reason}` : ''})`, error);
+  }
+}
+
+function cancelled(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+  return rpcError(RpcErrorCode.CANCELLED, `the call was cancelled${why ? `: ${why}` : ''}`, reason);
+}

@@ -1,0 +1,22 @@
+// swarmwire/lite: the codec + one transport (WebSocket) + RPC, for pages and scripts that call agents and serve a
+// few objects, in a fraction of the full SDK's size. Same wire contract (docs/protocol.md) — a lite client talks to
+// full-SDK peers and relays — with what a small client can do without: no reconnects or acked replay, no streams,
+// no proxy()/transfer(), no Map/Set/Date values (docs/architecture.md, "The lite profile"; README "Lite client").
+
+// Connection: WebSocket + handshake + heartbeats
+export { connect, LiteConnection } from './connection.js';
+export type { CallOptions, CloseInfo, ConnectOptions, ServeLimits, WebSocketConstructor } from './connection.js';
+// RPC
+export { expose, withOptions, wrap } from './rpc.js';
+export type { ExposeOptions, Remote, WrapOptions } from './rpc.js';
+// MessagePack (the subset lite carries)
+export { pack, unpack } from './msgpack.js';
+export type { UnpackOptions } from './msgpack.js';
+// Optional: the lite wasm core (CRC-32C of large frames; everything works without it)
+export { crc32c, init } from './crc.js';
+export type { LiteInitOptions, LiteWasmSource } from './crc.js';
+// Errors and the wire's numbers
+export { SwarmwireError, WireError } from '../wire/errors.js';
+export { RpcError, RpcErrorCode } from '../rpc/errors.js';
+export { SessionError } from '../session/errors.js';
+export { Status } from '../wire/constants.js';

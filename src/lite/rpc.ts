@@ -1,0 +1,102 @@
+// wrap() and expose() for swarmwire/lite, on the full SDK's wire forms: a call of a top-level method is a Request
+// with the arguments as an array and method_hash = fnv1a32(name); reading a property (`await remote.x`) and nested
+// paths use the extended form `{ op, path, args }`. So a lite caller can call a full-SDK module and the other way
+// round, directly or through a relay.
+import { fnv1a32, fnv1a64Parts } from '../wire/fnv.js';
+import { type CallOptions, type LiteConnection, type ServeLimits, moduleKey } from './connection.js';
+
+/** Options of wrap(). */
+export interface WrapOptions {
+  /** The module's name, as the exposing side gave it. Default: none (the default module, module_id 0). */
+  name: string;
+  /**
+   * The node that exposes it, by id (32 hex digits or 16 bytes), when it sits behind the relay `conn` is connected
+   * to: calls travel in Routed envelopes. Default: none (the peer itself).
+   */
+  to: string | Uint8Array;
+  /** Deadline of every call, ms. On expiry the call rejects with SW_ERR_RPC_TIMEOUT and the callee is told to stop. Default: 30,000. */
+  timeoutMs: number;
+}
+
+/** Options of expose(). */
+export interface ExposeOptions extends ServeLimits {
+  /** The module's name: its module_id is fnv1a64(name). Default: none (module_id 0, the default module). */
+  name: string;
+}
+
+type AnyFunction = (...args: any[]) => any;
+/** What wrap<T>() returns: methods return promises of their awaited results, properties are read with `await`. */
+export type Remote<T> = {
+  readonly [K in keyof T as K extends string ? K : never]: T[K] extends AnyFunction
+    ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>>
+    : Promise<T[K]> & Remote<T[K]>;
+};
+
+const STATE: unique symbol = /* @__PURE__ */ Symbol('swarmwire.lite.remote');
+
+interface State {
+  conn: LiteConnection;
+  route: { to: Uint8Array | undefined; key: string };
+  hi: number;
+  lo: number;
+  path: string[];
+  options: Readonly<CallOptions>;
+}
+
+function remote(state: State): unknown {
+  const { conn, route, hi, lo, path, options } = state;
+  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options);
+  return new Proxy(function remote() {}, {
+    get(_, prop) {
+      if (prop === STATE) return state;
+      // The module itself is not a promise (so it can be awaited or returned); a member is read by awaiting it.
+      if (prop === 'then') return path.length ? (ok: (v: unknown) => void, no: (e: unknown) => void) => call({ op: 1, path }).then(ok, no) : undefined;
+      return typeof prop === 'string' ? remote({ ...state, path: [...path, prop] }) : undefined;
+    },
+    apply: (_, __, args: unknown[]) => call(path.length > 1 ? { op: 3, path, args } : args),
+  });
+}
+
+const bytesOf = (id: string): Uint8Array => {
+  if (!/^[0-9a-f]{32}$/i.test(id)) throw new TypeError(`[swarmwire] a node id is 32 hex digits, got ${JSON.stringify(id)}`);
+  return Uint8Array.from(id.match(/../g)!, (b) => parseInt(b, 16));
+};
+
+/**
+ * A typed proxy for the module the other side exposed (Comlink's wrap): `await remote.method(args)`,
+ * `await remote.property`. Every call has a deadline; closing the connection rejects what is pending.
+ * Options: name (default module), to (the peer itself), timeoutMs (30,000).
+ */
+export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<WrapOptions>> = {}): Remote<T> {
+  const { name, to } = options;
+  const [hi, lo] = name === undefined ? [0, 0] : fnv1a64Parts(name);
+  const bytes = to === undefined ? undefined : typeof to === 'string' ? bytesOf(to) : to;
+  const route = { to: bytes, key: bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') : '' };
+  return remote({ conn, route, hi, lo, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as Remote<T>;
+}
+
+/**
+ * The same remote with other options for the calls made through it: `await withOptions(remote, { signal,
+ * timeoutMs }).search(q)`. The original is unchanged.
+ */
+export function withOptions<R>(proxy: R, options: Readonly<Partial<CallOptions>>): R {
+  const state = typeof proxy === 'function' ? (proxy as unknown as Record<symbol, State | undefined>)[STATE] : undefined;
+  if (!state) throw new TypeError('[swarmwire] not a remote proxy (expected what wrap() returned)');
+  return remote({ ...state, options: { ...state.options, ...options } }) as R;
+}
+
+/**
+ * Serves `target` on `conn`: the other side's wrap() — from the peer itself or from any node behind a relay — calls
+ * its methods and reads its properties. Only `target`'s own members and its prototype chain below
+ * Object.prototype are reachable (`__proto__`, `constructor`, … are MethodNotFound). Options: name (the default
+ * module), maxArgBytes (16 MiB), maxConcurrent (10,000). Returns a function that stops serving it.
+ */
+export function expose(target: object, conn: LiteConnection, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
+  const [hi, lo] = options.name === undefined ? [0, 0] : fnv1a64Parts(options.name);
+  const key = moduleKey(hi, lo);
+  const module = { target, table: undefined, limits: { maxArgBytes: options.maxArgBytes ?? 16 * 1024 * 1024, maxConcurrent: options.maxConcurrent ?? 10_000 } };
+  conn.modules.set(key, module);
+  return () => {
+    if (conn.modules.get(key) === module) conn.modules.delete(key);
+  };
+}
