@@ -131,14 +131,25 @@ function highOf(value: number | bigint, field: string): number {
     if (!Number.isSafeInteger(value) || value < 0) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64 number ≤ 2^53 − 1 (use a bigint)`);
     return value > 0xffffffff ? Math.floor(value / 0x1_0000_0000) : 0;
   }
-  if (value < 0n || value > 0xffffffffffffffffn) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64`);
-  return Number(value >> 32n);
+  // Module ids (64-bit hashes, bigint) repeat frame after frame; checking and splitting one costs more than the
+  // rest of the header, so the last one split is kept.
+  if (value !== splitValue) {
+    if (value < 0n || value > 0xffffffffffffffffn) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is not a u64`);
+    splitHigh = Number(value >> 32n);
+    splitLow = Number(value & 0xffffffffn);
+    splitValue = value;
+  }
+  return splitHigh;
 }
 
 /** The low half of a u64 already checked by highOf. */
 function lowOf(value: number | bigint): number {
-  return typeof value === 'number' ? value >>> 0 : Number(value & 0xffffffffn);
+  return typeof value === 'number' ? value >>> 0 : value === splitValue ? splitLow : Number(value & 0xffffffffn);
 }
+
+let splitValue = -1n;
+let splitHigh = 0;
+let splitLow = 0;
 
 function checkUint(value: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < 0 || value > max) throw wireError(WireErrorCode.BAD_FIELD, `${field} ${value} is out of range 0..${max}`);
