@@ -3,6 +3,7 @@
 // microtask), so no frame waits longer than the code that sent it, and whenever priority changes or the batch is
 // full, so order and priority hold.
 import { type Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
+import { microtask } from '../transport/microtask.js';
 
 /** Frames larger than this go alone. */
 export const BATCH_FRAME_MAX = 8 * 1024;
@@ -37,7 +38,7 @@ export class Batcher {
     this.#priority = priority;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(() => {
+      microtask(() => {
         this.#scheduled = false;
         this.#flushLater();
       });

@@ -10,6 +10,7 @@
 // Sleeping: Atomics.wait in a worker ('block': the fastest wake-up, but it holds the worker's event loop, so it
 // waits in slices and runs the event loop between them), Atomics.waitAsync on a main thread ('async').
 import { BELL_AWAKE, BELL_SLEEPING } from '../core/ring.js';
+import { microtask } from './microtask.js';
 
 /** What the reactor drives: one call moves whatever can move now and says whether anything did. */
 export interface Pumped {
@@ -169,7 +170,7 @@ export class Reactor {
     else if (this.#quietSince === 0) this.#quietSince = now;
     if (progress || (now - this.#quietSince) * 1000 < this.#options.spinMicros) {
       if (now - this.#turnStart > BUDGET_MS) macrotask(this.#turn);
-      else queueMicrotask(this.#step);
+      else microtask(this.#step);
       return;
     }
     // Say we sleep, then look once more: a peer that published before reading SLEEPING is seen here, one that
@@ -180,7 +181,7 @@ export class Reactor {
     if (this.#pumpAll()) {
       Atomics.store(slots, at, BELL_AWAKE);
       this.#quietSince = 0;
-      queueMicrotask(this.#step);
+      microtask(this.#step);
       return;
     }
     if (this.#options.wait === 'block') {

@@ -14,6 +14,7 @@ import { WireErrorCode, wireError } from '../wire/errors.js';
 import { DEFAULT_HIGH_WATER_MARK } from './queue.js';
 import { type ReactorOptions, Reactor, ring } from './ring-reactor.js';
 import { BaseTransport, type CloseInfo, CloseCode, type Priority, TransportErrorCode, transportError } from './transport.js';
+import { microtask } from './microtask.js';
 
 /** A MessagePort as both browsers and Node's worker_threads have it. */
 export interface PortLike {
@@ -320,7 +321,7 @@ export class RingTransport extends BaseTransport {
   #scheduleCommit(): void {
     if (this.#commitScheduled) return;
     this.#commitScheduled = true;
-    queueMicrotask(() => {
+    microtask(() => {
       this.#commitScheduled = false;
       if (this.#uncommitted > 0) this.#commit();
     });
