@@ -120,7 +120,10 @@ export class Session {
   #unackedBytes = 0;
   #queued: Outgoing[] = [];
   readonly #replay = new ReplayWindow();
-  #lastHeard = 0;
+  /** Heartbeat intervals that passed with nothing heard. */
+  #silentBeats = 0;
+  /** decodeFrames' options, re-made only when the payload limit changes (it is read for every message). */
+  #decodeOptions: { maxPayload: number } = { maxPayload: -1 };
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #rtt = NaN;
   readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -205,11 +208,14 @@ export class Session {
   }
 
   on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): () => void {
-    const list = this.#listeners[event] as Array<(...args: SessionEvents[E]) => void>;
-    list.push(listener);
+    // Copy on write: #emit walks the array it finds without copying it (it runs for every frame), and a listener
+    // added or removed meanwhile changes the next emit, not this one.
+    const listeners = this.#listeners as unknown as Record<E, Array<(...args: SessionEvents[E]) => void>>;
+    listeners[event] = [...listeners[event], listener];
     return () => {
+      const list = listeners[event];
       const at = list.indexOf(listener);
-      if (at >= 0) list.splice(at, 1);
+      if (at >= 0) listeners[event] = [...list.slice(0, at), ...list.slice(at + 1)];
     };
   }
 
@@ -422,7 +428,7 @@ export class Session {
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
-    for (const l of this.#listeners[event].slice() as Array<(...a: SessionEvents[E]) => void>) l(...args);
+    for (const l of this.#listeners[event] as Array<(...a: SessionEvents[E]) => void>) l(...args);
   }
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
@@ -465,7 +471,7 @@ export class Session {
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
-    this.#lastHeard = Date.now();
+    this.#silentBeats = 0;
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
     for (const out of this.#unacked.values()) this.#transmit(out.bytes, out.priority);
@@ -487,7 +493,8 @@ export class Session {
     if (interval <= 0 || this.#heartbeat) return;
     this.#heartbeat = setInterval(() => {
       if (this.#state !== 'open') return;
-      if (Date.now() - this.#lastHeard > interval * this.#options.missedHeartbeats) {
+      // Counted in beats, not timestamps: reading the clock for every message cost more than this whole check.
+      if (++this.#silentBeats > this.#options.missedHeartbeats) {
         // Half-open link: the socket looks fine but nothing arrives. Drop it; a reconnect may follow.
         this.#transport?.close(CloseCode.Abnormal, 'heartbeat lost');
         return;
@@ -516,10 +523,12 @@ export class Session {
   }
 
   #onMessage(bytes: Uint8Array): void {
-    this.#lastHeard = Date.now();
+    this.#silentBeats = 0;
+    const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
+    if (this.#decodeOptions.maxPayload !== maxPayload) this.#decodeOptions = { maxPayload };
     let frames: Frame[];
     try {
-      frames = decodeFrames(bytes, { maxPayload: this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload });
+      frames = decodeFrames(bytes, this.#decodeOptions);
       if (this.#always) for (const f of frames) requireChecksum(f);
     } catch (error) {
       // On a link declared able to damage bytes, any undecodable message is damage (a corrupted length field

@@ -103,6 +103,8 @@ export class RingTransport extends BaseTransport {
   #backlogBytes = 0;
   /** Bytes reserved in the rings and not yet published (record bytes). */
   #uncommitted = 0;
+  /** Lanes (bit per lane) with reserved records not yet published. */
+  #dirty = 0;
   #commitScheduled = false;
   #wantDrain = false;
   #peerClosed: { code: number; reason: string } | undefined;
@@ -186,6 +188,7 @@ export class RingTransport extends BaseTransport {
       if (at !== 0) {
         this.#view(at + size).set(frame, at);
         this.#uncommitted += need;
+        this.#dirty |= 1 << lane;
         // Publish a burst in pieces, so the consumer starts while this task still sends; the rest at its end.
         if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
         else this.#scheduleCommit();
@@ -213,6 +216,7 @@ export class RingTransport extends BaseTransport {
       const need = recordBytes(frame.byteLength);
       this.#backlogBytes -= need;
       this.#uncommitted += need;
+      this.#dirty |= 1 << lane;
       list.shift(1);
     }
     if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
@@ -330,7 +334,8 @@ export class RingTransport extends BaseTransport {
   /** Publishes every lane's reserved records and rings the consumer if it sleeps. */
   #commit(): void {
     const api = this.#core.api;
-    for (const r of this.#tx) api.ringCommit(r);
+    for (let lane = 0; lane < 3; lane++) if (this.#dirty & (1 << lane)) api.ringCommit(this.#tx[lane]!);
+    this.#dirty = 0;
     this.#uncommitted = 0;
     const bell = Atomics.load(this.#reactor.slots(this.#ctrlEnd), ctrlIndex(this.#link, this.#side, CTRL_CONSUMER_BELL));
     if (bell !== 0) ring(this.#reactor.slots(bell >>> 2), bell >>> 2);
@@ -357,7 +362,10 @@ export class RingTransport extends BaseTransport {
           this.#uncommitted += recordBytes(frame.byteLength);
         }
         list.shift(k);
-        if (k > 0) moved = true;
+        if (k > 0) {
+          moved = true;
+          this.#dirty |= 1 << lane;
+        }
         if (k < n) break;
       }
     }
