@@ -3,7 +3,6 @@
 //   2. RPC over WebSocket on loopback, `add(a, b)` served by the full SDK in a worker thread: the lite client vs
 //      the full SDK's session client vs capnweb (calls/s with 1,000 in flight; one call at a time, p50 / p99).
 // Size is size-limit's business (`npm run size`), not this suite's.
-import { Worker } from 'node:worker_threads';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { newWebSocketRpcSession } from 'capnweb';
 import { WebSocket } from 'ws';
@@ -11,11 +10,11 @@ import { connectSession, connectWebSocket, wrap } from 'swarmwire';
 import { connect, pack, unpack, wrap as liteWrap } from 'swarmwire/lite';
 import { measure, median, speedup } from './lib/measure.mjs';
 import { sig } from './lib/table.mjs';
+import { latencies, percentile, startRpcServers, throughput } from './lib/calls.mjs';
 
 // capnweb reads the global WebSocket (for its constants), which Node 20 does not have.
 globalThis.WebSocket ??= WebSocket;
 const WINDOW = 1000;
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 const BODIES = {
   'args [2, 3]': [2, 3],
@@ -48,38 +47,9 @@ async function codec({ rounds, time }) {
   return { title: 'lite MessagePack vs @msgpack/msgpack (ns per operation; × > 1: lite is faster)', columns: ['body', 'op', 'lite ns', '@msgpack/msgpack ns', '× @msgpack/msgpack'], rows };
 }
 
-async function throughput(call, total) {
-  let next = 0;
-  const t0 = performance.now();
-  const lane = async () => {
-    while (next < total) {
-      const i = next++;
-      if ((await call(i)) !== i + 1) throw new Error('wrong answer');
-    }
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  return total / ((performance.now() - t0) / 1000);
-}
-
-async function latencies(call, count) {
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await call(i);
-    out.push((performance.now() - t0) * 1000);
-  }
-  return out;
-}
-
 async function rpc({ rounds }) {
   // The full SDK's callee (bench/lib/rpc-servers.mjs), which also serves the MessagePort libraries: give it ports.
-  const channels = Object.fromEntries(['comlink', 'birpc', 'capnweb', 'swarmwire', 'swarmwireSession'].map((n) => [n, new MessageChannel()]));
-  const ports = Object.fromEntries(Object.entries(channels).map(([n, c]) => [n, c.port2]));
-  const worker = new Worker(new URL('./lib/rpc-servers.mjs', import.meta.url), { workerData: { ports }, transferList: Object.values(ports) });
-  const wsPorts = await new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  const { worker, channels, wsPorts } = await startRpcServers();
   const url = `ws://127.0.0.1:${wsPorts.swarmwireWs}/`;
   const conn = await connect(url, { WebSocket, heartbeatMs: 0 });
   const lite = liteWrap(conn);
@@ -92,10 +62,10 @@ async function rpc({ rounds }) {
     capnweb: (i) => capnweb.add(i, 1),
   };
   const raw = Object.fromEntries(Object.keys(clients).map((n) => [n, { rate: [], p50: [], p99: [] }]));
-  for (const call of Object.values(clients)) await throughput(call, 3_000); // warm up
+  for (const call of Object.values(clients)) await throughput(call, 3_000, WINDOW); // warm up
   for (let round = 0; round < rounds; round++) {
     for (const name of round % 2 ? Object.keys(clients).reverse() : Object.keys(clients)) {
-      raw[name].rate.push(await throughput(clients[name], 20_000));
+      raw[name].rate.push(await throughput(clients[name], 20_000, WINDOW));
       const lat = await latencies(clients[name], 1_000);
       raw[name].p50.push(percentile(lat, 0.5));
       raw[name].p99.push(percentile(lat, 0.99));

@@ -3,7 +3,7 @@
 // transport, and on a session over it) vs Comlink, birpc and capnweb, each on its own port. Over WebSocket on
 // loopback: swarmwire (session) vs capnweb. Clients run in turn, in rounds that alternate their order; figures are
 // medians over rounds, ratios are medians of per-round ratios.
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { createBirpc } from 'birpc';
 import { newMessagePortRpcSession, newWebSocketRpcSession } from 'capnweb';
@@ -12,46 +12,15 @@ import * as sw from 'swarmwire';
 import { connectSession, connectWebSocket, wrap } from 'swarmwire';
 import { portTransport } from './lib/port-transport.mjs';
 import { mark, sig } from './lib/table.mjs';
+import { latencies, percentile, startRpcServers, throughput } from './lib/calls.mjs';
 
 // capnweb reads the global WebSocket (for its constants), which Node 20 does not have.
 globalThis.WebSocket ??= WebSocket;
 const WINDOW = 1000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-
-/** Calls/s with WINDOW calls in flight, `total` calls in all. */
-async function throughput(call, total) {
-  let next = 0;
-  const t0 = performance.now();
-  const lane = async () => {
-    while (next < total) {
-      const i = next++;
-      if ((await call(i)) !== i + 1) throw new Error('wrong answer');
-    }
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  return total / ((performance.now() - t0) / 1000);
-}
-
-/** Round-trip times in µs, one call in flight. */
-async function latencies(call, count) {
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await call(i);
-    out.push((performance.now() - t0) * 1000);
-  }
-  return out;
-}
 
 export async function run({ rounds = 5 } = {}) {
-  const channels = Object.fromEntries(['comlink', 'birpc', 'capnweb', 'swarmwire', 'swarmwireSession'].map((n) => [n, new MessageChannel()]));
-  const ports = Object.fromEntries(Object.entries(channels).map(([n, c]) => [n, c.port2]));
-  const worker = new Worker(new URL('./lib/rpc-servers.mjs', import.meta.url), { workerData: { ports }, transferList: Object.values(ports) });
-  const wsPorts = await new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  const { worker, channels, wsPorts } = await startRpcServers();
 
   const comlink = Comlink.wrap(channels.comlink.port1);
   const birpc = createBirpc({}, { post: (d) => channels.birpc.port1.postMessage(d), on: (fn) => channels.birpc.port1.on('message', fn) });
@@ -95,12 +64,12 @@ export async function run({ rounds = 5 } = {}) {
   const raw = {};
   for (const [group, clients] of Object.entries(groups)) {
     for (const name of Object.keys(clients)) raw[`${group} ${name}`] = { rate: [], p50: [], p99: [] };
-    for (const call of Object.values(clients)) await throughput(call, 3_000); // warm up
+    for (const call of Object.values(clients)) await throughput(call, 3_000, WINDOW); // warm up
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? Object.keys(clients).reverse() : Object.keys(clients);
       for (const name of order) {
         const r = raw[`${group} ${name}`];
-        r.rate.push(await throughput(clients[name], 20_000));
+        r.rate.push(await throughput(clients[name], 20_000, WINDOW));
         const lat = await latencies(clients[name], 1_000);
         r.p50.push(percentile(lat, 0.5));
         r.p99.push(percentile(lat, 0.99));

@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { RpcError, SessionError, WireError, connect, expose, wrap } from 'swarmwire/lite';
 import { Feature, MessageType, decodeBody, decodeFrame, decodeFrames, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire';
 import { frameBytes, readFrames } from '../src/lite/frames.js';
+import { rejection } from './rejection.js';
 
 const WS = WebSocket as never;
 let server: WebSocketServer | undefined;
@@ -59,14 +60,6 @@ async function scriptedPeer(answer: ((hello: Record<string, unknown>) => Uint8Ar
   return { url: `ws://127.0.0.1:${port}`, frames, raw, hello, socket, closed };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const header = (type: number, over: { magic?: number; version?: number; features?: number; id?: number; length?: number } = {}): Uint8Array => {
   const b = new Uint8Array(32);

@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import { RpcError, SessionError, WireError, connect, expose, withOptions, wrap, type LiteConnection } from 'swarmwire/lite';
 import { SessionHost, expose as fullExpose, listenWebSocket, wrap as fullWrap, type Session } from 'swarmwire';
 import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
+import { rejection } from './rejection.js';
 
 const FIXTURE = new URL('./fixtures/lite-peers.mjs', import.meta.url).pathname;
 const spawnPeer = (...args: string[]): Promise<JsonChild> => spawnJson(process.execPath, [FIXTURE, ...args]);
@@ -40,14 +41,6 @@ const liteModule = {
   deep: { inner: (x: number) => x + 100 },
 };
 
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('lite ↔ full SDK through the Node relay (separate processes)', () => {
   let relay: JsonChild;
