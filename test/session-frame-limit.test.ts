@@ -50,3 +50,48 @@ it('refuses at send() a compressible frame larger than the ring carries, and the
   expect(received[0]!.payload.every((b) => b === 7)).toBe(true);
   expect(client.state).toBe('open');
 });
+
+it('drops with an error a frame queued while disconnected that the next transport cannot carry; the rest go', async () => {
+  // First a memory link (no frame limit), then, after a cut, a ring of 64 KiB lanes (frames up to ~32 KiB).
+  const host = new sw.SessionHost({ heartbeatIntervalMs: 0 });
+  const received: number[] = [];
+  host.onSession((s) => void s.on('frame', (f) => received.push(f.payload.length)));
+  let reconnect!: () => void;
+  const allowed = new Promise<void>((resolve) => (reconnect = resolve));
+  let firstLink: sw.MemoryTransport | undefined;
+  let ringLimit = 0;
+  const client = await sw.connectSession(async () => {
+    if (!firstLink) {
+      const [a, b] = sw.memoryPair();
+      firstLink = a;
+      void host.accept(b).catch(() => {});
+      return a;
+    }
+    await allowed; // hold the reconnect until the frames below are queued
+    const [a, b] = sw.ringPair({ laneBytes: 64 * 1024 });
+    ringLimit = a.maxFrameBytes;
+    void host.accept(b).catch(() => {});
+    return a;
+  }, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1 }, compressThreshold: 1 << 30 }); // sent as they are
+  cleanups.push(() => client.close(), () => host.close());
+  const errors: sw.SwarmwireError[] = [];
+  client.on('error', (e) => errors.push(e));
+
+  const disconnected = new Promise((resolve) => client.on('disconnect', resolve));
+  firstLink!.faults.disconnect('test cut');
+  await disconnected;
+  const big = crypto.getRandomValues(new Uint8Array(48 * 1024)); // fits the memory link, not the ring (nor deflated)
+  const small = sw.pack('after');
+  client.send({ type: sw.MessageType.Event, payload: big }); // best effort: queued while disconnected
+  client.send({ type: sw.MessageType.Event, payload: small });
+  const reopened = new Promise((resolve) => client.on('open', resolve));
+  reconnect();
+  await reopened;
+  expect(client.state).toBe('open');
+  expect(big.length).toBeGreaterThan(ringLimit);
+  const deadline = Date.now() + 5_000;
+  while (received.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  expect(received).toEqual([small.length]);
+  expect(errors.map((e) => e.code)).toEqual(['SW_ERR_TRANSPORT_TOO_LARGE']);
+  expect(errors[0]!.message).toMatch(/queued frame of \d+ bytes is dropped/);
+});

@@ -354,6 +354,22 @@ export class Session {
     }
   }
 
+  /**
+   * Sends a frame that was kept across a reconnect. It was checked against the transport it was sent on, or none:
+   * the new one may carry less (a ring carries half a lane, a socket megabytes). Such a frame is dropped with an
+   * 'error' event saying which, and the others still go, so one frame cannot keep the session from opening.
+   */
+  #resend(out: Outgoing, ackedId?: number): void {
+    try {
+      this.#transmit(out.bytes, out.priority);
+    } catch (error) {
+      if (!/_TOO_LARGE$/.test((error as { code?: string }).code ?? '')) throw error;
+      if (ackedId !== undefined) this.#forget(ackedId);
+      const what = ackedId !== undefined ? `acked frame ${ackedId}` : 'a queued frame';
+      this.#emit('error', transportError(TransportErrorCode.TOO_LARGE, `${what} of ${out.bytes.length} bytes is dropped: the new ${this.#transport!.kind} transport cannot carry it (${(error as Error).message})`, error));
+    }
+  }
+
   /** Drops an acked frame from the re-send store. */
   #forget(id: number): void {
     const out = this.#unacked.get(id);
@@ -474,10 +490,10 @@ export class Session {
     this.#silentBeats = 0;
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
-    for (const out of this.#unacked.values()) this.#transmit(out.bytes, out.priority);
+    for (const [id, out] of this.#unacked) this.#resend(out, id);
     const queued = this.#queued;
     this.#queued = [];
-    for (const out of queued) this.#transmit(out.bytes, out.priority);
+    for (const out of queued) this.#resend(out);
     this.#state = 'open';
     this.#startHeartbeat();
     const waiters = this.#waiters;
