@@ -186,12 +186,8 @@ export class RingTransport extends BaseTransport {
     if (this.state === 'open' && (this.#backlog[lane]!.length === 0 || this.#catchUp(lane))) {
       const at = this.#core.api.ringReserveOne(this.#tx[lane]!, tagged(frame));
       if (at !== 0) {
-        this.#view(at + size).set(frame, at);
-        this.#uncommitted += need;
-        this.#dirty |= 1 << lane;
-        // Publish a burst in pieces, so the consumer starts while this task still sends; the rest at its end.
-        if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
-        else this.#scheduleCommit();
+        this.#place(lane, frame, at);
+        this.#publishSoon();
         return;
       }
     }
@@ -206,22 +202,22 @@ export class RingTransport extends BaseTransport {
    * everything up for the next pump (which cannot run before the sending task ends).
    */
   #catchUp(lane: number): boolean {
-    const list = this.#backlog[lane]!;
-    const ring = this.#tx[lane]!;
-    while (list.length > 0) {
-      const frame = list.at(0);
-      const at = this.#core.api.ringReserveOne(ring, tagged(frame));
-      if (at === 0) break;
-      this.#view(at + frame.byteLength).set(frame, at);
-      const need = recordBytes(frame.byteLength);
-      this.#backlogBytes -= need;
-      this.#uncommitted += need;
-      this.#dirty |= 1 << lane;
-      list.shift(1);
-    }
+    this.#moveBacklog(lane);
+    this.#publishSoon();
+    return this.#backlog[lane]!.length === 0;
+  }
+
+  /** Copies `frame` into `lane`'s ring at `at`, reserved and not yet published. */
+  #place(lane: number, frame: Uint8Array, at: number): void {
+    this.#view(at + frame.byteLength).set(frame, at);
+    this.#uncommitted += recordBytes(frame.byteLength);
+    this.#dirty |= 1 << lane;
+  }
+
+  /** Publishes at once when COMMIT_BYTES wait (so the consumer starts while this task still sends), else at its end. */
+  #publishSoon(): void {
     if (this.#uncommitted >= COMMIT_BYTES) this.#commit();
     else if (this.#uncommitted > 0) this.#scheduleCommit();
-    return list.length === 0;
   }
 
   override ready(): Promise<void> {
@@ -343,32 +339,32 @@ export class RingTransport extends BaseTransport {
     this.#reactor.kick();
   }
 
-  #flushBacklog(): boolean {
+  /** Moves `lane`'s waiting frames into its ring while they fit, many per wasm call; says whether any moved. */
+  #moveBacklog(lane: number): boolean {
     const api = this.#core.api;
     const { lens, addrs } = this.#scratch;
+    const list = this.#backlog[lane]!;
     let moved = false;
-    for (let lane = 0; lane < 3; lane++) {
-      const list = this.#backlog[lane]!;
-      while (list.length > 0) {
-        const u32 = this.#u32;
-        const n = Math.min(DRAIN_MAX, list.length);
-        for (let i = 0; i < n; i++) u32[(lens >>> 2) + i] = tagged(list.at(i));
-        const k = api.ringReserve(this.#tx[lane]!, lens, n, addrs);
-        for (let i = 0; i < k; i++) {
-          const frame = list.at(i);
-          const at = u32[(addrs >>> 2) + i]!;
-          this.#view(at + frame.byteLength).set(frame, at);
-          this.#backlogBytes -= recordBytes(frame.byteLength);
-          this.#uncommitted += recordBytes(frame.byteLength);
-        }
-        list.shift(k);
-        if (k > 0) {
-          moved = true;
-          this.#dirty |= 1 << lane;
-        }
-        if (k < n) break;
+    while (list.length > 0) {
+      const u32 = this.#u32;
+      const n = Math.min(DRAIN_MAX, list.length);
+      for (let i = 0; i < n; i++) u32[(lens >>> 2) + i] = tagged(list.at(i));
+      const k = api.ringReserve(this.#tx[lane]!, lens, n, addrs);
+      for (let i = 0; i < k; i++) {
+        const frame = list.at(i);
+        this.#place(lane, frame, u32[(addrs >>> 2) + i]!);
+        this.#backlogBytes -= recordBytes(frame.byteLength);
       }
+      list.shift(k);
+      if (k > 0) moved = true;
+      if (k < n) break;
     }
+    return moved;
+  }
+
+  #flushBacklog(): boolean {
+    let moved = false;
+    for (let lane = 0; lane < 3; lane++) if (this.#moveBacklog(lane)) moved = true;
     if (moved) this.#commit();
     // Still waiting for room: ask the consumer to ring us when it frees some, then look once more (it may have
     // freed room before it could see the flag).
