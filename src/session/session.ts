@@ -215,7 +215,7 @@ export class Session {
     return () => {
       const list = listeners[event];
       const at = list.indexOf(listener);
-      if (at >= 0) listeners[event] = [...list.slice(0, at), ...list.slice(at + 1)];
+      if (at >= 0) listeners[event] = list.filter((_, i) => i !== at);
     };
   }
 
@@ -363,7 +363,7 @@ export class Session {
     try {
       this.#transmit(out.bytes, out.priority);
     } catch (error) {
-      if (!/_TOO_LARGE$/.test((error as { code?: string }).code ?? '')) throw error;
+      if ((error as { status?: number }).status !== Status.PayloadTooLarge) throw error;
       if (ackedId !== undefined) this.#forget(ackedId);
       const what = ackedId !== undefined ? `acked frame ${ackedId}` : 'a queued frame';
       this.#emit('error', transportError(TransportErrorCode.TOO_LARGE, `${what} of ${out.bytes.length} bytes is dropped: the new ${this.#transport!.kind} transport cannot carry it (${(error as Error).message})`, error));
