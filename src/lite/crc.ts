@@ -2,6 +2,7 @@
 // then wasm for inputs of 128 bytes and more (the full SDK's measured crossover, WASM_MIN_BYTES). The lite module
 // is the CRC kernel alone on a memory of its own (assembly/lite.ts): 1.1 KB gzipped instead of the full core's
 // 2.3 KB, and no shared memory, so it loads on pages that are not cross-origin isolated too.
+import { fetchWasm } from '../core/fetch-wasm.js';
 import { WASM_MIN_BYTES, crc32cJs } from '../wire/crc32c.js';
 
 /** What init() accepts as the lite wasm core. */
@@ -40,17 +41,7 @@ async function load(source: LiteWasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) module = source;
   else if (source instanceof Uint8Array || source instanceof ArrayBuffer) module = await WebAssembly.compile(source);
   else if (source instanceof Response) module = await WebAssembly.compile(await source.arrayBuffer());
-  else {
-    const url = new URL(source, import.meta.url);
-    // Node's fetch() does not read file: URLs; Deno's and browsers' do.
-    const isNode = typeof process !== 'undefined' && !!process.versions?.node && !('Deno' in globalThis);
-    if (url.protocol === 'file:' && isNode) module = await WebAssembly.compile(await (await import('node:fs/promises')).readFile(url));
-    else {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`[swarmwire] cannot load ${url.href}: HTTP ${response.status}`);
-      module = await WebAssembly.compile(await response.arrayBuffer());
-    }
-  }
+  else module = await fetchWasm(new URL(source, import.meta.url));
   const memory = new WebAssembly.Memory({ initial: 2 });
   const x = (await WebAssembly.instantiate(module, { env: { memory } })).exports as {
     crc32c(crc: number, at: number, n: number): number;

@@ -1,0 +1,19 @@
+// Compiling a .wasm found at a URL, for every runtime that loads one: the full core's default (wasm-source.ts) and
+// the lite core (lite/crc.ts). Its own file, because the script-tag and Workers builds swap wasm-source.ts for one
+// with the module built in, and those bundles must not carry this.
+
+/** The module at `url`, compiled. */
+export async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
+  // Node's fetch() does not read file: URLs; Deno's and browsers' do.
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node && !('Deno' in globalThis);
+  if (url.protocol === 'file:' && isNode) {
+    const { readFile } = await import('node:fs/promises');
+    return WebAssembly.compile(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`[swarmwire] cannot load ${url.href}: HTTP ${response.status}`);
+  // compileStreaming insists on the application/wasm MIME type; plain file servers often send another.
+  return response.headers.get('content-type')?.startsWith('application/wasm')
+    ? WebAssembly.compileStreaming(response)
+    : WebAssembly.compile(await response.arrayBuffer());
+}
