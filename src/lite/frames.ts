@@ -1,9 +1,9 @@
 // Frames for swarmwire/lite: the 32-byte header of docs/protocol.md, the payload and the optional CRC-32C trailer.
 // Header checks come from the wire layer (readHeaderBytes: magic, version, type, length against the limit), so
 // lite and the full SDK reject the same bytes with the same codes; u64 fields stay u32 halves (no BigInt per frame).
-import { Feature, HEADER_SIZE, MAGIC, VERSION } from '../wire/constants.js';
+import { Feature, HEADER_SIZE, VERSION } from '../wire/constants.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
-import { headerFields, readHeaderBytes, u32 } from '../wire/header.js';
+import { headerFields, readHeaderBytes, u32, writeHeader } from '../wire/header.js';
 import { crcRange } from './crc.js';
 
 /** A decoded frame. `id` is the request id (ids stay below 2^53); `payload` is a view into the message. */
@@ -23,14 +23,10 @@ export function frameBytes(f: Readonly<LiteFrame>): Uint8Array {
   const end = HEADER_SIZE + n;
   const out = new Uint8Array(end + (f.features & Feature.CHECKSUM ? 4 : 0));
   const v = new DataView(out.buffer);
-  v.setUint32(0, MAGIC);
-  v.setUint32(4, (VERSION << 24) | (f.type << 16) | f.features);
-  v.setUint32(8, f.id / 0x100000000);
-  v.setUint32(12, f.id >>> 0);
-  v.setUint32(16, f.moduleHi);
-  v.setUint32(20, f.moduleLo);
-  v.setUint32(24, f.hash);
-  v.setUint32(28, n);
+  writeHeader(v, 0, {
+    version: VERSION, type: f.type, features: f.features, requestHi: Math.floor(f.id / 0x100000000), requestLo: f.id >>> 0,
+    moduleHi: f.moduleHi, moduleLo: f.moduleLo, methodHash: f.hash, payloadLength: n,
+  });
   out.set(f.payload, HEADER_SIZE);
   if (out.length > end) v.setUint32(end, crcRange(out, 0, end));
   return out;
