@@ -202,9 +202,19 @@ export class RingTransport extends BaseTransport {
    * everything up for the next pump (which cannot run before the sending task ends).
    */
   #catchUp(lane: number): boolean {
-    this.#moveBacklog(lane);
+    // One frame per wasm call, not #moveBacklog's batches: while the ring stays full this runs for every send, and
+    // a batch would tag and list up to DRAIN_MAX waiting frames each time only to place none.
+    const list = this.#backlog[lane]!;
+    while (list.length > 0) {
+      const frame = list.at(0);
+      const at = this.#core.api.ringReserveOne(this.#tx[lane]!, tagged(frame));
+      if (at === 0) break;
+      this.#place(lane, frame, at);
+      this.#backlogBytes -= recordBytes(frame.byteLength);
+      list.shift(1);
+    }
     this.#publishSoon();
-    return this.#backlog[lane]!.length === 0;
+    return list.length === 0;
   }
 
   /** Copies `frame` into `lane`'s ring at `at`, reserved and not yet published. */
