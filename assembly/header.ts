@@ -16,7 +16,7 @@ export const UNSUPPORTED_VERSION: i32 = 10;
 
 /** Message types the wire contract defines; anything else is InvalidFrame. */
 export function isKnownType(t: u32): bool {
-  return t <= 3 || (t >= 16 && t <= 19) || t == 32 || t == 33 || t == 48 || (t >= 64 && t <= 67) ||
+  return t <= 3 || (t >= 16 && t <= 19) || t == 32 || t == 33 || t == 48 || (t >= 64 && t <= 69) ||
          (t >= 80 && t <= 83) || (t >= 96 && t <= 99) || (t >= 112 && t <= 118);
 }
 

@@ -62,8 +62,8 @@ async function ackedRoundTrip(a, b, bytes) {
 async function migrations(linkKind, stateBytes, rounds) {
   // Sessions offer deflate-raw by default and try it on payloads ≥ 4 KiB; 'no deflate' offers CHECKSUM | BATCHING | ACK_REQUIRED only.
   const options = linkKind.includes('no deflate') ? { ...nodeOptions, features: 0x2a } : nodeOptions;
-  const a = new MeshNode(options);
-  const b = new MeshNode(options);
+  const a = await MeshNode.create(options);
+  const b = await MeshNode.create(options);
   const close = await (linkKind.startsWith('WebSocket') ? wsLink : memoryLink)(a, b);
   const [ha, hb] = [new AgentHost(a, { migrationTimeoutMs: 30_000 }), new AgentHost(b, { migrationTimeoutMs: 30_000 })];
   for (const h of [ha, hb]) h.define('Blob', () => new Blob());
@@ -134,9 +134,9 @@ async function ringMigrations(linkKind, stateBytes, rounds) {
 
 /** Round trips of a 64 B Request through `relays` relay nodes in a line; answers come back the same way. */
 async function routed(relays, count) {
-  const chain = [new MeshNode(nodeOptions)];
-  for (let i = 0; i < relays; i++) chain.push(new MeshNode({ ...nodeOptions, role: 'relay' }));
-  chain.push(new MeshNode(nodeOptions));
+  const chain = [await MeshNode.create(nodeOptions)];
+  for (let i = 0; i < relays; i++) chain.push(await MeshNode.create({ ...nodeOptions, role: 'relay' }));
+  chain.push(await MeshNode.create(nodeOptions));
   for (let i = 0; i + 1 < chain.length; i++) await memoryLink(chain[i], chain[i + 1]);
   const [a, b] = [chain[0], chain.at(-1)];
   // wait for the routes (each relay learns what lies beyond it from Discovery)

@@ -5,7 +5,7 @@ export { init } from './core/wasm.js';
 export type { CoreHandle, InitOptions, WasmSource } from './core/wasm.js';
 
 // Wire contract: constants and errors
-export { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAGIC, MAX_PAYLOAD, MIN_VERSION, MessageType, Status, VERSION } from './wire/constants.js';
+export { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAGIC, MAX_PAYLOAD, MIN_PROTOCOL_VERSION, MIN_VERSION, MessageType, PROTOCOL_VERSION, Status, VERSION } from './wire/constants.js';
 export type { Role } from './wire/constants.js';
 export { SwarmwireError, WireError, WireErrorCode } from './wire/errors.js';
 
@@ -25,8 +25,8 @@ export { FrameReader } from './wire/framer.js';
 export type { FrameReaderOptions } from './wire/framer.js';
 
 // Handshake
-export { negotiate, parseHello } from './wire/hello.js';
-export type { Hello, Negotiated } from './wire/hello.js';
+export { negotiate, parseHello, parseHelloProof } from './wire/hello.js';
+export type { Hello, HelloProofBody, Negotiated } from './wire/hello.js';
 
 // Routed envelopes (forwarding through relays)
 export { DEFAULT_TTL, parseRouted, routedBody } from './wire/routed.js';
@@ -47,7 +47,9 @@ export { backoffDelay, reconnecting, seededRandom } from './transport/backoff.js
 export type { BackoffOptions, ReconnectOptions } from './transport/backoff.js';
 
 // Sessions: handshake, heartbeats, acked delivery across reconnects
-export { Session, acceptHello, HANDSHAKE_MAX_PAYLOAD } from './session/session.js';
+export { Session, HANDSHAKE_MAX_PAYLOAD } from './session/session.js';
+export { acceptHandshake } from './session/accept.js';
+export type { AcceptHandshakeOptions, Accepted } from './session/accept.js';
 export type { SessionEvents, SessionFrame, SessionOptions, SessionState } from './session/session.js';
 export { connectSession } from './session/connect.js';
 export type { ConnectOptions } from './session/connect.js';
@@ -105,7 +107,14 @@ export type { CertificateOptions, GeneratedCertificate } from './relay/certifica
 // Hardening: fault injection for chaos tests, authentication hooks, limits
 export { faulty, FaultyTransport } from './transport/faulty.js';
 export type { FaultOptions, FaultStats } from './transport/faulty.js';
-export { sharedSecret } from './session/auth.js';
+export { allowlist, sharedSecret } from './session/auth.js';
+export type { Authorize, Grant, PeerIdentity } from './session/auth.js';
+
+// Node identities: key pairs, the ids derived from them, and where to keep them
+export { createIdentity, deriveNodeId, identityFromKeys, supportsEd25519 } from './session/identity.js';
+export type { Identity, IdentityOptions, KeyAlgorithm } from './session/identity.js';
+export { exportIdentity, fileIdentityStore, importIdentity, indexedDbIdentityStore, loadIdentity, storageIdentityStore } from './session/identity-store.js';
+export type { IdentityRecord, IdentityStore, KeyValueStorage } from './session/identity-store.js';
 export { originAllowed } from './transport/origin.js';
 export type { OriginPolicy } from './transport/origin.js';
 

@@ -1,6 +1,6 @@
 // Authentication and isolation: the shared-secret hook, Origin allowlists on every WebSocket server, nothing
 // reachable before a successful Hello, and decoded maps that cannot touch prototypes.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { memoryPair } from '../src/transport/memory.js';
 import { Relay, RELAY_MODULE } from '../src/relay/relay.js';
@@ -17,21 +17,29 @@ import { MessageType, Status } from '../src/wire/constants.js';
 import { fnv1a32 } from '../src/wire/fnv.js';
 import { pack, unpack } from '../src/wire/payload.js';
 import { parseHello } from '../src/wire/hello.js';
+import { createIdentity, type Identity, KeyAlgorithmId } from '../src/session/identity.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+let identity: Identity;
+beforeAll(async () => {
+  identity = await createIdentity();
+});
+
+/** A well-formed Hello of `identity` (its key and id; the proof that must follow is another frame). */
 const hello = (token?: string) => ({
-  version: 1, minVersion: 1, nodeId: new Uint8Array(16).fill(5), role: 'edge', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {},
+  version: 2, minVersion: 2, nodeId: identity.id, role: 'edge', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {},
+  alg: KeyAlgorithmId[identity.algorithm], key: identity.publicKey, nonce: new Uint8Array(32).fill(1),
   ...(token === undefined ? {} : { token }),
 });
 
 describe('sharedSecret()', () => {
   it('admits the right token, refuses a wrong, a missing or a prefix one, and accepts any of several for rotation', async () => {
     const authorize = sharedSecret(['old-secret', 'new-secret']);
-    const check = (token?: string) => authorize(parseHello(hello(token)));
+    const check = (token?: string) => authorize({ id: identity.idHex, hello: parseHello(hello(token)) });
     expect(await check('new-secret')).toBe(true);
     expect(await check('old-secret')).toBe(true);
     expect(await check('new-secre')).toBe(false);
@@ -43,7 +51,7 @@ describe('sharedSecret()', () => {
   });
 
   it('guards a relay: a wrong token gets Unauthorized and a close, and the client does not retry', async () => {
-    const relay = new Relay({ heartbeatIntervalMs: 0, authorize: sharedSecret('s3cret') });
+    const relay = await Relay.create({ heartbeatIntervalMs: 0, authorize: sharedSecret('s3cret') });
     cleanups.push(() => relay.close());
     let dials = 0;
     const dial = () => {
@@ -63,7 +71,7 @@ describe('sharedSecret()', () => {
 
 describe('nothing is reachable before authentication', () => {
   async function raw(first: Uint8Array[]) {
-    const relay = new Relay({ heartbeatIntervalMs: 0, authorize: sharedSecret('s3cret') });
+    const relay = await Relay.create({ heartbeatIntervalMs: 0, authorize: sharedSecret('s3cret') });
     cleanups.push(() => relay.close());
     const [a, b] = memoryPair();
     const accepted = relay.accept(b);
@@ -167,7 +175,7 @@ describe('prototype pollution', () => {
   });
 
   it('through a relay: hostile keys in Hello metadata and in broadcasts pollute nothing', async () => {
-    const relay = new Relay({ heartbeatIntervalMs: 0 });
+    const relay = await Relay.create({ heartbeatIntervalMs: 0 });
     cleanups.push(() => relay.close());
     const dial = () => {
       const [a, b] = memoryPair();

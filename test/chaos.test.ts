@@ -24,7 +24,7 @@ const FAULTS = { drop: 0.01, dropCutMs: 30, delay: 0.1, maxDelayMs: 10, duplicat
 const relayOptions = { requireChecksum: true, heartbeatIntervalMs: 0, maxUnacked: 50_000, resumeTimeoutMs: 120_000 };
 
 it('in-process pair: 20,000 acked messages through every kind of fault, exactly once and in order', async () => {
-  const relay = new Relay(relayOptions);
+  const relay = await Relay.create(relayOptions);
   cleanup.push(() => relay.close());
   const { report, close } = await runChaos({
     name: 'memory', total: 20_000, faults: { ...FAULTS, seed: 11 },

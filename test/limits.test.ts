@@ -1,6 +1,6 @@
 // Every limit, configurable, and what a peer gets when it passes one: PayloadTooLarge, BackpressureRejection or
 // QuotaExceeded — never a silent drop or an unbounded buffer.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryPair, type MemoryTransport } from '../src/transport/memory.js';
 import { Relay, RELAY_MODULE } from '../src/relay/relay.js';
 import { Session } from '../src/session/session.js';
@@ -10,8 +10,10 @@ import { MessageType, Status } from '../src/wire/constants.js';
 import { fnv1a32 } from '../src/wire/fnv.js';
 import { routedBody } from '../src/wire/routed.js';
 import type { CloseInfo } from '../src/transport/transport.js';
+import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 const cleanups: Array<() => void> = [];
+beforeEach(() => fillIdentities(8));
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
@@ -24,15 +26,15 @@ const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
   }
 };
 
-function relayOf(options: ConstructorParameters<typeof Relay>[0] = {}) {
-  const relay = new Relay({ heartbeatIntervalMs: 0, ...options });
+function relayOf(options: Partial<ConstructorParameters<typeof Relay>[0]> = {}) {
+  const relay = new Relay({ heartbeatIntervalMs: 0, identity: takeIdentity(), ...options });
   cleanups.push(() => relay.close());
   const links: Array<[MemoryTransport, MemoryTransport]> = [];
-  const join = async (name: string, nodeId?: Uint8Array) => {
+  const join = async (name: string) => {
     const [a, b] = memoryPair({ maxBuffered: 256 * 1024, highWaterMark: 64 * 1024 });
     links.push([a, b]);
     relay.accept(b).catch(() => {});
-    const session = new Session({ metadata: { name }, heartbeatIntervalMs: 0, ...(nodeId ? { nodeId } : {}) });
+    const session = new Session({ metadata: { name }, heartbeatIntervalMs: 0 });
     const inbox: Frame[] = [];
     session.on('frame', (f) => inbox.push({ ...f, payload: f.payload.slice() }));
     cleanups.push(() => session.close());
@@ -73,7 +75,7 @@ describe('limits', () => {
   it('pending (unacked) frames: maxUnacked and maxUnackedBytes, then BackpressureRejection', async () => {
     for (const [options, payload, fits] of [[{ maxUnacked: 5 }, 10, 5], [{ maxUnackedBytes: 5_000 }, 1_000, 4]] as const) {
       const [a, b] = memoryPair();
-      const relay = new Relay({ heartbeatIntervalMs: 0 });
+      const relay = await Relay.create({ heartbeatIntervalMs: 0 });
       cleanups.push(() => relay.close());
       relay.accept(b).catch(() => {});
       const session = new Session({ heartbeatIntervalMs: 0, ...options });

@@ -181,7 +181,7 @@ describe('lite ↔ a full-SDK WebSocket server, directly', () => {
   });
 
   it('a refused Hello rejects connect() with SessionError SW_ERR_HANDSHAKE_REJECTED and the status', async () => {
-    const host = new SessionHost({ authorize: (hello) => hello.token === 'secret' });
+    const host = new SessionHost({ authorize: ({ hello }) => hello.token === 'secret' });
     const server = await listenWebSocket((t) => void host.accept(t).catch(() => {}));
     try {
       const refused = await rejection(connect(server.url, { WebSocket: WebSocket as never, token: 'wrong' }));

@@ -1,8 +1,9 @@
 // Agents on mesh nodes: calls from anywhere, live migration while calls flow (none fails, none runs twice),
 // rollback on refusal and on timeout, placement by load and capabilities, and calls that follow the agent
 // through relays.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentHost, MeshError, MeshNode, MessageType, memoryPair, type MeshNodeOptions, type MemoryTransport } from 'swarmwire';
+import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 class Counter {
   count = 0;
@@ -42,13 +43,14 @@ class Notes {
 
 const nodes: MeshNode[] = [];
 const hosts: AgentHost[] = [];
+beforeEach(() => fillIdentities(24));
 afterEach(() => {
   for (const h of hosts.splice(0)) h.close();
   for (const n of nodes.splice(0)) n.close();
 });
 
 function make(options: MeshNodeOptions = {}, hostOptions: ConstructorParameters<typeof AgentHost>[1] = {}): AgentHost {
-  const node = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, ...options });
+  const node = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity(), ...options });
   nodes.push(node);
   const host = new AgentHost(node, { migrationTimeoutMs: 1_000, callTimeoutMs: 5_000, queryTimeoutMs: 500, ...hostOptions });
   host.define('Counter', () => new Counter());
@@ -201,7 +203,7 @@ describe('agents', () => {
 
   it('rolls back when the destination refuses (no factory), and calls that waited run where the agent was', async () => {
     const [a, b] = [make(), make()];
-    const stranger = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
+    const stranger = await MeshNode.create({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
     nodes.push(stranger);
     const bare = new AgentHost(stranger);
     hosts.push(bare);

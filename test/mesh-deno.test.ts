@@ -46,7 +46,7 @@ it('migrates a counter Node → Deno → Node while calls flow', async () => {
   expect(child.info.failed, child.output()).toBeUndefined();
   const denoId: string = child.info.id;
 
-  const node = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
+  const node = await MeshNode.create({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
   try {
     await node.connect(() => connectWebSocket(server.wsUrl));
     const host = new AgentHost(node);

@@ -1,15 +1,17 @@
 // Mesh nodes over in-process links: connections and events, sends by node id, multi-hop routing through relay
 // nodes with TTL and hop count, Discovery, LoadInfo, idle timeout, stats, and close.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentHost, MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 const nodes: MeshNode[] = [];
+beforeEach(() => fillIdentities(24));
 afterEach(() => {
   for (const n of nodes.splice(0)) n.close();
 });
 
 function node(options: MeshNodeOptions = {}): MeshNode {
-  const n = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, ...options });
+  const n = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity(), ...options });
   nodes.push(n);
   return n;
 }
@@ -37,8 +39,12 @@ const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
 };
 
 /** edge A — relay R1 — relay R2 — edge B, routes learnt by Discovery. */
+/** a → r1 → r2 ← b: r1 dials r2 (so believes it); r2 believes r1 because its operator listed it. */
 async function line(): Promise<{ a: MeshNode; r1: MeshNode; r2: MeshNode; b: MeshNode }> {
-  const [a, r1, r2, b] = [node(), node({ role: 'relay' }), node({ role: 'relay' }), node()];
+  const [i1, i2] = [takeIdentity(), takeIdentity()];
+  const r1 = node({ role: 'relay', identity: i1 });
+  const r2 = node({ role: 'relay', identity: i2, trustedRelays: [i1.idHex] });
+  const [a, b] = [node(), node()];
   await link(a, r1);
   await link(r1, r2);
   await link(b, r2);

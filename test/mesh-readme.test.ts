@@ -14,8 +14,8 @@ afterAll(async () => {
 it('runs the README example', async () => {
   class Counter { count = 0; increment(by = 1) { return (this.count += by); } }
 
-  const a = new MeshNode();
-  const b = new MeshNode({ capabilities: ['gpu'] });
+  const a = await MeshNode.create();
+  const b = await MeshNode.create({ capabilities: ['gpu'] });
   nodes.push(a, b);
   await a.connect(() => connectWebSocket(url));
   await b.connect(() => connectWebSocket(url));

@@ -1,10 +1,12 @@
 // Mesh nodes over real WebSockets through the Node relay server: A —ws→ relay ←ws— R (a mesh relay node) ←memory— B.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, memoryPair, type MeshMessage } from 'swarmwire';
 import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 let server: RelayServer | undefined;
 const nodes: MeshNode[] = [];
+beforeEach(() => fillIdentities(24));
 afterEach(async () => {
   for (const n of nodes.splice(0)) n.close();
   await server?.close();
@@ -20,7 +22,7 @@ const until = async (what: () => boolean, ms = 10_000): Promise<void> => {
 };
 
 function node(role: 'edge' | 'relay' = 'edge'): MeshNode {
-  const n = new MeshNode({ role, heartbeatIntervalMs: 0, loadIntervalMs: 0 });
+  const n = new MeshNode({ role, heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity() });
   nodes.push(n);
   return n;
 }
@@ -32,9 +34,10 @@ function inbox(n: MeshNode): MeshMessage[] {
 }
 
 async function topology() {
-  server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
-  const a = node();
   const r = node('relay');
+  // The server believes R's reports (routes, origins) only because it is listed: R's role is just a claim.
+  server = await startRelay({ port: 0, heartbeatIntervalMs: 0, trustedRelays: [r.idHex] });
+  const a = node();
   const b = node();
   await a.connect(() => connectWebSocket(server!.wsUrl));
   await r.connect(() => connectWebSocket(server!.wsUrl));

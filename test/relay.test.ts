@@ -38,7 +38,7 @@ async function call(s: { session: Session; inbox: Frame[] }, method: string, arg
 
 describe('relay', () => {
   it('forwards a Routed frame to the node it names, stamping the true sender', async () => {
-    relay = new Relay({ heartbeatIntervalMs: 0 });
+    relay = await Relay.create({ heartbeatIntervalMs: 0 });
     const alice = await join('alice');
     const bob = await join('bob');
     const inner = encodeFrame({ type: MessageType.Event, body: { hello: 'bob' } });
@@ -51,7 +51,7 @@ describe('relay', () => {
   });
 
   it('answers the sender when the node is unknown or the TTL is spent', async () => {
-    relay = new Relay({ heartbeatIntervalMs: 0 });
+    relay = await Relay.create({ heartbeatIntervalMs: 0 });
     const alice = await join('alice');
     const inner = encodeFrame({ type: MessageType.Event });
     const lost = alice.session.send({ type: MessageType.Routed, body: routedBody(new Uint8Array(16).fill(1), inner) });
@@ -63,7 +63,7 @@ describe('relay', () => {
   });
 
   it('broadcasts to every other peer, or to a topic’s subscribers', async () => {
-    relay = new Relay({ heartbeatIntervalMs: 0 });
+    relay = await Relay.create({ heartbeatIntervalMs: 0 });
     const [a, b, c] = [await join('a'), await join('b'), await join('c')];
     c.session.send({ type: MessageType.Subscribe, body: 'news' });
     a.session.send({ type: MessageType.Broadcast, body: { data: 'all' } });
@@ -77,7 +77,7 @@ describe('relay', () => {
   });
 
   it('answers HealthCheck with the same request id', async () => {
-    relay = new Relay({ heartbeatIntervalMs: 0 });
+    relay = await Relay.create({ heartbeatIntervalMs: 0 });
     const a = await join('a');
     const id = a.session.send({ type: MessageType.HealthCheck });
     await until(() => a.inbox.length === 1);
@@ -86,7 +86,7 @@ describe('relay', () => {
   });
 
   it('serves relay.echo, relay.stats and relay.peers to plain Request frames', async () => {
-    relay = new Relay({ heartbeatIntervalMs: 0 });
+    relay = await Relay.create({ heartbeatIntervalMs: 0 });
     const a = await join('a');
     await join('b');
     const echo = await call(a, 'echo', [{ deep: [1, 'two', new Uint8Array([3])] }]);
@@ -99,7 +99,7 @@ describe('relay', () => {
   });
 
   it('answers unknown methods and modules with typed errors and keeps the link', async () => {
-    relay = new Relay({ heartbeatIntervalMs: 0 });
+    relay = await Relay.create({ heartbeatIntervalMs: 0 });
     const a = await join('a');
     expect(decodeBody(await call(a, 'nope', []))).toMatchObject({ status: Status.MethodNotFound });
     expect(decodeBody(await call(a, 'echo', [1], 0x1234n))).toMatchObject({ status: Status.ModuleNotFound });

@@ -48,13 +48,13 @@ describe('handshake', () => {
     const server = await accepted[0]!;
     expect(client.peer!.hello.role).toBe('relay');
     expect(server.peer!.hello.metadata).toEqual({ name: 'page' });
-    expect(client.peer!.negotiated).toEqual({ version: 1, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED, maxPayload: 1 << 20 });
+    expect(client.peer!.negotiated).toEqual({ version: 2, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED, maxPayload: 1 << 20 });
     expect(server.peer!.negotiated.maxPayload).toBe(1 << 20);
     expect(server.peer!.id).toBe(Array.from(client.nodeId, (b) => b.toString(16).padStart(2, '0')).join(''));
   });
 
   it('lets the accepting side refuse a peer: Unauthorized, and no retry', async () => {
-    const { dial, links } = rig({ authorize: (hello) => hello.token === 'letmein' });
+    const { dial, links } = rig({ authorize: ({ hello }) => hello.token === 'letmein' });
     const error = await connectSession(dial, { token: 'guess', heartbeatIntervalMs: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SessionError);
     expect(error).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.Unauthorized });

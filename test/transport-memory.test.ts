@@ -225,3 +225,37 @@ describe('memory transport', () => {
     expect(ids(r)).toEqual([1, 2]);
   });
 });
+
+describe('transport events', () => {
+  it('a listener that removes itself during an event does not make the next listener miss it', async () => {
+    // Regression: a session's close listener unbinds itself; the handshake's close listener registered after it was
+    // skipped, and the handshake waited out its whole deadline on a dead link.
+    const [a] = memoryPair();
+    const heard: string[] = [];
+    const offFirst = a.on('close', () => {
+      heard.push('first');
+      offFirst();
+    });
+    a.on('close', () => heard.push('second'));
+    const offMessageA = a.on('message', () => {
+      heard.push('message a');
+      offMessageA();
+    });
+    a.on('message', () => heard.push('message b'));
+    a.close();
+    expect(heard).toEqual(['first', 'second']);
+  });
+
+  it('a message listener that removes itself while a message is delivered does not hide it from the next', async () => {
+    const [a, b] = memoryPair();
+    const heard: string[] = [];
+    const off = b.on('message', () => {
+      heard.push('a');
+      off();
+    });
+    b.on('message', () => heard.push('b'));
+    a.send(new Uint8Array([1]));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(heard).toEqual(['a', 'b']);
+  });
+});

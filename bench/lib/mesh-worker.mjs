@@ -18,7 +18,7 @@ class Blob {
   }
 }
 
-const node = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, ...(workerData.features === undefined ? {} : { features: workerData.features }) });
+const node = await MeshNode.create({ heartbeatIntervalMs: 0, loadIntervalMs: 0, ...(workerData.features === undefined ? {} : { features: workerData.features }) });
 const host = new AgentHost(node, { migrationTimeoutMs: 30_000 });
 host.define('Blob', () => new Blob());
 

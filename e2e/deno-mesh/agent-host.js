@@ -13,7 +13,7 @@ class Counter {
 }
 
 try {
-  const node = new sw.MeshNode({ role: 'core', capabilities: ['deno'], metadata: { name: 'deno' }, heartbeatIntervalMs: 1000, loadIntervalMs: 500 });
+  const node = await sw.MeshNode.create({ role: 'core', capabilities: ['deno'], metadata: { name: 'deno' }, heartbeatIntervalMs: 1000, loadIntervalMs: 500 });
   const host = new sw.AgentHost(node);
   host.define('Counter', () => new Counter());
   const control = {

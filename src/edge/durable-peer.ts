@@ -7,6 +7,8 @@ import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody, decodeFrames, encodeFrame } from '../wire/frame.js';
 import type { Hello, Negotiated } from '../wire/hello.js';
+import { idHex } from '../wire/node-id.js';
+import type { Grant } from '../session/auth.js';
 import { CloseCode, type CloseInfo } from '../transport/transport.js';
 import type { ErrorBody, GoodbyeBody, Peer } from '../session/messages.js';
 import { ReplayWindow } from '../session/replay-window.js';
@@ -18,6 +20,8 @@ import type { DurableStorage, HibernatableWebSocket } from './workers-types.js';
 /** What the relay keeps in storage per node, under `node:<id>`, to resume its session after hibernation or a reconnect. */
 export interface NodeRecord {
   hello: Hello;
+  /** What the relay's authorize hook granted the node (undefined: everything). */
+  grant?: Grant | undefined;
   topics: string[];
   /** The relay's request ids towards this node are below this (ids are leased in blocks, so sends need no write). */
   idLease: number;
@@ -40,6 +44,7 @@ type Listener = (value: never) => void;
 export class DurablePeer implements RelayPeer {
   readonly transportKind = 'websocket';
   readonly peer: Peer;
+  readonly grant: Grant | undefined;
   /** The node's socket; undefined while the node is away (its acked frames then wait in storage). */
   socket: HibernatableWebSocket | undefined;
   readonly record: NodeRecord;
@@ -55,7 +60,8 @@ export class DurablePeer implements RelayPeer {
   constructor(socket: HibernatableWebSocket | undefined, record: NodeRecord, negotiated: Negotiated, storage: DurableStorage, replay?: ReplayWindow) {
     this.socket = socket;
     this.record = record;
-    this.peer = { hello: record.hello, negotiated, id: hexOf(record.hello.nodeId) };
+    this.peer = { hello: record.hello, negotiated, id: idHex(record.hello.nodeId) };
+    this.grant = record.grant;
     this.#storage = storage;
     this.#replay = replay ?? new ReplayWindow();
     this.#floor = replay ? 0 : record.seen;
@@ -157,7 +163,8 @@ export class DurablePeer implements RelayPeer {
       }
       case MessageType.Hello:
       case MessageType.HelloAck:
-        return this.violation(sessionError(SessionErrorCode.PROTOCOL, `unexpected ${frame.type === MessageType.Hello ? 'Hello' : 'HelloAck'} on an open session`));
+      case MessageType.HelloProof:
+        return this.violation(sessionError(SessionErrorCode.PROTOCOL, `unexpected handshake frame (type ${frame.type}) on an open session`));
       case MessageType.Error:
         if (id === 0) return; // a peer's complaint about the session itself: nothing to answer
     }
@@ -210,8 +217,6 @@ export class DurablePeer implements RelayPeer {
     void this.#storage.put(`node:${this.id}`, this.record);
   }
 }
-
-export const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
 export function closeQuietly(socket: HibernatableWebSocket, code: number, reason: string): void {
   try {

@@ -9,21 +9,32 @@
 // object wakes, the constructor rebuilds every session from there before the first message is handled.
 // What eviction does lose: round-trip times, the counters of relay.stats, and the fine-grained duplicate filter
 // (after a wake, acked ids up to the highest one seen count as repeats).
-import { Feature, MAX_PAYLOAD, MessageType, MIN_VERSION, Status, VERSION } from '../wire/constants.js';
-import { decodeBody, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
-import { type Hello, negotiate, parseHello } from '../wire/hello.js';
+import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+import { decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
+import type { Hello } from '../wire/hello.js';
+import { idHex } from '../wire/node-id.js';
 import { CloseCode } from '../transport/transport.js';
-import type { ErrorBody } from '../session/messages.js';
+import type { Authorize, Grant } from '../session/auth.js';
+import { sessionError, SessionErrorCode } from '../session/errors.js';
+import { agree, handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from '../session/handshake.js';
+import type { Identity } from '../session/identity.js';
+import { loadIdentity, storageIdentityStore } from '../session/identity-store.js';
 import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
-import { closeQuietly, DurablePeer, hexOf, type NodeRecord } from './durable-peer.js';
+import { closeQuietly, DurablePeer, type NodeRecord } from './durable-peer.js';
 import type { DurableObjectStateLike, HibernatableWebSocket } from './workers-types.js';
 
 /** Options of the Durable Object relay; pass them from a subclass's constructor. */
 export interface DurableRelayOptions {
-  /** Decides whether a peer may connect (token, metadata). Refused peers get Unauthorized. Default: everyone. */
-  authorize?: (hello: Hello) => boolean;
+  /**
+   * Decides whether a peer may connect, given its proven node id and its Hello: true, false (Unauthorized), or a
+   * Grant of what it may do. Default: everyone, with every grant.
+   */
+  authorize?: Authorize;
+  /** Other relays (node ids) whose reports of a frame's origin are believed (see RelayOptions.trustedRelays). Default: none. */
+  trustedRelays?: Iterable<string>;
   /** How long a node that went away keeps its session (topics, unacked frames) for a resume, ms. Default: 30,000. */
   resumeTimeoutMs?: number;
   /** Deadline for a new socket's Hello, ms. Default: 10,000. */
@@ -57,10 +68,11 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
  */
 export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
-  readonly relay: Relay;
-  readonly #options: Required<Omit<DurableRelayOptions, 'authorize'>> & Pick<DurableRelayOptions, 'authorize'>;
-  /** The relay's own node id, kept in storage so peers see the same relay after an eviction. */
-  #nodeId: Uint8Array = crypto.getRandomValues(new Uint8Array(16));
+  readonly #options: Required<Omit<DurableRelayOptions, 'authorize' | 'trustedRelays'>> & Pick<DurableRelayOptions, 'authorize' | 'trustedRelays'>;
+  /** Made once the relay's identity is loaded from storage (before any event is delivered: blockConcurrencyWhile). */
+  #relay: Relay | undefined;
+  /** Handshakes between their HelloAck and the HelloProof, by socket (lost with an eviction: the peer dials again). */
+  readonly #handshakes = new Map<HibernatableWebSocket, { responder: ResponderHandshake; grant?: Grant | undefined }>();
   readonly #peers = new Map<HibernatableWebSocket, DurablePeer>();
   readonly #byNode = new Map<string, DurablePeer>();
   /** Sessions moved to a new socket: their end is not the node's. */
@@ -70,21 +82,24 @@ export class SwarmwireRelay {
     this.state = state;
     this.#options = {
       authorize: options.authorize,
+      trustedRelays: options.trustedRelays,
       resumeTimeoutMs: options.resumeTimeoutMs ?? 30_000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       maxPayload: Math.min(options.maxPayload ?? DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD),
       metadata: options.metadata ?? {},
     };
-    this.relay = new Relay({ role: 'relay', heartbeatIntervalMs: 0 });
     void state.blockConcurrencyWhile(() => this.#wake());
   }
 
-  /** The relay's Hello (its HelloAck to every peer). */
-  hello(): Hello {
-    return {
-      version: VERSION, minVersion: MIN_VERSION, nodeId: this.#nodeId, role: 'relay', capabilities: ['relay'],
-      features: FEATURES, maxPayload: this.#options.maxPayload, metadata: { ...this.#options.metadata },
-    };
+  /** The relay's logic. Its identity is kept in storage, so peers meet the same relay (and id) after an eviction. */
+  get relay(): Relay {
+    if (!this.#relay) throw new Error('[swarmwire] the relay is still loading its identity');
+    return this.#relay;
+  }
+
+  /** What the relay says of itself in its HelloAck. */
+  localHello(): LocalHello {
+    return { role: 'relay', capabilities: ['relay'], features: FEATURES, maxPayload: this.#options.maxPayload, metadata: { ...this.#options.metadata } };
   }
 
   stats(): RelayStats {
@@ -109,6 +124,7 @@ export class SwarmwireRelay {
 
   async webSocketMessage(socket: HibernatableWebSocket, message: ArrayBuffer | string): Promise<void> {
     if (typeof message === 'string') {
+      this.#handshakes.delete(socket);
       // Binary frames only (RFC 6455 Unsupported Data), as the other WebSocket endpoints answer.
       closeQuietly(socket, CloseCode.UnsupportedData, 'binary messages only');
       return this.#gone(socket);
@@ -121,11 +137,13 @@ export class SwarmwireRelay {
   }
 
   webSocketClose(socket: HibernatableWebSocket, code: number, reason: string): Promise<void> {
+    this.#handshakes.delete(socket);
     closeQuietly(socket, code === 1005 || code === 1006 ? CloseCode.Normal : code, reason); // complete the closing handshake
     return this.#gone(socket);
   }
 
   webSocketError(socket: HibernatableWebSocket): Promise<void> {
+    this.#handshakes.delete(socket);
     return this.#gone(socket);
   }
 
@@ -137,7 +155,10 @@ export class SwarmwireRelay {
       const at = socket.deserializeAttachment() as Attachment | null;
       if (!at || at.id) continue;
       const due = at.acceptedAt + this.#options.handshakeTimeoutMs;
-      if (due <= now) closeQuietly(socket, CloseCode.PolicyViolation, 'no Hello in time');
+      if (due <= now) {
+        this.#handshakes.delete(socket);
+        closeQuietly(socket, CloseCode.PolicyViolation, 'no handshake in time');
+      }
       else next = Math.min(next, due);
     }
     const records = await this.state.storage.list<NodeRecord>({ prefix: 'node:' });
@@ -160,9 +181,8 @@ export class SwarmwireRelay {
    * hibernation): nodes with a socket, and nodes away but still within their resume time.
    */
   async #wake(): Promise<void> {
-    const nodeId = await this.state.storage.get<Uint8Array>('relay:nodeId');
-    if (nodeId) this.#nodeId = nodeId;
-    else await this.state.storage.put('relay:nodeId', this.#nodeId);
+    const identity = await loadIdentity(storageIdentityStore(this.state.storage, 'relay:identity'));
+    this.#relay = new Relay({ identity, role: 'relay', heartbeatIntervalMs: 0, trustedRelays: this.#options.trustedRelays });
     const records = await this.state.storage.list<NodeRecord>({ prefix: 'node:' });
     const sockets = new Map<string, HibernatableWebSocket>();
     for (const socket of this.state.getWebSockets()) {
@@ -185,35 +205,47 @@ export class SwarmwireRelay {
     }
   }
 
+  /**
+   * A message on a socket whose session is not open yet: the Hello (checked, authorized, answered with HelloAck),
+   * then the HelloProof that opens the session. Anything wrong is answered with an Error and a close.
+   */
   async #handshake(socket: HibernatableWebSocket, bytes: Uint8Array): Promise<void> {
-    const refuse = (status: Status, message: string, code: number): void => {
+    const pending = this.#handshakes.get(socket);
+    try {
+      const frame = decodeFrames(bytes, { maxPayload: HANDSHAKE_MAX_PAYLOAD })[0]!;
+      // Frames batched behind the handshake frame in the same message belong to the session.
+      const rest = bytes.subarray(frameSize(frame.payloadLength, frame.features));
+      if (!pending) {
+        if (frame.type === MessageType.HelloProof) throw sessionError(SessionErrorCode.PROTOCOL, 'a HelloProof without a handshake: the relay restarted meanwhile, dial again');
+        const responder = new ResponderHandshake(this.#identity(), this.localHello());
+        const state: { responder: ResponderHandshake; grant?: Grant | undefined } = { responder };
+        this.#handshakes.set(socket, state);
+        const hello = await responder.hello(frame.type, frame.payload);
+        const verdict = this.#options.authorize ? await this.#options.authorize({ id: idHex(hello.nodeId), hello }) : true;
+        if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
+        if (verdict !== true) state.grant = verdict;
+        socket.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack() }));
+        if (rest.length > 0) await this.#handshake(socket, rest);
+        return;
+      }
+      const hello = await pending.responder.proof(frame.type, frame.payload);
+      this.#handshakes.delete(socket);
+      await this.#open(socket, hello, pending.grant, rest);
+    } catch (error) {
+      this.#handshakes.delete(socket);
+      const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
       try {
-        socket.send(encodeFrame({ type: MessageType.Error, body: { status, message } satisfies ErrorBody }));
+        socket.send(encodeFrame({ type: MessageType.Error, body: handshakeErrorBody(e) }));
       } catch {
         // closing anyway
       }
-      closeQuietly(socket, code, message);
-    };
-    let hello: Hello;
-    let rest: Uint8Array;
-    try {
-      const first = decodeFrames(bytes, { maxPayload: HANDSHAKE_MAX_PAYLOAD })[0]!;
-      if (first.type !== MessageType.Hello) return refuse(Status.InvalidFrame, `expected Hello first, got message type ${first.type}`, CloseCode.ProtocolError);
-      hello = parseHello(decodeBody(first));
-      // Frames batched behind the Hello in the same message belong to the session.
-      rest = bytes.subarray(frameSize(first.payloadLength, first.features));
-    } catch (error) {
-      const e = error as { status?: number; message: string };
-      return refuse((e.status ?? Status.InvalidFrame) as Status, e.message, e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError);
+      closeQuietly(socket, REFUSALS.has(e.status) ? CloseCode.PolicyViolation : e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
     }
-    try {
-      negotiate(this.hello(), hello);
-    } catch {
-      return refuse(Status.UnsupportedVersion, `no common wire version (peer speaks ${hello.minVersion}–${hello.version})`, CloseCode.PolicyViolation);
-    }
-    if (this.#options.authorize && !this.#options.authorize(hello)) return refuse(Status.Unauthorized, 'not authorized', CloseCode.PolicyViolation);
+  }
 
-    const id = hexOf(hello.nodeId);
+  /** Opens the session of a node that has proven its id: a new one, or its earlier one moved to this socket. */
+  async #open(socket: HibernatableWebSocket, hello: Hello, grant: Grant | undefined, rest: Uint8Array): Promise<void> {
+    const id = idHex(hello.nodeId);
     const previous = this.#byNode.get(id);
     if (previous) {
       // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
@@ -226,20 +258,24 @@ export class SwarmwireRelay {
     }
     const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
     const record: NodeRecord = stored
-      ? { ...stored, hello, connectedAt: Date.now() }
-      : { hello, topics: [], idLease: 1, seen: 0, connectedAt: Date.now() };
+      ? { ...stored, hello, grant, connectedAt: Date.now() }
+      : { hello, grant, topics: [], idLease: 1, seen: 0, connectedAt: Date.now() };
     delete record.disconnectedAt;
     await this.state.storage.put(`node:${id}`, record);
     socket.serializeAttachment({ acceptedAt: Date.now(), id } satisfies Attachment);
-    socket.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello() }));
     const peer = this.#serve(socket, record, previous?.replay);
+    socket.send(encodeFrame({ type: MessageType.HelloDone }));
     // A resumed node gets what it has not acknowledged, oldest first, before anything new.
     for (const frame of (await this.state.storage.list<Uint8Array>({ prefix: `out:${id}:` })).values()) socket.send(frame);
     if (rest.length > 0) peer.receive(rest);
   }
 
+  #identity(): Identity {
+    return this.relay.identity;
+  }
+
   #serve(socket: HibernatableWebSocket | undefined, record: NodeRecord, replay?: ReplayWindow): DurablePeer {
-    const peer = new DurablePeer(socket, record, negotiate(this.hello(), record.hello), this.state.storage, replay);
+    const peer = new DurablePeer(socket, record, agree(this.localHello(), record.hello), this.state.storage, replay);
     if (socket) this.#peers.set(socket, peer);
     this.#byNode.set(peer.id, peer);
     peer.on('close', () => {

@@ -1,12 +1,7 @@
 // Node ids: 16 bytes on the wire, 32 lowercase hex digits in maps and APIs.
 import { meshError, MeshErrorCode } from './errors.js';
 
-/** A node id as 32 lowercase hex digits. */
-export function idHex(id: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < id.length; i++) out += (id[i]! < 16 ? '0' : '') + id[i]!.toString(16);
-  return out;
-}
+export { idHex } from '../wire/node-id.js';
 
 /** The 16 bytes of a node id given as bytes or 32 hex digits. Throws MeshError BAD_ARGUMENT otherwise. */
 export function idBytes(id: string | Uint8Array): Uint8Array {

@@ -12,7 +12,8 @@ import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
 import { meshError, MeshErrorCode } from './errors.js';
-import { idBytes, idHex, randomId } from './ids.js';
+import { idBytes, idHex } from './ids.js';
+import { createIdentity, type Identity } from '../session/identity.js';
 import { LoadMeter } from './load.js';
 import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
 import { parseDiscovery, parseLoadInfo } from './parse.js';
@@ -20,6 +21,11 @@ import { type DirectPeer, Router, bounce } from './router.js';
 import { PeerLink, isRpcType } from './link.js';
 
 export interface MeshNodeOptions extends HostOptions {
+  /**
+   * Nodes (ids, 32 hex digits) whose reports this node believes when they connect to it: the origin of a frame
+   * they forward, and the routes they announce. Relays this node dials are believed anyway. Default: none.
+   */
+  trustedRelays?: Iterable<string>;
   /** Close a connection after this long without application frames either way, ms; 0 never. Default: 300,000. */
   idleTimeoutMs?: number;
   /** Interval of LoadInfo to every direct peer (and of the lag measurement), ms; 0 turns it off. Default: 2,000. */
@@ -133,6 +139,8 @@ const isControl = (type: number): boolean => type === MessageType.Discovery || t
 const MAX_ROUTED_PENDING = 4096;
 
 export class MeshNode implements Disposable {
+  /** This node's key pair, which its id is derived from. */
+  readonly identity: Identity;
   /** This node's id, 16 bytes. */
   readonly id: Uint8Array;
   /** This node's id, hex. */
@@ -142,6 +150,8 @@ export class MeshNode implements Disposable {
   /** Who is reachable through which connection. */
   readonly router: Router;
   readonly #options: Readonly<MeshNodeOptions>;
+  /** Ids (hex) of relays whose reports are believed when they connect to this node (trustedRelays). */
+  readonly #trusted: ReadonlySet<string>;
   readonly #host: SessionHost;
   readonly #conns = new Map<string, Conn>();
   /** Envelope id → the carried frame's id, to match a first relay's Error to the frame. */
@@ -163,12 +173,19 @@ export class MeshNode implements Disposable {
     connected: [], disconnected: [], message: [], load: [], error: [], close: [],
   };
 
-  constructor(options: Readonly<MeshNodeOptions> = {}) {
-    this.id = options.nodeId ? idBytes(options.nodeId) : randomId();
-    this.idHex = idHex(this.id);
+  /**
+   * A node with the identity given (createIdentity(), or loadIdentity() to keep its id across restarts).
+   * MeshNode.create() makes one with a new ephemeral identity.
+   */
+  constructor(options: Readonly<MeshNodeOptions> & { readonly identity: Identity }) {
+    if (!options?.identity) throw new TypeError('[swarmwire] new MeshNode() needs options.identity: use `await MeshNode.create()` for a new ephemeral one, or pass `identity: await createIdentity()`');
+    this.identity = options.identity;
+    this.id = this.identity.id;
+    this.idHex = this.identity.idHex;
     this.role = options.role ?? 'edge';
     this.capabilities = options.capabilities ?? [];
-    this.#options = { ...options, nodeId: this.id };
+    this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
+    this.#options = { ...options };
     this.router = new Router(this.idHex);
     this.#host = new SessionHost(this.#options);
     this.#host.onSession((session) => this.#register(session, 'in'));
@@ -179,6 +196,11 @@ export class MeshNode implements Disposable {
       this.#idleTimer = setInterval(() => this.#closeIdle(idle), Math.max(10, Math.min(idle / 2, 30_000)));
       (this.#idleTimer as { unref?: () => void }).unref?.();
     }
+  }
+
+  /** A node with `options.identity`, or a new ephemeral identity when none is given. */
+  static async create(options: Readonly<MeshNodeOptions> = {}): Promise<MeshNode> {
+    return new MeshNode({ ...options, identity: options.identity ?? await createIdentity() });
   }
 
   on<E extends keyof MeshNodeEvents>(event: E, listener: (...args: MeshNodeEvents[E]) => void): () => void {
@@ -203,7 +225,7 @@ export class MeshNode implements Disposable {
    */
   async connect(dial: () => Transport | Promise<Transport>, options: Readonly<ConnectOptions> = {}): Promise<string> {
     this.#assertOpen();
-    const session = await connectSession(dial, { ...this.#options, ...options, nodeId: this.id });
+    const session = await connectSession(dial, { ...this.#options, ...options, identity: this.identity });
     if (this.#closed) {
       session.close(CloseCode.GoingAway, 'node closed');
       throw meshError(MeshErrorCode.CLOSED, 'the node closed while connecting');
@@ -409,7 +431,9 @@ export class MeshNode implements Disposable {
     let markDiscovered = (): void => {};
     const discovered = new Promise<void>((resolve) => (markDiscovered = resolve));
     const conn: Conn = {
-      id, session, direction, direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities },
+      id, session, direction,
+      // A relay this node dialled is its own choice; one that dialled in is believed only when listed.
+      direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: direction === 'out' || this.#trusted.has(id) },
       framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: Date.now(), discovered, markDiscovered,
     };
     // Two links to one peer (both dialled each other): the newer carries the traffic, the older lives on until closed.

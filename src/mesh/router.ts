@@ -9,11 +9,17 @@ import { DEFAULT_TTL, type RoutedBody } from '../wire/routed.js';
 import { type KnownPeer, MAX_ROUTE_HOPS } from './messages.js';
 import { idHex } from './ids.js';
 
-/** What a direct peer said of itself in its Hello. */
+/** A direct peer: what it said of itself in its Hello, and whether this node believes what it reports of others. */
 export interface DirectPeer {
+  /** Its node id, proven in the handshake. */
   id: Uint8Array;
   role: Role;
   capabilities: readonly string[];
+  /**
+   * Whether its reports are taken: the origin it gives a frame it forwards, and the routes it announces. True for a
+   * relay this node dialled or one its operator listed (trustedRelays), never because of a role the peer claims.
+   */
+  trusted: boolean;
 }
 
 /** What to do with one Routed envelope. */
@@ -43,8 +49,9 @@ export class Router {
     this.#announced.delete(id);
   }
 
-  /** Replaces what the direct peer `via` can reach. */
+  /** Replaces what the direct peer `via` can reach. Announcements of peers this node does not trust are ignored. */
   learn(via: string, peers: readonly KnownPeer[]): void {
+    if (this.#direct.get(via)?.trusted !== true) return;
     const table = new Map<string, KnownPeer>();
     for (const p of peers) {
       const id = idHex(p.id);
@@ -65,9 +72,9 @@ export class Router {
     return best;
   }
 
-  /** The direct peer to use when nothing is known of a destination: a relay, if one is connected. */
+  /** The direct peer to use when nothing is known of a destination: a trusted relay, if one is connected. */
   defaultHop(): string | undefined {
-    for (const [id, p] of this.#direct) if (p.role === 'relay') return id;
+    for (const [id, p] of this.#direct) if (p.role === 'relay' && p.trusted) return id;
     return undefined;
   }
 
@@ -106,11 +113,12 @@ export class Router {
 }
 
 /**
- * The origin of an envelope received from the direct peer `sender`: the sender itself on the first hop (whatever
- * it wrote in `from`) and whenever it is an edge node; later hops keep the origin a relay vouched for.
+ * The origin of an envelope received from the direct peer `sender`: the sender itself (whatever it wrote in
+ * `from`) on the first hop and whenever this node does not trust it; later hops through a trusted relay keep the
+ * origin that relay vouched for. A role a peer claims in its Hello changes nothing.
  */
 export function routedOrigin(body: RoutedBody, sender: DirectPeer): Uint8Array {
-  return body.hops === 0 || sender.role === 'edge' ? sender.id : body.from;
+  return body.hops === 0 || !sender.trusted ? sender.id : body.from;
 }
 
 /**

@@ -15,7 +15,7 @@ class Counter {
   get() { return this.count; }
 }
 (async () => {
-  const node = new sw.MeshNode({ capabilities: ['worker'], metadata: { name: self.name || 'worker' }, heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
+  const node = await sw.MeshNode.create({ capabilities: ['worker'], metadata: { name: self.name || 'worker' }, heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
   const host = new sw.AgentHost(node, { callTimeoutMs: 10000 });
   host.define('Counter', () => new Counter());
   const dashboard = { agents: () => host.agents(), stats: () => node.stats(), migrate: (name, to) => host.migrate(name, to) };

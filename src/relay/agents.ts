@@ -29,7 +29,7 @@ export interface RelayAgents {
 
 /** Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay`. */
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
-  const node = new MeshNode({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000 });
+  const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000 });
   const host = new AgentHost(node);
   host.define('Counter', () => new Counter());
   const dashboard = {

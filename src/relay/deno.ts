@@ -54,7 +54,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 export async function startDenoRelay(options: Readonly<DenoRelayOptions> = {}): Promise<DenoRelayServer> {
   const deno = (globalThis as { Deno?: DenoServe }).Deno;
   if (!deno?.serve) throw new Error('[swarmwire] startDenoRelay needs Deno');
-  const relay = new Relay(options);
+  const relay = await Relay.create(options);
   const hostname = options.hostname ?? '127.0.0.1';
   let page = relayPage();
   const accept = (transport: Parameters<Relay['accept']>[0]): void => {

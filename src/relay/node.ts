@@ -54,7 +54,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 };
 
 export async function startRelay(options: Readonly<RelayServerOptions> = {}): Promise<RelayServer> {
-  const relay = new Relay(options);
+  const relay = await Relay.create(options);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
 

@@ -67,7 +67,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
     increment(by = 1) { this.count += by; return this.count; }
     get() { return this.count; }
   }
-  const node = new sw.MeshNode({ metadata: { name: 'dashboard page' }, capabilities: ['page'], heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
+  const node = await sw.MeshNode.create({ metadata: { name: 'dashboard page' }, capabilities: ['page'], heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
   const host = new sw.AgentHost(node, { callTimeoutMs: 10000 });
   host.define('Counter', () => new Counter());
   let relayId;

@@ -14,7 +14,11 @@ import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody, Peer } from '../session/messages.js';
 import { Session, type SessionFrame } from '../session/session.js';
 import { type DirectPeer, Router, bounce, routedOrigin } from '../mesh/router.js';
-import { idHex, randomId } from '../mesh/ids.js';
+import { idBytes, idHex } from '../mesh/ids.js';
+import { createIdentity, type Identity } from '../session/identity.js';
+import type { Grant } from '../session/auth.js';
+import { decodeHeader } from '../wire/header.js';
+import { type Permits, permits } from './permits.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
 
@@ -22,6 +26,12 @@ import { parseDiscovery } from '../mesh/parse.js';
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
 
 export interface RelayOptions extends HostOptions {
+  /**
+   * Other relays (node ids, 32 hex digits) whose links to this one are relay-to-relay links: the origin they give a
+   * frame they forward, and the routes they announce, are believed. Anyone else's are not — a peer's role in its
+   * Hello is only a claim. Default: none.
+   */
+  trustedRelays?: Iterable<string>;
   /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
   maxPeers?: number;
   /**
@@ -72,6 +82,8 @@ export interface BroadcastBody {
 export interface RelayPeer {
   /** The peer's Hello and what was negotiated; set once the handshake is through. */
   readonly peer: Peer | undefined;
+  /** What the authorize hook granted it (undefined: everything). */
+  readonly grant?: Grant | undefined;
   readonly transportKind: string | undefined;
   /** Last round trip, ms (NaN if unknown). */
   readonly rtt: number;
@@ -114,11 +126,15 @@ interface PeerState {
   topics: Set<string>;
   direct: DirectPeer;
   rate: RateLimiter | undefined;
+  /** What its grant allows; undefined: everything. */
+  permits: Permits | undefined;
 }
 
 export class Relay {
   readonly host: SessionHost;
-  /** This relay's node id: one for every session (options.nodeId, or random). */
+  /** This relay's key pair, proven to every peer in the handshake. */
+  readonly identity: Identity;
+  /** This relay's node id: its identity's. */
   readonly nodeId: Uint8Array;
   /** Who is reachable through which peer, learnt from Discovery (shared with mesh nodes that forward). */
   readonly router: Router;
@@ -130,11 +146,16 @@ export class Relay {
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
   readonly #maxRate: number;
   readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
+  readonly #trusted: ReadonlySet<string>;
 
-  constructor(options: Readonly<RelayOptions> = {}) {
-    this.nodeId = options.nodeId ?? randomId();
+  /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
+  constructor(options: Readonly<RelayOptions> & { readonly identity: Identity }) {
+    if (!options?.identity) throw new TypeError('[swarmwire] new Relay() needs options.identity: use `await Relay.create()` for a new ephemeral one');
+    this.identity = options.identity;
+    this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, nodeId: this.nodeId, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
+    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.host.onSession((session) => this.join(session));
     this.#methods = new Map<number, (args: unknown[]) => unknown>([
@@ -142,6 +163,11 @@ export class Relay {
       [fnv1a32('stats'), () => this.stats()],
       [fnv1a32('peers'), () => this.peers()],
     ]);
+  }
+
+  /** A relay with `options.identity`, or a new ephemeral identity when none is given. */
+  static async create(options: Readonly<RelayOptions> = {}): Promise<Relay> {
+    return new Relay({ ...options, identity: options.identity ?? await createIdentity() });
   }
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
@@ -177,8 +203,10 @@ export class Relay {
     const id = session.peer!.id;
     const { hello } = session.peer!;
     const state: PeerState = {
-      session, topics: new Set(topics), direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities },
+      session, topics: new Set(topics),
+      direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
       rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined,
+      permits: permits(session.grant),
     };
     this.#peers.set(id, state);
     this.router.addDirect(state.direct);
@@ -225,16 +253,20 @@ export class Relay {
         this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
         return;
       case MessageType.Broadcast:
-        return this.#broadcast(from.session, frame);
-      case MessageType.Subscribe:
-        from.topics.add(this.#topic(frame));
+        return this.#broadcast(from, frame);
+      case MessageType.Subscribe: {
+        const topic = this.#topic(frame);
+        if (from.permits && !from.permits.subscribe(topic)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to subscribe to topic "${topic}"`);
+        from.topics.add(topic);
         return;
+      }
       case MessageType.Unsubscribe:
         from.topics.delete(this.#topic(frame));
         return;
       case MessageType.HealthCheck:
         return this.#reply(from.session, frame, { status: 'ok', uptimeMs: Date.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
+        if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
         return this.#call(from.session, frame);
     }
   }
@@ -248,6 +280,13 @@ export class Relay {
   #route(from: PeerState, frame: Frame): void {
     const sender = from.session;
     const body = parseRouted(decodeBody(frame));
+    if (from.permits && body.hops === 0) {
+      // Only the first relay checks what its own peer may call; later hops carry what a trusted relay let through.
+      const inner = decodeHeader(body.frame);
+      if (inner.type === MessageType.Request && !from.permits.call(inner.moduleId)) {
+        return this.#fail(sender, frame, Status.Unauthorized, `not allowed to call module 0x${inner.moduleId.toString(16)}`);
+      }
+    }
     const step = this.router.step(body, from.direct);
     if (step.action === 'deliver') return this.#fail(sender, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
@@ -308,8 +347,13 @@ export class Relay {
     }, 0);
   }
 
-  #broadcast(sender: RelayPeer, frame: Frame): void {
+  #broadcast(from: PeerState, frame: Frame): void {
+    const sender = from.session;
     const body = (decodeBody(frame) ?? {}) as BroadcastBody;
+    const topic = typeof body.topic === 'string' ? body.topic : undefined;
+    if (from.permits && !from.permits.publish(topic)) {
+      return this.#fail(sender, frame, Status.Unauthorized, topic === undefined ? 'not allowed to broadcast to everyone' : `not allowed to broadcast to topic "${topic}"`);
+    }
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
     const out = { ...body, from: sender.peer!.hello.nodeId };
     this.#fanOut(out, ack, sender, frame);

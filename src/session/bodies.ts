@@ -7,7 +7,9 @@ import { type Frame, decodeBody } from '../wire/frame.js';
 import { CloseCode } from '../transport/transport.js';
 import type { ErrorBody, GoodbyeBody, PingBody } from './messages.js';
 
-function mapOf(frame: Frame, what: string): Record<string, unknown> {
+type Body = Pick<Frame, 'payload' | 'payloadLength'>;
+
+function mapOf(frame: Body, what: string): Record<string, unknown> {
   const value = decodeBody(frame);
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     throw wireError(WireErrorCode.BAD_PAYLOAD, `invalid ${what}: the payload must be a map`);
@@ -21,7 +23,7 @@ function statusOf(value: unknown): Status {
 }
 
 /** An Error frame's body: status (ExecutionError when missing or not a status) and message (a string). */
-export function readErrorBody(frame: Frame): ErrorBody {
+export function readErrorBody(frame: Body): ErrorBody {
   const v = mapOf(frame, 'Error');
   return { status: statusOf(v.status), message: typeof v.message === 'string' ? v.message : '(no message)' };
 }
@@ -30,7 +32,7 @@ export function readErrorBody(frame: Frame): ErrorBody {
  * A Goodbye's code and reason; an empty payload means 1000. Codes a transport could not pass on (outside 1000–4999,
  * or 1005/1006/1015, which are never sent) become 1000: a hostile code must not make close() throw.
  */
-export function readGoodbyeBody(frame: Frame): GoodbyeBody {
+export function readGoodbyeBody(frame: Body): GoodbyeBody {
   if (frame.payloadLength === 0) return { code: CloseCode.Normal, reason: 'goodbye' };
   const v = mapOf(frame, 'Goodbye');
   const c = v.code;
@@ -39,7 +41,7 @@ export function readGoodbyeBody(frame: Frame): GoodbyeBody {
 }
 
 /** A Pong's timestamp (a finite number). */
-export function readPingBody(frame: Frame): PingBody {
+export function readPingBody(frame: Body): PingBody {
   const v = mapOf(frame, 'Pong');
   if (typeof v.timestamp !== 'number' || !Number.isFinite(v.timestamp)) throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid Pong: timestamp must be a number');
   return { timestamp: v.timestamp };

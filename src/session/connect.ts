@@ -25,12 +25,17 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   // A function, not a property read: TypeScript would narrow `session.state` across the awaits below.
-  const closed = (): boolean => session.state === 'closed';
+  const state = (): string => session.state;
+  const closed = (): boolean => state() === 'closed';
   return new Promise<Session>((resolve, reject) => {
     let first = true;
+    // One attempt at a time: a handshake takes round trips, and a second attempt started meanwhile (by the first
+    // one's transport closing) would take the session's transport away from under the first.
+    let attempting = false;
     const attempt = async (): Promise<void> => {
       timer = undefined;
-      if (closed()) return;
+      if (closed() || state() === 'open') return;
+      attempting = true;
       try {
         await session.connect(await dial());
         failures = 0;
@@ -51,11 +56,13 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
           if (first) reject(gaveUp);
           return;
         }
-        schedule();
+      } finally {
+        attempting = false;
       }
+      if (state() !== 'open') schedule();
     };
     const schedule = (): void => {
-      if (policy === false || closed() || timer) return;
+      if (policy === false || closed() || timer || attempting) return;
       timer = setTimeout(() => void attempt(), backoffDelay(failures, policy));
     };
     session.on('disconnect', () => {

@@ -20,6 +20,10 @@ export const SessionErrorCode = {
   PING_TIMEOUT: 'SW_ERR_PING_TIMEOUT',
   /** The peer sent an Error frame. */
   REMOTE: 'SW_ERR_REMOTE',
+  /** The peer could not prove the node id it claims (its key does not match, or its proof does not verify). */
+  IDENTITY: 'SW_ERR_IDENTITY',
+  /** The peer's key algorithm is one this runtime cannot verify. */
+  UNSUPPORTED_KEY: 'SW_ERR_UNSUPPORTED_KEY',
 } as const;
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode];
 
@@ -30,6 +34,8 @@ const STATUS_OF: Record<Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, Status> = {
   SW_ERR_SESSION_CLOSED: Status.ExecutionError,
   SW_ERR_SESSION_FULL: Status.BackpressureRejection,
   SW_ERR_PING_TIMEOUT: Status.Timeout,
+  SW_ERR_IDENTITY: Status.Unauthorized,
+  SW_ERR_UNSUPPORTED_KEY: Status.UnsupportedVersion,
 };
 
 /** @internal */

@@ -1,13 +1,25 @@
-// The accepting side: reads each new transport's Hello and hands it to the Session of that node id — a new one,
-// or the same one when a peer comes back, so its acked frames and duplicate filter carry over (resume).
+// The accepting side: runs the handshake on each new transport (accept.ts) and hands it to the Session of that
+// node id — a new one, or the same one when a peer comes back, so its acked frames and duplicate filter carry over
+// (resume). The hand-over happens only after the peer has proven the id's key: an impostor with a stolen id gets
+// an Error and a close, and the real peer's session is not touched.
 import { CloseCode, type Transport } from '../transport/transport.js';
-import type { Hello } from '../wire/hello.js';
 import { Status } from '../wire/constants.js';
-import { Session, type SessionOptions, acceptHello, refuse } from './session.js';
+import type { Hello } from '../wire/hello.js';
+import { idHex } from '../wire/node-id.js';
+import { acceptHandshake } from './accept.js';
+import { inboxOf } from './inbox.js';
+import type { Authorize } from './auth.js';
+import { SessionError, SessionErrorCode } from './errors.js';
+import { createIdentity, type Identity } from './identity.js';
+import { Session, type SessionOptions } from './session.js';
 
 export interface HostOptions extends SessionOptions {
-  /** Decides whether a peer may connect (token, metadata). Refused peers get Unauthorized. Default: everyone. */
-  authorize?: (hello: Hello) => boolean | Promise<boolean>;
+  /**
+   * Decides whether a peer may connect, given its proven node id and its Hello (token, metadata): true, false
+   * (Unauthorized, then close), or a Grant of what it may do through a relay. See sharedSecret() and allowlist().
+   * Default: everyone, with every grant.
+   */
+  authorize?: Authorize;
   /** How long a disconnected peer's session waits to be resumed, ms. Default: 30,000. */
   resumeTimeoutMs?: number;
   /** Sessions held at most (open or awaiting resume); a new peer beyond gets QuotaExceeded and a close. Default: 10,000. */
@@ -18,14 +30,23 @@ export class SessionHost {
   readonly #options: Readonly<HostOptions>;
   readonly #sessions = new Map<string, Session>();
   readonly #onSession: Array<(session: Session) => void> = [];
+  #identity: Identity | Promise<Identity> | undefined;
 
   constructor(options: Readonly<HostOptions> = {}) {
     this.#options = options;
+    this.#identity = options.identity;
   }
 
   /** Live sessions by the peer's node id (hex). */
   get sessions(): ReadonlyMap<string, Session> {
     return this.#sessions;
+  }
+
+  /** This host's identity: the one given, or the ephemeral one made for the first handshake. */
+  async identity(): Promise<Identity> {
+    this.#identity ??= createIdentity();
+    if (this.#identity instanceof Promise) this.#identity = await this.#identity;
+    return this.#identity;
   }
 
   /** Calls `listener` with each new session (not with resumed ones). */
@@ -35,23 +56,36 @@ export class SessionHost {
 
   /** Runs the handshake on `transport`; resolves with the (new or resumed) session. */
   async accept(transport: Transport): Promise<Session> {
-    const hello = await acceptHello(transport, this.#options);
-    const id = Array.from(hello.nodeId, (b) => b.toString(16).padStart(2, '0')).join('');
+    inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
+    const identity = await this.identity();
+    const options = this.#options;
+    const local = new Session({ ...options, identity }).localHello();
+    const max = options.maxSessions ?? 10_000;
+    const { hello, grant } = await acceptHandshake(transport, identity, local, {
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      requireChecksum: options.requireChecksum,
+      authorize: options.authorize,
+      admit: (h: Hello) => {
+        const existing = this.#sessions.get(idHex(h.nodeId));
+        if ((!existing || existing.state === 'closed') && this.#sessions.size >= max) {
+          throw new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`);
+        }
+      },
+    });
+    const id = idHex(hello.nodeId);
     const existing = this.#sessions.get(id);
     if (existing && existing.state !== 'closed') {
-      // The peer is back (perhaps before its old link was noticed dead): move it to the new transport.
+      // The peer is back (perhaps before its old link was noticed dead), and has proven it: move it to the new transport.
       if (existing.state === 'open') existing.suspend({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
-      await existing.accept(transport, hello, this.#options.authorize);
+      existing.adopt(transport, hello, grant);
       return existing;
     }
-    const max = this.#options.maxSessions ?? 10_000;
-    if (this.#sessions.size >= max) refuse(transport, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`);
-    const session = new Session(this.#options);
-    await session.accept(transport, hello, this.#options.authorize);
+    const session = new Session({ ...options, identity });
+    session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
     let resumeTimer: ReturnType<typeof setTimeout> | undefined;
     session.on('disconnect', () => {
-      resumeTimer = setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), this.#options.resumeTimeoutMs ?? 30_000);
+      resumeTimer = setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000);
       (resumeTimer as { unref?: () => void }).unref?.();
     });
     session.on('open', () => clearTimeout(resumeTimer));

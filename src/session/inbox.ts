@@ -22,6 +22,8 @@ export class Inbox {
   /** The next message, within `timeoutMs`; rejects with HANDSHAKE_TIMEOUT (closing the transport) or the close error. */
   next(transport: Transport, timeoutMs: number): Promise<Uint8Array> {
     if (this.#queue.length) return Promise.resolve(this.#queue.shift()!);
+    // Closed already: its close event has been and gone, so waiting for it would wait out the whole deadline.
+    if (transport.state === 'closed') return Promise.reject(sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake'));
     return new Promise((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);

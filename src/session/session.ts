@@ -2,10 +2,10 @@
 // transport it is given, keeps heartbeats, and gives acked frames exactly-once, in-order delivery across
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
-import { Feature, MAX_PAYLOAD, MessageType, Status, VERSION, MIN_VERSION, type Role } from '../wire/constants.js';
+import { Feature, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
-import { type Frame, type FrameInit, decodeBody, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
-import { type Hello, negotiate, parseHello } from '../wire/hello.js';
+import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
+import type { Hello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode, transportError } from '../transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
@@ -15,13 +15,18 @@ import { Batcher } from './batcher.js';
 import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
 import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
-
-/** Handshake answers that are final: the peer will say the same again, so reconnecting is pointless. */
-const REFUSALS: ReadonlySet<number> = /* @__PURE__ */ new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
+import { createIdentity, type Identity } from './identity.js';
+import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
+import type { Grant } from './auth.js';
 
 export interface SessionOptions {
-  /** This node's 16-byte id. Default: random. */
-  nodeId?: Uint8Array;
+  /**
+   * This node's identity: its key pair, from which its node id is derived (createIdentity(), or loadIdentity() to
+   * keep it across restarts). Default: a new ephemeral identity, made when the first handshake starts.
+   */
+  identity?: Identity;
+  /** The node id the other side must prove when this side dials (pins a relay). Default: any. */
+  expectPeer?: Uint8Array;
   /** Role announced in Hello. Default: 'edge'. */
   role?: Role;
   /** Capabilities announced in Hello. Default: []. */
@@ -92,22 +97,22 @@ interface Outgoing {
  * its own: small enough that unauthenticated peers cannot make a node buffer much.
  */
 export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
+/** Handshake failures that end a dialling session for good (see connect()). */
+const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJECTED, SessionErrorCode.IDENTITY, SessionErrorCode.UNSUPPORTED_KEY]);
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
-
-function randomNodeId(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(16));
-}
 
 function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
 }
 
 export class Session {
-  readonly nodeId: Uint8Array;
-  readonly #options: Required<Omit<SessionOptions, 'token' | 'nodeId'>> & Pick<SessionOptions, 'token'>;
+  readonly #options: Required<Omit<SessionOptions, 'token' | 'identity' | 'expectPeer'>> & Pick<SessionOptions, 'token' | 'expectPeer'>;
+  #identity: Identity | Promise<Identity> | undefined;
+  /** What the accepting side's authorize hook granted this peer (undefined: everything). */
+  grant: Grant | undefined;
   /** Feature bits every frame this session sends carries (CHECKSUM when required). */
   readonly #always: number;
   #state: SessionState = 'connecting';
@@ -142,9 +147,9 @@ export class Session {
   };
 
   constructor(options: Readonly<SessionOptions> = {}) {
-    this.nodeId = options.nodeId ?? randomNodeId();
-    if (this.nodeId.length !== 16) throw new RangeError('[swarmwire] nodeId must be 16 bytes');
+    this.#identity = options.identity;
     this.#options = {
+      expectPeer: options.expectPeer,
       role: options.role ?? 'edge',
       capabilities: options.capabilities ?? [],
       features: options.features ?? DEFAULT_FEATURES,
@@ -166,6 +171,18 @@ export class Session {
 
   get state(): SessionState {
     return this.#state;
+  }
+
+  /** This side's identity, once known (given in the options, or made when the first handshake started). */
+  get identity(): Identity | undefined {
+    return this.#identity instanceof Promise ? undefined : this.#identity;
+  }
+
+  /** This node's 16-byte id. Throws SessionError CLOSED-free TypeError before the identity exists (see `identity`). */
+  get nodeId(): Uint8Array {
+    const identity = this.identity;
+    if (!identity) throw new TypeError('[swarmwire] this session has no identity yet: pass options.identity, or read nodeId after connect()');
+    return identity.id;
   }
 
   /** The peer, once a handshake has completed. */
@@ -193,13 +210,19 @@ export class Session {
     return this.#unackedBytes;
   }
 
-  /** This side's Hello. */
-  hello(): Hello {
+  /** What this side says of itself in a Hello (its identity and the protocol fill in the rest). */
+  localHello(): LocalHello {
     const o = this.#options;
     return {
-      version: VERSION, minVersion: MIN_VERSION, nodeId: this.nodeId, role: o.role, capabilities: [...o.capabilities],
-      features: o.features, maxPayload: o.maxPayload, metadata: { ...o.metadata }, ...(o.token === undefined ? {} : { token: o.token }),
+      role: o.role, capabilities: [...o.capabilities], features: o.features, maxPayload: o.maxPayload, metadata: { ...o.metadata },
+      ...(o.token === undefined ? {} : { token: o.token }),
     };
+  }
+
+  async #ensureIdentity(): Promise<Identity> {
+    this.#identity ??= createIdentity();
+    if (this.#identity instanceof Promise) this.#identity = await this.#identity;
+    return this.#identity;
   }
 
   /** A fresh request id from this session's counter (the ids acked frames must use). */
@@ -220,56 +243,66 @@ export class Session {
   }
 
   /**
-   * Sends Hello on `transport` and resolves with the peer once its HelloAck arrives. Acked frames still
-   * unacknowledged from an earlier transport are re-sent first, then frames queued meanwhile.
+   * Runs the dialling side of the handshake on `transport` (Hello; the peer's HelloAck with its proof; this side's
+   * HelloProof; the peer's HelloDone) and resolves with the peer. Acked frames still unacknowledged from an earlier transport are re-sent
+   * first, then frames queued meanwhile. A refusal (SessionError REJECTED) or a peer that cannot prove its id
+   * (IDENTITY) ends the session: trying again would meet the same answer.
    */
   async connect(transport: Transport): Promise<Peer> {
     this.#assertUsable();
+    if (this.#state === 'open') throw sessionError(SessionErrorCode.PROTOCOL, 'the session is connected already: a new transport needs a disconnect first');
     inboxOf(transport); // listen before anything can arrive
+    const identity = await this.#ensureIdentity();
+    this.#assertUsable();
     const reply = this.#expectFirstFrame(transport);
     reply.catch(() => {}); // awaited below; if opening fails first, its rejection must not go unhandled
     this.#bindEarly(transport);
     if (transport.state === 'connecting') await this.#opened(transport);
-    transport.send(encodeFrame({ type: MessageType.Hello, body: this.hello(), features: this.#always }), Priority.Critical);
-    const frame = await reply;
-    if (frame.type === MessageType.Error) {
-      let body: ErrorBody;
-      try {
-        body = readErrorBody(frame);
-      } catch (error) {
-        throw this.#violation(transport, error as WireError);
-      }
-      // A refusal (credentials, version, quota) ends the session: trying again would get the same answer. Any
-      // other status says the Hello was damaged on the way (a checksum, a bad frame): the caller may dial again.
-      if (!REFUSALS.has(body.status)) {
-        transport.close(CloseCode.ProtocolError, 'handshake failed');
-        throw sessionError(SessionErrorCode.PROTOCOL, `the peer could not read the Hello: ${body.message}`, body.status as Status);
-      }
-      const error = new SessionError(SessionErrorCode.REJECTED, body.status as Status, `the peer refused the handshake: ${body.message}`);
-      transport.close(CloseCode.PolicyViolation, 'handshake refused');
-      this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error });
-      throw error;
-    }
-    if (frame.type !== MessageType.HelloAck) throw this.#violation(transport, sessionError(SessionErrorCode.PROTOCOL, `expected HelloAck, got message type ${frame.type}`));
-    return this.#establish(transport, this.#parseHello(transport, frame));
+    const handshake = new InitiatorHandshake(identity, this.localHello(), this.#options.expectPeer);
+    transport.send(encodeFrame({ type: MessageType.Hello, payload: handshake.hello(), features: this.#always }), Priority.Critical);
+    const deadline = Date.now() + this.#options.handshakeTimeoutMs;
+    // Frames that fail to arrive (a timeout, a close, bytes that are not frames) reject as they are: the caller may
+    // dial again. What the handshake itself refuses goes through #handshakeFailed.
+    let frame = await reply;
+    const { proof } = await this.#handshakeStep(transport, frame, () => handshake.reply(frame.type, frame.payload));
+    if (this.#transport !== transport || (transport.state as string) === 'closed') throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
+    transport.send(encodeFrame({ type: MessageType.HelloProof, payload: proof, features: this.#always }), Priority.Critical);
+    frame = await readHandshakeFrame(transport, Math.max(0, deadline - Date.now()), HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
+    const peer = await this.#handshakeStep(transport, frame, async () => handshake.done(frame.type, frame.payload));
+    return this.#establish(transport, peer);
   }
 
   /**
-   * Completes a handshake whose Hello was already read (see acceptHello): checks it, answers HelloAck and opens.
-   * `authorize` may refuse the peer: it then gets an Error with status Unauthorized and the transport closes.
+   * Runs one step of the dialling handshake on `frame`. A peer that cannot read our handshake (an Error that is not
+   * a refusal: damage on the way) closes the transport, and the caller may dial again; a refusal, or a peer that
+   * is not who it must be, ends the session for good (trying again would meet the same answer); anything else the
+   * peer sent is a protocol violation.
    */
-  async accept(transport: Transport, hello: Hello, authorize?: (hello: Hello) => boolean | Promise<boolean>): Promise<Peer> {
-    this.#assertUsable();
-    let negotiatedOk = true;
+  async #handshakeStep<T>(transport: Transport, frame: Frame, step: () => Promise<T>): Promise<T> {
     try {
-      negotiate(this.hello(), hello);
-    } catch {
-      negotiatedOk = false;
+      return await step();
+    } catch (error) {
+      const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
+      if (frame.type === MessageType.Error && e.code === SessionErrorCode.PROTOCOL) {
+        transport.close(CloseCode.ProtocolError, 'handshake failed');
+        throw e;
+      }
+      if (!FINAL.has(e.code)) throw this.#violation(transport, e);
+      if (e.code !== SessionErrorCode.REJECTED) this.#tell(transport, e);
+      transport.close(CloseCode.PolicyViolation, 'handshake refused');
+      this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error: e });
+      throw e;
     }
-    if (!negotiatedOk) return refuse(transport, Status.UnsupportedVersion, `no common wire version (peer speaks ${hello.minVersion}–${hello.version})`);
-    if (authorize && !(await authorize(hello))) return refuse(transport, Status.Unauthorized, 'not authorized');
+  }
+
+  /**
+   * Opens on a transport whose handshake the accepting side has completed (SessionHost.accept: Hello checked,
+   * authorized, HelloAck sent, HelloProof verified). @internal
+   */
+  adopt(transport: Transport, hello: Hello, grant?: Grant): Peer {
+    this.#assertUsable();
+    this.grant = grant;
     this.#bindEarly(transport);
-    transport.send(encodeFrame({ type: MessageType.HelloAck, body: this.hello(), features: this.#always }), Priority.Critical);
     return this.#establish(transport, hello);
   }
 
@@ -449,7 +482,7 @@ export class Session {
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
   #expectFirstFrame(transport: Transport): Promise<Frame> {
-    return readFirstFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
+    return readHandshakeFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
   }
 
   #opened(transport: Transport): Promise<void> {
@@ -457,14 +490,6 @@ export class Session {
       const offOpen = transport.on('open', () => (offOpen(), offClose(), resolve()));
       const offClose = transport.on('close', (info) => (offOpen(), offClose(), reject(info.error ?? sessionError(SessionErrorCode.CLOSED, `transport closed before opening (${info.code})`))));
     });
-  }
-
-  #parseHello(transport: Transport, frame: Frame): Hello {
-    try {
-      return parseHello(decodeBody(frame));
-    } catch (error) {
-      throw this.#violation(transport, error as WireError);
-    }
   }
 
   /** Listens for the transport closing during the handshake, so a dead link fails fast. */
@@ -481,7 +506,7 @@ export class Session {
       if (this.#transport === transport) this.#unbind();
       throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     }
-    const negotiated = negotiate(this.hello(), hello);
+    const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
     this.#peer = peer;
     // Hand over from the inbox to the session in one step, so no message falls between the two.
@@ -612,7 +637,8 @@ export class Session {
       }
       case MessageType.Hello:
       case MessageType.HelloAck:
-        this.#violation(this.#transport!, sessionError(SessionErrorCode.PROTOCOL, `unexpected ${frame.type === MessageType.Hello ? 'Hello' : 'HelloAck'} on an open session`));
+      case MessageType.HelloProof:
+        this.#violation(this.#transport!, sessionError(SessionErrorCode.PROTOCOL, `unexpected handshake frame (type ${frame.type}) on an open session`));
         return;
       case MessageType.Error:
         if (id === 0) {
@@ -646,22 +672,23 @@ export class Session {
    * are sent again on the next transport, and the replay window drops what had already arrived.
    */
   #linkFailure(transport: Transport, error: SwarmwireError): void {
-    try {
-      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
-    } catch {
-      // nothing more to tell a transport that cannot take it
-    }
+    this.#tell(transport, error);
     this.#emit('error', error);
     this.suspend({ code: error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, reason: error.code, error });
   }
 
-  /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
-  #violation(transport: Transport, error: SwarmwireError): SwarmwireError {
+  /** Tells the peer why (an Error frame), best effort. */
+  #tell(transport: Transport, error: SwarmwireError): void {
     try {
       transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
     } catch {
       // nothing more to tell a transport that cannot take it
     }
+  }
+
+  /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
+  #violation(transport: Transport, error: SwarmwireError): SwarmwireError {
+    this.#tell(transport, error);
     const code = error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError;
     transport.close(code, error.code);
     this.#finish({ code, reason: error.code, error });
@@ -712,22 +739,13 @@ function requireChecksum(frame: Frame): void {
   if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
 }
 
-/** Answers a Hello with an Error frame and closes the transport. @internal */
-export function refuse(transport: Transport, status: Status, message: string): never {
-  try {
-    transport.send(encodeFrame({ type: MessageType.Error, body: { status, message } satisfies ErrorBody }), Priority.Critical);
-  } finally {
-    transport.close(CloseCode.PolicyViolation, message);
-  }
-  throw new SessionError(SessionErrorCode.REJECTED, status, `refused the peer: ${message}`);
-}
-
 /**
- * The first frame a transport delivers, decoded, within `timeoutMs`. Messages after it stay in the transport's
- * inbox for the session (and frames batched behind it in the same message go back there too). Rejects with
- * HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error frame and closing).
+ * The next frame a transport delivers during the handshake, decoded, within `timeoutMs`. Messages after it stay in
+ * the transport's inbox for the session (and frames batched behind it in the same message go back there too).
+ * Rejects with HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error
+ * frame and closing). @internal
  */
-export async function readFirstFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false): Promise<Frame> {
+export async function readHandshakeFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false): Promise<Frame> {
   const inbox = inboxOf(transport);
   const bytes = await inbox.next(transport, timeoutMs);
   try {
@@ -747,27 +765,5 @@ export async function readFirstFrame(transport: Transport, timeoutMs: number, ma
     }
     transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
     throw e;
-  }
-}
-
-/**
- * Reads and checks the Hello that must open every connection on the accepting side. Anything else first gets an
- * Error frame (InvalidFrame) and a 1002 close.
- */
-export async function acceptHello(transport: Transport, options: Readonly<{ handshakeTimeoutMs?: number; requireChecksum?: boolean }> = {}): Promise<Hello> {
-  const frame = await readFirstFrame(transport, options.handshakeTimeoutMs ?? 10_000, HANDSHAKE_MAX_PAYLOAD, options.requireChecksum ?? false);
-  const fail = (message: string): never => {
-    try {
-      transport.send(encodeFrame({ type: MessageType.Error, body: { status: Status.InvalidFrame, message } satisfies ErrorBody }), Priority.Critical);
-    } finally {
-      transport.close(CloseCode.ProtocolError, message);
-    }
-    throw sessionError(SessionErrorCode.PROTOCOL, message);
-  };
-  if (frame.type !== MessageType.Hello) return fail(`expected Hello first, got message type ${frame.type}`);
-  try {
-    return parseHello(decodeBody(frame));
-  } catch (error) {
-    return fail((error as Error).message);
   }
 }

@@ -8,8 +8,8 @@
 //   — a link that silently died and was noticed. Dropping one message and delivering the next would be a broken
 //   transport, which no session can repair without sequence numbers.
 // - delay: messages are held for a random time, in order (a late message never overtakes an earlier one).
-// - duplicate: a message arrives twice (retransmission). Hello and HelloAck are never duplicated: a second Hello on
-//   an open session is a protocol violation by design.
+// - duplicate: a message arrives twice (retransmission). Handshake frames (Hello, HelloAck, HelloProof, HelloDone)
+//   are never duplicated: a handshake frame on an open session is a protocol violation by design.
 // - corrupt: one to four random bytes of a copy are changed (the sender's bytes are never touched). Receivers that
 //   require checksums (SessionOptions.requireChecksum) detect it and drop the link.
 // - disconnect: after a message, the link is cut (both directions, close 1006, PEER_GONE).
@@ -50,7 +50,7 @@ export interface FaultStats {
   disconnects: number;
 }
 
-const HELLO_TYPES = /* @__PURE__ */ new Set<number>([MessageType.Hello, MessageType.HelloAck]);
+const HELLO_TYPES = /* @__PURE__ */ new Set<number>([MessageType.Hello, MessageType.HelloAck, MessageType.HelloProof, MessageType.HelloDone]);
 
 /** One direction's pipeline: in-order delivery with optional holds, and the black hole after a drop. */
 class Lane {

@@ -152,11 +152,15 @@ export abstract class BaseTransport implements Transport {
   }
 
   on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): () => void {
-    const list = this.#listeners[event] as Array<(...args: TransportEvents[E]) => void>;
-    list.push(listener);
+    // Copy on write: an emit walks the array it started with, so a listener that removes itself (or another) while
+    // an event is being delivered cannot make the walk skip the listener after it — a skipped close listener
+    // left a handshake waiting out its whole deadline.
+    const listeners = this.#listeners as unknown as Record<E, Array<(...args: TransportEvents[E]) => void>>;
+    listeners[event] = [...listeners[event], listener];
     return () => {
+      const list = listeners[event];
       const at = list.indexOf(listener);
-      if (at >= 0) list.splice(at, 1);
+      if (at >= 0) listeners[event] = list.filter((_, i) => i !== at);
     };
   }
 

@@ -6,10 +6,17 @@ export const HEADER_SIZE = 32;
 export const CHECKSUM_SIZE = 4;
 /** "MLNK", the first four header bytes (big endian). */
 export const MAGIC = 0x4d4c4e4b;
-/** The wire version this implementation speaks. */
+/** The frame format version, the header's `version` byte (memlink-protocol's: 1). */
 export const VERSION = 1;
-/** The oldest wire version this implementation accepts. */
+/** The oldest frame format version this implementation accepts. */
 export const MIN_VERSION = 1;
+/**
+ * The session protocol version a Hello announces and negotiates. 2: node ids are derived from keys and proven in
+ * the handshake (Hello → HelloAck with the responder's proof → HelloProof → HelloDone). Version 1 (no proofs) is refused.
+ */
+export const PROTOCOL_VERSION = 2;
+/** The oldest session protocol version this implementation accepts in a Hello. */
+export const MIN_PROTOCOL_VERSION = 2;
 /** Default and hard cap of payload_len: 64 MiB. Peers negotiate lower limits in Hello. */
 export const MAX_PAYLOAD = 64 * 1024 * 1024;
 
@@ -31,6 +38,10 @@ export const MessageType = {
   HelloAck: 65,
   Goodbye: 66,
   Ack: 67,
+  /** The initiator's proof of its key, answering the HelloAck's challenge (payload: { proof: bin }). */
+  HelloProof: 68,
+  /** The responder checked the HelloProof: the session is open (payload: empty). */
+  HelloDone: 69,
   /** A chunk of the stream named by module_id (request_id is left to the session's acked delivery). */
   StreamData: 80,
   /** The stream named by module_id ended (payload: empty, or an Error body). */

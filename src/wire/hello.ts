@@ -1,12 +1,17 @@
-// The Hello / HelloAck payload and the negotiation both sides run on it.
+// The Hello / HelloAck payload and the negotiation both sides run on it. The identity fields (key, alg, nonce,
+// proof) are checked for shape here; what they prove is the session layer's job (src/session/handshake.ts).
 import { MAX_PAYLOAD, type Role } from './constants.js';
 import { WireErrorCode, wireError } from './errors.js';
 
+/** Bytes of a handshake nonce (the challenge each side sends the other). */
+export const NONCE_BYTES = 32;
+
 /** The Hello and HelloAck payload (MessagePack map). */
 export interface Hello {
+  /** Session protocol version (PROTOCOL_VERSION). */
   version: number;
   minVersion: number;
-  /** 16 random bytes naming the node. */
+  /** The node id: 16 bytes, the first half of SHA-256(alg ‖ key). */
   nodeId: Uint8Array;
   role: Role;
   capabilities: string[];
@@ -16,6 +21,14 @@ export interface Hello {
   maxPayload: number;
   metadata: Record<string, string>;
   token?: string;
+  /** Key algorithm: 1 Ed25519, 2 ECDSA P-256 (SHA-256). Absent only in a Hello of version 1. */
+  alg: number;
+  /** The raw public key the node id is derived from (32 bytes for Ed25519, 65 for P-256). */
+  key: Uint8Array;
+  /** 32 fresh random bytes: the challenge the other side must sign. */
+  nonce: Uint8Array;
+  /** HelloAck only: the responder's signature of the Hello (docs/protocol.md, Handshake). */
+  proof?: Uint8Array;
 }
 
 /** What both sides agree on after Hello / HelloAck. */
@@ -33,8 +46,13 @@ function fail(message: string): never {
 }
 
 const isUint = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const isBin = (v: unknown, min: number, max: number): v is Uint8Array => v instanceof Uint8Array && v.length >= min && v.length <= max;
 
-/** Checks that a decoded payload is a well-formed Hello and returns it typed. Throws WireError BAD_PAYLOAD. */
+/**
+ * Checks that a decoded payload is a well-formed Hello and returns it typed. Throws WireError BAD_PAYLOAD.
+ * A Hello of a version older than identities (< 2) may lack the key fields: it is returned as is, for negotiate()
+ * to refuse with UnsupportedVersion rather than a shape error the peer could not act on.
+ */
 export function parseHello(value: unknown): Hello {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('not a map');
   const v = value as Record<string, unknown>;
@@ -48,10 +66,18 @@ export function parseHello(value: unknown): Hello {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata) ||
       !Object.values(metadata).every((m) => typeof m === 'string')) fail('metadata must map strings to strings');
   if (v.token !== undefined && typeof v.token !== 'string') fail('token must be a string');
+  if (v.version >= 2) {
+    if (!isUint(v.alg, 255)) fail('alg must be u8');
+    if (!isBin(v.key, 1, 256)) fail('key must be 1–256 bytes');
+    if (!isBin(v.nonce, NONCE_BYTES, NONCE_BYTES)) fail(`nonce must be ${NONCE_BYTES} bytes`);
+    if (v.proof !== undefined && !isBin(v.proof, 1, 256)) fail('proof must be 1–256 bytes');
+  }
   return {
     version: v.version, minVersion: v.minVersion, nodeId: v.nodeId, role: v.role as Role,
     capabilities: v.capabilities as string[], features: v.features, maxPayload: v.maxPayload,
     metadata: metadata as Record<string, string>, ...(v.token === undefined ? {} : { token: v.token }),
+    alg: v.alg as number, key: v.key as Uint8Array, nonce: v.nonce as Uint8Array,
+    ...(v.proof === undefined ? {} : { proof: v.proof as Uint8Array }),
   };
 }
 
@@ -60,11 +86,11 @@ export function parseHello(value: unknown): Hello {
  * minima, else WireError NEGOTIATION with status UnsupportedVersion), the capabilities both list (in `local`'s
  * order), the features both set, and the smaller maxPayload (never above MAX_PAYLOAD).
  */
-export function negotiate(local: Readonly<Hello>, remote: Readonly<Hello>): Negotiated {
+export function negotiate(local: Readonly<Pick<Hello, 'version' | 'minVersion' | 'capabilities' | 'features' | 'maxPayload'>>, remote: Readonly<Hello>): Negotiated {
   const version = Math.min(local.version, remote.version);
   if (version < Math.max(local.minVersion, remote.minVersion)) {
     throw wireError(WireErrorCode.NEGOTIATION,
-      `no common wire version: this side speaks ${local.minVersion}–${local.version}, the peer ${remote.minVersion}–${remote.version}`);
+      `no common protocol version: this side speaks ${local.minVersion}–${local.version}, the peer ${remote.minVersion}–${remote.version}`);
   }
   const theirs = new Set(remote.capabilities);
   return {
@@ -74,3 +100,16 @@ export function negotiate(local: Readonly<Hello>, remote: Readonly<Hello>): Nego
     maxPayload: Math.min(local.maxPayload, remote.maxPayload, MAX_PAYLOAD),
   };
 }
+
+/** The HelloProof payload (type 68): the initiator's signature, answering the HelloAck's nonce. */
+export interface HelloProofBody {
+  proof: Uint8Array;
+}
+
+/** Checks a decoded HelloProof payload. Throws WireError BAD_PAYLOAD. */
+export function parseHelloProof(value: unknown): HelloProofBody {
+  const v = value as Partial<HelloProofBody> | null;
+  if (typeof v !== 'object' || v === null || !isBin(v.proof, 1, 256)) throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid HelloProof: proof must be 1–256 bytes');
+  return { proof: v.proof };
+}
+

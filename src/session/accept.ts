@@ -1,0 +1,83 @@
+// The accepting side of the handshake over a Transport: read the Hello, check it (version, key, id), ask the
+// authorize hook, answer HelloAck with this side's proof, verify the HelloProof that must follow and answer
+// HelloDone — all within one deadline. Nothing about the peer is trusted, and nothing is granted, before the proof holds: SessionHost
+// (host.ts) hands the transport to a session only then, so a peer that claims another node's id takes over nothing.
+import { idHex } from '../wire/node-id.js';
+import { Feature, MessageType, Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+import { encodeFrame } from '../wire/frame.js';
+import type { Hello } from '../wire/hello.js';
+import { CloseCode, Priority, type Transport } from '../transport/transport.js';
+import { type Authorize, type Grant } from './auth.js';
+import { sessionError, SessionErrorCode } from './errors.js';
+import { handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from './handshake.js';
+import type { Identity } from './identity.js';
+import { HANDSHAKE_MAX_PAYLOAD, readHandshakeFrame } from './session.js';
+
+/** Options of acceptHandshake(). */
+export interface AcceptHandshakeOptions {
+  /** Deadline for the whole handshake (Hello to HelloProof), ms. Default: 10,000. */
+  handshakeTimeoutMs?: number;
+  /** Require (and send) a CRC-32C trailer on the handshake frames. Default: false. */
+  requireChecksum?: boolean;
+  /** Decides whether the peer may connect, and with what grant. Default: everyone, with every grant. */
+  authorize?: Authorize;
+  /** Called with the checked Hello before it is answered; throwing a SwarmwireError refuses the peer with its status (a full host). */
+  admit?: (hello: Hello) => void;
+}
+
+/** A handshake that completed: the peer's Hello (its id proven) and what authorize granted (undefined: everything). */
+export interface Accepted {
+  hello: Hello;
+  grant: Grant | undefined;
+}
+
+/**
+ * Runs the accepting side of the handshake on `transport`. A failure is answered with an Error frame and a close
+ * (1008 for refusals — Unauthorized, UnsupportedVersion, QuotaExceeded — else 1002, 1009 for too big) and the
+ * promise rejects with the typed error: SessionError PROTOCOL, IDENTITY, UNSUPPORTED_KEY, REJECTED (authorize said
+ * no), HANDSHAKE_TIMEOUT, or a WireError for bytes that are not frames.
+ */
+export async function acceptHandshake(transport: Transport, identity: Identity, local: Readonly<LocalHello>, options: Readonly<AcceptHandshakeOptions> = {}): Promise<Accepted> {
+  const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  const checksum = options.requireChecksum ?? false;
+  const features = checksum ? Feature.CHECKSUM : 0;
+  const next = () => readHandshakeFrame(transport, Math.max(0, deadline - Date.now()), HANDSHAKE_MAX_PAYLOAD, checksum);
+  const responder = new ResponderHandshake(identity, local);
+  const first = await next();
+  let grant: Grant | undefined;
+  try {
+    const hello = await responder.hello(first.type, first.payload);
+    options.admit?.(hello);
+    const verdict = options.authorize ? await options.authorize({ id: idHex(hello.nodeId), hello }) : true;
+    if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
+    if (verdict !== true) grant = verdict;
+    transport.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(), features }), Priority.Critical);
+  } catch (error) {
+    throw refuse(transport, error, features);
+  }
+  const second = await next();
+  let hello: Hello;
+  try {
+    hello = await responder.proof(second.type, second.payload);
+  } catch (error) {
+    throw refuse(transport, error, features);
+  }
+  transport.send(encodeFrame({ type: MessageType.HelloDone, features }), Priority.Critical);
+  return { hello, grant };
+}
+
+/** Answers a failed handshake with an Error frame and closes the transport; returns the error to throw. */
+function refuse(transport: Transport, error: unknown, features: number): SwarmwireError {
+  const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
+  try {
+    transport.send(encodeFrame({ type: MessageType.Error, body: handshakeErrorBody(e), features }), Priority.Critical);
+  } catch {
+    // the transport is already failing; the close below still ends it
+  }
+  const code = REFUSALS.has(e.status) ? CloseCode.PolicyViolation : e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError;
+  transport.close(code, e.code);
+  return e;
+}
+

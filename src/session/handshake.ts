@@ -1,0 +1,226 @@
+// The handshake's rules, without I/O: each side is fed the payloads that arrived and answers the payloads to send.
+// Session (session.ts / host.ts), the Durable Object relay and swarmwire/lite drive these over their own sockets.
+//
+//   initiator                                         responder
+//   Hello { …, alg, key, nonce: nI }        ──▶       checks the id is its key's; authorize
+//                                           ◀──       HelloAck { …, alg, key, nonce: nR, proof: sign_R(LR ‖ H(Hello)) }
+//   checks the id and the proof
+//   HelloProof { proof: sign_I(LI ‖ H(Hello) ‖ H(HelloAck)) } ──▶  checks the proof; opens (registers the node)
+//                                           ◀──       HelloDone (empty)
+//   opens
+//
+// HelloDone costs a round trip, and buys this: when the dialling side opens, the other side has already taken it
+// in — a relay routes to it, resumed frames follow — so nothing sent to it meanwhile is refused as "no such node".
+//
+// H is SHA-256 over the payload bytes as they crossed the wire, so each signature covers everything said before
+// it, including the other side's fresh nonce: a recorded Hello or proof is worthless on another connection. The
+// labels keep one side's signature from being passed off as the other's. Integrity of what follows the handshake
+// is the transport's (wss:// or WebTransport on untrusted networks): the proofs say who is at the other end.
+import { idHex } from '../wire/node-id.js';
+import { MessageType, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, Status } from '../wire/constants.js';
+import { SwarmwireError } from '../wire/errors.js';
+import { type Hello, NONCE_BYTES, type Negotiated, negotiate, parseHello, parseHelloProof } from '../wire/hello.js';
+import { pack, unpack } from '../wire/payload.js';
+import { SessionError, SessionErrorCode, sessionError } from './errors.js';
+import { algorithmById, deriveNodeId, type Identity, KeyAlgorithmId, sha256, verifySignature } from './identity.js';
+import type { ErrorBody } from './messages.js';
+import { readErrorBody } from './bodies.js';
+
+/** What a side says of itself in its Hello, besides what its identity and the protocol fill in. */
+export type LocalHello = Pick<Hello, 'role' | 'capabilities' | 'features' | 'maxPayload' | 'metadata'> & { token?: string | undefined };
+
+/** Handshake answers that are final: the peer will say the same again, so reconnecting is pointless. */
+export const REFUSALS: ReadonlySet<number> = /* @__PURE__ */ new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
+
+const utf8 = /* @__PURE__ */ new TextEncoder();
+const RESPONDER_LABEL = /* @__PURE__ */ utf8.encode('swarmwire/2 HelloAck proof\n');
+const INITIATOR_LABEL = /* @__PURE__ */ utf8.encode('swarmwire/2 HelloProof\n');
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, (at += p.length) - p.length);
+  return out;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function hello(identity: Identity, local: Readonly<LocalHello>, nonce: Uint8Array): Hello {
+  return {
+    version: PROTOCOL_VERSION, minVersion: MIN_PROTOCOL_VERSION, nodeId: identity.id, role: local.role,
+    capabilities: [...local.capabilities], features: local.features, maxPayload: local.maxPayload, metadata: { ...local.metadata },
+    ...(local.token === undefined ? {} : { token: local.token }),
+    alg: KeyAlgorithmId[identity.algorithm], key: identity.publicKey, nonce,
+  };
+}
+
+/** What this side (saying `local`) and the peer agree on once the handshake is through. */
+export function agree(local: Readonly<LocalHello>, peer: Readonly<Hello>): Negotiated {
+  return negotiate({ ...local, version: PROTOCOL_VERSION, minVersion: MIN_PROTOCOL_VERSION }, peer);
+}
+
+/**
+ * The peer's Hello (or HelloAck) checked against this side: a common version (else WireError NEGOTIATION, status
+ * UnsupportedVersion), a key algorithm this side knows, and a node id that is its key's (else SessionError IDENTITY).
+ */
+async function checkPeer(local: Readonly<LocalHello>, peer: Hello): Promise<void> {
+  agree(local, peer);
+  const algorithm = algorithmById(peer.alg);
+  if (!algorithm) throw sessionError(SessionErrorCode.UNSUPPORTED_KEY, `unknown key algorithm ${peer.alg} (1 Ed25519, 2 P-256)`);
+  if (!sameBytes(await deriveNodeId(algorithm, peer.key), peer.nodeId)) {
+    throw sessionError(SessionErrorCode.IDENTITY, 'the node id is not the id of the key that came with it');
+  }
+}
+
+async function checkSignature(peer: Hello, signature: Uint8Array | undefined, data: Uint8Array, what: string): Promise<void> {
+  if (!signature || !(await verifySignature(algorithmById(peer.alg)!, peer.key, signature, data))) {
+    throw sessionError(SessionErrorCode.IDENTITY, `${what} does not prove the key of node ${idHex(peer.nodeId)}`);
+  }
+}
+
+
+/**
+ * The dialling side's half. States: `new` → hello() → `awaiting-ack` → reply() → `awaiting-done` → done() →
+ * `done` (or `failed`).
+ */
+export class InitiatorHandshake {
+  #state: 'new' | 'awaiting-ack' | 'awaiting-done' | 'done' | 'failed' = 'new';
+  #peer: Hello | undefined;
+  #hello: Uint8Array | undefined;
+  readonly #identity: Identity;
+  readonly #local: Readonly<LocalHello>;
+  readonly #expect: Uint8Array | undefined;
+
+  /** `expectPeer`: the node id the other side must prove (a pinned relay), if any. */
+  constructor(identity: Identity, local: Readonly<LocalHello>, expectPeer?: Uint8Array) {
+    this.#identity = identity;
+    this.#local = local;
+    this.#expect = expectPeer;
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  /** The Hello payload to send first. */
+  hello(): Uint8Array {
+    if (this.#state !== 'new') throw new Error('[swarmwire] hello() was already called');
+    this.#state = 'awaiting-ack';
+    this.#hello = pack(hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))));
+    return this.#hello;
+  }
+
+  /**
+   * The answer to the Hello: a HelloAck is checked (version, the responder's key and proof, the expected peer) and
+   * answered with the HelloProof payload to send. An Error frame is a refusal: SessionError REJECTED with its
+   * status when final (Unauthorized, UnsupportedVersion, QuotaExceeded), else PROTOCOL. Anything else is PROTOCOL;
+   * a bad proof is IDENTITY.
+   */
+  async reply(type: number, payload: Uint8Array): Promise<{ peer: Hello; proof: Uint8Array }> {
+    if (this.#state !== 'awaiting-ack') throw new Error(`[swarmwire] reply() in state ${this.#state}`);
+    this.#state = 'failed';
+    refused(type, payload);
+    if (type !== MessageType.HelloAck) throw sessionError(SessionErrorCode.PROTOCOL, `expected HelloAck, got message type ${type}`);
+    const peer = parseHello(unpack(payload));
+    await checkPeer(this.#local, peer);
+    if (this.#expect && !sameBytes(this.#expect, peer.nodeId)) {
+      throw sessionError(SessionErrorCode.IDENTITY, `expected node ${idHex(this.#expect)}, reached node ${idHex(peer.nodeId)}`);
+    }
+    const helloHash = await sha256(this.#hello!);
+    await checkSignature(peer, peer.proof, concat(RESPONDER_LABEL, helloHash), 'the HelloAck');
+    const proof = await this.#identity.sign(concat(INITIATOR_LABEL, helloHash, await sha256(payload)));
+    this.#peer = peer;
+    this.#state = 'awaiting-done';
+    return { peer, proof: pack({ proof }) };
+  }
+
+  /** The responder's last word: HelloDone opens the session (resolves with the peer's Hello); an Error refuses it, as in reply(). */
+  done(type: number, payload: Uint8Array): Hello {
+    if (this.#state !== 'awaiting-done') throw new Error(`[swarmwire] done() in state ${this.#state}`);
+    this.#state = 'failed';
+    refused(type, payload);
+    if (type !== MessageType.HelloDone) throw sessionError(SessionErrorCode.PROTOCOL, `expected HelloDone, got message type ${type}`);
+    this.#state = 'done';
+    return this.#peer!;
+  }
+}
+
+/** Throws the refusal an Error frame in the handshake carries (see InitiatorHandshake.reply); returns for other frames. */
+function refused(type: number, payload: Uint8Array): void {
+  if (type !== MessageType.Error) return;
+  const body = readErrorBody({ payloadLength: payload.length, payload });
+  if (REFUSALS.has(body.status)) throw new SessionError(SessionErrorCode.REJECTED, body.status as Status, `the peer refused the handshake: ${body.message}`);
+  throw sessionError(SessionErrorCode.PROTOCOL, `the peer could not read the handshake: ${body.message}`, body.status as Status);
+}
+
+/**
+ * The accepting side's half. States: `awaiting-hello` → hello() → `checked` → ack() → `awaiting-proof` →
+ * proof() → `done` (or `failed`); the driver then sends HelloDone (an empty payload) and opens. Between hello()
+ * and ack() the driver asks its authorize hook; nothing is granted before proof() resolves.
+ */
+export class ResponderHandshake {
+  #state: 'awaiting-hello' | 'checked' | 'awaiting-proof' | 'done' | 'failed' = 'awaiting-hello';
+  #peer: Hello | undefined;
+  #hello: Uint8Array | undefined;
+  #ack: Uint8Array | undefined;
+  readonly #identity: Identity;
+  readonly #local: Readonly<LocalHello>;
+
+  constructor(identity: Identity, local: Readonly<LocalHello>) {
+    this.#identity = identity;
+    this.#local = local;
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  /** The peer's Hello, once hello() has checked it. */
+  get peer(): Hello | undefined {
+    return this.#peer;
+  }
+
+  /**
+   * Checks the first frame: it must be a Hello (else SessionError PROTOCOL), well formed (WireError BAD_PAYLOAD),
+   * of a common version (WireError NEGOTIATION), with a key this side can verify (SessionError UNSUPPORTED_KEY)
+   * whose id is the claimed node id (SessionError IDENTITY).
+   */
+  async hello(type: number, payload: Uint8Array): Promise<Hello> {
+    if (this.#state !== 'awaiting-hello') throw new Error(`[swarmwire] hello() in state ${this.#state}`);
+    this.#state = 'failed';
+    if (type !== MessageType.Hello) throw sessionError(SessionErrorCode.PROTOCOL, `expected Hello first, got message type ${type}`);
+    const peer = parseHello(unpack(payload));
+    await checkPeer(this.#local, peer);
+    this.#peer = peer;
+    this.#hello = payload.slice();
+    this.#state = 'checked';
+    return peer;
+  }
+
+  /** The HelloAck payload: this side's Hello with a fresh nonce and its proof of the Hello it answers. */
+  async ack(): Promise<Uint8Array> {
+    if (this.#state !== 'checked') throw new Error(`[swarmwire] ack() in state ${this.#state}`);
+    this.#state = 'failed';
+    const proof = await this.#identity.sign(concat(RESPONDER_LABEL, await sha256(this.#hello!)));
+    this.#ack = pack({ ...hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
+    this.#state = 'awaiting-proof';
+    return this.#ack;
+  }
+
+  /** Checks the HelloProof that must follow (SessionError PROTOCOL for another frame, IDENTITY for a bad proof). */
+  async proof(type: number, payload: Uint8Array): Promise<Hello> {
+    if (this.#state !== 'awaiting-proof') throw new Error(`[swarmwire] proof() in state ${this.#state}`);
+    this.#state = 'failed';
+    if (type !== MessageType.HelloProof) throw sessionError(SessionErrorCode.PROTOCOL, `expected HelloProof, got message type ${type}`);
+    const { proof } = parseHelloProof(unpack(payload));
+    await checkSignature(this.#peer!, proof, concat(INITIATOR_LABEL, await sha256(this.#hello!), await sha256(this.#ack!)), 'the HelloProof');
+    this.#state = 'done';
+    return this.#peer!;
+  }
+}
+
+/** The Error payload a handshake failure is answered with. */
+export function handshakeErrorBody(error: unknown): ErrorBody {
+  const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
+  return { status: e.status, message: e.message, name: e.name };
+}
