@@ -14,8 +14,13 @@ const hexOf = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteL
 export const fromHex = (hex) => new Uint8Array(Buffer.from(hex.trim(), 'hex'));
 
 const T = sw.MessageType;
-const NODE = new Uint8Array(16).map((_, i) => i + 1);
-const HELLO = { version: 1, minVersion: 1, nodeId: NODE, role: 'edge', capabilities: ['rpc'], features: 0x2b, maxPayload: 1 << 20, metadata: { name: 'fuzz' }, token: 'secret' };
+// A real key pair, so seeded Hellos pass the id check and mutations reach what lies behind it.
+const IDENTITY = await sw.createIdentity();
+const NODE = IDENTITY.id;
+const HELLO = {
+  version: 2, minVersion: 2, nodeId: NODE, role: 'edge', capabilities: ['rpc'], features: 0x2b, maxPayload: 1 << 20, metadata: { name: 'fuzz' }, token: 'secret',
+  alg: 1, key: IDENTITY.publicKey, nonce: new Uint8Array(32).fill(3),
+};
 
 /** Valid inputs the mutation fuzzer starts from, per target family. */
 function corpus() {
@@ -23,7 +28,9 @@ function corpus() {
   const frames = [
     f({ type: T.Hello, body: HELLO }),
     f({ type: T.Hello, body: HELLO, features: sw.Feature.CHECKSUM }),
-    f({ type: T.HelloAck, body: { ...HELLO, role: 'relay' } }),
+    f({ type: T.HelloAck, body: { ...HELLO, role: 'relay', proof: new Uint8Array(64).fill(5) } }),
+    f({ type: T.HelloProof, body: { proof: new Uint8Array(64).fill(6) } }),
+    f({ type: T.HelloDone }),
     f({ type: T.Ping, requestId: 7, body: { timestamp: 1700000000000 }, features: sw.Feature.CHECKSUM }),
     f({ type: T.Pong, requestId: 7, body: { timestamp: 1700000000000 } }),
     f({ type: T.Ack, requestId: 9 }),
@@ -180,6 +187,10 @@ const arbHelloValue = fc.record({
   maxPayload: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.double(), fc.constant(-1)),
   metadata: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'a'), fc.anything({ maxDepth: 2 })), fc.anything({ maxDepth: 1 })),
   token: fc.oneof(fc.constant(undefined), fc.string(), fc.integer()),
+  alg: fc.oneof(fc.constantFrom(1, 2), fc.integer({ min: -1, max: 300 }), fc.string()),
+  key: fc.oneof(fc.constant(IDENTITY.publicKey), fc.uint8Array({ maxLength: 300 }), fc.string()),
+  nonce: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 40 }), fc.integer()),
+  proof: fc.oneof(fc.constant(undefined), fc.uint8Array({ maxLength: 300 })),
 }, { requiredKeys: [] });
 
 function safePack(value) {

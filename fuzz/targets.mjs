@@ -153,26 +153,40 @@ function sentFrames(stub, where) {
   }
 }
 
-/** acceptHello: a Hello, or a typed reject after exactly one Error frame (with a status) and a close. */
+const LOCAL = { role: 'relay', capabilities: [], features: 0x2b, maxPayload: 1 << 20, metadata: {} };
+const HOST_IDENTITY = await sw.createIdentity();
+
+/**
+ * acceptHandshake: a typed reject after exactly one Error frame (with a status) and a close; or — a Hello whose id
+ * is its key's — a HelloAck and then, when the link closes before any proof, a typed reject too. Never an open
+ * session: no input here proves a key.
+ */
 async function handshake(bytes) {
   const stub = new StubTransport();
-  const accepting = sw.acceptHello(stub, { handshakeTimeoutMs: 1000 });
+  const accepting = sw.acceptHandshake(stub, HOST_IDENTITY, LOCAL, { handshakeTimeoutMs: 1000 });
   stub.deliver(bytes);
-  let hello;
+  // Checking a key and signing the answer are asynchronous: let them run, then end the link.
+  for (let i = 0; i < 20 && !stub.sent.length && !stub.closed; i++) await new Promise((r) => setImmediate(r));
+  const answered = sentFrames(stub, 'acceptHandshake');
+  if (!stub.closed && answered.length === 1 && answered[0].type === sw.MessageType.HelloAck) stub.close(1006, 'fuzz: gone before the proof');
   try {
-    hello = await accepting;
+    await accepting;
   } catch (error) {
-    const e = assertTyped(error, 'acceptHello');
-    const frames = sentFrames(stub, 'acceptHello');
-    if (frames.length !== 1 || frames[0].type !== sw.MessageType.Error) throw new Finding(`acceptHello: rejected ${e.code} but sent ${frames.length} frame(s) instead of one Error`);
+    const e = assertTyped(error, 'acceptHandshake');
+    const frames = sentFrames(stub, 'acceptHandshake');
+    if (frames[0]?.type === sw.MessageType.HelloAck) {
+      if (frames.length !== 1 || e.code !== sw.SessionErrorCode.CLOSED) throw new Finding(`acceptHandshake: after a HelloAck, ${e.code} and ${frames.length} frame(s)`);
+      assertNoPollution('acceptHandshake');
+      return;
+    }
+    if (frames.length !== 1 || frames[0].type !== sw.MessageType.Error) throw new Finding(`acceptHandshake: rejected ${e.code} but sent ${frames.length} frame(s) instead of one Error`);
     const body = sw.decodeBody(frames[0]);
-    if (!Number.isInteger(body?.status) || body.status <= 0) throw new Finding('acceptHello: the Error frame carries no status');
-    if (!stub.closed) throw new Finding(`acceptHello: rejected ${e.code} without closing the transport`);
+    if (!Number.isInteger(body?.status) || body.status <= 0) throw new Finding('acceptHandshake: the Error frame carries no status');
+    if (!stub.closed) throw new Finding(`acceptHandshake: rejected ${e.code} without closing the transport`);
+    assertNoPollution('acceptHandshake');
     return;
   }
-  if (stub.sent.length || stub.closed) throw new Finding('acceptHello: accepted a Hello but also answered or closed');
-  if (!(hello.nodeId instanceof Uint8Array) || hello.nodeId.length !== 16) throw new Finding('acceptHello: accepted a Hello without a 16-byte nodeId');
-  assertNoPollution('acceptHello');
+  throw new Finding('acceptHandshake: completed a handshake nobody proved');
 }
 
 /** parseHello over any decoded value: a Hello or WireError BAD_PAYLOAD. */
@@ -192,8 +206,11 @@ function hello(bytes) {
   }
 }
 
-const PEER_ID = new Uint8Array(16).fill(7);
-const PEER_HELLO = { version: 1, minVersion: 1, nodeId: PEER_ID, role: 'edge', capabilities: [], features: 0x2b, maxPayload: 1 << 20, metadata: {} };
+const PEER = await sw.createIdentity();
+const PEER_HELLO = {
+  version: 2, minVersion: 2, nodeId: PEER.id, role: 'edge', capabilities: [], features: 0x2b, maxPayload: 1 << 20, metadata: {},
+  alg: 1, key: PEER.publicKey, nonce: new Uint8Array(32),
+};
 
 /**
  * An open session fed hostile messages: nothing escapes its listeners, every message it sends is a well-formed
@@ -204,7 +221,7 @@ async function session(bytes) {
   const s = new sw.Session({ heartbeatIntervalMs: 0, handshakeTimeoutMs: 1000 });
   const errors = [];
   s.on('error', (e) => errors.push(e));
-  await s.accept(stub, PEER_HELLO);
+  s.adopt(stub, PEER_HELLO); // as SessionHost does once the peer has proven its id
   stub.sent.length = 0;
   stub.deliver(bytes);
   // Compressed frames are inflated asynchronously: let that pipeline run.

@@ -49,6 +49,8 @@ export type { BackoffOptions, ReconnectOptions } from './transport/backoff.js';
 // Sessions: handshake, heartbeats, acked delivery across reconnects
 export { Session, HANDSHAKE_MAX_PAYLOAD } from './session/session.js';
 export { acceptHandshake } from './session/accept.js';
+export { InitiatorHandshake, ResponderHandshake } from './session/handshake.js';
+export type { LocalHello } from './session/handshake.js';
 export type { AcceptHandshakeOptions, Accepted } from './session/accept.js';
 export type { SessionEvents, SessionFrame, SessionOptions, SessionState } from './session/session.js';
 export { connectSession } from './session/connect.js';

@@ -2,7 +2,7 @@
 // node_modules holds swarmwire (bare specifier through package.json, and npm: specifier) — a client talking to a
 // Node relay, and a relay in Deno that Node peers talk through.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ afterAll(async () => {
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
-const spawnDeno = (file: string) => spawn(deno, ['run', '--allow-net', '--allow-read', '--node-modules-dir=manual', '--no-lock', file], {
+const spawnDeno = (file: string) => spawn(deno, ['run', '--allow-net', '--allow-read', '--allow-write', '--node-modules-dir=manual', '--no-lock', file], {
   cwd: project, env: { ...process.env, DENO_DIR: join(project, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
 });
 
@@ -102,6 +102,9 @@ describe('a relay in Deno', () => {
         expect(decodeBody(decodeFrame(parseRouted(decodeBody(inbox[0]!)).frame))).toBe('via Deno');
         expect(alice.peer!.hello.role).toBe('relay');
         expect(decodeBody<unknown[]>(answers.find((f) => Number(f.requestId) === id)!)).toHaveLength(2);
+        // The relay's key is in the file the snippet names: its node id is the one it proved to its peers.
+        const kept = JSON.parse(readFileSync(join(project, 'relay.key'), 'utf8')) as { id: string };
+        expect(kept.id).toBe(alice.peer!.id);
       } finally {
         alice.close();
         bob.close();

@@ -10,7 +10,7 @@ import { MessageType, Status } from '../src/wire/constants.js';
 import { fnv1a32 } from '../src/wire/fnv.js';
 import { RELAY_MODULE } from '../src/relay/relay.js';
 import { parseRouted, routedBody } from '../src/wire/routed.js';
-import { VERSION, MIN_VERSION, MAX_PAYLOAD } from '../src/wire/constants.js';
+import { rawHandshake } from './fixtures/raw-handshake.js';
 
 let server: RelayServer | undefined;
 const sessions: Session[] = [];
@@ -47,10 +47,11 @@ async function raw(): Promise<{ ws: WebSocket; frames: Frame[]; closed: Promise<
   return { ws, frames, closed };
 }
 
-const hello = () => encodeFrame({ type: MessageType.Hello, body: {
-  version: VERSION, minVersion: MIN_VERSION, nodeId: crypto.getRandomValues(new Uint8Array(16)), role: 'edge',
-  capabilities: [], features: 0, maxPayload: MAX_PAYLOAD, metadata: {},
-} });
+/** Completes the handshake on a raw socket (its HelloAck and HelloDone are frames 1 and 2). */
+const handshake = (bad: Awaited<ReturnType<typeof raw>>) => rawHandshake((b) => bad.ws.send(b), async (n) => {
+  await until(() => bad.frames.length >= n);
+  return bad.frames[n - 1]!;
+});
 
 describe('relay over WebSocket (Node)', () => {
   it('routes frames between two Node peers by node id and answers relay.echo', async () => {
@@ -89,23 +90,21 @@ describe('relay over WebSocket (Node)', () => {
   ] as const)('answers %s after the handshake with its status and closes %i', async (_, spoil, status, code) => {
     server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
     const bad = await raw();
-    bad.ws.send(hello());
-    await until(() => bad.frames.length === 1);
+    await handshake(bad);
     const frame = encodeFrame({ type: MessageType.Event, features: 0x08, body: 'x' });
     spoil(frame);
     bad.ws.send(frame);
     expect((await bad.closed).code).toBe(code);
-    expect(decodeBody<{ status: number }>(bad.frames[1]!).status).toBe(status);
+    expect(decodeBody<{ status: number }>(bad.frames[2]!).status).toBe(status);
   });
 
   it('closes 1009 on a payload over the negotiated limit', async () => {
     server = await startRelay({ port: 0, heartbeatIntervalMs: 0, maxPayload: 1024 });
     const bad = await raw();
-    bad.ws.send(hello());
-    await until(() => bad.frames.length === 1);
+    await handshake(bad);
     bad.ws.send(encodeFrame({ type: MessageType.Event, payload: new Uint8Array(4096) }));
     expect((await bad.closed).code).toBe(1009);
-    expect(decodeBody<{ status: number }>(bad.frames[1]!).status).toBe(Status.PayloadTooLarge);
+    expect(decodeBody<{ status: number }>(bad.frames[2]!).status).toBe(Status.PayloadTooLarge);
   });
 
   it('serves the status page with cross-origin isolation, and its script', async () => {

@@ -50,10 +50,23 @@ async function raw() {
   return { t, frames, closed };
 }
 
-const hello = () => sw.encodeFrame({ type: sw.MessageType.Hello, body: {
-  version: sw.VERSION, minVersion: sw.MIN_VERSION, nodeId: crypto.getRandomValues(new Uint8Array(16)), role: 'edge',
-  capabilities: [], features: 0, maxPayload: sw.MAX_PAYLOAD, metadata: {},
-} });
+/** A Hello-shaped first frame, to spoil. */
+const hello = () => sw.encodeFrame({ type: sw.MessageType.Hello, body: { version: sw.PROTOCOL_VERSION } });
+
+/** The dialling handshake done by hand on a raw transport (the SDK's own sans-IO InitiatorHandshake). */
+async function handshake(r) {
+  const frame = async (type) => {
+    await within((async () => { while (!r.frames.some((f) => f.type === type)) await new Promise((q) => setTimeout(q, 10)); })(), 5000, `frame ${type}`);
+    return r.frames.find((f) => f.type === type);
+  };
+  const hs = new sw.InitiatorHandshake(await sw.createIdentity(), { role: 'edge', capabilities: [], features: 0, maxPayload: sw.MAX_PAYLOAD, metadata: {} });
+  r.t.send(sw.encodeFrame({ type: sw.MessageType.Hello, payload: hs.hello() }));
+  const ack = await frame(sw.MessageType.HelloAck);
+  const { proof } = await hs.reply(ack.type, ack.payload);
+  r.t.send(sw.encodeFrame({ type: sw.MessageType.HelloProof, payload: proof }));
+  const done = await frame(sw.MessageType.HelloDone);
+  hs.done(done.type, done.payload);
+}
 
 try {
   if (scenario === 'peers') {
@@ -107,8 +120,7 @@ try {
       const r = await raw();
       if (bytes) r.t.send(bytes);
       else {
-        r.t.send(hello());
-        await within((async () => { while (!r.frames.some((f) => f.type === sw.MessageType.HelloAck)) await new Promise((q) => setTimeout(q, 10)); })(), 5000, 'HelloAck');
+        await handshake(r);
         const f = sw.encodeFrame({ type: sw.MessageType.Event, body: 'y' });
         f[1] = 0x00;
         r.t.send(f);

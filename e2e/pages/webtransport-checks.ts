@@ -74,10 +74,8 @@ export async function runPeers(wsUrl: string, wtUrl: string, hash: string) {
   return result;
 }
 
-const hello = (): Uint8Array => sw.encodeFrame({ type: sw.MessageType.Hello, body: {
-  version: sw.VERSION, minVersion: sw.MIN_VERSION, nodeId: crypto.getRandomValues(new Uint8Array(16)), role: 'edge',
-  capabilities: [], features: 0, maxPayload: sw.MAX_PAYLOAD, metadata: {},
-} });
+/** A Hello-shaped first frame, to spoil. */
+const hello = (): Uint8Array => sw.encodeFrame({ type: sw.MessageType.Hello, body: { version: sw.PROTOCOL_VERSION } });
 
 /** Raw WebTransport streams that break the protocol, and a session beside them. */
 export async function runViolations(wtUrl: string, hash: string) {
