@@ -20,10 +20,11 @@ const SUITES = {
   rpc: './rpc.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   lite: './lite.bench.mjs',
+  handshake: './handshake.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
   'ring-ceiling': './ring-ceiling.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'webtransport', 'lite'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'webtransport', 'lite', 'handshake'];
 const results = new URL('./results/', import.meta.url);
 
 const tablesOnly = process.argv.includes('--tables');

@@ -22,7 +22,7 @@ import { SwarmwireError } from '../wire/errors.js';
 import { type Hello, NONCE_BYTES, type Negotiated, negotiate, parseHello, parseHelloProof } from '../wire/hello.js';
 import { pack, unpack } from '../wire/payload.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
-import { algorithmById, deriveNodeId, type Identity, KeyAlgorithmId, sha256, verifySignature } from './identity.js';
+import { algorithmById, type Identity, KeyAlgorithmId, peerNodeId, sha256, verifySignature } from './identity.js';
 import type { ErrorBody } from './messages.js';
 import { readErrorBody } from './bodies.js';
 
@@ -67,16 +67,20 @@ async function checkPeer(local: Readonly<LocalHello>, peer: Hello): Promise<void
   agree(local, peer);
   const algorithm = algorithmById(peer.alg);
   if (!algorithm) throw sessionError(SessionErrorCode.UNSUPPORTED_KEY, `unknown key algorithm ${peer.alg} (1 Ed25519, 2 P-256)`);
-  if (!sameBytes(await deriveNodeId(algorithm, peer.key), peer.nodeId)) {
+  if (!sameBytes(await peerNodeId(algorithm, peer.key), peer.nodeId)) {
     throw sessionError(SessionErrorCode.IDENTITY, 'the node id is not the id of the key that came with it');
   }
 }
 
+/** Resolves when `signature` is the peer's signature of `data`; throws SessionError IDENTITY otherwise. */
 async function checkSignature(peer: Hello, signature: Uint8Array | undefined, data: Uint8Array, what: string): Promise<void> {
   if (!signature || !(await verifySignature(algorithmById(peer.alg)!, peer.key, signature, data))) {
     throw sessionError(SessionErrorCode.IDENTITY, `${what} does not prove the key of node ${idHex(peer.nodeId)}`);
   }
 }
+
+// Latency: WebCrypto calls are asynchronous (Node runs them on its thread pool), so steps that do not depend on each
+// other are started together — a handshake waits for the slowest, not for the sum.
 
 
 /**
@@ -86,7 +90,8 @@ async function checkSignature(peer: Hello, signature: Uint8Array | undefined, da
 export class InitiatorHandshake {
   #state: 'new' | 'awaiting-ack' | 'awaiting-done' | 'done' | 'failed' = 'new';
   #peer: Hello | undefined;
-  #hello: Uint8Array | undefined;
+  /** SHA-256 of the Hello sent, started as it leaves (it is needed once the HelloAck is in). */
+  #helloHash: Promise<Uint8Array> | undefined;
   readonly #identity: Identity;
   readonly #local: Readonly<LocalHello>;
   readonly #expect: Uint8Array | undefined;
@@ -106,8 +111,10 @@ export class InitiatorHandshake {
   hello(): Uint8Array {
     if (this.#state !== 'new') throw new Error('[swarmwire] hello() was already called');
     this.#state = 'awaiting-ack';
-    this.#hello = pack(hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))));
-    return this.#hello;
+    const payload = pack(hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))));
+    this.#helloHash = sha256(payload);
+    this.#helloHash.catch(() => {}); // awaited in reply(); a Hello never answered must not leave a rejection unhandled
+    return payload;
   }
 
   /**
@@ -122,13 +129,15 @@ export class InitiatorHandshake {
     refused(type, payload);
     if (type !== MessageType.HelloAck) throw sessionError(SessionErrorCode.PROTOCOL, `expected HelloAck, got message type ${type}`);
     const peer = parseHello(unpack(payload));
-    await checkPeer(this.#local, peer);
     if (this.#expect && !sameBytes(this.#expect, peer.nodeId)) {
       throw sessionError(SessionErrorCode.IDENTITY, `expected node ${idHex(this.#expect)}, reached node ${idHex(peer.nodeId)}`);
     }
-    const helloHash = await sha256(this.#hello!);
-    await checkSignature(peer, peer.proof, concat(RESPONDER_LABEL, helloHash), 'the HelloAck');
-    const proof = await this.#identity.sign(concat(INITIATOR_LABEL, helloHash, await sha256(payload)));
+    const [, helloHash, ackHash] = await Promise.all([checkPeer(this.#local, peer), this.#helloHash!, sha256(payload)]);
+    // This side's proof is signed while the peer's is checked; it is sent only if the peer's holds.
+    const [, proof] = await Promise.all([
+      checkSignature(peer, peer.proof, concat(RESPONDER_LABEL, helloHash), 'the HelloAck'),
+      this.#identity.sign(concat(INITIATOR_LABEL, helloHash, ackHash)),
+    ]);
     this.#peer = peer;
     this.#state = 'awaiting-done';
     return { peer, proof: pack({ proof }) };
@@ -161,8 +170,8 @@ function refused(type: number, payload: Uint8Array): void {
 export class ResponderHandshake {
   #state: 'awaiting-hello' | 'checked' | 'awaiting-proof' | 'done' | 'failed' = 'awaiting-hello';
   #peer: Hello | undefined;
-  #hello: Uint8Array | undefined;
-  #ack: Uint8Array | undefined;
+  #helloHash: Promise<Uint8Array> | undefined;
+  #ackHash: Promise<Uint8Array> | undefined;
   readonly #identity: Identity;
   readonly #local: Readonly<LocalHello>;
 
@@ -190,9 +199,10 @@ export class ResponderHandshake {
     this.#state = 'failed';
     if (type !== MessageType.Hello) throw sessionError(SessionErrorCode.PROTOCOL, `expected Hello first, got message type ${type}`);
     const peer = parseHello(unpack(payload));
+    this.#helloHash = sha256(payload);
+    this.#helloHash.catch(() => {}); // awaited in ack(), unless the Hello is refused first
     await checkPeer(this.#local, peer);
     this.#peer = peer;
-    this.#hello = payload.slice();
     this.#state = 'checked';
     return peer;
   }
@@ -201,10 +211,12 @@ export class ResponderHandshake {
   async ack(): Promise<Uint8Array> {
     if (this.#state !== 'checked') throw new Error(`[swarmwire] ack() in state ${this.#state}`);
     this.#state = 'failed';
-    const proof = await this.#identity.sign(concat(RESPONDER_LABEL, await sha256(this.#hello!)));
-    this.#ack = pack({ ...hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
+    const proof = await this.#identity.sign(concat(RESPONDER_LABEL, await this.#helloHash!));
+    const ack = pack({ ...hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
+    this.#ackHash = sha256(ack);
+    this.#ackHash.catch(() => {}); // awaited in proof(), unless the peer never sends one
     this.#state = 'awaiting-proof';
-    return this.#ack;
+    return ack;
   }
 
   /** Checks the HelloProof that must follow (SessionError PROTOCOL for another frame, IDENTITY for a bad proof). */
@@ -213,7 +225,8 @@ export class ResponderHandshake {
     this.#state = 'failed';
     if (type !== MessageType.HelloProof) throw sessionError(SessionErrorCode.PROTOCOL, `expected HelloProof, got message type ${type}`);
     const { proof } = parseHelloProof(unpack(payload));
-    await checkSignature(this.#peer!, proof, concat(INITIATOR_LABEL, await sha256(this.#hello!), await sha256(this.#ack!)), 'the HelloProof');
+    const [helloHash, ackHash] = await Promise.all([this.#helloHash!, this.#ackHash!]);
+    await checkSignature(this.#peer!, proof, concat(INITIATOR_LABEL, helloHash, ackHash), 'the HelloProof');
     this.#state = 'done';
     return this.#peer!;
   }

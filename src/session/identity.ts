@@ -100,6 +100,35 @@ export function algorithmById(alg: number): KeyAlgorithm | undefined {
   return alg === 1 ? 'Ed25519' : alg === 2 ? 'P-256' : undefined;
 }
 
+/** A peer's public key, imported once: its node id and the CryptoKey that checks its signatures (undefined: not a key). */
+interface PeerKey {
+  id: Uint8Array;
+  key: CryptoKey | undefined;
+}
+
+/** Keys seen lately, so a node that reconnects (or many that share a relay) costs one import, not one per handshake. */
+const peerKeys = new Map<string, Promise<PeerKey>>();
+const PEER_KEYS_KEPT = 1024;
+
+function peerKey(algorithm: KeyAlgorithm, publicKey: Uint8Array): Promise<PeerKey> {
+  const cacheKey = `${KeyAlgorithmId[algorithm]}:${idHex(publicKey)}`;
+  let entry = peerKeys.get(cacheKey);
+  if (!entry) {
+    entry = Promise.all([
+      deriveNodeId(algorithm, publicKey),
+      crypto.subtle.importKey('raw', ownBytes(publicKey), PARAMS[algorithm].generate, false, ['verify']).catch(() => undefined), // not a point on the curve
+    ]).then(([id, key]) => ({ id, key }));
+    if (peerKeys.size >= PEER_KEYS_KEPT) peerKeys.delete(peerKeys.keys().next().value!);
+    peerKeys.set(cacheKey, entry);
+  }
+  return entry;
+}
+
+/** The node id of a peer's public key (as deriveNodeId, but remembered with the imported key). */
+export async function peerNodeId(algorithm: KeyAlgorithm, publicKey: Uint8Array): Promise<Uint8Array> {
+  return (await peerKey(algorithm, publicKey)).id;
+}
+
 /**
  * Checks that `signature` is `publicKey`'s signature of `data`. Throws SessionError UNSUPPORTED_KEY (status
  * UnsupportedVersion) when this runtime cannot verify the algorithm, and resolves false for a key or signature
@@ -110,11 +139,6 @@ export async function verifySignature(algorithm: KeyAlgorithm, publicKey: Uint8A
   if (algorithm === 'Ed25519' && !(await supportsEd25519())) {
     throw sessionError(SessionErrorCode.UNSUPPORTED_KEY, 'this runtime cannot verify Ed25519 keys: the peer must use a P-256 identity', Status.UnsupportedVersion);
   }
-  let key: CryptoKey;
-  try {
-    key = await crypto.subtle.importKey('raw', ownBytes(publicKey), PARAMS[algorithm].generate, false, ['verify']);
-  } catch {
-    return false; // not a point on the curve
-  }
-  return crypto.subtle.verify(PARAMS[algorithm].sign, key, ownBytes(signature), ownBytes(data));
+  const { key } = await peerKey(algorithm, publicKey);
+  return key !== undefined && crypto.subtle.verify(PARAMS[algorithm].sign, key, ownBytes(signature), ownBytes(data));
 }
