@@ -2,8 +2,8 @@
 //   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
 //   dist/inline.js            ESM, swarmwire/inline on Node and Deno: index.js with the wasm inlined, for apps bundled
 //                             into one file (where no swarmwire.wasm sits next to the bundle)
-//   dist/swarmwire.esm.js     ESM, self-contained (wasm and MessagePack inlined, no bare imports): CDNs, and
-//                             swarmwire/inline for browsers' bundlers
+//   dist/inline-browser.js    ESM, swarmwire/inline for browsers' bundlers: browser.js with the wasm inlined
+//   dist/swarmwire.esm.js     ESM, self-contained (wasm and MessagePack inlined, no bare imports): for CDNs
 //   dist/lite.js              ESM, swarmwire/lite: the slim client (codec + WebSocket + RPC, no @msgpack/msgpack)
 //   dist/lite-browser.js      the same for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
@@ -52,13 +52,18 @@ run('asc', ['--config', 'asconfig.lite.json', '--target', 'release']);
 copyFileSync(`${root}build/swarmwire-lite.wasm`, `${root}dist/swarmwire-lite.wasm`);
 
 step('bundles (esbuild)');
-// keepNames: class and function names survive bundling and minifying, so errors say `MeshError`, not `MeshError2`
-// (the split build renames clashing identifiers) or `e` (minified); ~0.1 KB gzipped per bundle, measured.
 // The version is written in for the CLI's --version, which must not read package.json at run time (the Deno bundle).
 const common = {
-  bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning', keepNames: true,
+  bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning',
   define: { __SWARMWIRE_VERSION__: JSON.stringify(version) },
 };
+// keepNames: class and function names survive bundling and minifying, so errors print as `MeshError`, not
+// `MeshError2` (esbuild renames a class whose name clashes with the const it is assigned to) or `e` (minified).
+// Only in the files that run as they are — Node's and Deno's, the script-tag and CDN files: it writes a top-level
+// `__name(fn, "fn")` for every function and class, which another bundler cannot drop, so in the files that browsers'
+// bundlers tree-shake (browser.js, lite-browser.js, worker-browser.js, inline-browser.js, workers.js) it would keep
+// the whole SDK in every bundle (the codec alone went from 11 to 53 KB gzipped, measured).
+const runsAsIs = { keepNames: true };
 
 /** One self-contained file: `entry` (from the repository root) bundled into dist/`file`. */
 const bundle = (entry, file, options) => build({ ...common, entryPoints: [`${root}${entry}`], outfile: `${root}dist/${file}`, ...options });
@@ -67,6 +72,7 @@ const bundle = (entry, file, options) => build({ ...common, entryPoints: [`${roo
 // (instanceof must hold across them).
 await build({
   ...common,
+  ...runsAsIs,
   // lite (swarmwire/lite) rides along so its errors are the same classes as the full SDK's (one RpcError).
   // cli (the `swarmwire` command) shares the relay's chunks rather than carrying a second copy of it.
   entryPoints: {
@@ -83,7 +89,7 @@ await build({
 
 // The Deno relay is one self-contained file (MessagePack inlined) so `deno run` needs no node_modules resolution.
 // ws and node:* are only reached through dynamic imports on Node.
-await bundle('src/relay/deno.ts', 'relay-deno.js', { format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], external: ['ws', 'node:*'] });
+await bundle('src/relay/deno.ts', 'relay-deno.js', { ...runsAsIs, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], external: ['ws', 'node:*'] });
 
 /** An esbuild plugin that replaces the modules matching `filter` with `contents`. */
 const replace = (name, filter, contents) => ({
@@ -108,9 +114,9 @@ export function defaultWasm() {
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return WebAssembly.compile(bytes);
 }`);
-await bundle('src/index.ts', 'swarmwire.global.js', { format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
+await bundle('src/index.ts', 'swarmwire.global.js', { ...runsAsIs, format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
 // The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
-await bundle('worker/index.ts', 'worker.global.js', { format: 'iife', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
+await bundle('worker/index.ts', 'worker.global.js', { ...runsAsIs, format: 'iife', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
 
 // Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): one ESM file with nothing of Node's.
 await bundle('src/index.ts', 'browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [nodeOnly] });
@@ -119,12 +125,15 @@ await bundle('src/index.ts', 'browser.js', { format: 'esm', platform: 'browser',
 // reaches node:worker_threads and node:fs, which a browser bundler cannot resolve.
 await bundle('worker/index.ts', 'worker-browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [nodeOnly] });
 
-// swarmwire/inline for browsers, and the file CDN users import by URL: one ESM file with no import left to resolve
-// (MessagePack bundled, the wasm inlined), so it loads without an import map and bundles without copying a .wasm.
-await bundle('src/index.ts', 'swarmwire.esm.js', { format: 'esm', platform: 'browser', mainFields: ['module', 'main'], minify: true, plugins: [inlineWasm, nodeOnly] });
+// The file CDN users import by URL: one ESM file with no import left to resolve (MessagePack bundled, the wasm
+// inlined), so it loads without an import map.
+await bundle('src/index.ts', 'swarmwire.esm.js', { ...runsAsIs, format: 'esm', platform: 'browser', mainFields: ['module', 'main'], minify: true, plugins: [inlineWasm, nodeOnly] });
+// swarmwire/inline for browsers' bundlers: browser.js with the wasm inlined, so a bundle needs no swarmwire.wasm
+// copied beside it (esbuild leaves `new URL('./swarmwire.wasm', import.meta.url)` pointing next to the bundle).
+await bundle('src/index.ts', 'inline-browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [inlineWasm, nodeOnly] });
 // swarmwire/inline on Node and Deno: the wasm inlined, so an app bundled into one file (esbuild --platform=node)
 // needs no swarmwire.wasm beside it; its dependencies stay imports, as in dist/index.js.
-await bundle('src/index.ts', 'inline.js', { format: 'esm', platform: 'neutral', external: ['@msgpack/msgpack', 'ws', 'node:*'], plugins: [inlineWasm] });
+await bundle('src/index.ts', 'inline.js', { ...runsAsIs, format: 'esm', platform: 'neutral', external: ['@msgpack/msgpack', 'ws', 'node:*'], plugins: [inlineWasm] });
 
 // swarmwire/lite for browsers and their bundlers (conditions `browser`, `worker`): one file with nothing of Node's.
 await bundle('src/lite/index.ts', 'lite-browser.js', { format: 'esm', platform: 'browser', plugins: [nodeOnly] });
