@@ -61,7 +61,7 @@ describe('a running Deno relay', () => {
 
   it('prints where it listens and "Ctrl-C to stop", logs a peer with --log, and stops on SIGINT with exit code 0', async () => {
     relay = startCommand(deno, ['run', '--unstable-net', '-A', entry, '--port', '0', '--log'], { env });
-    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +webtransport: +https:\S+\n +cert sha-256: [0-9a-f]{64}\nReady; logging peers and agents\. Ctrl-C to stop\.\n/);
+    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +webtransport: +https:\S+\n +cert sha-256: [0-9a-f]{64}\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady; logging peers and agents\. Ctrl-C to stop\.\n/);
     expect(relay.stdout()).toMatch(new RegExp(`^swarmwire relay \\(deno\\) ${version.replace(/\./g, '\\.')} listening\n`));
     session = await connectSession(() => connectWebSocket(ws!), { metadata: { name: 'visitor' }, heartbeatIntervalMs: 0, reconnect: false });
     await until(() => relay!.stdout().includes('"visitor"'));
@@ -76,7 +76,7 @@ describe('a running Deno relay', () => {
 
   it('swarmwire relay --deno runs it, passes its flags on, and stops it on SIGINT', async () => {
     relay = startCommand(process.execPath, [`${root}bin/swarmwire.mjs`, 'relay', '--deno', '--port', '0', '--no-webtransport'], { env });
-    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\nReady\. Ctrl-C to stop\.\n/);
+    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady\. Ctrl-C to stop\.\n/);
     expect(relay.stdout()).not.toContain('webtransport:');
     session = await connectSession(() => connectWebSocket(ws!), { heartbeatIntervalMs: 0, reconnect: false });
     expect(session.state).toBe('open');

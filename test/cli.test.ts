@@ -1,7 +1,9 @@
 // The `swarmwire` command as a user's shell runs it (node bin/swarmwire.mjs, a child process): help and version,
 // usage errors in one line with exit code 2 and no stack, runtime failures in one line with exit code 1, the ready
 // line, Ctrl-C, and the --log activity of peers and agents moving through the relay.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentHost, MeshNode, connectWebSocket } from 'swarmwire';
 import { type Running, portInUse, runCommand, startCommand, withPortInUse } from './fixtures/cli.js';
@@ -49,6 +51,7 @@ describe('usage errors: one line, the usage, exit code 2', () => {
     [['relay', '--log=yes'], 'swarmwire: option --log takes no value', 'usage: swarmwire relay'],
     [['relay', 'now'], 'swarmwire: unexpected argument "now"', 'usage: swarmwire relay'],
     [['relay', '--no-webtransport'], 'swarmwire: --no-webtransport needs --deno (the Node relay serves WebSocket only)', 'usage: swarmwire relay'],
+    [['relay', '--trust', 'abc'], 'swarmwire: --trust takes node ids of 32 hex digits, got "abc"', 'usage: swarmwire relay'],
     [['rely'], 'swarmwire: unknown command "rely"', 'usage: swarmwire <command>'],
     [['--frobnicate'], 'swarmwire: unknown option --frobnicate', 'usage: swarmwire <command>'],
     [[], 'swarmwire: missing command', 'usage: swarmwire <command>'],
@@ -102,10 +105,10 @@ describe('swarmwire relay', () => {
 
   it('says where it listens and that Ctrl-C stops it; SIGINT stops it with exit code 0', async () => {
     relay = startCommand(process.execPath, [bin, 'relay', '--port', '0']);
-    const [, page, ws] = await relay.waitFor(/page: +(http:\/\/127\.0\.0\.1:\d+\/)\n +websocket: +(ws:\/\/127\.0\.0\.1:\d+\/ws)\nReady\. Ctrl-C to stop\.\n/);
+    const [, page, ws] = await relay.waitFor(/page: +(http:\/\/127\.0\.0\.1:\d+\/)\n +websocket: +(ws:\/\/127\.0\.0\.1:\d+\/ws)\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady\. Ctrl-C to stop\.\n/);
     expect(relay.stdout()).toMatch(new RegExp(`^swarmwire relay ${version.replace(/\./g, '\\.')} listening\n`));
     expect((await fetch(page!)).status).toBe(200);
-    const node = new MeshNode();
+    const node = await MeshNode.create();
     nodes.push(node);
     await node.connect(() => connectWebSocket(ws!), { reconnect: false });
     const done = await relay.stop('SIGINT');
@@ -114,17 +117,43 @@ describe('swarmwire relay', () => {
     expect(done.stderr).toBe('');
   });
 
+  it('--identity FILE keeps the relay\'s node id across restarts, and peers meet the id it proves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmwire-cli-'));
+    try {
+      const file = join(dir, 'relay.key');
+      const ids: string[] = [];
+      for (let run = 0; run < 2; run++) {
+        relay = startCommand(process.execPath, [bin, 'relay', '--port', '0', '--identity', file]);
+        const [, ws, id] = await relay.waitFor(/websocket: +(ws:\S+)\n +node id: +([0-9a-f]{32}) \(kept in [^)]+\)\nReady/);
+        const node = await MeshNode.create();
+        nodes.push(node);
+        expect(await node.connect(() => connectWebSocket(ws!), { reconnect: false })).toBe(id);
+        ids.push(id!);
+        await relay.stop('SIGINT');
+        relay = undefined;
+      }
+      expect(ids[1]).toBe(ids[0]);
+      writeFileSync(file, 'not a key');
+      const run = await swarmwire('relay', '--port', '0', '--identity', file);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^swarmwire relay: cannot use .*relay\.key as the relay's identity: .*not an identity file/);
+      expectNoStack(run.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--log prints peers joining and leaving, and an agent moving between two nodes through it', async () => {
     relay = startCommand(process.execPath, [bin, 'relay', '--port', '0', '--log']);
-    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\nReady; logging peers and agents\. Ctrl-C to stop\.\n/);
+    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady; logging peers and agents\. Ctrl-C to stop\.\n/);
     const before = relay.stdout().indexOf('Ctrl-C to stop.\n') + 'Ctrl-C to stop.\n'.length;
     const log = () => relay!.stdout().slice(before);
     // The relay process's own agent host was there before the log started.
     await until(() => log().includes('"relay process"'));
     expect(log()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \+ node [0-9a-f]{8} \(core, "relay process"\) is connected over memory \(1 peer\)$/m);
 
-    const a = new MeshNode({ metadata: { name: 'alpha' } });
-    const b = new MeshNode({ metadata: { name: 'beta' } });
+    const a = await MeshNode.create({ metadata: { name: 'alpha' } });
+    const b = await MeshNode.create({ metadata: { name: 'beta' } });
     nodes.push(a, b);
     await a.connect(() => connectWebSocket(ws!), { reconnect: false });
     await b.connect(() => connectWebSocket(ws!), { reconnect: false });

@@ -66,7 +66,7 @@ describe.each([20, 22, 24])('the README first steps on Node %i', (major) => {
 
     const relay = startCommand(swarmwire, ['relay', '--port', '0'], { env, cwd: dir });
     try {
-      const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\nReady\. Ctrl-C to stop\.\n/);
+      const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady\. Ctrl-C to stop\.\n/);
       writeFileSync(join(dir, 'hello.mjs'), substitute(readmeBlock('first-steps'), [['ws://127.0.0.1:8787/ws', ws!]]));
       const hello = await runCommand(node, ['hello.mjs'], { cwd: dir, env });
       expect(hello.stderr).toBe('');
@@ -131,7 +131,7 @@ describe('Deno', () => {
     const dir = project('deno');
     const env = { ...process.env, DENO_DIR: join(dir, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
     relay = startCommand(deno, ['run', '--unstable-net', '-A', 'node_modules/swarmwire/dist/relay-deno.js', '--port', '0', '--no-webtransport'], { env, cwd: dir });
-    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\nReady\. Ctrl-C to stop\.\n/);
+    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady\. Ctrl-C to stop\.\n/);
     const heard: unknown[] = [];
     listener = await connectSession(() => connectWebSocket(ws!), { heartbeatIntervalMs: 0, reconnect: false });
     listener.on('frame', (f) => f.type === MessageType.Broadcast && heard.push(decodeBody<{ data: unknown }>(f).data));

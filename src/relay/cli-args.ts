@@ -97,7 +97,18 @@ export const RELAY_FLAGS = {
   port: { type: 'string', short: 'p', value: 'n', help: 'TCP port; 0 picks a free one (default 8787)' },
   host: { type: 'string', value: 'address', help: 'interface to listen on; 0.0.0.0 for all (default 127.0.0.1)' },
   log: { type: 'boolean', short: 'v', help: 'print peers joining and leaving, and agents moving (default off)' },
+  identity: { type: 'string', value: 'file', help: "keep the relay's key pair in this file (made if missing), so its node id survives restarts (default: a new id each run)" },
+  trust: { type: 'string', value: 'ids', help: "other relays' node ids, comma-separated, whose reports of who sent a frame are believed (default none)" },
 } as const satisfies Record<string, FlagSpec>;
+
+/** The relay's identity and trusted relays from parsed flags. Throws UsageError on an id that is not 32 hex digits. */
+export function relayTrust(values: ParsedArgs['values']): { identityFile: string | undefined; trustedRelays: string[] } {
+  const trusted = typeof values.trust === 'string' ? values.trust.split(',').map((id) => id.trim()).filter((id) => id !== '') : [];
+  const bad = trusted.find((id) => !/^[0-9a-f]{32}$/i.test(id));
+  if (bad !== undefined) throw new UsageError(`--trust takes node ids of 32 hex digits, got "${bad}"`);
+  if (values.identity === '') throw new UsageError('--identity needs a file name');
+  return { identityFile: typeof values.identity === 'string' ? values.identity : undefined, trustedRelays: trusted };
+}
 
 /** --help, last in every command's list. */
 export const HELP_FLAG = { type: 'boolean', short: 'h', help: 'show this help' } as const satisfies FlagSpec;

@@ -7,9 +7,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { logRelayActivity } from './activity.js';
 import {
-  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress,
+  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress, relayTrust,
 } from './cli-args.js';
 import { startRelay } from './node.js';
+import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 
 const TOP_FLAGS = {
   help: { type: 'boolean', short: 'h', help: 'show this help (swarmwire relay --help for the relay\'s options)' },
@@ -80,7 +81,8 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
       if (values['no-webtransport'] && !values.deno) throw new UsageError('--no-webtransport needs --deno (the Node relay serves WebSocket only)');
       const { port, host } = relayAddress(values);
-      return values.deno ? await runDeno(io, port, host, values) : await runNode(io, port, host, values.log === true);
+      const trust = relayTrust(values);
+      return values.deno ? await runDeno(io, port, host, values) : await runNode(io, port, host, values.log === true, trust);
     }
     const { values, positionals } = parseFlags(args, TOP_FLAGS);
     if (values.version) return done(io, CLI_VERSION);
@@ -98,10 +100,17 @@ function done(io: CliIo, text: string): number {
   return 0;
 }
 
-async function runNode(io: CliIo, port: number, host: string, log: boolean): Promise<number> {
+async function runNode(io: CliIo, port: number, host: string, log: boolean, trust: ReturnType<typeof relayTrust>): Promise<number> {
+  let identity;
+  try {
+    identity = trust.identityFile ? await loadIdentity(fileIdentityStore(trust.identityFile)) : undefined;
+  } catch (error) {
+    io.err(`swarmwire relay: cannot use ${trust.identityFile} as the relay's identity: ${(error as Error).message.split('\n')[0]}`);
+    return EXIT_FAILURE;
+  }
   let server: Awaited<ReturnType<typeof startRelay>>;
   try {
-    server = await startRelay({ port, host, agents: true });
+    server = await startRelay({ port, host, agents: true, ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays });
   } catch (error) {
     io.err(`swarmwire relay: ${listenFailure(error, host, port)}`);
     return EXIT_FAILURE;
@@ -109,6 +118,7 @@ async function runNode(io: CliIo, port: number, host: string, log: boolean): Pro
   io.out(`swarmwire relay ${CLI_VERSION} listening
   page:      ${server.url}
   websocket: ${server.wsUrl}
+  node id:   ${server.relay.identity.idHex}${identity ? ` (kept in ${trust.identityFile})` : ' (new this run: --identity FILE keeps it)'}
 Ready${log ? '; logging peers and agents' : ''}. Ctrl-C to stop.`);
   if (log) logRelayActivity(server.relay, { print: io.out });
   await new Promise<void>((resolve) => io.onStop(resolve));
@@ -123,6 +133,8 @@ async function runDeno(io: CliIo, port: number, host: string, values: Record<str
   const args = ['run', '--unstable-net', '-A', entry, '--port', String(port), '--host', host];
   if (values.log) args.push('--log');
   if (values['no-webtransport']) args.push('--no-webtransport');
+  if (typeof values.identity === 'string') args.push('--identity', values.identity);
+  if (typeof values.trust === 'string') args.push('--trust', values.trust);
   const child = spawn(denoBinary() ?? 'deno', args, { stdio: 'inherit', env: { DENO_NO_UPDATE_CHECK: '1', ...process.env } });
   io.onStop(() => child.kill('SIGINT'));
   return new Promise<number>((resolve) => {

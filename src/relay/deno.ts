@@ -10,8 +10,9 @@ import { generateCertificate, type GeneratedCertificate } from './certificate.js
 import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { logRelayActivity } from './activity.js';
+import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 import {
-  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress,
+  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress, relayTrust,
 } from './cli-args.js';
 
 export interface DenoRelayOptions extends RelayOptions {
@@ -143,11 +144,12 @@ interface DenoProcess {
 }
 
 /**
- * `deno run --unstable-net -A relay-deno.js [--port N] [--host H] [--no-webtransport] [--log]`: starts and prints the
+ * `deno run --unstable-net -A relay-deno.js [--port N] [--host H] [--no-webtransport] [--log] [--identity F] [--trust IDS]`: starts and prints the
  * URLs, as strict about its flags as `swarmwire relay` (the same parser): usage errors exit 2, failures to listen 1.
  */
 async function main(deno: DenoProcess): Promise<number> {
   let address: { port: number; host: string };
+  let trust: ReturnType<typeof relayTrust>;
   let values: ParsedArgs['values'];
   try {
     const parsed = parseFlags(deno.args, DENO_FLAGS);
@@ -156,14 +158,24 @@ async function main(deno: DenoProcess): Promise<number> {
     if (values.version) return (console.log(CLI_VERSION), 0);
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
     address = relayAddress(values);
+    trust = relayTrust(values);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`swarmwire relay: ${error.message}\n\n${DENO_USAGE}`);
     return EXIT_USAGE;
   }
+  let identity;
+  try {
+    identity = trust.identityFile ? await loadIdentity(fileIdentityStore(trust.identityFile)) : undefined;
+  } catch (error) {
+    console.error(`swarmwire relay: cannot use ${trust.identityFile} as the relay's identity: ${(error as Error).message.split('\n')[0]}`);
+    return EXIT_FAILURE;
+  }
   let server: DenoRelayServer;
   try {
-    server = await startDenoRelay({ port: address.port, hostname: address.host, webtransport: !values['no-webtransport'] });
+    server = await startDenoRelay({
+      port: address.port, hostname: address.host, webtransport: !values['no-webtransport'], ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays,
+    });
   } catch (error) {
     console.error(`swarmwire relay: ${listenFailure(error, address.host, address.port)}`);
     return EXIT_FAILURE;
@@ -173,6 +185,7 @@ async function main(deno: DenoProcess): Promise<number> {
   websocket:    ${server.wsUrl}${server.wtUrl ? `
   webtransport: ${server.wtUrl}
   cert sha-256: ${server.certificateHash}` : ''}
+  node id:      ${server.relay.identity.idHex}${identity ? ` (kept in ${trust.identityFile})` : ' (new this run: --identity FILE keeps it)'}
 Ready${values.log ? '; logging peers and agents' : ''}. Ctrl-C to stop.`);
   if (values.log) logRelayActivity(server.relay, { print: (line) => console.log(line) });
   await new Promise<void>((resolve) => {
