@@ -156,8 +156,11 @@ export class MeshNode implements Disposable {
   readonly #conns = new Map<string, Conn>();
   /** Envelope id → the carried frame's id, to match a first relay's Error to the frame. */
   readonly #routedOut = new Map<number, number>();
-  /** Carried frame id → its destination, so an Error about it reaches the destination's RPC link. */
-  readonly #routedTo = new Map<number, string>();
+  /**
+   * Carried Request id → its destination and the relay it left through, so an Error about it from that relay
+   * reaches the destination's RPC link. An Error from any other node is that node's: it cannot fail the call.
+   */
+  readonly #routedTo = new Map<number, { to: string; via: string }>();
   readonly #links = new Map<string, PeerLink>();
   readonly #onLink: Array<(link: PeerLink) => void> = [];
   #reachWaiters: Array<{ peer: string; resolve: () => void }> = [];
@@ -266,7 +269,7 @@ export class MeshNode implements Disposable {
     this.#routedOut.set(outer, id);
     if (this.#routedOut.size > MAX_ROUTED_PENDING) this.#routedOut.delete(this.#routedOut.keys().next().value!);
     if (init.type === MessageType.Request) {
-      this.#routedTo.set(id, target);
+      this.#routedTo.set(id, { to: target, via: conn.id });
       if (this.#routedTo.size > MAX_ROUTED_PENDING) this.#routedTo.delete(this.#routedTo.keys().next().value!);
     }
     return id;
@@ -566,11 +569,12 @@ export class MeshNode implements Disposable {
     const { frame } = message;
     if (isRpcType(frame.type)) {
       if (frame.type === MessageType.Error || frame.type === MessageType.Response) {
-        // An Error about a routed call may come from a relay on the way: it belongs to the call's destination.
-        const to = this.#routedTo.get(Number(frame.requestId));
-        if (to !== undefined) {
+        // An Error about a routed call from the relay it left through (no such node, a full peer) belongs to the
+        // call's destination; from anyone else it is that sender's own, so a stranger cannot fail the call either.
+        const routed = this.#routedTo.get(Number(frame.requestId));
+        if (routed !== undefined && (message.from === routed.to || message.from === routed.via)) {
           this.#routedTo.delete(Number(frame.requestId));
-          if (frame.type === MessageType.Error) message = { ...message, from: to };
+          if (frame.type === MessageType.Error) message = { ...message, from: routed.to };
         }
       }
       const link = this.#links.get(message.from) ?? (frame.type === MessageType.Request ? this.link(message.from) : undefined);
