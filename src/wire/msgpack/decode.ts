@@ -1,0 +1,252 @@
+// swarmwire's MessagePack decoder: every byte from a peer — frame bodies, Hello, RPC values, extension payloads
+// nested in them, lite's frames — goes through this one reader, so one set of limits holds everywhere:
+// - a collection cannot announce more than its bytes are worth: an array header more elements than bytes follow,
+//   a map more entries than half of them (each element takes a byte at least, each entry two), checked against the
+//   end of the innermost extension payload it sits in. A five-byte header (`dd 01 ff ff ff`) cannot allocate
+//   anything, at any nesting level;
+// - arrays grow as elements arrive, so nested headers cannot multiply an allocation either;
+// - one depth limit, counted across extension payloads: every array and map counts a level wherever it sits, and an
+//   extension's payload counts at the extension's own level;
+// - a map key is a string or a number, and never `__proto__`;
+// - what it returns never aliases the input (bin values are copies): a transport may reuse its buffer at once.
+// It returns the values @msgpack/msgpack's Decoder returns for the same bytes (64-bit integers as numbers, bin as
+// Uint8Array), and a policy (DecodePolicy) reads the extension types of each layer. No eval.
+import { WireErrorCode, wireError } from '../errors.js';
+
+/** How a layer reads extension values. */
+export interface DecodePolicy {
+  /**
+   * Reads an extension of `type` whose `length` bytes of data start at the read position: with readValue (data that
+   * is MessagePack, at `depth`), readBytes or readText. It must read exactly those bytes; reading past them fails.
+   */
+  readonly ext: (type: number, length: number, depth: number) => unknown;
+}
+
+// @msgpack/msgpack decodes strings of up to 200 bytes with its own loop and longer ones with TextDecoder; they differ
+// on what is not UTF-8 (a lone surrogate's 3 bytes, which its encoder writes), so this decoder keeps the same border.
+const TEXT_DECODER_FROM = 201;
+const fromUtf8 = /* @__PURE__ */ new TextDecoder();
+const EMPTY: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
+
+// The state of the call under way. decode() saves and restores it, so a policy that decodes meanwhile is safe.
+let src: Uint8Array = EMPTY;
+let pos = 0;
+let end = 0; // the end of the input, or of the extension payload being read
+let maxDepth = 0;
+let policy: DecodePolicy;
+/** Floats are read through this 8-byte copy: no DataView of the input per call. */
+const scratch = /* @__PURE__ */ new DataView(/* @__PURE__ */ new ArrayBuffer(8));
+
+// Short strings seen lately, by a hash of their bytes, with the bytes beside them to compare against: keys and short
+// values repeat from message to message, and a string from the cache is also an internalized property key, which
+// makes building the object cheaper. A hostile peer can only make it miss.
+const CACHE_SLOTS = 1024;
+const CACHE_MAX = 24; // bytes of the longest string cached
+const cache: string[] = /* @__PURE__ */ new Array<string>(CACHE_SLOTS).fill('');
+const cacheLength = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS); // 0: an empty slot
+const cacheBytes = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS * CACHE_MAX);
+
+/**
+ * The one MessagePack value in `bytes`, with arrays and maps nested at most `depth` levels. Throws WireError
+ * BAD_PAYLOAD for anything else: truncated or trailing bytes, the byte 0xc1, collections announcing more than their
+ * bytes, nesting past the limit, map keys that are not strings or numbers or are `__proto__`; and what the
+ * policy throws.
+ */
+export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unknown {
+  const s = src, o = pos, e = end, d = maxDepth, q = policy;
+  src = bytes;
+  pos = 0;
+  end = bytes.length;
+  maxDepth = depth;
+  policy = p;
+  try {
+    const value = read(1);
+    if (pos !== end) fail(`${end - pos} bytes follow the value`);
+    return value;
+  } finally {
+    // Back to the outer call's state (at the top: the empty input, no reference to the caller's bytes).
+    src = s;
+    pos = o;
+    end = e;
+    maxDepth = d;
+    policy = q;
+  }
+}
+
+/** Throws WireError BAD_PAYLOAD; `why` ends up in its message. */
+export function fail(why: string): never {
+  throw wireError(WireErrorCode.BAD_PAYLOAD, `undecodable MessagePack payload: ${why}`);
+}
+
+/** Claims the next `n` bytes; returns where they start. */
+function take(n: number): number {
+  if (n > end - pos) fail(`it ends inside a value (${n} bytes needed at offset ${pos}, ${end - pos} left)`);
+  return (pos += n) - n;
+}
+
+const u8 = (): number => src[take(1)]!;
+const u16 = (): number => {
+  const p = take(2);
+  return (src[p]! << 8) | src[p + 1]!;
+};
+const u32 = (): number => {
+  const p = take(4);
+  return ((src[p]! << 24) | (src[p + 1]! << 16) | (src[p + 2]! << 8) | src[p + 3]!) >>> 0;
+};
+
+/** The next `n` bytes in the scratch view, for its typed getters. */
+function fixed(n: number): DataView {
+  const p = take(n);
+  for (let i = 0; i < n; i++) scratch.setUint8(i, src[p + i]!);
+  return scratch;
+}
+
+/** Reads one value at nesting `depth`. For policies: an extension whose data is MessagePack. */
+export function readValue(depth: number): unknown {
+  return read(depth);
+}
+
+function read(depth: number): unknown {
+  if (pos >= end) fail(`it ends where a value should start (offset ${pos})`);
+  const h = src[pos++]!;
+  if (h < 0xa0) {
+    if (h < 0x80) return h;
+    return h < 0x90 ? map(h - 0x80, depth) : array(h - 0x90, depth);
+  }
+  if (h < 0xc0) return readText(h - 0xa0);
+  if (h >= 0xe0) return h - 0x100;
+  switch (h) {
+    case 0xc0: return null;
+    case 0xc2: return false;
+    case 0xc3: return true;
+    case 0xc4: return readBytes(u8());
+    case 0xc5: return readBytes(u16());
+    case 0xc6: return readBytes(u32());
+    case 0xc7: return ext(u8(), depth);
+    case 0xc8: return ext(u16(), depth);
+    case 0xc9: return ext(u32(), depth);
+    case 0xca: return fixed(4).getFloat32(0);
+    case 0xcb: return fixed(8).getFloat64(0);
+    case 0xcc: return u8();
+    case 0xcd: return u16();
+    case 0xce: return u32();
+    case 0xcf: return u32() * 0x100000000 + u32();
+    case 0xd0: return fixed(1).getInt8(0);
+    case 0xd1: return fixed(2).getInt16(0);
+    case 0xd2: return fixed(4).getInt32(0);
+    case 0xd3: return fixed(4).getInt32(0) * 0x100000000 + u32();
+    case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: return ext(1 << (h - 0xd4), depth);
+    case 0xd9: return readText(u8());
+    case 0xda: return readText(u16());
+    case 0xdb: return readText(u32());
+    case 0xdc: return array(u16(), depth);
+    case 0xdd: return array(u32(), depth);
+    case 0xde: return map(u16(), depth);
+    case 0xdf: return map(u32(), depth);
+  }
+  return fail(`the byte 0x${h.toString(16)} starts no MessagePack value`);
+}
+
+/** Refuses a collection at `depth` past the limit, or announcing more elements than its bytes can hold. */
+function collection(n: number, perItem: number, depth: number, what: string): void {
+  if (depth > maxDepth) fail(`nested deeper than ${maxDepth} levels`);
+  if (n * perItem > end - pos) fail(`${what} announces ${n} ${perItem > 1 ? 'entries' : 'elements'}, but only ${end - pos} bytes follow`);
+}
+
+function array(n: number, depth: number): unknown[] {
+  collection(n, 1, depth, 'an array');
+  const a: unknown[] = [];
+  for (let i = 0; i < n; i++) a.push(read(depth + 1));
+  return a;
+}
+
+function map(n: number, depth: number): Record<string, unknown> {
+  collection(n, 2, depth, 'a map');
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    if (pos >= end) fail(`it ends where a map key should start (offset ${pos})`);
+    const h = src[pos]!;
+    let key: unknown;
+    if (h >= 0xa0 && h < 0xc0) {
+      pos++;
+      key = readText(h - 0xa0);
+    } else if (h < 0x80 || h >= 0xe0 || (h >= 0xca && h <= 0xd3) || (h >= 0xd9 && h <= 0xdb)) {
+      key = read(depth + 1); // a number, or a longer string
+    } else {
+      fail(`a map key must be a string or a number (type byte 0x${h.toString(16)})`);
+    }
+    if (key === '__proto__') fail('the map key __proto__ is not allowed');
+    o[key as string] = read(depth + 1);
+  }
+  return o;
+}
+
+/** The next `n` bytes, copied. For policies: an extension whose data is raw bytes. */
+export function readBytes(n: number): Uint8Array {
+  const p = take(n);
+  return src.slice(p, p + n);
+}
+
+/** The next `n` bytes as a string. For policies: an extension whose data is text (a bigint's digits). */
+export function readText(n: number): string {
+  const p = take(n);
+  if (n >= TEXT_DECODER_FROM) return fromUtf8.decode(src.subarray(p, p + n));
+  // The slot comes from the length and three of the bytes, so that a hit reads the bytes once (to compare them).
+  // Only ASCII is cached: its string depends on its bytes alone.
+  const slot = n <= CACHE_MAX ? (n * 0x3b + src[p]! * 0x9 + src[p + (n >> 1)]! * 0x5 + src[p + n - 1]!) & (CACHE_SLOTS - 1) : -1;
+  if (slot >= 0 && cacheLength[slot] === n) {
+    const base = slot * CACHE_MAX;
+    let k = 0;
+    while (k < n && cacheBytes[base + k] === src[p + k]) k++;
+    if (k === n) return cache[slot]!;
+  }
+  const to = p + n;
+  for (let i = p; i < to; i++) if (src[i]! > 0x7f) return utf8Read(p, to);
+  const s = String.fromCharCode.apply(null, src.subarray(p, to) as unknown as number[]);
+  if (slot >= 0) {
+    for (let k = 0, base = slot * CACHE_MAX; k < n; k++) cacheBytes[base + k] = src[p + k]!;
+    cacheLength[slot] = n;
+    cache[slot] = s;
+  }
+  return s;
+}
+
+/**
+ * UTF-8 of [p, to) exactly as @msgpack/msgpack's own loop reads it, quirks included, so that property tests can hold
+ * the two decoders to each other on any bytes: lenient (a lone surrogate's 3 bytes come back as it; a byte that
+ * starts no sequence stands for itself), and a sequence cut short by the string's end borrows the bytes that follow
+ * it — within the input, or the extension payload it sits in; zeros past that.
+ */
+function utf8Read(p: number, to: number): string {
+  const units: number[] = [];
+  const next = (): number => (p < end ? src[p++]! : (p++, 0)) & 0x3f;
+  while (p < to) {
+    const b = src[p++]!;
+    let unit = b;
+    if ((b & 0xe0) === 0xc0) unit = ((b & 0x1f) << 6) | next();
+    else if ((b & 0xf0) === 0xe0) unit = ((b & 0x1f) << 12) | (next() << 6) | next();
+    else if ((b & 0xf8) === 0xf0) {
+      unit = ((b & 0x07) << 18) | (next() << 12) | (next() << 6) | next();
+      if (unit > 0xffff) {
+        unit -= 0x10000;
+        units.push(((unit >>> 10) & 0x3ff) | 0xd800);
+        unit = 0xdc00 | (unit & 0x3ff);
+      }
+    }
+    units.push(unit);
+  }
+  return String.fromCharCode.apply(null, units);
+}
+
+function ext(n: number, depth: number): unknown {
+  const type = (src[take(1)]! << 24) >> 24;
+  take(n); // the data must be there before a policy looks at it
+  const stop = pos;
+  pos -= n;
+  const outer = end;
+  end = stop; // nothing inside the extension reads past its data
+  const value = policy.ext(type, n, depth);
+  if (pos !== stop) fail(`extension type ${type}: ${stop - pos} of its ${n} bytes are left over`);
+  end = outer;
+  return value;
+}
