@@ -57,7 +57,7 @@ function readExt(type: number, n: number): unknown {
   return undefined;
 }
 
-const RECEIVE: DecodePolicy = { ext: readExt };
+const RECEIVE: DecodePolicy = { views: false, ext: readExt };
 
 /**
  * The one MessagePack value in `bytes`, as @msgpack/msgpack's Decoder returns it (64-bit integers as numbers, bin

@@ -131,7 +131,7 @@ function readExt(type: number, n: number, depth: number): unknown {
   return readSharedExt(type, n);
 }
 
-const RECEIVE: DecodePolicy = { ext: readExt };
+const RECEIVE: DecodePolicy = { views: false, ext: readExt };
 
 /**
  * MessagePack bytes of `value`, with `h` resolving references and streams. The bytes stay valid for good (a pending
@@ -148,7 +148,7 @@ export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
   } finally {
     host = previous;
   }
-  return new Uint8Array(output.bytes.buffer, output.start, output.end - output.start);
+  return new Uint8Array(output.buffer, output.start, output.end - output.start);
 }
 
 /**

@@ -57,12 +57,12 @@ const tooLarge = (length: number, maxPayload: number): Error => wireError(WireEr
 
 /** Writes the header (and the trailer) around the payload that `output` holds behind its header room. */
 function finish(h: HeaderFields, length: number): Uint8Array {
-  const { bytes, view, start } = output;
+  const { bytes, buffer, view, start } = output;
   h.payloadLength = length;
   writeHeader(view, start, h);
   const end = start + HEADER_SIZE + length;
   if (h.features & Feature.CHECKSUM) view.setUint32(end, crc32cRange(bytes, start, end));
-  return new Uint8Array(bytes.buffer, start, frameSize(length, h.features)); // cheaper than subarray()
+  return new Uint8Array(buffer, start, frameSize(length, h.features)); // cheaper than subarray()
 }
 
 /**

@@ -16,7 +16,7 @@ const refuse = (what: string): Error => wireError(WireErrorCode.BAD_PAYLOAD, `ca
 export const BODY: EncodePolicy = { omitUndefined: false, special: writeSharedExt, refuse };
 /** The same with undefined map fields left out (Comlink's messages). @internal */
 export const BODY_OMITTING_UNDEFINED: EncodePolicy = { omitUndefined: true, special: writeSharedExt, refuse };
-const READ: DecodePolicy = { ext: readSharedExt };
+const READ: DecodePolicy = { views: true, ext: readSharedExt };
 
 /**
  * encode() with the errors of a payload: what a getter throws becomes WireError BAD_PAYLOAD (a SwarmwireError
@@ -48,7 +48,8 @@ export function pack(value: unknown): Uint8Array {
 /**
  * The value encoded in `bytes`. Throws WireError BAD_PAYLOAD for anything but exactly one MessagePack value, for
  * collections announcing more elements than their bytes hold, nesting deeper than MAX_BODY_DEPTH (100), and map
- * keys that are not strings or numbers or are `__proto__`. Byte arrays in it are copies, never views of `bytes`.
+ * keys that are not strings or numbers or are `__proto__`. Byte arrays in it are views of `bytes` (as a frame's
+ * payload is a view of the frame): copy them to keep them past the buffer's reuse.
  */
 export function unpack<T = unknown>(bytes: Uint8Array): T {
   try {

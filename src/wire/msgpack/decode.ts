@@ -7,14 +7,19 @@
 // - arrays grow as elements arrive, so nested headers cannot multiply an allocation either;
 // - one depth limit, counted across extension payloads: every array and map counts a level wherever it sits, and an
 //   extension's payload counts at the extension's own level;
-// - a map key is a string or a number, and never `__proto__`;
-// - what it returns never aliases the input (bin values are copies): a transport may reuse its buffer at once.
+// - a map key is a string or a number, and never `__proto__`.
 // It returns the values @msgpack/msgpack's Decoder returns for the same bytes (64-bit integers as numbers, bin as
 // Uint8Array), and a policy (DecodePolicy) reads the extension types of each layer. No eval.
 import { WireErrorCode, wireError } from '../errors.js';
 
-/** How a layer reads extension values. */
+/** How a layer reads bin and extension values. */
 export interface DecodePolicy {
+  /**
+   * Return bin values as views of the input, as the frame's payload is a view of the frame (frame bodies);
+   * otherwise as copies, so that a transport may reuse its buffer at once (RPC values). A copy of a small byte array
+   * costs ten times the view: a buffer of its own.
+   */
+  readonly views: boolean;
   /**
    * Reads an extension of `type` whose `length` bytes of data start at the read position: with readValue (data that
    * is MessagePack, at `depth`), readBytes or readText. It must read exactly those bytes; reading past them fails.
@@ -119,9 +124,9 @@ function read(depth: number): unknown {
     case 0xc0: return null;
     case 0xc2: return false;
     case 0xc3: return true;
-    case 0xc4: return readBytes(u8());
-    case 0xc5: return readBytes(u16());
-    case 0xc6: return readBytes(u32());
+    case 0xc4: return bin(u8());
+    case 0xc5: return bin(u16());
+    case 0xc6: return bin(u32());
     case 0xc7: return ext(u8(), depth);
     case 0xc8: return ext(u16(), depth);
     case 0xc9: return ext(u32(), depth);
@@ -179,6 +184,11 @@ function map(n: number, depth: number): Record<string, unknown> {
     o[key as string] = read(depth + 1);
   }
   return o;
+}
+
+function bin(n: number): Uint8Array {
+  const p = take(n);
+  return policy.views ? src.subarray(p, p + n) : src.slice(p, p + n);
 }
 
 /** The next `n` bytes, copied. For policies: an extension whose data is raw bytes. */

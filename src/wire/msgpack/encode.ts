@@ -35,6 +35,8 @@ const utf8 = /* @__PURE__ */ new TextEncoder();
 export interface Output {
   /** The whole buffer. */
   bytes: Uint8Array;
+  /** bytes.buffer (reading that property costs more than writing a small value). */
+  buffer: ArrayBuffer;
   /** A DataView over all of it. */
   view: DataView;
   /** The first byte of the head room; the value starts `head` bytes later. */
@@ -44,7 +46,8 @@ export interface Output {
 }
 
 let buf = /* @__PURE__ */ new Uint8Array(0);
-let view = /* @__PURE__ */ new DataView(buf.buffer);
+let ab = buf.buffer;
+let view = /* @__PURE__ */ new DataView(ab);
 let at = 0; // the next byte to write
 let start = 0; // where the output being written starts (its head room)
 let free = 0; // the first byte of the slab that no kept output uses
@@ -52,7 +55,7 @@ let policy: EncodePolicy;
 let busy = false;
 
 /** The last encode()'s output; read it right after the call. */
-export const output: Output = { bytes: buf, view, start: 0, end: 0 };
+export const output: Output = { bytes: buf, buffer: ab, view, start: 0, end: 0 };
 
 /**
  * Encodes `value` after `head` bytes of room and leaves `tail` bytes after it, all in one buffer (see `output`).
@@ -79,6 +82,7 @@ export function encode(value: unknown, p: EncodePolicy, head: number, tail: numb
 /** Publishes [start, at) as the output; `kept` is where the slab's free bytes start from now on. */
 function done(kept: number): void {
   output.bytes = buf;
+  output.buffer = ab;
   output.view = view;
   output.start = start;
   output.end = at;
@@ -94,7 +98,8 @@ export function reserve(n: number): void {
   if (busy || n > SLAB >> 4) {
     const bytes = new Uint8Array(n);
     output.bytes = bytes;
-    output.view = new DataView(bytes.buffer);
+    output.buffer = bytes.buffer;
+    output.view = new DataView(output.buffer);
     output.start = 0;
     output.end = n;
     return;
@@ -107,15 +112,16 @@ export function reserve(n: number): void {
 
 /** encode() from within a getter: the outer value's buffer and position are put back afterwards. */
 function nested(value: unknown, p: EncodePolicy, head: number, tail: number): void {
-  const saved = [buf, view, at, start, free, policy] as const;
+  const saved = [buf, ab, view, at, start, free, policy] as const;
   buf = new Uint8Array(256);
-  view = new DataView(buf.buffer);
+  ab = buf.buffer;
+  view = new DataView(ab);
   free = 0;
   busy = false;
   try {
     encode(value, p, head, tail, false);
   } finally {
-    [buf, view, at, start, free, policy] = saved;
+    [buf, ab, view, at, start, free, policy] = saved;
     busy = true;
   }
 }
@@ -127,7 +133,8 @@ function room(n: number): void {
   const next = new Uint8Array(Math.max(SLAB, (used + n) * 2));
   next.set(buf.subarray(start, at));
   buf = next;
-  view = new DataView(next.buffer);
+  ab = next.buffer;
+  view = new DataView(ab);
   at = used;
   start = free = 0;
 }
