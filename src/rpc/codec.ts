@@ -4,7 +4,7 @@
 // the reader's bounds and its one depth limit hold inside them too. The codec is synchronous, so the connection that
 // is encoding or decoding is held in a module variable for the extension hooks.
 import { SwarmwireError } from '../wire/errors.js';
-import { type DecodePolicy, decode, fail, readBytes, readValue } from '../wire/msgpack/decode.js';
+import { type DecodePolicy, cachedText, decode, fail, readBytes, readValue } from '../wire/msgpack/decode.js';
 import { type EncodePolicy, encode, output, writeExt, writeExtValue } from '../wire/msgpack/encode.js';
 import { readSharedExt, writeSharedExt } from '../wire/msgpack/extensions.js';
 import { MAX_BIGINT_DIGITS, readBigInt, writeBigInt } from '../wire/msgpack/bigint.js';
@@ -131,7 +131,7 @@ function readExt(type: number, n: number, depth: number): unknown {
   return readSharedExt(type, n);
 }
 
-const RECEIVE: DecodePolicy = { views: false, ext: readExt };
+const RECEIVE: DecodePolicy = { views: false, ext: readExt, short: cachedText };
 
 /**
  * MessagePack bytes of `value`, with `h` resolving references and streams. The bytes stay valid for good (a pending

@@ -3,7 +3,7 @@
 // kept as ExtData — with every collection bounded by its bytes and nesting limited to MAX_BODY_DEPTH.
 import { SwarmwireError } from './errors.js';
 import { WireErrorCode, wireError } from './errors.js';
-import { type DecodePolicy, decode } from './msgpack/decode.js';
+import { type DecodePolicy, cachedText, decode } from './msgpack/decode.js';
 import { type EncodePolicy, MAX_ENCODE_DEPTH, encode, output } from './msgpack/encode.js';
 import { readSharedExt, writeSharedExt } from './msgpack/extensions.js';
 
@@ -16,7 +16,7 @@ const refuse = (what: string): Error => wireError(WireErrorCode.BAD_PAYLOAD, `ca
 export const BODY: EncodePolicy = { omitUndefined: false, special: writeSharedExt, refuse };
 /** The same with undefined map fields left out (Comlink's messages). @internal */
 export const BODY_OMITTING_UNDEFINED: EncodePolicy = { omitUndefined: true, special: writeSharedExt, refuse };
-const READ: DecodePolicy = { views: true, ext: readSharedExt };
+const READ: DecodePolicy = { views: true, ext: readSharedExt, short: cachedText };
 
 /**
  * encode() with the errors of a payload: what a getter throws becomes WireError BAD_PAYLOAD (a SwarmwireError

@@ -19,10 +19,9 @@ export function writeBigInt(type: number, v: bigint): void {
 
 /** Reads the `n` bytes of a bigint extension: at most `maxDigits` decimal digits, an optional '-' before them. */
 export function readBigInt(n: number, maxDigits: number): bigint {
-  // A sign and maxDigits digits at most: checked before the digits are read.
-  if (n > maxDigits + 1) fail(`a bigint of ${n} bytes (at most ${maxDigits} digits are read)`);
-  const digits = readText(n);
-  if (!/^-?\d+$/.test(digits)) fail('a bigint extension that is not decimal digits');
-  if (digits.length - (digits[0] === '-' ? 1 : 0) > maxDigits) fail(`a bigint of ${n} digits (at most ${maxDigits} are read)`);
+  const digits = n > maxDigits + 1 ? '' : readText(n); // a sign and maxDigits digits at most: longer is not even read
+  if (!/^-?\d+$/.test(digits) || digits.length - (digits[0] === '-' ? 1 : 0) > maxDigits) {
+    fail(`a bigint extension of ${n} bytes: at most ${maxDigits} decimal digits are read`);
+  }
   return BigInt(digits);
 }

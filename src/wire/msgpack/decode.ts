@@ -20,6 +20,8 @@ export interface DecodePolicy {
    * costs ten times the view: a buffer of its own.
    */
   readonly views: boolean;
+  /** Reads short strings (up to 24 bytes at `p`), e.g. cachedText; without it they are decoded each time. */
+  readonly short?: ((p: number, n: number) => string) | undefined;
   /**
    * Reads an extension of `type` whose `length` bytes of data start at the read position: with readValue (data that
    * is MessagePack, at `depth`), readBytes or readText. It must read exactly those bytes; reading past them fails.
@@ -42,12 +44,10 @@ let policy: DecodePolicy;
 /** Floats are read through this 8-byte copy: no DataView of the input per call. */
 const scratch = /* @__PURE__ */ new DataView(/* @__PURE__ */ new ArrayBuffer(8));
 
-// Short strings seen lately, by a hash of their bytes, with the bytes beside them to compare against: keys and short
-// values repeat from message to message, and a string from the cache is also an internalized property key, which
-// makes building the object cheaper. A hostile peer can only make it miss.
+// cachedText's short strings seen lately, by a hash of their bytes, with the bytes beside them to compare against.
 const CACHE_SLOTS = 1024;
 const CACHE_MAX = 24; // bytes of the longest string cached
-const cache: string[] = /* @__PURE__ */ new Array<string>(CACHE_SLOTS).fill('');
+const cache: string[] = /* @__PURE__ */ new Array<string>(CACHE_SLOTS); // read only where cacheLength says it is set
 const cacheLength = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS); // 0: an empty slot
 const cacheBytes = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS * CACHE_MAX);
 
@@ -65,7 +65,7 @@ export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unkno
   maxDepth = depth;
   policy = p;
   try {
-    const value = read(1);
+    const value = readValue(1);
     if (pos !== end) fail(`${end - pos} bytes follow the value`);
     return value;
   } finally {
@@ -85,35 +85,34 @@ export function fail(why: string): never {
 
 /** Claims the next `n` bytes; returns where they start. */
 function take(n: number): number {
-  if (n > end - pos) fail(`it ends inside a value (${n} bytes needed at offset ${pos}, ${end - pos} left)`);
+  if (n > end - pos) fail(`truncated: ${n} bytes needed at ${pos}, ${end - pos} left`);
   return (pos += n) - n;
 }
 
-const u8 = (): number => src[take(1)]!;
-const u16 = (): number => {
-  const p = take(2);
-  return (src[p]! << 8) | src[p + 1]!;
-};
-const u32 = (): number => {
-  const p = take(4);
-  return ((src[p]! << 24) | (src[p + 1]! << 16) | (src[p + 2]! << 8) | src[p + 3]!) >>> 0;
-};
+/** A big-endian unsigned integer of `n` (1, 2 or 4) bytes. */
+function uint(n: number): number {
+  let v = 0;
+  for (let p = take(n), to = p + n; p < to; p++) v = v * 256 + src[p]!;
+  return v;
+}
 
-/** The next `n` bytes in the scratch view, for its typed getters. */
+/** A big-endian two's complement integer of `n` (1, 2 or 4) bytes. */
+function int(n: number): number {
+  const v = uint(n);
+  const range = 2 ** (8 * n);
+  return v < range / 2 ? v : v - range;
+}
+
+/** The next `n` bytes in the scratch view, for its float getters. */
 function fixed(n: number): DataView {
   const p = take(n);
   for (let i = 0; i < n; i++) scratch.setUint8(i, src[p + i]!);
   return scratch;
 }
 
-/** Reads one value at nesting `depth`. For policies: an extension whose data is MessagePack. */
+/** Reads one value at nesting `depth` (the outermost value is at 1). For policies: an extension whose data is MessagePack. */
 export function readValue(depth: number): unknown {
-  return read(depth);
-}
-
-function read(depth: number): unknown {
-  if (pos >= end) fail(`it ends where a value should start (offset ${pos})`);
-  const h = src[pos++]!;
+  const h = src[take(1)]!;
   if (h < 0xa0) {
     if (h < 0x80) return h;
     return h < 0x90 ? map(h - 0x80, depth) : array(h - 0x90, depth);
@@ -124,68 +123,55 @@ function read(depth: number): unknown {
     case 0xc0: return null;
     case 0xc2: return false;
     case 0xc3: return true;
-    case 0xc4: return bin(u8());
-    case 0xc5: return bin(u16());
-    case 0xc6: return bin(u32());
-    case 0xc7: return ext(u8(), depth);
-    case 0xc8: return ext(u16(), depth);
-    case 0xc9: return ext(u32(), depth);
+    case 0xc4: case 0xc5: case 0xc6: return bin(uint(1 << (h - 0xc4)));
+    case 0xc7: case 0xc8: case 0xc9: return ext(uint(1 << (h - 0xc7)), depth);
     case 0xca: return fixed(4).getFloat32(0);
     case 0xcb: return fixed(8).getFloat64(0);
-    case 0xcc: return u8();
-    case 0xcd: return u16();
-    case 0xce: return u32();
-    case 0xcf: return u32() * 0x100000000 + u32();
-    case 0xd0: return fixed(1).getInt8(0);
-    case 0xd1: return fixed(2).getInt16(0);
-    case 0xd2: return fixed(4).getInt32(0);
-    case 0xd3: return fixed(4).getInt32(0) * 0x100000000 + u32();
+    case 0xcc: case 0xcd: case 0xce: return uint(1 << (h - 0xcc));
+    case 0xcf: return uint(4) * 0x100000000 + uint(4);
+    case 0xd0: case 0xd1: case 0xd2: return int(1 << (h - 0xd0));
+    case 0xd3: return int(4) * 0x100000000 + uint(4);
     case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: return ext(1 << (h - 0xd4), depth);
-    case 0xd9: return readText(u8());
-    case 0xda: return readText(u16());
-    case 0xdb: return readText(u32());
-    case 0xdc: return array(u16(), depth);
-    case 0xdd: return array(u32(), depth);
-    case 0xde: return map(u16(), depth);
-    case 0xdf: return map(u32(), depth);
+    case 0xd9: case 0xda: case 0xdb: return readText(uint(1 << (h - 0xd9)));
+    case 0xdc: case 0xdd: return array(uint(h === 0xdc ? 2 : 4), depth);
+    case 0xde: case 0xdf: return map(uint(h === 0xde ? 2 : 4), depth);
   }
-  return fail(`the byte 0x${h.toString(16)} starts no MessagePack value`);
+  return fail(`0x${h.toString(16)} starts no value`);
 }
 
 /** Refuses a collection at `depth` past the limit, or announcing more elements than its bytes can hold. */
-function collection(n: number, perItem: number, depth: number, what: string): void {
+function collection(n: number, perItem: number, depth: number): void {
   if (depth > maxDepth) fail(`nested deeper than ${maxDepth} levels`);
-  if (n * perItem > end - pos) fail(`${what} announces ${n} ${perItem > 1 ? 'entries' : 'elements'}, but only ${end - pos} bytes follow`);
+  if (n * perItem > end - pos) fail(`${n} ${perItem > 1 ? 'entries' : 'elements'} announced, ${end - pos} bytes left`);
 }
 
 function array(n: number, depth: number): unknown[] {
-  collection(n, 1, depth, 'an array');
+  collection(n, 1, depth);
   const a: unknown[] = [];
-  for (let i = 0; i < n; i++) a.push(read(depth + 1));
+  for (let i = 0; i < n; i++) a.push(readValue(depth + 1));
   return a;
 }
 
 function map(n: number, depth: number): Record<string, unknown> {
-  collection(n, 2, depth, 'a map');
+  collection(n, 2, depth);
   const o: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
-    if (pos >= end) fail(`it ends where a map key should start (offset ${pos})`);
-    const h = src[pos]!;
+    // A key is a string or a number, checked by its type byte before it is read: no extension runs for a key.
+    const h = src[take(1)]!;
     let key: unknown;
-    if (h >= 0xa0 && h < 0xc0) {
-      pos++;
-      key = readText(h - 0xa0);
-    } else if (h < 0x80 || h >= 0xe0 || (h >= 0xca && h <= 0xd3) || (h >= 0xd9 && h <= 0xdb)) {
-      key = read(depth + 1); // a number, or a longer string
-    } else {
-      fail(`a map key must be a string or a number (type byte 0x${h.toString(16)})`);
+    if ((h & 0xe0) === 0xa0) key = readText(h & 0x1f);
+    else if (h < 0x80 || h > 0xdf || (h > 0xc9 && h < 0xd4) || (h > 0xd8 && h < 0xdc)) {
+      pos--;
+      key = readValue(depth + 1); // a number, or a string of 32 bytes or more
     }
-    if (key === '__proto__') fail('the map key __proto__ is not allowed');
-    o[key as string] = read(depth + 1);
+    else fail(`a map key of type 0x${h.toString(16)}`);
+    if (key === '__proto__') fail('the map key __proto__');
+    o[key as string] = readValue(depth + 1);
   }
   return o;
 }
 
+/** A bin value of `n` bytes, a view or a copy as the policy asks. */
 function bin(n: number): Uint8Array {
   const p = take(n);
   return policy.views ? src.subarray(p, p + n) : src.slice(p, p + n);
@@ -201,24 +187,7 @@ export function readBytes(n: number): Uint8Array {
 export function readText(n: number): string {
   const p = take(n);
   if (n >= TEXT_DECODER_FROM) return fromUtf8.decode(src.subarray(p, p + n));
-  // The slot comes from the length and three of the bytes, so that a hit reads the bytes once (to compare them).
-  // Only ASCII is cached: its string depends on its bytes alone.
-  const slot = n <= CACHE_MAX ? (n * 0x3b + src[p]! * 0x9 + src[p + (n >> 1)]! * 0x5 + src[p + n - 1]!) & (CACHE_SLOTS - 1) : -1;
-  if (slot >= 0 && cacheLength[slot] === n) {
-    const base = slot * CACHE_MAX;
-    let k = 0;
-    while (k < n && cacheBytes[base + k] === src[p + k]) k++;
-    if (k === n) return cache[slot]!;
-  }
-  const to = p + n;
-  for (let i = p; i < to; i++) if (src[i]! > 0x7f) return utf8Read(p, to);
-  const s = String.fromCharCode.apply(null, src.subarray(p, to) as unknown as number[]);
-  if (slot >= 0) {
-    for (let k = 0, base = slot * CACHE_MAX; k < n; k++) cacheBytes[base + k] = src[p + k]!;
-    cacheLength[slot] = n;
-    cache[slot] = s;
-  }
-  return s;
+  return n > 0 && n <= CACHE_MAX && policy.short ? policy.short(p, n) : utf8Read(p, p + n);
 }
 
 /**
@@ -248,6 +217,30 @@ function utf8Read(p: number, to: number): string {
   return String.fromCharCode.apply(null, units);
 }
 
+/**
+ * A short string through the cache of recent ones: the full SDK's policies read keys and short values this way
+ * (lite does without, for its size). Making a string costs several times a hit, and a string from the cache is an
+ * internalized property key, which makes building the object cheaper too. Only ASCII is cached: its string depends
+ * on its bytes alone. The slot comes from the length and three of the bytes, so a hit reads the bytes once (to
+ * compare them); a hostile peer can only make it miss.
+ */
+export function cachedText(p: number, n: number): string {
+  const slot = (n * 0x3b + src[p]! * 0x9 + src[p + (n >> 1)]! * 0x5 + src[p + n - 1]!) & (CACHE_SLOTS - 1);
+  const base = slot * CACHE_MAX;
+  if (cacheLength[slot] === n) {
+    let k = 0;
+    while (k < n && cacheBytes[base + k] === src[p + k]) k++;
+    if (k === n) return cache[slot]!;
+  }
+  const to = p + n;
+  for (let i = p; i < to; i++) if (src[i]! > 0x7f) return utf8Read(p, to);
+  const s = utf8Read(p, to);
+  cacheBytes.set(src.subarray(p, to), base);
+  cacheLength[slot] = n;
+  cache[slot] = s;
+  return s;
+}
+
 function ext(n: number, depth: number): unknown {
   const type = (src[take(1)]! << 24) >> 24;
   take(n); // the data must be there before a policy looks at it
@@ -256,7 +249,7 @@ function ext(n: number, depth: number): unknown {
   const outer = end;
   end = stop; // nothing inside the extension reads past its data
   const value = policy.ext(type, n, depth);
-  if (pos !== stop) fail(`extension type ${type}: ${stop - pos} of its ${n} bytes are left over`);
+  if (pos !== stop) fail(`${stop - pos} bytes left over in extension ${type}`);
   end = outer;
   return value;
 }

@@ -60,11 +60,13 @@ export const output: Output = { bytes: buf, buffer: ab, view, start: 0, end: 0 }
 /**
  * Encodes `value` after `head` bytes of room and leaves `tail` bytes after it, all in one buffer (see `output`).
  * `keep`: the bytes stay valid for good (a frame, a call's arguments); otherwise the next encode overwrites them.
- * A getter that encodes while a value is being written (re-entrancy) gets a buffer of its own. Throws what the
- * policy throws, and what getters throw.
+ * Throws what the policy throws, and what getters throw.
  */
 export function encode(value: unknown, p: EncodePolicy, head: number, tail: number, keep: boolean): void {
-  if (busy) return nested(value, p, head, tail);
+  // A getter that encodes while a value is being written (re-entrancy) gets a buffer of its own; the outer value's
+  // buffer and position are put back afterwards.
+  const outer = busy ? ([buf, ab, view, at, start, free, policy] as const) : undefined;
+  if (outer) buf = new Uint8Array((free = 0));
   busy = true;
   policy = p;
   try {
@@ -75,7 +77,8 @@ export function encode(value: unknown, p: EncodePolicy, head: number, tail: numb
     room(tail);
     done(keep ? at + tail : free);
   } finally {
-    busy = false;
+    busy = outer !== undefined;
+    if (outer) [buf, ab, view, at, start, free, policy] = outer;
   }
 }
 
@@ -108,22 +111,6 @@ export function reserve(n: number): void {
   room(n);
   at += n;
   done(at);
-}
-
-/** encode() from within a getter: the outer value's buffer and position are put back afterwards. */
-function nested(value: unknown, p: EncodePolicy, head: number, tail: number): void {
-  const saved = [buf, ab, view, at, start, free, policy] as const;
-  buf = new Uint8Array(256);
-  ab = buf.buffer;
-  view = new DataView(ab);
-  free = 0;
-  busy = false;
-  try {
-    encode(value, p, head, tail, false);
-  } finally {
-    [buf, ab, view, at, start, free, policy] = saved;
-    busy = true;
-  }
 }
 
 /** Makes room for `n` more bytes, moving the output being written to a larger buffer when needed. */
@@ -179,66 +166,42 @@ export function write(v: unknown, depth: number): void {
 
 function map(o: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(o);
-  const n = keys.length;
-  if (!policy.omitUndefined) {
-    room(5);
-    head(n, 0x80, 0xde);
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      str(k);
-      write(o[k], depth + 1);
-    }
-    return;
-  }
-  // Undefined fields left out: the count is known only at the end, so the header gets the room `n` needs and moves
-  // the entries back if fewer need less. Each field is read once (a getter runs once).
-  const size = n < 16 ? 1 : n < 0x10000 ? 3 : 5;
-  room(size);
-  const rel = at - start; // offsets from `start` survive a move to a larger buffer
-  at += size;
-  let count = 0;
-  for (let i = 0; i < n; i++) {
+  const omit = policy.omitUndefined;
+  let n = keys.length;
+  if (omit) for (let i = 0; i < keys.length; i++) if (o[keys[i]!] === undefined) n--;
+  room(5);
+  head(n, 0x80, 0xde);
+  for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const x = o[k];
-    if (x === undefined) continue;
+    if (omit && x === undefined) continue;
     str(k);
     write(x, depth + 1);
-    count++;
+    n--;
   }
-  const need = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
-  const from = start + rel;
-  if (need < size) {
-    buf.copyWithin(from + need, from + size, at);
-    at -= size - need;
-  }
-  const end = at;
-  at = from;
-  head(count, 0x80, 0xde); // in the room reserved above
-  at = end;
+  // Fields left out are read twice (counted, then written), as @msgpack/msgpack does: a getter whose answer
+  // changed in between would make the header lie.
+  if (n) throw policy.refuse('an object whose getters changed while it was written');
 }
 
-/** An array or map header: fix form below 16 (`fix` + n), else `b16` with 2 or `b16` + 1 with 4 bytes of length. Room must be there. */
+/** An array or map header: fix form below 16 (`fix` + n), else `b16` with 2 or `b16` + 1 with 4 bytes of length. */
 function head(n: number, fix: number, b16: number): void {
   if (n < 16) buf[at++] = fix + n;
   else sized(n, 0, b16, b16 + 1);
 }
 
-/** A type byte and a length (or value) `n` in 1 (`b8`, unless 0), 2 (`b16`) or 4 bytes (`b32`). Room must be there. */
+/** A type byte and a length `n` in 1 (`b8`, unless 0), 2 (`b16`) or 4 bytes (`b32`). Room must be there. */
 function sized(n: number, b8: number, b16: number, b32: number): void {
-  if (b8 && n < 0x100) {
-    buf[at] = b8;
-    buf[at + 1] = n;
-    at += 2;
-  } else if (n < 0x10000) {
-    buf[at] = b16;
-    buf[at + 1] = n >> 8;
-    buf[at + 2] = n;
-    at += 3;
-  } else {
-    buf[at] = b32;
-    view.setUint32(at + 1, n);
-    at += 5;
-  }
+  if (b8 && n < 0x100) int(b8, n, 1);
+  else if (n < 0x10000) int(b16, n, 2);
+  else int(b32, n, 4);
+}
+
+/** A type byte and the `size` low bytes of the integer `v`, big-endian (two's complement when negative). */
+function int(type: number, v: number, size: number): void {
+  buf[at] = type;
+  for (let k = size; k > 0; k--, v >>= 8) buf[at + k] = v; // stores keep the low 8 bits; >> keeps the low 32
+  at += size + 1;
 }
 
 function num(v: number): void {
@@ -252,20 +215,10 @@ function num(v: number): void {
     else if (v < 0x100000000) sized(v, 0xcc, 0xcd, 0xce);
     else int64(0xcf, v);
   } else if (v >= -0x20) buf[at++] = v + 0x100;
-  else if (v >= -0x80) {
-    buf[at] = 0xd0;
-    buf[at + 1] = v;
-    at += 2;
-  } else if (v >= -0x8000) {
-    buf[at] = 0xd1;
-    buf[at + 1] = v >> 8;
-    buf[at + 2] = v;
-    at += 3;
-  } else if (v >= -0x80000000) {
-    buf[at] = 0xd2;
-    view.setInt32(at + 1, v);
-    at += 5;
-  } else int64(0xd3, v);
+  else if (v >= -0x80) int(0xd0, v, 1);
+  else if (v >= -0x8000) int(0xd1, v, 2);
+  else if (v >= -0x80000000) int(0xd2, v, 4);
+  else int64(0xd3, v);
 }
 
 function int64(type: number, v: number): void {
@@ -275,33 +228,19 @@ function int64(type: number, v: number): void {
   at += 9;
 }
 
+/** Bytes of a string header for `n` bytes: fixstr, str8, str16, str32. */
+const strHead = (n: number): number => (n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5);
+
 function str(s: string): void {
   const n = s.length;
-  // Most strings on the wire are short ASCII (keys, names, ids): written straight behind a fixstr header.
-  if (n < 32) {
-    room(2 + n * 3);
-    let p = at + 1;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) break;
-      buf[p++] = c;
-    }
-    if (i === n) {
-      buf[at] = 0xa0 + n;
-      at = p;
-      return;
-    }
-  }
-  // Otherwise the bytes go behind a header sized for the most they can take (3 per UTF-16 unit), and move back
-  // if their real length needs a shorter header.
-  const max = n * 3;
-  const size = max < 32 ? 1 : max < 0x100 ? 2 : max < 0x10000 ? 3 : 5;
-  room(size + max);
+  // Written behind a header sized for `n` bytes, right for ASCII (most strings on the wire: keys, names, ids);
+  // other strings take up to 3 bytes a unit and move when their length needs another header.
+  room(5 + n * 3);
+  const size = strHead(n);
   const from = at + size;
   const len = n < TEXT_ENCODER_FROM ? utf8Write(s, from) : utf8.encodeInto(s, buf.subarray(from)).written;
-  const need = len < 32 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 5;
-  if (need < size) buf.copyWithin(at + need, from, from + len);
+  const need = strHead(len);
+  if (need !== size) buf.copyWithin(at + need, from, from + len);
   if (need === 1) buf[at++] = 0xa0 + len;
   else sized(len, 0xd9, 0xda, 0xdb);
   at += len;
