@@ -22,3 +22,4 @@ export function prng(seed: number): () => number;
 export function fromHex(hex: string): Uint8Array;
 export function fuzzTarget(target: string, options: { iterations: number; seed?: number; slowMs?: number; maxFindings?: number; onProgress?: (stats: FuzzStats) => void }): Promise<FuzzStats>;
 export function replay(target: string, hex: string, seed?: number): Promise<void>;
+export function extHex(type: number, data: string): string;

@@ -9,20 +9,13 @@ import * as sw from 'swarmwire';
 import * as lite from 'swarmwire/lite';
 import { type CodecHost, decodeValue } from '../src/rpc/codec.js';
 import { RpcError, RpcErrorCode, rpcError } from '../src/rpc/errors.js';
+import { extHex } from '../fuzz/engine.mjs';
 
 const { MessageType, Status } = sw;
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** An extension of `type` around `data` (hex), in the smallest header for its length. */
-function ext(type: number, data: string): string {
-  const n = data.length / 2;
-  const t = (type & 0xff).toString(16).padStart(2, '0');
-  if ([1, 2, 4, 8, 16].includes(n)) return `${(0xd4 + Math.log2(n)).toString(16)}${t}${data}`;
-  if (n < 0x100) return `c7${n.toString(16).padStart(2, '0')}${t}${data}`;
-  if (n < 0x10000) return `c8${n.toString(16).padStart(4, '0')}${t}${data}`;
-  return `c9${n.toString(16).padStart(8, '0')}${t}${data}`;
-}
+const ext = extHex;
 const BOMB = 'dd01ffffff'; // an array announcing 33,554,431 elements
 /** The attack of issue 13: an array32 bomb at every level, each level inside a Map extension, `levels` deep. */
 const nestedBomb = (levels: number, type = 6): string => (levels === 0 ? 'c0' : ext(type, BOMB + nestedBomb(levels - 1, type)));

@@ -6,15 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, expect, it } from 'vitest';
+import { extHex } from '../fuzz/engine.mjs';
 import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, fnv1a32, fnv1a64, type Frame, wrap } from 'swarmwire';
 
-/** An extension of `type` around `data` (hex). */
-function ext(type: number, data: string): string {
-  const n = data.length / 2;
-  const t = type.toString(16).padStart(2, '0');
-  if (n < 0x100) return `c7${n.toString(16).padStart(2, '0')}${t}${data}`;
-  return `c8${n.toString(16).padStart(4, '0')}${t}${data}`;
-}
+const ext = extHex;
 const BOMB = 'dd01ffffff';
 const nested = (levels: number, types: number[]): string => (levels === 0 ? 'c0' : ext(types[levels % types.length]!, BOMB + nested(levels - 1, types)));
 const BOMBS = [[6], [7], [3], [2], [1], [6, 7, 3, 2, 1]].map((types) => Buffer.from(`91${nested(24, types)}`, 'hex')); // [bomb]: one argument

@@ -5,7 +5,7 @@
 import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expose, memoryPair, proxy, wrap } from 'swarmwire';
+import { MessageType, decodeFrame, expose, memoryPair, proxy, wrap } from 'swarmwire';
 import { type CodecHost, decodeValue, encodeValue } from '../src/rpc/codec.js';
 import { deserializeError, serializeError } from '../src/rpc/error-codec.js';
 
@@ -156,5 +156,31 @@ describe('proxy() on flat values through a connection', () => {
     await remote.bump();
     expect(await made.level).toBe(2); // a copy would still say 1
     expect(await made.label).toBe('x');
+  });
+});
+
+describe('a peer\'s reference passed back', () => {
+  it('is refused as a function, without a call to the peer to name it', async () => {
+    const [a, b] = memoryPair();
+    const requestsToCaller: number[] = [];
+    a.on('message', (bytes) => {
+      const f = decodeFrame(bytes.slice());
+      if (f.type === MessageType.Request) requestsToCaller.push(f.methodHash);
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown): void => void unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expose({ echo: (x: unknown) => x }, b, { name: 'api' });
+      const remote = wrap<{ echo(x: unknown): unknown }>(a, { name: 'api' });
+      await expect(remote.echo(proxy(() => 1))).rejects.toMatchObject({ code: 'SW_ERR_RPC_UNSERIALIZABLE', message: expect.stringContaining('(anonymous)') });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(requestsToCaller).toEqual([]); // before: toString() and valueOf() calls to the caller, never answered
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      a.close();
+      b.close();
+    }
   });
 });

@@ -75,7 +75,7 @@ function special(v: unknown, depth: number): boolean {
   else if (v instanceof ArrayBuffer) writeExt(ExtType.ArrayBuffer, new Uint8Array(v));
   else if (v instanceof Map) writeExtValue(ExtType.Map, [...v], depth);
   else if (v instanceof Set) writeExtValue(ExtType.Set, [...v], depth);
-  else if (typeof v === 'function') throw unserializable(`a function cannot be sent by value: wrap it in proxy() (${(v as { name?: string }).name || 'anonymous'})`);
+  else if (typeof v === 'function') throw unserializable(`a function cannot be sent by value: wrap it in proxy() (${nameOf(v)})`);
   else if (typeof v === 'symbol') throw unserializable('a symbol cannot be sent');
   else if (typeof Promise === 'function' && v instanceof Promise) throw unserializable('a Promise cannot be sent: await it first');
   else return false;
@@ -93,6 +93,15 @@ function writeStream(v: object, depth: number): true {
 }
 
 const unserializable = (message: string): Error => rpcError(RpcErrorCode.UNSERIALIZABLE, message);
+
+/**
+ * A function's name for a message, read without converting anything to a string: the function may be a Remote (a
+ * peer's reference passed back), whose properties are Remotes too, and whose toString() would be a call to the peer.
+ */
+function nameOf(fn: unknown): string {
+  const name = (fn as { name?: unknown }).name;
+  return typeof name === 'string' && name ? name : 'anonymous';
+}
 
 const SEND: EncodePolicy = { omitUndefined: true, special, refuse: (what) => unserializable(`cannot send ${what}`) };
 
