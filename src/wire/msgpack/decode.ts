@@ -225,17 +225,18 @@ function utf8Read(p: number, to: number): string {
  * compare them); a hostile peer can only make it miss.
  */
 export function cachedText(p: number, n: number): string {
-  const slot = (n * 0x3b + src[p]! * 0x9 + src[p + (n >> 1)]! * 0x5 + src[p + n - 1]!) & (CACHE_SLOTS - 1);
+  const b = src; // locals: the loops keep them in registers
+  const slot = (n * 0x3b + b[p]! * 0x9 + b[p + (n >> 1)]! * 0x5 + b[p + n - 1]!) & (CACHE_SLOTS - 1);
   const base = slot * CACHE_MAX;
+  const bytes = cacheBytes;
+  let k = 0;
   if (cacheLength[slot] === n) {
-    let k = 0;
-    while (k < n && cacheBytes[base + k] === src[p + k]) k++;
+    while (k < n && bytes[base + k] === b[p + k]) k++;
     if (k === n) return cache[slot]!;
   }
-  const to = p + n;
-  for (let i = p; i < to; i++) if (src[i]! > 0x7f) return utf8Read(p, to);
-  const s = utf8Read(p, to);
-  cacheBytes.set(src.subarray(p, to), base);
+  for (k = 0; k < n; k++) if (b[p + k]! > 0x7f) return utf8Read(p, p + n);
+  const s = utf8Read(p, p + n);
+  bytes.set(b.subarray(p, p + n), base);
   cacheLength[slot] = n;
   cache[slot] = s;
   return s;

@@ -248,23 +248,25 @@ function str(s: string): void {
 
 /** UTF-8 of `s` at `p` as @msgpack/msgpack's own loop writes it (a lone surrogate as its 3 bytes); returns the length. */
 function utf8Write(s: string, p: number): number {
+  const b = buf; // a local: the loop then keeps the array in a register
   const from = p;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
-      buf[p++] = c;
+      b[p++] = c;
       continue;
     }
-    if (c < 0x800) buf[p++] = 0xc0 | (c >> 6);
+    if (c < 0x800) b[p++] = 0xc0 | (c >> 6);
     else {
       if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
         c = 0x10000 + ((c & 0x3ff) << 10) + (s.charCodeAt(++i) & 0x3ff);
-        buf[p++] = 0xf0 | (c >> 18);
-        buf[p++] = 0x80 | ((c >> 12) & 0x3f);
-      } else buf[p++] = 0xe0 | (c >> 12);
-      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        b[p++] = 0xf0 | (c >> 18);
+        b[p++] = 0x80 | ((c >> 12) & 0x3f);
+      } else b[p++] = 0xe0 | (c >> 12);
+      b[p++] = 0x80 | ((c >> 6) & 0x3f);
     }
-    buf[p++] = 0x80 | (c & 0x3f);
+    b[p++] = 0x80 | (c & 0x3f);
   }
   return p - from;
 }
