@@ -42,7 +42,8 @@ let end = 0; // the end of the input, or of the extension payload being read
 let maxDepth = 0;
 let policy: DecodePolicy;
 /** Floats are read through this 8-byte copy: no DataView of the input per call. */
-const scratch = /* @__PURE__ */ new DataView(/* @__PURE__ */ new ArrayBuffer(8));
+const scratchBytes = /* @__PURE__ */ new Uint8Array(8);
+const scratch = /* @__PURE__ */ new DataView(scratchBytes.buffer);
 
 // cachedText's short strings seen lately, by a hash of their bytes, with the bytes beside them to compare against.
 const CACHE_SLOTS = 1024;
@@ -106,7 +107,7 @@ function int(n: number): number {
 /** The next `n` bytes in the scratch view, for its float getters. */
 function fixed(n: number): DataView {
   const p = take(n);
-  for (let i = 0; i < n; i++) scratch.setUint8(i, src[p + i]!);
+  for (let i = 0; i < n; i++) scratchBytes[i] = src[p + i]!;
   return scratch;
 }
 
