@@ -50,7 +50,8 @@ const CACHE_SLOTS = 1024;
 const CACHE_MAX = 24; // bytes of the longest string cached
 const cache: string[] = /* @__PURE__ */ new Array<string>(CACHE_SLOTS); // read only where cacheLength says it is set
 const cacheLength = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS); // 0: an empty slot
-const cacheBytes = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS * CACHE_MAX);
+const CACHE_WORDS = 9; // a 24-byte string: 6 words of 4 bytes, or fewer words and up to 3 single bytes
+const cacheWords = /* @__PURE__ */ new Int32Array(CACHE_SLOTS * CACHE_WORDS);
 
 /**
  * The one MessagePack value in `bytes`, with arrays and maps nested at most `depth` levels. Throws WireError
@@ -113,7 +114,8 @@ function fixed(n: number): DataView {
 
 /** Reads one value at nesting `depth` (the outermost value is at 1). For policies: an extension whose data is MessagePack. */
 export function readValue(depth: number): unknown {
-  const h = src[take(1)]!;
+  if (pos >= end) take(1); // fails: nothing left
+  const h = src[pos++]!;
   if (h < 0xa0) {
     if (h < 0x80) return h;
     return h < 0x90 ? map(h - 0x80, depth) : array(h - 0x90, depth);
@@ -158,7 +160,8 @@ function map(n: number, depth: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
     // A key is a string or a number, checked by its type byte before it is read: no extension runs for a key.
-    const h = src[take(1)]!;
+    if (pos >= end) take(1); // fails: nothing left
+    const h = src[pos++]!;
     let key: unknown;
     if ((h & 0xe0) === 0xa0) key = readText(h & 0x1f);
     else if (h < 0x80 || h > 0xdf || (h > 0xc9 && h < 0xd4) || (h > 0xd8 && h < 0xdc)) {
@@ -226,18 +229,25 @@ function utf8Read(p: number, to: number): string {
  * compare them); a hostile peer can only make it miss.
  */
 export function cachedText(p: number, n: number): string {
-  const b = src; // locals: the loops keep them in registers
+  const b = src; // a local: the loops keep it in a register
   const slot = (n * 0x3b + b[p]! * 0x9 + b[p + (n >> 1)]! * 0x5 + b[p + n - 1]!) & (CACHE_SLOTS - 1);
-  const base = slot * CACHE_MAX;
-  const bytes = cacheBytes;
-  let k = 0;
+  const base = slot * CACHE_WORDS;
+  const words = cacheWords;
+  const to = p + n;
+  let k = p;
+  let w = base;
   if (cacheLength[slot] === n) {
-    while (k < n && bytes[base + k] === b[p + k]) k++;
-    if (k === n) return cache[slot]!;
+    // Four bytes to a word: a hit compares n / 4 words, then what is left byte by byte.
+    for (; k + 4 <= to; k += 4, w++) if (words[w] !== ((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!)) break;
+    if (k + 4 > to) {
+      for (; k < to; k++, w++) if (words[w] !== b[k]) break;
+      if (k === to) return cache[slot]!;
+    }
   }
-  for (k = 0; k < n; k++) if (b[p + k]! > 0x7f) return utf8Read(p, p + n);
-  const s = utf8Read(p, p + n);
-  bytes.set(b.subarray(p, p + n), base);
+  for (k = p; k < to; k++) if (b[k]! > 0x7f) return utf8Read(p, to);
+  const s = utf8Read(p, to);
+  for (k = p, w = base; k + 4 <= to; k += 4, w++) words[w] = (b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!;
+  for (; k < to; k++, w++) words[w] = b[k]!;
   cacheLength[slot] = n;
   cache[slot] = s;
   return s;
