@@ -174,7 +174,8 @@ export function decodeValue(h: CodecHost, bytes: Uint8Array, limits: Readonly<De
     return decode(bytes, RECEIVE, limits.maxDepth);
   } catch (error) {
     if (error instanceof RpcError && error.code === RpcErrorCode.BAD_ARGS) throw error;
-    throw rpcError(RpcErrorCode.BAD_ARGS, `undecodable payload: ${(error as Error)?.message ?? String(error)}`, error);
+    const why = error instanceof SwarmwireError ? error.message.replace('[swarmwire] undecodable MessagePack payload: ', '') : (error as Error)?.message ?? String(error);
+    throw rpcError(RpcErrorCode.BAD_ARGS, `undecodable payload: ${why}`, error);
   } finally {
     host = previous;
     maxBigIntDigits = previousDigits;
