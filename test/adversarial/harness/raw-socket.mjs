@@ -47,6 +47,7 @@ export function openRaw(wsUrl, { localAddress, trickleMs } = {}) {
     socket.on('data', onData);
     socket.on('close', () => {
       raw.endedAt = performance.now();
+      raw.writtenAtRefusal ??= raw.written;
       if (!raw.upgraded) {
         raw.refused ??= 'closed before the upgrade';
         resolve(raw);
@@ -80,8 +81,9 @@ export class RawSocket {
   closeCode;
   /** When the TCP connection ended (the relay closed or destroyed it). */
   endedAt;
-  /** Payload bytes written so far. */
+  /** Payload bytes written so far, and how many had been when the relay first said no (a Close, or the end). */
   written = 0;
+  writtenAtRefusal;
   /** Binary messages received (whole frames' payloads). */
   messages = [];
   #buffer = Buffer.alloc(0);
@@ -111,6 +113,7 @@ export class RawSocket {
       const payload = b.subarray(at, at + length);
       this.#buffer = b.subarray(at + length);
       if (opcode === 0x8) {
+        this.writtenAtRefusal ??= this.written;
         this.closeFrameAt ??= performance.now();
         this.closeCode ??= payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
       } else if (opcode === 0x2) {

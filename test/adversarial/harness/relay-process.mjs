@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { get } from 'node:http';
 
-const BIN = new URL('../../../bin/swarmwire.mjs', import.meta.url).pathname;
+// ATTACK_RELAY_BIN runs another entry with the same command line and output (a relay built elsewhere, say).
+const BIN = process.env.ATTACK_RELAY_BIN ?? new URL('../../../bin/swarmwire.mjs', import.meta.url).pathname;
 
 /** Starts the relay; resolves once it printed its URLs. */
 export async function startRelayProcess({ startMs = 20_000 } = {}) {
