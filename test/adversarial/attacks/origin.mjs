@@ -15,7 +15,16 @@ export const originSpoof = {
   layers: 'Hello role → Routed `from`/`hops` → RPC answer matching',
   async run(arena, scale) {
     const { alice, bob, agent } = arena.ids;
-    const spoofers = await Promise.all(['core', 'relay'].map((role) => arena.outsider({ role, name: `spoofer (${role})` })));
+    // A relay may refuse a peer that claims to be a relay outright: that is one way of giving it nothing.
+    const refused = [];
+    const spoofers = [];
+    for (const role of ['core', 'relay']) {
+      try {
+        spoofers.push(await arena.outsider({ role, name: `spoofer (${role})` }));
+      } catch (error) {
+        refused.push(`${role}: ${error?.code ?? ''} ${error?.message ?? error}`.slice(0, 160));
+      }
+    }
     const forged = [
       (id) => ({ from: bob, inner: frame({ type: T.Response, requestId: id, moduleId: fnv1a64('echo'), methodHash: fnv1a32('echo'), payload: pack('forged') }) }),
       (id) => ({ from: bob, inner: frame({ type: T.Error, requestId: id, moduleId: fnv1a64('echo'), methodHash: fnv1a32('echo'), payload: pack({ status: S.ExecutionError, message: 'forged' }) }) }),
@@ -23,10 +32,11 @@ export const originSpoof = {
     ];
     let sent = 0;
     const end = performance.now() + scale.attackMs;
-    while (performance.now() < end && spoofers.every((s) => !s.closed)) {
+    while (performance.now() < end && spoofers.some((s) => !s.closed)) {
       // Alice's request ids come from one counter; an attacker guesses the next ones (here it is told, to be sure).
       const base = await arena.honest.nextId();
       for (const [k, s] of spoofers.entries()) {
+        if (s.closed) continue;
         await s.routed(alice, frame({ type: T.Event, requestId: base + AHEAD + k, payload: pack({ spoof: k }) }), { from: bob, hops: 1, ttl: 15 });
         sent++;
         for (let id = base; id < base + AHEAD; id++) {
@@ -41,8 +51,9 @@ export const originSpoof = {
     return {
       tried: sent,
       checks: [
-        check('the spoofers stayed connected long enough to send everything', spoofers.every((s) => !s.closed), JSON.stringify(spoofers.map((s) => s.closed))),
+        check('the forgeries went out (or every spoofer was refused at the handshake)', sent > 0 || spoofers.length === 0, `${sent} sent, ${refused.length} refused`),
       ],
+      notes: [refused.length ? `refused at the handshake: ${refused.join('; ')}` : '', ...spoofers.filter((s) => s.closed).map((s) => `a spoofer's session ended: ${JSON.stringify(s.closed)}`)].filter(Boolean).join('; '),
       // Whether a forged answer was accepted is in the honest peers' checks (every call answered with the right
       // value); what alice saw as the Events' origin is judged once she has reported.
       spoofers: spoofers.map((s) => s.id),

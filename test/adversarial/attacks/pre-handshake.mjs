@@ -26,6 +26,7 @@ export const hugeFirstMessages = {
   title: 'huge first messages: unauthenticated peers each announce a 48 MiB WebSocket message (a Hello frame header announcing all of it) and stream it',
   layers: 'TCP → WebSocket frame header → (no Hello yet)',
   maxRssGrowthMiB: 64,
+  latencyBound: true,
   async run(arena, scale) {
     const { attackers, parallel, bytes } = scale.flood;
     const results = await pool(attackers, parallel, async (i) => {
@@ -58,6 +59,7 @@ export const silentAndSlow = {
   title: 'connections that never say Hello (from one address), Hellos trickled one byte every 100 ms, upgrade requests trickled likewise',
   layers: 'TCP → HTTP upgrade / WebSocket → (Hello never complete)',
   maxRssGrowthMiB: 64,
+  latencyBound: true,
   async run(arena, scale) {
     const url = arena.relay.wsUrl;
     const idle = await Promise.all(Array.from({ length: scale.idle }, () => rawWebSocket(url, { localAddress: '127.0.0.250' })));

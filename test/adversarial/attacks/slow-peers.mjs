@@ -138,7 +138,7 @@ export const agentBurst = {
     return {
       tried: sent,
       checks: [
-        check('the relay\'s agent node is (back) among its peers within 10 s', back, ''),
+        check('the relay\'s agent node is (back) among its peers within 10 s', back, back ? '' : burster.closed ? 'the burster was dropped itself' : 'not listed'),
         check('the dashboard answers after the burst', answer?.frame.type === T.Response, answer ? `type ${answer.frame.type}` : 'no answer'),
       ],
     };

@@ -61,7 +61,9 @@ export const rpcSurface = {
     const reads = [];
     for (let i = 0; i < 3; i++) reads.push((await plain(targets[0], 'counter'))?.body);
     for (let i = 0; i < 2; i++) reads.push((await extended(targets[0], { op: OP.get, path: ['counter'] }))?.body);
-    const steps = reads.slice(1).map((v, i) => v - reads[i]);
+    // Judged on the reads that gave a number (a form that refuses property reads runs no getter).
+    const numbers = reads.filter((v) => typeof v === 'number');
+    const steps = numbers.slice(1).map((v, i) => v - numbers[i]);
 
     const underscore = show(await plain(targets[0], '_internal'));
     const state = (await plain(targets[0], 'state'))?.body;
@@ -72,7 +74,7 @@ export const rpcSurface = {
       checks: [
         check('prototype, private and symbol names, and walks to constructors, answer MethodNotFound', reachable.length === 0, reachable.slice(0, 6).join('; ')),
         check('writes nobody opted in to are refused (methods, setters, data, prototypes; on both modules)', written.length === 0, written.join('; ')),
-        check('a getter runs once per read', steps.every((s) => s === 1), `reads gave ${reads.join(', ')}`),
+        check('a getter runs once per read', numbers.length >= 2 && steps.every((s) => s === 1), `reads gave ${reads.map((r) => JSON.stringify(r)).join(', ')}`),
         check('afterwards add still adds, the setter never ran, Object.prototype is untouched', add === 5 && state?.modeValue === 'unset' && state?.addIsMethod === true && state?.polluted === false && state?.objectPrototypeKeys?.length === 0,
           `add(2, 3) = ${JSON.stringify(add)}, state ${JSON.stringify(state)}`),
         check('afterwards the dashboard still answers agents()', agents?.frame.type === T.Response && Array.isArray(agents.body), show(agents)),
