@@ -5,7 +5,7 @@ import { extensionBombs, collectionDepth, hugeBigint } from './attacks/bombs.mjs
 import { takeover, replay } from './attacks/identity.mjs';
 import { originSpoof } from './attacks/origin.mjs';
 import { hugeFirstMessages, silentAndSlow } from './attacks/pre-handshake.mjs';
-import { slowReaders, neverAcks, agentBurst } from './attacks/slow-peers.mjs';
+import { slowReaders, neverAcks, agentBurst, broadcastBurst } from './attacks/slow-peers.mjs';
 import { rpcSurface } from './attacks/surface.mjs';
 import { crossLayerFuzz } from './attacks/fuzz.mjs';
 
@@ -18,7 +18,7 @@ export const ATTACKS = {
   takeover, replay,
   originSpoof,
   hugeFirstMessages, silentAndSlow,
-  slowReaders, neverAcks, agentBurst,
+  slowReaders, neverAcks, agentBurst, broadcastBurst,
   rpcSurface,
   crossLayerFuzz,
 };

@@ -9,8 +9,8 @@ import { F, T, frame, helloPayload, isUnknownType, readFrames } from '../harness
 const HANDSHAKE = new Set([T.Hello, T.HelloAck, T.Goodbye, T.Error]);
 const isLeak = (type) => !HANDSHAKE.has(type) && !isUnknownType(type);
 const REFUSAL_CLOSES = new Set([1002, 1008, 4002, 4008]);
-/** How long the relay may take to end an impostor's connection: the handshake deadline (10 s) and a margin. */
-const END_WITHIN_MS = 12_000;
+/** How long the relay may take to end an impostor's connection: the handshake deadline (10 s), the Close, and a margin. */
+const END_WITHIN_MS = 13_000;
 
 /**
  * One impostor connection: sends `messages` (its handshake), then behaves as the victim would want least — acks

@@ -7,7 +7,7 @@ import { T, frame, helloPayload } from '../harness/wire.mjs';
 
 const MiB = 1024 * 1024;
 /** The relay's handshake deadline (10 s) plus the second it may take to destroy a socket after its Close, and slack. */
-const END_WITHIN_MS = 12_000;
+const END_WITHIN_MS = 13_000;
 
 /** Runs `count` tasks, at most `parallel` at once. */
 async function pool(count, parallel, task) {
