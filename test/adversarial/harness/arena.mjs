@@ -82,14 +82,16 @@ export async function runAttack(attack, scale) {
   const arena = await openArena(attack.arena);
   try {
     await sleep(scale.warmupMs);
+    // The honest peers' process is attacked too (its expose() serves strangers): if it dies, that is a result.
+    const window = (name) => arena.honest.window(name).catch(() => {});
     const quietSampler = sample(arena.relay);
-    await arena.honest.window('quiet');
+    await window('quiet');
     await sleep(scale.quietMs);
-    await arena.honest.window('between');
+    await window('between');
     const quietRelay = await quietSampler.stop();
     const rssBeforeKiB = arena.relay.rssKiB();
     const during = sample(arena.relay);
-    await arena.honest.window('attack');
+    await window('attack');
     const started = performance.now();
     let result = { tried: 0, checks: [] };
     try {
@@ -98,13 +100,14 @@ export async function runAttack(attack, scale) {
       result.checks.push(check('the attack ran to its end', false, error?.stack ?? error));
     }
     const seconds = (performance.now() - started) / 1000;
-    await arena.honest.window('after');
+    await window('after');
     const relayDuring = await during.stop();
     const alive = await arena.relay.alive();
-    const honest = await arena.honest.report(alive ? scale.drainMs : 1_000);
+    const honest = await arena.honest.report(alive ? scale.drainMs : 1_000).catch((error) => died(error));
     const quiet = honest.windows.quiet?.calls ?? {};
     const hit = honest.windows.attack?.calls ?? {};
     const rssGrowthMiB = (relayDuring.rssPeakKiB - rssBeforeKiB) / 1024;
+    if (honest.died) result.checks.push(check('the honest peers\' process lived', false, honest.died));
     const maxGrowth = attack.maxRssGrowthMiB ?? scale.maxRssGrowthMiB;
     const f = honest.frames;
     const c = honest.calls;
@@ -136,6 +139,18 @@ export async function runAttack(attack, scale) {
   }
 }
 
+/** The report of honest peers whose process died: everything they had in flight counts as lost. */
+function died(error) {
+  const stats = { n: 0, p50: NaN, p99: NaN, max: NaN };
+  return {
+    died: String(error?.message ?? error).slice(0, 300),
+    frames: { sent: NaN, delivered: NaN, missing: NaN, duplicates: 0, sendErrors: [], sendErrorCount: 0 },
+    calls: { issued: NaN, ok: NaN, unanswered: NaN, wrong: 0, failed: 0, examples: ['the process died'] },
+    windows: { quiet: { calls: stats, frames: stats }, attack: { calls: stats, frames: stats } },
+    disconnects: { alice: NaN, bob: NaN }, spoofed: [], spoofedCount: 0, problems: ['the process died'],
+  };
+}
+
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(1) : '—');
 
 /** The checks of a row that failed, as readable lines (what a test asserts is empty). */
@@ -147,7 +162,8 @@ export const TABLE_HEADER = '| attack | tried | relay alive | honest lost (frame
 export function formatRow(row) {
   const bad = row.checks.filter((c) => !c.ok);
   const outcome = bad.length === 0 ? 'held' : `**broken**: ${bad.map((c) => c.what).join('; ')}`;
-  return `| ${row.title} | ${row.tried.toLocaleString('en')} | ${row.alive ? 'yes' : '**no**'} | ${row.lost.frames} / ${row.lost.calls} | ` +
+  const lost = Number.isNaN(row.lost.frames) ? 'all (their process died)' : `${row.lost.frames} / ${row.lost.calls}`;
+  return `| ${row.title} | ${row.tried.toLocaleString('en')} | ${row.alive ? 'yes' : '**no**'} | ${lost} | ` +
     `${ms(row.quiet.p50)} / ${ms(row.quiet.p99)} → ${ms(row.attack.p50)} / ${ms(row.attack.p99)} | ${ms(row.stallMs)} | ` +
     `${Number.isFinite(row.rssGrowthMiB) ? `${row.rssGrowthMiB.toFixed(1)} MiB` : '—'} | ${outcome} |`;
 }

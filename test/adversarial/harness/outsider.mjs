@@ -62,15 +62,23 @@ export class Outsider {
    * envelope answers the carried call. Waits for room when the session's buffer is full.
    */
   async routed(to, inner, { from, hops = 0, ttl = 16, ack = false, requestId } = {}) {
+    return this.send({ type: T.Routed, requestId, ack, payload: routedPayload({ to, frame: inner, from, hops, ttl }) });
+  }
+
+  /**
+   * Sends one frame (`{ type, requestId?, moduleId?, methodHash?, payload, ack? }`), waiting for room while the
+   * session is full; resolves with its request id, or undefined once the relay ended the session.
+   */
+  async send(f) {
     for (;;) {
       if (this.closed) return undefined; // the relay ended this session: nothing more goes out
       try {
-        return this.session.send({ type: T.Routed, requestId, ack, payload: routedPayload({ to, frame: inner, from, hops, ttl }) });
+        return this.session.send(f);
       } catch (error) {
         if (this.closed || !this.session.open) return undefined;
         if (!/FULL/.test(error?.code ?? '')) throw error;
-        // Full: the transport (ready() waits for room) or the store of frames awaiting Acks (only a later task
-        // can bring those in, so wait one out rather than spin on microtasks).
+        // Full: the transport (ready() waits for room), the compression queue or the store of frames awaiting
+        // Acks (only a later task can drain those, so wait one out rather than spin on microtasks).
         await this.session.ready().catch(() => {});
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -109,7 +117,7 @@ export class Outsider {
   async relayCall(method, args = [], timeoutMs = 5_000) {
     const requestId = 1_000_000_000 + this.nextId();
     const answer = this.#answer(requestId, timeoutMs);
-    this.session.send({ type: T.Request, requestId, moduleId: RELAY_MODULE, methodHash: fnv1a32(method), payload: pack(args) });
+    await this.send({ type: T.Request, requestId, moduleId: RELAY_MODULE, methodHash: fnv1a32(method), payload: pack(args) });
     const a = await answer;
     if (!a || a.frame.type !== T.Response) throw new Error(`[attack] relay.${method} did not answer (${a ? JSON.stringify(a.body) : 'timeout'})`);
     return a.body;
