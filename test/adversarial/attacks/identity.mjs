@@ -74,11 +74,14 @@ function verdict(attempts) {
 }
 
 export const takeover = {
-  title: 'identity takeover: raw Hellos carrying a connected peer\'s node id (roles edge and relay, with a token), the impostor acking all it gets',
+  title: 'identity takeover: raw Hellos carrying a connected peer\'s node id (roles edge and relay, with a token, any version), the impostor acking all it gets',
   layers: 'WebSocket → Hello (victim\'s nodeId) → session resume',
   async run(arena, scale) {
     const victim = arena.ids.bob; // public: any peer reads it from the relay's peers()
-    const variants = [helloPayload(victim), helloPayload(victim, { role: 'relay' }), helloPayload(victim, { token: 'guess' })];
+    const variants = [
+      helloPayload(victim), helloPayload(victim, { role: 'relay' }), helloPayload(victim, { token: 'guess' }),
+      helloPayload(victim, { version: 255 }), // "any version you speak": the relay's own version, and its rules
+    ];
     const attempts = await impostors(arena.relay.wsUrl, scale.attackMs, (i) => [frame({ type: T.Hello, payload: variants[i % variants.length] })]);
     return { tried: attempts.length, checks: verdict(attempts) };
   },

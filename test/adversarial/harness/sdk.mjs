@@ -8,7 +8,9 @@ export const fnv1a64 = (name) => sw.fnv1a64(name);
 
 /** A mesh node connected to the relay at `wsUrl` (reconnecting, as a real peer does). Returns it and the relay's id. */
 export async function meshNode(wsUrl, { name, role = 'edge' } = {}) {
-  const node = new sw.MeshNode({ role, metadata: { name } });
+  // MeshNode.create() makes a node with a fresh identity where the SDK has identities; plain construction before.
+  const options = { role, metadata: { name } };
+  const node = typeof sw.MeshNode.create === 'function' ? await sw.MeshNode.create(options) : new sw.MeshNode(options);
   const relayId = await node.connect(() => sw.connectWebSocket(wsUrl));
   return { node, relayId, id: node.idHex };
 }

@@ -112,10 +112,13 @@ export function openRouted(f) {
   return { to: b.to instanceof Uint8Array ? idHex(b.to) : undefined, from: b.from instanceof Uint8Array ? idHex(b.from) : undefined, hops: b.hops, inner: readFrames(b.frame)[0] };
 }
 
-/** A Hello payload of today's wire contract for `nodeId` (hex), as a raw client would write it. */
-export function helloPayload(nodeId, { role = 'edge', token, features = 0x2a } = {}) {
+/**
+ * A Hello payload of the version 1 wire contract for `nodeId` (hex), as a raw client would write it. A `version`
+ * above the relay's makes it negotiate down to its own, whatever that is (its Hello may then want more fields).
+ */
+export function helloPayload(nodeId, { role = 'edge', token, features = 0x2a, version = 1 } = {}) {
   return pack({
-    version: 1, minVersion: 1, nodeId: idBytes(nodeId), role, capabilities: [], features, maxPayload: 64 * 1024 * 1024,
+    version, minVersion: 1, nodeId: idBytes(nodeId), role, capabilities: [], features, maxPayload: 64 * 1024 * 1024,
     metadata: { name: 'outsider' }, ...(token === undefined ? {} : { token }),
   });
 }
