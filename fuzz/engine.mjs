@@ -84,7 +84,7 @@ export function extHex(type, data) {
 const INTERESTING_8 = [0, 1, 0x7f, 0x80, 0xff, 0x40, 0x41, 0x4d, 0xc0, 0xc1, 0xdc, 0xdd, 0xde, 0xdf];
 const INTERESTING_32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x04000000, 0x04000001, 0xffff, 0x10000, 32, 31];
 
-function mutate(input, rand, pool) {
+export function mutate(input, rand, pool) {
   let bytes = input.slice();
   const n = 1 + Math.floor(rand() * (rand() < 0.7 ? 3 : 12));
   const pos = () => Math.floor(rand() * Math.max(1, bytes.length));
