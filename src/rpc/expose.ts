@@ -14,7 +14,8 @@ export interface ExposeOptions extends ServeLimits {
  * Serves `target` on `channel` (a Session, a Transport or an RpcLink): the other side's wrap() — or any Request
  * frame with module_id = fnv1a64(name) and method_hash = fnv1a32(method) — calls its methods. Only `target`'s own
  * members and its prototype chain below Object.prototype are reachable. Options: name (default: the default module),
- * maxDepth (64), maxArgBytes (16 MiB), stacks (false), maxConcurrent (10,000). Returns a function that stops serving it.
+ * maxDepth (64), maxBigIntDigits (2,048), maxArgBytes (16 MiB), stacks (false), maxConcurrent (10,000). Returns a function
+ * that stops serving it.
  */
 export function expose(target: object, channel: RpcChannel, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
   const { name, ...limits } = options;
