@@ -87,7 +87,7 @@ describe('origins', () => {
     expect(liar.inbox.filter((f) => f.type === MessageType.Routed)).toHaveLength(0);
   });
 
-  it('a forged Response cannot answer a call: the caller gets the real answer from the node it called', async () => {
+  it('a forged Response or Error cannot settle a call: the caller gets the real answer from the node it called', async () => {
     const relay = await relayWith();
     const [ta, ra] = memoryPair();
     relay.accept(ra).catch(() => {});
@@ -110,6 +110,8 @@ describe('origins', () => {
     for (let id = 1; id <= 100; id++) {
       const forged = encodeFrame({ type: MessageType.Response, requestId: id, moduleId: fnv1a64('bank'), methodHash: fnv1a32('balance'), body: 1_000_000 });
       forger.session.send({ type: MessageType.Routed, body: routedTo(caller.id, callee.id, forged, 2) });
+      const failure = encodeFrame({ type: MessageType.Error, requestId: id, body: { status: Status.ModuleNotFound, message: 'no node (forged)' } });
+      forger.session.send({ type: MessageType.Routed, body: routedTo(caller.id, callee.id, failure, 2) });
     }
     expect(await answer).toBe(42);
   });

@@ -1,4 +1,5 @@
-// One swarmwire/lite connection: a WebSocket, the client side of the session handshake (Hello → HelloAck),
+// One swarmwire/lite connection: a WebSocket, the client side of the session handshake (the full SDK's own
+// InitiatorHandshake: Hello → HelloAck → HelloProof → HelloDone, proving this node's key),
 // heartbeats, acks of the frames that ask for one, Routed envelopes to and from other nodes behind a relay, and the
 // RPC calls and exposed modules on top. It is the full SDK's Session + RpcConnection cut to what a client that
 // calls and serves needs: no reconnects, no resend store, no streams or proxies (docs/architecture.md, "Lite").
@@ -8,6 +9,9 @@ import { fnv1a32 } from '../wire/fnv.js';
 import { hashTable, lookup } from '../rpc/members.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
+import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
+import { createIdentity, type Identity } from '../session/identity.js';
+import { idHex } from '../wire/node-id.js';
 import { clipUtf8 } from '../transport/close-reason.js';
 import { type LiteFrame, frameBytes, readFrames } from './frames.js';
 import { pack, unpack } from './msgpack.js';
@@ -26,12 +30,12 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Ping interval, ms; after 3 silent intervals the link is declared dead. 0 turns heartbeats off. Default: 5,000. */
   heartbeatMs: number;
-  /** Put a CRC-32C trailer on every frame sent, when the peer offered CHECKSUM. Trailers received are always checked. Default: false. */
-  checksum: boolean;
   /** Largest payload accepted, bytes (announced in Hello; the smaller of both sides' applies). Default: 64 MiB. */
   maxPayload: number;
-  /** This node's 16-byte id. Default: random. */
-  nodeId: Uint8Array;
+  /** This node's key pair, which its id is derived from (createIdentity(), or a kept one). Default: a new one. */
+  identity: Identity;
+  /** The node id the peer must prove (pins a relay). Default: any. */
+  expectPeer: Uint8Array;
 }
 
 /** How a connection ended. */
@@ -84,7 +88,6 @@ const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 const SELF_HASH = /* @__PURE__ */ fnv1a32('');
 /** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
 const SEEN_MAX = 4096;
-const hex = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** @internal The key of a module id given as u32 halves. */
 export const moduleKey = (hi: number, lo: number): string => `${hi}:${lo}`;
@@ -94,8 +97,8 @@ export const moduleKey = (hi: number, lo: number): string => `${hi}:${lo}`;
  * swarmwire WebSocket server) has answered. Rejects with SessionError SW_ERR_HANDSHAKE_TIMEOUT past `timeoutMs`,
  * SW_ERR_HANDSHAKE_REJECTED when the peer refuses (status Unauthorized, UnsupportedVersion, …), SW_ERR_PROTOCOL for
  * an answer that is not a HelloAck, SW_ERR_SESSION_CLOSED when the socket closes first.
- * Options: WebSocket (the global), token (none), timeoutMs (10,000), heartbeatMs (5,000), checksum (false),
- * maxPayload (64 MiB), nodeId (random).
+ * Options: WebSocket (the global), token (none), timeoutMs (10,000), heartbeatMs (5,000), maxPayload (64 MiB), identity (a new one), expectPeer (any). A relay that cannot be reached rejects it with
+ * SW_ERR_CONNECT_FAILED, its cause (ECONNREFUSED…) kept where the runtime says it.
  */
 export async function connect(url: string, options: Readonly<Partial<ConnectOptions>> = {}): Promise<LiteConnection> {
   let WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -104,10 +107,11 @@ export async function connect(url: string, options: Readonly<Partial<ConnectOpti
       const ws = await import('ws'); // Node 20: the `ws` package (a dependency of swarmwire)
       WS = (ws.WebSocket ?? ws.default) as unknown as WebSocketConstructor;
     } catch (cause) {
-      throw new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, 'no WebSocket class: pass options.WebSocket, or install `ws` (Node 20)', { cause });
+      throw new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, 'no WebSocket class: pass options.WebSocket or install `ws`', { cause });
     }
   }
-  return new Promise((resolve, reject) => void new LiteConnection(new WS(url), options, resolve, reject));
+  const identity = options.identity ?? await createIdentity();
+  return new Promise((resolve, reject) => void new LiteConnection(new WS(url), identity, options, resolve, reject));
 }
 
 /** A connection made by connect(). wrap() and expose() run on it. */
@@ -119,7 +123,6 @@ export class LiteConnection {
   /** Resolves when the connection has ended (close(), the peer, a protocol error or a lost heartbeat). */
   readonly closed: Promise<CloseInfo>;
   readonly #ws: WebSocket;
-  readonly #nodeId: Uint8Array;
   readonly #options: Readonly<Partial<ConnectOptions>>;
   #open = false;
   #end: CloseInfo | undefined;
@@ -130,6 +133,9 @@ export class LiteConnection {
   #heard = Date.now();
   #timer: ReturnType<typeof setInterval> | undefined;
   #connecting: ((error?: Error) => void) | undefined;
+  /** Whether the socket opened; what broke it before it did (the runtime's error, if it gave one). */
+  #socketOpened = false;
+  #failure: unknown;
   #batch: Uint8Array[] = [];
   #batchBytes = 0;
   /** @internal */
@@ -142,30 +148,33 @@ export class LiteConnection {
   readonly #seen = new Set<string>();
 
   /** @internal Use connect(). */
-  constructor(ws: WebSocket, options: Readonly<Partial<ConnectOptions>>, resolve: (c: LiteConnection) => void, reject: (e: Error) => void) {
+  constructor(ws: WebSocket, identity: Identity, options: Readonly<Partial<ConnectOptions>>, resolve: (c: LiteConnection) => void, reject: (e: Error) => void) {
     this.#ws = ws;
     this.#options = options;
-    this.#nodeId = options.nodeId ?? crypto.getRandomValues(new Uint8Array(16));
-    this.id = hex(this.#nodeId);
+    this.id = identity.idHex;
     this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
     this.closed = new Promise((r) => (this.#onEnd = r));
     ws.binaryType = 'arraybuffer';
     const ms = options.timeoutMs ?? 10_000;
-    const deadline = setTimeout(() => this.#finish({ code: 1008, reason: 'handshake timeout', error: sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no HelloAck within ${ms} ms`) }), ms);
-    // Until the HelloAck, the end of the connection rejects connect(); after it, it goes to `closed` and the calls.
+    const deadline = setTimeout(() => this.#finish({ code: 1008, reason: 'handshake timeout', error: sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no handshake within ${ms} ms`) }), ms);
+    // Until HelloDone, the end of the connection rejects connect(); after it, it goes to `closed` and the calls.
     this.#connecting = (error) => {
       this.#connecting = undefined;
       clearTimeout(deadline);
       if (error) reject(error);
       else resolve(this);
     };
+    const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token };
+    const handshake = new InitiatorHandshake(identity, local, options.expectPeer);
+    // Handshake frames are handled one after another: checking the peer's proof and signing ours take a moment.
+    let steps = Promise.resolve();
     ws.addEventListener('open', () => {
-      const hello = {
-        version: 1, minVersion: 1, nodeId: this.#nodeId, role: 'edge', capabilities: [],
-        features: Feature.CHECKSUM | Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token,
-      };
-      this.#raw({ type: MessageType.Hello, features: 0, id: 0, moduleHi: 0, moduleLo: 0, hash: 0, payload: pack(hello) });
+      this.#socketOpened = true;
+      this.#raw(this.#frame(MessageType.Hello, 0, 0, 0, 0, handshake.hello()));
     });
+    // The reason a socket never opened (ECONNREFUSED, a DNS failure) comes in an error event (Node's `ws` keeps it as
+    // `error`); listening also keeps `ws` from throwing it as an unhandled 'error' event.
+    ws.addEventListener('error', (e) => void (this.#failure ??= (e as Event & { error?: unknown }).error ?? e));
     // Receivers map 4001–4015 back to 1001–1015 (WebSocket clients may not send most 1xxx codes).
     ws.addEventListener('close', (e) => this.#finish({ code: e.code > 4000 && e.code < 4016 ? e.code - 3000 : e.code, reason: e.reason }));
     ws.addEventListener('message', (e) => {
@@ -180,50 +189,43 @@ export class LiteConnection {
       }
       for (const frame of frames) {
         if (this.#end) return;
-        if (!this.#connecting) {
-          try {
-            this.#onFrame(frame, DIRECT);
-          } catch (error) {
-            // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
-            // never an exception out of the socket's listener.
-            this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
-          }
+        if (this.#connecting) {
+          steps = steps.then(() => this.#handshake(handshake, local, frame));
           continue;
         }
         try {
-          this.#handshake(frame);
-          this.#connecting();
+          this.#onFrame(frame, DIRECT);
         } catch (error) {
-          const e = error as SwarmwireError;
-          if (e.code === SessionErrorCode.REJECTED) this.#finish({ code: 1008, reason: e.code, error: e });
-          else this.#violation(e);
+          // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
+          // never an exception out of the socket's listener.
+          this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
         }
       }
     });
   }
 
   /**
-   * The HelloAck: negotiates features and the payload limit, then opens. Throws SessionError REJECTED / PROTOCOL.
-   * Checks only what lite uses, rather than calling wire/hello's parseHello + negotiate: those add 0.4 KB gzipped,
-   * which takes lite with its wasm past the 12 KB budget (measured).
+   * One handshake frame: the HelloAck (checked and answered with HelloProof), then HelloDone (open). A refusal, or
+   * a peer that cannot prove its id, ends the connection with 1008; anything else the peer sent is a violation.
    */
-  #handshake(frame: LiteFrame): void {
-    if (frame.type === MessageType.Error) {
-      const body = unpack(frame.payload, { lenient: true }) as { status?: number; message?: string };
-      const status = typeof body?.status === 'number' ? body.status : Status.ExecutionError;
-      throw sessionError(SessionErrorCode.REJECTED, `the peer refused the handshake: ${String(body?.message)}`, status as Status);
+  async #handshake(handshake: InitiatorHandshake, local: LocalHello, frame: LiteFrame): Promise<void> {
+    if (this.#end || !this.#connecting) return;
+    try {
+      if (handshake.state === 'awaiting-ack') {
+        const { proof } = await handshake.reply(frame.type, frame.payload);
+        if (!this.#end) this.#raw(this.#frame(MessageType.HelloProof, 0, 0, 0, 0, proof));
+        return;
+      }
+      const peer = handshake.done(frame.type, frame.payload);
+      const agreed = agree(local, peer);
+      this.peer = idHex(peer.nodeId);
+      this.#features = agreed.features & Feature.BATCHING;
+      this.#maxPayload = agreed.maxPayload;
+    } catch (error) {
+      const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
+      if (e.code === SessionErrorCode.REJECTED) return this.#finish({ code: 1008, reason: e.code, error: e });
+      return this.#violation(e, e.code === SessionErrorCode.IDENTITY || e.code === SessionErrorCode.UNSUPPORTED_KEY ? 1008 : undefined);
     }
-    const ack = frame.type === MessageType.HelloAck ? (unpack(frame.payload) as Record<string, unknown>) : undefined;
-    const ok = (k: string): boolean => typeof ack?.[k] === 'number';
-    if (!ok('version') || !ok('minVersion') || !ok('features') || !ok('maxPayload') || !(ack!.nodeId instanceof Uint8Array) || ack!.nodeId.length !== 16) {
-      throw sessionError(SessionErrorCode.PROTOCOL, `expected a HelloAck, got message type ${frame.type}${ack ? ' with a malformed body' : ''}`);
-    }
-    if ((ack!.version as number) < 1 || (ack!.minVersion as number) > 1) {
-      throw wireError(WireErrorCode.NEGOTIATION, `no common wire version: this side speaks 1–1, the peer ${String(ack!.minVersion)}–${String(ack!.version)}`);
-    }
-    this.peer = hex(ack!.nodeId as Uint8Array);
-    this.#features = (ack!.features as number) & (Feature.CHECKSUM | Feature.BATCHING);
-    this.#maxPayload = Math.min(this.#maxPayload, ack!.maxPayload as number);
     this.#open = true;
     const every = this.#options.heartbeatMs ?? 5_000;
     if (every > 0) {
@@ -236,6 +238,7 @@ export class LiteConnection {
       }, every);
       (this.#timer as { unref?: () => void }).unref?.();
     }
+    this.#connecting!();
   }
 
   /** A frame from the peer, or (unwrapped) from node `from.key` behind it. */
@@ -254,6 +257,8 @@ export class LiteConnection {
           return this.#onRouted(f);
         case MessageType.Hello:
         case MessageType.HelloAck:
+        case MessageType.HelloProof:
+        case MessageType.HelloDone:
           return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'a second handshake on an open connection'));
       }
     }
@@ -283,7 +288,7 @@ export class LiteConnection {
     } catch {
       // a damaged envelope from a relay: nothing to answer it with, and the link itself is fine
     }
-    if (inner && from) this.#onFrame(inner, { to: from, key: hex(from) });
+    if (inner && from) this.#onFrame(inner, { to: from, key: idHex(from) });
   }
 
   #onReply(f: LiteFrame, from: Route): void {
@@ -296,8 +301,8 @@ export class LiteConnection {
       if (f.type === MessageType.Error) return p.reject(remoteError(unpack(f.payload, { lenient: true })));
       const stream = (unpack(f.payload) as { stream?: unknown }).stream;
       // Tell the producer to stop, so it does not wait on credit that will never come.
-      if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('swarmwire/lite reads no streams'));
-      p.reject(rpcError(RpcErrorCode.PROTOCOL, 'the result is a stream, which swarmwire/lite does not read: use the full SDK'));
+      if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite'));
+      p.reject(rpcError(RpcErrorCode.PROTOCOL, 'a stream result: swarmwire/lite reads none (the full SDK does)'));
     } catch (error) {
       p.reject(error);
     }
@@ -331,7 +336,7 @@ export class LiteConnection {
     };
     if (this.#seen.has(key)) {
       // A repeat (the caller re-sent after a reconnect): never run twice; lite keeps no answers to send again.
-      if (!this.#running.has(key)) fail(rpcError(RpcErrorCode.GONE, `request ${f.id} was already handled and its answer is not kept (swarmwire/lite)`));
+      if (!this.#running.has(key)) fail(rpcError(RpcErrorCode.GONE, `request ${f.id} was already handled (swarmwire/lite keeps no answers)`));
       return;
     }
     this.#seen.add(key);
@@ -360,8 +365,8 @@ export class LiteConnection {
     const hexId = (f.moduleHi * 0x100000000 + f.moduleLo).toString(16);
     if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hexId} is exposed here`);
     const { target, limits } = module;
-    if (this.#running.size > limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running.size - 1} calls are already running (the limit is ${limits.maxConcurrent})`);
-    if (f.payload.length > limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${f.payload.length} bytes exceed the limit of ${limits.maxArgBytes}`);
+    if (this.#running.size > limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running.size - 1} calls running (limit ${limits.maxConcurrent})`);
+    if (f.payload.length > limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${f.payload.length} bytes (limit ${limits.maxArgBytes})`);
     let body: unknown;
     try {
       body = f.payload.length ? unpack(f.payload) : [];
@@ -385,7 +390,7 @@ export class LiteConnection {
       if (typeof b !== 'object' || b === null || typeof b.op !== 'number' || !Array.isArray(b.path) || !b.path.every((p) => typeof p === 'string') || (b.args !== undefined && !Array.isArray(b.args))) {
         throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
       }
-      if (b.op !== 1 && b.op !== 3) throw rpcError(RpcErrorCode.BAD_ARGS, `operation ${b.op} (set, describe, release) is not served by swarmwire/lite`);
+      if (b.op !== 1 && b.op !== 3) throw rpcError(RpcErrorCode.BAD_ARGS, `operation ${b.op}: swarmwire/lite serves get and apply only`);
       op = b.op;
       path = b.path as string[];
       args = (b.args as unknown[] | undefined) ?? [];
@@ -451,7 +456,7 @@ export class LiteConnection {
   // --- frames out -----------------------------------------------------------------------------------------
 
   #frame(type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): LiteFrame {
-    return { type, id, moduleHi: hi, moduleLo: lo, hash, payload, features: this.#options.checksum ? this.#features & Feature.CHECKSUM : 0 };
+    return { type, id, moduleHi: hi, moduleLo: lo, hash, payload, features: 0 };
   }
 
   #send(route: Route, type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): void {
@@ -519,7 +524,9 @@ export class LiteConnection {
     } catch {
       // already closing
     }
-    this.#connecting?.(info.error ?? sessionError(SessionErrorCode.CLOSED, `the socket closed before the handshake completed (${info.code}${info.reason ? ` ${info.reason}` : ''})`));
+    this.#connecting?.(info.error ?? (this.#socketOpened
+      ? sessionError(SessionErrorCode.CLOSED, `the socket closed before the handshake completed (${info.code}${info.reason ? ` ${info.reason}` : ''})`)
+      : connectFailed(this.#ws.url, this.#failure, info.code)));
     const error = this.#closedError();
     for (const p of [...this.pending.values()]) {
       p.done();
@@ -533,6 +540,13 @@ export class LiteConnection {
     const { code, reason, error } = this.#end!;
     return rpcError(RpcErrorCode.CLOSED, `the connection closed (${code}${reason ? ` ${reason}` : ''})`, error);
   }
+}
+
+/** Why a socket never opened: the runtime's own words where it gave them (ECONNREFUSED, a name that does not resolve). */
+function connectFailed(url: string, cause: unknown, code: number): Error {
+  const why = cause instanceof Error ? cause.message : `closed with ${code} before it opened`;
+  // The full SDK's code (TransportErrorCode.CONNECT_FAILED) on the base class: lite leaves the transport layer out.
+  return new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause });
 }
 
 function cancelled(signal: AbortSignal): Error {

@@ -12,9 +12,9 @@ export type { ExposeOptions, Remote, WrapOptions } from './rpc.js';
 // MessagePack (the subset lite carries)
 export { pack, unpack } from './msgpack.js';
 export type { UnpackOptions } from './msgpack.js';
-// Optional: the lite wasm core (CRC-32C of large frames; everything works without it)
-export { crc32c, init } from './crc.js';
-export type { LiteInitOptions, LiteWasmSource } from './crc.js';
+// Identities: a node's key pair (connect() makes a new one unless given one)
+export { createIdentity, type Identity } from '../session/identity.js';
+export { indexedDbIdentityStore, loadIdentity } from '../session/identity-store.js';
 // Errors and the wire's numbers
 export { SwarmwireError, WireError } from '../wire/errors.js';
 export { RpcError, RpcErrorCode } from '../rpc/errors.js';

@@ -20,11 +20,10 @@ import { idHex } from '../wire/node-id.js';
 import { MessageType, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Hello, NONCE_BYTES, type Negotiated, negotiate, parseHello, parseHelloProof } from '../wire/hello.js';
-import { pack, unpack } from '../wire/payload.js';
+import { packPlain as pack, unpackPlain as unpack } from '../wire/msgpack/plain.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import { algorithmById, type Identity, KeyAlgorithmId, peerNodeId, sha256, verifySignature } from './identity.js';
 import type { ErrorBody } from './messages.js';
-import { readErrorBody } from './bodies.js';
 
 /** What a side says of itself in its Hello, besides what its identity and the protocol fill in. */
 export type LocalHello = Pick<Hello, 'role' | 'capabilities' | 'features' | 'maxPayload' | 'metadata'> & { token?: string | undefined };
@@ -154,10 +153,22 @@ export class InitiatorHandshake {
   }
 }
 
+/** An Error frame's status and message, checked (a handshake Error must not throw anything but a typed error). */
+function errorBody(payload: Uint8Array): { status: number; message: string } {
+  let v: { status?: unknown; message?: unknown } | undefined;
+  try {
+    v = unpack(payload, true) as typeof v;
+  } catch {
+    v = undefined;
+  }
+  const status = typeof v?.status === 'number' && Number.isInteger(v.status) && v.status > 0 && v.status <= 0xffff ? v.status : Status.ExecutionError;
+  return { status, message: typeof v?.message === 'string' ? v.message : '(no message)' };
+}
+
 /** Throws the refusal an Error frame in the handshake carries (see InitiatorHandshake.reply); returns for other frames. */
 function refused(type: number, payload: Uint8Array): void {
   if (type !== MessageType.Error) return;
-  const body = readErrorBody({ payloadLength: payload.length, payload });
+  const body = errorBody(payload);
   if (REFUSALS.has(body.status)) throw new SessionError(SessionErrorCode.REJECTED, body.status as Status, `the peer refused the handshake: ${body.message}`);
   throw sessionError(SessionErrorCode.PROTOCOL, `the peer could not read the handshake: ${body.message}`, body.status as Status);
 }
