@@ -403,7 +403,10 @@ export class Relay {
    */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
-      target.send(out);
+      // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
+      // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
+      // broadcast burst dropped honest peers that way).
+      target.send({ ...out, compress: false });
       this.#stats.framesOut++;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;

@@ -73,6 +73,12 @@ export interface SessionFrame extends FrameInit {
   ack?: boolean;
   /** Default: Priority.High. */
   priority?: Priority;
+  /**
+   * Deflate the payload when COMPRESSED was negotiated and it is at least compressThreshold bytes. False for frames
+   * that pass through (a relay forwarding one frame to many peers would deflate it once per peer, and queue the
+   * frames behind it). Default: true.
+   */
+  compress?: boolean;
 }
 
 export type SessionState = 'connecting' | 'open' | 'disconnected' | 'closed';
@@ -323,7 +329,7 @@ export class Session {
     features |= this.#always;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
+    const compress = frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
     if (!compress && this.#pendingOut === 0) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
       this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
