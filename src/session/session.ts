@@ -413,6 +413,10 @@ export class Session {
     if (transport && this.#state === 'open') {
       try {
         this.#batcher?.flush();
+      } catch {
+        // a full transport keeps the batch; the Goodbye, Critical, still goes ahead of it
+      }
+      try {
         transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody, features: this.#always }), Priority.Critical);
       } catch {
         // the transport is already failing; the close below still tells the peer
