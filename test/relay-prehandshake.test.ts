@@ -1,0 +1,193 @@
+// Issue 13, holes 4 and 5, attacked as an outsider would: the Node relay in a process of its own, raw TCP and
+// WebSocket bytes from this one. Before Hello completes, a message over the handshake limit is cut at its header,
+// connections still handshaking are capped (in all: 503, per address: 429), and a connection past its deadline or
+// its lost heartbeat is destroyed soon after its Close — not 30 s later while it trickles bytes in.
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import {
+  DEFAULT_HANDSHAKE_LIMITS, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, MessageType, RELAY_MODULE, VERSION,
+  connectSession, connectWebSocket, decodeBody, decodeFrames, encodeFrame, fnv1a32, type Session,
+} from 'swarmwire';
+import { type RawWs, rawWs } from './fixtures/raw-ws.js';
+import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
+import { within } from './fixtures/ws-helpers.js';
+
+let relay: RelayProcess | undefined;
+const sockets: RawWs[] = [];
+const sessions: Session[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.close();
+  for (const r of sockets.splice(0)) r.socket.destroy();
+  relay?.stop();
+  relay = undefined;
+});
+
+function raw(options: { localAddress?: string } = {}): RawWs {
+  const r = rawWs(relay!.wsUrl, options);
+  sockets.push(r);
+  return r;
+}
+
+const hello = () => encodeFrame({ type: MessageType.Hello, body: {
+  version: VERSION, minVersion: MIN_VERSION, nodeId: crypto.getRandomValues(new Uint8Array(16)), role: 'edge',
+  capabilities: [], features: 0, maxPayload: MAX_PAYLOAD, metadata: {},
+} });
+
+async function echo(session: Session, value: unknown): Promise<unknown> {
+  return new Promise((resolve) => {
+    const id = session.send({ type: MessageType.Request, moduleId: RELAY_MODULE, methodHash: fnv1a32('echo'), body: [value] });
+    const off = session.on('frame', (f) => {
+      if (Number(f.requestId) !== id) return;
+      off();
+      resolve(decodeBody(f));
+    });
+  });
+}
+
+/** Waits until the relay counts `n` connections handshaking. */
+function handshaking(n: number): Promise<void> {
+  return within((async () => {
+    while ((await relay!.stats()).handshaking !== n) await new Promise((res) => setTimeout(res, 10));
+  })(), 5_000, `${n} connections handshaking`);
+}
+
+/** Resolves with the time the first WebSocket Close frame from the server arrived. */
+function closeFrame(r: RawWs, ms = 10_000): Promise<number> {
+  return within((async () => {
+    while (!r.frames.some((f) => f.opcode === 8)) await new Promise((res) => setTimeout(res, 5));
+    return performance.now();
+  })(), ms, 'a Close frame');
+}
+
+describe('before Hello completes (Node relay, attacked from another process)', () => {
+  it('the handshake limits follow the session layer\'s: one handshake frame of HANDSHAKE_MAX_PAYLOAD fits, with room for a second', () => {
+    expect(DEFAULT_HANDSHAKE_LIMITS.maxHandshakeMessage).toBe(HANDSHAKE_MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE);
+    expect(DEFAULT_HANDSHAKE_LIMITS.maxHandshakeBytes).toBeGreaterThanOrEqual(2 * (DEFAULT_HANDSHAKE_LIMITS.maxHandshakeMessage + 14));
+  });
+
+  it('a message announced over the handshake limit is cut at its header: 8 peers announcing 48 MiB each send a few MiB at most, and the relay does not grow', async () => {
+    relay = await relayProcess();
+    const before = (await relay.stats()).rss;
+    const announced = 48 << 20;
+    const chunk = Buffer.alloc(1 << 20);
+    const attack = async (): Promise<number> => {
+      const r = raw();
+      expect(await r.status).toBe(101);
+      let written = 0;
+      let gone = false;
+      r.socket.once('close', () => (gone = true));
+      r.socket.write(r.header(announced));
+      while (!gone && written < announced) {
+        written += chunk.length;
+        if (!r.socket.write(chunk)) await Promise.race([new Promise((res) => r.socket.once('drain', res)), r.closed]);
+      }
+      await within(r.closed, 10_000, 'the attacker\'s socket to be destroyed');
+      return written;
+    };
+    const written = await Promise.all(Array.from({ length: 8 }, attack));
+    // Only what the kernels buffered got out before the relay destroyed each socket; on main all 48 MiB went in.
+    for (const w of written) expect(w).toBeLessThan(16 << 20);
+    const after = await relay.stats();
+    expect(after.rss - before).toBeLessThan(64 << 20);
+    expect(after.handshaking).toBe(0);
+    // The relay carries on for honest peers.
+    const session = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false });
+    sessions.push(session);
+    expect(await echo(session, 'still here')).toBe('still here');
+  });
+
+  it('an honest Hello near the 64 KiB handshake limit is let through, and once open the peer may send large messages', async () => {
+    relay = await relayProcess();
+    const session = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false, metadata: { pad: 'x'.repeat(60_000) } });
+    sessions.push(session);
+    const big = 'y'.repeat(1 << 20);
+    expect(await echo(session, big)).toBe(big);
+    expect((await relay.stats()).handshaking).toBe(0);
+  });
+
+  it('connections still handshaking are capped: per remote address (HTTP 429) and in all (503), and a completed handshake gives its place back', async () => {
+    relay = await relayProcess({ handshake: { maxHandshaking: 6, maxHandshakingPerAddress: 4 } });
+    const first = Array.from({ length: 4 }, () => raw());
+    expect(await Promise.all(first.map((r) => r.status))).toEqual([101, 101, 101, 101]);
+    expect(await raw().status).toBe(429); // a fifth from 127.0.0.1
+    const second = [raw({ localAddress: '127.0.0.2' }), raw({ localAddress: '127.0.0.2' })];
+    expect(await Promise.all(second.map((r) => r.status))).toEqual([101, 101]);
+    expect(await raw({ localAddress: '127.0.0.3' }).status).toBe(503); // all 6 places taken
+    expect((await relay.stats()).handshaking).toBe(6);
+    // A connection that goes gives its place back.
+    for (const r of first) r.socket.destroy();
+    await handshaking(2);
+    expect(await raw().status).toBe(101);
+    await handshaking(3);
+    // An honest peer takes a place for its handshake only.
+    const session = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false });
+    sessions.push(session);
+    expect((await relay.stats()).handshaking).toBe(3);
+    expect((await relay.stats()).peers).toHaveLength(1);
+  });
+
+  it('a slowloris past the handshake deadline is closed, and its socket destroyed soon after the Close (not after ws\'s 30 s)', async () => {
+    relay = await relayProcess({ handshakeTimeoutMs: 300 });
+    const trickler = raw();
+    const idle = raw();
+    expect(await trickler.status).toBe(101);
+    expect(await idle.status).toBe(101);
+    // A 100-byte frame, one byte every 20 ms: never a whole message, never silent.
+    const bytes = Buffer.concat([trickler.header(100), Buffer.alloc(100)]);
+    let at = 0;
+    const timer = setInterval(() => {
+      if (at < bytes.length && !trickler.socket.destroyed) trickler.socket.write(bytes.subarray(at, ++at));
+    }, 20);
+    try {
+      for (const r of [trickler, idle]) {
+        const closeAt = await closeFrame(r);
+        expect(r.frames.find((f) => f.opcode === 8)!.payload.readUInt16BE(0)).toBe(1008);
+        await within(r.closed, 5_000, 'the socket destroyed after its Close');
+        expect(performance.now() - closeAt).toBeLessThan(5_000);
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    expect((await relay.stats()).handshaking).toBe(0);
+  });
+
+  it('a connection that trickles its upgrade request is dropped at the deadline, not after Node\'s 60 s', async () => {
+    relay = await relayProcess({ handshakeTimeoutMs: 300 });
+    const { port } = relay;
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    const request = Buffer.from('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Pad: ' + 'a'.repeat(200));
+    let at = 0;
+    const timer = setInterval(() => {
+      if (at < request.length && !socket.destroyed) socket.write(request.subarray(at, ++at));
+    }, 20);
+    try {
+      await within(new Promise((res) => socket.once('close', res)), 8_000, 'the trickled request to be dropped');
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('after a lost heartbeat the socket is destroyed soon after the Close, though the peer keeps trickling bytes', async () => {
+    relay = await relayProcess({ heartbeatIntervalMs: 100, missedHeartbeats: 2 });
+    const r = raw();
+    expect(await r.status).toBe(101);
+    r.socket.write(r.frame(hello()));
+    await within((async () => {
+      while (!r.frames.some((f) => f.opcode === 2 && decodeFrames(new Uint8Array(f.payload))[0]?.type === MessageType.HelloAck)) await new Promise((res) => setTimeout(res, 5));
+    })(), 5_000, 'HelloAck');
+    // From now on it never answers a Ping, only trickles a frame that never completes.
+    const bytes = Buffer.concat([r.header(1000), Buffer.alloc(1000)]);
+    let at = 0;
+    const timer = setInterval(() => {
+      if (at < bytes.length && !r.socket.destroyed) r.socket.write(bytes.subarray(at, ++at));
+    }, 20);
+    try {
+      const closeAt = await closeFrame(r);
+      await within(r.closed, 5_000, 'the socket destroyed after its Close');
+      expect(performance.now() - closeAt).toBeLessThan(5_000);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+});
