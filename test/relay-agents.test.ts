@@ -50,7 +50,7 @@ describe('the relay\'s own agent host', () => {
       encodeFrame({ type: MessageType.Broadcast, requestId: i + 1, features: Feature.ACK_REQUIRED, body: { data } })));
     attacker.socket.write(attacker.frame(burst));
     await within((async () => {
-      while ((await relay!.stats()).stats.broadcasts < 1200) await new Promise((r) => setTimeout(r, 10));
+      while (((await relay!.stats()).stats.broadcasts ?? 0) < 1200) await new Promise((r) => setTimeout(r, 10));
     })(), 10_000, 'the burst to be handled');
     const after = await relay.stats();
     expect(after.stats.slowPeersDropped).toBe(0);

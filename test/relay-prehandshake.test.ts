@@ -3,7 +3,7 @@
 // connections still handshaking are capped (in all: 503, per address: 429), and a connection past its deadline or
 // its lost heartbeat is destroyed soon after its Close — not 30 s later while it trickles bytes in.
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+import { type Socket, connect } from 'node:net';
 import {
   DEFAULT_HANDSHAKE_LIMITS, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, MessageType, RELAY_MODULE, VERSION,
   connectSession, connectWebSocket, decodeBody, decodeFrames, encodeFrame, fnv1a32, type Session,
@@ -42,6 +42,15 @@ async function echo(session: Session, value: unknown): Promise<unknown> {
       resolve(decodeBody(f));
     });
   });
+}
+
+/** Writes `bytes` one byte every 20 ms; returns what stops it. */
+function trickle(socket: Socket, bytes: Uint8Array): () => void {
+  let at = 0;
+  const timer = setInterval(() => {
+    if (at < bytes.length && !socket.destroyed) socket.write(bytes.subarray(at, ++at));
+  }, 20);
+  return () => clearInterval(timer);
 }
 
 /** Waits until the relay counts `n` connections handshaking. */
@@ -134,10 +143,7 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     expect(await idle.status).toBe(101);
     // A 100-byte frame, one byte every 20 ms: never a whole message, never silent.
     const bytes = Buffer.concat([trickler.header(100), Buffer.alloc(100)]);
-    let at = 0;
-    const timer = setInterval(() => {
-      if (at < bytes.length && !trickler.socket.destroyed) trickler.socket.write(bytes.subarray(at, ++at));
-    }, 20);
+    const stop = trickle(trickler.socket, bytes);
     try {
       for (const r of [trickler, idle]) {
         const closeAt = await closeFrame(r);
@@ -146,7 +152,7 @@ describe('before Hello completes (Node relay, attacked from another process)', (
         expect(performance.now() - closeAt).toBeLessThan(5_000);
       }
     } finally {
-      clearInterval(timer);
+      stop();
     }
     expect((await relay.stats()).handshaking).toBe(0);
   });
@@ -157,14 +163,11 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     const socket = connect({ host: '127.0.0.1', port });
     socket.on('error', () => {});
     const request = Buffer.from('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Pad: ' + 'a'.repeat(200));
-    let at = 0;
-    const timer = setInterval(() => {
-      if (at < request.length && !socket.destroyed) socket.write(request.subarray(at, ++at));
-    }, 20);
+    const stop = trickle(socket, request);
     try {
       await within(new Promise((res) => socket.once('close', res)), 8_000, 'the trickled request to be dropped');
     } finally {
-      clearInterval(timer);
+      stop();
     }
   });
 
@@ -178,16 +181,13 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     })(), 5_000, 'HelloAck');
     // From now on it never answers a Ping, only trickles a frame that never completes.
     const bytes = Buffer.concat([r.header(1000), Buffer.alloc(1000)]);
-    let at = 0;
-    const timer = setInterval(() => {
-      if (at < bytes.length && !r.socket.destroyed) r.socket.write(bytes.subarray(at, ++at));
-    }, 20);
+    const stop = trickle(r.socket, bytes);
     try {
       const closeAt = await closeFrame(r);
       await within(r.closed, 5_000, 'the socket destroyed after its Close');
       expect(performance.now() - closeAt).toBeLessThan(5_000);
     } finally {
-      clearInterval(timer);
+      stop();
     }
   });
 });
