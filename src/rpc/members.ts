@@ -6,11 +6,10 @@
 import { fnv1a32 } from '../wire/fnv.js';
 import type { MethodInfo } from './messages.js';
 
-const FORBIDDEN = /* @__PURE__ */ (() => new Set<string>([
-  '__proto__', 'constructor', 'prototype', 'caller', 'callee', 'arguments',
-  ...Object.getOwnPropertyNames(Object.prototype),
-  ...Object.getOwnPropertyNames(Function.prototype),
-]))();
+// The names that lead to constructors, prototypes and callers, refused even as own members. The built-ins' other
+// members (toString, call, hasOwnProperty, …) are out of reach because the walk stops at built-in prototypes; an
+// object's own `name` or `length` is plain data.
+const FORBIDDEN = /* @__PURE__ */ new Set<string>(['__proto__', 'constructor', 'prototype', 'caller', 'callee', 'arguments']);
 
 /** A member found on a target: its value (a getter already called) and the object it was found on. */
 export interface Member {
