@@ -5,10 +5,11 @@
 // members and takes no writes at all.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  MessageType, type Frame, type Session, SessionHost, Status, connectSession, decodeBody, describe as describeRemote, expose, fnv1a32, fnv1a64,
-  listenWebSocket, memoryPair, proxy, wrap,
+  MessageType, type Frame, type Session, SessionHost, Status, decodeBody, describe as describeRemote, expose, fnv1a32, fnv1a64,
+  listenWebSocket, proxy, wrap,
 } from 'swarmwire';
 import { connect as liteConnect, expose as liteExpose } from 'swarmwire/lite';
+import { memorySession } from './fixtures/rpc-links.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -17,16 +18,10 @@ afterEach(async () => {
 
 const GET = 1, SET = 2, APPLY = 3;
 
-async function sessions() {
-  const host = new SessionHost({ heartbeatIntervalMs: 0 });
-  let server: Promise<Session> | undefined;
-  const client = await connectSession(() => {
-    const [a, b] = memoryPair();
-    server = host.accept(b);
-    return a;
-  }, { heartbeatIntervalMs: 0 });
-  cleanups.push(() => client.close(), () => host.close());
-  return { client, server: await server! };
+async function sessions(): Promise<{ client: Session; server: Session }> {
+  const pair = await memorySession();
+  cleanups.push(() => pair.close());
+  return { client: pair.client as Session, server: pair.server as Session };
 }
 
 /** Sends one Request to module `name` and resolves with its answer frame. */
