@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Socket, connect } from 'node:net';
 import {
   DEFAULT_HANDSHAKE_LIMITS, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, MessageType, RELAY_MODULE, VERSION,
-  connectSession, connectWebSocket, decodeBody, decodeFrames, encodeFrame, fnv1a32, type Session,
+  SessionHost, connectSession, connectWebSocket, decodeBody, decodeFrames, encodeFrame, fnv1a32, listenWebSocket, type Session,
 } from 'swarmwire';
 import { type RawWs, rawWs } from './fixtures/raw-ws.js';
 import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
@@ -96,9 +96,8 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     const written = await Promise.all(Array.from({ length: 8 }, attack));
     // Only what the kernels buffered got out before the relay destroyed each socket; on main all 48 MiB went in.
     for (const w of written) expect(w).toBeLessThan(16 << 20);
-    const after = await relay.stats();
-    expect(after.rss - before).toBeLessThan(64 << 20);
-    expect(after.handshaking).toBe(0);
+    expect((await relay.stats()).rss - before).toBeLessThan(64 << 20);
+    await handshaking(0);
     // The relay carries on for honest peers.
     const session = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false });
     sessions.push(session);
@@ -154,7 +153,7 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     } finally {
       stop();
     }
-    expect((await relay.stats()).handshaking).toBe(0);
+    await handshaking(0);
   });
 
   it('a connection that trickles its upgrade request is dropped at the deadline, not after Node\'s 60 s', async () => {
@@ -189,5 +188,58 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     } finally {
       stop();
     }
+  });
+});
+
+describe('listenWebSocket serving sessions', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0)) await c();
+  });
+
+  it('keeps a connection under the limits until the handshake its callback returned resolves', async () => {
+    const host = new SessionHost({ heartbeatIntervalMs: 0 });
+    host.onSession((s) => s.on('frame', (f) => s.send({ type: MessageType.Response, requestId: f.requestId, payload: f.payload.slice() })));
+    const listener = await listenWebSocket((t) => host.accept(t), { handshake: { maxHandshakingPerAddress: 2 } });
+    closers.push(async () => host.close(), () => listener.close());
+    const url = listener.url;
+    // A 48 MiB announcement is cut at its header.
+    const big = rawWs(url);
+    sockets.push(big);
+    expect(await big.status).toBe(101);
+    big.socket.write(big.header(48 << 20));
+    let written = 0;
+    const chunk = Buffer.alloc(1 << 20);
+    while (!big.socket.destroyed && written < 48 << 20) {
+      written += chunk.length;
+      if (!big.socket.write(chunk)) await Promise.race([new Promise((res) => big.socket.once('drain', res)), big.closed]);
+    }
+    await within(big.closed, 10_000, 'the socket to be destroyed');
+    expect(written).toBeLessThan(16 << 20);
+    // Two idle connections from one address, then 429.
+    const idle = [rawWs(url), rawWs(url), rawWs(url)];
+    sockets.push(...idle);
+    expect(await Promise.all(idle.map((r) => r.status))).toEqual([101, 101, 429]);
+    // A session's handshake completes and its limits are lifted: a 1 MiB echo goes through.
+    for (const r of idle) r.socket.destroy();
+    const session = await connectSession(() => connectWebSocket(url), { heartbeatIntervalMs: 0, reconnect: false });
+    sessions.push(session);
+    const answered = new Promise<number>((resolve) => session.on('frame', (f) => resolve(f.payloadLength)));
+    session.send({ type: MessageType.Event, payload: new Uint8Array(1 << 20).fill(7) });
+    expect(await within(answered, 5_000, 'the echo')).toBe(1 << 20);
+  });
+
+  it('a callback that returns nothing lifts the limits at once', async () => {
+    const got: number[] = [];
+    const listener = await listenWebSocket((t) => void t.on('message', (m) => got.push(m.length)), { handshake: { maxHandshakeMessage: 1024 } });
+    closers.push(() => listener.close());
+    const r = rawWs(listener.url);
+    sockets.push(r);
+    expect(await r.status).toBe(101);
+    r.socket.write(r.frame(new Uint8Array(100_000)));
+    await within((async () => {
+      while (got.length === 0) await new Promise((res) => setTimeout(res, 5));
+    })(), 5_000, 'the message');
+    expect(got).toEqual([100_000]);
   });
 });
