@@ -44,6 +44,22 @@ async function echo(session: Session, value: unknown): Promise<unknown> {
   });
 }
 
+/**
+ * Announces a message of `size` bytes and sends its payload as fast as the socket takes it, until the server cuts
+ * the connection; resolves with the payload bytes written by then.
+ */
+async function announce(r: RawWs, size: number): Promise<number> {
+  const chunk = Buffer.alloc(1 << 20);
+  let written = 0;
+  r.socket.write(r.header(size));
+  while (!r.socket.destroyed && written < size) {
+    written += chunk.length;
+    if (!r.socket.write(chunk)) await Promise.race([new Promise((res) => r.socket.once('drain', res)), r.closed]);
+  }
+  await within(r.closed, 10_000, 'the socket to be destroyed');
+  return written;
+}
+
 /** Writes `bytes` one byte every 20 ms; returns what stops it. */
 function trickle(socket: Socket, bytes: Uint8Array): () => void {
   let at = 0;
@@ -77,21 +93,10 @@ describe('before Hello completes (Node relay, attacked from another process)', (
   it('a message announced over the handshake limit is cut at its header: 8 peers announcing 48 MiB each send a few MiB at most, and the relay does not grow', async () => {
     relay = await relayProcess();
     const before = (await relay.stats()).rss;
-    const announced = 48 << 20;
-    const chunk = Buffer.alloc(1 << 20);
     const attack = async (): Promise<number> => {
       const r = raw();
       expect(await r.status).toBe(101);
-      let written = 0;
-      let gone = false;
-      r.socket.once('close', () => (gone = true));
-      r.socket.write(r.header(announced));
-      while (!gone && written < announced) {
-        written += chunk.length;
-        if (!r.socket.write(chunk)) await Promise.race([new Promise((res) => r.socket.once('drain', res)), r.closed]);
-      }
-      await within(r.closed, 10_000, 'the attacker\'s socket to be destroyed');
-      return written;
+      return announce(r, 48 << 20);
     };
     const written = await Promise.all(Array.from({ length: 8 }, attack));
     // Only what the kernels buffered got out before the relay destroyed each socket; on main all 48 MiB went in.
@@ -207,15 +212,7 @@ describe('listenWebSocket serving sessions', () => {
     const big = rawWs(url);
     sockets.push(big);
     expect(await big.status).toBe(101);
-    big.socket.write(big.header(48 << 20));
-    let written = 0;
-    const chunk = Buffer.alloc(1 << 20);
-    while (!big.socket.destroyed && written < 48 << 20) {
-      written += chunk.length;
-      if (!big.socket.write(chunk)) await Promise.race([new Promise((res) => big.socket.once('drain', res)), big.closed]);
-    }
-    await within(big.closed, 10_000, 'the socket to be destroyed');
-    expect(written).toBeLessThan(16 << 20);
+    expect(await announce(big, 48 << 20)).toBeLessThan(16 << 20);
     // Two idle connections from one address, then 429.
     const idle = [rawWs(url), rawWs(url), rawWs(url)];
     sockets.push(...idle);
