@@ -93,12 +93,13 @@ describe('before Hello completes (Node relay, attacked from another process)', (
   it('a message announced over the handshake limit is cut at its header: 8 peers announcing 48 MiB each send a few MiB at most, and the relay does not grow', async () => {
     relay = await relayProcess();
     const before = (await relay.stats()).rss;
-    const attack = async (): Promise<number> => {
-      const r = raw();
+    // Each from an address of its own: an address that broke a limit is banned for a while (tested below).
+    const attack = async (i: number): Promise<number> => {
+      const r = raw({ localAddress: `127.0.0.${10 + i}` });
       expect(await r.status).toBe(101);
       return announce(r, 48 << 20);
     };
-    const written = await Promise.all(Array.from({ length: 8 }, attack));
+    const written = await Promise.all(Array.from({ length: 8 }, (_, i) => attack(i)));
     // Only what the kernels buffered got out before the relay destroyed each socket; on main all 48 MiB went in.
     for (const w of written) expect(w).toBeLessThan(16 << 20);
     expect((await relay.stats()).rss - before).toBeLessThan(64 << 20);
@@ -107,6 +108,24 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     const session = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false });
     sessions.push(session);
     expect(await echo(session, 'still here')).toBe('still here');
+  });
+
+  it('an address that broke a limit is dropped on arrival for banMs, before any HTTP; other addresses are not', async () => {
+    relay = await relayProcess({ handshake: { banMs: 1_000 } });
+    const first = raw({ localAddress: '127.0.0.20' });
+    expect(await first.status).toBe(101);
+    await announce(first, 1 << 20);
+    const again = raw({ localAddress: '127.0.0.20' });
+    expect(await again.status).toBe(0); // closed without an HTTP answer
+    expect(again.frames).toHaveLength(0);
+    expect(await raw({ localAddress: '127.0.0.21' }).status).toBe(101);
+    // The page too is out of reach for it meanwhile; once the ban is over it may come back.
+    await within((async () => {
+      for (;;) {
+        if (await raw({ localAddress: '127.0.0.20' }).status === 101) return;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    })(), 5_000, 'the ban to end');
   });
 
   it('an honest Hello near the 64 KiB handshake limit is let through, and once open the peer may send large messages', async () => {
@@ -209,7 +228,7 @@ describe('listenWebSocket serving sessions', () => {
     closers.push(async () => host.close(), () => listener.close());
     const url = listener.url;
     // A 48 MiB announcement is cut at its header.
-    const big = rawWs(url);
+    const big = rawWs(url, { localAddress: '127.0.0.30' });
     sockets.push(big);
     expect(await big.status).toBe(101);
     expect(await announce(big, 48 << 20)).toBeLessThan(16 << 20);

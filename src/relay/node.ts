@@ -71,6 +71,7 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   // A connection that never finishes its HTTP request holds a socket too: Node's defaults wait 60 s and check every 30 s.
   const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay));
+  gate.screen(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
     socket.on('error', () => {});

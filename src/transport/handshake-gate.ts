@@ -1,7 +1,7 @@
 // Limits on the connections a WebSocket server holds before their handshake completes. Anyone can open one, so
 // what such a connection can cost is bounded here, before any WebSocket exists and while its bytes stream in: how
 // many are handshaking at once (in all, and per remote address), how large a message and how many bytes each may
-// send, and how long it may take. The server host (the Node relay, listenWebSocket, the Deno relay) asks the gate
+// send, how long it may take, and, for an address that broke a limit, whether it may connect at all for a while. The server host (the Node relay, listenWebSocket, the Deno relay) asks the gate
 // before upgrading and tells it when the session layer has completed the handshake (accept() resolved).
 import { CHECKSUM_SIZE, HEADER_SIZE } from '../wire/constants.js';
 import { WebSocketWatch } from './websocket-watch.js';
@@ -28,6 +28,13 @@ export interface HandshakeLimits {
    * own deadline, handshakeTimeoutMs, has already closed it politely: this is the backstop). Default: 11,000 ms.
    */
   handshakeDeadlineMs: number;
+  /**
+   * After a connection from an address breaks the message or byte limit (no honest client does), new connections
+   * from that address are dropped as they arrive, before any HTTP is read, for this long: an attacker that reconnects
+   * at once then costs an accept, not an upgrade and a megabyte of buffered bytes each time. 0 turns it off.
+   * Default: 10,000 ms.
+   */
+  banMs: number;
 }
 
 /** The session layer's handshake payload limit (src/session/session.ts HANDSHAKE_MAX_PAYLOAD, a layer above this). */
@@ -39,7 +46,11 @@ export const DEFAULT_HANDSHAKE_LIMITS: Readonly<HandshakeLimits> = {
   maxHandshaking: 1024,
   maxHandshakingPerAddress: 64,
   handshakeDeadlineMs: 11_000,
+  banMs: 10_000,
 };
+
+/** Addresses banned at once, at most: past it the oldest ban is forgotten (an attacker with many addresses cannot grow the table). */
+const MAX_BANS = 65_536;
 
 /** HTTP statuses an upgrade is refused with: every place taken (503), or every place of its address (429). */
 export type Refusal = 503 | 429;
@@ -62,6 +73,8 @@ export class HandshakeGate {
   readonly limits: Readonly<HandshakeLimits>;
   #handshaking = 0;
   readonly #perAddress = new Map<string, number>();
+  /** Banned address → until when (performance.now()), oldest first. */
+  readonly #bans = new Map<string, number>();
 
   constructor(limits: Readonly<Partial<HandshakeLimits>> = {}) {
     this.limits = { ...DEFAULT_HANDSHAKE_LIMITS, ...limits };
@@ -70,6 +83,32 @@ export class HandshakeGate {
   /** Connections handshaking now. */
   get handshaking(): number {
     return this.#handshaking;
+  }
+
+  /** True while connections from `address` are dropped on arrival (it broke a handshake limit within banMs). */
+  banned(address: string): boolean {
+    const until = this.#bans.get(address);
+    if (until === undefined) return false;
+    if (performance.now() < until) return true;
+    this.#bans.delete(address);
+    return false;
+  }
+
+  #ban(address: string): void {
+    if (this.limits.banMs <= 0) return;
+    this.#bans.delete(address); // re-inserted last: the table stays in expiry order
+    this.#bans.set(address, performance.now() + this.limits.banMs);
+    if (this.#bans.size > MAX_BANS) this.#bans.delete(this.#bans.keys().next().value!);
+  }
+
+  /**
+   * Drops connections from banned addresses as a Node server accepts them, before its HTTP parser reads a byte.
+   * `server`: an http.Server (or any net.Server).
+   */
+  screen(server: { prependListener(event: 'connection', listener: (socket: { remoteAddress?: string; destroy(): void }) => void): unknown }): void {
+    server.prependListener('connection', (socket) => {
+      if (this.#bans.size > 0 && this.banned(socket.remoteAddress ?? '')) socket.destroy();
+    });
   }
 
   /** Takes a place for a connection from `address`: its Pass (done() gives the place back), or the status that refuses it. */
@@ -102,7 +141,9 @@ export class HandshakeGate {
     if (typeof pass === 'number') return pass;
     const watch = new WebSocketWatch(this.limits.maxHandshakeMessage, this.limits.maxHandshakeBytes);
     const onData = (chunk: Uint8Array): void => {
-      if (watch.feed(chunk) !== 'ok') socket.destroy();
+      if (watch.feed(chunk) === 'ok') return;
+      this.#ban(address);
+      socket.destroy();
     };
     const timer = setTimeout(() => socket.destroy(), this.limits.handshakeDeadlineMs);
     (timer as { unref?: () => void }).unref?.();

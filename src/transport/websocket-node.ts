@@ -66,6 +66,7 @@ export async function listenWebSocket(
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end(STATUS_CODES[426]);
   });
+  gate.screen(http);
   const passes = new WeakMap<object, Pass>();
   const wss = new WebSocketServer({
     server: http,
