@@ -74,11 +74,9 @@ export function perform(module: Module, op: OpBody, context: (method: string) =>
     case Op.Set: {
       const { writable } = module.limits;
       const dotted = path.join('.');
-      if (writable !== true && !(Array.isArray(writable) && writable.includes(dotted))) {
-        throw rpcError(RpcErrorCode.READ_ONLY, `"${dotted}" is read-only: this module takes no writes there (expose's writable option)`);
-      }
-      if (last === undefined || !assign(parent, last, op.value)) {
-        throw rpcError(RpcErrorCode.READ_ONLY, `"${dotted}" is not a writable property (only own data properties that hold no function, and setters, are)`);
+      // Opted in (expose's `writable`), and then only where assign() allows: never a method, a function or a prototype.
+      if ((writable !== true && !(Array.isArray(writable) && writable.includes(dotted))) || last === undefined || !assign(parent, last, op.value)) {
+        throw rpcError(RpcErrorCode.READ_ONLY, `"${dotted}" is read-only`);
       }
       return undefined;
     }

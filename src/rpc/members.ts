@@ -17,7 +17,7 @@ export interface Member {
   descriptor: PropertyDescriptor;
 }
 
-const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
+const NATIVE = /\[native code]\s*}$/;
 const builtins = new WeakMap<object, boolean>();
 
 /**
