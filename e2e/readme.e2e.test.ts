@@ -1,5 +1,6 @@
 // The README's browser snippets in real Chromium, as users write them: a plain HTML page with the script-tag build
-// (wasm inlined), and a page with an import map loading the ESM build. Each page opens a session to a Node relay
+// (wasm inlined), a page importing the self-contained ESM file by URL (no import map), and a page with an import map
+// loading the ESM build. Each page opens a session to a Node relay
 // and broadcasts; a Node peer hears it. (The wire checks of both builds are in wire.e2e.test.ts.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ beforeAll(async () => {
   ]);
   writeFileSync(join(pages, 'script-tag.html'), local('script-tag'));
   writeFileSync(join(pages, 'esm.html'), local('esm'));
+  writeFileSync(join(pages, 'cdn-esm.html'), local('cdn-esm'));
   server = await startStaticServer({
     '/dist/': join(ROOT, 'dist'),
     '/pages/': pages,
@@ -53,6 +55,7 @@ afterAll(async () => {
 describe.for([
   { page: 'script-tag.html', says: 'hello from a script tag', wasmFetched: false },
   { page: 'esm.html', says: 'hello from ESM', wasmFetched: true },
+  { page: 'cdn-esm.html', says: 'hello from the CDN file', wasmFetched: false },
 ])('README page $page on a plain (not cross-origin isolated) page', ({ page, says, wasmFetched }) => {
   it('connects a session to the relay and broadcasts to a Node peer, with no errors', async () => {
     const browser = await chromium.newContext();

@@ -1,5 +1,9 @@
 // npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
 //   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
+//   dist/inline.js            ESM, swarmwire/inline on Node and Deno: index.js with the wasm inlined, for apps bundled
+//                             into one file (where no swarmwire.wasm sits next to the bundle)
+//   dist/inline-browser.js    ESM, swarmwire/inline for browsers' bundlers: browser.js with the wasm inlined
+//   dist/swarmwire.esm.js     ESM, self-contained (wasm and MessagePack inlined, no bare imports): for CDNs
 //   dist/lite.js              ESM, swarmwire/lite: the slim client (codec + WebSocket + RPC, no @msgpack/msgpack)
 //   dist/lite-browser.js      the same for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
@@ -10,15 +14,35 @@
 //   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
 //   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
 //   dist/worker.js            ESM worker entry (worker/index.ts) for Node worker_threads: swarmwire/worker
+//   dist/worker-browser.js    the same for Web Workers and their bundlers (conditions browser, worker): nothing of Node's
 //   dist/worker.global.js     the same entry as a classic script, for `new Worker(url)` in browsers
+//   dist/cli.js               ESM, Node only: the `swarmwire` command (bin/swarmwire.mjs loads it); not an export
 //   dist/types/               .d.ts
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import { build as esbuild } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (bin, args) => execFileSync(`${root}node_modules/.bin/${bin}`, args, { cwd: root, stdio: 'inherit' });
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 
+// Progress: `npm start` builds before the relay starts, and a silent half-minute on a slow machine looks like a hang.
+const STEPS = 3;
+const started = performance.now();
+const timings = [];
+const step = (what) => {
+  timings.push([what, performance.now()]);
+  process.stdout.write(`swarmwire build: [${timings.length}/${STEPS}] ${what}…\n`);
+};
+const finish = () => {
+  const end = performance.now();
+  const took = timings.map(([what, at], i) => `${what.split(' ')[0]} ${(((timings[i + 1]?.[1] ?? end) - at) / 1000).toFixed(1)} s`);
+  process.stdout.write(`swarmwire build: done in ${((end - started) / 1000).toFixed(1)} s (${took.join(', ')}): ${bundles} bundles, 2 wasm cores and the declarations in dist/\n`);
+};
+let bundles = 0;
+const build = (options) => esbuild(options).then((result) => (bundles++, result));
+
+step('wasm cores (asc)');
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`, { recursive: true });
 run('asc', ['--config', 'asconfig.json', '--target', 'release']);
@@ -27,14 +51,34 @@ copyFileSync(`${root}build/swarmwire.wasm`, `${root}dist/swarmwire.wasm`);
 run('asc', ['--config', 'asconfig.lite.json', '--target', 'release']);
 copyFileSync(`${root}build/swarmwire-lite.wasm`, `${root}dist/swarmwire-lite.wasm`);
 
-const common = { bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+step('bundles (esbuild)');
+// The version is written in for the CLI's --version, which must not read package.json at run time (the Deno bundle).
+const common = {
+  bundle: true, target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning',
+  define: { __SWARMWIRE_VERSION__: JSON.stringify(version) },
+};
+// keepNames: class and function names survive bundling and minifying, so errors print as `MeshError`, not
+// `MeshError2` (esbuild renames a class whose name clashes with the const it is assigned to) or `e` (minified).
+// Only in the files that run as they are — Node's and Deno's, the script-tag and CDN files: it writes a top-level
+// `__name(fn, "fn")` for every function and class, which another bundler cannot drop, so in the files that browsers'
+// bundlers tree-shake (browser.js, lite-browser.js, worker-browser.js, inline-browser.js, workers.js) it would keep
+// the whole SDK in every bundle (the codec alone went from 11 to 53 KB gzipped, measured).
+const runsAsIs = { keepNames: true };
+
+/** One self-contained file: `entry` (from the repository root) bundled into dist/`file`. */
+const bundle = (entry, file, options) => build({ ...common, entryPoints: [`${root}${entry}`], outfile: `${root}dist/${file}`, ...options });
 
 // Several entries with code splitting: 'swarmwire' and 'swarmwire/relay' share one copy of every class
 // (instanceof must hold across them).
 await build({
   ...common,
+  ...runsAsIs,
   // lite (swarmwire/lite) rides along so its errors are the same classes as the full SDK's (one RpcError).
-  entryPoints: { index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts`, lite: `${root}src/lite/index.ts` },
+  // cli (the `swarmwire` command) shares the relay's chunks rather than carrying a second copy of it.
+  entryPoints: {
+    index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts`, lite: `${root}src/lite/index.ts`,
+    cli: `${root}src/relay/cli.ts`,
+  },
   outdir: `${root}dist`,
   chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
   splitting: true,
@@ -44,15 +88,8 @@ await build({
 });
 
 // The Deno relay is one self-contained file (MessagePack inlined) so `deno run` needs no node_modules resolution.
-await build({
-  ...common,
-  entryPoints: [`${root}src/relay/deno.ts`],
-  outfile: `${root}dist/relay-deno.js`,
-  format: 'esm',
-  platform: 'neutral',
-  mainFields: ['module', 'main'],
-  external: ['ws', 'node:*'], // only reached through dynamic imports on Node
-});
+// ws and node:* are only reached through dynamic imports on Node.
+await bundle('src/relay/deno.ts', 'relay-deno.js', { ...runsAsIs, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], external: ['ws', 'node:*'] });
 
 /** An esbuild plugin that replaces the modules matching `filter` with `contents`. */
 const replace = (name, filter, contents) => ({
@@ -69,68 +106,44 @@ class NodeOnly { constructor() { fail(); } }
 export const parentPort = null, STATUS_CODES = {};
 export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, fail as readFile, fail as createServer }; export default NodeOnly;`);
 
-// The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along.
+// The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along;
+// so it does in the inline builds, for bundles that put no swarmwire.wasm next to themselves.
 const inlineWasm = replace('inline-wasm', /\/wasm-source\.js$/, `const b64 = ${JSON.stringify(readFileSync(`${root}build/swarmwire.wasm`).toString('base64'))};
 export function defaultWasm() {
   const bin = atob(b64), bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return WebAssembly.compile(bytes);
 }`);
-await build({
-  ...common,
-  entryPoints: [`${root}src/index.ts`],
-  outfile: `${root}dist/swarmwire.global.js`,
-  format: 'iife',
-  globalName: 'swarmwire',
-  platform: 'browser',
-  minify: true,
-  plugins: [inlineWasm, nodeOnly],
-});
+await bundle('src/index.ts', 'swarmwire.global.js', { ...runsAsIs, format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
 // The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
-await build({
-  ...common,
-  entryPoints: [`${root}worker/index.ts`],
-  outfile: `${root}dist/worker.global.js`,
-  format: 'iife',
-  platform: 'browser',
-  minify: true,
-  plugins: [inlineWasm, nodeOnly],
-});
+await bundle('worker/index.ts', 'worker.global.js', { ...runsAsIs, format: 'iife', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
 
 // Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): one ESM file with nothing of Node's.
-await build({
-  ...common,
-  entryPoints: [`${root}src/index.ts`],
-  outfile: `${root}dist/browser.js`,
-  format: 'esm',
-  platform: 'browser',
-  external: ['@msgpack/msgpack'],
-  plugins: [nodeOnly],
-});
+await bundle('src/index.ts', 'browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [nodeOnly] });
+
+// The worker entry for Web Workers and their bundlers (swarmwire/worker under `browser`, `worker`): dist/worker.js
+// reaches node:worker_threads and node:fs, which a browser bundler cannot resolve.
+await bundle('worker/index.ts', 'worker-browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [nodeOnly] });
+
+// The file CDN users import by URL: one ESM file with no import left to resolve (MessagePack bundled, the wasm
+// inlined), so it loads without an import map.
+await bundle('src/index.ts', 'swarmwire.esm.js', { ...runsAsIs, format: 'esm', platform: 'browser', mainFields: ['module', 'main'], minify: true, plugins: [inlineWasm, nodeOnly] });
+// swarmwire/inline for browsers' bundlers: browser.js with the wasm inlined, so a bundle needs no swarmwire.wasm
+// copied beside it (esbuild leaves `new URL('./swarmwire.wasm', import.meta.url)` pointing next to the bundle).
+await bundle('src/index.ts', 'inline-browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [inlineWasm, nodeOnly] });
+// swarmwire/inline on Node and Deno: the wasm inlined, so an app bundled into one file (esbuild --platform=node)
+// needs no swarmwire.wasm beside it; its dependencies stay imports, as in dist/index.js.
+await bundle('src/index.ts', 'inline.js', { ...runsAsIs, format: 'esm', platform: 'neutral', external: ['@msgpack/msgpack', 'ws', 'node:*'], plugins: [inlineWasm] });
 
 // swarmwire/lite for browsers and their bundlers (conditions `browser`, `worker`): one file with nothing of Node's.
-await build({
-  ...common,
-  entryPoints: [`${root}src/lite/index.ts`],
-  outfile: `${root}dist/lite-browser.js`,
-  format: 'esm',
-  platform: 'browser',
-  plugins: [nodeOnly],
-});
+await bundle('src/lite/index.ts', 'lite-browser.js', { format: 'esm', platform: 'browser', plugins: [nodeOnly] });
 
 // Workers: one file (no shared chunks), the core imported as a module that wrangler / workerd compile.
 const wasmModule = replace('wasm-module', /\/wasm-source\.js$/, `import wasm from './swarmwire.wasm';
 export function defaultWasm() { return Promise.resolve(wasm); }`);
-await build({
-  ...common,
-  entryPoints: [`${root}src/edge/workers.ts`],
-  outfile: `${root}dist/workers.js`,
-  format: 'esm',
-  platform: 'neutral',
-  external: ['@msgpack/msgpack', './swarmwire.wasm'],
-  plugins: [wasmModule, nodeOnly],
-});
+await bundle('src/edge/workers.ts', 'workers.js', { format: 'esm', platform: 'neutral', external: ['@msgpack/msgpack', './swarmwire.wasm'], plugins: [wasmModule, nodeOnly] });
 
+step('declarations (tsc)');
 run('tsc', ['-p', 'tsconfig.build.json']);
 // The script-tag build's types: what it puts on globalThis.
 // The worker entry's types: it exports nothing; importing it (or starting it as a worker) runs it.
@@ -144,3 +157,4 @@ declare global {
 }
 export {};
 `);
+finish();

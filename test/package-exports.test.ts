@@ -28,6 +28,32 @@ describe('package exports', () => {
     expect(await resolves('swarmwire', [...conditions], platform)).toBe(file);
   });
 
+  it.each([
+    ['a browser bundler', ['browser'], 'browser', 'dist/inline-browser.js'],
+    ['a Web Worker bundle', ['worker'], 'browser', 'dist/inline-browser.js'],
+    ['Node', ['node'], 'node', 'dist/inline.js'],
+    ['Deno', ['deno'], 'neutral', 'dist/inline.js'],
+    ['Cloudflare Workers (where compiling wasm from bytes is forbidden)', ['workerd', 'worker', 'browser'], 'neutral', 'dist/workers.js'],
+  ] as const)('swarmwire/inline: %s gets %s', async (_, conditions, platform, file) => {
+    expect(await resolves('swarmwire/inline', [...conditions], platform)).toBe(file);
+  });
+
+  it.each([
+    ['a browser bundler', ['browser'], 'browser', 'dist/worker-browser.js'],
+    ['a Web Worker bundle', ['worker'], 'browser', 'dist/worker-browser.js'],
+    ['Node', ['node'], 'node', 'dist/worker.js'],
+  ] as const)('swarmwire/worker: %s gets %s', async (_, conditions, platform, file) => {
+    expect(await resolves('swarmwire/worker', [...conditions], platform)).toBe(file);
+  });
+
+  it('swarmwire/worker bundles for a browser (esbuild --platform=browser) with nothing of Node\'s, and is kept as a side effect', async () => {
+    const result = await build({
+      stdin: { contents: `import 'swarmwire/worker';`, resolveDir: root }, bundle: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent', metafile: true,
+    });
+    expect(Object.keys(result.metafile.inputs).some((f) => /node_modules\/ws\/|^node:/.test(f))).toBe(false);
+    expect(result.outputFiles[0]!.text).toContain('acceptWorker');
+  });
+
   it('swarmwire/relay is Node only', async () => {
     expect(await resolves('swarmwire/relay', ['node'], 'node')).toBe('dist/relay.js');
     await expect(resolves('swarmwire/relay', ['browser'], 'browser')).rejects.toThrow();

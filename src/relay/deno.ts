@@ -10,6 +10,10 @@ import { type HandshakeLimits, HandshakeGate } from '../transport/handshake-gate
 import { generateCertificate, type GeneratedCertificate } from './certificate.js';
 import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
+import { logRelayActivity } from './activity.js';
+import {
+  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress,
+} from './cli-args.js';
 
 export interface DenoRelayOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
@@ -136,29 +140,75 @@ function respond(status: number, type: string, body: BodyInit | null): Response 
   return new Response(body, { status, headers: { 'content-type': type, 'cache-control': 'no-store', ...ISOLATION } });
 }
 
-/** `deno run --unstable-net -A relay-deno.js [--port N] [--host H] [--no-webtransport]`: starts and prints the URLs. */
-async function main(args: readonly string[]): Promise<void> {
-  const value = (name: string): string | undefined => {
-    const at = args.indexOf(name);
-    return at >= 0 ? args[at + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-  };
-  const port = Number(value('--port') ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`swarmwire: --port must be 0..65535, got ${value('--port')}`);
-    (globalThis as { Deno?: { exit(code: number): never } }).Deno!.exit(2);
+const DENO_FLAGS = {
+  ...RELAY_FLAGS,
+  'no-webtransport': { type: 'boolean', help: 'serve WebSocket only (default: WebTransport too)' },
+  version: { type: 'boolean', help: 'print the version' },
+  help: HELP_FLAG,
+} as const satisfies Record<string, FlagSpec>;
+
+const DENO_USAGE = `usage: deno run --unstable-net -A relay-deno.js [options]
+
+Starts a relay node under Deno: WebSocket at /ws, WebTransport at /wt (UDP, same port number), its page at /.
+
+options:
+${describeFlags(DENO_FLAGS)}`;
+
+interface DenoProcess {
+  args: string[];
+  exit(code: number): never;
+  addSignalListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): void;
+}
+
+/**
+ * `deno run --unstable-net -A relay-deno.js [--port N] [--host H] [--no-webtransport] [--log]`: starts and prints the
+ * URLs, as strict about its flags as `swarmwire relay` (the same parser): usage errors exit 2, failures to listen 1.
+ */
+async function main(deno: DenoProcess): Promise<number> {
+  let address: { port: number; host: string };
+  let values: ParsedArgs['values'];
+  try {
+    const parsed = parseFlags(deno.args, DENO_FLAGS);
+    values = parsed.values;
+    if (values.help) return (console.log(DENO_USAGE), 0);
+    if (values.version) return (console.log(CLI_VERSION), 0);
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+    address = relayAddress(values);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`swarmwire relay: ${error.message}\n\n${DENO_USAGE}`);
+    return EXIT_USAGE;
   }
-  const server = await startDenoRelay({ port, hostname: value('--host') ?? '127.0.0.1', webtransport: !args.includes('--no-webtransport') });
-  console.log(`swarmwire relay (deno) listening
+  let server: DenoRelayServer;
+  try {
+    server = await startDenoRelay({ port: address.port, hostname: address.host, webtransport: !values['no-webtransport'] });
+  } catch (error) {
+    console.error(`swarmwire relay: ${listenFailure(error, address.host, address.port)}`);
+    return EXIT_FAILURE;
+  }
+  console.log(`swarmwire relay (deno) ${CLI_VERSION} listening
   page:         ${server.url}
   websocket:    ${server.wsUrl}${server.wtUrl ? `
   webtransport: ${server.wtUrl}
-  cert sha-256: ${server.certificateHash}` : ''}`);
+  cert sha-256: ${server.certificateHash}` : ''}
+Ready${values.log ? '; logging peers and agents' : ''}. Ctrl-C to stop.`);
+  if (values.log) logRelayActivity(server.relay, { print: (line) => console.log(line) });
+  await new Promise<void>((resolve) => {
+    deno.addSignalListener('SIGINT', resolve);
+    deno.addSignalListener('SIGTERM', resolve);
+  });
+  console.log('swarmwire relay: stopping (telling peers goodbye)');
+  await server.close();
+  return 0;
 }
 
 if ((import.meta as { main?: boolean }).main) {
-  const deno = (globalThis as { Deno?: { args: string[]; exit(code: number): never } }).Deno;
-  main(deno?.args ?? []).catch((error: unknown) => {
-    console.error(`swarmwire relay: ${(error as Error)?.message ?? error}`);
-    deno?.exit(1);
-  });
+  const deno = (globalThis as { Deno?: DenoProcess }).Deno!;
+  main(deno).then(
+    (code) => deno.exit(code),
+    (error: unknown) => {
+      console.error(`swarmwire relay: ${(error as Error)?.message ?? error}`);
+      deno.exit(EXIT_FAILURE);
+    },
+  );
 }

@@ -1,0 +1,150 @@
+// The `swarmwire` command as a user's shell runs it (node bin/swarmwire.mjs, a child process): help and version,
+// usage errors in one line with exit code 2 and no stack, runtime failures in one line with exit code 1, the ready
+// line, Ctrl-C, and the --log activity of peers and agents moving through the relay.
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentHost, MeshNode, connectWebSocket } from 'swarmwire';
+import { type Running, portInUse, runCommand, startCommand, withPortInUse } from './fixtures/cli.js';
+import { until } from './fixtures/until.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = `${root}bin/swarmwire.mjs`;
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+const swarmwire = (...args: string[]) => runCommand(process.execPath, [bin, ...args]);
+
+/** No Node stack trace and no internal error code leaks to the user. */
+function expectNoStack(text: string): void {
+  expect(text).not.toMatch(/^\s+at /m);
+  expect(text).not.toMatch(/ERR_[A-Z_]+|node:internal/);
+}
+
+describe('swarmwire --help / --version', () => {
+  it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0', async (flag) => {
+    const run = await swarmwire(flag);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^usage: swarmwire <command> \[options\]/);
+    expect(run.stdout).toMatch(/^ {2}relay {4}start a relay/m);
+  });
+
+  it('--version prints the version of package.json and exits 0', async () => {
+    expect(await swarmwire('--version')).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('relay --help lists every relay option and exits 0', async () => {
+    const run = await swarmwire('relay', '--help');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^usage: swarmwire relay \[options\]/);
+    for (const flag of ['--port <n>', '--host <address>', '--log', '--deno', '--no-webtransport', '--help']) expect(run.stdout).toContain(flag);
+  });
+});
+
+describe('usage errors: one line, the usage, exit code 2', () => {
+  it.each([
+    [['relay', '--prot', '9000'], 'swarmwire: unknown option --prot (did you mean --port?)', 'usage: swarmwire relay'],
+    [['relay', '--verbose'], 'swarmwire: unknown option --verbose', 'usage: swarmwire relay'],
+    [['relay', '-x'], 'swarmwire: unknown option -x', 'usage: swarmwire relay'],
+    [['relay', '--port'], 'swarmwire: option --port needs a value (n)', 'usage: swarmwire relay'],
+    [['relay', '--port', 'eighty'], 'swarmwire: --port must be a whole number from 0 to 65535, got "eighty"', 'usage: swarmwire relay'],
+    [['relay', '--port', '70000'], 'swarmwire: --port must be a whole number from 0 to 65535, got "70000"', 'usage: swarmwire relay'],
+    [['relay', '--log=yes'], 'swarmwire: option --log takes no value', 'usage: swarmwire relay'],
+    [['relay', 'now'], 'swarmwire: unexpected argument "now"', 'usage: swarmwire relay'],
+    [['relay', '--no-webtransport'], 'swarmwire: --no-webtransport needs --deno (the Node relay serves WebSocket only)', 'usage: swarmwire relay'],
+    [['rely'], 'swarmwire: unknown command "rely"', 'usage: swarmwire <command>'],
+    [['--frobnicate'], 'swarmwire: unknown option --frobnicate', 'usage: swarmwire <command>'],
+    [[], 'swarmwire: missing command', 'usage: swarmwire <command>'],
+  ])('swarmwire %j', async (args, line, usage) => {
+    const run = await swarmwire(...args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const [first, blank, third] = run.stderr.split('\n');
+    expect(first).toBe(line);
+    expect(blank).toBe('');
+    expect(third).toMatch(new RegExp(`^${usage.replace(/[<>[\]]/g, '\\$&')}`));
+    expectNoStack(run.stderr);
+  });
+});
+
+describe('runtime failures: one line, exit code 1', () => {
+  it('a port in use', async () => {
+    await withPortInUse(async (port) => {
+      expect(await swarmwire('relay', '--port', String(port))).toMatchObject({ code: 1, stdout: '', stderr: portInUse(port) });
+    });
+  });
+
+  it('a host that does not resolve', async () => {
+    const run = await swarmwire('relay', '--port', '0', '--host', 'no-such-host.invalid');
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toBe('swarmwire relay: cannot listen on no-such-host.invalid:0: the host "no-such-host.invalid" does not resolve (--host takes an address or a name of this machine)\n');
+  });
+
+  it('an address that is not this machine\'s', async () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a real interface.
+    const run = await swarmwire('relay', '--port', '0', '--host', '192.0.2.1');
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toBe('swarmwire relay: cannot listen on 192.0.2.1:0: "192.0.2.1" is not an address of this machine\n');
+  });
+
+  it('--deno with no deno to run', async () => {
+    const run = await runCommand(process.execPath, [bin, 'relay', '--deno', '--port', '0'], { env: { ...process.env, DENO_BIN: '/nonexistent/deno' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^swarmwire relay: cannot run deno \(spawn \/nonexistent\/deno ENOENT\); install it \(npm i deno\) or set DENO_BIN\n$/);
+  });
+});
+
+describe('swarmwire relay', () => {
+  let relay: Running | undefined;
+  const nodes: MeshNode[] = [];
+  afterEach(async () => {
+    for (const node of nodes.splice(0)) node.close();
+    await relay?.stop('SIGKILL');
+    relay = undefined;
+  });
+
+  it('says where it listens and that Ctrl-C stops it; SIGINT stops it with exit code 0', async () => {
+    relay = startCommand(process.execPath, [bin, 'relay', '--port', '0']);
+    const [, page, ws] = await relay.waitFor(/page: +(http:\/\/127\.0\.0\.1:\d+\/)\n +websocket: +(ws:\/\/127\.0\.0\.1:\d+\/ws)\nReady\. Ctrl-C to stop\.\n/);
+    expect(relay.stdout()).toMatch(new RegExp(`^swarmwire relay ${version.replace(/\./g, '\\.')} listening\n`));
+    expect((await fetch(page!)).status).toBe(200);
+    const node = new MeshNode();
+    nodes.push(node);
+    await node.connect(() => connectWebSocket(ws!), { reconnect: false });
+    const done = await relay.stop('SIGINT');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/swarmwire relay: stopping \(telling peers goodbye\)\n$/);
+    expect(done.stderr).toBe('');
+  });
+
+  it('--log prints peers joining and leaving, and an agent moving between two nodes through it', async () => {
+    relay = startCommand(process.execPath, [bin, 'relay', '--port', '0', '--log']);
+    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\nReady; logging peers and agents\. Ctrl-C to stop\.\n/);
+    const before = relay.stdout().indexOf('Ctrl-C to stop.\n') + 'Ctrl-C to stop.\n'.length;
+    const log = () => relay!.stdout().slice(before);
+    // The relay process's own agent host was there before the log started.
+    await until(() => log().includes('"relay process"'));
+    expect(log()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \+ node [0-9a-f]{8} \(core, "relay process"\) is connected over memory \(1 peer\)$/m);
+
+    const a = new MeshNode({ metadata: { name: 'alpha' } });
+    const b = new MeshNode({ metadata: { name: 'beta' } });
+    nodes.push(a, b);
+    await a.connect(() => connectWebSocket(ws!), { reconnect: false });
+    await b.connect(() => connectWebSocket(ws!), { reconnect: false });
+    const short = (node: MeshNode) => node.idHex.slice(0, 8);
+    await until(() => log().includes(`node ${short(b)}`));
+    expect(log()).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\+ node ${short(a)} \\(edge, "alpha"\\) joined over websocket \\(2 peers\\)$`, 'm'));
+    expect(log()).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\+ node ${short(b)} \\(edge, "beta"\\) joined over websocket \\(3 peers\\)$`, 'm'));
+
+    class Counter { count = 0; increment(by = 1) { return (this.count += by); } }
+    const hostA = new AgentHost(a);
+    const hostB = new AgentHost(b);
+    for (const h of [hostA, hostB]) h.define('Counter', () => new Counter());
+    hostA.expose('counter', new Counter());
+    await hostA.migrate('counter', b.idHex);
+    await until(() => log().includes('agent "counter" moved'));
+    expect(log()).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} > agent "counter" moved ${short(a)} → ${short(b)}$`, 'm'));
+
+    a.close();
+    await until(() => log().includes(`- node ${short(a)}`));
+    expect(log()).toMatch(new RegExp(`- node ${short(a)} \\(edge, "alpha"\\) left \\(\\d{4}[^)]*\\) \\(2 peers\\)$`, 'm'));
+    expect(relay.stderr()).toBe('');
+  });
+});
