@@ -18,7 +18,7 @@ export interface Member {
 }
 
 const NATIVE = /\[native code]\s*}$/;
-const builtins = new WeakMap<object, boolean>();
+const builtins = /* @__PURE__ */ new WeakMap<object, boolean>();
 
 /**
  * True for the prototype of a class the platform provides: its `constructor` is native code (Object, Array, Map,

@@ -40,14 +40,15 @@ export interface HandshakeLimits {
 /** The session layer's handshake payload limit (src/session/session.ts HANDSHAKE_MAX_PAYLOAD, a layer above this). */
 const HANDSHAKE_PAYLOAD = 64 * 1024;
 
-export const DEFAULT_HANDSHAKE_LIMITS: Readonly<HandshakeLimits> = {
+// Made by a pure call: it reads other modules' constants, which a bundler cannot prove free of side effects.
+export const DEFAULT_HANDSHAKE_LIMITS: Readonly<HandshakeLimits> = /* @__PURE__ */ (() => ({
   maxHandshakeMessage: HANDSHAKE_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE,
   maxHandshakeBytes: 160 * 1024,
   maxHandshaking: 1024,
   maxHandshakingPerAddress: 64,
   handshakeDeadlineMs: 11_000,
   banMs: 10_000,
-};
+}))();
 
 /** Addresses banned at once, at most: past it the oldest ban is forgotten (an attacker with many addresses cannot grow the table). */
 const MAX_BANS = 65_536;
