@@ -4,15 +4,21 @@
 // to end) and the attackers (bench/lib/flood-attackers.mjs: 48 MiB pre-Hello messages, slowloris trickles, idle
 // connections, each starting over when dropped). Rounds alternate a quiet phase and one under attack, so both see
 // the same spells of a shared machine; the ratio is the median of the rounds' p99 ratios.
-// Named only: node bench/run.mjs flood. Options (environment): FLOOD_ROUNDS (default 4), FLOOD_SECONDS per phase
-// (default 6), FLOOD_ATTACKERS (50), FLOOD_PAIRS (4), FLOOD_INTERVAL_MS (20).
-import { fork } from 'node:child_process';
-import { setPriority } from 'node:os';
+// Named only: node bench/run.mjs flood. Options (environment): FLOOD_ROUNDS (default 5), FLOOD_SECONDS per phase
+// (default 8), FLOOD_ATTACKERS (50), FLOOD_PAIRS (4), FLOOD_INTERVAL_MS (20), FLOOD_KINDS (huge,slowloris,idle),
+// FLOOD_PIN=1 (Linux taskset: the attackers on the last core, the relay and honest peers on the others, as if the
+// attackers had machines of their own; the kernel's share of their traffic still lands anywhere).
+import { execFileSync, fork } from 'node:child_process';
+import { availableParallelism, setPriority } from 'node:os';
 
 const lib = new URL('./lib/', import.meta.url);
-const rounds = Number(process.env.FLOOD_ROUNDS ?? 4);
-const seconds = Number(process.env.FLOOD_SECONDS ?? 6);
+const rounds = Number(process.env.FLOOD_ROUNDS ?? 5);
+const seconds = Number(process.env.FLOOD_SECONDS ?? 8);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pin = process.env.FLOOD_PIN === '1' && availableParallelism() > 1;
+const last = availableParallelism() - 1;
+/** Moves process `pid` to cores `list` (taskset syntax). */
+const cores = (pid, list) => execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const MiB = (bytes) => +(bytes / 2 ** 20).toFixed(1);
 
@@ -40,6 +46,7 @@ export async function run() {
   const relay = await child('flood-relay.mjs');
   const { wsUrl } = relay.ready;
   const honest = await child('flood-honest.mjs', [wsUrl]);
+  if (pin) for (const p of [relay, honest]) cores(p.proc.pid, `0-${last - 1}`);
   const memory = [];
   const attacks = { opened: 0, upgraded: 0, refused: 0, dropped: 0, cut: 0, bytes: 0 };
   let count = 0;
@@ -66,6 +73,7 @@ export async function run() {
     count = attackers.ready.count;
     // Attackers run on machines of their own; here they share the relay's cores, so they get only what is left.
     setPriority(attackers.proc.pid, 19);
+    if (pin) cores(attackers.proc.pid, String(last));
     try {
       honest.proc.send('phase:ramp-up');
       await sleep(1_000);
@@ -98,7 +106,7 @@ export async function run() {
   }
   const ratio = median(ratios);
   const table = {
-    title: `Honest peers' round trips through the relay, quiet and under a pre-handshake flood (${rounds} rounds of ${seconds} s each)`,
+    title: `Honest peers' round trips through the relay, quiet and under a pre-handshake flood (${rounds} rounds of ${seconds} s each${pin ? ', attackers on a core of their own' : ''})`,
     columns: ['round', 'phase', 'round trips', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'relay CPU %', 'relay loop delay p99 ms', 'relay RSS MiB', 'relay heap MiB'],
     rows,
     notes: [
