@@ -1,7 +1,7 @@
 // Turns the browser-side TypeScript of e2e/pages/ into scripts a page can load, at test start (nothing generated
 // is committed). Each e2e/pages/<name>.ts becomes two files in the output folder:
-//   <name>.js         ESM; `swarmwire` and `@msgpack/msgpack` stay imports, resolved by the page's import map
-//                     to dist/ and node_modules/ — the package as ESM users load it;
+//   <name>.js         ESM; `swarmwire` stays an import, resolved by the page's import map to dist/ — the package as
+//                     ESM users load it;
 //   <name>.global.js  a classic script defining the global <camelCaseName>; `swarmwire` is the global that
 //                     dist/swarmwire.global.js defines — the package as script-tag users load it.
 // Shared test data (test/vectors.ts) is bundled in, so browsers check the very same table as the unit suite.
@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { type Plugin, build } from 'esbuild';
 
 /** Packages the page itself provides (import map or script tag), never bundled. */
-const PROVIDED = ['swarmwire', '@msgpack/msgpack'];
+const PROVIDED = ['swarmwire'];
 
 const useScriptTagGlobal: Plugin = {
   name: 'swarmwire-global',

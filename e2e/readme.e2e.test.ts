@@ -31,7 +31,6 @@ beforeAll(async () => {
     ['<!doctype html>', '<!doctype html>\n<link rel="icon" href="data:,">'],
     ['https://unpkg.com/swarmwire/dist/', '../dist/'],
     ['ws://127.0.0.1:8787/ws', relay.wsUrl],
-    ...(name === 'esm' ? [['https://unpkg.com/@msgpack/msgpack/', '../node_modules/@msgpack/msgpack/'] as const] : []),
   ]);
   writeFileSync(join(pages, 'script-tag.html'), local('script-tag'));
   writeFileSync(join(pages, 'esm.html'), local('esm'));
@@ -39,7 +38,6 @@ beforeAll(async () => {
   server = await startStaticServer({
     '/dist/': join(ROOT, 'dist'),
     '/pages/': pages,
-    '/node_modules/@msgpack/msgpack/': join(ROOT, 'node_modules/@msgpack/msgpack'),
   });
   chromium = await launchChromium();
 });

@@ -1,5 +1,5 @@
 // Everything a browser e2e test needs, started in one call from beforeAll and stopped in afterAll: the page
-// scripts bundled into a temp folder, the static server over dist/, e2e/pages/, @msgpack/msgpack and that folder,
+// scripts bundled into a temp folder, the static server over dist/, e2e/pages/ and that folder,
 // and a headless Chromium.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ export const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
  * A running rig. Served under both /iso/ and /plain/: /dist/ (the build), /pages/ (e2e/pages), /gen/ (the bundled
- * page scripts, see bundle.ts) and /node_modules/@msgpack/msgpack/. Pages use relative URLs ("../dist/index.js"),
+ * page scripts, see bundle.ts). Pages use relative URLs ("../dist/index.js"),
  * so one page works under both variants.
  */
 export interface Rig {
@@ -37,7 +37,6 @@ export async function startRig(): Promise<Rig> {
       '/dist/': join(ROOT, 'dist'),
       '/pages/': join(ROOT, 'e2e/pages'),
       '/gen/': gen,
-      '/node_modules/@msgpack/msgpack/': join(ROOT, 'node_modules/@msgpack/msgpack'),
     });
     const chromium = await launchChromium();
     const running = server;

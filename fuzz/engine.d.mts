@@ -20,5 +20,8 @@ export interface FuzzStats {
 export const TARGET_NAMES: string[];
 export function prng(seed: number): () => number;
 export function fromHex(hex: string): Uint8Array;
+/** One to a dozen random mutations of `input` (bit flips, interesting integers, splices with `pool`, cuts); a new array. */
+export function mutate(input: Uint8Array, rand: () => number, pool: Uint8Array[]): Uint8Array;
 export function fuzzTarget(target: string, options: { iterations: number; seed?: number; slowMs?: number; maxFindings?: number; onProgress?: (stats: FuzzStats) => void }): Promise<FuzzStats>;
 export function replay(target: string, hex: string, seed?: number): Promise<void>;
+export function extHex(type: number, data: string): string;

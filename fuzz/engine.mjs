@@ -58,7 +58,25 @@ function corpus() {
     f({ type: T.Cancel, requestId: 1, moduleId: CALC }), f({ type: T.StreamCredit, requestId: 1, body: 4 }), f({ type: T.StreamCancel, requestId: 1 }),
     req('add', [1, 2], { features: sw.Feature.ACK_REQUIRED }),
   ];
-  return { frames, payloads, rpc };
+  // Arguments and stream chunks holding extension values nested in each other, bombs included.
+  const value = (hex, type = T.Request) => f({ type, requestId: 1, moduleId: type === T.Request ? CALC : 7n, methodHash: sw.fnv1a32('echo'), payload: fromHex(`91${hex}`) });
+  const rpcValues = [
+    value(extHex(6, `9192a16b${extHex(7, `91${extHex(3, '81a76d657373616765a178')}`)}`)), // Map { k: Set { Error('x') } }
+    value(extHex(4, '3132333435')), value(extHex(5, '0102')), value(extHex(1, '01')), value(extHex(2, '920100')),
+    value(extHex(6, 'dd01ffffff')), value(extHex(7, `dd01ffffff${extHex(6, 'dd01ffffff')}`)), value(extHex(127, '00')),
+    value(extHex(7, `91${extHex(7, '9101')}`), T.StreamData),
+  ];
+  return { frames, payloads, rpc, rpcValues };
+}
+
+/** MessagePack (hex) of an extension of `type` around `data` (hex), in the smallest header for its length. */
+export function extHex(type, data) {
+  const n = data.length / 2;
+  const t = (type & 0xff).toString(16).padStart(2, '0');
+  if ([1, 2, 4, 8, 16].includes(n)) return `${(0xd4 + Math.log2(n)).toString(16)}${t}${data}`;
+  if (n < 0x100) return `c7${n.toString(16).padStart(2, '0')}${t}${data}`;
+  if (n < 0x10000) return `c8${n.toString(16).padStart(4, '0')}${t}${data}`;
+  return `c9${n.toString(16).padStart(8, '0')}${t}${data}`;
 }
 
 // --- mutation -------------------------------------------------------------------------------------------------
@@ -66,7 +84,7 @@ function corpus() {
 const INTERESTING_8 = [0, 1, 0x7f, 0x80, 0xff, 0x40, 0x41, 0x4d, 0xc0, 0xc1, 0xdc, 0xdd, 0xde, 0xdf];
 const INTERESTING_32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x04000000, 0x04000001, 0xffff, 0x10000, 32, 31];
 
-function mutate(input, rand, pool) {
+export function mutate(input, rand, pool) {
   let bytes = input.slice();
   const n = 1 + Math.floor(rand() * (rand() < 0.7 ? 3 : 12));
   const pos = () => Math.floor(rand() * Math.max(1, bytes.length));
@@ -182,6 +200,32 @@ const arbHelloValue = fc.record({
   token: fc.oneof(fc.constant(undefined), fc.string(), fc.integer()),
 }, { requiredKeys: [] });
 
+/**
+ * MessagePack (hex) of values made of the RPC extension types nested in each other — Map, Set, Error, Stream, Proxy
+ * payloads holding more of them — with scalars, bigint digits, and array and map headers that announce more than
+ * follows (`dd01ffffff`: 2^25 − 1 elements), at any level.
+ */
+const arbRpcValueHex = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom('c0', '01', 'ff', 'a161', 'cb3ff8000000000000', '90', '80', 'dd01ffffff', 'df01ffffff', 'dc7fff', 'c6ffffffff00', 'c1', 'a9' + '5f5f70726f746f5f5f'),
+    fc.tuple(fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 127, -1, 42), tie('value')).map(([type, data]) => extHex(type, data)),
+    fc.string({ unit: fc.constantFrom('0', '9', '-', 'x'), maxLength: 12 }).map((digits) => extHex(4, Buffer.from(digits).toString('hex'))),
+    fc.tuple(fc.constantFrom('91', '92', '93', 'dc0001', 'dd00000002', 'dd01ffffff'), fc.array(tie('value'), { maxLength: 3 })).map(([h, items]) => h + items.join('')),
+    fc.tuple(fc.constantFrom('81', '82', 'df01ffffff'), fc.array(fc.tuple(fc.constantFrom('a161', 'a162', '01', '90', 'a95f5f70726f746f5f5f'), tie('value')), { maxLength: 2 })).map(([h, e]) => h + e.flat().join('')),
+  ),
+})).value;
+/** A chain of `levels` extensions of the given types, each holding the next (and a bomb, sometimes). */
+const arbExtChain = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.array(fc.constantFrom(1, 2, 3, 6, 7), { minLength: 1, maxLength: 5 }), fc.boolean())
+  .map(([levels, types, bomb]) => {
+    let hex = '01';
+    for (let i = 0; i < levels; i++) {
+      const type = types[i % types.length];
+      hex = extHex(type, type === 3 ? `81a16b${hex}` : `${bomb ? 'dd01ffffff' : '91'}${hex}`);
+    }
+    return hex;
+  });
+
 function safePack(value) {
   try {
     return sw.pack(value);
@@ -221,6 +265,11 @@ function generatorFor(target) {
         fc.constantFrom(T.Request, T.Request, T.Cancel, T.StreamCredit, T.StreamCancel, T.StreamData),
         fc.bigInt({ min: 0n, max: 5n }),
       ).map(([method, body, type, id]) => sw.encodeFrame({ type, requestId: id, moduleId: sw.fnv1a64('calc'), methodHash: sw.fnv1a32(method), payload: safePack(body) }));
+    case 'rpcValue':
+      return fc.tuple(fc.oneof(arbRpcValueHex, arbExtChain), fc.constantFrom(T.Request, T.Request, T.Request, T.StreamData), fc.constantFrom('echo', 'add'))
+        .map(([hex, type, method]) => sw.encodeFrame({
+          type, requestId: 1, moduleId: type === T.Request ? sw.fnv1a64('calc') : 7n, methodHash: sw.fnv1a32(method), payload: fromHex(`91${hex}`),
+        }));
     case 'session':
       return fc.oneof(arbFrames, fc.tuple(fc.constantFrom(T.Pong, T.Goodbye, T.Error, T.Ack, T.Ping, T.Event, T.Hello), arbValue.map(safePack), fc.constantFrom(0, 0x10, 0x20, 0x08))
         .map(([type, payload, features]) => sw.encodeFrame({ type, payload, features })));
@@ -239,6 +288,8 @@ function seedsFor(target, c, rand) {
       return [...c.frames.slice(0, 3), ...c.payloads.map((p) => frameOf(T.Hello, p, rand))];
     case 'rpc':
       return c.rpc;
+    case 'rpcValue':
+      return c.rpcValues;
     default:
       return c.frames;
   }

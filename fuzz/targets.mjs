@@ -268,4 +268,7 @@ export const TARGETS = {
   handshake: { run: handshake, async: true },
   session: { run: session, async: true },
   rpc: { run: rpc, async: true },
+  // The same exposed object, fed RPC values built from extension types nested in each other, with collection
+  // headers announcing more than follows at every level (issue 13's bombs), as arguments and as stream chunks.
+  rpcValue: { run: rpc, async: true },
 };

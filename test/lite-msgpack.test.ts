@@ -116,6 +116,10 @@ describe('lite MessagePack: typed errors', () => {
     ['extension type 6 (a Map of the full SDK)', 'd40690'],
     ['the timestamp extension (-1)', 'd6ff00000000'],
     ['a bigint extension without digits', 'd40478'],
+    ['a bigint of 2,049 digits (past MAX_BIGINT_DIGITS)', `c8080104${'39'.repeat(2049)}`],
+    ['an array32 bomb', 'dd01ffffff'],
+    ['a Map extension holding an array32 bomb', 'c70506dd01ffffff'],
+    ['an array longer than what follows it', '93c0c0'],
   ])('rejects %s with WireError SW_ERR_PAYLOAD', (_, h) => {
     const error = (() => { try { unpack(Buffer.from(h, 'hex')); } catch (e) { return e; } })() as WireError;
     expect(error).toBeInstanceOf(WireError);
@@ -132,6 +136,13 @@ describe('lite MessagePack: typed errors', () => {
 
   it('lenient mode reads unsupported extensions as undefined (for optional fields of Error bodies)', () => {
     expect(unpack(Buffer.from('82a161d40690a16201', 'hex'), { lenient: true })).toStrictEqual({ a: undefined, b: 1 });
+    // Their payload is skipped, not read: a bomb inside one costs nothing.
+    expect(unpack(Buffer.from('82a161c70506dd01ffffffa16201', 'hex'), { lenient: true })).toStrictEqual({ a: undefined, b: 1 });
+  });
+
+  it('reads bigints up to 2,048 digits', () => {
+    const big = -(10n ** 2047n);
+    expect(unpack(pack([big, 10n ** 2047n]))).toStrictEqual([big, 10n ** 2047n]);
   });
 
   it('any bytes: a value or a WireError, nothing else', () => {

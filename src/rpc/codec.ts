@@ -1,13 +1,17 @@
 // RPC values as MessagePack, with extension types for what MessagePack cannot carry: references (proxy()),
-// streams, errors, bigint, ArrayBuffer, Map and Set. The codec is synchronous, so the connection that is encoding or
-// decoding is held in a module variable for the extension hooks (they take no per-call argument).
-import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
-import { boundCollections } from '../wire/payload.js';
-import { RpcErrorCode, rpcError } from './errors.js';
+// streams, errors, bigint, ArrayBuffer, Map and Set (docs/protocol.md, RPC "Values"). They are the wire codec's
+// policies (src/wire/msgpack/): extension payloads are written and read in place by the same writer and reader, so
+// the reader's bounds and its one depth limit hold inside them too. The codec is synchronous, so the connection that
+// is encoding or decoding is held in a module variable for the extension hooks.
+import { SwarmwireError } from '../wire/errors.js';
+import { type DecodePolicy, cachedText, decode, fail, readBytes, readValue } from '../wire/msgpack/decode.js';
+import { type EncodePolicy, encode, output, writeExt, writeExtValue } from '../wire/msgpack/encode.js';
+import { readSharedExt, writeSharedExt } from '../wire/msgpack/extensions.js';
+import { MAX_BIGINT_DIGITS, readBigInt, writeBigInt } from '../wire/msgpack/bigint.js';
+import { RpcError, RpcErrorCode, rpcError } from './errors.js';
 import { deserializeError, serializeError } from './error-codec.js';
-import { isProxyMarked } from './markers.js';
+import { isProxyMarked, proxyMarker } from './markers.js';
 import { ExtType, type SerializedError, type StreamKind } from './messages.js';
-import { NOT_TINY, TINY_MAX_BYTES, tinyDecode, tinyEncode } from '../wire/tiny.js';
 
 /** What the extension hooks need from the connection doing the encoding or decoding. */
 export interface CodecHost {
@@ -24,20 +28,22 @@ export interface CodecHost {
 }
 
 export interface DecodeLimits {
-  /** Deepest nesting of arrays and maps accepted. */
+  /** Deepest nesting of arrays and maps accepted, extension payloads included. */
   maxDepth: number;
+  /** Most decimal digits of a bigint accepted. Default: MAX_BIGINT_DIGITS (2,048). */
+  maxBigIntDigits?: number;
 }
 
-let host: CodecHost | undefined;
+/** Reserved: never sent; read as BAD_ARGS. */
+const RESERVED = 127;
 
-const codec = /* @__PURE__ */ extensionCodec();
-const encoder = /* @__PURE__ */ new Encoder({ extensionCodec: codec, ignoreUndefined: true });
-// Bounded like the wire's payload decoder: an array header cannot allocate more than its bytes are worth.
-const decoder = /* @__PURE__ */ boundCollections(/* @__PURE__ */ new Decoder({ extensionCodec: codec }));
-const nested = (value: unknown): Uint8Array => encoder.encode(value); // re-entrant: the Encoder clones itself
-const unnested = (bytes: Uint8Array): unknown => decoder.decode(bytes);
-const utf8 = /* @__PURE__ */ new TextEncoder();
-const fromUtf8 = /* @__PURE__ */ new TextDecoder();
+let host: CodecHost | undefined;
+let maxBigIntDigits = MAX_BIGINT_DIGITS;
+
+function current(): CodecHost {
+  if (!host) throw rpcError(RpcErrorCode.PROTOCOL, 'RPC codec used outside a connection');
+  return host;
+}
 
 /** True for what crosses as a stream: async iterables (async generators) and ReadableStreams. @internal */
 export function isStreamSource(value: unknown): value is object {
@@ -46,136 +52,132 @@ export function isStreamSource(value: unknown): value is object {
     (typeof ReadableStream === 'function' && value instanceof ReadableStream);
 }
 
-/** The extension types. Registered in a function called once (marked pure), not by statements at the top level:
- * those would keep the RPC layer in every bundle, even one that only encodes frames. */
-function extensionCodec(): ExtensionCodec {
-  const codec = new ExtensionCodec();
-  // Order matters: a proxy-marked function must become a reference before the check that rejects functions.
-  codec.register({
-    type: ExtType.Proxy,
-    encode: (v) => (isProxyMarked(v) ? nested(current().exportRef(v)) : null),
-    decode: (data) => current().importRef(unnested(data) as number),
-  });
-  codec.register({
-    type: ExtType.Stream,
-    encode: (v) => (!Array.isArray(v) && isStreamSource(v) ? nested(current().exportStream(v)) : null),
-    decode: (data) => {
-      const [id, kind] = unnested(data) as [number, StreamKind];
-      return current().importStream(id, kind);
-    },
-  });
-  codec.register({
-    type: ExtType.Error,
-    encode: (v) => (v instanceof Error ? nested(serializeError(v, current().stacks)) : null),
-    decode: (data) => deserializeError(unnested(data) as SerializedError),
-  });
-  codec.register({
-    type: ExtType.BigInt,
-    encode: (v) => (typeof v === 'bigint' ? utf8.encode(v.toString()) : null),
-    decode: (data) => BigInt(fromUtf8.decode(data)),
-  });
-  codec.register({
-    type: ExtType.ArrayBuffer,
-    encode: (v) => (v instanceof ArrayBuffer ? new Uint8Array(v) : null),
-    decode: (data) => data.slice().buffer,
-  });
-  codec.register({
-    type: ExtType.Map,
-    encode: (v) => (v instanceof Map ? nested([...v]) : null),
-    decode: (data) => new Map(unnested(data) as Array<[unknown, unknown]>),
-  });
-  codec.register({
-    type: ExtType.Set,
-    encode: (v) => (v instanceof Set ? nested([...v]) : null),
-    decode: (data) => new Set(unnested(data) as unknown[]),
-  });
-  // Last: a clear error for values that would otherwise fail deep inside MessagePack or silently become maps.
-  codec.register({
-    type: 127,
-    encode: (v) => {
-      if (typeof v === 'function') throw rpcError(RpcErrorCode.UNSERIALIZABLE, `a function cannot be sent by value: wrap it in proxy() (${(v as { name?: string }).name || 'anonymous'})`);
-      if (typeof v === 'symbol') throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'a symbol cannot be sent');
-      if (typeof Promise === 'function' && v instanceof Promise) throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'a Promise cannot be sent: await it first');
-      return null;
-    },
-    decode: () => {
+/**
+ * Every value but nil, booleans, numbers and strings comes here before it may be written as an array, bin or map,
+ * and the checks run in the order of the wire contract: a Date, then proxy() marks (a marked array or plain object
+ * is a reference, never a copy), streams, errors, bigint, ArrayBuffer, Map, Set, and the refusals.
+ */
+function special(v: unknown, depth: number): boolean {
+  if (typeof v === 'object' && v !== null) {
+    // Plain data, the common case: only a proxy() mark or an async iterator can make it something else.
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === Array.prototype) {
+      if ((v as { [proxyMarker]?: unknown })[proxyMarker] === true) return writeRef(v, depth);
+      if (proto === Object.prototype && isStreamSource(v)) return writeStream(v, depth);
+      return false;
+    }
+  }
+  if (writeSharedExt(v)) return true;
+  if (isProxyMarked(v)) return writeRef(v, depth);
+  if (!Array.isArray(v) && isStreamSource(v)) return writeStream(v, depth);
+  if (v instanceof Error) writeExtValue(ExtType.Error, serializeError(v, current().stacks), depth);
+  else if (typeof v === 'bigint') writeBigInt(ExtType.BigInt, v);
+  else if (v instanceof ArrayBuffer) writeExt(ExtType.ArrayBuffer, new Uint8Array(v));
+  else if (v instanceof Map) writeExtValue(ExtType.Map, [...v], depth);
+  else if (v instanceof Set) writeExtValue(ExtType.Set, [...v], depth);
+  else if (typeof v === 'function') throw unserializable(`a function cannot be sent by value: wrap it in proxy() (${nameOf(v)})`);
+  else if (typeof v === 'symbol') throw unserializable('a symbol cannot be sent');
+  else if (typeof Promise === 'function' && v instanceof Promise) throw unserializable('a Promise cannot be sent: await it first');
+  else return false;
+  return true;
+}
+
+function writeRef(v: object, depth: number): true {
+  writeExtValue(ExtType.Proxy, current().exportRef(v), depth);
+  return true;
+}
+
+function writeStream(v: object, depth: number): true {
+  writeExtValue(ExtType.Stream, current().exportStream(v), depth);
+  return true;
+}
+
+const unserializable = (message: string): Error => rpcError(RpcErrorCode.UNSERIALIZABLE, message);
+
+/**
+ * A function's name for a message, read without converting anything to a string: the function may be a Remote (a
+ * peer's reference passed back), whose properties are Remotes too, and whose toString() would be a call to the peer.
+ */
+function nameOf(fn: unknown): string {
+  const name = (fn as { name?: unknown }).name;
+  return typeof name === 'string' && name ? name : 'anonymous';
+}
+
+const SEND: EncodePolicy = { omitUndefined: true, special, refuse: (what) => unserializable(`cannot send ${what}`) };
+
+/** Reads the RPC layer's extension types; others as the wire does (Date, ExtData). */
+function readExt(type: number, n: number, depth: number): unknown {
+  switch (type) {
+    case ExtType.Proxy:
+      return current().importRef(readValue(depth) as number);
+    case ExtType.Stream: {
+      const handle = readValue(depth);
+      if (!Array.isArray(handle) || handle.length !== 2) return fail('a stream extension that is not [id, kind]');
+      return current().importStream(handle[0] as number, handle[1] as StreamKind);
+    }
+    case ExtType.Error: {
+      const body = readValue(depth);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('an error extension that is not a map');
+      return deserializeError(body as SerializedError);
+    }
+    case ExtType.BigInt:
+      return readBigInt(n, maxBigIntDigits);
+    case ExtType.ArrayBuffer:
+      return readBytes(n).buffer;
+    case ExtType.Map: {
+      const entries = readValue(depth);
+      if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) return fail('a Map extension that is not [[key, value]…]');
+      return new Map(entries as Array<[unknown, unknown]>);
+    }
+    case ExtType.Set: {
+      const items = readValue(depth);
+      if (!Array.isArray(items)) return fail('a Set extension that is not an array');
+      return new Set(items);
+    }
+    case RESERVED:
       throw rpcError(RpcErrorCode.BAD_ARGS, 'extension type 127 is reserved');
-    },
-  });
-  return codec;
-}
-
-function current(): CodecHost {
-  if (!host) throw rpcError(RpcErrorCode.PROTOCOL, 'RPC codec used outside a connection');
-  return host;
-}
-
-// Small argument lists and results (the wire's tiny shape: flat, at most 15 scalars) are written straight into
-// 64 KiB slabs, as frames are: a general encode plus an ArrayBuffer per call would cost more than the whole call.
-// A slab is never reused, so each value stays valid for as long as it is held (a pending call keeps its bytes).
-const SLAB_SIZE = 64 * 1024;
-let slab = /* @__PURE__ */ new Uint8Array(0);
-let slabView = /* @__PURE__ */ new DataView(slab.buffer);
-let slabAt = 0;
-
-function encodeTiny(value: unknown): Uint8Array | undefined {
-  if (slabAt + TINY_MAX_BYTES > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabView = new DataView(slab.buffer);
-    slabAt = 0;
   }
-  const end = tinyEncode(value, slab, slabView, slabAt);
-  if (end < 0) return undefined;
-  const out = slab.subarray(slabAt, end);
-  slabAt = (end + 7) & ~7;
-  return out;
+  return readSharedExt(type, n);
 }
 
-/** MessagePack bytes of `value` (a new buffer), with `h` resolving references and streams. Throws RpcError UNSERIALIZABLE. */
+const RECEIVE: DecodePolicy = { views: false, ext: readExt, short: cachedText };
+
+/**
+ * MessagePack bytes of `value`, with `h` resolving references and streams. The bytes stay valid for good (a pending
+ * call keeps its arguments for a resend). Throws RpcError UNSERIALIZABLE.
+ */
 export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
-  const tiny = encodeTiny(value);
-  if (tiny) return tiny;
   const previous = host;
   host = h;
   try {
-    return encoder.encode(value);
+    encode(value, SEND, 0, 0, true);
   } catch (error) {
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('SW_ERR_')) throw error;
-    throw rpcError(RpcErrorCode.UNSERIALIZABLE, `cannot send this value: ${(error as Error).message}`, error);
+    if (error instanceof SwarmwireError) throw error;
+    throw rpcError(RpcErrorCode.UNSERIALIZABLE, `cannot send this value: ${(error as Error)?.message ?? String(error)}`, error);
   } finally {
     host = previous;
   }
+  return new Uint8Array(output.buffer, output.start, output.end - output.start);
 }
 
-/** The value in `bytes`. Throws RpcError BAD_ARGS when it does not decode or is nested deeper than the limit. */
+/**
+ * The value in `bytes`. Throws RpcError BAD_ARGS when it does not decode, nests deeper than `limits.maxDepth`
+ * (extension payloads included) or holds a bigint longer than `limits.maxBigIntDigits`. What it returns never aliases
+ * `bytes` (a transport may reuse them: a ring's memory).
+ */
 export function decodeValue(h: CodecHost, bytes: Uint8Array, limits: Readonly<DecodeLimits>): unknown {
-  const tiny = tinyDecode(bytes); // flat: no depth to check
-  if (tiny !== NOT_TINY) return tiny;
   const previous = host;
+  const previousDigits = maxBigIntDigits;
   host = h;
-  let value: unknown;
+  maxBigIntDigits = limits.maxBigIntDigits ?? MAX_BIGINT_DIGITS;
   try {
-    // From a copy: the decoder returns bin values as views, and the payload may be a view into a buffer the
-    // transport reuses (a ring's memory).
-    value = decoder.decode(bytes.slice());
+    return decode(bytes, RECEIVE, limits.maxDepth);
   } catch (error) {
-    throw rpcError(RpcErrorCode.BAD_ARGS, `undecodable payload: ${(error as Error).message}`, error);
+    if (error instanceof RpcError && error.code === RpcErrorCode.BAD_ARGS) throw error;
+    const why = error instanceof SwarmwireError ? error.message.replace('[swarmwire] undecodable MessagePack payload: ', '') : (error as Error)?.message ?? String(error);
+    throw rpcError(RpcErrorCode.BAD_ARGS, `undecodable payload: ${why}`, error);
   } finally {
     host = previous;
+    maxBigIntDigits = previousDigits;
   }
-  if (tooDeep(value, limits.maxDepth)) throw rpcError(RpcErrorCode.BAD_ARGS, `payload nested deeper than ${limits.maxDepth} levels`);
-  return value;
-}
-
-/** True if `value` nests arrays or plain objects more than `limit` deep. Bounded recursion: it stops at the limit. */
-function tooDeep(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
-  if (limit <= 0) return true;
-  if (Array.isArray(value)) {
-    for (const v of value) if (tooDeep(v, limit - 1)) return true;
-    return false;
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false; // rebuilt by an extension: checked when decoded
-  for (const k in value) if (tooDeep((value as Record<string, unknown>)[k], limit - 1)) return true;
-  return false;
 }

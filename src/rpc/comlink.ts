@@ -3,9 +3,9 @@
 // Each Comlink message is one Event frame (96) with module_id = fnv1a64("comlink:" + name) and a MessagePack
 // payload. Comlink's own proxy() needs MessagePorts, which cannot cross a socket: use swarmwire's wrap/expose for
 // callbacks and streams.
-import { Decoder, Encoder } from '@msgpack/msgpack';
 import { MessageType } from '../wire/constants.js';
 import { fnv1a64 } from '../wire/fnv.js';
+import { BODY_OMITTING_UNDEFINED, packShared, unpack } from '../wire/payload.js';
 import { type RpcChannel, linkOf } from './channel.js';
 
 /** The shape Comlink's wrap() and expose() take (comlink's `Endpoint`). */
@@ -20,9 +20,6 @@ export interface ComlinkEndpointOptions {
   name: string;
 }
 
-// undefined fields are left out, so Comlink's `{ type: 'RAW', value: undefined }` comes back with value undefined.
-const encoder = /* @__PURE__ */ new Encoder({ ignoreUndefined: true });
-const decoder = /* @__PURE__ */ new Decoder();
 
 /**
  * `channel` (a Session, a Transport or an RpcLink) as a Comlink Endpoint. Messages that cannot be encoded throw
@@ -34,7 +31,8 @@ export function comlinkEndpoint(channel: RpcChannel, options: Readonly<Partial<C
   const listeners = new Map<EventListenerOrEventListenerObject, () => void>();
   return {
     postMessage(message) {
-      link.send({ type: MessageType.Event, moduleId, payload: encoder.encode(message) });
+      // undefined fields are left out, so Comlink's `{ type: 'RAW', value: undefined }` comes back with value undefined.
+      link.send({ type: MessageType.Event, moduleId, payload: packShared(message, BODY_OMITTING_UNDEFINED).slice() });
     },
     addEventListener(type, listener) {
       if (type !== 'message' || listeners.has(listener)) return;
@@ -42,7 +40,7 @@ export function comlinkEndpoint(channel: RpcChannel, options: Readonly<Partial<C
         if (frame.type !== MessageType.Event || frame.moduleId !== moduleId) return;
         let data: unknown;
         try {
-          data = decoder.decode(frame.payload);
+          data = unpack(frame.payload);
         } catch {
           return;
         }

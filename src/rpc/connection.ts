@@ -10,6 +10,7 @@ import type { SessionFrame } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import type { ErrorBody } from '../session/messages.js';
 import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
+import { MAX_BIGINT_DIGITS } from '../wire/msgpack/bigint.js';
 import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './codec.js';
 import { type CallContext, withCall } from './context.js';
 import { Deadlines } from './deadlines.js';
@@ -23,8 +24,10 @@ import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableSt
 
 /** Limits and habits of an exposed module. */
 export interface ServeLimits {
-  /** Deepest nesting of arguments accepted. Default: 64. */
+  /** Deepest nesting of arguments accepted, arrays and maps inside Map, Set and Error values included. Default: 64. */
   maxDepth: number;
+  /** Most decimal digits of a bigint argument (parsing costs more than linear time in the digits). Default: 2,048. */
+  maxBigIntDigits: number;
   /** Largest argument payload accepted, bytes. Default: 16 MiB. */
   maxArgBytes: number;
   /** Send error stacks to the caller. Default: false (stacks show file paths). */
@@ -51,7 +54,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000, writable: false };
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxBigIntDigits: MAX_BIGINT_DIGITS, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000, writable: false };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** method_hash of the empty name: calls a proxied function itself. */
 export const SELF_HASH = /* @__PURE__ */ fnv1a32('');

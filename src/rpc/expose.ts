@@ -16,8 +16,8 @@ export interface ExposeOptions extends ServeLimits {
  * `target`'s own members and those of its prototype chain up to the first built-in prototype, and the same of the
  * objects they hold; a getter runs once per read. Never: `__proto__`, `constructor`, `prototype`, the members of
  * built-in prototypes (Object's, an array's push, a Map's set), symbols, private fields. Writes only where
- * `writable` says (README "Security"). Options: name (default: the default module), maxDepth (64), maxArgBytes
- * (16 MiB), stacks (false), maxConcurrent (10,000), writable (false). Returns a function that stops serving it.
+ * `writable` says (README "Security"). Options: name (default: the default module), maxDepth (64),
+ * maxBigIntDigits (2,048), maxArgBytes (16 MiB), stacks (false), maxConcurrent (10,000), writable (false). Returns a function that stops serving it.
  */
 export function expose(target: object, channel: RpcChannel, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
   const { name, ...limits } = options;

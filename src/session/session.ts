@@ -290,8 +290,11 @@ export class Session {
     features |= this.#always;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
-    if (!compress && this.#pendingOut === 0) {
+    // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
+    // as Goodbye does: queued behind them it would be lost with the session.
+    const critical = priority === Priority.Critical;
+    const compress = !critical && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
+    if (!compress && (this.#pendingOut === 0 || critical)) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
       this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
       return id;

@@ -3,8 +3,8 @@ import { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAX_PAYLOAD, type MessageType } fr
 import { crc32cRange } from './crc32c.js';
 import { WireErrorCode, wireError } from './errors.js';
 import { type FrameHeader, type HeaderFields, type HeaderInit, headerFields, joinU64, readHeaderBytes, toHeaderFields, u32, writeHeader } from './header.js';
-import { packGeneral, unpack } from './payload.js';
-import { TINY_MAX_BYTES, tinyEncode } from './tiny.js';
+import { BODY, encodeBody, unpack } from './payload.js';
+import { output, reserve } from './msgpack/encode.js';
 
 /** A decoded frame. `payload` is a view into the decoded bytes, not a copy. */
 export interface Frame extends FrameHeader {
@@ -24,28 +24,9 @@ export interface CodecOptions {
 
 const scratch = /* @__PURE__ */ headerFields();
 
-// Frame bytes come from 64 KiB slabs, as Node's Buffer pool does: allocating an ArrayBuffer costs far more than
-// writing a small frame into one (bench/frames.bench.mjs). Frames never overlap and a slab is never reused, so
-// each frame stays valid for as long as anyone holds it (a slab lives while any of its frames does).
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MAX_FRAME = 4 * 1024;
-let slabBuffer = /* @__PURE__ */ new ArrayBuffer(0);
-let slabBytes = /* @__PURE__ */ new Uint8Array(slabBuffer);
-let slabView = /* @__PURE__ */ new DataView(slabBuffer);
-let slabAt = 0;
-
-/** Room for a frame with the largest tiny body. */
-const TINY_FRAME_ROOM = HEADER_SIZE + TINY_MAX_BYTES + CHECKSUM_SIZE;
-
-/** Makes sure the current slab has `size` free bytes, starting a new one when not. */
-function slabRoom(size: number): void {
-  if (slabAt + size > slabBuffer.byteLength) {
-    slabBuffer = new ArrayBuffer(SLAB_SIZE);
-    slabBytes = new Uint8Array(slabBuffer);
-    slabView = new DataView(slabBuffer);
-    slabAt = 0;
-  }
-}
+// Frame bytes come from the MessagePack writer's 64 KiB slabs (msgpack/encode.ts), as Node's Buffer pool does:
+// allocating an ArrayBuffer costs far more than writing a small frame into one (bench/frames.bench.mjs). Frames
+// never overlap and a slab is never reused, so each frame stays valid for as long as anyone holds it.
 
 /** Bytes a frame with this payload length and these features occupies on the wire. */
 export function frameSize(payloadLength: number, features: number): number {
@@ -56,70 +37,32 @@ export function frameSize(payloadLength: number, features: number): number {
 export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {}): Uint8Array {
   const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
   const { payload, body } = init;
-  if (payload !== undefined) return writeFrame(init, payload, maxPayload);
-  if (body === undefined) return writeFrame(init, EMPTY, maxPayload);
-  return encodeTinyFrame(init, body, maxPayload) ?? writeFrame(init, packGeneral(body), maxPayload);
+  if (payload !== undefined || body === undefined) {
+    const bytes = payload ?? EMPTY;
+    if (bytes.length > maxPayload) throw tooLarge(bytes.length, maxPayload);
+    const h = toHeaderFields(init, scratch);
+    reserve(frameSize(bytes.length, h.features));
+    if (bytes.length > 0) output.bytes.set(bytes, output.start + HEADER_SIZE); // set() costs a call even for nothing
+    return finish(h, bytes.length);
+  }
+  // The body is written straight behind the room for the header, and read before the header fields.
+  encodeBody(body, BODY, HEADER_SIZE, CHECKSUM_SIZE, true);
+  const length = output.end - output.start - HEADER_SIZE;
+  if (length > maxPayload) throw tooLarge(length, maxPayload);
+  return finish(toHeaderFields(init, scratch), length);
 }
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
-/**
- * A frame whose body tiny.ts encodes straight after the header, or undefined when the body is not of tiny shape.
- * Room for the largest tiny frame is reserved first and the unused end handed back after: the body may run user
- * code (getters) that encodes other frames meanwhile, and those must land elsewhere. The body is read before the
- * header fields, as on the general path.
- */
-function encodeTinyFrame(init: FrameInit, body: unknown, maxPayload: number): Uint8Array | undefined {
-  slabRoom(TINY_FRAME_ROOM);
-  const buffer = slabBuffer, bytes = slabBytes, view = slabView, start = slabAt;
-  slabAt += TINY_FRAME_ROOM;
-  let end: number, h: HeaderFields;
-  try {
-    end = tinyEncode(body, bytes, view, start + HEADER_SIZE); // a getter may throw
-    if (end < 0) return release(buffer, start, 0), undefined;
-    const length = end - start - HEADER_SIZE;
-    if (length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${length} bytes exceeds the limit of ${maxPayload}`);
-    h = toHeaderFields(init, scratch);
-  } catch (error) {
-    release(buffer, start, 0);
-    throw error;
-  }
-  const length = end - start - HEADER_SIZE;
+const tooLarge = (length: number, maxPayload: number): Error => wireError(WireErrorCode.TOO_LARGE, `payload of ${length} bytes exceeds the limit of ${maxPayload}`);
+
+/** Writes the header (and the trailer) around the payload that `output` holds behind its header room. */
+function finish(h: HeaderFields, length: number): Uint8Array {
+  const { bytes, buffer, view, start } = output;
   h.payloadLength = length;
   writeHeader(view, start, h);
-  const size = frameSize(length, h.features);
+  const end = start + HEADER_SIZE + length;
   if (h.features & Feature.CHECKSUM) view.setUint32(end, crc32cRange(bytes, start, end));
-  release(buffer, start, size);
-  return new Uint8Array(buffer, start, size); // cheaper than subarray()
-}
-
-/** Hands back the unused end of a tiny frame's room, unless a nested encode has allocated after it meanwhile. */
-function release(buffer: ArrayBuffer, start: number, used: number): void {
-  if (slabBuffer === buffer && slabAt === start + TINY_FRAME_ROOM) slabAt = start + ((used + 7) & ~7); // 8-byte aligned starts
-}
-
-/** A frame carrying `payload` as it is. */
-function writeFrame(init: FrameInit, payload: Uint8Array, maxPayload: number): Uint8Array {
-  if (payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxPayload}`);
-  const h = toHeaderFields(init, scratch);
-  h.payloadLength = payload.length;
-  const size = frameSize(payload.length, h.features);
-  let out: Uint8Array, view: DataView;
-  if (size > SLAB_MAX_FRAME) {
-    out = new Uint8Array(size);
-    view = new DataView(out.buffer);
-  } else {
-    slabRoom(size);
-    out = new Uint8Array(slabBuffer, slabAt, size);
-    view = slabView;
-    slabAt += (size + 7) & ~7;
-  }
-  writeHeader(view, out.byteOffset, h);
-  if (payload.length > 0) out.set(payload, HEADER_SIZE); // set() costs a call even for nothing
-  if (h.features & Feature.CHECKSUM) {
-    const end = HEADER_SIZE + payload.length;
-    view.setUint32(out.byteOffset + end, crc32cRange(out, 0, end));
-  }
-  return out;
+  return new Uint8Array(buffer, start, frameSize(length, h.features)); // cheaper than subarray()
 }
 
 /**

@@ -1,7 +1,8 @@
-// The fast path for tiny flat payloads (src/wire/tiny.ts) must be invisible: the same bytes as @msgpack/msgpack
-// on encode, the same values on decode, the same errors, and frames that never share or alias bytes — including
-// when a body's getter encodes another frame while the first is being written.
-import { Decoder, Encoder, decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
+// swarmwire's MessagePack codec (src/wire/msgpack/) for frame bodies, held to @msgpack/msgpack (the oracle, a
+// devDependency only) both ways: the same bytes on encode, the same values on decode — for any bytes, not only
+// well-formed ones — the same failures, and frames that never share or alias bytes, including when a body's getter
+// encodes another frame while the first is being written.
+import { Decoder, Encoder, ExtData, decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as sw from 'swarmwire';
@@ -19,13 +20,16 @@ function reference(bytes: Uint8Array): { value: unknown } | { error: string } {
   }
 }
 
-// Values at and around every boundary of the tiny shape and of MessagePack's number and string widths.
+// Values at and around every boundary of MessagePack's number and string widths.
 const EDGE_NUMBERS = [
   0, -0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 0x100000000, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1,
   -1, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, -0x80000000, -0x80000001, Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER - 1,
   0.5, -1.25, 1e300, Number.MIN_VALUE, NaN, Infinity, -Infinity, 1700000000000,
 ];
-const EDGE_STRINGS = ['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'é', 'ascii then ü', '\u007f', '\u0080', '\ud800', 'timestamp'];
+const EDGE_STRINGS = [
+  '', 'a', 'x'.repeat(31), 'x'.repeat(32), 'é', 'ascii then ü', '\u007f', '\u0080', '\ud800', 'timestamp', 'é'.repeat(16), 'x'.repeat(50) + '\ud800',
+  'x'.repeat(51) + '\udc00', 'é'.repeat(100), '\ufeff' + 'x'.repeat(250), 'x'.repeat(255), 'x'.repeat(256), 'x'.repeat(0xffff), 'x'.repeat(0x10000), '😀'.repeat(20),
+];
 
 const asciiString = fc.string({ maxLength: 40 });
 const anyString = fc.oneof(asciiString, fc.string({ unit: 'binary', maxLength: 40 }));
@@ -35,18 +39,34 @@ const scalar = fc.oneof(
   fc.double(),
   anyString,
 );
-/** Flat values like the tiny shape, sometimes just past its limits (16 entries, long or non-ASCII keys). */
+/** Flat values around the fix forms' limits (16 entries, long or non-ASCII keys). */
 const flat = fc.oneof(
   scalar,
   fc.array(scalar, { maxLength: 17 }),
   fc.dictionary(anyString, scalar, { maxKeys: 17 }),
 );
+class Point {
+  x = 1;
+  y = 'two';
+}
+/** What @msgpack/msgpack writes besides plain data: Dates (timestamp), every typed array (bin), class instances and null-prototype objects (maps). */
+const other = fc.oneof(
+  fc.date({ noInvalidDate: false }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map((ms) => new Date(ms * 1000 + 0.5)),
+  fc.constantFrom(new Date(0), new Date(-1), new Date(2 ** 32 * 1000), new Date(2 ** 34 * 1000), new Date(8.64e15), new Date(-8.64e15)),
+  fc.int16Array({ maxLength: 8 }), fc.float64Array({ maxLength: 4 }), fc.uint8Array({ maxLength: 300 }).map((b) => new DataView(b.buffer)),
+  fc.constant(new Point()), fc.dictionary(asciiString, scalar, { maxKeys: 3 }).map((o) => Object.assign(Object.create(null) as object, o)),
+);
 /** Anything MessagePack carries, nested. */
 const nested = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, scalar, fc.uint8Array({ maxLength: 8 }), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(asciiString, tie('value'), { maxKeys: 4 })),
+  value: fc.oneof({ depthSize: 'small' }, scalar, other, fc.uint8Array({ maxLength: 8 }), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(asciiString, tie('value'), { maxKeys: 4 })),
 })).value;
+/** Collections past the 16-bit forms, and strings and bytes past 16 bits. */
+const LARGE = [
+  Array.from({ length: 0x10000 }, (_, i) => i & 0xff), Object.fromEntries(Array.from({ length: 0x10001 }, (_, i) => [`k${i}`, i])),
+  Array.from({ length: 17 }, (_, i) => ({ i })), 'é'.repeat(0x8000), new Uint8Array(0x10000), { a: 'x'.repeat(70_000), b: [new Uint8Array(70_000)] },
+];
 
-describe('tiny payload fast path', () => {
+describe('MessagePack codec = @msgpack/msgpack', () => {
   it('packs every edge value to the bytes @msgpack/msgpack gives, and unpacks them to the same values', () => {
     const values: unknown[] = [...EDGE_NUMBERS, ...EDGE_STRINGS, null, undefined, true, false, [], {},
       { timestamp: 1700000000000 }, EDGE_NUMBERS, Object.fromEntries(EDGE_NUMBERS.slice(0, 15).map((n, i) => [`k${i}`, n]))];
@@ -57,7 +77,15 @@ describe('tiny payload fast path', () => {
     }
   });
 
-  it('agrees with @msgpack/msgpack on flat and nested values, both ways, inside and outside the tiny shape', () => {
+  it('agrees with @msgpack/msgpack on values past the 16-bit forms', () => {
+    for (const v of LARGE) {
+      const want = msgpackEncode(v);
+      expect(sw.pack(v)).toEqual(want);
+      expect(sw.unpack(want)).toEqual(msgpackDecode(want));
+    }
+  });
+
+  it('agrees with @msgpack/msgpack on flat and nested values, both ways', () => {
     fc.assert(fc.property(fc.oneof(flat, nested), (v) => {
       const want = msgpackEncode(v);
       expect(hex(sw.pack(v))).toBe(hex(want));
@@ -76,8 +104,8 @@ describe('tiny payload fast path', () => {
   });
 
   it('decodes any bytes as @msgpack/msgpack does, or fails where it fails, with a WireError', () => {
-    // Biased towards the tiny shape's heads: fixmap, fixarray, fixstr and the number markers.
-    const head = fc.constantFrom(0x80, 0x81, 0x82, 0x8f, 0x90, 0x91, 0x9f, 0xa0, 0xa3, 0xbf, 0xc0, 0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd9, 0xe0, 0xff);
+    // Biased towards the heads that start something: collections, strings, numbers, bin and extensions.
+    const head = fc.constantFrom(0x80, 0x81, 0x82, 0x8f, 0x90, 0x91, 0x9f, 0xa0, 0xa3, 0xbf, 0xc0, 0xc2, 0xc3, 0xc4, 0xc7, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd6, 0xd7, 0xd9, 0xdc, 0xde, 0xe0, 0xff);
     const bytes = fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.tuple(head, fc.uint8Array({ maxLength: 24 })).map(([h, rest]) => Uint8Array.of(h, ...rest)));
     fc.assert(fc.property(bytes, (b) => {
       const want = reference(b);
@@ -96,6 +124,15 @@ describe('tiny payload fast path', () => {
     }), { numRuns: 5000 });
   });
 
+  it('reads extension types it does not know as ExtData, which writes back the same bytes', () => {
+    fc.assert(fc.property(fc.integer({ min: -128, max: 127 }).filter((t) => t !== -1), fc.uint8Array({ maxLength: 300 }), (type, data) => {
+      const bytes = msgpackEncode([new ExtData(type, data), 1]);
+      const [ext] = sw.unpack<[{ type: number; data: Uint8Array }]>(bytes);
+      expect(ext).toEqual({ type, data });
+      expect(hex(sw.pack([ext, 1]))).toBe(hex(bytes));
+    }), { numRuns: 300 });
+  });
+
   it('rejects a __proto__ key as @msgpack/msgpack does, and builds no object with a changed prototype', () => {
     const bytes = Uint8Array.of(0x81, 0xa9, ...Buffer.from('__proto__'), 0x01);
     expect(() => sw.unpack(bytes)).toThrow(sw.WireError);
@@ -112,14 +149,18 @@ describe('tiny payload fast path', () => {
   it('gives equal strings for equal bytes and different ones for different bytes, through its string cache', () => {
     const keys = Array.from({ length: 3000 }, (_, i) => `k${(i * 7919) % 1500}`);
     for (const k of keys) expect(Object.keys(sw.unpack<object>(sw.pack({ [k]: 1 })))).toEqual([k]);
+    // Same length, same first, middle and last byte (the cache slot's inputs): still told apart.
+    const lookalikes = ['axxxxb', 'ayxxxb', 'axxyxb', 'axxxyb', 'azzxzb'];
+    for (let round = 0; round < 3; round++) for (const k of lookalikes) expect(sw.unpack(sw.pack({ [k]: k }))).toEqual({ [k]: k });
   });
 
-  it('reuses no buffer the caller holds: every tiny frame keeps its bytes while thousands follow', () => {
-    const frames = Array.from({ length: 5000 }, (_, i) => sw.encodeFrame({ type: T.Ping, requestId: i, body: { timestamp: i * 1000003 } }));
+  it('reuses no buffer the caller holds: every frame keeps its bytes while thousands follow, small or large', () => {
+    const body = (i: number): unknown => (i % 97 === 0 ? { big: 'x'.repeat(i * 10), i } : { timestamp: i * 1000003 });
+    const frames = Array.from({ length: 5000 }, (_, i) => sw.encodeFrame({ type: T.Ping, requestId: i, body: body(i) }));
     frames.forEach((f, i) => {
       const frame = sw.decodeFrame(f);
       expect(frame.requestId).toBe(BigInt(i));
-      expect(sw.decodeBody(frame)).toEqual({ timestamp: i * 1000003 });
+      expect(sw.decodeBody(frame)).toEqual(body(i));
     });
     // pack() hands out copies; packing again does not change what an earlier call returned.
     const first = sw.pack({ a: 1 });
@@ -137,17 +178,18 @@ describe('tiny payload fast path', () => {
 
   it('encodes a frame correctly when a body getter encodes other frames meanwhile (re-entrancy)', () => {
     const inner: Uint8Array[] = [];
-    const tinyBody = {
+    const flatBody = {
       a: 1,
       get b(): string {
-        inner.push(sw.encodeFrame({ type: T.Ping, body: { timestamp: 42 } })); // tiny, while the outer one is tiny too
-        inner.push(sw.encodeFrame({ type: T.Event, body: { list: [1, 2, { deep: true }] } })); // general path
+        inner.push(sw.encodeFrame({ type: T.Ping, body: { timestamp: 42 } })); // while the outer body is half written
+        inner.push(sw.encodeFrame({ type: T.Event, body: { list: [1, 2, { deep: true }], big: 'y'.repeat(70_000) } })); // one that outgrows a slab
+        inner.push(sw.encodeFrame({ type: T.Event, payload: Uint8Array.of(0xc3) })); // raw payload bytes
         return 'bee';
       },
       c: true,
     };
-    const outer = sw.encodeFrame({ type: T.Event, features: Feature.CHECKSUM, body: tinyBody });
-    // A body that leaves the tiny shape after its getter ran: the fallback encodes it again (the getter runs twice).
+    const outer = sw.encodeFrame({ type: T.Event, features: Feature.CHECKSUM, body: flatBody });
+    // Every getter runs once: the body is written in one pass.
     const mixed = { get x(): number { inner.push(sw.encodeFrame({ type: T.Pong, body: { timestamp: 7 } })); return 5; }, y: { nested: 1 } };
     const outer2 = sw.encodeFrame({ type: T.Event, body: mixed });
     const after = sw.encodeFrame({ type: T.Ping, body: { timestamp: 99 } });
@@ -156,7 +198,7 @@ describe('tiny payload fast path', () => {
     expect(sw.decodeBody(sw.decodeFrame(outer2))).toEqual({ x: 5, y: { nested: 1 } });
     expect(sw.decodeBody(sw.decodeFrame(after))).toEqual({ timestamp: 99 });
     expect(inner.map((f) => sw.decodeBody(sw.decodeFrame(f)))).toEqual([
-      { timestamp: 42 }, { list: [1, 2, { deep: true }] }, { timestamp: 7 }, { timestamp: 7 },
+      { timestamp: 42 }, { list: [1, 2, { deep: true }], big: 'y'.repeat(70_000) }, true, { timestamp: 7 },
     ]);
     // No two frames overlap.
     const all = [outer, outer2, after, ...inner].map((f) => [f.buffer, f.byteOffset, f.byteOffset + f.length] as const);
@@ -165,7 +207,7 @@ describe('tiny payload fast path', () => {
     }
   });
 
-  it('nests encodes inside @msgpack/msgpack too: a tiny body encoded from within a general one', () => {
+  it('nests encodes inside larger bodies too: a frame encoded from within a nested body', () => {
     const general = { list: [1, 2], get frame(): Uint8Array { return sw.encodeFrame({ type: T.Ping, body: { timestamp: 5 } }); } };
     const bytes = sw.encodeFrame({ type: T.Event, body: general });
     const decoded = sw.decodeBody<{ list: number[]; frame: Uint8Array }>(sw.decodeFrame(bytes));
@@ -173,7 +215,7 @@ describe('tiny payload fast path', () => {
     expect(sw.decodeBody(sw.decodeFrame(decoded.frame))).toEqual({ timestamp: 5 });
   });
 
-  it('reports a tiny body over maxPayload as TOO_LARGE and leaves the next frame intact', () => {
+  it('reports a body over maxPayload as TOO_LARGE and leaves the next frame intact', () => {
     let caught: unknown;
     try {
       sw.encodeFrame({ type: T.Ping, body: { timestamp: 1700000000000 } }, { maxPayload: 8 });
@@ -208,12 +250,26 @@ describe('tiny payload fast path', () => {
     expect(a.buffer === b.buffer ? b.byteOffset - a.byteOffset : 1).toBeGreaterThan(0);
   });
 
-  it('leaves values outside the shape to @msgpack/msgpack: Dates, Maps, class instances, typed arrays, bigint errors', () => {
-    class Point { x = 1; }
-    for (const v of [new Date(0), new Map([[1, 2]]), new Point(), new Uint8Array([1, 2]), Object.create(null) as object]) {
+  it('writes Dates, Maps, class instances and typed arrays as @msgpack/msgpack does; refuses bigint, functions and symbols', () => {
+    for (const v of [new Date(0), new Date(NaN), new Map([[1, 2]]), new Point(), new Uint8Array([1, 2]), new Int32Array([1, -1]), Object.create(null) as object]) {
       expect(hex(sw.pack(v))).toBe(hex(new Encoder().encode(v)));
     }
-    expect(() => sw.pack({ n: 1n })).toThrow(sw.WireError);
-    expect(() => sw.pack(() => 1)).toThrow(sw.WireError);
+    for (const v of [{ n: 1n }, () => 1, [Symbol('s')]]) {
+      expect(() => sw.pack(v)).toThrow(expect.objectContaining({ code: 'SW_ERR_PAYLOAD', status: sw.Status.InvalidFrame }));
+    }
+  });
+
+  it('refuses a cycle with a WireError instead of overflowing the stack', () => {
+    const a: unknown[] = [];
+    a.push({ a });
+    expect(() => sw.pack(a)).toThrow(expect.objectContaining({ code: 'SW_ERR_PAYLOAD' }));
+    expect(() => sw.encodeFrame({ type: T.Event, body: a })).toThrow(expect.objectContaining({ code: 'SW_ERR_PAYLOAD' }));
+  });
+
+  it('decodes bodies as deep as it encodes them (100 levels), and refuses one level more', () => {
+    const nest = (n: number): unknown => (n === 0 ? [] : [nest(n - 1)]);
+    expect(sw.unpack(sw.pack(nest(99)))).toEqual(nest(99));
+    expect(() => sw.pack(nest(100))).toThrow(sw.WireError); // 101 arrays
+    expect(() => sw.unpack(new Uint8Array(101).fill(0x91).fill(0x90, 100))).toThrow(expect.objectContaining({ code: 'SW_ERR_PAYLOAD' }));
   });
 });
