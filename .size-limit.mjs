@@ -17,22 +17,25 @@ const whole = (file, limit) => ({
   name: `shipped: dist/${file} (whole, minified)`, path: `dist/${file}`, gzip: true, limit,
   modifyEsbuildConfig: (config) => ({ ...config, format: 'esm', platform: 'neutral', logLevel: 'error', external: ['ws', 'node:*', './swarmwire.wasm'] }),
 });
+// +1.5 KB on the whole files that export the server side, for issue 13's pre-handshake limits (the handshake gate,
+// the WebSocket frame watch and listenWebSocket's own HTTP server: ~1.2 KB) and its other holes (measured against
+// main: +1.1 to +1.7 KB).
 const shipped = [
-  asShipped('swarmwire.global.js', '55.5 KB'),
-  asShipped('swarmwire.esm.js', '55.4 KB'),
+  asShipped('swarmwire.global.js', '57 KB'),
+  asShipped('swarmwire.esm.js', '56.9 KB'),
   asShipped('worker.global.js', '11.5 KB'),
-  whole('browser.js', '48.8 KB'),
-  whole('inline-browser.js', '52.4 KB'),
+  whole('browser.js', '50.3 KB'),
+  whole('inline-browser.js', '53.9 KB'),
   whole('worker-browser.js', '7.6 KB'),
   whole('lite-browser.js', '11.8 KB'),
-  whole('index.js', '51.3 KB'),
-  whole('inline.js', '55 KB'),
+  whole('index.js', '53 KB'),
+  whole('inline.js', '56.5 KB'),
   whole('lite.js', '14.6 KB'),
-  whole('worker.js', '50.4 KB'),
-  whole('relay.js', '46.2 KB'),
-  whole('relay-deno.js', '30.2 KB'),
-  whole('workers.js', '51.1 KB'),
-  whole('cli.js', '49.3 KB'),
+  whole('worker.js', '52 KB'),
+  whole('relay.js', '47.8 KB'),
+  whole('relay-deno.js', '31.4 KB'),
+  whole('workers.js', '52.7 KB'),
+  whole('cli.js', '51 KB'),
 ];
 
 export default [
@@ -43,10 +46,12 @@ export default [
   // maxUnackedBytes, MessagePack collections bounded by their bytes (~0.1 KB gzipped, measured).
   // −3.8 KB on the client limits when the MessagePack codec became swarmwire's own (src/wire/msgpack/, issues 13 and
   // 15) instead of @msgpack/msgpack (5.9 KB on its own).
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: browser, import: `{ init, ${client}, expose, wrap }`, gzip: true, limit: '24.6 KB', modifyEsbuildConfig: esm },
+  // +0.35 / +0.35 / +0.2 KB on the three client rows for issue 13 (measured against main): the WebSocket close
+  // deadline and Critical frames ahead of a stalled backlog, RPC writes opt-in and built-in prototypes cut off.
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: browser, import: `{ init, ${client}, expose, wrap }`, gzip: true, limit: '25 KB', modifyEsbuildConfig: esm },
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client with RPC, without init()', path: browser, import: `{ ${client}, expose, wrap }`, gzip: true, limit: '23.6 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: browser, import: `{ init, ${client} }`, gzip: true, limit: '16.3 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client with RPC, without init()', path: browser, import: `{ ${client}, expose, wrap }`, gzip: true, limit: '23.9 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: browser, import: `{ init, ${client} }`, gzip: true, limit: '16.5 KB', modifyEsbuildConfig: esm },
   // Loaded by init(), on its own request: the CRC tables are computed at init, not shipped. The shared-memory ring
   // (assembly/ring.ts, issue 3) adds ~0.3 KB.
   // swarmwire/lite (src/lite/): the codec + WebSocket + RPC, with the full SDK's MessagePack codec (without the RPC

@@ -329,8 +329,11 @@ export class Session {
     features |= this.#always;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const compress = frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
-    if (!compress && this.#pendingOut === 0) {
+    // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
+    // as Goodbye does: queued behind them it would be lost with the session.
+    const critical = priority === Priority.Critical;
+    const compress = !critical && frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
+    if (!compress && (this.#pendingOut === 0 || critical)) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
       this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
       return id;
@@ -452,6 +455,10 @@ export class Session {
     if (transport && this.#state === 'open') {
       try {
         this.#batcher?.flush();
+      } catch {
+        // a full transport keeps the batch; the Goodbye, Critical, still goes ahead of it
+      }
+      try {
         transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody, features: this.#always }), Priority.Critical);
       } catch {
         // the transport is already failing; the close below still tells the peer
