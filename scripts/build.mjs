@@ -9,7 +9,6 @@
 //   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
 //   dist/relay-deno.js        ESM, Deno only, self-contained: the relay with WebTransport (deno run --unstable-net -A)
 //   dist/swarmwire.wasm       the core
-//   dist/swarmwire-lite.wasm  swarmwire/lite's core: CRC-32C only, unshared memory
 //   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
 //   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
 //   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
@@ -47,9 +46,6 @@ rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`, { recursive: true });
 run('asc', ['--config', 'asconfig.json', '--target', 'release']);
 copyFileSync(`${root}build/swarmwire.wasm`, `${root}dist/swarmwire.wasm`);
-// swarmwire/lite's core: the CRC-32C kernel alone, on a memory of its own (assembly/lite.ts).
-run('asc', ['--config', 'asconfig.lite.json', '--target', 'release']);
-copyFileSync(`${root}build/swarmwire-lite.wasm`, `${root}dist/swarmwire-lite.wasm`);
 
 step('bundles (esbuild)');
 // The version is written in for the CLI's --version, which must not read package.json at run time (the Deno bundle).
