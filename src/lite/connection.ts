@@ -167,7 +167,10 @@ export class LiteConnection {
     const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token };
     const handshake = new InitiatorHandshake(identity, local, options.expectPeer);
     // Handshake frames are handled one after another: checking the peer's proof and signing ours take a moment.
+    // Frames right behind HelloDone (the same message, or the next one while it is handled) queue behind it, in
+    // order, rather than being lost to the handshake.
     let steps = Promise.resolve();
+    let queued = 0;
     ws.addEventListener('open', () => {
       this.#socketOpened = true;
       this.#raw(this.#frame(MessageType.Hello, 0, 0, 0, 0, handshake.hello()));
@@ -188,20 +191,24 @@ export class LiteConnection {
         return this.#violation(error as SwarmwireError);
       }
       for (const frame of frames) {
-        if (this.#end) return;
-        if (this.#connecting) {
-          steps = steps.then(() => this.#handshake(handshake, local, frame));
-          continue;
-        }
-        try {
-          this.#onFrame(frame, DIRECT);
-        } catch (error) {
-          // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
-          // never an exception out of the socket's listener.
-          this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
-        }
+        if (this.#connecting || queued) {
+          queued++;
+          steps = steps.then(() => (queued--, this.#connecting ? this.#handshake(handshake, local, frame) : this.#deliver(frame)));
+        } else this.#deliver(frame);
       }
     });
+  }
+
+  /** A frame from the peer on the open connection. */
+  #deliver(frame: LiteFrame): void {
+    if (this.#end) return;
+    try {
+      this.#onFrame(frame, DIRECT);
+    } catch (error) {
+      // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
+      // never an exception out of the socket's listener.
+      this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
+    }
   }
 
   /**
@@ -542,9 +549,12 @@ export class LiteConnection {
   }
 }
 
-/** Why a socket never opened: the runtime's own words where it gave them (ECONNREFUSED, a name that does not resolve). */
+/**
+ * Why a socket never opened: the runtime's own words where it gave them (`ws` on Node 20: ECONNREFUSED, a name that
+ * does not resolve, an HTTP status). Browsers and Node 22+'s WebSocket say nothing (an empty TypeError at most).
+ */
 function connectFailed(url: string, cause: unknown, code: number): Error {
-  const why = cause instanceof Error ? cause.message : `closed with ${code} before it opened`;
+  const why = (cause as Error)?.message || `closed with ${code} before it opened (no server there, a wrong path, or a refused origin: this runtime gives no reason)`;
   // The full SDK's code (TransportErrorCode.CONNECT_FAILED) on the base class: lite leaves the transport layer out.
   return new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause });
 }
