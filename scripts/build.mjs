@@ -97,10 +97,10 @@ const replace = (name, filter, contents) => ({
 });
 // Node-only modules, reached through dynamic imports on Node alone. Left in, bundlers for browsers and wrangler
 // would try to resolve them (and fail); the stand-ins say what went wrong if anything ever calls them.
-const nodeOnly = replace('node-only', /^(ws|node:fs\/promises|node:worker_threads)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs, node:worker_threads)'); };
+const nodeOnly = replace('node-only', /^(ws|node:fs\/promises|node:worker_threads|node:http)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs, node:http, node:worker_threads)'); };
 class NodeOnly { constructor() { fail(); } }
-export const parentPort = null;
-export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, fail as readFile }; export default NodeOnly;`);
+export const parentPort = null, STATUS_CODES = {};
+export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, fail as readFile, fail as createServer }; export default NodeOnly;`);
 
 // The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along;
 // so it does in the inline builds, for bundles that put no swarmwire.wasm next to themselves.

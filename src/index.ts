@@ -37,10 +37,12 @@ export { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode 
 export type { CloseInfo, Transport, TransportEvents, TransportKind, TransportState } from './transport/transport.js';
 export { memoryPair } from './transport/memory.js';
 export type { MemoryFaults, MemoryPairOptions, MemoryTransport } from './transport/memory.js';
-export { acceptWebSocket, connectWebSocket, DEFAULT_MAX_MESSAGE_BYTES, WebSocketTransport } from './transport/websocket.js';
+export { acceptWebSocket, connectWebSocket, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_BYTES, WebSocketTransport } from './transport/websocket.js';
 export type { ConnectWebSocketOptions, WebSocketConstructor, WebSocketLike, WebSocketOptions } from './transport/websocket.js';
 export { listenWebSocket } from './transport/websocket-node.js';
 export type { ListenWebSocketOptions, WebSocketListener, WebSocketRequest } from './transport/websocket-node.js';
+export { DEFAULT_HANDSHAKE_LIMITS, HandshakeGate } from './transport/handshake-gate.js';
+export type { HandshakeLimits, Pass, Refusal } from './transport/handshake-gate.js';
 export { upgradeWebSocket } from './transport/websocket-deno.js';
 export type { UpgradeWebSocketOptions } from './transport/websocket-deno.js';
 export { backoffDelay, reconnecting, seededRandom } from './transport/backoff.js';

@@ -38,7 +38,7 @@ it('the handshake of docs/protocol.md decodes, and its ids and proofs hold by th
   expect(await verifySignature('Ed25519', h.key, p, Buffer.concat([utf8(INITIATOR), sha(hello.payload), sha(ack!.payload)]))).toBe(true);
   // One byte of the Hello changed, and the relay's proof no longer covers it.
   const tampered = hello.payload.slice();
-  tampered[tampered.length - 1] ^= 1;
+  tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
   expect(await verifySignature('Ed25519', a.key, a.proof!, Buffer.concat([utf8(RESPONDER), sha(tampered)]))).toBe(false);
   expect(done!.payloadLength).toBe(0);
 });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as sw from 'swarmwire';
 
 const hello = (over: Partial<sw.Hello> = {}): sw.Hello => ({
-  version: 1, minVersion: 1, nodeId: new Uint8Array(16).fill(1), role: 'edge', capabilities: ['rpc', 'ring', 'mesh'],
-  features: sw.Feature.CHECKSUM | sw.Feature.BATCHING | sw.Feature.ACK_REQUIRED, maxPayload: sw.MAX_PAYLOAD, metadata: {}, ...over,
+  version: 2, minVersion: 2, nodeId: new Uint8Array(16).fill(1), role: 'edge', capabilities: ['rpc', 'ring', 'mesh'],
+  features: sw.Feature.CHECKSUM | sw.Feature.BATCHING | sw.Feature.ACK_REQUIRED, maxPayload: sw.MAX_PAYLOAD, metadata: {},
+  alg: 1, key: new Uint8Array(32).fill(2), nonce: new Uint8Array(32).fill(3), ...over,
 });
 
 describe('negotiate', () => {
@@ -37,6 +38,13 @@ describe('negotiate', () => {
 });
 
 describe('parseHello', () => {
+  it('returns a Hello of version 1 without key fields as it is, for negotiation to refuse with UnsupportedVersion', () => {
+    const { alg: _a, key: _k, nonce: _n, ...old } = hello({ version: 1, minVersion: 1 });
+    const parsed = sw.parseHello(old);
+    expect(parsed.version).toBe(1);
+    expect(() => sw.negotiate({ ...hello() }, parsed)).toThrowError(expect.objectContaining({ code: 'SW_ERR_VERSION_NEGOTIATION', status: sw.Status.UnsupportedVersion }));
+  });
+
   it('accepts a Hello that went through MessagePack', () => {
     const sent = hello({ metadata: { name: 'page-1' }, token: 's3cret' });
     const frame = sw.decodeFrame(sw.encodeFrame({ type: sw.MessageType.Hello, body: sent }));
@@ -53,6 +61,11 @@ describe('parseHello', () => {
     ['non-string metadata', { ...hello(), metadata: { a: 1 } }],
     ['a numeric token', { ...hello(), token: 5 }],
     ['a missing version', { ...hello(), version: undefined }],
+    ['a key algorithm that is not a u8', { ...hello(), alg: 'Ed25519' }],
+    ['a missing key', { ...hello(), key: undefined }],
+    ['a key of 300 bytes', { ...hello(), key: new Uint8Array(300) }],
+    ['a nonce of 31 bytes', { ...hello(), nonce: new Uint8Array(31) }],
+    ['a proof that is not bytes', { ...hello(), proof: 'signed' }],
   ])('rejects %s with SW_ERR_PAYLOAD', (_, value) => {
     expect(() => sw.parseHello(value)).toThrowError(expect.objectContaining({ code: 'SW_ERR_PAYLOAD', status: sw.Status.InvalidFrame }));
   });

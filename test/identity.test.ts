@@ -49,7 +49,7 @@ function raw(transport: MemoryTransport) {
     }
     return got[count - 1]!;
   };
-  return { got, closed, next, send: (type: number, payload?: Uint8Array) => transport.send(encodeFrame({ type, payload })) };
+  return { got, closed, next, send: (type: number, payload?: Uint8Array) => transport.send(encodeFrame({ type: type as MessageType, payload })) };
 }
 
 /** A Hello of `identity` (or of someone claiming to be it), as bytes. */

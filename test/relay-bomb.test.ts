@@ -28,7 +28,7 @@ it('the relay\'s agent node answers nested extension bombs with BAD_ARGS and sta
   const ready = new Promise<{ wsUrl: string; agent: string }>((resolve) => createInterface({ input: child!.stdout! }).once('line', (l) => resolve(JSON.parse(l))));
   const { wsUrl, agent } = await Promise.race([ready, exited.then((e) => Promise.reject(new Error(e)))]);
 
-  node = new MeshNode({ heartbeatIntervalMs: 0 });
+  node = await MeshNode.create({ heartbeatIntervalMs: 0 });
   await node.connect(() => connectWebSocket(wsUrl), { reconnect: false });
   const link = node.link(agent);
   await link.ready();

@@ -44,11 +44,11 @@ describe('rpc API', () => {
     expect(kept.byteLength).toBe(2);
   });
 
-  it('writes properties (assignments keep their order with later reads) and refuses unknown ones', async () => {
+  it('writes properties opted in (assignments keep their order with later reads) and refuses unknown ones', async () => {
     const { client, server } = await sessions();
     const state = { level: 1, fixed: 0 };
     Object.defineProperty(state, 'fixed', { writable: false });
-    expose(state, server);
+    expose(state, server, { writable: true });
     const remote = wrap<typeof state>(client) as unknown as Record<string, unknown>;
     remote.level = 5;
     expect(await remote.level).toBe(5);

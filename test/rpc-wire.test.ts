@@ -110,7 +110,7 @@ describe('refusals: a typed Error, and the connection carries on', () => {
       (name) => [`"${name}"`, request(1, name, encode([])), Status.MethodNotFound, 'SW_ERR_RPC_METHOD_NOT_FOUND'] as [string, Parameters<typeof encodeFrame>[0], number, string]),
     ['a path through constructor', request(1, 'x', encode({ op: Op.Apply, path: ['add', 'constructor'], args: ['return process'] })), Status.MethodNotFound, 'SW_ERR_RPC_METHOD_NOT_FOUND'],
     ['a path through __proto__', request(1, 'x', encode({ op: Op.Get, path: ['nested', '__proto__'] })), Status.MethodNotFound, 'SW_ERR_RPC_METHOD_NOT_FOUND'],
-    ['a set of __proto__', request(1, 'x', encode({ op: Op.Set, path: ['__proto__'], value: {} })), Status.MethodNotFound, 'SW_ERR_RPC_METHOD_NOT_FOUND'],
+    ['a set of __proto__', request(1, 'x', encode({ op: Op.Set, path: ['__proto__'], value: {} })), Status.Unauthorized, 'SW_ERR_RPC_READ_ONLY'],
     ['arguments that are not an array', request(1, 'add', encode('2, 3')), Status.InvalidFrame, 'SW_ERR_RPC_BAD_ARGS'],
     ['undecodable arguments', request(1, 'add', new Uint8Array([0xc1])), Status.InvalidFrame, 'SW_ERR_RPC_BAD_ARGS'],
     ['arguments nested too deep', request(1, 'add', encode([deep(40), 1])), Status.InvalidFrame, 'SW_ERR_RPC_BAD_ARGS'],

@@ -41,6 +41,23 @@ const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
 };
 
 describe('handshake', () => {
+  it('keeps frames that arrive before anyone listens for the first listener, in order, ahead of later ones', async () => {
+    const { host, dial } = rig();
+    host.onSession((s) => {
+      s.send({ type: MessageType.Event, ack: true, body: 'welcome' });
+      s.send({ type: MessageType.Event, body: 'and this' });
+    });
+    const client = await connectSession(dial, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    await new Promise((r) => setTimeout(r, 20)); // both have arrived by now, with no 'frame' listener yet
+    const got: unknown[] = [];
+    client.on('frame', (f) => got.push(decodeBody(f)));
+    expect(got).toEqual(['welcome', 'and this']);
+    host.sessions.values().next().value!.send({ type: MessageType.Event, body: 'later' });
+    await until(() => got.length === 3);
+    expect(got).toEqual(['welcome', 'and this', 'later']);
+  });
+
   it('exchanges Hello / HelloAck and agrees on the same terms on both sides', async () => {
     const { dial, accepted } = rig({ role: 'relay', capabilities: ['rpc', 'relay'], maxPayload: 1 << 20 });
     const client = await connectSession(dial, { capabilities: ['rpc', 'mesh'], metadata: { name: 'page' }, heartbeatIntervalMs: 0 });

@@ -87,9 +87,11 @@ export function withOptions<R>(proxy: R, options: Readonly<Partial<CallOptions>>
 
 /**
  * Serves `target` on `conn`: the other side's wrap() — from the peer itself or from any node behind a relay — calls
- * its methods and reads its properties. Only `target`'s own members and its prototype chain below
- * Object.prototype are reachable (`__proto__`, `constructor`, … are MethodNotFound). Options: name (the default
- * module), maxArgBytes (16 MiB), maxConcurrent (10,000). Returns a function that stops serving it.
+ * its methods and reads its properties. Reachable as with the full SDK's expose() (the same rules, rpc/members.ts):
+ * `target`'s own members and its prototype chain up to the first built-in prototype, and those of the objects they
+ * hold (`__proto__`, `constructor`, built-ins' methods, … are MethodNotFound). Lite takes no writes at all: a set
+ * is refused with RpcError SW_ERR_RPC_BAD_ARGS. Options: name (the default module), maxArgBytes (16 MiB),
+ * maxConcurrent (10,000). Returns a function that stops serving it.
  */
 export function expose(target: object, conn: LiteConnection, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
   const [hi, lo] = options.name === undefined ? [0, 0] : fnv1a64Parts(options.name);

@@ -5,6 +5,7 @@ import { memoryPair } from '../transport/memory.js';
 import { expose } from '../rpc/expose.js';
 import { MeshNode } from '../mesh/node.js';
 import { AgentHost } from '../mesh/agent-host.js';
+import { idHex } from '../mesh/ids.js';
 import type { Relay } from './relay.js';
 
 /** The demo agent of the dashboard: a counter whose state is one number. */
@@ -27,9 +28,16 @@ export interface RelayAgents {
   close(): void;
 }
 
-/** Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay`. */
+/** How long the agent host waits before linking to its relay again after the link ended. */
+const RELINK_DELAY_MS = 100;
+
+/**
+ * Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay`. The link is
+ * never dropped as slow (Relay.acceptLocal) nor closed as idle, and if it ends anyway (a heartbeat lost while the
+ * process was busy) the node links again: without it the dashboard's agents would be gone for good.
+ */
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
-  const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000 });
+  const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
   const host = new AgentHost(node);
   host.define('Counter', () => new Counter());
   const dashboard = {
@@ -40,14 +48,33 @@ export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const serve = (link: Parameters<Parameters<MeshNode['onLink']>[0]>[0]) => void expose(dashboard, link, { name: 'dashboard' });
   node.onLink(serve);
   for (const link of node.links()) serve(link);
-  const [a, b] = memoryPair();
-  const accepted = relay.accept(b);
-  await node.connect(() => a, { reconnect: false });
-  await accepted;
+  let closed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // One memory link per connection: the relay's side is a new session each time (the old one ended with it).
+  const link = async (): Promise<void> => {
+    const [a, b] = memoryPair();
+    const accepted = relay.acceptLocal(b);
+    accepted.catch(() => {}); // awaited below, unless connecting fails first
+    await node.connect(() => a, { reconnect: false });
+    await accepted;
+  };
+  const relink = (): void => {
+    timer = undefined;
+    if (closed) return;
+    link().catch(() => {
+      if (!closed) timer ??= setTimeout(relink, RELINK_DELAY_MS);
+    });
+  };
+  node.on('disconnected', (peer) => {
+    if (peer === idHex(relay.nodeId) && !closed) timer ??= setTimeout(relink, RELINK_DELAY_MS);
+  });
+  await link();
   return {
     node,
     host,
     close() {
+      closed = true;
+      clearTimeout(timer);
       host.close();
       node.close();
     },

@@ -6,6 +6,7 @@
 // or `npx swarmwire relay --deno`.
 import { upgradeWebSocket } from '../transport/websocket-deno.js';
 import { listenWebTransport, type WebTransportListener } from '../transport/webtransport-deno.js';
+import { type HandshakeLimits, HandshakeGate } from '../transport/handshake-gate.js';
 import { generateCertificate, type GeneratedCertificate } from './certificate.js';
 import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
@@ -24,6 +25,13 @@ export interface DenoRelayOptions extends RelayOptions {
   webtransport?: boolean;
   /** The certificate for WebTransport. Default: a new one from generateCertificate(). */
   certificate?: GeneratedCertificate;
+  /**
+   * Limits on WebSocket connections whose handshake has not completed: how many at once, in all (HTTP 503 past
+   * it) and per remote address (429). Deno reads each message whole before handing it over, so the message and
+   * byte limits and the deadline of DEFAULT_HANDSHAKE_LIMITS cannot apply here (the session's own handshake
+   * limit and deadline still do). Default: DEFAULT_HANDSHAKE_LIMITS.
+   */
+  handshake?: Readonly<Partial<Pick<HandshakeLimits, 'maxHandshaking' | 'maxHandshakingPerAddress'>>>;
 }
 
 export interface DenoRelayServer {
@@ -42,7 +50,10 @@ export interface DenoRelayServer {
 }
 
 interface DenoServe {
-  serve(options: { hostname: string; port: number; onListen?: () => void }, handler: (request: Request) => Response | Promise<Response>): {
+  serve(
+    options: { hostname: string; port: number; onListen?: () => void },
+    handler: (request: Request, info: { remoteAddr: { hostname?: string } }) => Response | Promise<Response>,
+  ): {
     readonly addr: { port: number };
     shutdown(): Promise<void>;
   };
@@ -67,14 +78,21 @@ export async function startDenoRelay(options: Readonly<DenoRelayOptions> = {}): 
       // a failed handshake was already answered with an Error frame and a close
     });
   };
-  const server = deno.serve({ hostname, port: options.port ?? 8787, onListen: () => {} }, async (request) => {
+  const gate = new HandshakeGate(options.handshake);
+  const server = deno.serve({ hostname, port: options.port ?? 8787, onListen: () => {} }, async (request, info) => {
     const path = new URL(request.url).pathname;
     if (path === '/ws') {
+      const pass = gate.admit(info.remoteAddr.hostname ?? '');
+      if (typeof pass === 'number') return new Response(null, { status: pass });
       try {
         const { response, transport } = upgradeWebSocket(request);
-        accept(transport);
+        transport.on('close', pass.done);
+        relay.accept(transport).then(pass.done, () => {
+          // a failed handshake was already answered with an Error frame and a close
+        });
         return response;
       } catch {
+        pass.done();
         return new Response('expected a WebSocket upgrade', { status: 400 });
       }
     }

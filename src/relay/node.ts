@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type WebSocketOptions } from '../transport/websocket.js';
 import { type OriginPolicy, originAllowed } from '../transport/origin.js';
+import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transport/handshake-gate.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
 import { agentWorkerScript } from './agent-worker.js';
@@ -31,6 +32,12 @@ export interface RelayServerOptions extends RelayOptions {
   requireOrigin?: boolean;
   /** Limits of each peer's WebSocket (maxBuffered bounds what a slow reader can make the relay hold). Default: the transport's. */
   webSocket?: Readonly<Partial<WebSocketOptions>>;
+  /**
+   * Limits on connections whose handshake has not completed: how many at once (in all, and per remote address),
+   * the largest message and the bytes each may send, and the deadline after which its socket is destroyed.
+   * Default: DEFAULT_HANDSHAKE_LIMITS, with handshakeDeadlineMs = handshakeTimeoutMs + 1,000 ms.
+   */
+  handshake?: Readonly<Partial<HandshakeLimits>>;
 }
 
 export interface RelayServer {
@@ -42,6 +49,8 @@ export interface RelayServer {
   /** ws://host:port/ws — where peers connect. */
   readonly wsUrl: string;
   readonly port: number;
+  /** Connections upgraded whose handshake has not completed yet. */
+  readonly handshaking: number;
   /** Says Goodbye to every peer and stops listening. */
   close(): Promise<void>;
 }
@@ -58,18 +67,20 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
 
-  const server = createServer((req, res) => void serve(req, res, relay));
+  const deadlineMs = (options.handshakeTimeoutMs ?? 10_000) + 1_000;
+  const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
+  // A connection that never finishes its HTTP request holds a socket too: Node's defaults wait 60 s and check every 30 s.
+  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay));
+  gate.screen(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
-    }
-    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
+    // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
+    socket.on('error', () => {});
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404);
+    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403);
+    const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
+    if (typeof pass === 'number') return refuseUpgrade(socket, pass);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket)).catch(() => {
+      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket)).then(pass.done, () => {
         // a failed handshake was already answered with an Error frame and a close
       });
     });
@@ -88,6 +99,9 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
     url: `http://${origin}/`,
     wsUrl: `ws://${origin}/ws`,
     port,
+    get handshaking() {
+      return gate.handshaking;
+    },
     async close() {
       agents?.close();
       relay.close();
@@ -97,6 +111,11 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Answers an upgrade with an HTTP error and drops the socket once the answer is out (the peer need not close it). */
+function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse>[0]): void {
+  socket.end(refusalResponse(status), () => socket.destroy());
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): Promise<void> {

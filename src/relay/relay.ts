@@ -147,6 +147,8 @@ export class Relay {
   readonly #maxRate: number;
   readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
   readonly #trusted: ReadonlySet<string>;
+  /** Peers in this process (acceptLocal), never dropped as slow. */
+  readonly #local = new WeakSet<RelayPeer>();
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
   constructor(options: Readonly<RelayOptions> & { readonly identity: Identity }) {
@@ -173,6 +175,16 @@ export class Relay {
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
   async accept(transport: Transport): Promise<Session> {
     return this.host.accept(transport);
+  }
+
+  /**
+   * accept() for a peer inside this process (the relay's own agent host, src/relay/agents.ts): it is never dropped
+   * as too slow, since it is part of the relay and nothing would bring it back. @internal
+   */
+  async acceptLocal(transport: Transport): Promise<Session> {
+    const session = await this.host.accept(transport);
+    this.#local.add(session);
+    return session;
   }
 
   stats(): RelayStats {
@@ -403,7 +415,10 @@ export class Relay {
    */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
-      target.send(out);
+      // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
+      // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
+      // broadcast burst dropped honest peers that way).
+      target.send({ ...out, compress: false });
       this.#stats.framesOut++;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
@@ -413,9 +428,13 @@ export class Relay {
     }
   }
 
-  /** Tells a slow peer why (Error, then Goodbye 1008) and ends its connection, freeing everything queued for it. */
+  /**
+   * Tells a slow peer why (Error, then Goodbye 1008) and ends its connection, freeing everything queued for it. Both
+   * are Critical frames: they go ahead of the backlog the peer did not read, which is dropped (WebSocketTransport).
+   * The relay's own agent host is never dropped: what it cannot take now is refused frame by frame instead.
+   */
   #dropSlow(peer: RelayPeer, why: string): void {
-    if (peer.state === 'closed' || !peer.close) return;
+    if (peer.state === 'closed' || !peer.close || this.#local.has(peer)) return;
     this.#stats.slowPeersDropped++;
     try {
       peer.send({ type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });

@@ -37,6 +37,13 @@ export interface ServeLimits {
    * peer cannot pile up unbounded work. Default: 10,000.
    */
   maxConcurrent: number;
+  /**
+   * Which properties callers may write (`remote.x = v`, the extended form's set): true for any, or a list of dotted
+   * paths ('count', 'config.level'). Even then a write reaches only an own data property that holds no function, or
+   * a setter; it never replaces a method, never stores a function, never creates a property and never reaches a
+   * prototype. Anything else is SW_ERR_RPC_READ_ONLY. Default: false (no writes).
+   */
+  writable: boolean | readonly string[];
 }
 
 /** Per-call options: a deadline and a cancel signal. */
@@ -47,7 +54,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxBigIntDigits: MAX_BIGINT_DIGITS, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000 };
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxBigIntDigits: MAX_BIGINT_DIGITS, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000, writable: false };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** method_hash of the empty name: calls a proxied function itself. */
 export const SELF_HASH = /* @__PURE__ */ fnv1a32('');

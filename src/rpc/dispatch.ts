@@ -54,10 +54,12 @@ export function perform(module: Module, op: OpBody, context: (method: string) =>
   const last = path[path.length - 1];
   switch (op.op) {
     case Op.Apply: {
-      const fn = last === undefined ? target : lookup(parent, last)?.value;
+      // One lookup: a getter runs once per call, not once to test and again to read.
+      const member = last === undefined ? undefined : lookup(parent, last);
+      const fn = last === undefined ? target : member?.value;
       const args = op.args ?? [];
       if (typeof fn !== 'function') {
-        if (last !== undefined && args.length === 0 && lookup(parent, last)) return fn; // a plain caller reading a property
+        if (member && args.length === 0) return fn; // a plain caller reading a property
         throw notFound(path, 'is not a function');
       }
       if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
@@ -69,9 +71,15 @@ export function perform(module: Module, op: OpBody, context: (method: string) =>
       if (!member) throw notFound(path);
       return member.value;
     }
-    case Op.Set:
-      if (last === undefined || !assign(parent, last, op.value)) throw notFound(path, 'is not a writable property');
+    case Op.Set: {
+      const { writable } = module.limits;
+      const dotted = path.join('.');
+      // Opted in (expose's `writable`), and then only where assign() allows: never a method, a function or a prototype.
+      if ((writable !== true && !(Array.isArray(writable) && writable.includes(dotted))) || last === undefined || !assign(parent, last, op.value)) {
+        throw rpcError(RpcErrorCode.READ_ONLY, `"${dotted}" is read-only`);
+      }
       return undefined;
+    }
     case Op.Describe:
       return { module: moduleId.toString(16).padStart(16, '0'), ...membersOf(path.length ? (lookup(parent, last!)?.value as object) ?? {} : target) };
     default:

@@ -32,6 +32,8 @@ export const RpcErrorCode = {
   NO_CALL: 'SW_ERR_RPC_NO_CALL',
   /** The peer broke the RPC rules (a stream frame for no stream, a bad StreamHandle). */
   PROTOCOL: 'SW_ERR_RPC_PROTOCOL',
+  /** A write the module does not take: not opted in with expose's `writable`, or onto a method, getter or prototype. */
+  READ_ONLY: 'SW_ERR_RPC_READ_ONLY',
 } as const;
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
@@ -52,6 +54,7 @@ export const RPC_STATUS: Record<RpcErrorCode, Status> = /* @__PURE__ */ (() => (
   SW_ERR_RPC_GONE: Status.ExecutionError,
   SW_ERR_RPC_NO_CALL: Status.ExecutionError,
   SW_ERR_RPC_PROTOCOL: Status.InvalidFrame,
+  SW_ERR_RPC_READ_ONLY: Status.Unauthorized,
 }))();
 
 /** The code a plain Error frame's status stands for, when the frame names no code. @internal */

@@ -12,10 +12,12 @@ export interface ExposeOptions extends ServeLimits {
 
 /**
  * Serves `target` on `channel` (a Session, a Transport or an RpcLink): the other side's wrap() — or any Request
- * frame with module_id = fnv1a64(name) and method_hash = fnv1a32(method) — calls its methods. Only `target`'s own
- * members and its prototype chain below Object.prototype are reachable. Options: name (default: the default module),
- * maxDepth (64), maxBigIntDigits (2,048), maxArgBytes (16 MiB), stacks (false), maxConcurrent (10,000). Returns a function
- * that stops serving it.
+ * frame with module_id = fnv1a64(name) and method_hash = fnv1a32(method) — calls its methods. Reachable by name:
+ * `target`'s own members and those of its prototype chain up to the first built-in prototype, and the same of the
+ * objects they hold; a getter runs once per read. Never: `__proto__`, `constructor`, `prototype`, the members of
+ * built-in prototypes (Object's, an array's push, a Map's set), symbols, private fields. Writes only where
+ * `writable` says (README "Security"). Options: name (default: the default module), maxDepth (64),
+ * maxBigIntDigits (2,048), maxArgBytes (16 MiB), stacks (false), maxConcurrent (10,000), writable (false). Returns a function that stops serving it.
  */
 export function expose(target: object, channel: RpcChannel, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
   const { name, ...limits } = options;

@@ -2,7 +2,7 @@
 // tiny frames costs one WebSocket message instead of 1,000. It flushes at the end of the current task (a
 // microtask), so no frame waits longer than the code that sent it, and whenever priority changes or the batch is
 // full, so order and priority hold.
-import { type Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
+import { Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { microtask } from '../transport/microtask.js';
 
 /** Frames larger than this go alone. */
@@ -27,6 +27,12 @@ export class Batcher {
 
   /** Sends `frame` now or as part of this task's batch. Throws what the transport's send() throws. */
   send(frame: Uint8Array, priority: Priority): void {
+    // Critical frames (an Error before a close, Goodbye) go ahead of the batch, as the transport serves them anyway:
+    // a batch the transport refuses as FULL must not hold back the frame that says why the link is ending.
+    if (priority === Priority.Critical) {
+      this.#transport.send(frame, priority);
+      return;
+    }
     if (frame.length > BATCH_FRAME_MAX) {
       this.flush();
       this.#transport.send(frame, priority);

@@ -73,13 +73,22 @@ export interface SessionFrame extends FrameInit {
   ack?: boolean;
   /** Default: Priority.High. */
   priority?: Priority;
+  /**
+   * Deflate the payload when COMPRESSED was negotiated and it is at least compressThreshold bytes. False for frames
+   * that pass through (a relay forwarding one frame to many peers would deflate it once per peer, and queue the
+   * frames behind it). Default: true.
+   */
+  compress?: boolean;
 }
 
 export type SessionState = 'connecting' | 'open' | 'disconnected' | 'closed';
 
 export interface SessionEvents {
   open: [peer: Peer];
-  /** An application frame (not a session control frame). Its payload may be a view valid only during the call. */
+  /**
+   * An application frame (not a session control frame). Its payload may be a view valid only during the call.
+   * Frames that arrive before any 'frame' listener is attached (up to maxQueued) are kept and handed to the first.
+   */
   frame: [frame: Frame];
   /** The transport went away; a reconnect or a resume may follow. */
   disconnect: [info: CloseInfo];
@@ -125,6 +134,8 @@ export class Session {
   #unackedBytes = 0;
   #queued: Outgoing[] = [];
   readonly #replay = new ReplayWindow();
+  /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
+  #unheard: Frame[] = [];
   /** Heartbeat intervals that passed with nothing heard. */
   #silentBeats = 0;
   /** decodeFrames' options, re-made only when the payload limit changes (it is read for every message). */
@@ -235,6 +246,13 @@ export class Session {
     // added or removed meanwhile changes the next emit, not this one.
     const listeners = this.#listeners as unknown as Record<E, Array<(...args: SessionEvents[E]) => void>>;
     listeners[event] = [...listeners[event], listener];
+    if (event === 'frame' && this.#unheard.length > 0) {
+      // Frames that arrived before anyone listened (right behind HelloDone, before connect() had resolved): the first
+      // listener gets them now, in order, ahead of anything that arrives later.
+      const held = this.#unheard;
+      this.#unheard = [];
+      for (const frame of held) (listener as (f: Frame) => void)(frame);
+    }
     return () => {
       const list = listeners[event];
       const at = list.indexOf(listener);
@@ -323,8 +341,11 @@ export class Session {
     features |= this.#always;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const compress = (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
-    if (!compress && this.#pendingOut === 0) {
+    // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
+    // as Goodbye does: queued behind them it would be lost with the session.
+    const critical = priority === Priority.Critical;
+    const compress = !critical && frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
+    if (!compress && (this.#pendingOut === 0 || critical)) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
       this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
       return id;
@@ -446,6 +467,10 @@ export class Session {
     if (transport && this.#state === 'open') {
       try {
         this.#batcher?.flush();
+      } catch {
+        // a full transport keeps the batch; the Goodbye, Critical, still goes ahead of it
+      }
+      try {
         transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody, features: this.#always }), Priority.Critical);
       } catch {
         // the transport is already failing; the close below still tells the peer
@@ -651,6 +676,12 @@ export class Session {
     if (frame.features & Feature.ACK_REQUIRED) {
       this.#sendControl({ type: MessageType.Ack, requestId: frame.requestId });
       if (!this.#replay.accept(id)) return;
+    }
+    if (this.#listeners.frame.length === 0) {
+      // Nobody listens yet: keep it (a copy: the payload may be a view into a reused buffer) for the first listener.
+      if (this.#unheard.length < this.#options.maxQueued) this.#unheard.push({ ...frame, payload: frame.payload.slice() });
+      else this.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${this.#unheard.length} wait for a 'frame' listener`));
+      return;
     }
     this.#emit('frame', frame);
   }

@@ -14,6 +14,9 @@ import { clipUtf8 } from './close-reason.js';
 /** The largest message by default: one frame of MAX_PAYLOAD bytes with its header and checksum. */
 export const DEFAULT_MAX_MESSAGE_BYTES = MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE;
 
+/** Default of WebSocketOptions.closeTimeoutMs: how long a Close waits for the peer's answer before the socket is destroyed. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 500;
+
 /** Close code for a message that is not binary (RFC 6455 Unsupported Data). */
 export const UNSUPPORTED_DATA = CloseCode.UnsupportedData;
 
@@ -26,6 +29,8 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: any) => void): void;
   removeEventListener(type: string, listener: (event: any) => void): void;
+  /** Destroys the connection without a close handshake (`ws` has it; platform sockets do not). */
+  terminate?(): void;
 }
 
 /** A WebSocket class: the platform's, or `ws`'s (which also reads the third argument, its options). */
@@ -42,6 +47,12 @@ export interface WebSocketOptions {
   pollIntervalMs: number;
   /** Deadline for the socket to open. Default 10 000 ms. */
   connectTimeoutMs: number;
+  /**
+   * After this side sends its Close, how long the peer has to answer it before the connection is destroyed (with
+   * `ws`; platform sockets cannot be destroyed and are left to their own close). Without it `ws` waits 30 s, still
+   * reading whatever a peer trickles in. Default 500 ms.
+   */
+  closeTimeoutMs: number;
 }
 
 export interface ConnectWebSocketOptions extends WebSocketOptions {
@@ -53,7 +64,13 @@ export interface ConnectWebSocketOptions extends WebSocketOptions {
 
 const CONNECTING = 0;
 const OPEN = 1;
+const CLOSED = 3;
 const MAX_REASON_BYTES = 123;
+/**
+ * Critical frames (Hello, HelloAck, the Error before a close, Goodbye) may pass maxBuffered by this much: they are few
+ * and small, and a peer dropped for not reading must still be told why.
+ */
+const CRITICAL_ALLOWANCE = 64 * 1024;
 
 /** A Transport over one WebSocket. Frames given to send() must not be modified afterwards. */
 export class WebSocketTransport extends BaseTransport {
@@ -69,6 +86,8 @@ export class WebSocketTransport extends BaseTransport {
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #waiting = false;
   #socketClosed = false;
+  /** A frame was refused as FULL and the buffer has not drained since: the peer has stopped reading. */
+  #stalled = false;
   #lastError: unknown;
 
   /** @internal Use connectWebSocket or acceptWebSocket. */
@@ -80,6 +99,7 @@ export class WebSocketTransport extends BaseTransport {
       maxBuffered: options.maxBuffered ?? 16 * 1024 * 1024,
       pollIntervalMs: options.pollIntervalMs ?? 1,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     };
     this.#label = label;
     this.#connectTimer = setTimeout(() => {
@@ -98,7 +118,9 @@ export class WebSocketTransport extends BaseTransport {
       throw transportError(TransportErrorCode.TOO_LARGE, `frame of ${size} bytes exceeds maxMessageBytes ${this.#options.maxMessageBytes}`);
     }
     // Below the high-water mark a frame is always taken, so "await ready(); send()" never throws FULL.
-    if (!this.hasRoom() && this.bufferedAmount + size > this.#options.maxBuffered) {
+    const limit = this.#options.maxBuffered + (priority === Priority.Critical ? CRITICAL_ALLOWANCE : 0);
+    if (!this.hasRoom() && this.bufferedAmount + size > limit) {
+      this.#stalled = true;
       throw transportError(TransportErrorCode.FULL, `websocket buffer full (${this.bufferedAmount} bytes buffered, maxBuffered ${this.#options.maxBuffered}): await ready()`);
     }
     const socket = this.#socket;
@@ -153,9 +175,15 @@ export class WebSocketTransport extends BaseTransport {
       socket.removeEventListener('message', this.#onMessage);
       socket.removeEventListener('close', this.#onClose);
       if (!this.#socketClosed) {
-        // A plain close() lets frames still queued go first (a Goodbye sent just before close(), say).
-        if (!info.error && socket.readyState === OPEN) for (let f = this.#dequeue(); f; f = this.#dequeue()) socket.send(f);
+        // A plain close() lets frames still queued go first (a Goodbye sent just before close(), say). A peer that
+        // stopped reading gets only the Critical ones (the Error and Goodbye saying why it is dropped), ahead of the
+        // backlog it could not take, which is dropped.
+        if (!info.error && socket.readyState === OPEN) {
+          const lanes = this.#stalled && !this.hasRoom() ? Priority.Critical + 1 : 3;
+          for (let f = this.#dequeue(lanes); f; f = this.#dequeue(lanes)) socket.send(f);
+        }
         closeSocket(socket, info.code, info.reason);
+        this.#destroyLater(socket);
       }
     }
     for (let p = 0; p < 3; p++) {
@@ -222,12 +250,26 @@ export class WebSocketTransport extends BaseTransport {
     }
   };
 
+  /**
+   * Destroys the connection if the peer has not answered this side's Close within closeTimeoutMs: `ws` would wait
+   * 30 s, reading all the while, so a peer trickling bytes could hold a closed connection that long.
+   */
+  #destroyLater(socket: WebSocketLike): void {
+    if (typeof socket.terminate !== 'function' || socket.readyState === CLOSED) return;
+    const timer = setTimeout(() => {
+      if (socket.readyState !== CLOSED) socket.terminate!();
+    }, this.#options.closeTimeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    socket.addEventListener('close', () => clearTimeout(timer));
+  }
+
   #fail(code: number, reason: string, error: TransportError): void {
     this.finish({ code, reason, error });
   }
 
-  #dequeue(): Uint8Array | undefined {
-    for (let p = 0; p < 3; p++) {
+  /** The next queued frame of the first `lanes` priorities, highest first. */
+  #dequeue(lanes = 3): Uint8Array | undefined {
+    for (let p = 0; p < lanes; p++) {
       const queue = this.#queues[p]!;
       const head = this.#heads[p]!;
       if (head === queue.length) continue;
@@ -252,6 +294,7 @@ export class WebSocketTransport extends BaseTransport {
 
   #progress(): void {
     if (this.hasRoom()) {
+      this.#stalled = false;
       this.#waiting = false;
       this.emitDrain();
     }
