@@ -9,6 +9,7 @@ import { call, operationOf } from '../rpc/dispatch.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
+import { readGoodbyeBody } from '../session/bodies.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
 // Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
@@ -251,15 +252,14 @@ export class LiteConnection {
   /** A frame from the peer, or (unwrapped) from node `from.key` behind it. */
   #onFrame(f: LiteFrame, from: Route): void {
     if (from === DIRECT) {
+      // Lite never offers COMPRESSED (inflating is asynchronous and the full SDK's job): such a frame breaks the rules.
+      if (f.features & Feature.COMPRESSED) return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
       if (f.features & Feature.ACK_REQUIRED) this.#raw(this.#frame(MessageType.Ack, f.id, 0, 0, 0, EMPTY));
       switch (f.type) {
         case MessageType.Ping:
           return this.#raw(this.#frame(MessageType.Pong, f.id, 0, 0, 0, f.payload));
-        case MessageType.Goodbye: {
-          const b = f.payload.length ? (unpackPlain(f.payload, true) as { code?: unknown; reason?: unknown }) : {};
-          const code = typeof b.code === 'number' && b.code >= 1000 && b.code < 5000 ? b.code : 1000;
-          return this.#finish({ code, reason: typeof b.reason === 'string' ? b.reason : 'goodbye' });
-        }
+        case MessageType.Goodbye:
+          return this.#finish(readGoodbyeBody(f)); // a body that is not a Goodbye throws: a violation (see the caller)
         case MessageType.Routed:
           return this.#onRouted(f);
         case MessageType.Hello:
