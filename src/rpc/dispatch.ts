@@ -22,7 +22,8 @@ export interface Module {
 /** What operationOf() needs of a module: its target and the method_hash table it keeps. */
 export type Dispatchable = Pick<Module, 'target' | 'table'>;
 
-const SELF_HASH = /* @__PURE__ */ fnv1a32('');
+/** method_hash of the empty name: the exposed function itself (docs/protocol.md, RPC). */
+export const SELF_HASH = /* @__PURE__ */ fnv1a32('');
 
 /** The operation a Request payload asks for. Throws RpcError METHOD_NOT_FOUND or BAD_ARGS. */
 export function operationOf(module: Dispatchable, methodHash: number, body: unknown): OpBody {

@@ -17,6 +17,7 @@ import { deflateRaw, inflateRaw } from './compression.js';
 import { createIdentity, type Identity } from './identity.js';
 import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
+import { idHex } from '../wire/node-id.js';
 
 export interface SessionOptions {
   /**
@@ -110,7 +111,6 @@ const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJ
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
-const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
 function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
@@ -524,7 +524,7 @@ export class Session {
       throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     }
     const negotiated = agree(this.localHello(), hello);
-    const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
+    const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
     this.#peer = peer;
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
