@@ -3,10 +3,12 @@
 // wasm ≤ 12 KB for codec + one transport + RPC) is swarmwire/lite's, not the full SDK's — see README "Size".
 // `node scripts/size-why.mjs '{ names }'` lists what each source file adds to such a bundle.
 const esm = (config) => ({ ...config, format: 'esm', logLevel: 'error' });
-const codec = 'encodeFrame, decodeFrame, decodeBody';
-const client = `${codec}, connectWebSocket, connectSession`;
-// dist/browser.js is what browsers' bundlers pick (export condition `browser`): it has nothing of Node's to ignore.
+// dist/browser.js and dist/wire-browser.js are what browsers' bundlers pick for `swarmwire` and `swarmwire/wire`
+// (export condition `browser`): nothing of Node's to ignore. A client imports from both.
 const browser = 'dist/browser.js';
+const wire = 'dist/wire-browser.js';
+const codec = { [wire]: '{ encodeFrame, decodeFrame, decodeBody }' };
+const client = (names) => ({ ...codec, [browser]: `{ ${names}, connectWebSocket, connectSession }` });
 
 // Each shipped file whole. The minified ones (script tag, CDN) as they are; the others bundled with the chunks they
 // import and minified, their dependencies (ws, node:*) not counted. Since the MessagePack codec became swarmwire's own
@@ -32,8 +34,12 @@ const shipped = [
   whole('inline.js', '61.6 KB'),
   whole('lite.js', '17.2 KB'),
   whole('worker.js', '56.1 KB'),
-  whole('relay.js', '52.1 KB'),
-  whole('relay-deno.js', '38.6 KB'),
+  whole('wire.js', '10 KB'),
+  whole('transport.js', '30 KB'),
+  whole('wire-browser.js', '10 KB'),
+  whole('transport-browser.js', '30 KB'),
+  whole('node.js', '52.1 KB'),
+  whole('deno.js', '38.6 KB'),
   whole('workers.js', '57.5 KB'),
   whole('cli.js', '56.6 KB'),
 ];
@@ -51,10 +57,10 @@ export default [
   // +2.2 KB on the client limits, and ~4–5 KB on the whole shipped files, for node identities (issue 13: WebCrypto
   // key pairs, the four-step handshake with its proofs, authorization grants, trusted relays), as measured on the
   // identity branch (the client with RPC: 24.6 → 26.7 KB).
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: browser, import: `{ init, ${client}, expose, wrap }`, gzip: true, limit: '27.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '27.5 KB', modifyEsbuildConfig: esm },
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client with RPC, without init()', path: browser, import: `{ ${client}, expose, wrap }`, gzip: true, limit: '26.4 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: browser, import: `{ init, ${client} }`, gzip: true, limit: '19.1 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '26.4 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '19.1 KB', modifyEsbuildConfig: esm },
   // swarmwire/lite (src/lite/): the codec + WebSocket + RPC, with the full SDK's MessagePack codec (without the RPC
   // extension types) and no session layer beyond the handshake (README "Lite client"). It has no wasm: JavaScript is
   // the whole of it. The identity handshake (issue 13, a must: the full SDK's InitiatorHandshake, WebCrypto keys and
@@ -75,7 +81,7 @@ export default [
   // Loaded by init(), on its own request: the CRC tables are computed at init, not shipped. The shared-memory ring
   // (assembly/ring.ts, issue 3) adds ~0.3 KB.
   { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '2.5 KB' },
-  { name: 'swarmwire codec only', path: browser, import: `{ ${codec} }`, gzip: true, limit: '7.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire codec only', path: wire, import: codec, gzip: true, limit: '7.5 KB', modifyEsbuildConfig: esm },
   // Every JavaScript file the package ships, whole (all its exports kept), as a runtime or a CDN loads it — not what a
   // tree-shaking bundler keeps of it (the rows above). The limits are today's figures plus ~2 %.
   ...shipped,

@@ -2,7 +2,8 @@
 // HeaderFields), the same with a new DataView per call, the wasm core (headerWrite/headerRead on wasm memory through
 // the raw bindings), a BigInt-based JavaScript codec written here as the reference design, and the friendly
 // encodeHeader/decodeHeader. Every decoder validates magic, version, type and length alike.
-import * as sw from 'swarmwire';
+import { Feature, MAGIC, MAX_PAYLOAD, VERSION, decodeHeader, encodeHeader, fnv1a32, fnv1a64, headerFields, readHeader, writeHeader } from 'swarmwire/wire';
+import { MessageType } from 'swarmwire';
 import { measure, speedup } from './lib/measure.mjs';
 import { rawCore } from './lib/core.mjs';
 import { mark, sig } from './lib/table.mjs';
@@ -11,18 +12,18 @@ const TARGET_NS = 30; // hot path, encode + decode
 const MEMLINK = { encode: 46, decode: 37 }; // memlink-protocol's native Rust, ns (its published figures)
 
 const init = {
-  type: sw.MessageType.Request, features: sw.Feature.CHECKSUM, requestId: 0x1234567890abcdefn,
-  moduleId: sw.fnv1a64('relay'), methodHash: sw.fnv1a32('echo'), payloadLength: 1200,
+  type: MessageType.Request, features: Feature.CHECKSUM, requestId: 0x1234567890abcdefn,
+  moduleId: fnv1a64('relay'), methodHash: fnv1a32('echo'), payloadLength: 1200,
 };
 
 /** The reference design: u64 fields as bigint through DataView's BigInt accessors, into a reused object. */
 function bigintCodec() {
   const known = new Uint8Array(256);
-  for (const t of Object.values(sw.MessageType)) known[t] = 1;
+  for (const t of Object.values(MessageType)) known[t] = 1;
   return {
     encode(view, h) {
-      view.setUint32(0, sw.MAGIC);
-      view.setUint8(4, sw.VERSION);
+      view.setUint32(0, MAGIC);
+      view.setUint8(4, VERSION);
       view.setUint8(5, h.type);
       view.setUint16(6, h.features);
       view.setBigUint64(8, h.requestId);
@@ -31,10 +32,10 @@ function bigintCodec() {
       view.setUint32(28, h.payloadLength);
     },
     decode(view, out) {
-      if (view.getUint32(0) !== sw.MAGIC || view.getUint8(4) !== sw.VERSION || known[view.getUint8(5)] !== 1) throw new Error('bad header');
+      if (view.getUint32(0) !== MAGIC || view.getUint8(4) !== VERSION || known[view.getUint8(5)] !== 1) throw new Error('bad header');
       const payloadLength = view.getUint32(28);
-      if (payloadLength > sw.MAX_PAYLOAD) throw new Error('too large');
-      out.version = sw.VERSION;
+      if (payloadLength > MAX_PAYLOAD) throw new Error('too large');
+      out.version = VERSION;
       out.type = view.getUint8(5);
       out.features = view.getUint16(6);
       out.requestId = view.getBigUint64(8);
@@ -50,11 +51,11 @@ export async function run({ rounds, time }) {
   // swarmwire's hot path: one buffer, one DataView, one HeaderFields, all reused.
   const buf = new ArrayBuffer(64);
   const view = new DataView(buf);
-  const fields = sw.headerFields();
-  Object.assign(fields, { version: sw.VERSION, type: init.type, features: init.features, requestHi: 0x12345678, requestLo: 0x90abcdef,
+  const fields = headerFields();
+  Object.assign(fields, { version: VERSION, type: init.type, features: init.features, requestHi: 0x12345678, requestLo: 0x90abcdef,
     moduleHi: Number(init.moduleId >> 32n), moduleLo: Number(init.moduleId & 0xffffffffn), methodHash: init.methodHash, payloadLength: 1200 });
-  const out = sw.headerFields();
-  sw.writeHeader(view, 0, fields);
+  const out = headerFields();
+  writeHeader(view, 0, fields);
   const bytes = new Uint8Array(buf, 0, 32);
 
   // The wasm core: the header at ptr, the decoded fields (9 u32) at outPtr, read back into a HeaderFields.
@@ -65,7 +66,7 @@ export async function run({ rounds, time }) {
   const wasmEncode = () => core.api.headerWrite(ptr, fields.type, fields.features, fields.requestHi, fields.requestLo,
     fields.moduleHi, fields.moduleLo, fields.methodHash, fields.payloadLength);
   const wasmDecode = () => {
-    const status = core.api.headerRead(ptr, outPtr, sw.MAX_PAYLOAD);
+    const status = core.api.headerRead(ptr, outPtr, MAX_PAYLOAD);
     if (status !== 0) throw new Error(`status ${status}`);
     out.version = u32[o]; out.type = u32[o + 1]; out.features = u32[o + 2];
     out.requestHi = u32[o + 3]; out.requestLo = u32[o + 4]; out.moduleHi = u32[o + 5]; out.moduleLo = u32[o + 6];
@@ -80,13 +81,13 @@ export async function run({ rounds, time }) {
   const variants = [
     {
       name: 'swarmwire hot path', detail: 'writeHeader/readHeader, reused DataView + HeaderFields',
-      encode: () => sw.writeHeader(view, 0, fields), decode: () => sw.readHeader(view, 0, out),
-      both: () => { sw.writeHeader(view, 0, fields); return sw.readHeader(view, 0, out); },
+      encode: () => writeHeader(view, 0, fields), decode: () => readHeader(view, 0, out),
+      both: () => { writeHeader(view, 0, fields); return readHeader(view, 0, out); },
     },
     {
       name: 'swarmwire hot path, new DataView', detail: 'as above, a DataView made per call',
-      encode: () => sw.writeHeader(new DataView(buf), 0, fields), decode: () => sw.readHeader(new DataView(buf), 0, out),
-      both: () => { sw.writeHeader(new DataView(buf), 0, fields); return sw.readHeader(new DataView(buf), 0, out); },
+      encode: () => writeHeader(new DataView(buf), 0, fields), decode: () => readHeader(new DataView(buf), 0, out),
+      both: () => { writeHeader(new DataView(buf), 0, fields); return readHeader(new DataView(buf), 0, out); },
     },
     {
       name: 'swarmwire wasm core', detail: 'headerWrite/headerRead on wasm memory, raw bindings',
@@ -99,8 +100,8 @@ export async function run({ rounds, time }) {
     },
     {
       name: 'swarmwire friendly', detail: 'encodeHeader/decodeHeader: new bytes, bigint ids',
-      encode: () => sw.encodeHeader(init), decode: () => sw.decodeHeader(bytes),
-      both: () => sw.decodeHeader(sw.encodeHeader(init)),
+      encode: () => encodeHeader(init), decode: () => decodeHeader(bytes),
+      both: () => decodeHeader(encodeHeader(init)),
     },
   ];
 
@@ -109,11 +110,11 @@ export async function run({ rounds, time }) {
     bytes.fill(0);
     core.bytes.fill(0, ptr, ptr + 32);
     const written = v.encode();
-    const h = sw.decodeHeader(written instanceof Uint8Array ? written : v.name.includes('wasm') ? core.bytes.subarray(ptr, ptr + 32) : bytes);
+    const h = decodeHeader(written instanceof Uint8Array ? written : v.name.includes('wasm') ? core.bytes.subarray(ptr, ptr + 32) : bytes);
     if (h.requestId !== init.requestId || h.moduleId !== init.moduleId || h.payloadLength !== 1200) throw new Error(`[bench] ${v.name} encodes wrongly`);
   }
   for (const v of variants) {
-    sw.writeHeader(view, 0, fields);
+    writeHeader(view, 0, fields);
     wasmEncode();
     const h = v.decode();
     const id = h.requestId ?? ((BigInt(h.requestHi) << 32n) | BigInt(h.requestLo));

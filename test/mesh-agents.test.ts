@@ -2,7 +2,8 @@
 // rollback on refusal and on timeout, placement by load and capabilities, and calls that follow the agent
 // through relays.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshError, MeshNode, MessageType, memoryPair, type MeshNodeOptions, type MemoryTransport } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, memoryPair, type MeshNodeOptions } from 'swarmwire';
+import { type MemoryTransport } from 'swarmwire/transport';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 class Counter {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentHost, MeshNode, connectWebSocket, wrap } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -1,7 +1,8 @@
 // Mesh nodes over in-process links: connections and events, sends by node id, multi-hop routing through relay
 // nodes with TTL and hop count, Discovery, LoadInfo, idle timeout, stats, and close.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, Status, decodeBody, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { encodeFrame } from 'swarmwire/wire';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 const nodes: MeshNode[] = [];

@@ -4,11 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, MessageType, parseRouted, routedBody, Status,
-  type Frame, type Session,
-} from 'swarmwire';
-import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/relay';
+import { connectSession, connectWebSocket, decodeBody, MessageType, Status, type Frame, type Session } from 'swarmwire';
+import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/node';
 import { encodeCommand, RespConnection } from '../src/relay/resp.js';
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { startRedis, type RedisServer } from './fixtures/redis.js';

@@ -1,4 +1,4 @@
-// The Deno relay (dist/relay-deno.js under the real deno binary, --unstable-net) with Deno clients over
+// The Deno relay (dist/deno.js under the real deno binary, --unstable-net) with Deno clients over
 // WebTransport and WebSocket (e2e/deno-wt/client.js): routing, the built-in module, protocol violations over a
 // WebTransport stream, and the WebSocket fallback.
 import { spawn, type ChildProcess } from 'node:child_process';

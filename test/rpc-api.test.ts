@@ -1,9 +1,8 @@
 // The RPC API's smaller promises, over the in-process pair: transfer(), property writes, releasing refs,
 // registered error classes and stacks, deadlines while the session is not connected, currentCall() rules.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MessageType, RpcError, Session, fnv1a32, SessionHost, connectSession, currentCall, expose, memoryPair, proxy, registerErrorClass, releaseProxy, transfer, withOptions, wrap,
-} from 'swarmwire';
+import { MessageType, RpcError, Session, SessionHost, connectSession, currentCall, expose, memoryPair, proxy, registerErrorClass, releaseProxy, transfer, withOptions, wrap } from 'swarmwire';
+import { fnv1a32 } from 'swarmwire/wire';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

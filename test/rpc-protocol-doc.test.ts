@@ -2,7 +2,8 @@
 // the text says they carry.
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { MessageType, decodeBody, decodeFrame, fnv1a32, fnv1a64 } from 'swarmwire';
+import { MessageType, decodeBody } from 'swarmwire';
+import { decodeFrame, fnv1a32, fnv1a64 } from 'swarmwire/wire';
 
 const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
 const section = doc.slice(doc.indexOf('### RPC examples'), doc.indexOf('**Comlink interop.**'));

@@ -1,7 +1,8 @@
 // The wasm core through its raw bindings, against the JavaScript implementations and the contract's constants.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as sw from 'swarmwire';
+import { Feature, MAX_PAYLOAD, crc32c, decodeFrame, encodeFrame, encodeHeader, fnv1a32, fnv1a64, isKnownType } from 'swarmwire/wire';
+import { MessageType, Status, WireError, init } from 'swarmwire';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 // @ts-expect-error: a plain .mjs script without types
 import { tableBytes } from '../scripts/crc32c-tables.mjs';
@@ -78,7 +79,7 @@ describe('wasm core', () => {
     for (let offset = 0; offset < 8; offset++) {
       mem.set(data, AT + offset);
       for (let n = 0; n <= 3000; n += offset + 1) {
-        expect(api.crc32c(0, AT + offset, n)).toBe(sw.crc32c(data.subarray(0, n)));
+        expect(api.crc32c(0, AT + offset, n)).toBe(crc32c(data.subarray(0, n)));
       }
     }
   });
@@ -95,55 +96,55 @@ describe('wasm core', () => {
     for (const name of ['', 'a', 'relay', 'échange', 'x'.repeat(300)]) {
       const bytes = new TextEncoder().encode(name);
       mem.set(bytes, AT);
-      expect(api.fnv1a32(AT, bytes.length)).toBe(sw.fnv1a32(name));
-      expect(api.fnv1a64(AT, bytes.length)).toBe(sw.fnv1a64(name));
+      expect(api.fnv1a32(AT, bytes.length)).toBe(fnv1a32(name));
+      expect(api.fnv1a64(AT, bytes.length)).toBe(fnv1a64(name));
     }
   });
 
   it('knows the same message types as the TypeScript side', () => {
-    for (let t = 0; t < 256; t++) expect(api.isKnownType(t)).toBe(sw.isKnownType(t));
+    for (let t = 0; t < 256; t++) expect(api.isKnownType(t)).toBe(isKnownType(t));
   });
 
   it('writes headers byte-identical to the JavaScript codec and reads them back', () => {
-    const init = { type: sw.MessageType.Request, features: 0x28, requestId: 0x1234567890abcdefn, moduleId: sw.fnv1a64('relay'), methodHash: sw.fnv1a32('echo'), payloadLength: 3 };
+    const init = { type: MessageType.Request, features: 0x28, requestId: 0x1234567890abcdefn, moduleId: fnv1a64('relay'), methodHash: fnv1a32('echo'), payloadLength: 3 };
     api.headerWrite(AT, init.type, init.features, 0x12345678, 0x90abcdef, 0xe79981f3, 0x3b2890e2, init.methodHash, 3);
-    expect(mem.slice(AT, AT + 32)).toEqual(sw.encodeHeader(init));
-    expect(api.headerRead(AT, AT + 64, sw.MAX_PAYLOAD)).toBe(sw.Status.Success);
+    expect(mem.slice(AT, AT + 32)).toEqual(encodeHeader(init));
+    expect(api.headerRead(AT, AT + 64, MAX_PAYLOAD)).toBe(Status.Success);
     expect(Array.from(new Uint32Array(mem.buffer, AT + 64, 9))).toEqual([1, 0, 0x28, 0x12345678, 0x90abcdef, 0xe79981f3, 0x3b2890e2, 0xd49dd484, 3]);
   });
 
   it('validates frames with the same statuses as the JavaScript decoder', () => {
-    const good = sw.encodeFrame({ type: sw.MessageType.Ping, features: sw.Feature.CHECKSUM, body: { timestamp: 1 } });
-    const cases: Array<[string, Uint8Array, number]> = [['good', good, sw.Status.Success]];
+    const good = encodeFrame({ type: MessageType.Ping, features: Feature.CHECKSUM, body: { timestamp: 1 } });
+    const cases: Array<[string, Uint8Array, number]> = [['good', good, Status.Success]];
     const flip = (at: number, bit = 1): Uint8Array => { const b = good.slice(); b[at]! ^= bit; return b; };
-    cases.push(['magic', flip(0), sw.Status.InvalidFrame], ['version', flip(4), sw.Status.UnsupportedVersion],
-      ['type', flip(5, 0x80), sw.Status.InvalidFrame], ['payload', flip(40), sw.Status.ChecksumMismatch],
-      ['length', flip(31), sw.Status.InvalidFrame], ['trailer', flip(good.length - 1), sw.Status.ChecksumMismatch]);
+    cases.push(['magic', flip(0), Status.InvalidFrame], ['version', flip(4), Status.UnsupportedVersion],
+      ['type', flip(5, 0x80), Status.InvalidFrame], ['payload', flip(40), Status.ChecksumMismatch],
+      ['length', flip(31), Status.InvalidFrame], ['trailer', flip(good.length - 1), Status.ChecksumMismatch]);
     for (const [name, bytes, status] of cases) {
       mem.set(bytes, AT);
-      expect([name, api.frameCheck(AT, bytes.length, sw.MAX_PAYLOAD)]).toEqual([name, status]);
-      let js: number = sw.Status.Success;
-      try { sw.decodeFrame(bytes); } catch (e) { js = (e as sw.WireError).status; }
+      expect([name, api.frameCheck(AT, bytes.length, MAX_PAYLOAD)]).toEqual([name, status]);
+      let js: number = Status.Success;
+      try { decodeFrame(bytes); } catch (e) { js = (e as WireError).status; }
       expect([name, js]).toEqual([name, status]);
     }
     mem.set(good, AT);
-    expect(api.frameCheck(AT, good.length, 4)).toBe(sw.Status.PayloadTooLarge);
-    expect(api.frameCheck(AT, 31, sw.MAX_PAYLOAD)).toBe(sw.Status.InvalidFrame);
+    expect(api.frameCheck(AT, good.length, 4)).toBe(Status.PayloadTooLarge);
+    expect(api.frameCheck(AT, 31, MAX_PAYLOAD)).toBe(Status.InvalidFrame);
   });
 });
 
 describe('init()', () => {
   it('loads once and hands back the module and the shared memory for other threads', async () => {
-    const [a, b] = await Promise.all([sw.init(), sw.init()]);
+    const [a, b] = await Promise.all([init(), init()]);
     expect(a.module).toBeInstanceOf(WebAssembly.Module);
     expect(a.memory).toBe(b.memory);
     expect(a.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('checksums inputs larger than its scratch area in pieces', async () => {
-    await sw.init();
+    await init();
     const rand = seeded(7);
     const data = Uint8Array.from({ length: 200_000 }, rand);
-    expect(sw.crc32c(data)).toBe(nativeCrc32c(Buffer.from(data)));
+    expect(crc32c(data)).toBe(nativeCrc32c(Buffer.from(data)));
   });
 });

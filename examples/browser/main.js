@@ -1,5 +1,6 @@
 // The page's script: the wasm core, a session to the relay, and a typed proxy of the relay's built-in module.
-import { connectSession, connectWebSocket, crc32c, init, wrap } from 'swarmwire';
+import { connectSession, connectWebSocket, init, wrap } from 'swarmwire';
+import { crc32c } from 'swarmwire/wire';
 
 const log = (line) => (document.querySelector('#log').textContent += `${line}\n`);
 const relayUrl = new URLSearchParams(location.search).get('relay') ?? 'ws://127.0.0.1:8787/ws';

@@ -27,27 +27,27 @@ import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot
 
 export interface AgentHostOptions {
   /** Deadline of one call, ms (each hop of a redirect gets a fresh one). Default: 10,000. */
-  callTimeoutMs?: number;
+  callTimeoutMs: number;
   /** Deadline of each migration phase (running calls to finish; the destination to answer), ms. Default: 5,000. */
-  migrationTimeoutMs?: number;
+  migrationTimeoutMs: number;
   /** How long locate() waits for AgentQuery answers, ms. Default: 2,000. */
-  queryTimeoutMs?: number;
+  queryTimeoutMs: number;
   /** Redirects a call follows before it gives up. Default: 8. */
-  maxRedirects?: number;
+  maxRedirects: number;
 }
 
 export interface AgentExposeOptions {
   /** The factory name other nodes rebuild the agent with. Default: the agent's constructor name. */
-  kind?: string;
+  kind: string;
   /** Capabilities a node needs to host the agent (placement). Default: []. */
-  capabilities?: readonly string[];
+  capabilities: readonly string[];
 }
 
 export interface SpawnOptions extends Omit<AgentExposeOptions, 'kind'> {
   /** Initial state, given to restore(). Default: none. */
-  state?: unknown;
+  state: unknown;
   /** The node to spawn on. Default: the least-loaded node with the capabilities. */
-  on?: string;
+  on: string;
 }
 
 /** One hosted agent, as agents() lists it. */
@@ -116,7 +116,7 @@ export class AgentHost implements Disposable {
   readonly #off: Array<() => void>;
   #nextMigration = 1;
 
-  constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
+  constructor(node: MeshNode, options: Readonly<Partial<AgentHostOptions>> = {}) {
     this.node = node;
     this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
@@ -140,13 +140,13 @@ export class AgentHost implements Disposable {
   }
 
   /** Hosts `agent` here under `name`. Throws MeshError BAD_ARGUMENT if the name is taken on this node. */
-  expose(name: string, agent: object, options: Readonly<AgentExposeOptions> = {}): void {
+  expose(name: string, agent: object, options: Readonly<Partial<AgentExposeOptions>> = {}): void {
     const kind = options.kind ?? (agent.constructor?.name || 'Object');
     this.#host(name, kind, agent, [...(options.capabilities ?? [])], 'active');
   }
 
   /** Builds an agent of `kind` on the least-loaded capable node (or `on`) and resolves with that node's id. */
-  async spawn(kind: string, name: string, options: Readonly<SpawnOptions> = {}): Promise<string> {
+  async spawn(kind: string, name: string, options: Readonly<Partial<SpawnOptions>> = {}): Promise<string> {
     const capabilities = [...(options.capabilities ?? [])];
     if (options.on === undefined) await this.node.discover(undefined, this.#queryTimeoutMs); // fresh routes, for placement
     const dest = options.on ?? this.place(capabilities);

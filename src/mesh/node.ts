@@ -7,7 +7,7 @@ import { type Frame, decodeBody, decodeFrame, encodeFrame, frameSize } from '../
 import { pack } from '../wire/payload.js';
 import { DEFAULT_TTL, parseRouted, type RoutedBody } from '../wire/routed.js';
 import { CloseCode, type CloseInfo, Priority, type Transport } from '../transport/transport.js';
-import { connectSession, type ConnectOptions } from '../session/connect.js';
+import { type ConnectOptions, connectSession, dialUrl } from '../session/connect.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
@@ -25,11 +25,11 @@ export interface MeshNodeOptions extends HostOptions {
    * Nodes (ids, 32 hex digits) whose reports this node believes when they connect to it: the origin of a frame
    * they forward, and the routes they announce. Relays this node dials are believed anyway. Default: none.
    */
-  trustedRelays?: Iterable<string>;
+  trustedRelays: Iterable<string>;
   /** Close a connection after this long without application frames either way, ms; 0 never. Default: 300,000. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs: number;
   /** Interval of LoadInfo to every direct peer (and of the lag measurement), ms; 0 turns it off. Default: 2,000. */
-  loadIntervalMs?: number;
+  loadIntervalMs: number;
 }
 
 /** What send() takes: a frame (type Event unless given), whether it must be acked, and a TTL when routed. */
@@ -149,7 +149,7 @@ export class MeshNode implements Disposable {
   readonly capabilities: readonly string[];
   /** Who is reachable through which connection. */
   readonly router: Router;
-  readonly #options: Readonly<MeshNodeOptions>;
+  readonly #options: Readonly<Partial<MeshNodeOptions>>;
   /** Ids (hex) of relays whose reports are believed when they connect to this node (trustedRelays). */
   readonly #trusted: ReadonlySet<string>;
   readonly #host: SessionHost;
@@ -180,7 +180,7 @@ export class MeshNode implements Disposable {
    * A node with the identity given (createIdentity(), or loadIdentity() to keep its id across restarts).
    * MeshNode.create() makes one with a new ephemeral identity.
    */
-  constructor(options: Readonly<MeshNodeOptions> & { readonly identity: Identity }) {
+  constructor(options: Readonly<Partial<MeshNodeOptions>> & { readonly identity: Identity }) {
     if (!options?.identity) throw new TypeError('[swarmwire] new MeshNode() needs options.identity: use `await MeshNode.create()` for a new ephemeral one, or pass `identity: await createIdentity()`');
     this.identity = options.identity;
     this.id = this.identity.id;
@@ -202,7 +202,7 @@ export class MeshNode implements Disposable {
   }
 
   /** A node with `options.identity`, or a new ephemeral identity when none is given. */
-  static async create(options: Readonly<MeshNodeOptions> = {}): Promise<MeshNode> {
+  static async create(options: Readonly<Partial<MeshNodeOptions>> = {}): Promise<MeshNode> {
     return new MeshNode({ ...options, identity: options.identity ?? await createIdentity() });
   }
 
@@ -223,12 +223,15 @@ export class MeshNode implements Disposable {
   }
 
   /**
-   * Connects to a peer over transports made by `dial` and keeps the link up (reconnecting with backoff, see
-   * connectSession); resolves with the peer's id once the first handshake is through.
+   * Connects to a peer at `target` — a URL as connect() takes (ws:, wss:, https:), or a function making transports —
+   * and keeps the link up (reconnecting with backoff, see connectSession); resolves with the peer's id once the
+   * first handshake is through.
    */
-  async connect(dial: () => Transport | Promise<Transport>, options: Readonly<ConnectOptions> = {}): Promise<string> {
+  async connect(target: string | URL | (() => Transport | Promise<Transport>), options: Readonly<Partial<ConnectOptions>> = {}): Promise<string> {
     this.#assertOpen();
-    const session = await connectSession(dial, { ...this.#options, ...options, identity: this.identity });
+    const { webSocket, webTransport, ...rest } = options;
+    const dial = typeof target === 'function' ? target : dialUrl(target, options);
+    const session = await connectSession(dial, { ...this.#options, ...rest, identity: this.identity });
     if (this.#closed) {
       session.close(CloseCode.GoingAway, 'node closed');
       throw meshError(MeshErrorCode.CLOSED, 'the node closed while connecting');

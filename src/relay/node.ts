@@ -13,31 +13,25 @@ import { relayPage } from './page.js';
 import { agentWorkerScript } from './agent-worker.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
-// Scale-out: relays linked through Redis pub/sub
-export { bridgeRedis } from './redis-bridge.js';
-export type { RedisBridge, RedisBridgeOptions } from './redis-bridge.js';
-export { RedisError, RespConnection } from './resp.js';
-export type { RespOptions, RespValue } from './resp.js';
-
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
-  host?: string;
+  host: string;
   /** Port; 0 picks a free one. Default: 8787. */
-  port?: number;
+  port: number;
   /** Run an agent host inside the relay process (the dashboard migrates agents to it; `swarmwire relay` turns it on). Default: false. */
-  agents?: boolean;
+  agents: boolean;
   /** Origins whose WebSocket upgrades are accepted; others get HTTP 403 before any socket exists. Default: any. */
-  allowedOrigins?: OriginPolicy;
+  allowedOrigins: OriginPolicy;
   /** With allowedOrigins, refuse upgrades without an Origin header (non-browser clients) too. Default: false. */
-  requireOrigin?: boolean;
+  requireOrigin: boolean;
   /** Limits of each peer's WebSocket (maxBuffered bounds what a slow reader can make the relay hold). Default: the transport's. */
-  webSocket?: Readonly<Partial<WebSocketOptions>>;
+  webSocket: Readonly<Partial<WebSocketOptions>>;
   /**
    * Limits on connections whose handshake has not completed: how many at once (in all, and per remote address),
    * the largest message and the bytes each may send, and the deadline after which its socket is destroyed.
    * Default: DEFAULT_HANDSHAKE_LIMITS, with handshakeDeadlineMs = handshakeTimeoutMs + 1,000 ms.
    */
-  handshake?: Readonly<Partial<HandshakeLimits>>;
+  handshake: Readonly<Partial<HandshakeLimits>>;
 }
 
 export interface RelayServer {
@@ -62,7 +56,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
   '/swarmwire.wasm': ['swarmwire.wasm', 'application/wasm'],
 };
 
-export async function startRelay(options: Readonly<RelayServerOptions> = {}): Promise<RelayServer> {
+export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
   const relay = await Relay.create(options);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on

@@ -32,14 +32,14 @@ export interface RelayOptions extends HostOptions {
    * frame they forward, and the routes they announce, are believed. Anyone else's are not — a peer's role in its
    * Hello is only a claim. Default: none.
    */
-  trustedRelays?: Iterable<string>;
+  trustedRelays: Iterable<string>;
   /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
-  maxPeers?: number;
+  maxPeers: number;
   /**
    * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
    * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
    */
-  maxFramesPerSecond?: number;
+  maxFramesPerSecond: number;
 }
 
 /** Counters since the relay started. */
@@ -153,13 +153,13 @@ export class Relay {
   readonly #local = new WeakSet<RelayPeer>();
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
-  constructor(options: Readonly<RelayOptions> & { readonly identity: Identity }) {
+  constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
     if (!options?.identity) throw new TypeError('[swarmwire] new Relay() needs options.identity: use `await Relay.create()` for a new ephemeral one');
     this.identity = options.identity;
     this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.host = new SessionHost({ ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.host.onSession((session) => this.join(session));
     this.#module = {
@@ -169,7 +169,7 @@ export class Relay {
   }
 
   /** A relay with `options.identity`, or a new ephemeral identity when none is given. */
-  static async create(options: Readonly<RelayOptions> = {}): Promise<Relay> {
+  static async create(options: Readonly<Partial<RelayOptions>> = {}): Promise<Relay> {
     return new Relay({ ...options, identity: options.identity ?? await createIdentity() });
   }
 

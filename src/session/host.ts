@@ -19,20 +19,20 @@ export interface HostOptions extends SessionOptions {
    * (Unauthorized, then close), or a Grant of what it may do through a relay. See sharedSecret() and allowlist().
    * Default: everyone, with every grant.
    */
-  authorize?: Authorize;
+  authorize: Authorize;
   /** How long a disconnected peer's session waits to be resumed, ms. Default: 30,000. */
-  resumeTimeoutMs?: number;
+  resumeTimeoutMs: number;
   /** Sessions held at most (open or awaiting resume); a new peer beyond gets QuotaExceeded and a close. Default: 10,000. */
-  maxSessions?: number;
+  maxSessions: number;
 }
 
 export class SessionHost {
-  readonly #options: Readonly<HostOptions>;
+  readonly #options: Readonly<Partial<HostOptions>>;
   readonly #sessions = new Map<string, Session>();
   readonly #onSession: Array<(session: Session) => void> = [];
   #identity: Identity | Promise<Identity> | undefined;
 
-  constructor(options: Readonly<HostOptions> = {}) {
+  constructor(options: Readonly<Partial<HostOptions>> = {}) {
     this.#options = options;
     this.#identity = options.identity;
   }

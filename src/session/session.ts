@@ -24,47 +24,47 @@ export interface SessionOptions {
    * This node's identity: its key pair, from which its node id is derived (createIdentity(), or loadIdentity() to
    * keep it across restarts). Default: a new ephemeral identity, made when the first handshake starts.
    */
-  identity?: Identity;
+  identity: Identity;
   /** The node id the other side must prove when this side dials (pins a relay). Default: any. */
-  expectPeer?: Uint8Array;
+  expectPeer: Uint8Array;
   /** Role announced in Hello. Default: 'edge'. */
-  role?: Role;
+  role: Role;
   /** Capabilities announced in Hello. Default: []. */
-  capabilities?: readonly string[];
+  capabilities: readonly string[];
   /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED, plus COMPRESSED where CompressionStream exists. */
-  features?: number;
+  features: number;
   /** Largest payload accepted. Default: MAX_PAYLOAD (64 MiB). */
-  maxPayload?: number;
+  maxPayload: number;
   /** Free-form strings announced in Hello. Default: {}. */
-  metadata?: Readonly<Record<string, string>>;
+  metadata: Readonly<Record<string, string>>;
   /** Sent in Hello for the accepting side's authorize hook. Default: none. */
-  token?: string;
+  token: string;
   /** Put a CRC-32C trailer on every frame when both sides offered CHECKSUM. Default: false (the transports have their own integrity checks). */
-  checksum?: boolean;
+  checksum: boolean;
   /**
    * Send a CRC-32C trailer on every frame, the handshake and control frames included, and refuse any frame
    * without one: for links that can damage bytes (shared memory written by untrusted code, a faulty bridge).
    * A damaged frame then drops the transport and the session resumes on the next one, losing nothing.
    * Both sides must set it. Default: false.
    */
-  requireChecksum?: boolean;
+  requireChecksum: boolean;
   /** Payloads of at least this many bytes are sent deflate-raw when both sides offered COMPRESSED. Default: 4,096. */
-  compressThreshold?: number;
+  compressThreshold: number;
   /** Deadline for the Hello / HelloAck exchange, ms. Default: 10,000. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs: number;
   /** Ping interval while open, ms; 0 turns heartbeats off. Default: 5,000. */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs: number;
   /** Intervals of silence after which the link is declared dead. Default: 3. */
-  missedHeartbeats?: number;
+  missedHeartbeats: number;
   /** Acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL beyond. Default: 10,000. */
-  maxUnacked?: number;
+  maxUnacked: number;
   /**
    * Bytes of acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL (BackpressureRejection)
    * beyond. Bounds what a peer that stops acking can make this side hold. Default: 64 MiB.
    */
-  maxUnackedBytes?: number;
+  maxUnackedBytes: number;
   /** Best-effort frames queued while there is no transport; send() throws SW_ERR_SESSION_FULL beyond. Default: 1,000. */
-  maxQueued?: number;
+  maxQueued: number;
 }
 
 /** What send() takes: a frame, plus whether it must be acked and its priority. */
@@ -117,7 +117,7 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 }
 
 export class Session {
-  readonly #options: Required<Omit<SessionOptions, 'token' | 'identity' | 'expectPeer'>> & Pick<SessionOptions, 'token' | 'expectPeer'>;
+  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer'>>;
   #identity: Identity | Promise<Identity> | undefined;
   /** What the accepting side's authorize hook granted this peer (undefined: everything). */
   grant: Grant | undefined;
@@ -153,7 +153,7 @@ export class Session {
     open: [], frame: [], disconnect: [], close: [], error: [],
   };
 
-  constructor(options: Readonly<SessionOptions> = {}) {
+  constructor(options: Readonly<Partial<SessionOptions>> = {}) {
     this.#identity = options.identity;
     this.#options = {
       expectPeer: options.expectPeer,

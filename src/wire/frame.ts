@@ -19,7 +19,7 @@ export interface FrameInit extends Omit<HeaderInit, 'payloadLength'> {
 
 export interface CodecOptions {
   /** Largest payload_len accepted or produced, in bytes. Default: MAX_PAYLOAD (64 MiB), also the hard cap. */
-  maxPayload?: number;
+  maxPayload: number;
 }
 
 const scratch = /* @__PURE__ */ headerFields();
@@ -34,7 +34,7 @@ export function frameSize(payloadLength: number, features: number): number {
 }
 
 /** Encodes one frame into new bytes. Throws WireError (TOO_LARGE, BAD_FIELD, BAD_PAYLOAD, UNKNOWN_TYPE). */
-export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {}): Uint8Array {
+export function encodeFrame(init: FrameInit, options: Readonly<Partial<CodecOptions>> = {}): Uint8Array {
   const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
   const { payload, body } = init;
   if (payload !== undefined || body === undefined) {
@@ -69,7 +69,7 @@ function finish(h: HeaderFields, length: number): Uint8Array {
  * Decodes `bytes` as exactly one frame: validates the header, the length and the checksum. Throws WireError with a
  * stable code (TRUNCATED, BAD_MAGIC, BAD_VERSION, UNKNOWN_TYPE, TOO_LARGE, CHECKSUM, TRAILING).
  */
-export function decodeFrame(bytes: Uint8Array, options: Readonly<CodecOptions> = {}): Frame {
+export function decodeFrame(bytes: Uint8Array, options: Readonly<Partial<CodecOptions>> = {}): Frame {
   const frame = decodeFrameAt(bytes, 0, options);
   const size = frameSize(frame.payloadLength, frame.features);
   if (size !== bytes.length) throw wireError(WireErrorCode.TRAILING, `${bytes.length - size} bytes follow the frame`);
@@ -77,7 +77,7 @@ export function decodeFrame(bytes: Uint8Array, options: Readonly<CodecOptions> =
 }
 
 /** Decodes every frame of a batch (Feature.BATCHING: frames back to back in one transport message). */
-export function decodeFrames(bytes: Uint8Array, options: Readonly<CodecOptions> = {}): Frame[] {
+export function decodeFrames(bytes: Uint8Array, options: Readonly<Partial<CodecOptions>> = {}): Frame[] {
   const frames: Frame[] = [];
   for (let at = 0; at < bytes.length; ) {
     const frame = decodeFrameAt(bytes, at, options);
@@ -88,7 +88,7 @@ export function decodeFrames(bytes: Uint8Array, options: Readonly<CodecOptions> 
 }
 
 /** The frame at `at` (its size on the wire: frameSize(frame.payloadLength, frame.features)). */
-function decodeFrameAt(bytes: Uint8Array, at: number, options: Readonly<CodecOptions>): Frame {
+function decodeFrameAt(bytes: Uint8Array, at: number, options: Readonly<Partial<CodecOptions>>): Frame {
   const available = bytes.length - at;
   if (available < HEADER_SIZE) throw wireError(WireErrorCode.TRUNCATED, `a header needs ${HEADER_SIZE} bytes, got ${available}`);
   // Read from the bytes themselves: a DataView, or even reading bytes.buffer, costs more than the header.

@@ -18,7 +18,7 @@ const enum State {
 
 export interface FrameReaderOptions {
   /** Largest payload_len accepted, in bytes. Default: MAX_PAYLOAD (64 MiB). */
-  maxPayload?: number;
+  maxPayload: number;
 }
 
 /**
@@ -35,7 +35,7 @@ export class FrameReader {
   #error: WireError | undefined;
   readonly #header = headerFields();
 
-  constructor(options: Readonly<FrameReaderOptions> = {}) {
+  constructor(options: Readonly<Partial<FrameReaderOptions>> = {}) {
     this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
   }
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { readmeBlock, substitute } from './fixtures/readme.js';
+import { readmeBlock, substitute } from '../fixtures/readme.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 it('runs the README identity snippet twice: admitted by the allowlist, the same node id from the kept key', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'swarmwire-identity-'));

@@ -1,7 +1,7 @@
 // The README's mesh example, run as written (with a relay on a free port instead of 8787).
 import { afterAll, expect, it } from 'vitest';
 import { AgentHost, MeshNode, connectWebSocket } from 'swarmwire';
-import { startRelay } from 'swarmwire/relay';
+import { startRelay } from 'swarmwire/node';
 
 const server = await startRelay({ port: 0 });
 const url = server.wsUrl;

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 let measured: Map<string, number>;
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ function expectClose(label: string, readme: number, bytes: number | undefined): 
   expect(Math.abs(readme - actual), `README says ${readme} KB for "${label}"; npm run size says ${actual.toFixed(2)} KB`).toBeLessThanOrEqual(Math.max(0.06, actual * 0.015));
 }
 
-import { TREE_SHAKEN } from './fixtures/size-labels.mjs';
+import { TREE_SHAKEN } from '../fixtures/size-labels.mjs';
 
 describe('README Size', () => {
   it('the tree-shaken table says what npm run size measures', () => {

@@ -4,7 +4,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const dist = new URL('../dist/', import.meta.url);
+const dist = new URL('../../dist/', import.meta.url);
 
 /** Every export of `file` whose name ends in Error and that constructs like a SwarmwireError. */
 async function errorClasses(file: string): Promise<[string, new (code: string, status: number, message: string) => Error][]> {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readmeBlock, substitute } from './fixtures/readme.js';
-import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
+import { readmeBlock, substitute } from '../fixtures/readme.js';
+import { exited, spawnJson, type JsonChild } from '../fixtures/ws-helpers.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 const FIXTURE = join(ROOT, 'test/fixtures/lite-peers.mjs');
 let relay: JsonChild;
 let peer: JsonChild;

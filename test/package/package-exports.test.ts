@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 /** The file esbuild picks for `specifier` from inside this package under `conditions`. */
 async function resolves(specifier: string, conditions: string[], platform: 'browser' | 'node' | 'neutral'): Promise<string> {

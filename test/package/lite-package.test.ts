@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import * as lite from 'swarmwire/lite';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 async function bundle(contents: string, conditions: string[], platform: 'browser' | 'node' | 'neutral'): Promise<string[]> {
   const result = await build({
