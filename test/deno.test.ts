@@ -61,6 +61,7 @@ describe('Deno', () => {
   ])('runs the README snippet importing %s: codec, wasm core, a session to the Node relay', async (_, specifier) => {
     const code = substitute(readmeBlock('deno'), [
       ["from 'swarmwire'", `from '${specifier}'`],
+      ["from 'swarmwire/wire'", `from '${specifier}/wire'`],
       ['ws://127.0.0.1:8787/ws', relay.wsUrl],
       ['hello from Deno', `hello from Deno via ${specifier}`],
     ]);

@@ -55,7 +55,7 @@ describe('package exports', () => {
   });
 
   it('swarmwire/relay is Node only', async () => {
-    expect(await resolves('swarmwire/relay', ['node'], 'node')).toBe('dist/relay.js');
+    expect(await resolves('swarmwire/relay', ['node'], 'node')).toBe('dist/node.js');
     await expect(resolves('swarmwire/relay', ['browser'], 'browser')).rejects.toThrow();
   });
 
