@@ -4,10 +4,15 @@
 export { init } from './core/wasm.js';
 export type { CoreHandle, InitOptions, WasmSource } from './core/wasm.js';
 
+// Debug logging: DEBUG=swarmwire:* (Node, Deno), localStorage.debug (browsers), or configureDebug()
+export { configureDebug } from './core/debug.js';
+export type { DebugEvent, DebugLogger, DebugOptions } from './core/debug.js';
+
 // Wire contract: constants and errors
 export { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAGIC, MAX_PAYLOAD, MIN_PROTOCOL_VERSION, MIN_VERSION, MessageType, PROTOCOL_VERSION, Status, VERSION } from './wire/constants.js';
 export type { Role } from './wire/constants.js';
 export { SwarmwireError, WireError, WireErrorCode } from './wire/errors.js';
+export type { SwarmwireErrorOptions } from './wire/errors.js';
 
 // Checksums and hashes
 export { crc32c } from './wire/crc32c.js';
@@ -55,8 +60,8 @@ export { InitiatorHandshake, ResponderHandshake } from './session/handshake.js';
 export type { LocalHello } from './session/handshake.js';
 export type { AcceptHandshakeOptions, Accepted } from './session/accept.js';
 export type { SessionEvents, SessionFrame, SessionOptions, SessionState } from './session/session.js';
-export { connectSession } from './session/connect.js';
-export type { ConnectOptions } from './session/connect.js';
+export { connectSession, DEFAULT_FIRST_CONNECT_TIMEOUT_MS } from './session/connect.js';
+export type { ConnectOptions, RetryInfo } from './session/connect.js';
 export { SessionHost } from './session/host.js';
 export type { HostOptions } from './session/host.js';
 export { SessionError, SessionErrorCode } from './session/errors.js';

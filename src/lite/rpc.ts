@@ -39,13 +39,23 @@ interface State {
   route: { to: Uint8Array | undefined; key: string };
   hi: number;
   lo: number;
+  /** The module's name as wrap() was given it, for errors the callee could only state as hashes. */
+  name: string | undefined;
   path: string[];
   options: Readonly<CallOptions>;
 }
 
 function remote(state: State): unknown {
-  const { conn, route, hi, lo, path, options } = state;
-  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options);
+  const { conn, route, hi, lo, name, path, options } = state;
+  // The callee saw only hashes (`no method 0xb18fb141`): say the names asked for, the hash kept for debugging.
+  const named = (e: { code?: unknown; message: string }): never => {
+    const hash = /0x\w+/.exec(e?.message)?.[0];
+    const where = name === undefined ? 'the default module' : `module "${name}"`;
+    if (hash && e.code === 'SW_ERR_RPC_MODULE_NOT_FOUND') e.message = `[swarmwire] no ${name === undefined ? 'default module' : where} is exposed by the peer (module id ${hash})`;
+    if (hash && e.code === 'SW_ERR_RPC_METHOD_NOT_FOUND') e.message = `[swarmwire] no method "${path.join('.')}" on ${where} (method hash ${hash})`;
+    throw e;
+  };
+  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options).catch(named);
   return new Proxy(function remote() {}, {
     get(_, prop) {
       if (prop === STATE) return state;
@@ -72,7 +82,7 @@ export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<WrapOpti
   const [hi, lo] = name === undefined ? [0, 0] : fnv1a64Parts(name);
   const bytes = to === undefined ? undefined : typeof to === 'string' ? bytesOf(to) : to;
   const route = { to: bytes, key: bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') : '' };
-  return remote({ conn, route, hi, lo, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as Remote<T>;
+  return remote({ conn, route, hi, lo, name, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as Remote<T>;
 }
 
 /**

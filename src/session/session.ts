@@ -18,6 +18,9 @@ import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { createIdentity, type Identity } from './identity.js';
 import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
 export interface SessionOptions {
   /**
@@ -302,12 +305,17 @@ export class Session {
     } catch (error) {
       const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
       if (frame.type === MessageType.Error && e.code === SessionErrorCode.PROTOCOL) {
+        // The peer could not read our handshake: damage on the way, whatever its status says; worth another try.
         transport.close(CloseCode.ProtocolError, 'handshake failed');
-        throw e;
+        throw verdict(e, true);
       }
       if (!FINAL.has(e.code)) throw this.#violation(transport, e);
+      if (debug.on) debug.log('refused', { transport: transport.kind, error: e });
       if (e.code !== SessionErrorCode.REJECTED) this.#tell(transport, e);
       transport.close(CloseCode.PolicyViolation, 'handshake refused');
+      // A refusal that says "later" (QuotaExceeded: the peer holds all the peers it takes) leaves the session to
+      // dial again after a backoff; any other ends it: trying again would meet the same answer.
+      if (e.recoverable) throw e;
       this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error: e });
       throw e;
     }
@@ -486,6 +494,8 @@ export class Session {
     const transport = this.#transport;
     this.#unbind();
     transport?.close(info.code, info.reason); // a no-op when it closed itself
+    // Only a session that was open: a failed attempt at connecting is the connecting side's to report (a retry).
+    if (debug.on && this.#state === 'open') debug.log('disconnect', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error });
     this.#state = 'disconnected';
     this.#emit('disconnect', info);
   }
@@ -498,7 +508,8 @@ export class Session {
 
   #closedError(): SessionError {
     const info = this.#closeInfo;
-    return sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`);
+    // Closed for good: trying this session again cannot help, whatever closed it.
+    return sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`, undefined, false);
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
@@ -534,6 +545,7 @@ export class Session {
     const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
     this.#peer = peer;
+    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, version: negotiated.version, features: negotiated.features, resumed: this.#unacked.size > 0 });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
@@ -754,6 +766,7 @@ export class Session {
     this.#unbind();
     this.#state = 'closed';
     this.#closeInfo = info;
+    if (debug.on) debug.log('close', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error, unacked: this.#unacked.size });
     this.#unacked.clear();
     this.#unackedBytes = 0;
     this.#queued = [];
@@ -763,6 +776,12 @@ export class Session {
     if (info.error) this.#emit('error', info.error);
     this.#emit('close', info);
   }
+}
+
+/** `error`, its recoverable verdict set by who knows the context (damage on a link is worth another try). */
+function verdict<E extends SwarmwireError>(error: E, recoverable: boolean): E {
+  Object.defineProperty(error, 'recoverable', { value: recoverable, configurable: true });
+  return error;
 }
 
 /** Throws WireError CHECKSUM for a frame without a CRC-32C trailer (a damaged features field looks like this too). */
@@ -795,6 +814,7 @@ export async function readHandshakeFrame(transport: Transport, timeoutMs: number
       // closing anyway
     }
     transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
-    throw e;
+    // On a link that can damage bytes this is damage, worth another connection; elsewhere the peer is no swarmwire peer.
+    throw checksum ? verdict(e, true) : e;
   }
 }
