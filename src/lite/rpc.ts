@@ -32,6 +32,8 @@ export type Remote<T> = {
     : Promise<T[K]> & Remote<T[K]>;
 };
 
+const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+
 const STATE: unique symbol = /* @__PURE__ */ Symbol('swarmwire.lite.remote');
 
 interface State {
@@ -49,10 +51,9 @@ function remote(state: State): unknown {
   const { conn, route, hi, lo, name, path, options } = state;
   // The callee saw only hashes (`no method 0xb18fb141`): say the names asked for, the hash kept for debugging.
   const named = (e: { code?: unknown; message: string }): never => {
-    const hash = /0x\w+/.exec(e?.message)?.[0];
     const where = name === undefined ? 'the default module' : `module "${name}"`;
-    if (hash && e.code === 'SW_ERR_RPC_MODULE_NOT_FOUND') e.message = `[swarmwire] no ${name === undefined ? 'default module' : where} is exposed by the peer (module id ${hash})`;
-    if (hash && e.code === 'SW_ERR_RPC_METHOD_NOT_FOUND') e.message = `[swarmwire] no method "${path.join('.')}" on ${where} (method hash ${hash})`;
+    if (e?.code === 'SW_ERR_RPC_MODULE_NOT_FOUND') e.message = `[swarmwire] no ${name === undefined ? 'default module' : where} is exposed by the peer (module id 0x${hex(hi)}${hex(lo)})`;
+    else if (e?.code === 'SW_ERR_RPC_METHOD_NOT_FOUND' && / 0x/.test(e.message)) e.message = `[swarmwire] no method "${path.join('.')}" on ${where} (method hash 0x${hex(fnv1a32(path.join('.')))})`;
     throw e;
   };
   const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options).catch(named);
