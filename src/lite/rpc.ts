@@ -49,7 +49,7 @@ interface State {
 
 function remote(state: State): unknown {
   const { conn, route, hi, lo, name, path, options } = state;
-  // The callee saw only hashes (`no method 0xb18fb141`): say the names asked for, the hash kept for debugging.
+  // The callee saw only hashes (`no method 0xd1a908be`): say the names asked for, the hash kept for debugging.
   const named = (e: { code?: unknown; message: string }): never => {
     const where = name === undefined ? 'the default module' : `module "${name}"`;
     if (e?.code === 'SW_ERR_RPC_MODULE_NOT_FOUND') e.message = `[swarmwire] no ${name === undefined ? 'default module' : where} is exposed by the peer (module id 0x${hex(hi)}${hex(lo)})`;

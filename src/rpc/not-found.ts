@@ -1,5 +1,5 @@
 // "No such module / method", said with the names the caller used. The callee sees only hashes (module_id =
-// fnv1a64(name), method_hash = fnv1a32(name)), so its message reads `no method 0xb18fb141`; the caller knows it asked
+// fnv1a64(name), method_hash = fnv1a32(name)), so its message reads `no method 0xd1a908be`; the caller knows it asked
 // for "ecoh" on "calc", and says so, the hash kept in parentheses for debugging.
 import { RpcError, RpcErrorCode, rpcError } from './errors.js';
 
