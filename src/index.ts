@@ -12,7 +12,6 @@ export type { DebugEvent, DebugLogger, DebugOptions } from './core/debug.js';
 export { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAGIC, MAX_PAYLOAD, MIN_PROTOCOL_VERSION, MIN_VERSION, MessageType, PROTOCOL_VERSION, Status, VERSION } from './wire/constants.js';
 export type { Role } from './wire/constants.js';
 export { SwarmwireError, WireError, WireErrorCode } from './wire/errors.js';
-export type { SwarmwireErrorOptions } from './wire/errors.js';
 
 // Checksums and hashes
 export { crc32c } from './wire/crc32c.js';

@@ -35,7 +35,7 @@ describe('DEBUG in the environment (Node)', () => {
     has(/^swarmwire:session retry attempt=2 /);
     has(/^swarmwire:session give up attempts=5 error="SW_ERR_CONNECT_FAILED could not connect after 5 attempt\(s\): websocket .*ECONNREFUSED/);
     // The handshake, on both sides, with the peer's node id.
-    has(new RegExp(`^swarmwire:session handshake peer=${info.relay} role=relay transport=websocket version=2 `));
+    has(new RegExp(`^swarmwire:session handshake peer=${info.relay} role=relay transport=websocket resent=0 `));
     has(new RegExp(`^swarmwire:session handshake peer=${info.client} role=edge transport=websocket `));
     has(new RegExp(`^swarmwire:relay join peer=${info.client} role=edge transport=websocket peers=1 `));
     // Drops: the relay's rate limit.

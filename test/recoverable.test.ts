@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Status } from '../src/wire/constants.js';
-import { SwarmwireError, WireErrorCode, wireError } from '../src/wire/errors.js';
+import { SwarmwireError, WireErrorCode, wireError, withVerdict } from '../src/wire/errors.js';
 import { isRecoverable } from '../src/wire/recoverable.js';
 import { TransportErrorCode, transportError } from '../src/transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from '../src/session/errors.js';
@@ -107,7 +107,8 @@ describe('wrappers and overrides', () => {
     expect(error.recoverable).toBe(false);
     expect(Object.getOwnPropertyDescriptor(error, 'recoverable')).toMatchObject({ value: false, enumerable: false });
     expect('cause' in error).toBe(false); // no `cause: undefined` made up along the way
-    expect(new SwarmwireError('SW_ERR_X', Status.InvalidFrame, 'x', { recoverable: true }).recoverable).toBe(true);
+    expect(withVerdict(new SwarmwireError('SW_ERR_X', Status.InvalidFrame, 'x'), true).recoverable).toBe(true);
+    expect(withVerdict(new SwarmwireError('SW_ERR_X', Status.Timeout, 'x'), undefined).recoverable).toBe(true); // undefined: no opinion
   });
 
   it('errors rebuilt from an Error frame keep their verdict (it follows their status and code)', () => {

@@ -122,40 +122,25 @@ export function configureDebug(options: Readonly<Partial<DebugOptions>>): void {
 }
 
 /** `swarmwire:session retry attempt=1 delayMs=87 error="…" +12ms`: on stderr where there is one, console.debug elsewhere. */
-export function defaultLogger(event: DebugEvent): void {
+function defaultLogger(event: DebugEvent): void {
   const since = lastTime ? event.time - lastTime : 0;
   lastTime = event.time;
-  const line = `${event.namespace} ${event.event}${formatFields(event.fields)} +${since}ms`;
+  let line = `${event.namespace} ${event.event}`;
+  for (const [key, value] of Object.entries(event.fields)) if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
+  line += ` +${since}ms`;
   const g = globalThis as { process?: { stderr?: unknown }; Deno?: unknown };
   // debug's habit: Node and Deno write to stderr (console.error), browsers log at the Verbose level.
   if (g.process?.stderr || g.Deno) console.error(line);
   else console.debug(line);
 }
 
-/** ` key=value …`: strings quoted when they hold spaces, errors as their code and message. */
-export function formatFields(fields: Readonly<Record<string, unknown>>): string {
-  let out = '';
-  for (const key of Object.keys(fields)) {
-    const value = fields[key];
-    if (value === undefined) continue;
-    out += ` ${key}=${formatValue(value)}`;
-  }
-  return out;
-}
-
+/** A string as it is when it holds nothing to quote; errors as their code and message; anything else as JSON. */
 function formatValue(value: unknown): string {
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return JSON.stringify(`${typeof code === 'string' ? `${code} ` : ''}${value.message.replace(/^\[swarmwire\] /, '')}`);
+  if (value instanceof Error) value = `${(value as { code?: string }).code ?? value.name} ${value.message.replace(/^\[swarmwire\] /, '')}`;
+  if (typeof value === 'string') return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value); // a cycle, a bigint
   }
-  if (typeof value === 'string') return /^[\w.:/@+-]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
-  if (value instanceof Uint8Array) return Array.from(value, (b) => b.toString(16).padStart(2, '0')).join('');
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return String(value);
-    }
-  }
-  return String(value);
 }

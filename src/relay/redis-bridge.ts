@@ -17,6 +17,7 @@ import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { Status } from '../wire/constants.js';
 import { RedisError, RespConnection } from './resp.js';
+import { withVerdict } from '../wire/errors.js';
 import { createDebug } from '../core/debug.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
@@ -158,7 +159,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   };
 
   const publish = (channel: string, message: Envelope): Promise<unknown> => {
-    if (!pub) return Promise.reject(new RedisError('SW_ERR_REDIS', Status.ExecutionError, `not connected to Redis (${failure ? `gave up: ${failure.message}` : 'reconnecting'})`, { recoverable: !failure }));
+    if (!pub) return Promise.reject(withVerdict(new RedisError('SW_ERR_REDIS', Status.ExecutionError, `not connected to Redis (${failure ? `gave up: ${failure.message}` : 'reconnecting'})`), !failure));
     return pub.command('PUBLISH', channel, pack(message));
   };
   const announce = async (up: boolean): Promise<void> => {

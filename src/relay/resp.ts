@@ -2,7 +2,7 @@
 // (PUBLISH, SUBSCRIBE, SET … PX, DEL, SCAN). Binary-safe both ways: frames travel as bulk strings. Node only.
 // Small on purpose — the bridge needs pub/sub and TTL keys, not a general client with cluster and pipelining APIs.
 import { connect, type Socket } from 'node:net';
-import { SwarmwireError, named } from '../wire/errors.js';
+import { SwarmwireError, named, withVerdict } from '../wire/errors.js';
 import { Status } from '../wire/constants.js';
 
 /** A reply: simple strings and bulk strings arrive as bytes (null for a nil), integers as numbers. */
@@ -190,5 +190,5 @@ export class RespConnection {
 
 /** A failure to reach Redis or a lost connection is worth another try; `recoverable` false says otherwise. */
 function redisError(message: string, cause?: unknown, recoverable = true): RedisError {
-  return new RedisError('SW_ERR_REDIS', Status.ExecutionError, message, { cause, recoverable });
+  return withVerdict(new RedisError('SW_ERR_REDIS', Status.ExecutionError, message, cause === undefined ? undefined : { cause }), recoverable);
 }

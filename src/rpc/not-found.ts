@@ -15,22 +15,19 @@ export interface CallNames {
   readonly ref: boolean;
 }
 
-const hex = (n: bigint | number, digits: number): string => `0x${n.toString(16).padStart(digits, '0')}`;
-
 /**
  * `error` as the caller should read it: a MODULE_NOT_FOUND or METHOD_NOT_FOUND from the peer is said again with the
  * names (the peer's error kept as its `cause`); anything else is returned as it is. @internal
  */
 export function withNames(error: unknown, names: CallNames | undefined, moduleId: bigint, methodHash: number): unknown {
   if (!names || names.ref || !(error instanceof RpcError)) return error;
-  const module = names.module === undefined ? 'the default module' : `module "${names.module}"`;
-  if (error.code === RpcErrorCode.MODULE_NOT_FOUND) {
-    const what = names.module === undefined ? 'no default module' : `no ${module}`;
-    return rpcError(RpcErrorCode.MODULE_NOT_FOUND, `${what} is exposed by the peer (module id ${hex(moduleId, 16)})`, error);
-  }
-  if (error.code === RpcErrorCode.METHOD_NOT_FOUND && names.plain) {
-    const what = names.method === '' ? `${module} cannot be called itself` : `no method "${names.method}" on ${module}`;
-    return rpcError(RpcErrorCode.METHOD_NOT_FOUND, `${what} (method hash ${hex(methodHash, 8)})`, error);
-  }
-  return error;
+  const { module, method } = names;
+  const where = module === undefined ? 'the default module' : `module "${module}"`;
+  const code = error.code;
+  const message = code === RpcErrorCode.MODULE_NOT_FOUND
+    ? `no ${module === undefined ? 'default module' : where} is exposed by the peer (module id 0x${moduleId.toString(16).padStart(16, '0')})`
+    : code === RpcErrorCode.METHOD_NOT_FOUND && names.plain
+      ? `${method ? `no method "${method}" on ${where}` : `${where} cannot be called itself`} (method hash 0x${methodHash.toString(16).padStart(8, '0')})`
+      : '';
+  return message ? rpcError(code as RpcErrorCode, message, error) : error;
 }

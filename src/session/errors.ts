@@ -1,5 +1,5 @@
 import { Status } from '../wire/constants.js';
-import { SwarmwireError, named } from '../wire/errors.js';
+import { SwarmwireError, named, withVerdict } from '../wire/errors.js';
 
 /** A session failed: handshake, heartbeat, protocol, or the peer reported an error. */
 export class SessionError extends SwarmwireError {}
@@ -40,5 +40,5 @@ const STATUS_OF: Record<Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, Status> = {
 
 /** @internal `recoverable` overrides the verdict of the code and status (see SwarmwireError.recoverable). */
 export function sessionError(code: Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, message: string, status: Status = STATUS_OF[code], recoverable?: boolean): SessionError {
-  return new SessionError(code, status, message, recoverable === undefined ? undefined : { recoverable });
+  return withVerdict(new SessionError(code, status, message), recoverable);
 }

@@ -3,7 +3,7 @@
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
 import { Feature, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
-import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
@@ -307,7 +307,7 @@ export class Session {
       if (frame.type === MessageType.Error && e.code === SessionErrorCode.PROTOCOL) {
         // The peer could not read our handshake: damage on the way, whatever its status says; worth another try.
         transport.close(CloseCode.ProtocolError, 'handshake failed');
-        throw verdict(e, true);
+        throw withVerdict(e, true);
       }
       if (!FINAL.has(e.code)) throw this.#violation(transport, e);
       if (debug.on) debug.log('refused', { transport: transport.kind, error: e });
@@ -545,7 +545,7 @@ export class Session {
     const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
     this.#peer = peer;
-    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, version: negotiated.version, features: negotiated.features, resumed: this.#unacked.size > 0 });
+    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
@@ -778,12 +778,6 @@ export class Session {
   }
 }
 
-/** `error`, its recoverable verdict set by who knows the context (damage on a link is worth another try). */
-function verdict<E extends SwarmwireError>(error: E, recoverable: boolean): E {
-  Object.defineProperty(error, 'recoverable', { value: recoverable, configurable: true });
-  return error;
-}
-
 /** Throws WireError CHECKSUM for a frame without a CRC-32C trailer (a damaged features field looks like this too). */
 function requireChecksum(frame: Frame): void {
   if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
@@ -815,6 +809,6 @@ export async function readHandshakeFrame(transport: Transport, timeoutMs: number
     }
     transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
     // On a link that can damage bytes this is damage, worth another connection; elsewhere the peer is no swarmwire peer.
-    throw checksum ? verdict(e, true) : e;
+    throw checksum ? withVerdict(e, true) : e;
   }
 }

@@ -2,7 +2,7 @@
 // Modelled on capnweb's RpcTransport, with the backpressure of WHATWG streams (`ready()`, like writer.ready):
 // send() never blocks and never drops; it queues within a bound and throws beyond it.
 import { Status } from '../wire/constants.js';
-import { SwarmwireError, named } from '../wire/errors.js';
+import { SwarmwireError, named, withVerdict } from '../wire/errors.js';
 
 /** Which mechanism carries the frames. */
 export type TransportKind = 'memory' | 'ring' | 'postmessage' | 'websocket' | 'webtransport';
@@ -110,7 +110,7 @@ const STATUS_OF: Record<TransportErrorCode, Status> = {
 
 /** @internal `recoverable` overrides the verdict of the code and status (see SwarmwireError.recoverable). */
 export function transportError(code: TransportErrorCode, message: string, cause?: unknown, recoverable?: boolean): TransportError {
-  return new TransportError(code, STATUS_OF[code], message, cause === undefined && recoverable === undefined ? undefined : { cause, recoverable });
+  return withVerdict(new TransportError(code, STATUS_OF[code], message, cause === undefined ? undefined : { cause }), recoverable);
 }
 
 /**

@@ -1,17 +1,6 @@
 import { Status } from './constants.js';
 import { isRecoverable } from './recoverable.js';
 
-/** What a SwarmwireError is made with, besides its code, status and message. */
-export interface SwarmwireErrorOptions {
-  /** What caused it: the runtime's error (ECONNREFUSED…), or the swarmwire error it wraps. Default: none. */
-  cause?: unknown;
-  /**
-   * Whether trying again can help, when the thrower knows better than the code and status (an HTTP 404 answering
-   * a WebSocket upgrade will answer every try). Default: from the code and status (src/wire/recoverable.ts).
-   */
-  recoverable?: boolean;
-}
-
 /**
  * The base of every error swarmwire raises on purpose. `code` is stable and searchable ("SW_ERR_…"); `status` is
  * the wire status an Error frame would carry for it; `recoverable` says whether trying again can help.
@@ -20,13 +9,10 @@ export class SwarmwireError extends Error {
   readonly code: string;
   readonly status: Status;
 
-  constructor(code: string, status: Status, message: string, options?: SwarmwireErrorOptions) {
-    // Only a cause that is there: Error gives `{ cause: undefined }` an own `cause` property, undefined.
-    super(`[swarmwire] ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: string, status: Status, message: string, options?: { cause?: unknown }) {
+    super(`[swarmwire] ${message}`, options);
     this.code = code;
     this.status = status;
-    // Own and not enumerable: it is not one of the error's fields, so it does not travel in Error frames.
-    if (options?.recoverable !== undefined) Object.defineProperty(this, 'recoverable', { value: options.recoverable });
   }
 
   /**
@@ -34,6 +20,7 @@ export class SwarmwireError extends Error {
    * and transports that went away; false for malformed frames, refusals, unsupported versions and keys, missing
    * modules or methods, and payloads over a limit (docs/protocol.md, "Status codes"). Errors rebuilt from an Error
    * frame answer from their status and code too. connectSession stops retrying at the first error that says false.
+   * A thrower that knows better than the code and status says so on the instance (withVerdict).
    */
   get recoverable(): boolean {
     return isRecoverable(this.code, this.status, this.cause);
@@ -50,6 +37,16 @@ export function named<C extends abstract new (...args: never[]) => Error>(cls: C
   cls.prototype.name = name;
   Object.defineProperty(cls, 'name', { value: name });
   return cls;
+}
+
+/**
+ * Gives `error` its own verdict, where the thrower knows better than the code and status (an HTTP 404 answering a
+ * WebSocket upgrade will answer every try): an own property, not enumerable, so it does not travel in Error frames
+ * (the receiver derives its own from the status and code). @internal
+ */
+export function withVerdict<E extends SwarmwireError>(error: E, recoverable: boolean | undefined): E {
+  if (recoverable !== undefined) Object.defineProperty(error, 'recoverable', { value: recoverable, configurable: true });
+  return error;
 }
 
 /** Bytes that do not form a valid frame or payload. */

@@ -5,9 +5,6 @@
 // Codes are written out as strings: the table sits below the layers that define them, and codes are stable.
 import { Status } from './constants.js';
 
-/** Statuses after which the same request, tried again later, may succeed. Every other status: it will not. */
-const RECOVERABLE_STATUSES: ReadonlySet<number> = /* @__PURE__ */ new Set([Status.Timeout, Status.QuotaExceeded, Status.BackpressureRejection]);
-
 /**
  * Codes whose status says too little (ExecutionError and ModuleNotFound cover both kinds), with their own verdict:
  * a connection that could not be made or was lost under a session, a route that is not there yet, an agent that
@@ -19,16 +16,18 @@ const BY_CODE: Readonly<Record<string, boolean>> = {
   SW_ERR_MESH_NO_ROUTE: true,
   SW_ERR_AGENT_MOVED: true,
 };
+/**
+ * Wrappers — a connect that gave up, a connection or a transport closed by an error: when they carry a swarmwire
+ * error as `cause`, its verdict is theirs.
+ */
+const WRAPPERS = ['SW_ERR_CONNECT_FAILED', 'SW_ERR_RPC_CLOSED', 'SW_ERR_TRANSPORT_CLOSED'];
 
 /**
- * Codes that only wrap what happened (a connect that gave up, a connection or transport closed by an error): the
- * verdict of the swarmwire error they carry as `cause`, when they carry one.
+ * The verdict for an error of `code` and `status` that wraps `cause`. By status: Timeout, QuotaExceeded and
+ * BackpressureRejection (4–6) are worth another try after a backoff; every other status is not. @internal
  */
-const WRAPPERS: ReadonlySet<string> = /* @__PURE__ */ new Set(['SW_ERR_CONNECT_FAILED', 'SW_ERR_RPC_CLOSED', 'SW_ERR_TRANSPORT_CLOSED']);
-
-/** The verdict for an error of `code` and `status` that wraps `cause`. @internal */
 export function isRecoverable(code: string, status: number, cause: unknown): boolean {
   const inner = (cause as { recoverable?: unknown } | null | undefined)?.recoverable;
-  if (WRAPPERS.has(code) && typeof inner === 'boolean') return inner;
-  return BY_CODE[code] ?? RECOVERABLE_STATUSES.has(status);
+  if (typeof inner === 'boolean' && WRAPPERS.includes(code)) return inner;
+  return BY_CODE[code] ?? (status >= Status.Timeout && status <= Status.BackpressureRejection);
 }
