@@ -16,6 +16,7 @@ import {
 } from 'swarmwire';
 import { startRelay } from 'swarmwire/relay';
 import { nodeBinary } from './fixtures/packed.js';
+import { rejection } from './rejection.js';
 import { until } from './fixtures/until.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -170,9 +171,9 @@ describe('connectSession reports, retries and gives up', () => {
   it('reports every failed attempt at once, with its reason, then gives a first connection up at firstConnectTimeoutMs', async () => {
     const port = await deadPort();
     const retries: RetryInfo[] = [];
-    const error = await connectSession(() => connectWebSocket(`ws://127.0.0.1:${port}/ws`), {
+    const error = (await rejection(connectSession(() => connectWebSocket(`ws://127.0.0.1:${port}/ws`), {
       firstConnectTimeoutMs: 400, reconnect: { initialDelayMs: 20, maxDelayMs: 40, maxAttempts: Infinity }, onRetry: (info) => retries.push(info),
-    }).catch((e: unknown) => e as TransportError);
+    }))) as TransportError;
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
     for (const r of retries) {
@@ -191,8 +192,7 @@ describe('connectSession reports, retries and gives up', () => {
   it('still gives up after reconnect.maxAttempts failures in a row, whichever comes first', async () => {
     const port = await deadPort();
     const retries: RetryInfo[] = [];
-    const error = await connectSession(() => connectWebSocket(`ws://127.0.0.1:${port}/ws`), { reconnect: { maxAttempts: 3, initialDelayMs: 1 }, onRetry: (i) => retries.push(i) })
-      .catch((e: unknown) => e as TransportError);
+    const error = (await rejection(connectSession(() => connectWebSocket(`ws://127.0.0.1:${port}/ws`), { reconnect: { maxAttempts: 3, initialDelayMs: 1 }, onRetry: (i) => retries.push(i) }))) as TransportError;
     expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
     expect(error.message).toBe(`[swarmwire] could not connect after 3 attempt(s): websocket ws://127.0.0.1:${port}/ws: could not connect: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
@@ -200,8 +200,7 @@ describe('connectSession reports, retries and gives up', () => {
   it('abandons an attempt still under way at the deadline, and closes its socket', async () => {
     const hole = await blackhole();
     const retries: RetryInfo[] = [];
-    const error = await connectSession(() => connectWebSocket(hole.url), { firstConnectTimeoutMs: 300, onRetry: (i) => retries.push(i) })
-      .catch((e: unknown) => e as TransportError);
+    const error = (await rejection(connectSession(() => connectWebSocket(hole.url), { firstConnectTimeoutMs: 300, onRetry: (i) => retries.push(i) }))) as TransportError;
     expect(error.message).toBe('[swarmwire] could not connect within 300 ms (the first attempt is still under way)');
     expect(retries).toEqual([]);
     await until(() => hole.sockets.length === 1 && hole.closed.length === 1);
@@ -226,7 +225,7 @@ describe('connectSession reports, retries and gives up', () => {
   it('stops at once at an error that is not recoverable: an HTTP 404 for the upgrade', async () => {
     const url = await httpAnswering(404);
     const retries: RetryInfo[] = [];
-    const error = await connectSession(() => connectWebSocket(url), { onRetry: (i) => retries.push(i) }).catch((e: unknown) => e as TransportError);
+    const error = (await rejection(connectSession(() => connectWebSocket(url), { onRetry: (i) => retries.push(i) }))) as TransportError;
     expect(retries).toEqual([]);
     expect(error).toMatchObject({ code: TransportErrorCode.CONNECT_FAILED, httpStatus: 404, recoverable: false });
   });
@@ -237,8 +236,7 @@ describe('connectSession reports, retries and gives up', () => {
     wss.on('connection', (ws) => ws.send('hello, I am an echo server'));
     cleanups.push(() => new Promise((r) => wss.close(r)));
     const retries: RetryInfo[] = [];
-    const error = await connectSession(() => connectWebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`), { onRetry: (i) => retries.push(i) })
-      .catch((e: unknown) => e as TransportError);
+    const error = (await rejection(connectSession(() => connectWebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`), { onRetry: (i) => retries.push(i) }))) as TransportError;
     expect(retries).toEqual([]);
     expect(error).toMatchObject({ code: TransportErrorCode.PROTOCOL, recoverable: false });
     expect(error.message).toContain('received a text message; swarmwire sends binary messages only');

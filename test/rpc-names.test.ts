@@ -7,6 +7,7 @@ import { connectWebSocket, expose, fnv1a32, fnv1a64, MeshNode, RpcError, RpcErro
 import * as lite from 'swarmwire/lite';
 import { startRelay, type RelayServer } from 'swarmwire/relay';
 import { memorySession, type LinkPair } from './fixtures/rpc-links.js';
+import { rejection } from './rejection.js';
 
 const hash32 = (name: string) => `0x${fnv1a32(name).toString(16).padStart(8, '0')}`;
 const hash64 = (name: string) => `0x${fnv1a64(name).toString(16).padStart(16, '0')}`;
@@ -22,7 +23,7 @@ describe('the full SDK names what it asked for', () => {
 
   it('a method the module does not have: "no method "ecoh" on module "calc"", the hash in parentheses, the callee\'s error as the cause', async () => {
     const remote = wrap<{ ecoh(s: string): string }>(pair.client, { name: 'calc' });
-    const error = await remote.ecoh('hi').catch((e: unknown) => e as RpcError);
+    const error = (await rejection(remote.ecoh('hi'))) as RpcError;
     expect(error).toBeInstanceOf(RpcError);
     expect(error).toMatchObject({ code: RpcErrorCode.METHOD_NOT_FOUND, status: Status.MethodNotFound, recoverable: false });
     expect(error.message).toBe(`[swarmwire] no method "ecoh" on module "calc" (method hash ${hash32('ecoh')})`);
@@ -31,7 +32,7 @@ describe('the full SDK names what it asked for', () => {
 
   it('a module nobody exposes: "no module "clac" is exposed by the peer", its id in parentheses', async () => {
     const remote = wrap<{ add(a: number, b: number): number }>(pair.client, { name: 'clac' });
-    const error = await remote.add(1, 2).catch((e: unknown) => e as RpcError);
+    const error = (await rejection(remote.add(1, 2))) as RpcError;
     expect(error).toMatchObject({ code: RpcErrorCode.MODULE_NOT_FOUND, status: Status.ModuleNotFound });
     expect(error.message).toBe(`[swarmwire] no module "clac" is exposed by the peer (module id ${hash64('clac')})`);
     // Reading a property goes the extended way, and still names the module.
@@ -42,7 +43,7 @@ describe('the full SDK names what it asked for', () => {
     const none = wrap<{ add(a: number, b: number): number }>(pair.client);
     await expect(none.add(1, 2)).rejects.toThrow(/^\[swarmwire\] no default module is exposed by the peer \(module id 0x0{16}\)$/);
     const remote = wrap<{ nested: { nope(): void } }>(pair.client, { name: 'calc' });
-    const error = await remote.nested.nope().catch((e: unknown) => e as RpcError);
+    const error = (await rejection(remote.nested.nope())) as RpcError;
     expect(error.code).toBe(RpcErrorCode.METHOD_NOT_FOUND);
     expect(error.message).toContain('"nested.nope"');
     expect(error.message).not.toContain('0x');
