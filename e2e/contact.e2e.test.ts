@@ -12,7 +12,7 @@ import type * as ContactChecks from './pages/contact-checks.js';
 import { type Rig, startRig } from './rig.js';
 
 type Checks = typeof ContactChecks;
-const HIDDEN = 'could not connect: the runtime does not say why (browsers hide it from pages: a refused port, an unknown host, a TLS failure and an HTTP error look alike there; the browser\'s console or network panel shows which)';
+const HIDDEN = 'could not connect: the runtime does not say why (browsers hide it from pages; their console shows it)';
 
 let rig: Rig;
 let browser: WatchedContext;

@@ -72,6 +72,29 @@ describe('Deno', () => {
   });
 });
 
+describe('identities under Deno', () => {
+  it('proves Ed25519 and P-256 identities to a Node relay, and keeps one in a file', async () => {
+    writeFileSync(join(project, 'ids.ts'), `import { connectSession, connectWebSocket, createIdentity, fileIdentityStore, loadIdentity, supportsEd25519 } from 'swarmwire';
+const out = { ed25519: await supportsEd25519(), met: [] as string[] };
+for (const algorithm of ['Ed25519', 'P-256'] as const) {
+  const identity = await createIdentity({ algorithm });
+  const s = await connectSession(() => connectWebSocket(${JSON.stringify(relay.wsUrl)}), { identity, heartbeatIntervalMs: 0, reconnect: false });
+  out.met.push(s.peer!.id);
+  s.close();
+}
+const kept = [(await loadIdentity(fileIdentityStore('./deno.key'))).idHex, (await loadIdentity(fileIdentityStore('./deno.key'))).idHex];
+console.log(JSON.stringify({ ...out, kept }));
+`);
+    const run = await runDeno('ids.ts');
+    expect(run.stderr).not.toMatch(/error/i);
+    const out = JSON.parse(run.stdout) as { ed25519: boolean; met: string[]; kept: string[] };
+    expect(out.ed25519).toBe(true);
+    expect(out.met).toEqual([relay.relay.identity.idHex, relay.relay.identity.idHex]);
+    expect(out.kept[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(out.kept[1]).toBe(out.kept[0]);
+  });
+});
+
 describe('a relay in Deno', () => {
   it('runs the README snippet: Node peers route through it and call the relay module', async () => {
     writeFileSync(join(project, 'relay.ts'), substitute(readmeBlock('deno-relay'), [['port: 8787', 'port: 0']]));

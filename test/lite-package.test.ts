@@ -36,6 +36,31 @@ describe('swarmwire/lite package entry', () => {
     const text = result.outputFiles[0]!.text;
     expect(text).not.toMatch(/\bimport\(\s*["'](ws|node:)/);
     for (const name of ['@msgpack', 'ExtensionCodec', 'StreamConsumer', 'SessionHost', 'RegionAllocator']) expect(text).not.toContain(name);
+    // Nor the Node-only stand-in for `ws` (browsers have a WebSocket global; it cost lite 0.27 KB).
+    expect(text).not.toContain('this needs Node');
+  });
+
+  it('the browser build, where no WebSocket global exists, refuses connect() in words that say so', async () => {
+    const global = globalThis as { WebSocket?: unknown };
+    const saved = global.WebSocket;
+    delete global.WebSocket;
+    try {
+      const { connect } = await import(`${root}dist/lite-browser.js`) as typeof lite;
+      const e = await connect('ws://127.0.0.1:9/').then(() => undefined, (error: lite.SwarmwireError) => error);
+      // (dist/lite-browser.js is a file of its own: its SwarmwireError is not dist/lite.js's class, but has its name)
+      expect([e?.name, e?.code, e?.message]).toEqual(['SwarmwireError', 'SW_ERR_CONNECT_FAILED', '[swarmwire] no WebSocket class: pass options.WebSocket or install `ws`']);
+      expect((e?.cause as Error).message).toBe('[swarmwire] no WebSocket global, and swarmwire/lite for browsers does not load the ws package');
+    } finally {
+      if (saved) global.WebSocket = saved;
+    }
+  });
+
+  it('exports identities and no wasm loader: no init(), no crc32c, no swarmwire-lite.wasm', () => {
+    expect(Object.keys(lite)).toEqual(expect.arrayContaining(['connect', 'createIdentity', 'loadIdentity', 'indexedDbIdentityStore']));
+    expect(Object.keys(lite).filter((name) => /init|crc/i.test(name))).toEqual([]);
+    const { exports } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(exports).filter((key) => key.endsWith('.wasm'))).toEqual(['./swarmwire.wasm']);
+    expect(existsSync(`${root}dist/swarmwire-lite.wasm`)).toBe(false);
   });
 
   it('exports identities and no wasm loader: no init(), no crc32c, no swarmwire-lite.wasm', () => {

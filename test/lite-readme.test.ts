@@ -26,5 +26,8 @@ it('runs the README lite block as it stands, against a relay', async () => {
   ]);
   // On Node 20 (no WebSocket global) lite loads the `ws` package itself.
   const { stdout } = await runModule(code);
-  expect(stdout).toBe('5\nSW_ERR_RPC_TIMEOUT 4\n');
+  expect(stdout).toBe(`true ${relay.info.id}
+5
+SW_ERR_RPC_TIMEOUT 4
+`);
 });

@@ -8,7 +8,7 @@ import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
-  connectSession, connectWebSocket, crc32c, decodeBody, decodeFrame, encodeFrame, fnv1a32, MessageType, parseRouted,
+  connectSession, connectWebSocket, crc32c, createIdentity, decodeBody, decodeFrame, decodeFrames, encodeFrame, fnv1a32, MessageType, parseRouted,
   RELAY_MODULE, routedBody, Session, Status, type Frame,
 } from 'swarmwire';
 import { readmeBlock } from './fixtures/readme.js';
@@ -159,6 +159,30 @@ describe('Durable Object relay', () => {
     expect(stats.peers).toBe(2);
     expect(framesBefore).toBeGreaterThan(0);
     expect(a.session.peer!.hello.nodeId).toEqual(relayId); // the same relay, as far as its peers can tell
+  });
+
+  it('knows nodes by the ids their keys prove: an impostor is refused (1008) and the real node keeps its session; P-256 nodes too', async () => {
+    const victim = await client('identity', 'victim');
+    const sender = await client('identity', 'sender');
+    const p256 = await connectSession(() => connectWebSocket(wsUrl('identity')), { identity: await createIdentity({ algorithm: 'P-256' }), heartbeatIntervalMs: 0, reconnect: false });
+    sessions.push(p256);
+    expect(p256.peer!.id).toBe(victim.session.peer!.id); // the same relay for everyone in the room
+    // An impostor: the victim's id, its own key.
+    const ws = new WebSocket(wsUrl('identity'));
+    const frames: Frame[] = [];
+    ws.on('message', (d: Buffer) => frames.push(...decodeFrames(new Uint8Array(d))));
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    await new Promise((r) => ws.once('open', r));
+    const attacker = await createIdentity();
+    ws.send(encodeFrame({ type: MessageType.Hello, body: {
+      version: 2, minVersion: 2, nodeId: victim.session.nodeId, role: 'edge', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {},
+      alg: 1, key: attacker.publicKey, nonce: new Uint8Array(32),
+    } }));
+    expect(await closed).toBe(1008);
+    expect(frames.map((f) => [f.type, decodeBody<{ status: number }>(f).status])).toEqual([[MessageType.Error, Status.Unauthorized]]);
+    sender.session.send({ type: MessageType.Routed, ack: true, body: routedBody(victim.session.nodeId, event('still yours')) });
+    await until(() => victim.inbox.some((f) => f.type === MessageType.Routed && carried(f) === 'still yours'));
+    expect(victim.session.state).toBe('open');
   });
 
   it('refuses text, frames before Hello and silence with the same codes as the Node relay', async () => {

@@ -3,6 +3,7 @@
 // paths use the extended form `{ op, path, args }`. So a lite caller can call a full-SDK module and the other way
 // round, directly or through a relay.
 import { fnv1a32, fnv1a64Parts } from '../wire/fnv.js';
+import { idHex } from '../wire/node-id.js';
 import { type CallOptions, type LiteConnection, type ServeLimits, moduleKey } from './connection.js';
 
 /** Options of wrap(). */
@@ -32,8 +33,6 @@ export type Remote<T> = {
     : Promise<T[K]> & Remote<T[K]>;
 };
 
-const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
-
 const STATE: unique symbol = /* @__PURE__ */ Symbol('swarmwire.lite.remote');
 
 interface State {
@@ -49,11 +48,9 @@ interface State {
 
 function remote(state: State): unknown {
   const { conn, route, hi, lo, name, path, options } = state;
-  // The callee saw only hashes (`no method 0xd1a908be`): say the names asked for, the hash kept for debugging.
+  // The callee saw only hashes (`no method 0xd1a908be`, `no module 0x… is exposed here`): say what was asked for.
   const named = (e: { code?: unknown; message: string }): never => {
-    const where = name === undefined ? 'the default module' : `module "${name}"`;
-    if (e?.code === 'SW_ERR_RPC_MODULE_NOT_FOUND') e.message = `[swarmwire] no ${name === undefined ? 'default module' : where} is exposed by the peer (module id 0x${hex(hi)}${hex(lo)})`;
-    else if (e?.code === 'SW_ERR_RPC_METHOD_NOT_FOUND' && / 0x/.test(e.message)) e.message = `[swarmwire] no method "${path.join('.')}" on ${where} (method hash 0x${hex(fnv1a32(path.join('.')))})`;
+    if (/_NOT_FOUND$/.test(e?.code as string)) e.message += ` (asked for "${path.join('.')}" on ${name === undefined ? 'the default module' : `module "${name}"`})`;
     throw e;
   };
   const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options).catch(named);
@@ -82,7 +79,7 @@ export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<WrapOpti
   const { name, to } = options;
   const [hi, lo] = name === undefined ? [0, 0] : fnv1a64Parts(name);
   const bytes = to === undefined ? undefined : typeof to === 'string' ? bytesOf(to) : to;
-  const route = { to: bytes, key: bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') : '' };
+  const route = { to: bytes, key: bytes ? idHex(bytes) : '' };
   return remote({ conn, route, hi, lo, name, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as Remote<T>;
 }
 

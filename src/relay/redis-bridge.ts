@@ -18,6 +18,7 @@ import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { Status } from '../wire/constants.js';
 import { RedisError, RespConnection } from './resp.js';
 import { withVerdict } from '../wire/errors.js';
+import { idHex } from '../wire/node-id.js';
 import { createDebug } from '../core/debug.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
@@ -68,7 +69,7 @@ interface Envelope {
 export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisBridgeOptions>> = {}): Promise<RedisBridge> {
   const url = options.url ?? 'redis://127.0.0.1:6379';
   const prefix = options.prefix ?? 'swarmwire';
-  const relayId = options.relayId ?? Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const relayId = options.relayId ?? idHex(crypto.getRandomValues(new Uint8Array(8)));
   const heartbeatMs = options.heartbeatMs ?? 1_000;
   const deadAfterMs = options.deadAfterMs ?? 3 * heartbeatMs;
   const nodeChannel = (id: string): string => `${prefix}:node:${id}`;
@@ -193,7 +194,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
 
   const uplink: RelayUplink = {
     async route(body, ack) {
-      const receivers = await publish(nodeChannel(Array.from(body.to, (b) => b.toString(16).padStart(2, '0')).join('')), { r: relayId, b: body, a: ack });
+      const receivers = await publish(nodeChannel(idHex(body.to)), { r: relayId, b: body, a: ack });
       return typeof receivers === 'number' && receivers > 0;
     },
     broadcast(body, ack) {

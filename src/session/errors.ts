@@ -1,5 +1,5 @@
 import { Status } from '../wire/constants.js';
-import { SwarmwireError, named, withVerdict } from '../wire/errors.js';
+import { SwarmwireError, named } from '../wire/errors.js';
 
 /** A session failed: handshake, heartbeat, protocol, or the peer reported an error. */
 export class SessionError extends SwarmwireError {}
@@ -38,7 +38,7 @@ const STATUS_OF: Record<Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, Status> = {
   SW_ERR_UNSUPPORTED_KEY: Status.UnsupportedVersion,
 };
 
-/** @internal `recoverable` overrides the verdict of the code and status (see SwarmwireError.recoverable). */
-export function sessionError(code: Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, message: string, status: Status = STATUS_OF[code], recoverable?: boolean): SessionError {
-  return withVerdict(new SessionError(code, status, message), recoverable);
+/** @internal */
+export function sessionError(code: Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, message: string, status: Status = STATUS_OF[code]): SessionError {
+  return new SessionError(code, status, message);
 }

@@ -19,7 +19,7 @@ export function connectFailed(label: string, cause: unknown, closeCode?: number)
   const status = match ? Number(match[1]) : undefined;
   const why = status !== undefined
     ? `the server answered the WebSocket upgrade with HTTP ${status}${status === 404 ? ': no WebSocket endpoint at this path' : status === 401 || status === 403 ? ': refused (origin or credentials)' : ''}`
-    : said || 'the runtime does not say why (browsers hide it from pages: a refused port, an unknown host, a TLS failure and an HTTP error look alike there; the browser\'s console or network panel shows which)';
+    : said || 'the runtime does not say why (browsers hide it from pages; their console shows it)';
   const final = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
   const error = transportError(TransportErrorCode.CONNECT_FAILED, `${label}: could not connect${closeCode === undefined ? '' : ` (${closeCode})`}: ${why}`, cause, final ? false : undefined);
   if (status !== undefined) (error as { httpStatus?: number }).httpStatus = status;
