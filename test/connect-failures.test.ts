@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
 import {
   type CloseInfo, connectSession, connectWebSocket, createIdentity, DEFAULT_FIRST_CONNECT_TIMEOUT_MS, listenWebSocket,
-  type RetryInfo, SessionError, Status, type Transport, TransportError, TransportErrorCode,
+  reconnecting, type RetryInfo, SessionError, Status, type Transport, TransportError, TransportErrorCode,
 } from 'swarmwire';
 import { startRelay } from 'swarmwire/relay';
 import { nodeBinary } from './fixtures/packed.js';
@@ -228,6 +228,19 @@ describe('connectSession reports, retries and gives up', () => {
     const error = (await rejection(connectSession(() => connectWebSocket(url), { onRetry: (i) => retries.push(i) }))) as TransportError;
     expect(retries).toEqual([]);
     expect(error).toMatchObject({ code: TransportErrorCode.CONNECT_FAILED, httpStatus: 404, recoverable: false });
+  });
+
+  it('reconnecting() follows the same verdict: a 404 ends it at the first try, a refused port is tried again', async () => {
+    const url = await httpAnswering(404);
+    const tries: number[] = [];
+    const error = (await rejection(reconnecting((attempt) => (tries.push(attempt), connectWebSocket(url)), { maxAttempts: 5, initialDelayMs: 1 }))) as TransportError;
+    expect(tries).toEqual([0]);
+    expect(error).toMatchObject({ code: TransportErrorCode.CONNECT_FAILED, httpStatus: 404, recoverable: false });
+    const port = await deadPort();
+    const refused: number[] = [];
+    const gaveUp = (await rejection(reconnecting((attempt) => (refused.push(attempt), connectWebSocket(`ws://127.0.0.1:${port}/ws`)), { maxAttempts: 3, initialDelayMs: 1 }))) as TransportError;
+    expect(refused).toEqual([0, 1, 2]);
+    expect(gaveUp.message).toBe('[swarmwire] gave up after 3 attempts');
   });
 
   it('stops at once when the server is a WebSocket server but no swarmwire peer (it sends text)', async () => {
