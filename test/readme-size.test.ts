@@ -43,7 +43,7 @@ const TREE_SHAKEN: Record<string, string> = {
   'the same without `init()` (no wasm loader; the wasm is never fetched)': 'swarmwire client with RPC, without init()',
   'client without RPC (`init`, codec, `connectWebSocket`, `connectSession`)': 'swarmwire client without RPC',
   'codec only (`encodeFrame`, `decodeFrame`, `decodeBody`)': 'swarmwire codec only',
-  'wasm core (`swarmwire.wasm`, fetched by `init()` only; CRC-32C, header, ring)': 'swarmwire wasm core',
+  'wasm core (`swarmwire.wasm`, fetched by `init()` only; CRC-32C, ring)': 'swarmwire wasm core',
   'birpc': 'peer: birpc',
   'Comlink': 'peer: comlink',
   'socket.io-client (`io`)': 'peer: socket.io-client',

@@ -54,6 +54,8 @@ export class RingEnd {
   readonly #tx: readonly number[];
   readonly #rx: readonly number[];
   readonly #scratch: EndpointScratch;
+  /** The drain list's Uint32 index: status, tail, then (address, length) pairs. */
+  readonly #list: number;
   readonly #framed: (bytes: Uint8Array) => boolean;
   readonly #maxPayload: number;
   /** Int32 indices of the control slots this side reads or writes. */
@@ -89,6 +91,7 @@ export class RingEnd {
     this.#rx = [0, 1, 2].map((lane) => ringAt(storage, incoming, lane));
     this.maxRecord = this.#api.ringMaxRecord(this.#tx[0]!);
     this.#scratch = endpointScratch(core);
+    this.#list = this.#scratch.drain >>> 2;
     this.#framed = options.framed;
     this.#maxPayload = options.maxPayload;
     this.#consumerBell = ctrlIndex(storage, side, CTRL_CONSUMER_BELL);
@@ -182,9 +185,8 @@ export class RingEnd {
    */
   drain(lane: number): number {
     const n = this.#api.ringDrain(this.#rx[lane]!, this.#scratch.drain, DRAIN_MAX, this.#maxPayload);
-    const d = this.#scratch.drain >>> 2;
-    this.#status = this.#u32[d]!;
-    this.#tail = this.#u32[d + 1]!;
+    this.#status = this.#u32[this.#list]!;
+    this.#tail = this.#u32[this.#list + 1]!;
     this.#drainLane = lane;
     this.#drained = n;
     return n;
@@ -192,7 +194,7 @@ export class RingEnd {
 
   /** The `i`-th record of the last drain, as a view into the ring (made per call), valid until release(). */
   record(i: number): Uint8Array {
-    const d = (this.#scratch.drain >>> 2) + 2 + 2 * i;
+    const d = this.#list + 2 + 2 * i;
     const at = this.#u32[d]!;
     const len = this.#u32[d + 1]!;
     if (at + len > this.#bytes.byteLength) this.#refresh();
