@@ -37,8 +37,6 @@ function expectClose(label: string, readme: number, bytes: number | undefined): 
 // The first table's rows, by their README label → size-limit's name for the same measurement.
 const TREE_SHAKEN: Record<string, string> = {
   '`swarmwire/lite`: `connect` + `wrap` + `expose` (codec + WebSocket + RPC)': 'swarmwire/lite: connect + wrap + expose (codec + WebSocket + RPC)',
-  '`swarmwire/lite` with `init()`': 'swarmwire/lite with init()',
-  'lite wasm core (`swarmwire-lite.wasm`, fetched by lite\'s `init()` only; CRC-32C)': 'swarmwire/lite wasm core (CRC-32C only)',
   'swarmwire client: codec + WebSocket transport + session + RPC + `init()`': 'swarmwire client: codec + WebSocket transport + session + RPC + init()',
   'the same without `init()` (no wasm loader; the wasm is never fetched)': 'swarmwire client with RPC, without init()',
   'client without RPC (`init`, codec, `connectWebSocket`, `connectSession`)': 'swarmwire client without RPC',

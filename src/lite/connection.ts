@@ -12,10 +12,13 @@ import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
+// Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
+import { unpackPlain } from '../wire/msgpack/plain.js';
 import { clipUtf8 } from '../transport/close-reason.js';
 import { type LiteFrame, frameBytes, readFrames } from './frames.js';
-import { pack, unpack } from './msgpack.js';
+import { pack } from './msgpack.js';
 import { errorBody, remoteError } from './errors.js';
+import { nodeWebSocket } from './node-websocket.js';
 
 /** The WebSocket constructor lite needs: the standard global, or `ws`'s (which lite loads itself on Node 20). */
 export type WebSocketConstructor = new (url: string) => WebSocket;
@@ -104,8 +107,7 @@ export async function connect(url: string, options: Readonly<Partial<ConnectOpti
   let WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!WS) {
     try {
-      const ws = await import('ws'); // Node 20: the `ws` package (a dependency of swarmwire)
-      WS = (ws.WebSocket ?? ws.default) as unknown as WebSocketConstructor;
+      WS = await nodeWebSocket();
     } catch (cause) {
       throw new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, 'no WebSocket class: pass options.WebSocket or install `ws`', { cause });
     }
@@ -167,7 +169,10 @@ export class LiteConnection {
     const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token };
     const handshake = new InitiatorHandshake(identity, local, options.expectPeer);
     // Handshake frames are handled one after another: checking the peer's proof and signing ours take a moment.
+    // Frames right behind HelloDone (the same message, or the next one while it is handled) queue behind it, in
+    // order, rather than being lost to the handshake.
     let steps = Promise.resolve();
+    let queued = 0;
     ws.addEventListener('open', () => {
       this.#socketOpened = true;
       this.#raw(this.#frame(MessageType.Hello, 0, 0, 0, 0, handshake.hello()));
@@ -188,20 +193,24 @@ export class LiteConnection {
         return this.#violation(error as SwarmwireError);
       }
       for (const frame of frames) {
-        if (this.#end) return;
-        if (this.#connecting) {
-          steps = steps.then(() => this.#handshake(handshake, local, frame));
-          continue;
-        }
-        try {
-          this.#onFrame(frame, DIRECT);
-        } catch (error) {
-          // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
-          // never an exception out of the socket's listener.
-          this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
-        }
+        if (this.#connecting || queued) {
+          queued++;
+          steps = steps.then(() => (queued--, this.#connecting ? this.#handshake(handshake, local, frame) : this.#deliver(frame)));
+        } else this.#deliver(frame);
       }
     });
+  }
+
+  /** A frame from the peer on the open connection. */
+  #deliver(frame: LiteFrame): void {
+    if (this.#end) return;
+    try {
+      this.#onFrame(frame, DIRECT);
+    } catch (error) {
+      // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
+      // never an exception out of the socket's listener.
+      this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
+    }
   }
 
   /**
@@ -249,7 +258,7 @@ export class LiteConnection {
         case MessageType.Ping:
           return this.#raw(this.#frame(MessageType.Pong, f.id, 0, 0, 0, f.payload));
         case MessageType.Goodbye: {
-          const b = f.payload.length ? (unpack(f.payload, { lenient: true }) as { code?: unknown; reason?: unknown }) : {};
+          const b = f.payload.length ? (unpackPlain(f.payload, true) as { code?: unknown; reason?: unknown }) : {};
           const code = typeof b.code === 'number' && b.code >= 1000 && b.code < 5000 ? b.code : 1000;
           return this.#finish({ code, reason: typeof b.reason === 'string' ? b.reason : 'goodbye' });
         }
@@ -280,7 +289,7 @@ export class LiteConnection {
     let inner: LiteFrame | undefined;
     let from: Uint8Array | undefined;
     try {
-      const body = unpack(f.payload) as { from?: unknown; frame?: unknown };
+      const body = unpackPlain(f.payload) as { from?: unknown; frame?: unknown };
       if (body.from instanceof Uint8Array && body.from.length === 16 && body.frame instanceof Uint8Array) {
         from = body.from;
         [inner] = readFrames(body.frame, this.#maxPayload);
@@ -297,9 +306,9 @@ export class LiteConnection {
     if (!p || (p.route.key !== from.key && !(from === DIRECT && f.type === MessageType.Error))) return;
     p.done();
     try {
-      if (f.type === MessageType.Response) return p.resolve(f.payload.length ? unpack(f.payload) : undefined);
-      if (f.type === MessageType.Error) return p.reject(remoteError(unpack(f.payload, { lenient: true })));
-      const stream = (unpack(f.payload) as { stream?: unknown }).stream;
+      if (f.type === MessageType.Response) return p.resolve(f.payload.length ? unpackPlain(f.payload) : undefined);
+      if (f.type === MessageType.Error) return p.reject(remoteError(unpackPlain(f.payload, true)));
+      const stream = (unpackPlain(f.payload) as { stream?: unknown }).stream;
       // Tell the producer to stop, so it does not wait on credit that will never come.
       if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite'));
       p.reject(rpcError(RpcErrorCode.PROTOCOL, 'a stream result: swarmwire/lite reads none (the full SDK does)'));
@@ -318,10 +327,10 @@ export class LiteConnection {
       answered = true;
       this.#running.delete(key);
       try {
-        this.#send(from, type, f.id, f.moduleHi, f.moduleLo, f.hash, payload);
+        this.#send(from, type, f.id, f.moduleHi, f.moduleLo, f.methodHash, payload);
       } catch (error) {
         // A result the link cannot carry (too large): the caller hears why now, not at its deadline.
-        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.id, f.moduleHi, f.moduleLo, f.hash, pack(errorBody(error)));
+        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.id, f.moduleHi, f.moduleLo, f.methodHash, pack(errorBody(error)));
       }
     };
     const fail = (error: unknown): void => {
@@ -369,7 +378,7 @@ export class LiteConnection {
     if (f.payload.length > limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${f.payload.length} bytes (limit ${limits.maxArgBytes})`);
     let body: unknown;
     try {
-      body = f.payload.length ? unpack(f.payload) : [];
+      body = f.payload.length ? unpackPlain(f.payload) : [];
     } catch (error) {
       throw rpcError(RpcErrorCode.BAD_ARGS, (error as Error).message, error);
     }
@@ -379,10 +388,10 @@ export class LiteConnection {
     const plain = Array.isArray(body);
     if (plain) {
       args = body as unknown[];
-      if (f.hash === SELF_HASH && typeof target === 'function') path = [];
+      if (f.methodHash === SELF_HASH && typeof target === 'function') path = [];
       else {
-        const name = (module.table ??= hashTable(target)).get(f.hash) ?? (module.table = hashTable(target)).get(f.hash);
-        if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${f.hash.toString(16).padStart(8, '0')}`);
+        const name = (module.table ??= hashTable(target)).get(f.methodHash) ?? (module.table = hashTable(target)).get(f.methodHash);
+        if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${f.methodHash.toString(16).padStart(8, '0')}`);
         path = [name];
       }
     } else {
@@ -450,13 +459,13 @@ export class LiteConnection {
     p.done();
     p.reject(error);
     const { frame } = p;
-    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.hash, pack(reason));
+    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.methodHash, pack(reason));
   }
 
   // --- frames out -----------------------------------------------------------------------------------------
 
   #frame(type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): LiteFrame {
-    return { type, id, moduleHi: hi, moduleLo: lo, hash, payload, features: 0 };
+    return { type, id, moduleHi: hi, moduleLo: lo, methodHash: hash, payload, features: 0 };
   }
 
   #send(route: Route, type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): void {
@@ -542,9 +551,12 @@ export class LiteConnection {
   }
 }
 
-/** Why a socket never opened: the runtime's own words where it gave them (ECONNREFUSED, a name that does not resolve). */
+/**
+ * Why a socket never opened: the runtime's own words where it gave them (`ws` on Node 20: ECONNREFUSED, a name that
+ * does not resolve, an HTTP status). Browsers and Node 22+'s WebSocket say nothing (an empty TypeError at most).
+ */
 function connectFailed(url: string, cause: unknown, code: number): Error {
-  const why = cause instanceof Error ? cause.message : `closed with ${code} before it opened`;
+  const why = (cause as Error)?.message || `closed with ${code} before it opened (no server there, a wrong path, or a refused origin: this runtime gives no reason)`;
   // The full SDK's code (TransportErrorCode.CONNECT_FAILED) on the base class: lite leaves the transport layer out.
   return new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause });
 }
