@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as sw from 'swarmwire';
-import { RING_OK, RingEnd, recordBytes, ringStorage } from '../src/core/ring.js';
+import { type FrameList, RING_OK, RingEnd, recordBytes, ringStorage } from '../src/core/ring.js';
 import { init } from '../src/core/wasm.js';
 
 beforeAll(async () => {
@@ -16,6 +16,9 @@ const HIGH = 1;
 const filled = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + 1) & 0xff);
 /** Nothing filled() makes counts as a frame here (its second byte is never its first): every record travels raw. */
 const options = { framed: (bytes: Uint8Array) => bytes.byteLength > 1 && bytes[0] === bytes[1], maxPayload: sw.MAX_PAYLOAD };
+
+/** An array as the FrameList reserveFrom() reads (a transport's backlog, in the SDK). */
+const list = (frames: Uint8Array[]): FrameList => ({ length: frames.length, at: (i) => frames[i]! });
 
 function link(laneBytes = 4096): [RingEnd, RingEnd] {
   const storage = ringStorage(laneBytes);
@@ -74,15 +77,15 @@ describe('RingEnd', () => {
     const [a, b] = link(1024);
     expect(a.maxRecord).toBe(504);
     const batch = [100, 200, 300, 400, 500].map((size, i) => filled(size, i));
-    expect(a.reserveFrom(HIGH, batch)).toBe(3); // 108 + 208 + 312 = 628; 408 more would pass 1024
+    expect(a.reserveFrom(HIGH, list(batch))).toBe(3); // 108 + 208 + 312 = 628; 408 more would pass 1024
     expect(a.reserve(HIGH, batch[3]!)).toBe(false);
     a.commit();
     expect(drainAll(b, HIGH).records).toEqual(batch.slice(0, 3));
     // 400 no longer fits before the end (at 628): it starts over at 0, and 500 then waits for that room.
-    expect(a.reserveFrom(HIGH, batch.slice(3))).toBe(1);
+    expect(a.reserveFrom(HIGH, list(batch.slice(3)))).toBe(1);
     a.commit();
     expect(drainAll(b, HIGH).records).toEqual([batch[3]]);
-    expect(a.reserveFrom(HIGH, batch.slice(4))).toBe(1);
+    expect(a.reserveFrom(HIGH, list(batch.slice(4)))).toBe(1);
     a.commit();
     expect(drainAll(b, HIGH).records).toEqual([batch[4]]);
   });
@@ -90,7 +93,7 @@ describe('RingEnd', () => {
   it('places batches longer than one wasm call takes (512 records)', () => {
     const [a, b] = link(1 << 16);
     const many = Array.from({ length: 1500 }, (_, i) => filled(i % 24, i));
-    expect(a.reserveFrom(LOW, many)).toBe(1500);
+    expect(a.reserveFrom(LOW, list(many))).toBe(1500);
     a.commit();
     expect(drainAll(b, LOW).records).toEqual(many);
   });
