@@ -5,11 +5,11 @@
 // calls and serves needs: no reconnects, no resend store, no streams or proxies (docs/architecture.md, "Lite").
 import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
-import { fnv1a32 } from '../wire/fnv.js';
-import { hashTable, lookup } from '../rpc/members.js';
+import { call, operationOf } from '../rpc/dispatch.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
+import { readGoodbyeBody } from '../session/bodies.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
 // Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
@@ -88,7 +88,6 @@ interface Module {
 
 const DIRECT: Route = { to: undefined, key: '' };
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
-const SELF_HASH = /* @__PURE__ */ fnv1a32('');
 /** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
 const SEEN_MAX = 4096;
 
@@ -253,15 +252,14 @@ export class LiteConnection {
   /** A frame from the peer, or (unwrapped) from node `from.key` behind it. */
   #onFrame(f: LiteFrame, from: Route): void {
     if (from === DIRECT) {
+      // Lite never offers COMPRESSED (inflating is asynchronous and the full SDK's job): such a frame breaks the rules.
+      if (f.features & Feature.COMPRESSED) return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
       if (f.features & Feature.ACK_REQUIRED) this.#raw(this.#frame(MessageType.Ack, f.id, 0, 0, 0, EMPTY));
       switch (f.type) {
         case MessageType.Ping:
           return this.#raw(this.#frame(MessageType.Pong, f.id, 0, 0, 0, f.payload));
-        case MessageType.Goodbye: {
-          const b = f.payload.length ? (unpackPlain(f.payload, true) as { code?: unknown; reason?: unknown }) : {};
-          const code = typeof b.code === 'number' && b.code >= 1000 && b.code < 5000 ? b.code : 1000;
-          return this.#finish({ code, reason: typeof b.reason === 'string' ? b.reason : 'goodbye' });
-        }
+        case MessageType.Goodbye:
+          return this.#finish(readGoodbyeBody(f)); // a body that is not a Goodbye throws: a violation (see the caller)
         case MessageType.Routed:
           return this.#onRouted(f);
         case MessageType.Hello:
@@ -373,7 +371,7 @@ export class LiteConnection {
     const module = this.modules.get(moduleKey(f.moduleHi, f.moduleLo));
     const hexId = (f.moduleHi * 0x100000000 + f.moduleLo).toString(16);
     if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hexId} is exposed here`);
-    const { target, limits } = module;
+    const { limits } = module;
     if (this.#running.size > limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running.size - 1} calls running (limit ${limits.maxConcurrent})`);
     if (f.payload.length > limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${f.payload.length} bytes (limit ${limits.maxArgBytes})`);
     let body: unknown;
@@ -382,46 +380,8 @@ export class LiteConnection {
     } catch (error) {
       throw rpcError(RpcErrorCode.BAD_ARGS, (error as Error).message, error);
     }
-    let op = 3;
-    let path: string[];
-    let args: unknown[];
-    const plain = Array.isArray(body);
-    if (plain) {
-      args = body as unknown[];
-      if (f.methodHash === SELF_HASH && typeof target === 'function') path = [];
-      else {
-        const name = (module.table ??= hashTable(target)).get(f.methodHash) ?? (module.table = hashTable(target)).get(f.methodHash);
-        if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${f.methodHash.toString(16).padStart(8, '0')}`);
-        path = [name];
-      }
-    } else {
-      const b = body as { op?: unknown; path?: unknown; args?: unknown };
-      if (typeof b !== 'object' || b === null || typeof b.op !== 'number' || !Array.isArray(b.path) || !b.path.every((p) => typeof p === 'string') || (b.args !== undefined && !Array.isArray(b.args))) {
-        throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
-      }
-      if (b.op !== 1 && b.op !== 3) throw rpcError(RpcErrorCode.BAD_ARGS, `operation ${b.op}: swarmwire/lite serves get and apply only`);
-      op = b.op;
-      path = b.path as string[];
-      args = (b.args as unknown[] | undefined) ?? [];
-    }
-    const notFound = (what = 'is not reachable'): Error => rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
-    let parent: object = target;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = lookup(parent, path[i]!)?.value;
-      if ((typeof next !== 'object' && typeof next !== 'function') || next === null) throw notFound();
-      parent = next;
-    }
-    const last = path[path.length - 1];
-    const member = last === undefined ? { value: target } : lookup(parent, last);
-    if (!member) throw notFound();
-    if (op === 1) return member.value;
-    const fn = member.value;
-    if (typeof fn !== 'function') {
-      if (plain && args.length === 0) return fn; // a plain caller reading a property
-      throw notFound('is not a function');
-    }
-    if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
-    return Reflect.apply(fn, last === undefined ? undefined : parent, args);
+    // The full SDK's dispatcher: the same method_hash table, reachability rules, arity and errors.
+    return call(module, operationOf(module, f.methodHash, body), undefined, 'swarmwire/lite');
   }
 
   // --- calling --------------------------------------------------------------------------------------------
