@@ -15,7 +15,7 @@ export type { CoreHandle, InitOptions, WasmSource } from './core/wasm.js';
 
 // Connecting: one call for a URL, or a session over any transport
 export { connect, connectSession } from './session/connect.js';
-export type { ConnectOptions, ConnectSessionOptions } from './session/connect.js';
+export type { ConnectOptions, ConnectSessionOptions, RetryInfo } from './session/connect.js';
 export { connectWebSocket } from './transport/websocket.js';
 export type { ConnectWebSocketOptions, WebSocketConstructor } from './transport/websocket.js';
 export { connectWebTransport } from './transport/webtransport.js';
@@ -75,6 +75,10 @@ export type { AgentExposeOptions, AgentHostOptions, AgentInfo, AgentProxy, Spawn
 // The relay's logic, for any server (startRelay in swarmwire/node and startDenoRelay in swarmwire/deno wrap it)
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';
+
+// Debug logging: DEBUG=swarmwire:* (Node, Deno), localStorage.debug (browsers), or configureDebug()
+export { configureDebug } from './core/debug.js';
+export type { DebugEvent, DebugLogger, DebugOptions } from './core/debug.js';
 
 // Errors: one class per layer, each with a stable code and the Status an Error frame carries
 export { SwarmwireError, WireError, WireErrorCode } from './wire/errors.js';

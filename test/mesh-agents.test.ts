@@ -50,7 +50,7 @@ afterEach(() => {
   for (const n of nodes.splice(0)) n.close();
 });
 
-function make(options: MeshNodeOptions = {}, hostOptions: ConstructorParameters<typeof AgentHost>[1] = {}): AgentHost {
+function make(options: Partial<MeshNodeOptions> = {}, hostOptions: ConstructorParameters<typeof AgentHost>[1] = {}): AgentHost {
   const node = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity(), ...options });
   nodes.push(node);
   const host = new AgentHost(node, { migrationTimeoutMs: 1_000, callTimeoutMs: 5_000, queryTimeoutMs: 500, ...hostOptions });

@@ -11,7 +11,7 @@ afterEach(() => {
   for (const n of nodes.splice(0)) n.close();
 });
 
-function node(options: MeshNodeOptions = {}): MeshNode {
+function node(options: Partial<MeshNodeOptions> = {}): MeshNode {
   const n = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity(), ...options });
   nodes.push(n);
   return n;

@@ -39,13 +39,20 @@ interface State {
   route: { to: Uint8Array | undefined; key: string };
   hi: number;
   lo: number;
+  /** The module's name as wrap() was given it, for errors the callee could only state as hashes. */
+  name: string | undefined;
   path: string[];
   options: Readonly<CallOptions>;
 }
 
 function remote(state: State): unknown {
-  const { conn, route, hi, lo, path, options } = state;
-  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options);
+  const { conn, route, hi, lo, name, path, options } = state;
+  // The callee saw only hashes (`no method 0xd1a908be`, `no module 0x… is exposed here`): say what was asked for.
+  const named = (e: { code?: unknown; message: string }): never => {
+    if (/_NOT_FOUND$/.test(e?.code as string)) e.message += ` (asked for "${path.join('.')}" on ${name === undefined ? 'the default module' : `module "${name}"`})`;
+    throw e;
+  };
+  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options).catch(named);
   return new Proxy(function remote() {}, {
     get(_, prop) {
       if (prop === STATE) return state;
@@ -72,7 +79,7 @@ export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<LiteWrap
   const [hi, lo] = name === undefined ? [0, 0] : fnv1a64Parts(name);
   const bytes = to === undefined ? undefined : typeof to === 'string' ? bytesOf(to) : to;
   const route = { to: bytes, key: bytes ? idHex(bytes) : '' };
-  return remote({ conn, route, hi, lo, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as LiteRemote<T>;
+  return remote({ conn, route, hi, lo, name, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as LiteRemote<T>;
 }
 
 /**

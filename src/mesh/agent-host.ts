@@ -24,6 +24,9 @@ import { SwarmwireError } from '../wire/errors.js';
 import type { MeshMessage, MeshNode } from './node.js';
 import { type Candidate, leastLoaded } from './placement.js';
 import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
 
 export interface AgentHostOptions {
   /** Deadline of one call, ms (each hop of a redirect gets a fresh one). Default: 10,000. */
@@ -268,6 +271,7 @@ export class AgentHost implements Disposable {
       }
       h.state = 'active';
       wake(h);
+      if (debug.on) debug.log('migration rolled back', { agent: name, to: dest, error });
       throw error instanceof MeshError && error.code === MeshErrorCode.MIGRATION_FAILED ? error
         : meshError(MeshErrorCode.MIGRATION_FAILED, `migration of "${name}" to ${dest} rolled back: ${(error as Error).message}`);
     }
@@ -275,6 +279,7 @@ export class AgentHost implements Disposable {
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    if (debug.on) debug.log('migrated', { agent: name, to: dest });
     wake(h); // the calls that waited are handed over (#serve forwards them)
     return dest;
   }

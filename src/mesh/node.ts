@@ -19,6 +19,9 @@ import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
 import { parseDiscovery, parseLoadInfo } from './parse.js';
 import { type DirectPeer, Router, bounce } from './router.js';
 import { PeerLink, isRpcType } from './link.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
 
 export interface MeshNodeOptions extends HostOptions {
   /**
@@ -265,7 +268,10 @@ export class MeshNode implements Disposable {
     }
     const via = this.router.nextHop(target) ?? this.router.defaultHop();
     const conn = via === undefined ? undefined : this.#conns.get(via);
-    if (!conn) throw meshError(MeshErrorCode.NO_ROUTE, `no route to node ${target}: not connected, and no relay knows it`);
+    if (!conn) {
+      if (debug.on) debug.log('no route', { to: target, type: init.type });
+      throw meshError(MeshErrorCode.NO_ROUTE, `no route to node ${target}: not connected, and no relay knows it`);
+    }
     const outer = this.#nextId++;
     const body: Omit<RoutedBody, 'from'> = { to: idBytes(target), ttl: frame.ttl ?? DEFAULT_TTL, hops: 0, frame: encodeFrame(init) };
     this.#sendOn(conn, { type: MessageType.Routed, requestId: outer, ack: frame.ack, priority: frame.priority, body });
@@ -445,6 +451,7 @@ export class MeshNode implements Disposable {
     // Two links to one peer (both dialled each other): the newer carries the traffic, the older lives on until closed.
     this.#conns.set(id, conn);
     this.router.addDirect(conn.direct);
+    if (debug.on) debug.log('connected', { peer: id, role: hello.role, direction, transport: session.transportKind, trusted: conn.direct.trusted });
     session.on('frame', (frame) => this.#onFrame(conn, frame));
     session.on('open', () => {
       this.#sendDiscovery(conn);
@@ -457,6 +464,7 @@ export class MeshNode implements Disposable {
       if (this.#conns.get(id) !== conn) return;
       this.#conns.delete(id);
       this.router.removeDirect(id);
+      if (debug.on) debug.log('disconnected', { peer: id, code: info.code, reason: info.reason, error: info.error });
       this.#emit('disconnected', id, info);
       this.#links.get(id)?.disconnected();
       this.#announce();
@@ -523,7 +531,11 @@ export class MeshNode implements Disposable {
 
   #closeIdle(idleMs: number): void {
     const now = Date.now();
-    for (const c of [...this.#conns.values()]) if (now - c.lastActive > idleMs) c.session.close(CloseCode.Normal, 'idle');
+    for (const c of [...this.#conns.values()]) {
+      if (now - c.lastActive <= idleMs) continue;
+      if (debug.on) debug.log('idle', { peer: c.id, idleMs: now - c.lastActive });
+      c.session.close(CloseCode.Normal, 'idle');
+    }
   }
 
   #onFrame(conn: Conn, frame: Frame): void {

@@ -11,6 +11,7 @@ import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transpo
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
 import { agentWorkerScript } from './agent-worker.js';
+import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
 export interface RelayServerOptions extends RelayOptions {
@@ -69,10 +70,10 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
     socket.on('error', () => {});
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404);
-    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403);
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404, req);
+    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403, req);
     const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
-    if (typeof pass === 'number') return refuseUpgrade(socket, pass);
+    if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
     wss.handleUpgrade(req, socket, head, (ws) => {
       relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket)).then(pass.done, () => {
         // a failed handshake was already answered with an Error frame and a close
@@ -108,7 +109,13 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
 }
 
 /** Answers an upgrade with an HTTP error and drops the socket once the answer is out (the peer need not close it). */
-function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse>[0]): void {
+const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
+
+function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse>[0], req?: IncomingMessage): void {
+  if (debug.on) {
+    const why = { 404: 'not the WebSocket path (/ws)', 403: 'origin not allowed', 429: 'too many handshakes from this address', 503: 'too many handshakes' }[status as number];
+    debug.log('refused', { status, why, path: req?.url, origin: req?.headers.origin, address: req?.socket.remoteAddress });
+  }
   socket.end(refusalResponse(status), () => socket.destroy());
 }
 

@@ -22,6 +22,9 @@ import { decodeHeader } from '../wire/header.js';
 import { type Permits, permits } from './permits.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
@@ -175,7 +178,12 @@ export class Relay {
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
   async accept(transport: Transport): Promise<Session> {
-    return this.host.accept(transport);
+    if (!debug.on) return this.host.accept(transport);
+    return this.host.accept(transport).catch((error: unknown) => {
+      // Refusals (authorize, maxPeers, a key that does not prove), timeouts and violations before the handshake ended.
+      debug.log('refused', { transport: transport.kind, error });
+      throw error;
+    });
   }
 
   /**
@@ -223,12 +231,16 @@ export class Relay {
     };
     this.#peers.set(id, state);
     this.router.addDirect(state.direct);
+    if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
     this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
       if (state.rate && !state.rate.take()) {
         this.#stats.rateLimited++;
-        if (state.rate.shouldWarn()) this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+        if (state.rate.shouldWarn()) {
+          if (debug.on) debug.log('drop', { peer: id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
+          this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+        }
         return;
       }
       try {
@@ -238,9 +250,10 @@ export class Relay {
         this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
       }
     });
-    session.on('close', () => {
+    session.on('close', (info) => {
       if (this.#peers.get(id)?.session !== session) return;
       this.#peers.delete(id);
+      if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
       this.router.removeDirect(id);
       this.#announce();
       this.uplink?.left?.(id);
@@ -286,7 +299,7 @@ export class Relay {
 
   #topic(frame: Frame): string {
     const topic = decodeBody(frame);
-    if (typeof topic !== 'string') throw new SwarmwireError('SW_ERR_PAYLOAD', Status.InvalidFrame, '[swarmwire] a topic must be a string');
+    if (typeof topic !== 'string') throw new SwarmwireError('SW_ERR_PAYLOAD', Status.InvalidFrame, 'a topic must be a string');
     return topic;
   }
 
@@ -321,6 +334,7 @@ export class Relay {
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
   #drop(from: PeerState, frame: Frame, body: RoutedBody, status: Status, message: string): void {
+    if (debug.on) debug.log('undeliverable', { from: from.session.peer?.id, to: idHex(body.to), status, message });
     const back = bounce(this.nodeId, body, status, message);
     if (!back) return this.#fail(from.session, frame, status, message);
     this.#stats.errors++;
@@ -440,6 +454,7 @@ export class Relay {
   #dropSlow(peer: RelayPeer, why: string): void {
     if (peer.state === 'closed' || !peer.close || this.#local.has(peer)) return;
     this.#stats.slowPeersDropped++;
+    if (debug.on) debug.log('drop', { peer: peer.peer?.id, why: 'too slow', detail: why });
     try {
       peer.send({ type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });
     } catch {
@@ -455,6 +470,7 @@ export class Relay {
 
   #fail(to: RelayPeer, frame: Frame, status: number, message: string): void {
     this.#stats.errors++;
+    if (debug.on) debug.log('error reply', { peer: to.peer?.id, type: frame.type, status, message });
     try {
       to.send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });
     } catch {

@@ -14,11 +14,15 @@ import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './code
 import { type CallContext, withCall } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { deserializeError, serializeError } from './error-codec.js';
-import { RpcErrorCode, rpcError } from './errors.js';
+import { RpcError, RpcErrorCode, rpcError } from './errors.js';
 import { detachTransferred } from './markers.js';
 import { type Module, operationOf, perform } from './dispatch.js';
 import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
+import { type CallNames, withNames } from './not-found.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:rpc');
 import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableStream } from './streams.js';
 
 /** Limits and habits of an exposed module. */
@@ -92,6 +96,8 @@ interface Pending {
   timeoutMs: number;
   off: (() => void) | undefined;
   resend: boolean;
+  /** What the caller calls the module and method, for errors that would otherwise show hashes. */
+  names: CallNames | undefined;
 }
 
 const connections = new WeakMap<object, Connection>();
@@ -207,6 +213,8 @@ export class Connection implements CodecHost {
         result = perform(module, op, (method) => contextOf(served, method), served.moduleId);
       }
     } catch (error) {
+      // What the RPC layer refused (no such module or method, too busy, bad arguments); a thrown result is no news.
+      if (debug.on && error instanceof RpcError) debug.log('refused', { id, module: hex(frame.moduleId), method: frame.methodHash, error });
       return this.#fail(served, error);
     }
     if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
@@ -310,8 +318,11 @@ export class Connection implements CodecHost {
 
   // --- calling --------------------------------------------------------------------------------------------
 
-  /** Sends a Request and resolves with its answer. `body` is the argument array, or an OpBody. */
-  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = []): Promise<unknown> {
+  /**
+   * Sends a Request and resolves with its answer. `body` is the argument array, or an OpBody; `names` lets a
+   * missing module or method be reported by name.
+   */
+  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = [], names?: CallNames): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closed);
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(cancelled(signal));
@@ -331,7 +342,7 @@ export class Connection implements CodecHost {
         signal.addEventListener('abort', onAbort, { once: true });
         off = () => signal.removeEventListener('abort', onAbort);
       }
-      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false };
+      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false, names };
       this.#pending.set(id, pending);
       this.#deadlines.add(id, timeoutMs);
       this.#transmit(pending);
@@ -357,6 +368,7 @@ export class Connection implements CodecHost {
     const p = this.#pending.get(id);
     if (!p) return;
     const note = this.link.open ? '' : ' (the link is not connected)';
+    if (debug.on) debug.log('timeout', { id, module: hex(BigInt(p.frame.moduleId ?? 0)), method: p.frame.methodHash, timeoutMs: p.timeoutMs, linkOpen: this.link.open });
     this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
   }
 
@@ -389,7 +401,7 @@ export class Connection implements CodecHost {
         if (typeof handle?.stream !== 'number') throw rpcError(RpcErrorCode.PROTOCOL, 'a StreamHandle without a stream id');
         return p.resolve(this.importStream(handle.stream, handle.kind === StreamKind.ReadableStream ? StreamKind.ReadableStream : StreamKind.AsyncIterable));
       }
-      p.reject(remoteError(body));
+      p.reject(withNames(remoteError(body), p.names, BigInt(p.frame.moduleId ?? 0), p.frame.methodHash ?? 0));
     } catch (error) {
       p.reject(error);
     }
@@ -534,6 +546,7 @@ export class Connection implements CodecHost {
   close(error: SwarmwireError = rpcError(RpcErrorCode.CLOSED, 'the connection was closed')): void {
     if (this.#closed) return;
     this.#closed = error;
+    if (debug.on) debug.log('closed', { pending: this.#pending.size, served: this.#running, error });
     for (const off of this.#off) off();
     for (const id of [...this.#pending.keys()]) this.#take(id)!.reject(error);
     this.#deadlines.clear();

@@ -3,7 +3,7 @@
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
 import { Feature, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
-import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
@@ -18,6 +18,9 @@ import { createIdentity, type Identity } from './identity.js';
 import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
 export interface SessionOptions {
   /**
@@ -299,12 +302,17 @@ export class Session {
     } catch (error) {
       const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
       if (frame.type === MessageType.Error && e.code === SessionErrorCode.PROTOCOL) {
+        // The peer could not read our handshake: damage on the way, whatever its status says; worth another try.
         transport.close(CloseCode.ProtocolError, 'handshake failed');
-        throw e;
+        throw withVerdict(e, true);
       }
       if (!FINAL.has(e.code)) throw this.#violation(e);
+      if (debug.on) debug.log('refused', { transport: transport.kind, error: e });
       if (e.code !== SessionErrorCode.REJECTED) this.#tell(transport, e);
       transport.close(CloseCode.PolicyViolation, 'handshake refused');
+      // A refusal that says "later" (QuotaExceeded: the peer holds all the peers it takes) leaves the session to
+      // dial again after a backoff; any other ends it: trying again would meet the same answer.
+      if (e.recoverable) throw e;
       this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error: e });
       throw e;
     }
@@ -478,6 +486,8 @@ export class Session {
     this.#unbind();
     this.#core.suspend();
     transport?.close(info.code, info.reason); // a no-op when it closed itself
+    // Only a session that was open: a failed attempt at connecting is the connecting side's to report (a retry).
+    if (debug.on && this.#state === 'open') debug.log('disconnect', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error });
     this.#state = 'disconnected';
     this.#emit('disconnect', info);
   }
@@ -490,7 +500,8 @@ export class Session {
 
   #closedError(): SessionError {
     const info = this.#closeInfo;
-    return sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`);
+    // Closed for good: trying this session again cannot help, whatever closed it.
+    return withVerdict(sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`), false);
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
@@ -526,6 +537,7 @@ export class Session {
     const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
     this.#peer = peer;
+    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
@@ -662,6 +674,7 @@ export class Session {
     this.#unbind();
     this.#state = 'closed';
     this.#closeInfo = info;
+    if (debug.on) debug.log('close', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error, unacked: this.#unacked.size });
     this.#unacked.clear();
     this.#unackedBytes = 0;
     this.#queued = [];
@@ -698,6 +711,7 @@ export async function readHandshakeFrame(transport: Transport, timeoutMs: number
       // closing anyway
     }
     transport.close(closeCodeOf(e), e.code);
-    throw e;
+    // On a link that can damage bytes this is damage, worth another connection; elsewhere the peer is no swarmwire peer.
+    throw checksum ? withVerdict(e, true) : e;
   }
 }
