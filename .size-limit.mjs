@@ -43,6 +43,8 @@ const shipped = [
   whole('wire.js', '10.7 KB'),
   whole('transport.js', '25.8 KB'),
   whole('wire-browser.js', '8.6 KB'),
+  whole('wire-workers.js', '8.7 KB'),
+  whole('transport-workers.js', '22.3 KB'),
   whole('transport-browser.js', '22.4 KB'),
   whole('node.js', '59 KB'),
   whole('deno.js', '43.6 KB'),

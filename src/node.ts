@@ -8,6 +8,7 @@ export type { RelayServer, RelayServerOptions } from './relay/node.js';
 // Scale-out: relays linked through Redis
 export { bridgeRedis } from './relay/redis-bridge.js';
 export type { RedisBridge, RedisBridgeOptions } from './relay/redis-bridge.js';
+export { RedisError } from './relay/resp.js'; // what bridgeRedis() rejects with
 
 // A WebSocket server of one's own, with the pre-handshake limits (README "Reliability")
 export { listenWebSocket } from './transport/websocket-node.js';

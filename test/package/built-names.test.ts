@@ -22,7 +22,7 @@ describe.each([
   ['index.js', ['MeshError', 'RpcError', 'SessionError', 'SwarmwireError', 'TransportError', 'WireError']],
   ['inline.js', ['MeshError', 'RpcError', 'SessionError', 'SwarmwireError', 'TransportError', 'WireError']],
   ['lite.js', ['RpcError', 'SessionError', 'SwarmwireError', 'WireError']],
-  ['relay.js', ['RedisError']],
+  ['node.js', ['RedisError']],
   ['browser.js', ['MeshError', 'RpcError', 'SessionError', 'SwarmwireError', 'TransportError', 'WireError']],
   ['lite-browser.js', ['RpcError', 'SessionError', 'SwarmwireError', 'WireError']],
 ])('dist/%s', (file, expected) => {

@@ -12,7 +12,7 @@ async function resolves(specifier: string, conditions: string[], platform: 'brow
     bundle: true, write: false, metafile: true, format: 'esm', platform, conditions, logLevel: 'silent',
     external: ['@msgpack/msgpack', '*.wasm', 'ws', 'node:*'], mainFields: ['module', 'main'],
   });
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('dist/') && !f.includes('chunk-'));
+  const inputs = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('dist/') && !/-[A-Z0-9]{8}\.js$/.test(f)); // the entry, not the chunks it shares
   return inputs.join(' ');
 }
 
