@@ -138,6 +138,9 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
         attempting = false;
         current = undefined;
       }
+      // Connected, but the transport may have closed while the handshake finished: its 'transport closed' found an
+      // attempt under way and scheduled nothing, so this one must.
+      if (state() !== 'open') schedule();
     };
     const schedule = (): void => {
       if (policy === false || closed() || timer || attempting) return;
