@@ -7,6 +7,7 @@ import { type ConnectWebSocketOptions, connectWebSocket } from '../transport/web
 import { type ConnectWebTransportOptions, connectWebTransport } from '../transport/webtransport.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { Session, type SessionOptions } from './session.js';
+import type { ClockTimer } from '../core/clock.js';
 
 /** Options of connectSession(): the session's, and how it reconnects. */
 export interface ConnectSessionOptions extends SessionOptions {
@@ -26,7 +27,7 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
   const policy = options.reconnect === false ? false : options.reconnect ?? {};
   const maxAttempts = policy === false ? 1 : policy.maxAttempts ?? 20;
   let failures = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ClockTimer | undefined;
 
   // A function, not a property read: TypeScript would narrow `session.state` across the awaits below.
   const state = (): string => session.state;
@@ -67,13 +68,13 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
     };
     const schedule = (): void => {
       if (policy === false || closed() || timer || attempting) return;
-      timer = setTimeout(() => void attempt(), backoffDelay(failures, policy));
+      timer = session.clock.setTimeout(() => void attempt(), backoffDelay(failures, policy));
     };
     session.on('disconnect', () => {
       if (policy === false) session.finish({ code: CloseCode.Abnormal, reason: 'transport closed' });
       else schedule();
     });
-    session.on('close', () => clearTimeout(timer));
+    session.on('close', () => session.clock.clearTimeout(timer));
     void attempt();
   });
 }
