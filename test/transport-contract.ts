@@ -1,15 +1,38 @@
 // The transport contract (src/transport/transport.ts) as executable cases, run against every transport: each case
-// gets a factory for a connected pair and throws on a violation. No test-runner imports, so a browser page runs the
-// very same cases (test/fixtures/transport-browser.ts) as vitest does in Node.
+// gets a factory for a connected pair and throws on a violation. No test-runner imports, so another runtime runs
+// the very same cases: memory, ring and postMessage in vitest (test/transport-memory.test.ts,
+// test/transport-ring.test.ts), WebSocket in Node (test/transport-contract-websocket.test.ts) and WebTransport
+// under Deno (test/transport-contract-webtransport.test.ts, e2e/deno-wt/contract.js). Where a transport
+// legitimately differs, its test declares it in Capabilities; no case is skipped.
 import { type Transport, type CloseInfo, TransportErrorCode } from '../src/transport/transport.js';
 import { Status } from '../src/wire/constants.js';
 
+/** The limits a case may set on both sides of a pair. */
+export interface PairOptions {
+  highWaterMark?: number;
+  maxBuffered?: number;
+  /** WebSocket's and WebTransport's bound on one message. */
+  maxMessageBytes?: number;
+}
+
 /** Makes a connected pair; `options` carry the buffer limits a case needs (both sides get them). */
-export type PairFactory = (options?: { highWaterMark?: number; maxBuffered?: number }) => Promise<[Transport, Transport]>;
+export type PairFactory = (options?: PairOptions) => Promise<[Transport, Transport]>;
+
+/** Where a transport may legitimately differ from the memory transport, which the defaults describe. */
+export interface Capabilities {
+  /**
+   * The option that bounds a single frame, TOO_LARGE above it: maxBuffered where frames wait in the transport's own
+   * queue (memory, ring, postMessage); maxMessageBytes over a socket whose empty buffer admits any frame it may
+   * carry (WebSocket, WebTransport). Default: 'maxBuffered'.
+   */
+  frameLimit: 'maxBuffered' | 'maxMessageBytes';
+}
+
+const DEFAULT_CAPABILITIES: Capabilities = { frameLimit: 'maxBuffered' };
 
 export interface ContractCase {
   name: string;
-  run(make: PairFactory): Promise<void>;
+  run(make: PairFactory, capabilities?: Readonly<Partial<Capabilities>>): Promise<void>;
 }
 
 /** A connected transport to a worker that echoes every frame, and a way to kill that worker. */
@@ -193,21 +216,23 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
   {
     name: 'close(code, reason) ends both sides; the peer hears the code and reason (either side closing)',
     async run(make) {
+      // An application's code: 4001–4015 are swarmwire's (WebSocket carries 1001–1015 there when a socket refuses them).
+      const code = 4100;
       for (const closer of [0, 1]) {
         const pair = await make();
         const [a, b] = closer === 0 ? pair : [pair[1], pair[0]];
         const ra = new Recorder(a);
         const rb = new Recorder(b);
         await Promise.all([opened(a), opened(b)]);
-        a.close(4001, 'done here');
+        a.close(code, 'done here');
         equal(a.state, 'closed', 'state right after close()');
-        a.close(4002, 'again'); // idempotent: the first close wins
+        a.close(code + 1, 'again'); // idempotent: the first close wins
         equal(ra.closes.length, 1, 'close events on the closing side');
-        equal(ra.closes[0]!.code, 4001, 'local close code');
+        equal(ra.closes[0]!.code, code, 'local close code');
         await expectError(() => a.send(pattern(8, 0)), TransportErrorCode.CLOSED, 'send after close');
         await expectError(() => a.ready(), TransportErrorCode.CLOSED, 'ready after close');
         const info = await rb.closed();
-        equal(info.code, 4001, 'close code at the peer');
+        equal(info.code, code, 'close code at the peer');
         equal(info.reason, 'done here', 'close reason at the peer');
         equal(b.state, 'closed', 'peer state');
         await expectError(() => b.send(pattern(8, 0)), TransportErrorCode.CLOSED, 'peer send after close');
@@ -233,9 +258,10 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     },
   },
   {
-    name: 'a frame larger than maxBuffered throws TOO_LARGE and the transport carries on',
-    async run(make) {
-      const [a, b] = await make({ maxBuffered: 65_536 });
+    name: 'a frame larger than the frame limit (Capabilities.frameLimit) throws TOO_LARGE and the transport carries on',
+    async run(make, capabilities) {
+      const { frameLimit } = { ...DEFAULT_CAPABILITIES, ...capabilities };
+      const [a, b] = await make({ [frameLimit]: 65_536 });
       const rb = new Recorder(b);
       await opened(a);
       const e = await expectError(() => a.send(new Uint8Array(65_537)), TransportErrorCode.TOO_LARGE, 'oversized send');
