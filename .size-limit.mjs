@@ -25,6 +25,8 @@ const whole = (file, limit) => ({
 // Issue 15 split the root into layers: swarmwire/wire and swarmwire/transport are files of their own; swarmwire/node
 // (formerly relay.js) also carries bridgeRedis and listenWebSocket, swarmwire/deno (formerly relay-deno.js) upgradeWebSocket
 // and listenWebTransport (+3.2 KB each); limits at the measured figure plus 2 %.
+// The injected clock (issue 15, the `clock` option) costs the client ~0.03 KB and the files that carry the relay,
+// mesh or CLI 0.1–0.2 KB; cli.js, which had no headroom, moves to its new figure plus 0.5 %.
 const shipped = [
   asShipped('swarmwire.global.js', '62.1 KB'),
   asShipped('swarmwire.esm.js', '61.9 KB'),
@@ -44,7 +46,7 @@ const shipped = [
   whole('node.js', '55.9 KB'),
   whole('deno.js', '41.9 KB'),
   whole('workers.js', '57.5 KB'),
-  whole('cli.js', '56.6 KB'),
+  whole('cli.js', '57 KB'),
 ];
 
 export default [
