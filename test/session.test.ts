@@ -190,6 +190,32 @@ describe('an open session', () => {
     await until(() => r.links.length === 2 && client.state === 'open');
   });
 
+  it('dials again on the backoff schedule after failed attempts, each at its time (fake time)', async () => {
+    const clock = new TestClock();
+    const r = rig();
+    const start = clock.now();
+    const attempts: number[] = [];
+    const dial = (): MemoryTransport => {
+      attempts.push(clock.now() - start);
+      if (attempts.length <= 3) throw new Error('refused');
+      return r.dial();
+    };
+    const connecting = connectSession(dial, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1_000, factor: 2, jitter: 'none' }, clock });
+    await clock.advance(0);
+    expect(attempts).toEqual([0]);
+    await clock.advance(1_999);
+    expect(attempts).toEqual([0]); // the first retry waits initialDelayMs · factor
+    await clock.advance(1);
+    expect(attempts).toEqual([0, 2_000]);
+    await clock.advance(4_000);
+    expect(attempts).toEqual([0, 2_000, 6_000]);
+    await clock.advance(8_000);
+    expect(attempts).toEqual([0, 2_000, 6_000, 14_000]);
+    const client = await connecting;
+    cleanups.push(() => client.close());
+    expect(client.state).toBe('open');
+  });
+
   it('bounds what waits: queued frames while disconnected, and unacked frames', async () => {
     const r = rig();
     const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, maxQueued: 3, maxUnacked: 2, reconnect: { initialDelayMs: 60_000 } });
