@@ -1,29 +1,31 @@
 // The 32-byte header: encode, decode, and both. swarmwire's hot path (writeHeader/readHeader on a reused DataView and
-// HeaderFields), the same with a new DataView per call, the wasm core (headerWrite/headerRead on wasm memory through
-// the raw bindings), a BigInt-based JavaScript codec written here as the reference design, and the friendly
-// encodeHeader/decodeHeader. Every decoder validates magic, version, type and length alike.
-import { Feature, MAGIC, MAX_PAYLOAD, VERSION, decodeHeader, encodeHeader, fnv1a32, fnv1a64, headerFields, readHeader, writeHeader } from 'swarmwire/wire';
-import { MessageType } from 'swarmwire';
+// HeaderFields), the same with a new DataView per call, a BigInt-based JavaScript codec written here as the
+// reference design, and the friendly encodeHeader/decodeHeader. Every decoder validates magic, version, type and
+// length alike. (A wasm header codec was timed here too, at 1.9× the hot path's time; nothing used it, and it left
+// the wasm core — docs/architecture.md, "Where JavaScript and wasm each run".)
+import * as root from 'swarmwire';
+import * as wire from 'swarmwire/wire';
 import { measure, speedup } from './lib/measure.mjs';
-import { rawCore } from './lib/core.mjs';
 import { mark, sig } from './lib/table.mjs';
+
+const sw = { ...root, ...wire };
 
 const TARGET_NS = 30; // hot path, encode + decode
 const MEMLINK = { encode: 46, decode: 37 }; // memlink-protocol's native Rust, ns (its published figures)
 
 const init = {
-  type: MessageType.Request, features: Feature.CHECKSUM, requestId: 0x1234567890abcdefn,
-  moduleId: fnv1a64('relay'), methodHash: fnv1a32('echo'), payloadLength: 1200,
+  type: sw.MessageType.Request, features: sw.Feature.CHECKSUM, requestId: 0x1234567890abcdefn,
+  moduleId: sw.fnv1a64('relay'), methodHash: sw.fnv1a32('echo'), payloadLength: 1200,
 };
 
 /** The reference design: u64 fields as bigint through DataView's BigInt accessors, into a reused object. */
 function bigintCodec() {
   const known = new Uint8Array(256);
-  for (const t of Object.values(MessageType)) known[t] = 1;
+  for (const t of Object.values(sw.MessageType)) known[t] = 1;
   return {
     encode(view, h) {
-      view.setUint32(0, MAGIC);
-      view.setUint8(4, VERSION);
+      view.setUint32(0, sw.MAGIC);
+      view.setUint8(4, sw.VERSION);
       view.setUint8(5, h.type);
       view.setUint16(6, h.features);
       view.setBigUint64(8, h.requestId);
@@ -32,10 +34,10 @@ function bigintCodec() {
       view.setUint32(28, h.payloadLength);
     },
     decode(view, out) {
-      if (view.getUint32(0) !== MAGIC || view.getUint8(4) !== VERSION || known[view.getUint8(5)] !== 1) throw new Error('bad header');
+      if (view.getUint32(0) !== sw.MAGIC || view.getUint8(4) !== sw.VERSION || known[view.getUint8(5)] !== 1) throw new Error('bad header');
       const payloadLength = view.getUint32(28);
-      if (payloadLength > MAX_PAYLOAD) throw new Error('too large');
-      out.version = VERSION;
+      if (payloadLength > sw.MAX_PAYLOAD) throw new Error('too large');
+      out.version = sw.VERSION;
       out.type = view.getUint8(5);
       out.features = view.getUint16(6);
       out.requestId = view.getBigUint64(8);
@@ -51,28 +53,12 @@ export async function run({ rounds, time }) {
   // swarmwire's hot path: one buffer, one DataView, one HeaderFields, all reused.
   const buf = new ArrayBuffer(64);
   const view = new DataView(buf);
-  const fields = headerFields();
-  Object.assign(fields, { version: VERSION, type: init.type, features: init.features, requestHi: 0x12345678, requestLo: 0x90abcdef,
+  const fields = sw.headerFields();
+  Object.assign(fields, { version: sw.VERSION, type: init.type, features: init.features, requestHi: 0x12345678, requestLo: 0x90abcdef,
     moduleHi: Number(init.moduleId >> 32n), moduleLo: Number(init.moduleId & 0xffffffffn), methodHash: init.methodHash, payloadLength: 1200 });
-  const out = headerFields();
-  writeHeader(view, 0, fields);
+  const out = sw.headerFields();
+  sw.writeHeader(view, 0, fields);
   const bytes = new Uint8Array(buf, 0, 32);
-
-  // The wasm core: the header at ptr, the decoded fields (9 u32) at outPtr, read back into a HeaderFields.
-  const core = await rawCore();
-  const ptr = core.heap, outPtr = core.heap + 64;
-  const u32 = new Uint32Array(core.memory.buffer);
-  const o = outPtr >>> 2;
-  const wasmEncode = () => core.api.headerWrite(ptr, fields.type, fields.features, fields.requestHi, fields.requestLo,
-    fields.moduleHi, fields.moduleLo, fields.methodHash, fields.payloadLength);
-  const wasmDecode = () => {
-    const status = core.api.headerRead(ptr, outPtr, MAX_PAYLOAD);
-    if (status !== 0) throw new Error(`status ${status}`);
-    out.version = u32[o]; out.type = u32[o + 1]; out.features = u32[o + 2];
-    out.requestHi = u32[o + 3]; out.requestLo = u32[o + 4]; out.moduleHi = u32[o + 5]; out.moduleLo = u32[o + 6];
-    out.methodHash = u32[o + 7]; out.payloadLength = u32[o + 8];
-    return out;
-  };
 
   const big = bigintCodec();
   const bigFields = { type: init.type, features: init.features, requestId: init.requestId, moduleId: init.moduleId, methodHash: init.methodHash, payloadLength: 1200 };
@@ -81,17 +67,13 @@ export async function run({ rounds, time }) {
   const variants = [
     {
       name: 'swarmwire hot path', detail: 'writeHeader/readHeader, reused DataView + HeaderFields',
-      encode: () => writeHeader(view, 0, fields), decode: () => readHeader(view, 0, out),
-      both: () => { writeHeader(view, 0, fields); return readHeader(view, 0, out); },
+      encode: () => sw.writeHeader(view, 0, fields), decode: () => sw.readHeader(view, 0, out),
+      both: () => { sw.writeHeader(view, 0, fields); return sw.readHeader(view, 0, out); },
     },
     {
       name: 'swarmwire hot path, new DataView', detail: 'as above, a DataView made per call',
-      encode: () => writeHeader(new DataView(buf), 0, fields), decode: () => readHeader(new DataView(buf), 0, out),
-      both: () => { writeHeader(new DataView(buf), 0, fields); return readHeader(new DataView(buf), 0, out); },
-    },
-    {
-      name: 'swarmwire wasm core', detail: 'headerWrite/headerRead on wasm memory, raw bindings',
-      encode: wasmEncode, decode: wasmDecode, both: () => (wasmEncode(), wasmDecode()),
+      encode: () => sw.writeHeader(new DataView(buf), 0, fields), decode: () => sw.readHeader(new DataView(buf), 0, out),
+      both: () => { sw.writeHeader(new DataView(buf), 0, fields); return sw.readHeader(new DataView(buf), 0, out); },
     },
     {
       name: 'BigInt JS codec', detail: 'reference design: getBigUint64/setBigUint64',
@@ -100,22 +82,20 @@ export async function run({ rounds, time }) {
     },
     {
       name: 'swarmwire friendly', detail: 'encodeHeader/decodeHeader: new bytes, bigint ids',
-      encode: () => encodeHeader(init), decode: () => decodeHeader(bytes),
-      both: () => decodeHeader(encodeHeader(init)),
+      encode: () => sw.encodeHeader(init), decode: () => sw.decodeHeader(bytes),
+      both: () => sw.decodeHeader(sw.encodeHeader(init)),
     },
   ];
 
   // Every decoder must read back what every encoder wrote.
   for (const v of variants) {
     bytes.fill(0);
-    core.bytes.fill(0, ptr, ptr + 32);
     const written = v.encode();
-    const h = decodeHeader(written instanceof Uint8Array ? written : v.name.includes('wasm') ? core.bytes.subarray(ptr, ptr + 32) : bytes);
+    const h = sw.decodeHeader(written instanceof Uint8Array ? written : bytes);
     if (h.requestId !== init.requestId || h.moduleId !== init.moduleId || h.payloadLength !== 1200) throw new Error(`[bench] ${v.name} encodes wrongly`);
   }
   for (const v of variants) {
-    writeHeader(view, 0, fields);
-    wasmEncode();
+    sw.writeHeader(view, 0, fields);
     const h = v.decode();
     const id = h.requestId ?? ((BigInt(h.requestHi) << 32n) | BigInt(h.requestLo));
     if (id !== init.requestId || h.methodHash !== init.methodHash) throw new Error(`[bench] ${v.name} decodes wrongly`);
@@ -139,7 +119,6 @@ export async function run({ rounds, time }) {
       notes: [
         `Target: hot path encode+decode ≤ ${TARGET_NS} ns: ${sig(hotNs)} ns ${mark(hotNs <= TARGET_NS)} (fastest round ${sig(r(hot, 'both').best)} ns). ` +
           `memlink-protocol's native Rust (published): ${MEMLINK.encode} ns encode, ${MEMLINK.decode} ns decode.`,
-        'The wasm core pays a JS→wasm call per operation and reads its 9 decoded fields back from memory.',
       ],
     }],
     readme: {
