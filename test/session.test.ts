@@ -216,6 +216,21 @@ describe('an open session', () => {
     expect(client.state).toBe('open');
   });
 
+  it('ping() measures the round trip on the session\'s clock, and times out at its deadline (fake time)', async () => {
+    const clock = new TestClock();
+    const { client, last } = await pair({ client: { clock } });
+    expect(await client.ping()).toBe(0); // answered within one fake instant
+    last()[1].faults.hold(); // the Pong will not come back
+    let outcome: unknown;
+    const pinging = client.ping(5_000).then((rtt) => (outcome = rtt), (e: unknown) => (outcome = e));
+    await clock.advance(4_999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    await pinging;
+    expect(outcome).toMatchObject({ code: 'SW_ERR_PING_TIMEOUT', status: Status.Timeout });
+    expect(client.state).toBe('open'); // a lost Pong alone is not a dead link
+  });
+
   it('bounds what waits: queued frames while disconnected, and unacked frames', async () => {
     const r = rig();
     const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, maxQueued: 3, maxUnacked: 2, reconnect: { initialDelayMs: 60_000 } });
