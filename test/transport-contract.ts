@@ -2,7 +2,7 @@
 // gets a factory for a connected pair and throws on a violation. No test-runner imports, so another runtime runs
 // the very same cases: memory, ring and postMessage in vitest (test/transport-memory.test.ts,
 // test/transport-ring.test.ts), WebSocket in Node (test/transport-contract-websocket.test.ts) and WebTransport
-// under Deno (test/transport-contract-webtransport.test.ts, e2e/deno-wt/contract.js). Where a transport
+// under Deno (test/transport-contract-webtransport.test.ts, test/fixtures/contract-deno.ts). Where a transport
 // legitimately differs, its test declares it in Capabilities; no case is skipped.
 import { type Transport, type CloseInfo, TransportErrorCode } from '../src/transport/transport.js';
 import { HEADER_SIZE, MessageType, Status } from '../src/wire/constants.js';
