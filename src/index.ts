@@ -35,6 +35,7 @@ export { Session } from './session/session.js';
 export type { SessionEvents, SessionFrame, SessionOptions, SessionState } from './session/session.js';
 export { SessionHost } from './session/host.js';
 export type { HostOptions } from './session/host.js';
+export type { Clock } from './core/clock.js';
 // What sessions carry: frames of a message type, with MessagePack bodies (the rest of the codec: swarmwire/wire)
 export { MessageType } from './wire/constants.js';
 export { decodeBody } from './wire/frame.js';

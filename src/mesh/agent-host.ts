@@ -25,6 +25,7 @@ import type { MeshMessage, MeshNode } from './node.js';
 import { type Candidate, leastLoaded } from './placement.js';
 import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { createDebug } from '../core/debug.js';
+import { type ClockTimer, unref } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
 
@@ -82,7 +83,7 @@ interface Hosted {
   capabilities: string[];
   state: AgentInfo['state'];
   /** For an incoming agent: its migration and source. */
-  incoming?: { id: number; from: string; timer: ReturnType<typeof setTimeout> };
+  incoming?: { id: number; from: string; timer: ClockTimer };
   calls: number;
   running: number;
   /** Calls waiting for the state to change. */
@@ -94,7 +95,7 @@ interface Hosted {
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ClockTimer;
 }
 
 export class AgentHost implements Disposable {
@@ -224,11 +225,11 @@ export class AgentHost implements Disposable {
       let left = targets.length;
       const ids: number[] = [];
       const done = (value: string | undefined): void => {
-        clearTimeout(timer);
+        this.node.clock.clearTimeout(timer);
         for (const id of ids) this.#queries.delete(id);
         resolve(value);
       };
-      const timer = setTimeout(() => done(undefined), this.#queryTimeoutMs);
+      const timer = this.node.clock.setTimeout(() => done(undefined), this.#queryTimeoutMs);
       for (const target of targets) {
         try {
           const id = this.node.send(target, { type: MessageType.AgentQuery, body: { name } satisfies AgentQueryBody });
@@ -313,11 +314,11 @@ export class AgentHost implements Disposable {
     for (const stops of this.#exposed.values()) for (const stop of stops.values()) stop();
     this.#exposed.clear();
     for (const [id, w] of this.#acks) {
-      clearTimeout(w.timer);
+      this.node.clock.clearTimeout(w.timer);
       w.reject(meshError(MeshErrorCode.CLOSED, 'the agent host closed'));
       this.#acks.delete(id);
     }
-    for (const h of this.#hosted.values()) clearTimeout(h.incoming?.timer);
+    for (const h of this.#hosted.values()) this.node.clock.clearTimeout(h.incoming?.timer);
   }
 
   [Symbol.dispose](): void {
@@ -358,12 +359,12 @@ export class AgentHost implements Disposable {
   #drain(h: Hosted): Promise<void> {
     if (h.running === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.node.clock.setTimeout(() => {
         h.drained.splice(h.drained.indexOf(done), 1);
         reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${h.running} call(s) of "${h.name}" still running after ${this.#migrationTimeoutMs} ms`));
       }, this.#migrationTimeoutMs);
       const done = (): void => {
-        clearTimeout(timer);
+        this.node.clock.clearTimeout(timer);
         resolve();
       };
       h.drained.push(done);
@@ -373,7 +374,7 @@ export class AgentHost implements Disposable {
   /** Sends a 'transfer' and waits for its MigrationAck; rejects unless it says ok within migrationTimeoutMs. */
   #transfer(dest: string, body: AgentMigrationBody): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.node.clock.setTimeout(() => {
         this.#acks.delete(body.migrationId);
         reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck from ${dest} within ${this.#migrationTimeoutMs} ms`));
       }, this.#migrationTimeoutMs);
@@ -384,7 +385,7 @@ export class AgentHost implements Disposable {
       try {
         this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body });
       } catch (error) {
-        clearTimeout(timer);
+        this.node.clock.clearTimeout(timer);
         this.#acks.delete(body.migrationId);
         reject(error);
       }
@@ -462,7 +463,7 @@ export class AgentHost implements Disposable {
           const w = this.#acks.get(ack.migrationId);
           if (!w || w.dest !== from) return;
           this.#acks.delete(ack.migrationId);
-          clearTimeout(w.timer);
+          this.node.clock.clearTimeout(w.timer);
           w.resolve(ack);
         }
       }
@@ -484,7 +485,7 @@ export class AgentHost implements Disposable {
     const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
     if (body.phase === 'commit') {
       if (!mine) return;
-      clearTimeout(mine.incoming!.timer);
+      this.node.clock.clearTimeout(mine.incoming!.timer);
       mine.incoming = undefined;
       mine.state = 'active';
       this.#moved.delete(moduleId);
@@ -510,8 +511,7 @@ export class AgentHost implements Disposable {
       return ack(false, `restoring "${body.name}" failed: ${(error as Error).message}`);
     }
     // Without a commit or an abort (the source vanished), the copy is dropped: the source still has the original.
-    const timer = setTimeout(() => this.#dropIncoming(incoming, from), 2 * this.#migrationTimeoutMs);
-    (timer as { unref?: () => void }).unref?.();
+    const timer = unref(this.node.clock.setTimeout(() => this.#dropIncoming(incoming, from), 2 * this.#migrationTimeoutMs));
     incoming.incoming = { id: body.migrationId, from, timer };
     ack(true);
   }
@@ -519,7 +519,7 @@ export class AgentHost implements Disposable {
   /** Forgets an agent whose migration was rolled back; calls that reached it are sent back to its source. */
   #dropIncoming(h: Hosted, source: string): void {
     if (this.#hosted.get(h.moduleId) !== h || !h.incoming) return;
-    clearTimeout(h.incoming.timer);
+    this.node.clock.clearTimeout(h.incoming.timer);
     this.#hosted.delete(h.moduleId);
     this.#moved.set(h.moduleId, source);
     wake(h);

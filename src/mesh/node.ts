@@ -20,6 +20,7 @@ import { parseDiscovery, parseLoadInfo } from './parse.js';
 import { type DirectPeer, Router, bounce } from './router.js';
 import { PeerLink, isRpcType } from './link.js';
 import { createDebug } from '../core/debug.js';
+import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
 
@@ -167,11 +168,13 @@ export class MeshNode implements Disposable {
   readonly #links = new Map<string, PeerLink>();
   readonly #onLink: Array<(link: PeerLink) => void> = [];
   #reachWaiters: Array<{ peer: string; resolve: () => void }> = [];
-  readonly #started = Date.now();
+  /** Where the node, its sessions, RPC deadlines over its links and its agent host read the time (options.clock). */
+  readonly clock: Clock;
+  readonly #started: number;
   readonly #totals = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, forwarded: 0, dropped: 0 };
   readonly #meter: LoadMeter;
   #agentCount: () => number = () => 0;
-  #idleTimer: ReturnType<typeof setInterval> | undefined;
+  #idleTimer: ClockTimer | undefined;
   #announcing = false;
   #closed = false;
   #nextId = 1;
@@ -192,15 +195,21 @@ export class MeshNode implements Disposable {
     this.capabilities = options.capabilities ?? [];
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
     this.#options = { ...options };
+    this.clock = options.clock ?? realClock;
+    this.#started = this.clock.now();
     this.router = new Router(this.idHex);
     this.#host = new SessionHost(this.#options);
     this.#host.onSession((session) => this.#register(session, 'in'));
-    this.#meter = new LoadMeter(options.loadIntervalMs ?? 2_000, () => this.#sendLoad());
+    this.#meter = new LoadMeter(options.loadIntervalMs ?? 2_000, () => this.#sendLoad(), this.clock);
     this.#meter.start();
     const idle = options.idleTimeoutMs ?? 300_000;
     if (idle > 0) {
-      this.#idleTimer = setInterval(() => this.#closeIdle(idle), Math.max(10, Math.min(idle / 2, 30_000)));
-      (this.#idleTimer as { unref?: () => void }).unref?.();
+      const every = Math.max(10, Math.min(idle / 2, 30_000));
+      const check = (): void => {
+        this.#idleTimer = unref(this.clock.setTimeout(check, every));
+        this.#closeIdle(idle);
+      };
+      this.#idleTimer = unref(this.clock.setTimeout(check, every));
     }
   }
 
@@ -359,7 +368,7 @@ export class MeshNode implements Disposable {
   }
 
   stats(): NodeStats {
-    const now = Date.now();
+    const now = this.clock.now();
     return {
       id: this.idHex, role: this.role, uptimeMs: now - this.#started, ...this.#totals, load: this.load(),
       connections: [...this.#conns.values()].map((c) => ({
@@ -377,12 +386,12 @@ export class MeshNode implements Disposable {
    * `timeoutMs` (default 1,000): what peers() lists is then as complete as the mesh can say.
    */
   async discovered(timeoutMs = 1_000): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: ClockTimer | undefined;
     await Promise.race([
       Promise.all([...this.#conns.values()].map((c) => c.discovered)),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs))),
     ]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
   }
 
   /**
@@ -408,7 +417,7 @@ export class MeshNode implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#meter.stop();
-    clearInterval(this.#idleTimer);
+    this.clock.clearTimeout(this.#idleTimer);
     for (const c of [...this.#conns.values()]) c.session.close(CloseCode.GoingAway, 'node closing');
     this.#host.close();
     for (const link of this.#links.values()) link.closed({ code: CloseCode.GoingAway, reason: 'node closed' });
@@ -446,7 +455,7 @@ export class MeshNode implements Disposable {
       id, session, direction,
       // A relay this node dialled is its own choice; one that dialled in is believed only when listed.
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: direction === 'out' || this.#trusted.has(id) },
-      framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: Date.now(), discovered, markDiscovered,
+      framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: this.clock.now(), discovered, markDiscovered,
     };
     // Two links to one peer (both dialled each other): the newer carries the traffic, the older lives on until closed.
     this.#conns.set(id, conn);
@@ -486,7 +495,7 @@ export class MeshNode implements Disposable {
     conn.bytesOut += bytes;
     this.#totals.framesOut++;
     this.#totals.bytesOut += bytes;
-    if (!isControl(frame.type)) conn.lastActive = Date.now();
+    if (!isControl(frame.type)) conn.lastActive = this.clock.now();
   }
 
   #discoveryBody(to: string): DiscoveryBody {
@@ -530,7 +539,7 @@ export class MeshNode implements Disposable {
   }
 
   #closeIdle(idleMs: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const c of [...this.#conns.values()]) {
       if (now - c.lastActive <= idleMs) continue;
       if (debug.on) debug.log('idle', { peer: c.id, idleMs: now - c.lastActive });
@@ -544,7 +553,7 @@ export class MeshNode implements Disposable {
     conn.bytesIn += bytes;
     this.#totals.framesIn++;
     this.#totals.bytesIn += bytes;
-    if (!isControl(frame.type)) conn.lastActive = Date.now();
+    if (!isControl(frame.type)) conn.lastActive = this.clock.now();
     try {
       switch (frame.type) {
         case MessageType.Discovery:

@@ -11,6 +11,7 @@ import { parseRouted, type RoutedBody } from '../wire/routed.js';
 import { type CloseInfo, CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { SessionErrorCode } from '../session/errors.js';
 import { RateLimiter } from './rate.js';
+import { type Clock, realClock } from '../core/clock.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody, Peer } from '../session/messages.js';
 import { Session, type SessionFrame } from '../session/session.js';
@@ -146,7 +147,9 @@ export class Relay {
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
-  readonly #started = Date.now();
+  /** Where uptime and rate limits read the time (options.clock). */
+  readonly #clock: Clock;
+  readonly #started: number;
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
   readonly #maxRate: number;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
@@ -164,6 +167,8 @@ export class Relay {
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
     this.host = new SessionHost({ ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
+    this.#clock = options.clock ?? realClock;
+    this.#started = this.#clock.now();
     this.host.onSession((session) => this.join(session));
     this.#module = {
       target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.peers() },
@@ -197,7 +202,7 @@ export class Relay {
   }
 
   stats(): RelayStats {
-    return { uptimeMs: Date.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+    return { uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size, ...this.#stats };
   }
 
   peers(): PeerInfo[] {
@@ -226,7 +231,7 @@ export class Relay {
     const state: PeerState = {
       session, topics: new Set(topics),
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
-      rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined,
+      rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate, this.#clock) : undefined,
       permits: permits(session.grant),
     };
     this.#peers.set(id, state);
@@ -290,7 +295,7 @@ export class Relay {
         from.topics.delete(this.#topic(frame));
         return;
       case MessageType.HealthCheck:
-        return this.#reply(from.session, frame, { status: 'ok', uptimeMs: Date.now() - this.#started, peers: this.#peers.size });
+        return this.#reply(from.session, frame, { status: 'ok', uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
         if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
         return this.#call(from.session, frame);

@@ -130,7 +130,7 @@ export class Connection implements CodecHost {
   #doneCount = 0;
   #cacheBytes = 0;
   readonly #pending = new Map<number, Pending>();
-  readonly #deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id), () => this.#pending.size);
+  readonly #deadlines: Deadlines;
   #nextRef = 1;
   readonly #refIds = new WeakMap<object, number>();
   #nextStream = 1;
@@ -140,6 +140,7 @@ export class Connection implements CodecHost {
 
   constructor(link: RpcLink) {
     this.link = link;
+    this.#deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id), () => this.#pending.size, link.clock);
     this.#off = [
       link.onFrame((frame) => this.#onFrame(frame)),
       link.onDisconnect(() => {

@@ -13,6 +13,7 @@ import { sessionError, SessionErrorCode } from './errors.js';
 import { handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from './handshake.js';
 import type { Identity } from './identity.js';
 import { HANDSHAKE_MAX_PAYLOAD, readHandshakeFrame } from './session.js';
+import { type Clock, realClock } from '../core/clock.js';
 
 /** Options of acceptHandshake(). */
 export interface AcceptHandshakeOptions {
@@ -24,6 +25,8 @@ export interface AcceptHandshakeOptions {
   authorize: Authorize;
   /** Called with the checked Hello before it is answered; throwing a SwarmwireError refuses the peer with its status (a full host). */
   admit: (hello: Hello) => void;
+  /** Where the deadline's time comes from. Default: the real clock. */
+  clock: Clock;
 }
 
 /** A handshake that completed: the peer's Hello (its id proven) and what authorize granted (undefined: everything). */
@@ -40,10 +43,11 @@ export interface Accepted {
  */
 export async function acceptHandshake(transport: Transport, identity: Identity, local: Readonly<LocalHello>, options: Readonly<Partial<AcceptHandshakeOptions>> = {}): Promise<Accepted> {
   const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
-  const deadline = Date.now() + timeoutMs;
+  const clock = options.clock ?? realClock;
+  const deadline = clock.now() + timeoutMs;
   const checksum = options.requireChecksum ?? false;
   const features = checksum ? Feature.CHECKSUM : 0;
-  const next = () => readHandshakeFrame(transport, Math.max(0, deadline - Date.now()), HANDSHAKE_MAX_PAYLOAD, checksum);
+  const next = () => readHandshakeFrame(transport, Math.max(0, deadline - clock.now()), HANDSHAKE_MAX_PAYLOAD, checksum, clock);
   const responder = new ResponderHandshake(identity, local);
   const first = await next();
   let grant: Grant | undefined;

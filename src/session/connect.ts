@@ -11,6 +11,7 @@ import { type ConnectWebTransportOptions, connectWebTransport } from '../transpo
 import { SwarmwireError } from '../wire/errors.js';
 import { createDebug } from '../core/debug.js';
 import { Session, type SessionOptions } from './session.js';
+import type { ClockTimer } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
@@ -66,8 +67,8 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
   let failures = 0;
   let attempts = 0;
   let lastError: unknown;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let deadline: ReturnType<typeof setTimeout> | undefined;
+  let timer: ClockTimer | undefined;
+  let deadline: ClockTimer | undefined;
   /** The transport of the attempt under way, closed if the first-connect deadline passes meanwhile. */
   let current: Transport | undefined;
 
@@ -81,7 +82,7 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
       session.finish({ code: CloseCode.Abnormal, reason: 'reconnect gave up', error: error as SwarmwireError });
       if (first) {
         first = false;
-        clearTimeout(deadline);
+        session.clock.clearTimeout(deadline);
         reject(error);
       }
     };
@@ -103,7 +104,7 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
         failures = 0;
         if (first) {
           first = false;
-          clearTimeout(deadline);
+          session.clock.clearTimeout(deadline);
           resolve(session);
         }
       } catch (error) {
@@ -131,7 +132,7 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
           } catch {
             // the caller's listener: its failure is not the connection's
           }
-          if (!closed()) timer = setTimeout(() => void attempt(), delayMs);
+          if (!closed()) timer = session.clock.setTimeout(() => void attempt(), delayMs);
         }
         return;
       } finally {
@@ -144,18 +145,18 @@ export function connectSession(dial: () => Transport | Promise<Transport>, optio
     };
     const schedule = (): void => {
       if (policy === false || closed() || timer || attempting) return;
-      timer = setTimeout(() => void attempt(), backoffDelay(failures, policy));
+      timer = session.clock.setTimeout(() => void attempt(), backoffDelay(failures, policy));
     };
     session.on('disconnect', () => {
       if (policy === false) session.finish({ code: CloseCode.Abnormal, reason: 'transport closed' });
       else schedule();
     });
     session.on('close', () => {
-      clearTimeout(timer);
-      clearTimeout(deadline);
+      session.clock.clearTimeout(timer);
+      session.clock.clearTimeout(deadline);
     });
     if (Number.isFinite(firstDeadline)) {
-      deadline = setTimeout(() => {
+      deadline = session.clock.setTimeout(() => {
         if (!first || closed()) return;
         const why = lastError === undefined ? 'the first attempt is still under way' : `${attempts} attempt(s), the last: ${said(lastError)}`;
         const transport = current;

@@ -12,6 +12,7 @@ import type { Authorize } from './auth.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
+import { type ClockTimer, unref } from '../core/clock.js';
 
 export interface HostOptions extends SessionOptions {
   /**
@@ -65,6 +66,7 @@ export class SessionHost {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       requireChecksum: options.requireChecksum,
       authorize: options.authorize,
+      clock: options.clock,
       admit: (h: Hello) => {
         const existing = this.#sessions.get(idHex(h.nodeId));
         if ((!existing || existing.state === 'closed') && this.#sessions.size >= max) {
@@ -83,14 +85,14 @@ export class SessionHost {
     const session = new Session({ ...options, identity });
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
-    let resumeTimer: ReturnType<typeof setTimeout> | undefined;
+    const clock = session.clock;
+    let resumeTimer: ClockTimer | undefined;
     session.on('disconnect', () => {
-      resumeTimer = setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000);
-      (resumeTimer as { unref?: () => void }).unref?.();
+      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000));
     });
-    session.on('open', () => clearTimeout(resumeTimer));
+    session.on('open', () => clock.clearTimeout(resumeTimer));
     session.on('close', () => {
-      clearTimeout(resumeTimer);
+      clock.clearTimeout(resumeTimer);
       if (this.#sessions.get(id) === session) this.#sessions.delete(id);
     });
     for (const l of this.#onSession) l(session);

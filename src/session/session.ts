@@ -19,6 +19,7 @@ import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
 import { createDebug } from '../core/debug.js';
+import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
@@ -68,6 +69,11 @@ export interface SessionOptions {
   maxUnackedBytes: number;
   /** Best-effort frames queued while there is no transport; send() throws SW_ERR_SESSION_FULL beyond. Default: 1,000. */
   maxQueued: number;
+  /**
+   * Where time comes from: heartbeats, the handshake deadline, ping timeouts, reconnect backoff, and the deadlines
+   * of RPC calls over this session. Tests pass a clock they move by hand. Default: the real clock (realClock).
+   */
+  clock: Clock;
 }
 
 /** What send() takes: a frame, plus whether it must be acked and its priority. */
@@ -114,14 +120,11 @@ const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJ
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
-
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
-}
-
 export class Session {
-  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer'>>;
+  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer'>>;
   #identity: Identity | Promise<Identity> | undefined;
+  /** Where this session's time comes from (options.clock), for the layers above it too (RPC deadlines). */
+  readonly clock: Clock;
   /** What the accepting side's authorize hook granted this peer (undefined: everything). */
   grant: Grant | undefined;
   /** Feature bits every frame this session sends carries (CHECKSUM when required). */
@@ -139,9 +142,9 @@ export class Session {
   readonly #core: SessionCore;
   /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
   #unheard: Frame[] = [];
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #heartbeat: ClockTimer | undefined;
   #rtt = NaN;
-  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }>();
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
   #batcher: Batcher | undefined;
@@ -158,6 +161,7 @@ export class Session {
 
   constructor(options: Readonly<Partial<SessionOptions>> = {}) {
     this.#identity = options.identity;
+    this.clock = options.clock ?? realClock;
     this.#options = {
       expectPeer: options.expectPeer,
       role: options.role ?? 'edge',
@@ -176,7 +180,7 @@ export class Session {
       maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
       maxQueued: options.maxQueued ?? 1_000,
     };
-    this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats });
+    this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats, clock: this.clock });
     this.#always = this.#core.always;
   }
 
@@ -278,14 +282,14 @@ export class Session {
     if (transport.state === 'connecting') await this.#opened(transport);
     const handshake = new InitiatorHandshake(identity, this.localHello(), this.#options.expectPeer);
     transport.send(encodeFrame({ type: MessageType.Hello, payload: handshake.hello(), features: this.#always }), Priority.Critical);
-    const deadline = Date.now() + this.#options.handshakeTimeoutMs;
+    const deadline = this.clock.now() + this.#options.handshakeTimeoutMs;
     // Frames that fail to arrive (a timeout, a close, bytes that are not frames) reject as they are: the caller may
     // dial again. What the handshake itself refuses goes through #handshakeFailed.
     let frame = await reply;
     const { proof } = await this.#handshakeStep(transport, frame, () => handshake.reply(frame.type, frame.payload));
     if (this.#transport !== transport || (transport.state as string) === 'closed') throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     transport.send(encodeFrame({ type: MessageType.HelloProof, payload: proof, features: this.#always }), Priority.Critical);
-    frame = await readHandshakeFrame(transport, Math.max(0, deadline - Date.now()), HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
+    frame = await readHandshakeFrame(transport, Math.max(0, deadline - this.clock.now()), HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum, this.clock);
     const peer = await this.#handshakeStep(transport, frame, async () => handshake.done(frame.type, frame.payload));
     return this.#establish(transport, peer);
   }
@@ -456,7 +460,7 @@ export class Session {
     if (this.#state !== 'open') return Promise.reject(this.#state === 'closed' ? this.#closedError() : sessionError(SessionErrorCode.CLOSED, 'the session is not connected'));
     const id = this.#nextId++;
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.#pings.delete(id);
         reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -510,7 +514,7 @@ export class Session {
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
   #expectFirstFrame(transport: Transport): Promise<Frame> {
-    return readHandshakeFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
+    return readHandshakeFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum, this.clock);
   }
 
   #opened(transport: Transport): Promise<void> {
@@ -580,7 +584,7 @@ export class Session {
         const ping = this.#pings.get(id);
         if (!ping) return;
         this.#pings.delete(id);
-        clearTimeout(ping.timer);
+        this.clock.clearTimeout(ping.timer);
         ping.resolve(rtt);
       },
       error: (error) => this.#emit('error', error),
@@ -590,12 +594,16 @@ export class Session {
   #startHeartbeat(): void {
     const interval = this.#options.heartbeatIntervalMs;
     if (interval <= 0 || this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => this.#core.tick(0), interval);
-    unref(this.#heartbeat);
+    // One-shot timers re-armed each beat (a Clock has no intervals): the same cadence, one method fewer to fake.
+    const beat = (): void => {
+      this.#heartbeat = unref(this.clock.setTimeout(beat, interval));
+      this.#core.tick(0);
+    };
+    this.#heartbeat = unref(this.clock.setTimeout(beat, interval));
   }
 
   #stopHeartbeat(): void {
-    clearInterval(this.#heartbeat);
+    this.clock.clearTimeout(this.#heartbeat);
     this.#heartbeat = undefined;
   }
 
@@ -658,7 +666,7 @@ export class Session {
     this.#transport = undefined;
     this.#stopHeartbeat();
     for (const [id, ping] of this.#pings) {
-      clearTimeout(ping.timer);
+      this.clock.clearTimeout(ping.timer);
       ping.reject(sessionError(SessionErrorCode.CLOSED, 'the connection closed before the Pong'));
       this.#pings.delete(id);
     }
@@ -692,9 +700,9 @@ export class Session {
  * Rejects with HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error
  * frame and closing). @internal
  */
-export async function readHandshakeFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false): Promise<Frame> {
+export async function readHandshakeFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false, clock: Clock = realClock): Promise<Frame> {
   const inbox = inboxOf(transport);
-  const bytes = await inbox.next(transport, timeoutMs);
+  const bytes = await inbox.next(transport, timeoutMs, clock);
   try {
     const frame = decodeFrames(bytes, { maxPayload })[0];
     if (!frame) throw wireError(WireErrorCode.TRUNCATED, 'an empty message where a frame was expected');
