@@ -31,27 +31,27 @@ const whole = (file, limit) => ({
 // The injected clock (issue 15, the `clock` option) costs the client ~0.03 KB and the files that carry the relay,
 // mesh or CLI 0.1–0.2 KB; cli.js, which had no headroom, moves to its new figure plus 0.5 %.
 const shipped = [
-  asShipped('swarmwire.global.js', '63.7 KB'),
-  asShipped('swarmwire.esm.js', '63.5 KB'),
+  asShipped('swarmwire.global.js', '64 KB'),
+  asShipped('swarmwire.esm.js', '63.8 KB'),
   asShipped('worker.global.js', '11.4 KB'),
-  whole('browser.js', '52.1 KB'),
-  whole('inline-browser.js', '60 KB'),
+  whole('browser.js', '52.4 KB'),
+  whole('inline-browser.js', '60.3 KB'),
   whole('worker-browser.js', '8 KB'), // +0.1 KB: the ring border as objects in src/core (issue 15: RingEnd, Bell); +0.2 KB issue 14
   whole('lite-browser.js', '14 KB'),
-  whole('index.js', '56.6 KB'),
-  whole('inline.js', '63.2 KB'),
+  whole('index.js', '56.9 KB'),
+  whole('inline.js', '63.5 KB'),
   whole('lite.js', '17.5 KB'),
   whole('worker.js', '21.3 KB'),
   whole('wire.js', '10.7 KB'),
-  whole('transport.js', '25.8 KB'),
-  whole('wire-browser.js', '8.6 KB'),
+  whole('transport.js', '25.9 KB'),
+  whole('wire-browser.js', '8.7 KB'),
   whole('wire-workers.js', '8.7 KB'),
   whole('transport-workers.js', '22.3 KB'),
-  whole('transport-browser.js', '22.4 KB'),
-  whole('node.js', '59 KB'),
-  whole('deno.js', '43.6 KB'),
-  whole('workers.js', '54.4 KB'),
-  whole('cli.js', '60.5 KB'),
+  whole('transport-browser.js', '22.5 KB'),
+  whole('node.js', '59.3 KB'),
+  whole('deno.js', '43.8 KB'),
+  whole('workers.js', '54.7 KB'),
+  whole('cli.js', '60.9 KB'),
 ];
 
 export default [
@@ -73,10 +73,10 @@ export default [
   // 0.7 KB minified) with onRetry and the first-connect deadline (connect.ts, +0.7 KB minified), `recoverable` (its
   // table, 0.3 KB minified) and names in not-found errors (not-found.ts, 0.45 KB minified).
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '29.3 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '29.45 KB', modifyEsbuildConfig: esm },
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '28.4 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '20.6 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '28.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '20.7 KB', modifyEsbuildConfig: esm },
   // swarmwire/lite (src/lite/): the codec + WebSocket + RPC, with the full SDK's MessagePack codec (without the RPC
   // extension types) and no session layer beyond the handshake (README "Lite client"). It has no wasm: JavaScript is
   // the whole of it. The identity handshake (issue 13, a must: the full SDK's InitiatorHandshake, WebCrypto keys and
