@@ -19,6 +19,7 @@ import { detachTransferred } from './markers.js';
 import { type Module, operationOf, perform } from './dispatch.js';
 import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
+import { type SpanHandle, tracer } from './tracing.js';
 import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableStream } from './streams.js';
 
 /** Limits and habits of an exposed module. */
@@ -83,6 +84,8 @@ interface Served {
   stacks: boolean;
   reply: Reply | undefined;
   producer: number | undefined;
+  /** The server span while tracing is on. */
+  span: SpanHandle | undefined;
 }
 
 interface Pending {
@@ -92,6 +95,8 @@ interface Pending {
   timeoutMs: number;
   off: (() => void) | undefined;
   resend: boolean;
+  /** The client span while tracing is on (resolve and reject end it). */
+  span: SpanHandle | undefined;
 }
 
 const connections = new WeakMap<object, Connection>();
@@ -114,6 +119,8 @@ export class Connection implements CodecHost {
   stacks = false;
   #closed: SwarmwireError | undefined;
   readonly #modules = new Map<bigint, Module>();
+  /** Module names known to this side (exposed or wrapped by name), for spans: the wire carries only their hashes. */
+  readonly #names = new Map<bigint, string>();
   readonly #seen = new ReplayWindow();
   readonly #served = new Map<number, Served>();
   /** Served calls without an answer yet. */
@@ -144,6 +151,7 @@ export class Connection implements CodecHost {
         for (const p of this.#pending.values()) {
           if (!p.resend) continue;
           p.resend = false;
+          p.span?.event('retry', { 'swarmwire.reason': 'reconnect' });
           this.#transmit(p);
         }
       }),
@@ -156,6 +164,11 @@ export class Connection implements CodecHost {
   }
 
   // --- serving --------------------------------------------------------------------------------------------
+
+  /** Remembers the name of a module, for the spans of calls to and from it. */
+  name(moduleId: bigint, name: string | undefined): void {
+    if (name !== undefined) this.#names.set(moduleId, name);
+  }
 
   expose(moduleId: bigint, target: object, limits: ServeLimits): () => void {
     const module: Module = { target, limits, table: undefined, ref: false };
@@ -190,7 +203,7 @@ export class Connection implements CodecHost {
     const module = this.#modules.get(frame.moduleId);
     const served: Served = {
       id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: undefined,
-      stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined,
+      stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined, span: undefined,
     };
     this.#served.set(id, served);
     this.#running++;
@@ -203,6 +216,9 @@ export class Connection implements CodecHost {
       const op = operationOf(module, frame.methodHash, body);
       if (op.op === Op.Release) {
         if (module.ref) this.#modules.delete(served.moduleId);
+      } else if (tracer) {
+        const span = (served.span = tracer.server({ service: this.#names.get(served.moduleId), method: op.path.join('.'), requestId: id }, frame.trace));
+        result = span.run(() => perform(module, op, (method) => contextOf(served, method), served.moduleId));
       } else {
         result = perform(module, op, (method) => contextOf(served, method), served.moduleId);
       }
@@ -236,6 +252,8 @@ export class Connection implements CodecHost {
 
   #fail(served: Served, error: unknown): void {
     if (served.reply || this.#closed) return;
+    served.span?.end(error);
+    served.span = undefined;
     this.#answer(served, { type: MessageType.Error, payload: this.#errorPayload(error, served.stacks) });
   }
 
@@ -252,6 +270,8 @@ export class Connection implements CodecHost {
   }
 
   #answer(served: Served, reply: Reply): void {
+    served.span?.end();
+    served.span = undefined;
     served.reply = reply;
     this.#running--;
     this.#sendReply(served, reply);
@@ -311,7 +331,7 @@ export class Connection implements CodecHost {
   // --- calling --------------------------------------------------------------------------------------------
 
   /** Sends a Request and resolves with its answer. `body` is the argument array, or an OpBody. */
-  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = []): Promise<unknown> {
+  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = [], method = ''): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closed);
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(cancelled(signal));
@@ -324,14 +344,20 @@ export class Connection implements CodecHost {
     detachTransferred(args);
     const id = this.link.nextId();
     return new Promise<unknown>((resolve, reject) => {
-      const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload };
+      const span = tracer?.client({ service: this.#names.get(moduleId), method, requestId: id });
+      if (span) {
+        const [settled, failed] = [resolve, reject];
+        resolve = (value) => (span.end(), settled(value));
+        reject = (error) => (span.end(error), failed(error));
+      }
+      const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload, trace: span?.context };
       let off: (() => void) | undefined;
       if (signal) {
         const onAbort = (): void => this.#settle(id, cancelled(signal), true, 'aborted');
         signal.addEventListener('abort', onAbort, { once: true });
         off = () => signal.removeEventListener('abort', onAbort);
       }
-      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false };
+      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false, span };
       this.#pending.set(id, pending);
       this.#deadlines.add(id, timeoutMs);
       this.#transmit(pending);
@@ -357,6 +383,7 @@ export class Connection implements CodecHost {
     const p = this.#pending.get(id);
     if (!p) return;
     const note = this.link.open ? '' : ' (the link is not connected)';
+    p.span?.event('deadline exceeded', { 'swarmwire.timeout_ms': p.timeoutMs });
     this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
   }
 

@@ -71,7 +71,7 @@ function proxyFor(state: RemoteState): unknown {
   };
   const request = (body: unknown, args?: readonly unknown[]): Promise<unknown> => {
     if (root.released) return Promise.reject(rpcError(RpcErrorCode.RELEASED, `the proxy of ${path.join('.') || 'this module'} was released`));
-    return root.connection.call(root.moduleId, methodHash, body, options, args);
+    return root.connection.call(root.moduleId, methodHash, body, options, args, path.join('.'));
   };
   const target = function remote(): void {};
   const self: object = new Proxy(target, {
