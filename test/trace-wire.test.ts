@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Feature, FrameReader, MessageType, Status, WireError, decodeBody, decodeFrame, encodeFrame, formatTraceparent, parseTraceparent, traceSize } from 'swarmwire/wire';
 import { type Frame, SessionHost, connectSession, memoryPair } from 'swarmwire';
 import { until } from './fixtures/until.js';
+import { docFrames, docSection } from './fixtures/doc-frames.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -14,21 +15,14 @@ const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0b
 const CALC = 0xb5168390e83bb3f4n;
 const ADD = 0x3b391274;
 
-// calc.add(2, 3), request 1, carrying TRACE (docs/protocol.md has the same bytes).
-const ADD_TRACED = `
-  4d4c4e4b 01 00 0040 0000000000000001 b5168390e83bb3f4 3b391274 0000001e
-  00 4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7 01 00
-  92 02 03`;
-// The same with tracestate "congo=t61rcWkgMzE" (17 bytes).
-const ADD_STATE = `
-  4d4c4e4b 01 00 0040 0000000000000001 b5168390e83bb3f4 3b391274 0000002f
-  00 4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7 01 11 636f6e676f3d7436317263576b674d7a45
-  92 02 03`;
+// calc.add(2, 3), request 1, carrying TRACE; then the same with tracestate "congo=t61rcWkgMzE" (17 bytes): the
+// bytes docs/protocol.md shows, so the document and the code cannot drift apart.
+const [ADD_TRACED, ADD_STATE] = docFrames(docSection('### Trace context', '### Message types')) as [Uint8Array, Uint8Array];
 
 describe('the trace block', () => {
   it('is written as the protocol document shows, and read back', () => {
     const frame = encodeFrame({ type: MessageType.Request, requestId: 1, moduleId: CALC, methodHash: ADD, body: [2, 3], trace: TRACE });
-    expect(hex(frame)).toBe(hex(bytes(ADD_TRACED)));
+    expect(hex(frame)).toBe(hex(ADD_TRACED));
     const back = decodeFrame(frame);
     expect(back.features & Feature.TRACE).toBe(Feature.TRACE);
     expect(back.trace).toEqual({ ...TRACE, state: undefined });
@@ -39,7 +33,7 @@ describe('the trace block', () => {
   it('carries tracestate, from raw payload bytes too', () => {
     const trace = { ...TRACE, state: 'congo=t61rcWkgMzE' };
     const frame = encodeFrame({ type: MessageType.Request, requestId: 1, moduleId: CALC, methodHash: ADD, payload: new Uint8Array([0x92, 2, 3]), trace });
-    expect(hex(frame)).toBe(hex(bytes(ADD_STATE)));
+    expect(hex(frame)).toBe(hex(ADD_STATE));
     expect(traceSize(trace)).toBe(27 + 17);
     expect(decodeFrame(frame).trace).toEqual(trace);
   });

@@ -4,7 +4,7 @@
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Frame, decodeBody } from '../wire/frame.js';
+import { type Frame, decodeBody, frameSize } from '../wire/frame.js';
 import { fnv1a64 } from '../wire/fnv.js';
 import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
@@ -55,6 +55,16 @@ export interface RelayStats {
   rateLimited: number;
   /** Peers dropped because they could not keep up (BackpressureRejection). */
   slowPeersDropped: number;
+}
+
+/** Counters a relay keeps for /metrics beyond RelayStats. @internal */
+export interface RelayTraffic {
+  /** Frames received from peers, by msg_type. */
+  framesInByType: Map<number, number>;
+  /** Bytes of those frames, as they crossed the wire (header, payload, trailer). */
+  bytesIn: number;
+  /** Handshakes by outcome: 'accepted', or the error code that refused them. */
+  handshakes: Map<string, number>;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -145,6 +155,8 @@ export class Relay {
   readonly #peers = new Map<string, PeerState>();
   readonly #started = Date.now();
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
+  /** What /metrics adds to stats(): frames in by msg_type, bytes in, handshakes by outcome. */
+  readonly #traffic: RelayTraffic = { framesInByType: new Map(), bytesIn: 0, handshakes: new Map() };
   readonly #maxRate: number;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
   readonly #module: Dispatchable;
@@ -175,7 +187,15 @@ export class Relay {
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
   async accept(transport: Transport): Promise<Session> {
-    return this.host.accept(transport);
+    const outcome = (what: string): void => void this.#traffic.handshakes.set(what, (this.#traffic.handshakes.get(what) ?? 0) + 1);
+    try {
+      const session = await this.host.accept(transport);
+      outcome('accepted');
+      return session;
+    } catch (error) {
+      outcome((error as { code?: string }).code ?? 'error');
+      throw error;
+    }
   }
 
   /**
@@ -190,6 +210,11 @@ export class Relay {
 
   stats(): RelayStats {
     return { uptimeMs: Date.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+  }
+
+  /** The counters behind /metrics that stats() leaves out (live maps: read, do not keep). @internal */
+  traffic(): Readonly<RelayTraffic> {
+    return this.#traffic;
   }
 
   peers(): PeerInfo[] {
@@ -226,6 +251,9 @@ export class Relay {
     this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
+      const byType = this.#traffic.framesInByType;
+      byType.set(frame.type, (byType.get(frame.type) ?? 0) + 1);
+      this.#traffic.bytesIn += frameSize(frame.payloadLength, frame.features);
       if (state.rate && !state.rate.take()) {
         this.#stats.rateLimited++;
         if (state.rate.shouldWarn()) this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
