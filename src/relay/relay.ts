@@ -4,7 +4,7 @@
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Frame, decodeBody, frameSize } from '../wire/frame.js';
+import { type Frame, decodeBody, frameSize, withoutTrace } from '../wire/frame.js';
 import { fnv1a64 } from '../wire/fnv.js';
 import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
@@ -447,6 +447,13 @@ export class Relay {
    */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
+      // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
+      // (swarmwire/lite) the bit is reserved and the block would read as payload.
+      const body = out.body as RoutedBody | undefined;
+      if (out.type === MessageType.Routed && body && !((target.peer?.hello.features ?? 0) & Feature.TRACE)) {
+        const inner = withoutTrace(body.frame);
+        if (inner !== body.frame) out = { ...out, body: { ...body, frame: inner } };
+      }
       // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
       // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
       // broadcast burst dropped honest peers that way).

@@ -152,3 +152,13 @@ const hex = (n: number): string => n.toString(16).padStart(8, '0');
 export function decodeBody<T = unknown>(frame: Pick<Frame, 'payload'>): T {
   return unpack<T>(frame.payload);
 }
+
+/**
+ * `bytes` (one whole frame) without its trace block, for a receiver that does not read TRACE; the same bytes when
+ * there is none. Throws WireError as decodeFrame does.
+ */
+export function withoutTrace(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < HEADER_SIZE || !(((bytes[6]! << 8) | bytes[7]!) & Feature.TRACE)) return bytes;
+  const frame = decodeFrame(bytes);
+  return encodeFrame({ type: frame.type, features: frame.features, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: frame.payload }).slice();
+}
