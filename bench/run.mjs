@@ -18,6 +18,7 @@ const SUITES = {
   relays: './relays.bench.mjs',
   mesh: './mesh.bench.mjs',
   rpc: './rpc.bench.mjs',
+  tracing: './tracing.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   lite: './lite.bench.mjs',
   handshake: './handshake.bench.mjs',
@@ -25,7 +26,7 @@ const SUITES = {
   'ring-ceiling': './ring-ceiling.bench.mjs',
   flood: './flood.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'webtransport', 'lite', 'handshake'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'tracing', 'mesh', 'webtransport', 'lite', 'handshake'];
 const results = new URL('./results/', import.meta.url);
 
 const tablesOnly = process.argv.includes('--tables');
