@@ -48,7 +48,7 @@ describe('the trace block', () => {
     expect(read.trace?.traceId).toBe(TRACE.traceId);
     expect(decodeBody(read)).toEqual({ hi: 1 });
     const damaged = frame.slice();
-    damaged[40] ^= 1; // inside the trace-id
+    damaged[40]! ^= 1; // inside the trace-id
     expect(() => decodeFrame(damaged)).toThrow(expect.objectContaining({ code: 'SW_ERR_FRAME_CHECKSUM' }));
   });
 

@@ -20,7 +20,7 @@ export interface OpenTelemetryApi {
   createTraceState?(raw?: string): OtelSpanContext['traceState'];
 }
 interface OtelTracer {
-  startSpan(name: string, options: { kind: number; attributes: Record<string, string | number | boolean>; links?: Array<{ context: OtelSpanContext }> }, context?: unknown): OtelSpan;
+  startSpan(name: string, options?: { kind?: number; attributes?: Record<string, string | number | boolean>; links?: Array<{ context: OtelSpanContext }> }, context?: unknown): OtelSpan;
 }
 interface OtelSpan {
   spanContext(): OtelSpanContext;
@@ -34,7 +34,14 @@ interface OtelSpanContext {
   spanId: string;
   traceFlags: number;
   isRemote?: boolean;
-  traceState?: { serialize(): string } | undefined;
+  traceState?: OtelTraceState | undefined;
+}
+/** @opentelemetry/api's TraceState, as far as its shape must match for the module to be passed in. */
+interface OtelTraceState {
+  serialize(): string;
+  get(key: string): string | undefined;
+  set(key: string, value: string): OtelTraceState;
+  unset(key: string): OtelTraceState;
 }
 
 /** Options of traceWithOpenTelemetry. */
