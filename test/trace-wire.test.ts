@@ -3,7 +3,7 @@
 // peer that offered TRACE, so a peer that did not never sees the bit.
 import { describe, expect, it } from 'vitest';
 import { Feature, FrameReader, MessageType, Status, WireError, decodeBody, decodeFrame, encodeFrame, formatTraceparent, parseTraceparent, traceSize } from 'swarmwire/wire';
-import { type Frame, SessionHost, connectSession, memoryPair } from 'swarmwire';
+import { type Frame, SessionHost, connectSession, expose, memoryPair, wrap } from 'swarmwire';
 import { until } from './fixtures/until.js';
 import { docFrames, docSection } from './fixtures/doc-frames.js';
 
@@ -145,5 +145,25 @@ describe('sessions', () => {
     expect(p.received[0]!.trace).toBeUndefined();
     expect(decodeBody(p.received[0]!)).toBe('plain');
     p.close();
+  });
+});
+
+describe('a traced frame with an empty payload', () => {
+  it('is an empty payload to RPC: a Response of undefined and a Request of no arguments still work', async () => {
+    const [a, b] = memoryPair();
+    expose({ none: () => undefined }, b, { name: 'm' });
+    const seen: Uint8Array[] = [];
+    // A peer that traces every frame it sends, even empty ones: wrap the transport's send.
+    const send = b.send.bind(b);
+    b.send = (bytes: Uint8Array, priority?: number) => {
+      const frame = decodeFrame(bytes);
+      const traced = encodeFrame({ ...frame, trace: TRACE });
+      seen.push(traced);
+      return send(traced, priority);
+    };
+    expect(await wrap<{ none(): undefined }>(a, { name: 'm' }).none()).toBeUndefined();
+    expect(seen.length).toBe(1);
+    expect(decodeFrame(seen[0]!).payloadLength).toBe(27); // the block alone
+    a.close();
   });
 });

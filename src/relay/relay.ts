@@ -432,7 +432,7 @@ export class Relay {
     }
     let result: unknown;
     try {
-      const op = operationOf(this.#module, frame.methodHash, frame.payloadLength ? decodeBody(frame) : []);
+      const op = operationOf(this.#module, frame.methodHash, frame.payload.length ? decodeBody(frame) : []);
       result = call(this.#module, op, undefined, 'the relay');
     } catch (error) {
       return this.#fail(sender, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);

@@ -211,8 +211,8 @@ export class Connection implements CodecHost {
     try {
       if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hex(frame.moduleId)} is exposed here`);
       if (this.#running > module.limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running - 1} calls are already running (the limit is ${module.limits.maxConcurrent})`);
-      if (frame.payloadLength > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payloadLength} bytes exceed the limit of ${module.limits.maxArgBytes}`);
-      const body = frame.payloadLength === 0 ? [] : decodeValue(this, frame.payload, module.limits);
+      if (frame.payload.length > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payload.length} bytes exceed the limit of ${module.limits.maxArgBytes}`);
+      const body = frame.payload.length === 0 ? [] : decodeValue(this, frame.payload, module.limits);
       const op = operationOf(module, frame.methodHash, body);
       if (op.op === Op.Release) {
         if (module.ref) this.#modules.delete(served.moduleId);
@@ -318,7 +318,7 @@ export class Connection implements CodecHost {
     if (!served || served.reply) return;
     let reason = 'cancelled by the caller';
     try {
-      const r = frame.payloadLength ? decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS) : undefined;
+      const r = frame.payload.length ? decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS) : undefined;
       if (typeof r === 'string') reason = `${reason}: ${r}`;
     } catch {
       // a reason that does not decode is no reason to keep running
@@ -409,7 +409,7 @@ export class Connection implements CodecHost {
     const p = this.#take(Number(frame.requestId));
     if (!p) return; // late (after a deadline or a cancel) or repeated: nobody waits for it
     try {
-      const body = frame.payloadLength === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
+      const body = frame.payload.length === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
       if (frame.type === MessageType.Response) return p.resolve(body);
       if (frame.type === MessageType.StreamHandle) {
         const handle = body as Partial<StreamHandleBody>;
@@ -502,7 +502,7 @@ export class Connection implements CodecHost {
         entry.consumer.push(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS));
         return;
       }
-      const error = frame.payloadLength ? remoteError(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS)) : undefined;
+      const error = frame.payload.length ? remoteError(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS)) : undefined;
       entry.consumer.end(error);
     } catch (error) {
       entry.consumer.end(error);
