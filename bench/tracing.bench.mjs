@@ -49,7 +49,7 @@ export async function run({ rounds = 5 } = {}) {
 
     api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} })] }));
-    await now.traceWithOpenTelemetry({ api });
+    now.traceWithOpenTelemetry(api);
     const otel = now.setTracer(undefined);
 
     const variants = {

@@ -9,7 +9,7 @@ import { AgentHost, MeshNode, connectWebSocket, traceWithOpenTelemetry } from '.
 const exporter = new InMemorySpanExporter();
 api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
-await traceWithOpenTelemetry({ api });
+traceWithOpenTelemetry(api);
 
 const node = await MeshNode.create({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
 await node.connect(() => connectWebSocket(workerData.wsUrl), { reconnect: false });

@@ -155,7 +155,7 @@ describe('a traced frame with an empty payload', () => {
     const seen: Uint8Array[] = [];
     // A peer that traces every frame it sends, even empty ones: wrap the transport's send.
     const send = b.send.bind(b);
-    b.send = (bytes: Uint8Array, priority?: number) => {
+    b.send = (bytes: Uint8Array, priority?: Parameters<typeof send>[1]) => {
       const frame = decodeFrame(bytes);
       const traced = encodeFrame({ ...frame, trace: TRACE });
       seen.push(traced);

@@ -24,7 +24,7 @@ afterAll(() => {
 });
 beforeEach(async () => {
   exporter.reset();
-  expect(await traceWithOpenTelemetry({ api })).toBe(true);
+  traceWithOpenTelemetry(api);
 });
 afterEach(() => void setTracer(undefined));
 
@@ -118,16 +118,6 @@ describe('RPC spans', () => {
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['request']);
     expect(seen.length).toBeGreaterThan(0);
     for (const f of seen) expect(f.trace).toBeUndefined();
-    await link.close();
-  });
-
-  it('is found by name when no api is passed (an optional peer dependency)', async () => {
-    setTracer(undefined);
-    expect(await traceWithOpenTelemetry()).toBe(true);
-    const link = await memorySession();
-    expose(calc, link.server, { name: 'calc' });
-    await wrap<typeof calc>(link.client, { name: 'calc' }).add(1, 2);
-    await until(() => exporter.getFinishedSpans().length === 2);
     await link.close();
   });
 });

@@ -19,7 +19,7 @@ export async function tracedCall(wsUrl: string, agentNode: string): Promise<{ re
   const exporter = new InMemorySpanExporter();
   const provider = new WebTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   provider.register({ contextManager: new StackContextManager() });
-  if (!(await traceWithOpenTelemetry({ api }))) throw new Error('tracing did not start');
+  traceWithOpenTelemetry(api);
   const node = await MeshNode.create({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
   await node.connect(() => connectWebSocket(wsUrl), { reconnect: false });
   await node.discover();

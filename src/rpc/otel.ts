@@ -1,7 +1,7 @@
 // OpenTelemetry as the tracer (rpc/tracing.ts): client and server spans per call with the RPC semantic
-// conventions, context carried as W3C Trace Context. @opentelemetry/api is an optional peer dependency: it is
-// passed in, or imported when this runs, never at import time, and only its shape is named here (no type
-// dependency), so an app without it neither installs nor bundles it.
+// conventions, context carried as W3C Trace Context. @opentelemetry/api is an optional peer dependency that the app
+// passes in: swarmwire never imports it (a dynamic import by name is refused by workerd and breaks bundlers), and
+// only its shape is named here (no type dependency), so an app without it neither installs nor bundles it.
 import type { TraceContext } from '../wire/trace.js';
 import { type SpanHandle, type SpanInfo, type Tracer, setTracer } from './tracing.js';
 
@@ -46,8 +46,6 @@ interface OtelTraceState {
 
 /** Options of traceWithOpenTelemetry. */
 export interface OpenTelemetryOptions {
-  /** The @opentelemetry/api module. Default: imported by name when traceWithOpenTelemetry runs. */
-  api: OpenTelemetryApi;
   /** The instrumentation scope's name. Default: 'swarmwire'. */
   tracerName: string;
 }
@@ -57,27 +55,14 @@ const INTERNAL = 0;
 const SERVER = 1;
 const CLIENT = 2;
 const ERROR = 2;
-const API = '@opentelemetry/api';
 
 /**
  * Reports every RPC call (a client span on the caller, a server span on the callee, one trace across them) and
- * every agent call and migration to OpenTelemetry, and carries their context on the wire. Resolves true, or false
- * when @opentelemetry/api is not installed (nothing changes then). Options: api (default: imported by name),
- * tracerName ('swarmwire').
+ * every agent call and migration to OpenTelemetry through `api` (`import * as api from '@opentelemetry/api'`), and
+ * carries their context on the wire. `setTracer(undefined)` turns it off again. Options: tracerName ('swarmwire').
  */
-export async function traceWithOpenTelemetry(options: Readonly<Partial<OpenTelemetryOptions>> = {}): Promise<boolean> {
-  let api = options.api;
-  if (!api) {
-    try {
-      // A name in a variable: bundlers leave it alone instead of pulling the API into every client.
-      const name = API;
-      api = (await import(/* @vite-ignore */ name)) as OpenTelemetryApi;
-    } catch {
-      return false;
-    }
-  }
+export function traceWithOpenTelemetry(api: OpenTelemetryApi, options: Readonly<Partial<OpenTelemetryOptions>> = {}): void {
   setTracer(openTelemetryTracer(api, options.tracerName ?? 'swarmwire'));
-  return true;
 }
 
 /** A Tracer backed by the OpenTelemetry API. @internal */
