@@ -19,6 +19,7 @@ const SUITES = {
   relays: './relays.bench.mjs',
   mesh: './mesh.bench.mjs',
   rpc: './rpc.bench.mjs',
+  tracing: './tracing.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   lite: './lite.bench.mjs',
   handshake: './handshake.bench.mjs',
@@ -27,7 +28,7 @@ const SUITES = {
   flood: './flood.bench.mjs',
   debug: './debug.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'webtransport', 'lite', 'handshake'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'tracing', 'mesh', 'webtransport', 'lite', 'handshake'];
 const results = new URL('./results/', import.meta.url);
 
 const tablesOnly = process.argv.includes('--tables');

@@ -73,6 +73,13 @@ export { AgentHost } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
 export type { AgentExposeOptions, AgentHostOptions, AgentInfo, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 
+// Observability: one trace across every hop (W3C Trace Context on the wire), reported to OpenTelemetry
+export { traceWithOpenTelemetry } from './rpc/otel.js';
+export type { OpenTelemetryApi, OpenTelemetryOptions } from './rpc/otel.js';
+export { setTracer } from './rpc/tracing.js';
+export type { SpanHandle, SpanInfo, Tracer } from './rpc/tracing.js';
+export type { TraceContext } from './wire/trace.js';
+
 // The relay's logic, for any server (startRelay in swarmwire/node and startDenoRelay in swarmwire/deno wrap it)
 export { Relay, RELAY_MODULE } from './relay/relay.js';
 export type { PeerInfo, RelayOptions, RelayStats } from './relay/relay.js';

@@ -1,13 +1,21 @@
 // Property tests: round trips, every single-bit flip caught, and any bytes → a frame or a typed error.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Feature, FrameReader, HEADER_SIZE, crc32c, decodeFrame, decodeFrames, encodeFrame } from 'swarmwire/wire';
+import { Feature, FrameReader, HEADER_SIZE, crc32c, decodeFrame, decodeFrames, encodeFrame, traceSize } from 'swarmwire/wire';
 import { type Frame, MessageType, Status, WireError, init } from 'swarmwire';
 
 const types = Object.values(MessageType);
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const frameInit = fc.record({
   type: fc.constantFrom(...types),
-  features: fc.integer({ min: 0, max: 0xffff }),
+  // TRACE is not a free bit: encodeFrame sets it exactly when a trace context comes with the frame.
+  features: fc.integer({ min: 0, max: 0xffff }).map((f) => f & ~Feature.TRACE),
+  trace: fc.option(fc.record({
+    traceId: fc.uint8Array({ minLength: 16, maxLength: 16 }).filter((b) => b.some((x) => x !== 0)).map(hex),
+    spanId: fc.uint8Array({ minLength: 8, maxLength: 8 }).filter((b) => b.some((x) => x !== 0)).map(hex),
+    flags: fc.integer({ min: 0, max: 255 }),
+    state: fc.option(fc.stringMatching(/^[a-z][a-z0-9]{0,8}=[\x21-\x2b\x2d-\x3c\x3e-\x7e]{1,20}$/), { nil: undefined }),
+  }), { nil: undefined }),
   requestId: fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }),
   moduleId: fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }),
   methodHash: fc.integer({ min: 0, max: 0xffffffff }),
@@ -31,7 +39,8 @@ describe.each([false, true])('properties (wasm loaded: %s)', (withWasm) => {
   it('encode → decode gives back every field and the payload', () => {
     fc.assert(fc.property(frameInit, (init) => {
       const frame = decodeFrame(encodeFrame(init));
-      expect(frame).toMatchObject({ type: init.type, features: init.features, requestId: init.requestId, moduleId: init.moduleId, methodHash: init.methodHash });
+      expect(frame).toMatchObject({ type: init.type, features: init.features | (init.trace ? Feature.TRACE : 0), requestId: init.requestId, moduleId: init.moduleId, methodHash: init.methodHash });
+      expect(frame.trace).toEqual(init.trace);
       expect(frame.payload).toEqual(init.payload);
     }), { numRuns: 500 });
   });
@@ -64,7 +73,8 @@ describe.each([false, true])('properties (wasm loaded: %s)', (withWasm) => {
     fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated), (bytes) => {
       const result = outcome(bytes);
       if (result instanceof WireError) expect(result.status).toBeGreaterThan(0);
-      else expect(result.payloadLength).toBe(result.payload.length);
+      // payload_len counts a TRACE frame's trace block, which the payload view starts behind.
+      else expect(result.payloadLength).toBe(result.payload.length + (result.trace ? traceSize(result.trace) : 0));
     }), { numRuns: 3000 });
   });
 

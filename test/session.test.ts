@@ -66,7 +66,7 @@ describe('handshake', () => {
     const server = await accepted[0]!;
     expect(client.peer!.hello.role).toBe('relay');
     expect(server.peer!.hello.metadata).toEqual({ name: 'page' });
-    expect(client.peer!.negotiated).toEqual({ version: 2, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED, maxPayload: 1 << 20 });
+    expect(client.peer!.negotiated).toEqual({ version: 2, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED | Feature.TRACE, maxPayload: 1 << 20 });
     expect(server.peer!.negotiated.maxPayload).toBe(1 << 20);
     expect(server.peer!.id).toBe(Array.from(client.nodeId, (b) => b.toString(16).padStart(2, '0')).join(''));
   });

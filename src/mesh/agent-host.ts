@@ -14,6 +14,7 @@ import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
 import { wrap } from '../rpc/wrap.js';
 import { RpcErrorCode } from '../rpc/errors.js';
+import { type SpanHandle, tracer } from '../rpc/tracing.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex } from './ids.js';
 import type { PeerLink } from './link.js';
@@ -164,7 +165,7 @@ export class AgentHost implements Disposable {
     }
     const id = this.#nextMigration++;
     await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
-    this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind } satisfies AgentMigrationBody });
+    this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'commit', name, kind } satisfies AgentMigrationBody });
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
     return dest;
@@ -176,13 +177,29 @@ export class AgentHost implements Disposable {
    * callTimeoutMs, METHOD_NOT_FOUND), or the error the method threw, rebuilt as the RPC layer does.
    */
   async call(name: string, method: string, args: readonly unknown[] = []): Promise<unknown> {
+    if (!tracer) return this.#call(name, method, args, undefined);
+    // One span across the hops of a redirect: each hop's RPC call starts inside it, so they nest under it.
+    const span = tracer.internal(`swarmwire agent ${name}.${method}`, { 'rpc.system': 'swarmwire', 'rpc.service': name, 'rpc.method': method });
+    try {
+      const result = await span.run(() => this.#call(name, method, args, span));
+      span.end();
+      return result;
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
+  async #call(name: string, method: string, args: readonly unknown[], span: SpanHandle | undefined): Promise<unknown> {
     let to = await this.locate(name);
     for (let redirects = 0; to !== undefined && redirects <= this.#maxRedirects; redirects++) {
       try {
-        return await this.#remote(to, name, method, args);
+        const hop = to;
+        return await (span ? span.run(() => this.#remote(hop, name, method, args)) : this.#remote(hop, name, method, args));
       } catch (error) {
         const e = error as { code?: unknown; movedTo?: unknown };
         if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
+          span?.event('redirect', { 'swarmwire.moved_to': e.movedTo });
           to = e.movedTo;
           this.#where.set(name, to);
           continue;
@@ -263,10 +280,10 @@ export class AgentHost implements Disposable {
     try {
       await this.#drain(h);
       await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind: h.kind, state: takeSnapshot(h.agent), capabilities: h.capabilities });
-      this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind: h.kind } satisfies AgentMigrationBody });
+      this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'commit', name, kind: h.kind } satisfies AgentMigrationBody });
     } catch (error) {
       try {
-        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
+        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
       } catch {
         // the destination drops an uncommitted agent on its own deadline
       }
@@ -383,7 +400,7 @@ export class AgentHost implements Disposable {
         resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
       });
       try {
-        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body });
+        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body });
       } catch (error) {
         this.node.clock.clearTimeout(timer);
         this.#acks.delete(body.migrationId);
@@ -456,8 +473,18 @@ export class AgentHost implements Disposable {
           this.#queries.get(Number(frame.requestId))?.(null);
           return;
         }
-        case MessageType.AgentMigration:
-          return this.#onMigration(from, parseMigration(decodeBody(frame)));
+        case MessageType.AgentMigration: {
+          const body = parseMigration(decodeBody(frame));
+          if (!tracer) return this.#onMigration(from, body);
+          // A span of its own on this node, linked to the sender's: the move is one story told by two nodes.
+          const span = tracer.internal(`swarmwire migration ${body.phase}`, { 'swarmwire.agent': body.name, 'swarmwire.migration_id': body.migrationId, 'swarmwire.from': from }, frame.trace && [frame.trace]);
+          try {
+            span.run(() => this.#onMigration(from, body));
+          } finally {
+            span.end();
+          }
+          return;
+        }
         case MessageType.MigrationAck: {
           const ack = parseMigrationAck(decodeBody(frame));
           const w = this.#acks.get(ack.migrationId);
@@ -497,7 +524,7 @@ export class AgentHost implements Disposable {
       return;
     }
     const ack = (ok: boolean, message?: string): void => {
-      this.node.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
+      this.node.send(from, { type: MessageType.MigrationAck, ack: true, trace: tracer?.active(), body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
     };
     if (h) return ack(false, `an agent named "${body.name}" is already hosted on ${this.node.idHex}`);
     const factory = this.#factories.get(body.kind);

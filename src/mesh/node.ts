@@ -264,7 +264,7 @@ export class MeshNode implements Disposable {
     const target = idHex(idBytes(to));
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload };
+    const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace: frame.trace };
     if (target === this.idHex) {
       const local = decodeFrame(encodeFrame(init));
       macrotask(() => this.#dispatch({ from: this.idHex, frame: local, hops: 0 }));

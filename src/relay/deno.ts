@@ -10,6 +10,7 @@ import { type HandshakeLimits, HandshakeGate } from '../transport/handshake-gate
 import { generateCertificate, type GeneratedCertificate } from '../transport/certificate.js';
 import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
+import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { logRelayActivity } from './activity.js';
 import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 import {
@@ -98,6 +99,7 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
     }
     if (path === '/') return respond(200, 'text/html; charset=utf-8', page);
     if (path === '/healthz') return respond(200, 'application/json', JSON.stringify(relay.stats()));
+    if (path === '/metrics') return respond(200, METRICS_CONTENT_TYPE, relayMetrics(relay));
     if (path === '/favicon.ico') return respond(204, 'image/x-icon', null);
     const asset = ASSETS[path];
     if (!asset) return respond(404, 'text/plain', 'not found');

@@ -9,6 +9,7 @@ import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type We
 import { type OriginPolicy, originAllowed } from '../transport/origin.js';
 import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transport/handshake-gate.js';
 import { Relay, type RelayOptions } from './relay.js';
+import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { relayPage } from './page.js';
 import { agentWorkerScript } from './agent-worker.js';
 import { createDebug } from '../core/debug.js';
@@ -123,6 +124,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): P
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage());
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
+  if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
   if (path === '/agent-worker.js') return send(res, 200, 'text/javascript; charset=utf-8', agentWorkerScript());
   const asset = ASSETS[path];

@@ -4,7 +4,7 @@
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Frame, decodeBody } from '../wire/frame.js';
+import { type Frame, decodeBody, frameSize, withoutTrace } from '../wire/frame.js';
 import { fnv1a64 } from '../wire/fnv.js';
 import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
@@ -59,6 +59,16 @@ export interface RelayStats {
   rateLimited: number;
   /** Peers dropped because they could not keep up (BackpressureRejection). */
   slowPeersDropped: number;
+}
+
+/** Counters a relay keeps for /metrics beyond RelayStats. @internal */
+export interface RelayTraffic {
+  /** Frames received from peers, by msg_type. */
+  framesInByType: Map<number, number>;
+  /** Bytes of those frames, as they crossed the wire (header, payload, trailer). */
+  bytesIn: number;
+  /** Handshakes by outcome: 'accepted', or the error code that refused them. */
+  handshakes: Map<string, number>;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -151,6 +161,8 @@ export class Relay {
   readonly #clock: Clock;
   readonly #started: number;
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
+  /** What /metrics adds to stats(): frames in by msg_type, bytes in, handshakes by outcome. */
+  readonly #traffic: RelayTraffic = { framesInByType: new Map(), bytesIn: 0, handshakes: new Map() };
   readonly #maxRate: number;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
   readonly #module: Dispatchable;
@@ -183,12 +195,17 @@ export class Relay {
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
   async accept(transport: Transport): Promise<Session> {
-    if (!debug.on) return this.host.accept(transport);
-    return this.host.accept(transport).catch((error: unknown) => {
+    const outcome = (what: string): void => void this.#traffic.handshakes.set(what, (this.#traffic.handshakes.get(what) ?? 0) + 1);
+    try {
+      const session = await this.host.accept(transport);
+      outcome('accepted');
+      return session;
+    } catch (error) {
+      outcome((error as { code?: string }).code ?? 'error');
       // Refusals (authorize, maxPeers, a key that does not prove), timeouts and violations before the handshake ended.
-      debug.log('refused', { transport: transport.kind, error });
+      if (debug.on) debug.log('refused', { transport: transport.kind, error });
       throw error;
-    });
+    }
   }
 
   /**
@@ -203,6 +220,11 @@ export class Relay {
 
   stats(): RelayStats {
     return { uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+  }
+
+  /** The counters behind /metrics that stats() leaves out (live maps: read, do not keep). @internal */
+  traffic(): Readonly<RelayTraffic> {
+    return this.#traffic;
   }
 
   peers(): PeerInfo[] {
@@ -240,6 +262,9 @@ export class Relay {
     this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
+      const byType = this.#traffic.framesInByType;
+      byType.set(frame.type, (byType.get(frame.type) ?? 0) + 1);
+      this.#traffic.bytesIn += frameSize(frame.payloadLength, frame.features);
       if (state.rate && !state.rate.take()) {
         this.#stats.rateLimited++;
         if (state.rate.shouldWarn()) {
@@ -423,7 +448,7 @@ export class Relay {
     }
     let result: unknown;
     try {
-      const op = operationOf(this.#module, frame.methodHash, frame.payloadLength ? decodeBody(frame) : []);
+      const op = operationOf(this.#module, frame.methodHash, frame.payload.length ? decodeBody(frame) : []);
       result = call(this.#module, op, undefined, 'the relay');
     } catch (error) {
       return this.#fail(sender, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
@@ -438,6 +463,13 @@ export class Relay {
    */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
+      // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
+      // (swarmwire/lite) the bit is reserved and the block would read as payload.
+      const body = out.body as RoutedBody | undefined;
+      if (out.type === MessageType.Routed && body && !((target.peer?.hello.features ?? 0) & Feature.TRACE)) {
+        const inner = withoutTrace(body.frame);
+        if (inner !== body.frame) out = { ...out, body: { ...body, frame: inner } };
+      }
       // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
       // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
       // broadcast burst dropped honest peers that way).

@@ -35,7 +35,7 @@ export interface SessionOptions {
   role: Role;
   /** Capabilities announced in Hello. Default: []. */
   capabilities: readonly string[];
-  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED, plus COMPRESSED where CompressionStream exists. */
+  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED | TRACE, plus COMPRESSED where CompressionStream exists. */
   features: number;
   /** Largest payload accepted. Default: MAX_PAYLOAD (64 MiB). */
   maxPayload: number;
@@ -117,7 +117,7 @@ interface Outgoing {
 export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 /** Handshake failures that end a dialling session for good (see connect()). */
 const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJECTED, SessionErrorCode.IDENTITY, SessionErrorCode.UNSUPPORTED_KEY]);
-const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
+const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.TRACE |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 export class Session {
@@ -348,6 +348,9 @@ export class Session {
     if (ack) features |= Feature.ACK_REQUIRED;
     if (this.#options.checksum && negotiated & Feature.CHECKSUM) features |= Feature.CHECKSUM;
     features |= this.#always;
+    // A trace context goes only to a peer that offered TRACE: to anyone else the bit is reserved and the block would
+    // read as payload.
+    const trace = negotiated & Feature.TRACE ? frame.trace : undefined;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
@@ -356,7 +359,7 @@ export class Session {
     const compress = !critical && frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
     if (!compress && (this.#pendingOut === 0 || critical)) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
-      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
+      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace }, { maxPayload }), priority, ack, id);
       return id;
     }
     // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
@@ -379,7 +382,7 @@ export class Session {
           const deflated = await deflateRaw(payload!);
           if (deflated.length < payload!.length) [body, flags] = [deflated, features | Feature.COMPRESSED];
         }
-        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body }), priority, ack, id);
+        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body, trace }), priority, ack, id);
       })
       .catch((error: unknown) => this.#emit('error', error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.CLOSED, String(error))))
       .finally(() => {

@@ -65,6 +65,8 @@ export const WireErrorCode = {
   BAD_FIELD: 'SW_ERR_FRAME_FIELD',
   BAD_PAYLOAD: 'SW_ERR_PAYLOAD',
   NEGOTIATION: 'SW_ERR_VERSION_NEGOTIATION',
+  /** A TRACE frame whose trace block is malformed (docs/protocol.md, "Trace context"). */
+  TRACE: 'SW_ERR_FRAME_TRACE',
 } as const;
 
 const STATUS_OF: Record<string, Status> = {
@@ -78,6 +80,7 @@ const STATUS_OF: Record<string, Status> = {
   [WireErrorCode.BAD_FIELD]: Status.InvalidFrame,
   [WireErrorCode.BAD_PAYLOAD]: Status.InvalidFrame,
   [WireErrorCode.NEGOTIATION]: Status.UnsupportedVersion,
+  [WireErrorCode.TRACE]: Status.InvalidFrame,
 };
 
 /** @internal */

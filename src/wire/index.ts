@@ -29,3 +29,7 @@ export type { Hello, HelloProofBody, Negotiated } from './hello.js';
 export { DEFAULT_TTL, parseRouted, routedBody } from './routed.js';
 export type { RoutedBody } from './routed.js';
 export { idHex } from './node-id.js';
+
+// W3C Trace Context: the trace block of a TRACE frame, and traceparent as HTTP carries it
+export { TRACE_BLOCK_MIN, TRACE_STATE_MAX, TRACE_VERSION, formatTraceparent, parseTraceparent, readTrace, traceSize, writeTrace } from './trace.js';
+export type { TraceContext } from './trace.js';
