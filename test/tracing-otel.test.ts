@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import * as api from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { AgentHost, type Frame, MeshNode, type Session, expose, memoryPair, setTracer, traceWithOpenTelemetry, wrap } from 'swarmwire';
+import { AgentHost, configureDebug, type DebugEvent, type Frame, MeshNode, type Session, expose, memoryPair, setTracer, traceWithOpenTelemetry, wrap } from 'swarmwire';
 import { memorySession } from './fixtures/rpc-links.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { until } from './fixtures/until.js';
@@ -86,6 +86,29 @@ describe('RPC spans', () => {
     expect(client.events.find((e) => e.name === 'deadline exceeded')!.attributes).toEqual({ 'swarmwire.timeout_ms': 30 });
     expect(client.status.code).toBe(api.SpanStatusCode.ERROR);
     await link.close();
+  });
+
+  it('put the trace id on the debug events of a traced call (a deadline passed, a method refused)', async () => {
+    const events: DebugEvent[] = [];
+    configureDebug({ namespaces: 'swarmwire:rpc', logger: (e) => events.push(e) });
+    try {
+      const link = await memorySession();
+      expose(calc, link.server, { name: 'calc' });
+      const remote = wrap<typeof calc & { nope(): void }>(link.client, { name: 'calc', timeoutMs: 30 });
+      await expect(remote.wait(2_000)).rejects.toMatchObject({ code: 'SW_ERR_RPC_TIMEOUT' });
+      const other = wrap<{ nope(): void }>(link.client, { name: 'calc' });
+      await expect(other.nope()).rejects.toMatchObject({ code: 'SW_ERR_RPC_METHOD_NOT_FOUND' });
+      const wait = only('calc/wait', api.SpanKind.CLIENT).spanContext().traceId;
+      const nope = only('calc/nope', api.SpanKind.CLIENT).spanContext().traceId;
+      expect(events.filter((e) => e.event === 'timeout').map((e) => e.traceId)).toEqual([wait]);
+      expect(events.filter((e) => e.event === 'refused').map((e) => e.traceId)).toEqual([nope]);
+      setTracer(undefined); // untraced: no trace id
+      await expect(other.nope()).rejects.toMatchObject({ code: 'SW_ERR_RPC_METHOD_NOT_FOUND' });
+      expect(events.filter((e) => e.event === 'refused').at(-1)!.traceId).toBeUndefined();
+      await link.close();
+    } finally {
+      configureDebug({ namespaces: false, logger: () => {} });
+    }
   });
 
   it('record a retry when a call is sent again after a reconnect', async () => {

@@ -18,7 +18,7 @@ export interface DebugEvent {
   readonly fields: Readonly<Record<string, unknown>>;
   /** When, ms since the epoch. */
   readonly time: number;
-  /** The trace the event belongs to. Reserved for tracing (issue 18): undefined until then. */
+  /** The trace the event belongs to (W3C trace-id, 32 hex digits), when it happened on behalf of a traced call. */
   readonly traceId?: string | undefined;
 }
 
@@ -42,7 +42,7 @@ export interface Debug {
   /** Whether this namespace logs. */
   readonly on: boolean;
   /** Logs one event (call it only when `on`). */
-  log(event: string, fields?: Record<string, unknown>): void;
+  log(event: string, fields?: Record<string, unknown>, traceId?: string): void;
 }
 
 interface Switch {
@@ -97,9 +97,9 @@ export function createDebug(namespace: string): Debug {
   const debug = {
     namespace,
     on: matches(namespace, settings().namespaces),
-    log(event: string, fields: Record<string, unknown> = {}): void {
+    log(event: string, fields: Record<string, unknown> = {}, traceId?: string): void {
       try {
-        current!.logger({ namespace, event, fields, time: Date.now(), traceId: undefined });
+        current!.logger({ namespace, event, fields, time: Date.now(), traceId });
       } catch {
         // a logger that throws must not break the connection it was told about
       }
@@ -127,6 +127,7 @@ function defaultLogger(event: DebugEvent): void {
   lastTime = event.time;
   let line = `${event.namespace} ${event.event}`;
   for (const [key, value] of Object.entries(event.fields)) if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
+  if (event.traceId !== undefined) line += ` trace=${event.traceId}`;
   line += ` +${since}ms`;
   const g = globalThis as { process?: { stderr?: unknown }; Deno?: unknown };
   // debug's habit: Node and Deno write to stderr (console.error), browsers log at the Verbose level.

@@ -289,7 +289,7 @@ export class AgentHost implements Disposable {
       }
       h.state = 'active';
       wake(h);
-      if (debug.on) debug.log('migration rolled back', { agent: name, to: dest, error });
+      if (debug.on) debug.log('migration rolled back', { agent: name, to: dest, error }, tracer?.active()?.traceId);
       throw error instanceof MeshError && error.code === MeshErrorCode.MIGRATION_FAILED ? error
         : meshError(MeshErrorCode.MIGRATION_FAILED, `migration of "${name}" to ${dest} rolled back: ${(error as Error).message}`);
     }
@@ -297,7 +297,7 @@ export class AgentHost implements Disposable {
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
-    if (debug.on) debug.log('migrated', { agent: name, to: dest });
+    if (debug.on) debug.log('migrated', { agent: name, to: dest }, tracer?.active()?.traceId);
     wake(h); // the calls that waited are handed over (#serve forwards them)
     return dest;
   }

@@ -231,7 +231,7 @@ export class Connection implements CodecHost {
       }
     } catch (error) {
       // What the RPC layer refused (no such module or method, too busy, bad arguments); a thrown result is no news.
-      if (debug.on && error instanceof RpcError) debug.log('refused', { id, module: hex(frame.moduleId), method: frame.methodHash, error });
+      if (debug.on && error instanceof RpcError) debug.log('refused', { id, module: hex(frame.moduleId), method: frame.methodHash, error }, frame.trace?.traceId);
       return this.#fail(served, error);
     }
     if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
@@ -395,7 +395,7 @@ export class Connection implements CodecHost {
     const p = this.#pending.get(id);
     if (!p) return;
     const note = this.link.open ? '' : ' (the link is not connected)';
-    if (debug.on) debug.log('timeout', { id, module: hex(BigInt(p.frame.moduleId ?? 0)), method: p.frame.methodHash, timeoutMs: p.timeoutMs, linkOpen: this.link.open });
+    if (debug.on) debug.log('timeout', { id, module: hex(BigInt(p.frame.moduleId ?? 0)), method: p.frame.methodHash, timeoutMs: p.timeoutMs, linkOpen: this.link.open }, p.frame.trace?.traceId);
     p.span?.event('deadline exceeded', { 'swarmwire.timeout_ms': p.timeoutMs });
     this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
   }
