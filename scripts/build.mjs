@@ -80,7 +80,8 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'neutral',
-  external: ['@msgpack/msgpack', 'ws', 'node:*'],
+  // @redis/client: an optional peer dependency, imported by the Redis bridge only when it is used.
+  external: ['@msgpack/msgpack', 'ws', 'node:*', '@redis/client'],
 });
 
 // The Deno relay is one self-contained file (MessagePack inlined) so `deno run` needs no node_modules resolution.

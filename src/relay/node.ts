@@ -13,11 +13,11 @@ import { relayPage } from './page.js';
 import { agentWorkerScript } from './agent-worker.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
-// Scale-out: relays linked through Redis pub/sub
+// Scale-out: relays linked through Redis (streams for acked frames, pub/sub for the rest)
 export { bridgeRedis } from './redis-bridge.js';
 export type { RedisBridge, RedisBridgeOptions } from './redis-bridge.js';
-export { RedisError, RespConnection } from './resp.js';
-export type { RespOptions, RespValue } from './resp.js';
+export { RedisError, RedisErrorCode } from './redis-client.js';
+export type { RedisConnectOptions, RedisTlsOptions } from './redis-client.js';
 
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
