@@ -8,9 +8,9 @@ import {
   type Frame, type Session, type Transport,
 } from 'swarmwire';
 import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, type RelayServer } from 'swarmwire/relay';
-import { bridgedRelayProcess } from './fixtures/bridged-relay.js';
+
 import { readmeBlock, substitute } from './fixtures/readme.js';
-import { redisCommand, startRedis, type RedisServer } from './fixtures/redis.js';
+import { bridgedRelayProcess, redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
 
 let redis: RedisServer;
@@ -229,6 +229,18 @@ describe('losing Redis', () => {
     expect(bob.inbox.map(carried)).toEqual([...Array(100).keys()]);
     expect(alice.inbox.filter((f) => f.type === MessageType.Error)).toEqual([]);
     expect(a.bridge.held).toBe(0);
+  });
+
+  it('keeps acked frames in order while Redis learns its scripts (a fresh Redis, then SCRIPT FLUSH mid-stream)', async () => {
+    // A fresh or restarted Redis answers the bridge's first script calls NOSCRIPT while more are in flight behind
+    // them: retrying each one when its refusal came back would let later frames overtake it.
+    const { own, alice, bob } = await ownPair();
+    const TOTAL = 400;
+    await stream(alice.session, bob.session, () => bob.inbox.length, async () => void (await redisCommand(own.url, 'SCRIPT', 'FLUSH')), TOTAL);
+    await until(() => bob.inbox.length >= TOTAL && alice.session.unacked === 0, 15_000);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more arrives
+    expect(bob.inbox.map(carried)).toEqual([...Array(TOTAL).keys()]);
+    expect(alice.inbox.filter((f) => f.type === MessageType.Error)).toEqual([]);
   });
 
   it('answers an acked frame held longer than holdMs with SW_ERR_REDIS_UNAVAILABLE (Timeout), and acks it', async () => {

@@ -8,7 +8,7 @@ import {
 } from 'swarmwire';
 import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/relay';
 import { createClient } from '@redis/client';
-import { startCluster, type RedisCluster } from './fixtures/redis.js';
+import { startCluster, type RedisCluster } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
 
 let cluster: RedisCluster;

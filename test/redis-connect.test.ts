@@ -11,7 +11,7 @@ import {
 } from 'swarmwire';
 import { bridgeRedis, startRelay, type RedisBridgeOptions } from 'swarmwire/relay';
 import { runCommand } from './fixtures/cli.js';
-import { freePort, redisCommand, startRedis, startSentinel, type RedisServer } from './fixtures/redis.js';
+import { freePort, redisCommand, startRedis, startSentinel, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
 
 const cleanups: Array<() => unknown> = [];

@@ -218,9 +218,12 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     }
   }, heartbeatMs);
   (heartbeat as { unref?: () => void }).unref?.();
-  // Leases are renewed three times per graceMs: one missed renewal never makes a node look gone.
+  // Leases are renewed three times per graceMs: one missed renewal never makes a node look gone. Only for nodes
+  // connected here now: a node that left for another relay (its session here waits to be resumed) must not take
+  // its lease back from there, to delete it when that session ends.
   const leases = setInterval(() => {
-    if (!closed) for (const id of inboxes.keys()) renewLease(id).catch(() => {});
+    if (closed) return;
+    for (const id of inboxes.keys()) if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
   }, Math.max(10, graceMs / 3));
   (leases as { unref?: () => void }).unref?.();
 
@@ -228,7 +231,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     if (closed) return;
     outbox.kick();
     for (const [id, inbox] of inboxes) {
-      renewLease(id).catch(() => {});
+      if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
       inbox.kick(); // notices published while the connection was down never arrive
     }
     announce(true).catch(() => {});
@@ -247,7 +250,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       const own = relay.router.direct.has(to) ? '1' : '';
       const originKey = k.origin(idHex(body.from));
       const reply = await outbox.push(
-        () => link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs)]),
+        () => link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs)], true),
         entry.length,
       );
       if (reply === NO_NODE) return false;

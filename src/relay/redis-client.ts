@@ -101,8 +101,13 @@ export interface RedisLink {
   readonly connected: boolean;
   /** A command; `key` routes it on a cluster (the first key, or the channel of SPUBLISH). Binary replies as Buffers. */
   command(args: readonly RedisArg[], key?: string): Promise<unknown>;
-  /** Runs a script with its keys (all in one hash slot) and arguments. */
-  run(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown>;
+  /**
+   * Runs a script with its keys (all in one hash slot) and arguments. When Redis does not know the script (a restart,
+   * a failover, a new shard), it is run again with EVAL — unless `ordered`: then the call fails with the NOSCRIPT
+   * reply (transient, see isTransient) and the next call loads the script ahead of itself, so a caller that sends
+   * again in its own order (src/relay/redis-outbox.ts) never has a later call overtake an earlier one's retry.
+   */
+  run(script: LuaScript, keys: readonly string[], args: readonly RedisArg[], ordered?: boolean): Promise<unknown>;
   /** Subscribes `channel` (SSUBSCRIBE when `sharded`); listeners are kept across reconnects. */
   subscribe(channel: string, sharded: boolean, listener: (message: Buffer) => void): Promise<void>;
   unsubscribe(channel: string, sharded: boolean): Promise<void>;
@@ -111,11 +116,14 @@ export interface RedisLink {
   close(): Promise<void>;
 }
 
-/** A reply that is an error and says Redis cannot take commands right now (LOADING after a restart, a failover…). */
+/**
+ * A reply that is an error and says Redis cannot take commands right now (LOADING after a restart, a failover…), or
+ * that an ordered script call must be sent again (NOSCRIPT: see RedisLink.run).
+ */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return true;
   if (error.constructor?.name === 'ErrorReply' || error.constructor?.name === 'SimpleError') {
-    return /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOREPLICAS|BUSY)\b/.test(error.message);
+    return /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOREPLICAS|BUSY|NOSCRIPT)\b/.test(error.message);
   }
   return true; // the connection: closed, offline, timed out
 }
@@ -199,7 +207,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
         return cluster.isReady;
       },
       command: (args, key) => cluster.sendCommand(key, false, buffers(args)),
-      run: (script, keys, args) => evalsha((a) => cluster.sendCommand(keys[0], false, a), script, keys, args),
+      run: scriptRunner((key, a) => cluster.sendCommand(key, false, a)),
       subscribe: (channel, sharded, listener) => (sharded ? cluster.sSubscribe(channel, listener, true) : cluster.subscribe(channel, listener, true)).then(() => {}),
       unsubscribe: (channel, sharded) => (sharded ? cluster.sUnsubscribe(channel) : cluster.unsubscribe(channel)).then(() => {}),
       onReconnect: (l) => void reconnects.push(l),
@@ -229,7 +237,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
         return sentinel.isReady;
       },
       command: (args) => sentinel.sendCommand(false, buffers(args)),
-      run: (script, keys, args) => evalsha((a) => sentinel.sendCommand(false, a), script, keys, args),
+      run: scriptRunner((_key, a) => sentinel.sendCommand(false, a)),
       // Sentinel's pub/sub follows the master; there is one shard, so sharded channels are plain ones.
       subscribe: (channel, _sharded, listener) => sentinel.subscribe(channel, listener, true).then(() => {}),
       unsubscribe: (channel) => sentinel.unsubscribe(channel).then(() => {}),
@@ -253,7 +261,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
       return pub.isReady && sub.isReady;
     },
     command: (args) => pub.sendCommand(buffers(args)),
-    run: (script, keys, args) => evalsha((a) => pub.sendCommand(a), script, keys, args),
+    run: scriptRunner((_key, a) => pub.sendCommand(a)),
     subscribe: (channel, sharded, listener) => (sharded ? sub.sSubscribe(channel, listener, true) : sub.subscribe(channel, listener, true)).then(() => {}),
     unsubscribe: (channel, sharded) => (sharded ? sub.sUnsubscribe(channel) : sub.unsubscribe(channel)).then(() => {}),
     onReconnect: (l) => void reconnects.push(l),
@@ -264,15 +272,26 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
   };
 }
 
-/** EVALSHA, and EVAL once if Redis does not know the script (a restart, a failover, a new node). */
-async function evalsha(send: (args: RedisArg[]) => Promise<unknown>, script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
-  const rest = [String(keys.length), ...keys, ...buffers(args)];
-  try {
-    return await send(['EVALSHA', script.sha, ...rest]);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return send(['EVAL', script.source, ...rest]);
-  }
+/**
+ * RedisLink.run over `send` (which routes by the first key on a cluster): EVALSHA; on NOSCRIPT, EVAL once — or, for
+ * an ordered call, fail and remember the script as missing, so the next call sends SCRIPT LOAD just ahead of its
+ * EVALSHA (same connection, same order). A retry with EVAL at the time its NOSCRIPT came back would overtake calls
+ * sent after it and already failing: acked frames would enter a stream out of order.
+ */
+function scriptRunner(send: (key: string | undefined, args: RedisArg[]) => Promise<unknown>): RedisLink['run'] {
+  const missing = new Set<string>();
+  return async (script, keys, args, ordered = false) => {
+    const rest = [String(keys.length), ...keys, ...buffers(args)];
+    if (missing.delete(script.sha)) send(keys[0], ['SCRIPT', 'LOAD', script.source]).catch(() => {}); // should it fail, the EVALSHA fails too
+    try {
+      return await send(keys[0], ['EVALSHA', script.sha, ...rest]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      if (!ordered) return send(keys[0], ['EVAL', script.source, ...rest]);
+      missing.add(script.sha);
+      throw error;
+    }
+  };
 }
 
 /** node-redis takes strings and Buffers only: a Uint8Array becomes a Buffer over the same bytes (no copy). */
