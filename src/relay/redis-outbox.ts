@@ -115,8 +115,9 @@ export class Outbox {
     this.#flying--;
     if (error !== undefined && isTransient(error) && !this.#closed) {
       // Redis could not take it: it waits (keeping its place) for the next attempt. Frames sent after it fail too
-      // (the same lost connection, the same LOADING), and wait behind it.
-      this.#failures++;
+      // (the same lost connection, the same LOADING), and wait behind it. One failed attempt, however many frames were
+      // in flight with it: counting each frame would push the next attempt towards maxDelayMs after a single blip.
+      if (!this.#broken) this.#failures++;
       this.#broken = true;
       this.#pause();
       this.#pump(); // the last reply in after the retry timer fired: go on
