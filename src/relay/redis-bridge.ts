@@ -13,7 +13,7 @@
 //     `deadAfterMs` is reported down. A node is reachable for acked frames while its relay renews its lease, and for
 //     `graceMs` after that relay died: long enough to reconnect elsewhere and find its frames waiting.
 import { pack, unpack } from '../wire/payload.js';
-import type { BackoffOptions } from '../transport/backoff.js';
+import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { idHex } from '../wire/node-id.js';
 import { connectRedis, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
@@ -183,7 +183,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     if (closed || inboxes.has(id)) return;
     const inbox = inboxOf(id);
     inboxes.set(id, inbox);
-    link.subscribe(keysOf(prefix, id).channel, sharded, (message) => {
+    const listener = (message: Buffer): void => {
       if (isNotice(message)) {
         const notice = readNotice(message);
         if (notice) inboxes.get(id)?.notice(notice.seq, notice.entry);
@@ -191,7 +191,21 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       }
       const m = envelope(message);
       if (m) relay.deliverRouted(m.b as RoutedOut, m.a === true);
-    }).catch(() => {}); // lost with the connection: node-redis subscribes again when it is back
+    };
+    // Once subscribed, node-redis subscribes again after a reconnect; a SUBSCRIBE refused because Redis is away
+    // (no offline queue) is not kept, so it is tried again here until it holds — the stream is read meanwhile.
+    let attempt = 0;
+    const subscribe = (): void => {
+      link.subscribe(keysOf(prefix, id).channel, sharded, listener).then(
+        () => attempt > 0 && inbox.kick(), // notices sent before it held never arrived
+        () => {
+          if (closed || inboxes.get(id) !== inbox) return;
+          const retry = setTimeout(subscribe, backoffDelay(attempt++, options.reconnect));
+          (retry as { unref?: () => void }).unref?.();
+        },
+      );
+    };
+    subscribe();
     renewLease(id).catch(() => {}); // the next renewal tries again
     inbox.start();
   };
@@ -221,9 +235,14 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   // Leases are renewed three times per graceMs: one missed renewal never makes a node look gone. Only for nodes
   // connected here now: a node that left for another relay (its session here waits to be resumed) must not take
   // its lease back from there, to delete it when that session ends.
+  // Each inbox also reads its stream then: a notice that never came (lost with a connection) delays a frame by at
+  // most this long, never for good.
   const leases = setInterval(() => {
     if (closed) return;
-    for (const id of inboxes.keys()) if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
+    for (const [id, inbox] of inboxes) {
+      if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
+      inbox.kick();
+    }
   }, Math.max(10, graceMs / 3));
   (leases as { unref?: () => void }).unref?.();
 

@@ -103,9 +103,9 @@ export interface RedisLink {
   command(args: readonly RedisArg[], key?: string): Promise<unknown>;
   /**
    * Runs a script with its keys (all in one hash slot) and arguments. When Redis does not know the script (a restart,
-   * a failover, a new shard), it is run again with EVAL — unless `ordered`: then the call fails with the NOSCRIPT
-   * reply (transient, see isTransient) and the next call loads the script ahead of itself, so a caller that sends
-   * again in its own order (src/relay/redis-outbox.ts) never has a later call overtake an earlier one's retry.
+   * a failover, a new shard), it is run again with EVAL — unless `ordered`: ordered calls with the same first key run
+   * in the order they were made (the script is loaded ahead of the first; see scriptRunner), and one answered
+   * NOSCRIPT anyway fails as transient, for the caller to send again in its own order (src/relay/redis-outbox.ts).
    */
   run(script: LuaScript, keys: readonly string[], args: readonly RedisArg[], ordered?: boolean): Promise<unknown>;
   /** Subscribes `channel` (SSUBSCRIBE when `sharded`); listeners are kept across reconnects. */
@@ -184,7 +184,10 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
     : options.sentinel ? `the master "${options.sentinel.name}" through Sentinel at ${options.sentinel.sentinels.map(safe).join(', ')}`
     : safe(options.url);
   const reconnects: Array<() => void> = [];
+  // A Redis that restarted, or a new master, has an empty script cache: ordered calls load their script again.
+  const loads = new Set<string>();
   const reconnected = (): void => {
+    loads.clear();
     for (const l of reconnects) l();
   };
 
@@ -207,7 +210,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
         return cluster.isReady;
       },
       command: (args, key) => cluster.sendCommand(key, false, buffers(args)),
-      run: scriptRunner((key, a) => cluster.sendCommand(key, false, a)),
+      run: scriptRunner((key, a) => cluster.sendCommand(key, false, a), loads),
       subscribe: (channel, sharded, listener) => (sharded ? cluster.sSubscribe(channel, listener, true) : cluster.subscribe(channel, listener, true)).then(() => {}),
       unsubscribe: (channel, sharded) => (sharded ? cluster.sUnsubscribe(channel) : cluster.unsubscribe(channel)).then(() => {}),
       onReconnect: (l) => void reconnects.push(l),
@@ -237,7 +240,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
         return sentinel.isReady;
       },
       command: (args) => sentinel.sendCommand(false, buffers(args)),
-      run: scriptRunner((_key, a) => sentinel.sendCommand(false, a)),
+      run: scriptRunner((_key, a) => sentinel.sendCommand(false, a), loads),
       // Sentinel's pub/sub follows the master; there is one shard, so sharded channels are plain ones.
       subscribe: (channel, _sharded, listener) => sentinel.subscribe(channel, listener, true).then(() => {}),
       unsubscribe: (channel) => sentinel.unsubscribe(channel).then(() => {}),
@@ -261,7 +264,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
       return pub.isReady && sub.isReady;
     },
     command: (args) => pub.sendCommand(buffers(args)),
-    run: scriptRunner((_key, a) => pub.sendCommand(a)),
+    run: scriptRunner((_key, a) => pub.sendCommand(a), loads),
     subscribe: (channel, sharded, listener) => (sharded ? sub.sSubscribe(channel, listener, true) : sub.subscribe(channel, listener, true)).then(() => {}),
     unsubscribe: (channel, sharded) => (sharded ? sub.sUnsubscribe(channel) : sub.unsubscribe(channel)).then(() => {}),
     onReconnect: (l) => void reconnects.push(l),
@@ -273,22 +276,30 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
 }
 
 /**
- * RedisLink.run over `send` (which routes by the first key on a cluster): EVALSHA; on NOSCRIPT, EVAL once — or, for
- * an ordered call, fail and remember the script as missing, so the next call sends SCRIPT LOAD just ahead of its
- * EVALSHA (same connection, same order). A retry with EVAL at the time its NOSCRIPT came back would overtake calls
- * sent after it and already failing: acked frames would enter a stream out of order.
+ * RedisLink.run over `send` (which routes by the first key on a cluster): EVALSHA; on NOSCRIPT, EVAL once. An
+ * ordered call never relies on the script cache being warm: the first one for each first key (a node, on one shard)
+ * since the connection opened sends SCRIPT LOAD just ahead of its EVALSHA, on the same connection, so every call
+ * behind it finds the script. Otherwise a burst of EVALSHAs could fail NOSCRIPT while another client loads the script
+ * in between, and the later calls of the burst succeed before the earlier ones are sent again: acked frames would
+ * enter a stream out of order. An ordered call answered NOSCRIPT all the same (SCRIPT FLUSH) fails, as transient,
+ * and its next try loads the script first. `loads` holds the (script, first key) pairs loaded on this connection;
+ * the link clears it on every reconnect.
  */
-function scriptRunner(send: (key: string | undefined, args: RedisArg[]) => Promise<unknown>): RedisLink['run'] {
-  const missing = new Set<string>();
+function scriptRunner(send: (key: string | undefined, args: RedisArg[]) => Promise<unknown>, loads: Set<string>): RedisLink['run'] {
   return async (script, keys, args, ordered = false) => {
     const rest = [String(keys.length), ...keys, ...buffers(args)];
-    if (missing.delete(script.sha)) send(keys[0], ['SCRIPT', 'LOAD', script.source]).catch(() => {}); // should it fail, the EVALSHA fails too
+    const loaded = `${script.sha} ${keys[0]}`;
+    if (ordered && !loads.has(loaded)) {
+      if (loads.size >= 100_000) loads.clear(); // a bound: forgetting costs one SCRIPT LOAD more per node
+      loads.add(loaded);
+      send(keys[0], ['SCRIPT', 'LOAD', script.source]).catch(() => {}); // should it fail, the EVALSHA fails too
+    }
     try {
       return await send(keys[0], ['EVALSHA', script.sha, ...rest]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       if (!ordered) return send(keys[0], ['EVAL', script.source, ...rest]);
-      missing.add(script.sha);
+      loads.delete(loaded);
       throw error;
     }
   };
