@@ -12,7 +12,7 @@ export interface ChaosOptions {
   faultEveryFrames: number;
   /** Unacked frames per sender at most. Default: 200. */
   window: number;
-  /** The whole run's deadline, ms. Default: the larger of 120 s and 3 ms per frame. */
+  /** The whole run's deadline, ms. Default: the larger of 120 s and 10 ms per frame. */
   deadlineMs: number;
   /** Seed of the faults' choices. Default: 17. */
   seed: number;

@@ -22,7 +22,7 @@ export async function runChaos(options = {}) {
   // Or a fault each time this many more frames arrived: as many faults on a slow machine as on a fast one.
   const faultEveryFrames = options.faultEveryFrames;
   const window = options.window ?? 200; // unacked frames per sender
-  const deadlineMs = options.deadlineMs ?? Math.max(120_000, frames * 3);
+  const deadlineMs = options.deadlineMs ?? Math.max(120_000, frames * 10);
   const log = options.log ?? (() => {});
   const random = seededRandom(options.seed ?? 17);
   const pick = (list) => list[Math.floor(random() * list.length)];
@@ -36,10 +36,18 @@ export async function runChaos(options = {}) {
   let relayIds = 0;
   // holdMs above the default 10 s: on a busy machine a Redis restart (SIGKILL, start, load the append-only file) can
   // take longer, and a frame held past holdMs is answered with an Error — by design, but then it is not exactly once.
+  // A relay started while Redis restarts exits (bridgeRedis rejects when it cannot subscribe at first): try again.
   const addRelay = async () => {
-    const r = await bridgedRelayProcess(redis.url, `R${relayIds++}`, prefix, { heartbeatMs: 200, graceMs: 30_000, holdMs: 60_000 });
-    relays.push(r);
-    return r;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await bridgedRelayProcess(redis.url, `R${relayIds++}`, prefix, { heartbeatMs: 200, graceMs: 30_000, holdMs: 60_000 });
+        relays.push(r);
+        return r;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await sleep(500);
+      }
+    }
   };
   for (let i = 0; i < relayCount; i++) await addRelay();
 

@@ -14,7 +14,7 @@ import { until } from './fixtures/until.js';
 let cluster: RedisCluster;
 const cleanups: Array<() => unknown> = [];
 /** One plain connection to each cluster node, to ask it what it alone holds. */
-const nodes = new Map<string, ReturnType<typeof createClient>>();
+const nodes = new Map<string, { sendCommand(args: string[]): Promise<unknown>; destroy(): void }>();
 beforeAll(async () => {
   cluster = await startCluster(3);
   for (const url of cluster.urls) {

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, generateCertificate, MessageType, parseRouted, routedBody,
-  type Frame,
+  type Frame, type Session,
 } from 'swarmwire';
-import { bridgeRedis, startRelay, type RedisBridgeOptions } from 'swarmwire/relay';
+import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions } from 'swarmwire/relay';
 import { runCommand } from './fixtures/cli.js';
 import { freePort, redisCommand, startRedis, startSentinel, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
@@ -32,8 +32,8 @@ async function server(args: readonly string[] = [], port?: number): Promise<Redi
  */
 async function crosses(options: Partial<RedisBridgeOptions>): Promise<string> {
   const prefix = `c${swarm++}`;
-  const sessions = [];
-  const bridges = [];
+  const sessions: Session[] = [];
+  const bridges: RedisBridge[] = [];
   for (const name of ['A', 'B']) {
     const relay = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
     cleanups.push(() => relay.close());
@@ -44,7 +44,7 @@ async function crosses(options: Partial<RedisBridgeOptions>): Promise<string> {
     cleanups.push(() => session.close());
     sessions.push(session);
   }
-  const [alice, bob] = sessions as [typeof sessions[0], typeof sessions[0]];
+  const [alice, bob] = sessions as [Session, Session];
   const inbox: Frame[] = [];
   bob.on('frame', (f) => inbox.push({ ...f, payload: f.payload.slice() }));
   // Until bob's relay has written his lease: a frame sent before finds no one (and gets an Error).
