@@ -93,6 +93,7 @@ export async function runChaos(options = {}) {
       if (frame.type !== MessageType.Error) return;
       stats.senderErrors++;
       const { message } = decodeBody(frame);
+      if (stats.senderErrors <= 5) log(`[chaos] ${s.name} told of a failure (request ${frame.requestId}, t ${Date.now() - started} ms): ${message}`);
       stats.errorMessages.set(message, (stats.errorMessages.get(message) ?? 0) + 1);
     });
   }
