@@ -72,19 +72,24 @@ export async function runChaos(options = {}) {
     }
   }
 
-  // What each receiver saw of each sender: next expected n, duplicates, out of order.
+  // What each receiver saw of each sender: the numbers it got (each counted once: `received`, lost = frames −
+  // received), one more past the highest (`expected`), repeats (`duplicates`), and arrivals other than the next one
+  // (`outOfOrder`: a jump ahead, or a late one).
   const stats = { received: 0, duplicates: 0, outOfOrder: 0, senderErrors: 0, errorMessages: new Map() };
   const expected = receivers.map(() => senders.map(() => 0));
+  const seen = receivers.map(() => senders.map(() => new Set()));
   for (const [ri, r] of receivers.entries()) {
     r.session.on('frame', (frame) => {
       if (frame.type !== MessageType.Routed) return;
       const routed = parseRouted(decodeBody(frame));
       const [si, n] = decodeBody(decodeFrame(routed.frame));
       const next = expected[ri][si];
-      if (n < next) stats.duplicates++;
-      else if (n > next) stats.outOfOrder++;
-      if (n !== next && stats.duplicates + stats.outOfOrder <= 20) log(`[chaos] ${r.name} from sender${si}: ${n}, expected ${next} (seq ${routed.seq ?? '-'}, request ${frame.requestId}, t ${Date.now() - started} ms)`);
-      else stats.received++;
+      if (seen[ri][si].has(n)) stats.duplicates++;
+      else {
+        seen[ri][si].add(n);
+        stats.received++;
+        if (n !== next && ++stats.outOfOrder <= 20) log(`[chaos] ${r.name} from sender${si}: ${n}, expected ${next} (seq ${routed.seq ?? '-'}, request ${frame.requestId}, t ${Date.now() - started} ms)`);
+      }
       expected[ri][si] = Math.max(next, n + 1);
     });
   }

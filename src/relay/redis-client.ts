@@ -292,7 +292,8 @@ function scriptRunner(send: (key: string | undefined, args: RedisArg[]) => Promi
     if (ordered && !loads.has(loaded)) {
       if (loads.size >= 100_000) loads.clear(); // a bound: forgetting costs one SCRIPT LOAD more per node
       loads.add(loaded);
-      send(keys[0], ['SCRIPT', 'LOAD', script.source]).catch(() => {}); // should it fail, the EVALSHA fails too
+      // Should it fail (LOADING after a restart), the EVALSHA behind it fails too, and the next call loads again.
+      send(keys[0], ['SCRIPT', 'LOAD', script.source]).catch(() => void loads.delete(loaded));
     }
     try {
       return await send(keys[0], ['EVALSHA', script.sha, ...rest]);
