@@ -7,7 +7,9 @@
 // `npm run chaos:redis` runs 100,000 frames; CHAOS_FRAMES, CHAOS_FAULT_MS (or CHAOS_FAULT_FRAMES: a fault per so
 // many frames received), CHAOS_RELAYS, CHAOS_PEERS change that. test/redis-chaos.test.ts runs a few thousand with the
 // same faults.
-import { connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, MessageType, parseRouted, routedBody, seededRandom } from 'swarmwire';
+import { connectSession, connectWebSocket, decodeBody, MessageType } from 'swarmwire';
+import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { seededRandom } from 'swarmwire/transport';
 import { bridgedRelayProcess, redisCommand, startRedis } from '../test/fixtures/redis.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

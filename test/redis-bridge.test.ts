@@ -4,11 +4,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  connectSession, connectWebSocket, createIdentity, decodeBody, decodeFrame, encodeFrame, MessageType, parseRouted, routedBody, Status,
-  type Frame, type Session, type Transport,
+  connectSession, connectWebSocket, createIdentity, decodeBody, MessageType, Status, type Frame, type Session, type Transport,
 } from 'swarmwire';
-import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, type RelayServer } from 'swarmwire/relay';
-
+import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, type RelayServer } from 'swarmwire/node';
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { bridgedRelayProcess, redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';

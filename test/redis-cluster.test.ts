@@ -2,11 +2,9 @@
 // test: each node's traffic stays on the shard of its hash slot — its stream there, its channel sharded (SSUBSCRIBE
 // on that shard only, no classic subscription anywhere) — while broadcasts and heartbeats stay global.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, MessageType, parseRouted, routedBody,
-  type Frame, type Session,
-} from 'swarmwire';
-import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/relay';
+import { connectSession, connectWebSocket, decodeBody, MessageType, type Frame, type Session } from 'swarmwire';
+import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/node';
 import { createClient } from '@redis/client';
 import { startCluster, type RedisCluster } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';

@@ -5,11 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, generateCertificate, MessageType, parseRouted, routedBody,
-  type Frame, type Session,
-} from 'swarmwire';
-import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions } from 'swarmwire/relay';
+import { connectSession, connectWebSocket, decodeBody, MessageType, type Frame, type Session } from 'swarmwire';
+import { generateCertificate } from 'swarmwire/transport';
+import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions } from 'swarmwire/node';
 import { runCommand } from './fixtures/cli.js';
 import { freePort, redisCommand, startRedis, startSentinel, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
@@ -148,11 +147,11 @@ describe('Sentinel', () => {
 });
 
 describe('without @redis/client', () => {
-  it('swarmwire/relay loads and serves; bridgeRedis rejects with SW_ERR_REDIS_CLIENT_MISSING saying what to install', async () => {
+  it('swarmwire/node loads and serves; bridgeRedis rejects with SW_ERR_REDIS_CLIENT_MISSING saying what to install', async () => {
     // A resolve hook that finds no @redis/client, as in a project that did not install the optional peer dependency.
     const hooks = `export async function resolve(s, c, next) { if (s === '@redis/client') { const e = new Error('Cannot find package'); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
     const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));`;
-    const script = `import { bridgeRedis, startRelay } from 'swarmwire/relay';
+    const script = `import { bridgeRedis, startRelay } from 'swarmwire/node';
 const server = await startRelay({ port: 0 });
 const reply = await fetch(server.url).then((r) => r.status);
 const error = await bridgeRedis(server.relay, { url: 'redis://127.0.0.1:1' }).catch((e) => e);

@@ -15,11 +15,11 @@
 import { createHash } from 'node:crypto';
 import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import { Status } from '../wire/constants.js';
-import { SwarmwireError } from '../wire/errors.js';
+import { named, SwarmwireError } from '../wire/errors.js';
 
 /** Something went wrong with Redis: it cannot be reached, it refused, or it answered with an error. */
 export class RedisError extends SwarmwireError {}
-RedisError.prototype.name = 'RedisError';
+named(RedisError, 'RedisError');
 
 /** Stable codes of RedisError. */
 export const RedisErrorCode = {
