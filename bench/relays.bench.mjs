@@ -1,6 +1,7 @@
 // Issue 7's relay table: what a routed round trip costs through one Node relay, through two relays bridged by Redis
-// pub/sub, and through the Durable Object relay in workerd (Miniflare, on this machine) — and, as the floor of the
-// bridge, a bare PUBLISH round trip through the same redis-server. Peer A sends a Routed frame to peer B, B routes
+// (best-effort frames: one PUBLISH each way; acked frames: through the receiver's stream, issue 17), and through the
+// Durable Object relay in workerd (Miniflare, on this machine) — and, as the floor of the bridge, a bare PUBLISH
+// round trip through the same redis-server. Peer A sends a Routed frame to peer B, B routes
 // it back. Throughput: round trips/s with a window in flight. Latency: one in flight, p50 and p99. Each path runs
 // in turn, in rounds that alternate the order; figures are medians over rounds. Needs redis-server on PATH.
 import { spawn } from 'node:child_process';
@@ -37,19 +38,19 @@ async function redisServer() {
   return { url: `redis://127.0.0.1:${port}`, stop: () => process.kill(child.pid, 'SIGTERM') };
 }
 
-/** Two peers: A's sends come back from B; returns a client for throughput() / latencies(). */
-async function pair(urlA, urlB) {
+/** Two peers: A's sends come back from B (acked both ways with `ack`); returns a client for throughput() / latencies(). */
+async function pair(urlA, urlB, ack = false) {
   const options = { heartbeatIntervalMs: 0, reconnect: false };
   const a = await connectSession(() => connectWebSocket(urlA), options);
   const b = await connectSession(() => connectWebSocket(urlB), options);
   b.on('frame', (f) => {
     const { from, frame } = parseRouted(decodeBody(f));
-    b.send({ type: MessageType.Routed, body: routedBody(from, frame) });
+    b.send({ type: MessageType.Routed, ack, body: routedBody(from, frame) });
   });
   let onReply = () => {};
   a.on('frame', () => onReply());
   const inner = encodeFrame({ type: MessageType.Event, payload: new Uint8Array(64).fill(7) });
-  const send = () => a.send({ type: MessageType.Routed, body: routedBody(b.nodeId, inner) });
+  const send = () => a.send({ type: MessageType.Routed, ack, body: routedBody(b.nodeId, inner) });
   // Until B is reachable (through Redis: once its relay has subscribed its channel).
   for (let ok = false; !ok;) {
     ok = await new Promise((resolve) => {
@@ -132,6 +133,7 @@ export async function run({ rounds = 5 } = {}) {
   const clients = {
     'one Node relay': await pair(single.wsUrl, single.wsUrl),
     'two Node relays via Redis': await pair(r1.wsUrl, r2.wsUrl),
+    'two Node relays via Redis, acked (streams)': await pair(r1.wsUrl, r2.wsUrl, true),
     'Durable Object relay (workerd)': await pair(edge.wsUrl, edge.wsUrl),
     'bare Redis PUBLISH round trip': await redisFloor(redis.url),
   };
@@ -157,14 +159,16 @@ export async function run({ rounds = 5 } = {}) {
     path: name, 'round trips/s': Math.round(get(name, 'rate')), 'p50 µs': sig(get(name, 'p50')), 'p99 µs': sig(get(name, 'p99')),
     '× one relay round trips/s': sig(get(name, 'rate') / get(base, 'rate')), 'p50 ÷ one relay': sig(get(name, 'p50') / get(base, 'p50')),
   }));
-  const bridged = rows[1];
+  const [bridged, acked] = [rows[1], rows[2]];
+  const floor = rows.find((r) => r.path === 'bare Redis PUBLISH round trip');
   const table = {
     title: `Routed round trips (64 B frame, A → relay(s) → B → back): ${WINDOW} in flight, and one at a time`,
     columns: ['path', 'round trips/s', 'p50 µs', 'p99 µs', '× one relay round trips/s', 'p50 ÷ one relay'],
     rows,
     notes: [
-      'The Redis bridge adds a PUBLISH hop each way; its floor is the bare PUBLISH round trip (no relay, no session).',
-      `The bridge adds ${sig(bridged['p50 µs'] - rows[0]['p50 µs'])} µs at p50 over one relay; the bare round trip through Redis takes ${rows[3]['p50 µs']} µs.`,
+      'The Redis bridge adds a PUBLISH hop each way for best-effort frames; its floor is the bare PUBLISH round trip (no relay, no session).',
+      'Acked frames go through the receiver\'s stream: one script call (XADD and a notice on the node\'s channel) each way, the sender\'s Ack once Redis has the frame, and a cursor moved once the receiver acks.',
+      `The bridge adds ${sig(bridged['p50 µs'] - rows[0]['p50 µs'])} µs at p50 over one relay (${sig(acked['p50 µs'] - rows[0]['p50 µs'])} µs acked); the bare round trip through Redis takes ${floor['p50 µs']} µs.`,
       'workerd runs locally under Miniflare: it shows the relay logic in that runtime, not Cloudflare\'s network.',
     ],
   };

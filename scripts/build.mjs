@@ -84,7 +84,8 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'neutral',
-  external: ['ws', 'node:*'],
+  // @redis/client: an optional peer dependency, imported by the Redis bridge only when it is used.
+  external: ['ws', 'node:*', '@redis/client'],
 });
 
 

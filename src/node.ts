@@ -5,10 +5,11 @@
 export { startRelay } from './relay/node.js';
 export type { RelayServer, RelayServerOptions } from './relay/node.js';
 
-// Scale-out: relays linked through Redis
+// Scale-out: relays linked through Redis (streams for acked frames, pub/sub for the rest)
 export { bridgeRedis } from './relay/redis-bridge.js';
 export type { RedisBridge, RedisBridgeOptions } from './relay/redis-bridge.js';
-export { RedisError } from './relay/resp.js'; // what bridgeRedis() rejects with
+export { RedisError, RedisErrorCode } from './relay/redis-client.js'; // what bridgeRedis() rejects with
+export type { RedisConnectOptions, RedisTlsOptions } from './relay/redis-client.js';
 
 // A WebSocket server of one's own, with the pre-handshake limits (README "Reliability")
 export { listenWebSocket } from './transport/websocket-node.js';

@@ -1,30 +1,28 @@
-// Several relays as one, through Redis pub/sub. Each relay subscribes to one channel per node it serves, so a
-// Routed frame for a node elsewhere is one PUBLISH to that node's channel — and PUBLISH answers how many relays got
-// it, so "no such node anywhere" needs no directory. Broadcasts go to one channel every relay subscribes to.
-// Presence: every relay publishes a heartbeat and refreshes a key with a TTL; one silent for longer than
-// `deadAfterMs` is reported down (a crashed relay says nothing, so silence is the signal). Its nodes' channels lose
-// their subscriber with its connection, so frames for them are answered "no node" right away.
-// Losing Redis: the bridge reconnects with backoff and subscribes again; meanwhile Routed frames for other relays
-// are answered with an Error (ExecutionError) and broadcasts reach this relay's peers only. An answer that every
-// try would get (NOAUTH, WRONGPASS: RedisError.recoverable false) stops the retries: the relay runs alone, and
-// `failure` says why.
-//   <prefix>:node:<id>    Routed frames for node <id>         { r: relay id, b: RoutedOut, a: ack }
-//   <prefix>:broadcast    broadcasts                          { r: relay id, b: BroadcastBody, a: ack }
-//   <prefix>:relays       heartbeats and goodbyes             { r: relay id, up: boolean }
-//   <prefix>:relay:<id>   a key per live relay, PX deadAfterMs
+// Several relays as one, through Redis. Every node has a stream and a channel (src/relay/redis-schema.ts):
+//   - acked Routed frames go into the receiver's stream (redis-outbox.ts) — also for a receiver on this very relay,
+//     which may move to another one before it reads them — and the sender gets its Ack only once the stream has the
+//     frame. The relay the receiver is connected to hands the stream over in order and moves the receiver's cursor
+//     past what the receiver acked (redis-inbox.ts). A relay killed at any point loses nothing: its senders send
+//     again what it had not acked (a repeat that had entered the stream is dropped there), and the receiver's next
+//     relay starts at the cursor (the receiver drops positions it has had). Redis keeps streams across a restart
+//     when it persists (appendonly yes, appendfsync always: see README); meanwhile relays hold frames, bounded.
+//   - best-effort Routed frames are one PUBLISH to the receiver's channel (SPUBLISH on a cluster: sharded pub/sub,
+//     so each shard carries only its own nodes' traffic); PUBLISH answers how many relays took it, so "no such node
+//     anywhere" needs no directory. Broadcasts go to one channel every relay subscribes to (global PUBLISH).
+//   - presence: every relay publishes a heartbeat and refreshes a key with a TTL; one silent for longer than
+//     `deadAfterMs` is reported down. A node is reachable for acked frames while its relay renews its lease, and for
+//     `graceMs` after that relay died: long enough to reconnect elsewhere and find its frames waiting.
 import { pack, unpack } from '../wire/payload.js';
 import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
-import { Status } from '../wire/constants.js';
-import { RedisError, RespConnection } from './resp.js';
-import { withVerdict } from '../wire/errors.js';
 import { idHex } from '../wire/node-id.js';
-import { createDebug } from '../core/debug.js';
+import { connectRedis, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
+import { COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
+import { Outbox } from './redis-outbox.js';
+import { NodeInbox } from './redis-inbox.js';
 
-const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
-
-export interface RedisBridgeOptions {
-  /** Where Redis listens. Default: 'redis://127.0.0.1:6379'. */
+export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect'> {
+  /** Where Redis listens (see RedisConnectOptions for Sentinel and Cluster). Default: 'redis://127.0.0.1:6379'. */
   url: string;
   /** Prefix of every channel and key, so several swarms can share one Redis. Default: 'swarmwire'. */
   prefix: string;
@@ -34,27 +32,47 @@ export interface RedisBridgeOptions {
   heartbeatMs: number;
   /** A relay not heard from for this long is reported down, ms. Default: 3 × heartbeatMs. */
   deadAfterMs: number;
-  /**
-   * Delays between attempts to reach Redis again after losing it (maxAttempts is ignored: it keeps trying, until
-   * an answer that trying again cannot change). Default: {}.
-   */
+  /** Delays between attempts to reach Redis again after losing it (maxAttempts is ignored: it keeps trying). Default: {}. */
   reconnect: Partial<BackoffOptions>;
+  /**
+   * How long an acked frame is held while Redis cannot take it (lost, restarting, failing over), ms; then its sender
+   * gets an Error (SW_ERR_REDIS_UNAVAILABLE, Timeout). Default: 10,000.
+   */
+  holdMs: number;
+  /** Acked frames held at most while Redis cannot take them; beyond, senders get SW_ERR_REDIS_FULL at once. Default: 10,000. */
+  maxHeld: number;
+  /** Bytes of acked frames held at most. Default: 64 MiB. */
+  maxHeldBytes: number;
+  /** Frames waiting in one node's stream at most (a node away, or slow); beyond, senders get SW_ERR_REDIS_FULL. Default: 100,000. */
+  maxPending: number;
+  /**
+   * How long a node stays reachable for acked frames after its relay stopped renewing its lease (the relay died),
+   * ms: frames wait in its stream for it to reconnect anywhere. A sender's repeats are recognised for twice that.
+   * Default: 30,000 (a relay's resume window).
+   */
+  graceMs: number;
+  /** A node's stream and cursor are dropped after this long without a frame or an Ack, ms. Default: 600,000. */
+  retainMs: number;
 }
 
 export interface RedisBridge {
   readonly relayId: string;
   /** Whether the bridge is connected to Redis (false while it reconnects). */
   readonly connected: boolean;
-  /** Why the bridge stopped reconnecting (an error whose `recoverable` is false, such as NOAUTH), if it has. */
-  readonly failure: Error | undefined;
+  /** Acked frames this relay holds because Redis cannot take them yet. */
+  readonly held: number;
   /** Relays heard from recently, this one included. */
   relays(): string[];
   /** Calls `listener` when a relay is first heard from ('up') and when it leaves or goes silent ('down'). */
   onRelay(listener: (id: string, state: 'up' | 'down') => void): () => void;
-  /** Unlinks the relay: says goodbye to the others and closes both Redis connections. */
+  /**
+   * Unlinks the relay: says goodbye to the others and closes its Redis connections. Frames still held get their
+   * Error; frames in streams stay for their nodes (whose leases run out after graceMs).
+   */
   close(): Promise<void>;
 }
 
+/** A best-effort frame, a broadcast or a heartbeat on a channel: MessagePack. */
 interface Envelope {
   r: string;
   b?: unknown;
@@ -62,112 +80,146 @@ interface Envelope {
   up?: boolean;
 }
 
+/** Entries read from a stream per XRANGE. */
+const CREDIT = 256;
+
 /**
  * Links `relay` to every other relay on the same Redis (and prefix): Routed frames reach nodes on any of them,
- * broadcasts reach all of their peers. Resolves once subscribed; rejects with RedisError if Redis is unreachable.
+ * broadcasts reach all of their peers. Resolves once subscribed; rejects with RedisError if Redis is unreachable
+ * (SW_ERR_REDIS_CONNECT) or @redis/client is not installed (SW_ERR_REDIS_CLIENT_MISSING).
  */
 export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisBridgeOptions>> = {}): Promise<RedisBridge> {
-  const url = options.url ?? 'redis://127.0.0.1:6379';
   const prefix = options.prefix ?? 'swarmwire';
   const relayId = options.relayId ?? idHex(crypto.getRandomValues(new Uint8Array(8)));
   const heartbeatMs = options.heartbeatMs ?? 1_000;
   const deadAfterMs = options.deadAfterMs ?? 3 * heartbeatMs;
-  const nodeChannel = (id: string): string => `${prefix}:node:${id}`;
+  const graceMs = options.graceMs ?? 30_000;
+  const retainMs = String(options.retainMs ?? 600_000);
+  const maxPending = String(options.maxPending ?? 100_000);
   const BROADCAST = `${prefix}:broadcast`;
   const RELAYS = `${prefix}:relays`;
+
+  const link: RedisLink = await connectRedis({ ...options, url: options.url ?? 'redis://127.0.0.1:6379' });
+  // On a cluster, a node's channel is sharded (SPUBLISH/SSUBSCRIBE): it lives on the shard of its hash slot, with
+  // the node's stream, instead of being copied to every shard as PUBLISH is.
+  const sharded = link.mode === 'cluster';
+  const PUBLISH = sharded ? 'SPUBLISH' : 'PUBLISH';
+  const outbox = new Outbox({ holdMs: options.holdMs, maxHeld: options.maxHeld, maxHeldBytes: options.maxHeldBytes, reconnect: options.reconnect });
 
   const seen = new Map<string, number>([[relayId, Infinity]]);
   const listeners: Array<(id: string, state: 'up' | 'down') => void> = [];
   const tell = (id: string, state: 'up' | 'down'): void => {
     for (const l of listeners.slice()) l(id, state);
   };
-  const nodes = new Set<string>();
+  /** The nodes this relay serves, each with its stream's reader. */
+  const inboxes = new Map<string, NodeInbox>();
   let closed = false;
 
-  const onMessage = (channel: string, payload: Uint8Array): void => {
-    let m: Envelope;
+  const envelope = (payload: Uint8Array): Envelope | undefined => {
     try {
-      m = unpack(payload) as Envelope;
+      const m = unpack(payload) as Envelope;
+      return typeof m?.r === 'string' && m.r !== relayId ? m : undefined;
     } catch {
-      return; // not ours: another program on the same channel names
+      return undefined; // not ours: another program on the same channel names
     }
-    if (typeof m?.r !== 'string' || m.r === relayId) return;
-    if (channel === RELAYS) {
-      if (m.up === false) {
-        if (seen.delete(m.r)) tell(m.r, 'down');
-      } else {
-        if (!seen.has(m.r)) tell(m.r, 'up');
-        seen.set(m.r, Date.now());
-      }
-    } else if (channel === BROADCAST) {
-      relay.deliverBroadcast(m.b as BroadcastBody, m.a === true);
-    } else if (channel.startsWith(`${prefix}:node:`)) {
-      relay.deliverRouted(m.b as RoutedOut, m.a === true);
+  };
+  const onRelays = (payload: Buffer): void => {
+    const m = envelope(payload);
+    if (!m) return;
+    if (m.up === false) {
+      if (seen.delete(m.r)) tell(m.r, 'down');
+    } else {
+      if (!seen.has(m.r)) tell(m.r, 'up');
+      seen.set(m.r, Date.now());
     }
+  };
+  const onBroadcast = (payload: Buffer): void => {
+    const m = envelope(payload);
+    if (m) relay.deliverBroadcast(m.b as BroadcastBody, m.a === true);
   };
 
-  // Two connections: a subscribed one takes no other commands. Both are replaced together when either is lost.
-  let pub: RespConnection | undefined;
-  let sub: RespConnection | undefined;
-  let subscribing: Promise<unknown> = Promise.resolve();
-  const link = async (): Promise<void> => {
-    const p = await RespConnection.connect(url);
-    const s = await RespConnection.connect(url).catch((e: unknown) => (p.close(), Promise.reject(e)));
-    try {
-      s.onMessage = onMessage;
-      await s.subscribe(BROADCAST, RELAYS, ...[...nodes].map(nodeChannel));
-    } catch (e) {
-      p.close();
-      s.close();
-      throw e;
-    }
-    [pub, sub] = [p, s];
-    p.onClose = s.onClose = () => lost(p, s);
+  const notConnected = () => redisError(RedisErrorCode.COMMAND, 'not connected to Redis (reconnecting)');
+  const command = (args: Array<string | Uint8Array>, key?: string): Promise<unknown> =>
+    link.connected ? link.command(args, key) : Promise.reject(notConnected());
+  const announce = async (up: boolean): Promise<void> => {
+    await command(['PUBLISH', RELAYS, pack({ r: relayId, up })]);
+    if (up) await command(['SET', `${prefix}:relay:${relayId}`, String(Date.now()), 'PX', String(deadAfterMs)], `${prefix}:relay:${relayId}`);
+    else await command(['DEL', `${prefix}:relay:${relayId}`], `${prefix}:relay:${relayId}`);
   };
-  let failures = 0;
-  let failure: Error | undefined;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-  const lost = (p: RespConnection, s: RespConnection): void => {
-    if (pub !== p) return; // already handled for this pair
-    pub = sub = undefined;
-    p.close();
-    s.close();
-    if (debug.on) debug.log('redis lost', { url, relayId });
-    if (!closed) again();
+
+  /** The reader of node `id`'s stream: Redis on one side, the relay's session with the node on the other. */
+  const inboxOf = (id: string): NodeInbox => {
+    const k = keysOf(prefix, id);
+    return new NodeInbox({
+      cursor: async () => Number(String((await link.command(['GET', k.cursor], k.cursor)) ?? '0')),
+      read: async (after, count) => {
+        const entries = (await link.command(['XRANGE', k.stream, after > 0 ? `(${after}-0` : '-', '+', 'COUNT', String(count)], k.stream)) as Array<[Buffer, Buffer[]]>;
+        return entries.map(([entryId, fields]) => {
+          const at = fields.findIndex((f, i) => i % 2 === 0 && String(f) === 'e');
+          return [seqOf(entryId), at < 0 ? new Uint8Array(0) : fields[at + 1]!];
+        });
+      },
+      commit: async (seq) => void (await link.run(COMMIT, [k.cursor, k.stream], [String(seq), retainMs])),
+      deliver: (seq, entry, acked) => {
+        let body: RoutedOut;
+        try {
+          body = unpack(entry) as RoutedOut;
+          if (!(body?.to instanceof Uint8Array) || idHex(body.to) !== id || !(body.frame instanceof Uint8Array)) throw new TypeError('not an envelope');
+        } catch {
+          queueMicrotask(acked); // not a frame (another program wrote it): step over it
+          return true;
+        }
+        return relay.deliverRouted({ ...body, seq }, true, acked);
+      },
+    }, { credit: CREDIT, reconnect: options.reconnect });
   };
-  const again = (): void => {
-    const delayMs = backoffDelay(failures, options.reconnect);
-    retry = setTimeout(() => {
-      link().then(
+
+  const renewLease = (id: string): Promise<unknown> => {
+    const lease = keysOf(prefix, id).lease;
+    return command(['SET', lease, relayId, 'PX', String(graceMs)], lease);
+  };
+  /** Starts serving node `id`: its channel, its lease, its stream. */
+  const serve = (id: string): void => {
+    if (closed || inboxes.has(id)) return;
+    const inbox = inboxOf(id);
+    inboxes.set(id, inbox);
+    const listener = (message: Buffer): void => {
+      if (isNotice(message)) {
+        const notice = readNotice(message);
+        if (notice) inboxes.get(id)?.notice(notice.seq, notice.entry);
+        return;
+      }
+      const m = envelope(message);
+      if (m) relay.deliverRouted(m.b as RoutedOut, m.a === true);
+    };
+    // Once subscribed, node-redis subscribes again after a reconnect; a SUBSCRIBE refused because Redis is away
+    // (no offline queue) is not kept, so it is tried again here until it holds — the stream is read meanwhile.
+    let attempt = 0;
+    const subscribe = (): void => {
+      link.subscribe(keysOf(prefix, id).channel, sharded, listener).then(
+        () => attempt > 0 && inbox.kick(), // notices sent before it held never arrived
         () => {
-          failures = 0;
-          if (debug.on) debug.log('redis linked', { url, relayId });
-          announce(true).catch(() => {});
-        },
-        (error: unknown) => {
-          failures++;
-          if (error instanceof RedisError && !error.recoverable) {
-            failure = error;
-            if (debug.on) debug.log('redis gave up', { url, relayId, attempt: failures, error });
-            return;
-          }
-          if (debug.on) debug.log('redis retry', { url, relayId, attempt: failures, error });
-          if (!closed) again();
+          if (closed || inboxes.get(id) !== inbox) return;
+          const retry = setTimeout(subscribe, backoffDelay(attempt++, options.reconnect));
+          (retry as { unref?: () => void }).unref?.();
         },
       );
-    }, delayMs);
-    (retry as { unref?: () => void }).unref?.();
+    };
+    subscribe();
+    renewLease(id).catch(() => {}); // the next renewal tries again
+    inbox.start();
+  };
+  const unserve = (id: string): void => {
+    const inbox = inboxes.get(id);
+    if (!inbox) return;
+    inbox.stop();
+    inboxes.delete(id);
+    if (closed) return;
+    const k = keysOf(prefix, id);
+    link.unsubscribe(k.channel, sharded).catch(() => {});
+    link.run(RELEASE, [k.lease], [relayId]).catch(() => {}); // else it runs out after graceMs
   };
 
-  const publish = (channel: string, message: Envelope): Promise<unknown> => {
-    if (!pub) return Promise.reject(withVerdict(new RedisError('SW_ERR_REDIS', Status.ExecutionError, `not connected to Redis (${failure ? `gave up: ${failure.message}` : 'reconnecting'})`), !failure));
-    return pub.command('PUBLISH', channel, pack(message));
-  };
-  const announce = async (up: boolean): Promise<void> => {
-    await publish(RELAYS, { r: relayId, up });
-    if (up) await pub?.command('SET', `${prefix}:relay:${relayId}`, String(Date.now()), 'PX', deadAfterMs);
-    else await pub?.command('DEL', `${prefix}:relay:${relayId}`);
-  };
   const heartbeat = setInterval(() => {
     if (closed) return;
     announce(true).catch(() => {}); // Redis gone: the others will see this relay fall silent
@@ -180,43 +232,77 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     }
   }, heartbeatMs);
   (heartbeat as { unref?: () => void }).unref?.();
+  // Leases are renewed three times per graceMs: one missed renewal never makes a node look gone. Only for nodes
+  // connected here now: a node that left for another relay (its session here waits to be resumed) must not take
+  // its lease back from there, to delete it when that session ends.
+  // Each inbox also reads its stream then: a notice that never came (lost with a connection) delays a frame by at
+  // most this long, never for good.
+  const leases = setInterval(() => {
+    if (closed) return;
+    for (const [id, inbox] of inboxes) {
+      if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
+      inbox.kick();
+    }
+  }, Math.max(10, graceMs / 3));
+  (leases as { unref?: () => void }).unref?.();
 
-  // Node channels follow the relay's peers; subscriptions queue behind each other on the one connection. (After
-  // a reconnect, link() subscribes the whole set.)
-  const follow = (id: string, present: boolean): void => {
-    if (closed || nodes.has(id) === present) return;
-    if (present) nodes.add(id);
-    else nodes.delete(id);
-    const s = sub;
-    if (!s) return;
-    subscribing = subscribing.then(() => (present ? s.subscribe(nodeChannel(id)) : s.unsubscribe(nodeChannel(id)))).catch(() => {});
-  };
+  link.onReconnect(() => {
+    if (closed) return;
+    outbox.kick();
+    for (const [id, inbox] of inboxes) {
+      if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
+      inbox.kick(); // notices published while the connection was down never arrive
+    }
+    announce(true).catch(() => {});
+  });
 
   const uplink: RelayUplink = {
-    async route(body, ack) {
-      const receivers = await publish(nodeChannel(idHex(body.to)), { r: relayId, b: body, a: ack });
-      return typeof receivers === 'number' && receivers > 0;
+    durable: true,
+    async route(body, ack, origin) {
+      const to = idHex(body.to);
+      const k = keysOf(prefix, to);
+      if (!ack) {
+        const receivers = await command([PUBLISH, k.channel, pack({ r: relayId, b: body, a: false })], k.channel);
+        return typeof receivers === 'number' && receivers > 0;
+      }
+      const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
+      const own = relay.router.direct.has(to) ? '1' : '';
+      const originKey = k.origin(idHex(body.from));
+      const reply = await outbox.push(
+        () => link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs)], true),
+        entry.length,
+      );
+      if (reply === NO_NODE) return false;
+      if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames waiting in its stream (maxPending)`);
+      return true; // its seq, or a repeat that is there already
     },
     broadcast(body, ack) {
-      publish(BROADCAST, { r: relayId, b: body, a: ack }).catch(() => {}); // without Redis, this relay's peers only
+      command(['PUBLISH', BROADCAST, pack({ r: relayId, b: body, a: ack })]).catch(() => {}); // without Redis, this relay's peers only
     },
-    joined: (id) => follow(id, true),
-    left: (id) => follow(id, false),
+    joined: (id) => serve(id),
+    left: (id) => unserve(id),
   };
 
-  await link();
-  relay.uplink = uplink; // from here on, joins and leaves reach follow()
-  for (const peer of relay.peers()) follow(peer.id, true);
-  await subscribing;
-  await announce(true);
+  try {
+    await link.subscribe(RELAYS, false, onRelays);
+    await link.subscribe(BROADCAST, false, onBroadcast);
+  } catch (error) {
+    clearInterval(heartbeat);
+    clearInterval(leases);
+    await link.close();
+    throw redisError(RedisErrorCode.CONNECT, `cannot subscribe: ${(error as Error).message}`, error);
+  }
+  relay.uplink = uplink; // from here on, joins and leaves reach serve()
+  for (const peer of relay.peers()) serve(peer.id);
+  await announce(true).catch(() => {});
 
   return {
     relayId,
     get connected() {
-      return pub !== undefined;
+      return link.connected;
     },
-    get failure() {
-      return failure;
+    get held() {
+      return outbox.held;
     },
     relays: () => [...seen.keys()].sort(),
     onRelay(listener) {
@@ -227,11 +313,13 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
-      clearTimeout(retry);
+      clearInterval(leases);
       if (relay.uplink === uplink) relay.uplink = undefined;
+      outbox.close();
+      for (const inbox of inboxes.values()) inbox.stop();
+      inboxes.clear();
       await announce(false).catch(() => {});
-      pub?.close();
-      sub?.close();
+      await link.close();
     },
   };
 }

@@ -110,6 +110,8 @@ export interface RelayPeer {
   readonly state?: string;
   /** Ends the connection: how a peer too slow to keep up is dropped. A peer without it is never dropped. */
   close?(code?: number, reason?: string): void;
+  /** Sends the Ack the relay held for frame `id` (see RelayUplink.durable). A peer without it never has one held. */
+  releaseAck?(id: number): void;
 }
 
 /** A Routed frame on its way to a node, after this relay stamped it (`from` set, `ttl` decremented). */
@@ -126,8 +128,18 @@ export interface RoutedOut {
  * receives from other relays it hands back through `deliverRouted` and `deliverBroadcast`.
  */
 export interface RelayUplink {
-  /** Carries a Routed frame to the relay that has node `body.to`; resolves false when no relay has it. */
-  route(body: RoutedOut, ack: boolean): Promise<boolean>;
+  /**
+   * Carries a Routed frame to the relay that has node `body.to`; resolves false when no relay has it. `origin` is
+   * the request id its sender gave the envelope, when the sender is the origin (first hop): with the origin's id, it
+   * names the frame when the sender sends it again through another relay.
+   */
+  route(body: RoutedOut, ack: boolean, origin?: number): Promise<boolean>;
+  /**
+   * Acked Routed frames are kept by the uplink until their receiver acked them (relays bridged through Redis
+   * streams): they go through route() even for this relay's own peers — the node may move to another relay before
+   * it reads them — and their sender's Ack waits until route() has settled. Default: false.
+   */
+  readonly durable?: boolean;
   /** Carries a broadcast (its `from` already set) to every other relay. */
   broadcast(body: BroadcastBody, ack: boolean): void;
   /** Node `id` (32 hex digits) is now served by this relay. */
@@ -143,6 +155,8 @@ interface PeerState {
   rate: RateLimiter | undefined;
   /** What its grant allows; undefined: everything. */
   permits: Permits | undefined;
+  /** Callbacks of deliverRouted waiting for this peer's Acks, by request id (created on first use). */
+  acks?: Map<number, () => void>;
 }
 
 export class Relay {
@@ -177,7 +191,10 @@ export class Relay {
     this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
-    this.host = new SessionHost({ ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.host = new SessionHost({
+      ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000,
+      holdAck: (frame) => this.#holdsAck(frame),
+    });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.#clock = options.clock ?? realClock;
     this.#started = this.#clock.now();
@@ -265,19 +282,25 @@ export class Relay {
       const byType = this.#traffic.framesInByType;
       byType.set(frame.type, (byType.get(frame.type) ?? 0) + 1);
       this.#traffic.bytesIn += frameSize(frame.payloadLength, frame.features);
-      if (state.rate && !state.rate.take()) {
-        this.#stats.rateLimited++;
-        if (state.rate.shouldWarn()) {
-          if (debug.on) debug.log('drop', { peer: id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
-          this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
-        }
-        return;
-      }
+      // The session held this frame's Ack (the same test, in the same turn): whatever does not hand it to the uplink
+      // below — a refusal, a local delivery, an error — sends the Ack now.
+      const held = this.#holdsAck(frame);
+      let kept = false;
       try {
-        this.#handle(state, frame);
+        if (state.rate && !state.rate.take()) {
+          this.#stats.rateLimited++;
+          if (state.rate.shouldWarn()) {
+            if (debug.on) debug.log('drop', { peer: id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
+            this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+          }
+          return;
+        }
+        kept = this.#handle(state, frame) === true;
       } catch (error) {
         // A bad payload is the sender's problem, never the relay's: answer it and carry on.
         this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
+      } finally {
+        if (held && !kept) session.releaseAck?.(Number(frame.requestId));
       }
     });
     session.on('close', (info) => {
@@ -298,7 +321,13 @@ export class Relay {
     this.uplink?.joined?.(id);
   }
 
-  #handle(from: PeerState, frame: Frame): void {
+  /** Whether a peer's session holds this frame's Ack until the uplink has it safe (RelayUplink.durable). */
+  #holdsAck(frame: Frame): boolean {
+    return frame.type === MessageType.Routed && (frame.features & Feature.ACK_REQUIRED) !== 0 && this.uplink?.durable === true;
+  }
+
+  /** Handles one frame; true when the uplink took a Routed frame whose Ack is held (it releases the Ack). */
+  #handle(from: PeerState, frame: Frame): boolean | void {
     switch (frame.type) {
       case MessageType.Routed:
         return this.#route(from, frame);
@@ -333,7 +362,7 @@ export class Relay {
     return topic;
   }
 
-  #route(from: PeerState, frame: Frame): void {
+  #route(from: PeerState, frame: Frame): boolean | void {
     const sender = from.session;
     const body = parseRouted(decodeBody(frame));
     if (from.permits && body.hops === 0) {
@@ -346,20 +375,36 @@ export class Relay {
     const step = this.router.step(body, from.direct);
     if (step.action === 'deliver') return this.#fail(sender, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
-    if (step.action === 'forward') {
+    const to = idHex(body.to);
+    // An acked frame for one of this relay's own peers goes through a durable uplink too: that peer may leave for
+    // another relay before it reads the frame, and the uplink hands it over wherever the peer is by then.
+    const durable = ack && this.uplink?.durable === true;
+    // So does any frame for a peer whose connection is gone (it may be on another relay by now) when there is one.
+    const away = step.action === 'forward' && step.via === to && this.uplink !== undefined && this.#peers.get(to)!.session.state === 'disconnected';
+    if (step.action === 'forward' && !(durable && step.via === to) && !away) {
       this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame);
       this.#stats.routed++;
       return;
     }
-    if (step.status !== Status.ModuleNotFound || !this.uplink) return this.#drop(from, frame, body, step.status, step.message);
-    // Not reachable from here: perhaps another relay linked to this one has it.
-    const to = idHex(body.to);
+    if (step.action === 'drop' && (step.status !== Status.ModuleNotFound || !this.uplink)) return this.#drop(from, frame, body, step.status, step.message);
+    if (!this.uplink) return; // (a forward kept for a durable uplink has one)
+    // Not reachable from here (or kept by the durable uplink): perhaps another relay linked to this one has it.
     const missing = `no node ${to} on this relay or any relay linked to it`;
     const out: RoutedOut = { to: body.to, from: routedOrigin(body, from.direct), ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
-    this.uplink.route(out, ack).then(
-      (found) => (found ? void this.#stats.routed++ : this.#drop(from, frame, body, Status.ModuleNotFound, missing)),
-      (error: unknown) => this.#fail(sender, frame, Status.ExecutionError, `could not forward to another relay: ${(error as Error).message}`),
+    const release = durable ? () => sender.releaseAck?.(Number(frame.requestId)) : () => {};
+    this.uplink.route(out, ack, body.hops === 0 ? Number(frame.requestId) : undefined).then(
+      (found) => {
+        release();
+        if (found) this.#stats.routed++;
+        else this.#drop(from, frame, body, Status.ModuleNotFound, missing);
+      },
+      (error: unknown) => {
+        release(); // after the Error that says why, the sender must not send it again: it was answered
+        const e = error instanceof SwarmwireError ? error : undefined;
+        this.#fail(sender, frame, e?.status ?? Status.ExecutionError, `could not forward to another relay: ${(error as Error).message}`);
+      },
     );
+    return durable;
   }
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
@@ -427,14 +472,33 @@ export class Relay {
     }
   }
 
-  /** A Routed frame from another relay (through the uplink): delivers it if `body.to` is reachable from here. False if not. */
-  deliverRouted(body: RoutedOut, ack: boolean): boolean {
+  /**
+   * A Routed frame from another relay (through the uplink): delivers it if `body.to` is reachable from here. False
+   * if not, or if its session could not take it. `acked`, for an acked frame, is called once the node acknowledged
+   * it (a frame from a node's stream is forgotten there only then).
+   */
+  deliverRouted(body: RoutedOut & { seq?: number }, ack: boolean, acked?: () => void): boolean {
     const via = this.router.nextHop(idHex(body.to));
     const target = via === undefined ? undefined : this.#peers.get(via);
     if (!target) return false;
-    this.#forward(target.session, { type: MessageType.Routed, ack, body });
+    const id = this.#forward(target.session, { type: MessageType.Routed, ack, body });
+    if (id === undefined) return false;
     this.#stats.routed++;
+    if (ack && acked) this.#whenAcked(target, id, acked);
     return true;
+  }
+
+  /** Calls `then` when `peer` acknowledges its acked frame `id` (never, if the peer goes first or is no Session). */
+  #whenAcked(peer: PeerState, id: number, then: () => void): void {
+    if (!(peer.session instanceof Session)) return;
+    if (!peer.acks) {
+      const acks = (peer.acks = new Map<number, () => void>());
+      peer.session.on('acked', (acked) => {
+        const done = acks.get(acked);
+        if (done) (acks.delete(acked), done());
+      });
+    }
+    peer.acks.set(id, then);
   }
 
   /** A broadcast from another relay (through the uplink): delivers it to this relay's peers. */
@@ -461,7 +525,7 @@ export class Relay {
    * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
    * Error for the frame that could not be forwarded.
    */
-  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
+  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): number | undefined {
     try {
       // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
       // (swarmwire/lite) the bit is reserved and the block would read as payload.
@@ -473,8 +537,9 @@ export class Relay {
       // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
       // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
       // broadcast burst dropped honest peers that way).
-      target.send({ ...out, compress: false });
+      const id = target.send({ ...out, compress: false });
       this.#stats.framesOut++;
+      return id;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
       if (isFull(error)) this.#dropSlow(target, (error as Error).message);

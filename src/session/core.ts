@@ -6,7 +6,11 @@
 //   - control frames: Ping is answered with Pong (the same id and payload), a Pong measures the round trip, an Ack
 //     settles an acked frame, Goodbye ends the session, a handshake frame on an open session is a violation, an
 //     Error with request_id 0 is about the session itself;
-//   - an ACK_REQUIRED frame is acked every time it arrives and delivered once (the duplicate filter);
+//   - an ACK_REQUIRED frame is acked every time it arrives and delivered once (the duplicate filter) — or, when the
+//     host holds its Ack (holdAck: a relay that first hands the frame to something durable), acked on release(),
+//     and a copy arriving meanwhile is not acked before the first;
+//   - a Routed frame delivered from the destination's stream (relays bridged through Redis) carries its position
+//     there; a session that follows positions (a dialling one) delivers each position once, whichever relay sends it;
 //   - what is not a frame, or a control payload that is not what the protocol says, is a violation: an Error frame
 //     saying why, then the transport closes (1002, 1009 for too big) and the session ends — or, on a link declared
 //     able to damage bytes (requireChecksum), the transport goes and the session waits for the next one;
@@ -22,6 +26,7 @@ import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody } from './messages.js';
 import { ReplayWindow } from './replay-window.js';
+import { StreamPositions } from './stream-positions.js';
 import { type Clock, realClock } from '../core/clock.js';
 
 /** Where a session core is in its life. */
@@ -51,6 +56,11 @@ export interface CoreHost {
   suspend?(info: CloseInfo): void;
   /** Acked frame `id` was acknowledged. */
   acked?(id: number): void;
+  /**
+   * True when the host sends this acked frame's Ack itself, later, through the core's release(id): a relay does for
+   * a frame it must first hand to something durable, so that an Ack means the frame cannot be lost any more.
+   */
+  holdAck?(frame: Frame): boolean;
   /** A Pong answered this side's Ping `id`; `rtt` in ms. */
   pong?(id: number, rtt: number): void;
   /** Something the host should hear of: the peer's Error about the session, a damaged frame. */
@@ -86,8 +96,12 @@ export class SessionCore {
   #decodeOptions: { maxPayload: number };
   #silent = 0;
   readonly #missed: number;
-  readonly #replay: ReplayWindow | undefined;
+  #replay: ReplayWindow | undefined;
   readonly #floor: number;
+  /** Ids of acked frames delivered whose Ack the host holds (holdAck), until release(). */
+  readonly #held = new Set<number>();
+  /** Positions of Routed frames from this node's stream, once followPositions() is called. */
+  #positions: StreamPositions | undefined;
   readonly #clock: Clock;
 
   constructor(host: CoreHost, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
@@ -108,6 +122,24 @@ export class SessionCore {
   /** The duplicate filter, to hand to the next core of the same session. */
   get replay(): ReplayWindow | undefined {
     return this.#replay;
+  }
+
+  /**
+   * The duplicate filter to use from now on: the session's peer changed (a node moved to another relay), and the
+   * new peer numbers its frames from its own counter, so it needs a filter of its own (see Session).
+   */
+  useReplay(replay: ReplayWindow): void {
+    if (this.#replay) this.#replay = replay;
+  }
+
+  /** Delivers each stream position of a Routed frame once, from whichever relay it comes (a node that dials relays). */
+  followPositions(): void {
+    this.#positions ??= new StreamPositions();
+  }
+
+  /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
+  release(id: number): void {
+    if (this.#held.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
   }
 
   /** The handshake is through on a new transport: frames flow, with payloads up to `maxPayload` (the agreed limit). */
@@ -188,8 +220,14 @@ export class SessionCore {
         }
     }
     if (frame.features & Feature.ACK_REQUIRED) {
-      this.control({ type: MessageType.Ack, requestId: frame.requestId });
-      if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) return;
+      if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) {
+        // A repeat is acked again — unless the first copy's Ack is still held: that Ack says it is safe, not this one.
+        if (!this.#held.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
+        return;
+      }
+      if (this.#host.holdAck?.(frame)) this.#held.add(id);
+      else this.control({ type: MessageType.Ack, requestId: frame.requestId });
+      if (this.#positions?.repeat(frame)) return;
     }
     this.#host.deliver(frame);
   }

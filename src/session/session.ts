@@ -16,6 +16,7 @@ import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
 import { createIdentity, type Identity } from './identity.js';
 import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
+import { ReplayWindow } from './replay-window.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
 import { createDebug } from '../core/debug.js';
@@ -74,6 +75,11 @@ export interface SessionOptions {
    * of RPC calls over this session. Tests pass a clock they move by hand. Default: the real clock (realClock).
    */
   clock: Clock;
+  /**
+   * Acked frames whose Ack this side sends itself, later, with releaseAck(id) (a relay that first hands a frame to
+   * something durable, so that the sender keeps it until it cannot be lost). Default: none (every Ack at once).
+   */
+  holdAck?: (frame: Frame) => boolean;
 }
 
 /** What send() takes: a frame, plus whether it must be acked and its priority. */
@@ -99,6 +105,8 @@ export interface SessionEvents {
    * Frames that arrive before any 'frame' listener is attached (up to maxQueued) are kept and handed to the first.
    */
   frame: [frame: Frame];
+  /** The peer acknowledged the acked frame with this request id. */
+  acked: [id: number];
   /** The transport went away; a reconnect or a resume may follow. */
   disconnect: [info: CloseInfo];
   close: [info: CloseInfo];
@@ -121,7 +129,7 @@ const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUI
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 export class Session {
-  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer'>>;
+  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
   #identity: Identity | Promise<Identity> | undefined;
   /** Where this session's time comes from (options.clock), for the layers above it too (RPC deadlines). */
   readonly clock: Clock;
@@ -144,6 +152,11 @@ export class Session {
   #unheard: Frame[] = [];
   #heartbeat: ClockTimer | undefined;
   #rtt = NaN;
+  /**
+   * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
+   * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
+   */
+  readonly #replays = new Map<string, ReplayWindow>();
   readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }>();
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
@@ -156,7 +169,7 @@ export class Session {
   #inChain: Promise<void> = Promise.resolve();
   #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
-    open: [], frame: [], disconnect: [], close: [], error: [],
+    open: [], frame: [], acked: [], disconnect: [], close: [], error: [],
   };
 
   constructor(options: Readonly<Partial<SessionOptions>> = {}) {
@@ -179,6 +192,7 @@ export class Session {
       maxUnacked: options.maxUnacked ?? 10_000,
       maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
       maxQueued: options.maxQueued ?? 1_000,
+      holdAck: options.holdAck,
     };
     this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats, clock: this.clock });
     this.#always = this.#core.always;
@@ -240,6 +254,11 @@ export class Session {
     return this.#identity;
   }
 
+  /** Sends the Ack of an acked frame that options.holdAck kept; does nothing for any other id. */
+  releaseAck(id: number): void {
+    this.#core.release(id);
+  }
+
   /** A fresh request id from this session's counter (the ids acked frames must use). */
   nextRequestId(): number {
     return this.#nextId++;
@@ -276,6 +295,7 @@ export class Session {
     inboxOf(transport); // listen before anything can arrive
     const identity = await this.#ensureIdentity();
     this.#assertUsable();
+    this.#core.followPositions(); // a dialling node takes frames from relays' streams: each position once
     const reply = this.#expectFirstFrame(transport);
     reply.catch(() => {}); // awaited below; if opening fails first, its rejection must not go unhandled
     this.#bindEarly(transport);
@@ -543,6 +563,7 @@ export class Session {
     }
     const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
+    this.#useReplayOf(peer.id);
     this.#peer = peer;
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
@@ -581,7 +602,11 @@ export class Session {
       drop: (code, reason) => this.#transport?.close(code, reason),
       ended: (info) => this.#finish(info),
       suspend: (info) => this.suspend(info),
-      acked: (id) => this.#forget(id),
+      acked: (id) => {
+        this.#forget(id);
+        if (this.#listeners.acked.length > 0) this.#emit('acked', id);
+      },
+      holdAck: this.#options.holdAck,
       pong: (id, rtt) => {
         this.#rtt = rtt;
         const ping = this.#pings.get(id);
@@ -592,6 +617,21 @@ export class Session {
       },
       error: (error) => this.#emit('error', error),
     };
+  }
+
+  /** Gives the core the duplicate filter of peer `id` (a new one for a peer not seen lately). */
+  #useReplayOf(id: string): void {
+    if (this.#peer?.id === id) return;
+    const first = this.#peer === undefined;
+    let replay = this.#replays.get(id);
+    if (!replay) {
+      replay = first ? this.#core.replay : new ReplayWindow();
+      if (!replay) return; // no filter at all
+      if (this.#replays.size >= 4) this.#replays.delete(this.#replays.keys().next().value!);
+    }
+    this.#replays.delete(id);
+    this.#replays.set(id, replay);
+    this.#core.useReplay(replay);
   }
 
   #startHeartbeat(): void {

@@ -16,6 +16,11 @@ export interface RoutedBody {
   hops: number;
   /** The carried frame, whole. */
   frame: Uint8Array;
+  /**
+   * Set only by a relay handing over a frame from the destination's stream (relays bridged through Redis): its
+   * position there, which the destination delivers once whichever relay sends it. Absent otherwise.
+   */
+  seq?: number;
 }
 
 const isId = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.length === 16;
@@ -28,7 +33,11 @@ export function parseRouted(value: unknown): RoutedBody {
   if (v.from !== undefined && !isId(v.from)) throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid Routed: `from` must be 16 bytes');
   if (!isU8(v.ttl) || !isU8(v.hops)) throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid Routed: `ttl` and `hops` must be u8');
   if (!(v.frame instanceof Uint8Array)) throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid Routed: `frame` must be binary');
-  return { to: v.to, from: v.from ?? new Uint8Array(16), ttl: v.ttl, hops: v.hops, frame: v.frame };
+  const body: RoutedBody = { to: v.to, from: v.from ?? new Uint8Array(16), ttl: v.ttl, hops: v.hops, frame: v.frame };
+  if (v.seq === undefined || v.seq === null) return body;
+  if (typeof v.seq !== 'number' || !Number.isSafeInteger(v.seq) || v.seq <= 0) throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid Routed: `seq` must be a positive integer');
+  body.seq = v.seq;
+  return body;
 }
 
 /** The payload of a Routed frame carrying `frame` (a whole encoded frame) to node `to`. */

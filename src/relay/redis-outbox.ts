@@ -1,0 +1,162 @@
+// The sending half of the bridge's streams: acked frames on their way into their receivers' streams, in the order the
+// relay handed them over. Many are in flight at once (Redis answers in order on one connection); when Redis cannot
+// take them — the connection is lost, Redis restarts and loads its data, a failover — they are held, in order, and
+// sent again once it can. Holding is bounded: at most maxHeld frames and maxHeldBytes bytes, each at most holdMs; a
+// frame past a bound is answered at once with a RedisError (FULL, or UNAVAILABLE after holdMs), never dropped
+// silently. The relay acks a frame to its sender only when this settles it, so a relay killed meanwhile loses nothing:
+// its senders still hold what it held, and send it again through another relay. A frame sent again after its first
+// copy did enter (the reply was lost with the connection) is dropped by the stream's per-origin check (ENQUEUE).
+import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
+import { isTransient, redisError, RedisErrorCode } from './redis-client.js';
+
+export interface OutboxOptions {
+  /** Frames held at most (in flight or waiting for Redis); one more is refused with FULL. Default: 10,000. */
+  maxHeld: number;
+  /** Bytes held at most. Default: 64 MiB. */
+  maxHeldBytes: number;
+  /** How long a frame may wait for Redis before it is refused with UNAVAILABLE, ms. Default: 10,000. */
+  holdMs: number;
+  /** Frames sent to Redis without waiting for the replies before them. Default: 256. */
+  window: number;
+  /** Delays between attempts while Redis cannot take frames. Default: {}. */
+  reconnect: Partial<BackoffOptions>;
+}
+
+interface Item {
+  readonly send: () => Promise<unknown>;
+  readonly bytes: number;
+  readonly deadline: number;
+  readonly resolve: (reply: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Sent and not answered yet. */
+  flying: boolean;
+}
+
+export class Outbox {
+  readonly #o: OutboxOptions;
+  readonly #queue: Item[] = [];
+  /**
+   * Items in flight: the queue's first `#flying` — replies remove items from anywhere, which keeps that true, but a
+   * failed one stays where it is, so after a failure nothing more is sent until every reply is in (`#broken`).
+   */
+  #flying = 0;
+  #broken = false;
+  #bytes = 0;
+  /** Redis could not take the last attempt: wait for the retry timer (or a reconnect) before sending more. */
+  #paused = false;
+  #failures = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(options: Readonly<Partial<OutboxOptions>> = {}) {
+    this.#o = {
+      maxHeld: options.maxHeld ?? 10_000, maxHeldBytes: options.maxHeldBytes ?? 64 * 1024 * 1024,
+      holdMs: options.holdMs ?? 10_000, window: options.window ?? 256, reconnect: options.reconnect ?? {},
+    };
+  }
+
+  /** Frames held now (in flight or waiting). */
+  get held(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Queues one write (`send` runs it, as often as it must); resolves with Redis's reply, rejects with RedisError:
+   * FULL beyond a bound, UNAVAILABLE after holdMs, COMMAND for an error reply.
+   */
+  push(send: () => Promise<unknown>, bytes: number): Promise<unknown> {
+    if (this.#closed) return Promise.reject(redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge is closed'));
+    if (this.#queue.length >= this.#o.maxHeld || this.#bytes + bytes > this.#o.maxHeldBytes) {
+      return Promise.reject(redisError(RedisErrorCode.FULL,
+        `${this.#queue.length} frames (${this.#bytes} bytes) already wait for Redis (maxHeld ${this.#o.maxHeld}, maxHeldBytes ${this.#o.maxHeldBytes})`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ send, bytes, deadline: Date.now() + this.#o.holdMs, resolve, reject, flying: false });
+      this.#bytes += bytes;
+      this.#pump();
+    });
+  }
+
+  /** Redis is back (a reconnect): try the waiting frames now rather than at the next retry. */
+  kick(): void {
+    if (!this.#paused || this.#closed) return;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#paused = false;
+    this.#pump();
+  }
+
+  /** Refuses everything held, with UNAVAILABLE. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    for (const item of this.#queue.splice(0)) item.reject(redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge closed before Redis took this frame'));
+    this.#bytes = 0;
+    this.#flying = 0;
+  }
+
+  #pump(): void {
+    if (this.#paused || this.#closed) return;
+    if (this.#broken) {
+      if (this.#flying > 0) return;
+      this.#broken = false;
+    }
+    while (this.#flying < this.#o.window && this.#flying < this.#queue.length) {
+      const item = this.#queue[this.#flying]!;
+      this.#flying++;
+      item.flying = true;
+      item.send().then((reply) => this.#settled(item, reply, undefined), (error: unknown) => this.#settled(item, undefined, error ?? new Error('failed')));
+    }
+  }
+
+  #settled(item: Item, reply: unknown, error: unknown): void {
+    if (!item.flying) return; // closed meanwhile
+    item.flying = false;
+    this.#flying--;
+    if (error !== undefined && isTransient(error) && !this.#closed) {
+      // Redis could not take it: it waits (keeping its place) for the next attempt. Frames sent after it fail too
+      // (the same lost connection, the same LOADING), and wait behind it. One failed attempt, however many frames were
+      // in flight with it: counting each frame would push the next attempt towards maxDelayMs after a single blip.
+      if (!this.#broken) this.#failures++;
+      this.#broken = true;
+      this.#pause();
+      this.#pump(); // the last reply in after the retry timer fired: go on
+      return;
+    }
+    this.#queue.splice(this.#queue.indexOf(item), 1);
+    this.#bytes -= item.bytes;
+    if (error !== undefined) item.reject(redisError(RedisErrorCode.COMMAND, `Redis refused a frame: ${(error as Error).message ?? String(error)}`, error));
+    else {
+      this.#failures = 0;
+      item.resolve(reply);
+    }
+    this.#pump();
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#paused = false;
+      this.#expire();
+      this.#pump();
+    }, Math.min(backoffDelay(this.#failures - 1, this.#o.reconnect), this.#o.holdMs));
+    (this.#retry as { unref?: () => void }).unref?.();
+  }
+
+  /** Refuses the waiting frames whose holdMs is over (in flight ones get their answer first). */
+  #expire(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.#queue.length;) {
+      const item = this.#queue[i]!;
+      if (item.flying || item.deadline > now) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#bytes -= item.bytes;
+      item.reject(redisError(RedisErrorCode.UNAVAILABLE, `Redis could not take this frame for ${this.#o.holdMs} ms (holdMs)`));
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// What the Redis bridge keeps in Redis, and the scripts that change it — one place, so the names and the rules that
+// docs/protocol.md describes are written once. Everything about one node shares the hash tag {<prefix>:<node>}, so it
+// lives in one hash slot: one script can touch it all, and on a Cluster it all lives on one shard with the node's
+// sharded channel.
+//   {P:N}:s        the node's stream: acked Routed frames for it, entry id "<seq>-0", field `e` = the stored envelope
+//   {P:N}:n        the last seq given out (the first one is the time in ms × 1,000, so a stream lost with its Redis
+//                  starts above every position a node has seen)
+//   {P:N}:c        cursor: every seq at or below it was acked by the node (and trimmed from the stream)
+//   {P:N}:at       lease: the id of the relay serving the node; expires graceMs after that relay stops renewing it
+//   {P:N}:o:<id>   the last WINDOW request ids of origin <id> that entered the stream (a sender's repeats are dropped)
+//   {P:N}:ch       channel: best-effort frames for the node, and a notice of each stream entry (SPUBLISH on a cluster)
+//   P:broadcast    channel: broadcasts;  P:relays  channel: relay heartbeats;  P:relay:<id>  a live relay's key
+import { luaScript } from './redis-client.js';
+
+export const keysOf = (prefix: string, node: string) => {
+  const tag = `{${prefix}:${node}}`;
+  return {
+    stream: `${tag}:s`, seq: `${tag}:n`, cursor: `${tag}:c`, lease: `${tag}:at`, channel: `${tag}:ch`,
+    origin: (origin: string) => `${tag}:o:${origin}`,
+  };
+};
+export type NodeKeys = ReturnType<typeof keysOf>;
+
+/** Request ids remembered per (node, origin): a repeat older than the last WINDOW that entered is dropped too. */
+export const WINDOW = 128;
+
+/** What enqueue() answered besides a seq. */
+export const NO_NODE = -1;
+export const STREAM_FULL = -2;
+export const REPEAT = 0;
+
+/**
+ * Appends an envelope to a node's stream and tells the node's channel — if the node is anywhere (its lease), if the
+ * stream has room, and if the origin did not send this request id before (a sender sends its unacked frames again
+ * through another relay when the first one died before its Ack got out).
+ * KEYS: stream, seq, lease, origin ids. ARGV: envelope, origin request id or '', max entries, retainMs, channel,
+ * PUBLISH or SPUBLISH, '1' when this relay serves the node itself (its lease may not be written yet), how long the
+ * origin's ids are remembered (ms).
+ * An id below the last WINDOW that entered counts as a repeat — as a session's duplicate filter counts one below its
+ * window — unless it is more than 65,536 below (the session filter's own span): that is a sender that started
+ * counting again (a restart with the same identity), not a repeat.
+ * Returns the seq, or REPEAT, NO_NODE, STREAM_FULL.
+ */
+export const ENQUEUE = luaScript(`
+if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return ${NO_NODE} end
+local origin = tonumber(ARGV[2])
+if origin then
+  if redis.call('ZSCORE', KEYS[4], ARGV[2]) then return ${REPEAT} end
+  if redis.call('ZCARD', KEYS[4]) >= ${WINDOW} then
+    local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+    local low = tonumber(oldest[2])
+    if origin < low and origin >= low - 65536 then return ${REPEAT} end
+  end
+end
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return ${STREAM_FULL} end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[2], string.format('%.0f', (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) * 1000))
+end
+local seq = string.format('%.0f', redis.call('INCR', KEYS[2]))
+redis.call('XADD', KEYS[1], seq .. '-0', 'e', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+if origin then
+  redis.call('ZADD', KEYS[4], origin, ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -${WINDOW + 1})
+  redis.call('PEXPIRE', KEYS[4], ARGV[8])
+end
+redis.call(ARGV[6], ARGV[5], seq .. ' ' .. ARGV[1])
+return tonumber(seq)
+`);
+
+/**
+ * Moves a node's cursor forward to ARGV[1] (never back) and trims what it passed from the stream.
+ * KEYS: cursor, stream. ARGV: seq, retainMs.
+ */
+export const COMMIT = luaScript(`
+local at = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > at then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('XTRIM', KEYS[2], 'MINID', string.format('%.0f', tonumber(ARGV[1]) + 1))
+end
+return 1
+`);
+
+/** Deletes a node's lease if this relay (ARGV[1]) still holds it. KEYS: lease. */
+export const RELEASE = luaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/**
+ * A message on a node's channel: a stream notice is "<seq> <envelope>" (an ASCII digit first), anything else a
+ * best-effort envelope (MessagePack: a map, 0x80 and up). Undefined for a notice that does not parse.
+ */
+export function readNotice(message: Buffer): { seq: number; entry: Uint8Array } | undefined {
+  const space = message.indexOf(0x20);
+  if (space < 1 || space > 17) return undefined;
+  const seq = Number(message.toString('latin1', 0, space));
+  return Number.isSafeInteger(seq) && seq > 0 ? { seq, entry: message.subarray(space + 1) } : undefined;
+}
+
+/** Whether a node-channel message is a stream notice (it starts with an ASCII digit). */
+export const isNotice = (message: Buffer): boolean => message.length > 0 && message[0]! >= 0x30 && message[0]! <= 0x39;
+
+/** The seq of a stream entry id "<seq>-0". */
+export const seqOf = (id: Buffer | string): number => Number(String(id).split('-')[0]);
