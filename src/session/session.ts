@@ -377,6 +377,21 @@ export class Session {
     return id;
   }
 
+  /**
+   * Sends a best-effort frame that is encoded already (a relay's broadcast: the same bytes for every receiver, so it
+   * is encoded once, not once per peer) when it can go as it is: the session is open, nothing is being compressed
+   * ahead of it, no checksum trailer is owed and `payloadLength` is within the peer's limit. Returns false, having
+   * sent nothing, when it cannot: the caller then sends it with send(). The bytes must not change afterwards.
+   * Throws what send() throws for a full transport. @internal
+   */
+  sendEncoded(bytes: Uint8Array, payloadLength: number, priority: Priority = Priority.High): boolean {
+    const peer = this.#peer;
+    if (this.#state !== 'open' || this.#pendingOut > 0 || this.#always || !peer || payloadLength > peer.negotiated.maxPayload) return false;
+    if (this.#options.checksum && peer.negotiated.features & Feature.CHECKSUM) return false;
+    this.#transmit(bytes, priority);
+    return true;
+  }
+
   #full(what: string, count: number): SessionError {
     return sessionError(SessionErrorCode.FULL, `${count} ${what}`);
   }
