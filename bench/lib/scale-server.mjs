@@ -76,6 +76,19 @@ process.on('message', async (m) => {
     // For finding where per-peer memory goes (not used by the suite's figures).
     const { writeHeapSnapshot } = await import('node:v8');
     process.send({ kind: 'done', id: m.id, file: writeHeapSnapshot(m.file) });
+  } else if (m.cmd === 'profile') {
+    // A CPU profile of one phase (m.ms long), for finding where the time goes (not used by the suite's figures).
+    const { Session } = await import('node:inspector/promises');
+    const { writeFileSync } = await import('node:fs');
+    const inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+    await new Promise((r) => setTimeout(r, m.ms));
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(m.file, JSON.stringify(profile));
+    inspector.disconnect();
+    process.send({ kind: 'done', id: m.id, file: m.file });
   } else if (m.cmd === 'stop') {
     await stop();
     process.exit(0);

@@ -10,6 +10,7 @@ import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD } from '../wire/constants.js';
 import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
 import type { CloseInfo } from './transport.js';
 import { clipUtf8 } from './close-reason.js';
+import { microtask } from './microtask.js';
 
 /** The largest message by default: one frame of MAX_PAYLOAD bytes with its header and checksum. */
 export const DEFAULT_MAX_MESSAGE_BYTES = MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE;
@@ -89,6 +90,8 @@ export class WebSocketTransport extends BaseTransport {
   /** A frame was refused as FULL and the buffer has not drained since: the peer has stopped reading. */
   #stalled = false;
   #lastError: unknown;
+  /** The TCP socket's writes are held until the end of this task (#cork). */
+  #corked = false;
 
   /** @internal Use connectWebSocket or acceptWebSocket. */
   constructor(options: Readonly<Partial<WebSocketOptions>>, label: string) {
@@ -125,6 +128,7 @@ export class WebSocketTransport extends BaseTransport {
     }
     const socket = this.#socket;
     if (this.#queued === 0 && socket?.readyState === OPEN && socket.bufferedAmount < this.#options.highWaterMark) {
+      this.#cork(socket);
       socket.send(frame);
       return;
     }
@@ -144,6 +148,24 @@ export class WebSocketTransport extends BaseTransport {
 
   protected hasRoom(): boolean {
     return this.bufferedAmount < this.#options.highWaterMark;
+  }
+
+  /**
+   * Holds the TCP socket's writes (Node's `ws`: its `_socket`) until the end of the task, so every message sent
+   * to this peer in one task leaves in one system call instead of one each: a relay's broadcast burst sends each
+   * peer many small messages at once, and a writev per message was most of their cost. Each is still its own
+   * WebSocket message. Sockets that expose no TCP socket (browsers, Deno) send as they are.
+   */
+  #cork(socket: WebSocketLike): void {
+    if (this.#corked) return;
+    const raw = (socket as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+    if (typeof raw?.cork !== 'function') return;
+    raw.cork();
+    this.#corked = true;
+    microtask(() => {
+      this.#corked = false;
+      raw.uncork!();
+    });
   }
 
   /** @internal Starts using `socket`: open or still connecting. */
