@@ -51,8 +51,9 @@ function swarmwirePeer(url, identity, batching, localAddress) {
     const features = Feature.ACK_REQUIRED | (batching ? Feature.BATCHING : 0);
     const handshake = new InitiatorHandshake(identity, { role: 'edge', capabilities: [], features, maxPayload: MAX_PAYLOAD, metadata: {} });
     let step = 0;
+    const started = performance.now();
     ws.on('error', reject);
-    ws.on('close', () => reject(new Error('closed during the handshake')));
+    ws.on('close', (code, reason) => reject(new Error(`closed during the handshake (${code} ${reason}) after ${performance.now() - started} ms`)));
     ws.on('open', () => ws.send(encodeFrame({ type: MessageType.Hello, payload: handshake.hello() })));
     ws.on('message', async (data) => {
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -12,6 +12,7 @@ import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody, Peer } from './messages.js';
 import { closeCodeOf, type CoreHost, CoreState, errorBody, requireChecksum, SessionCore } from './core.js';
 import { Batcher } from './batcher.js';
+import { joinHeartbeats, leaveHeartbeats } from './heartbeats.js';
 import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
 import { createIdentity, type Identity } from './identity.js';
@@ -112,10 +113,6 @@ const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUI
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
-}
-
 export class Session {
   readonly #options: Required<Omit<SessionOptions, 'token' | 'identity' | 'expectPeer'>> & Pick<SessionOptions, 'token' | 'expectPeer'>;
   #identity: Identity | Promise<Identity> | undefined;
@@ -136,7 +133,8 @@ export class Session {
   readonly #core: SessionCore;
   /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
   #unheard: Frame[] = [];
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Whether the core is on its interval's heartbeat wheel (heartbeats.ts). */
+  #heartbeat = false;
   #rtt = NaN;
   readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -593,13 +591,14 @@ export class Session {
   #startHeartbeat(): void {
     const interval = this.#options.heartbeatIntervalMs;
     if (interval <= 0 || this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => this.#core.tick(0), interval);
-    unref(this.#heartbeat);
+    this.#heartbeat = true;
+    joinHeartbeats(interval, this.#core);
   }
 
   #stopHeartbeat(): void {
-    clearInterval(this.#heartbeat);
-    this.#heartbeat = undefined;
+    if (!this.#heartbeat) return;
+    this.#heartbeat = false;
+    leaveHeartbeats(this.#options.heartbeatIntervalMs, this.#core);
   }
 
   /** One transport message: frames in order, each compressed one inflated first (and every frame behind it waits). */

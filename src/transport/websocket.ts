@@ -83,6 +83,8 @@ export class WebSocketTransport extends BaseTransport {
   readonly #queues: Uint8Array[][] = [[], [], []];
   readonly #heads = [0, 0, 0];
   #queued = 0;
+  /** Frames queued: a 0-byte frame adds nothing to #queued and must still go out, in order. */
+  #waitingFrames = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #waiting = false;
@@ -127,13 +129,14 @@ export class WebSocketTransport extends BaseTransport {
       throw transportError(TransportErrorCode.FULL, `websocket buffer full (${this.bufferedAmount} bytes buffered, maxBuffered ${this.#options.maxBuffered}): await ready()`);
     }
     const socket = this.#socket;
-    if (this.#queued === 0 && socket?.readyState === OPEN && socket.bufferedAmount < this.#options.highWaterMark) {
+    if (this.#waitingFrames === 0 && socket?.readyState === OPEN && socket.bufferedAmount < this.#options.highWaterMark) {
       this.#cork(socket);
       socket.send(frame);
       return;
     }
     (this.#queues[priority] ?? this.#queues[Priority.Low]!).push(frame);
     this.#queued += size;
+    this.#waitingFrames++;
     if (this.state === 'open') this.#schedule();
   }
 
@@ -213,11 +216,13 @@ export class WebSocketTransport extends BaseTransport {
       this.#heads[p] = 0;
     }
     this.#queued = 0;
+    this.#waitingFrames = 0;
   }
 
   readonly #onOpen = (): void => {
     if (this.state !== 'connecting') return;
     clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined; // not kept for the life of the connection
     this.#pump();
     this.emitOpen();
     this.#progress();
@@ -302,6 +307,7 @@ export class WebSocketTransport extends BaseTransport {
         this.#heads[p] = 0;
       } else this.#heads[p] = head + 1;
       this.#queued -= frame.byteLength;
+      this.#waitingFrames--;
       return frame;
     }
     return undefined;
@@ -311,7 +317,7 @@ export class WebSocketTransport extends BaseTransport {
   #pump(): void {
     const socket = this.#socket;
     if (socket?.readyState !== OPEN) return;
-    while (this.#queued > 0 && socket.bufferedAmount < this.#options.highWaterMark) socket.send(this.#dequeue()!);
+    while (this.#waitingFrames > 0 && socket.bufferedAmount < this.#options.highWaterMark) socket.send(this.#dequeue()!);
   }
 
   #progress(): void {
@@ -320,7 +326,7 @@ export class WebSocketTransport extends BaseTransport {
       this.#waiting = false;
       this.emitDrain();
     }
-    if (this.state === 'open' && (this.#queued > 0 || this.#waiting)) this.#schedule();
+    if (this.state === 'open' && (this.#waitingFrames > 0 || this.#waiting)) this.#schedule();
   }
 
   #schedule(): void {
