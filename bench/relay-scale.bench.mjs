@@ -3,7 +3,8 @@
 // raw `ws` clients in another (bench/lib/scale-clients.mjs). For each server and each peer count, a fresh server:
 //   - memory per idle peer: the server's RSS (after two full collections) with the peers connected and idle for a
 //     few seconds, heartbeats on, minus its RSS before the first peer, divided by the peers;
-//   - time to connect them (every handshake through, 500 at a time; swarmwire identities made beforehand);
+//   - time to connect them (every handshake through, 256 at a time; swarmwire identities made beforehand), and the
+//     server's CPU time for it per peer;
 //   - broadcast deliveries/s with 64 B payloads: one peer sends a burst of broadcasts, every other peer receives
 //     each; swarmwire with peers that offer BATCHING (the relay coalesces what it sends each of them in a task) and
 //     with peers that do not (one WebSocket message per frame, as socket.io sends);
@@ -84,7 +85,8 @@ async function withServer(kind, n, batching, measure) {
     await sleep(500);
     const base = await server.ask('sample');
     const connect = await clients.ask('connect', { server: kind, url, n, batching });
-    return await measure(server, clients, { base, connectMs: connect.ms });
+    const connected = await server.ask('sample');
+    return await measure(server, clients, { base, connectMs: connect.ms, connectCpuUs: (connected.cpuUs - base.cpuUs) / n });
   } finally {
     await clients.stop();
     await server.stop();
@@ -108,7 +110,7 @@ async function broadcast(server, clients, topic, count, expected) {
 async function measureOne(kind, n) {
   const k = Math.max(2, Math.round(100_000 / n));
   const warm = Math.max(2, k >> 2);
-  const out = await withServer(kind, n, true, async (server, clients, { base, connectMs }) => {
+  const out = await withServer(kind, n, true, async (server, clients, { base, connectMs, connectCpuUs }) => {
     await sleep(SETTLE_MS);
     const idle = await server.ask('sample');
     await broadcast(server, clients, false, warm, warm * (n - 1));
@@ -116,7 +118,7 @@ async function measureOne(kind, n) {
     const { subscribers } = await clients.ask('subscribe', { fraction: 0.1 });
     const topic = await broadcast(server, clients, true, k * 10, k * 10 * subscribers);
     return {
-      connectMs, bytesPerPeer: (idle.rss - base.rss) / n, batched: all, topic, topicCpuRatio: topic.cpuUsPerBroadcast / all.cpuUsPerBroadcast,
+      connectMs, connectCpuUs, bytesPerPeer: (idle.rss - base.rss) / n, batched: all, topic, topicCpuRatio: topic.cpuUsPerBroadcast / all.cpuUsPerBroadcast,
     };
   });
   out.unbatched = kind === 'socket.io' ? out.batched : await withServer(kind, n, false, async (server, clients) => {
@@ -160,6 +162,7 @@ export async function run({ rounds } = {}) {
         server: LABEL[s], peers: n,
         'KB per idle peer': sig(get(key, (r) => r.bytesPerPeer / 1024)),
         'connect s': sig(get(key, (r) => r.connectMs / 1000)),
+        'server CPU ms per connect': sig(get(key, (r) => r.connectCpuUs / 1000), 2),
         'broadcast deliveries/s': Math.round(get(key, (r) => r.batched.rate)),
         'unbatched deliveries/s': Math.round(get(key, (r) => r.unbatched.rate)),
         'topic (10 %) deliveries/s': Math.round(get(key, (r) => r.topic.rate)),
@@ -173,6 +176,7 @@ export async function run({ rounds } = {}) {
         server: LABEL[s], peers: n,
         'memory per peer × socket.io': sig(ratio(key, io, (r) => r.bytesPerPeer), 2),
         'connect time × socket.io': sig(ratio(key, io, (r) => r.connectMs), 2),
+        'CPU per connect × socket.io': sig(ratio(key, io, (r) => r.connectCpuUs), 2),
         'deliveries/s × socket.io (batched)': sig(ratio(key, io, (r) => r.batched.rate), 2),
         'deliveries/s × socket.io (unbatched)': sig(ratio(key, io, (r) => r.unbatched.rate), 2),
         'topic deliveries/s × socket.io': sig(ratio(key, io, (r) => r.topic.rate), 2),
@@ -182,17 +186,18 @@ export async function run({ rounds } = {}) {
   }
   const table = {
     title: `Many peers on one server: swarmwire relays against socket.io 4.8 (64 B payloads, heartbeats on; median of ${rounds} rounds)`,
-    columns: ['server', 'peers', 'KB per idle peer', 'connect s', 'broadcast deliveries/s', 'unbatched deliveries/s', 'topic (10 %) deliveries/s', 'topic CPU ÷ broadcast CPU', 'B per delivery', 'B per unbatched delivery', 'server CPU µs per delivery'],
+    columns: ['server', 'peers', 'KB per idle peer', 'connect s', 'server CPU ms per connect', 'broadcast deliveries/s', 'unbatched deliveries/s', 'topic (10 %) deliveries/s', 'topic CPU ÷ broadcast CPU', 'B per delivery', 'B per unbatched delivery', 'server CPU µs per delivery'],
     rows,
     notes: [
       'Memory: the server process\'s RSS with the peers idle (after two full collections) minus its RSS before any peer, per peer.',
       'socket.io sends each message as one WebSocket message (it does not batch): its batched and unbatched figures are the same run.',
+      'Connect: wall time for every handshake through, 256 at a time, from one client process; server CPU per connect is the server process\'s CPU time over it, per peer (it depends less on how busy the shared machine is).',
       'Topic CPU ÷ broadcast CPU: server CPU time for one broadcast to a topic held by 10 % of the peers over one to everyone (0.1 when the work follows the subscribers).',
     ],
   };
   const ratioTable = {
     title: 'The same as ratios to socket.io (medians of per-round ratios; above 1 is more for memory, time and bytes, better for deliveries/s)',
-    columns: ['server', 'peers', 'memory per peer × socket.io', 'connect time × socket.io', 'deliveries/s × socket.io (batched)', 'deliveries/s × socket.io (unbatched)', 'topic deliveries/s × socket.io', 'bytes per delivery × socket.io'],
+    columns: ['server', 'peers', 'memory per peer × socket.io', 'connect time × socket.io', 'CPU per connect × socket.io', 'deliveries/s × socket.io (batched)', 'deliveries/s × socket.io (unbatched)', 'topic deliveries/s × socket.io', 'bytes per delivery × socket.io'],
     rows: ratios,
   };
   return { tables: [table, ratioTable], readme: table, summary: { rows, ratios }, raw };
