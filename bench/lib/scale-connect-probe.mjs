@@ -1,4 +1,8 @@
-// Connect-only probe (not part of the suite): node bench/lib/scale-connect-probe.mjs KIND N [PROFILE_DIR]
+// A quicker look than the relay-scale suite, for working on connects and idle memory (its figures are not in any
+// table): one server of KIND (as in scale-server.mjs) and N peers connected to it, then the connect time, RSS and heap
+// per idle peer and the server's CPU time; with PROFILE_DIR, a CPU profile of the server during the first
+// PROBE_PROFILE_MS (default 8,000) of the connects. After `npm run build`:
+//   node bench/lib/scale-connect-probe.mjs KIND N [PROFILE_DIR]
 import { fork } from 'node:child_process';
 const [kind, n, prof] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
 function child(script, args, execArgv = []) {
