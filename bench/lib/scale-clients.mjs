@@ -5,7 +5,15 @@
 // each answered with { kind: 'done', id, … }. Heartbeats stay on: the clients answer socket.io's pings and the
 // relay's Pings.
 import { WebSocket } from 'ws';
-import { Feature, MAX_PAYLOAD, MessageType, createIdentity, encodeFrame, InitiatorHandshake, pack } from '../../dist/index.js';
+import { build } from 'esbuild';
+import { Feature, MAX_PAYLOAD, MessageType, createIdentity, encodeFrame, pack } from '../../dist/index.js';
+
+// The initiator's side of the handshake (the identity proofs included) is internal to the package, not an export:
+// these raw peers take it from the source, bundled on the spot, so they prove identities exactly as sessions do.
+const { InitiatorHandshake } = await (async () => {
+  const out = await build({ entryPoints: [new URL('../../src/session/handshake.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
+  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+})();
 
 const PAYLOAD = new Uint8Array(64).fill(0x61);
 // socket.io's cheapest 64 B message: a string, one WebSocket message (binary data would add an attachment message).
