@@ -1,9 +1,13 @@
-// The heartbeat wheel (src/session/heartbeats.ts): one timer per interval for every session of a process, each
-// member ticked once per interval, the timer gone with the last member. Fake timers: nothing here sleeps.
+// The heartbeat wheel (src/session/heartbeats.ts): one timer per clock and interval for every session of a process,
+// each member ticked once per interval, the timer gone with the last member. Fake timers: nothing here sleeps.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
-import { joinHeartbeats, leaveHeartbeats, type Ticked } from '../src/session/heartbeats.js';
+import { joinHeartbeats as join, leaveHeartbeats as leave, type Ticked } from '../src/session/heartbeats.js';
+import { type Clock, realClock } from '../src/core/clock.js';
 import { HandshakeGate } from '../src/transport/handshake-gate.js';
+
+const joinHeartbeats = (ms: number, m: Ticked): void => join(realClock, ms, m);
+const leaveHeartbeats = (ms: number, m: Ticked): void => leave(realClock, ms, m);
 
 const counter = (): Ticked & { ticks: number } => {
   const m = { ticks: 0, tick: () => void m.ticks++ };
@@ -55,6 +59,43 @@ describe('the heartbeat wheel', () => {
     leaveHeartbeats(10, before);
     leaveHeartbeats(10, after);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('heartbeat wheels and clocks', () => {
+  it('keeps a wheel per clock: members beat with their own clock only', () => {
+    const due: Array<{ at: number; fn: () => void }> = [];
+    let now = 0;
+    const manual: Clock = {
+      now: () => now,
+      setTimeout: (fn, ms) => { const t = { at: now + ms, fn }; due.push(t); return t; },
+      clearTimeout: (t) => void due.splice(due.indexOf(t as (typeof due)[number]) >>> 0, due.includes(t as (typeof due)[number]) ? 1 : 0),
+    };
+    const advance = (ms: number): void => {
+      const end = now + ms;
+      for (let next = due.sort((a, b) => a.at - b.at)[0]; next && next.at <= end; next = due.sort((a, b) => a.at - b.at)[0]) {
+        due.splice(due.indexOf(next), 1);
+        now = next.at;
+        next.fn();
+      }
+      now = end;
+    };
+    vi.useFakeTimers();
+    try {
+      const mine = counter();
+      const real = counter();
+      join(manual, 50, mine);
+      join(realClock, 50, real);
+      advance(200);
+      expect([mine.ticks, real.ticks]).toEqual([4, 0]);
+      vi.advanceTimersByTime(100);
+      expect([mine.ticks, real.ticks]).toEqual([4, 2]);
+      leave(manual, 50, mine);
+      leave(realClock, 50, real);
+      expect([due.length, vi.getTimerCount()]).toEqual([0, 0]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

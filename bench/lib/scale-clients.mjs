@@ -6,7 +6,8 @@
 // relay's Pings.
 import { WebSocket } from 'ws';
 import { build } from 'esbuild';
-import { Feature, MAX_PAYLOAD, MessageType, createIdentity, encodeFrame, pack } from '../../dist/index.js';
+import { MessageType, createIdentity } from 'swarmwire';
+import { Feature, MAX_PAYLOAD, encodeFrame, pack } from 'swarmwire/wire';
 
 // The initiator's side of the handshake (the identity proofs included) is internal to the package, not an export:
 // these raw peers take it from the source, bundled on the spot, so they prove identities exactly as sessions do.

@@ -29,7 +29,7 @@ async function socketIo() {
 }
 
 async function relay() {
-  const { startRelay } = await import('../../dist/relay.js');
+  const { startRelay } = await import('swarmwire/node');
   const server = await startRelay({ port: 0, agents: false });
   stop = () => server.close();
   return server.wsUrl;
