@@ -20,7 +20,7 @@ import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
 import { createDebug } from '../core/debug.js';
-import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
+import { type Clock, type ClockTimer, realClock } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
