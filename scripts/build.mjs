@@ -22,7 +22,7 @@
 //   dist/workers.js, dist/wire-workers.js, dist/transport-workers.js  sharing chunks
 // And dist/swarmwire.wasm (the core; swarmwire/lite needs none) and dist/types/ (.d.ts).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -155,6 +155,22 @@ await build({
   outdir: `${root}dist`, chunkNames: 'workers-[hash]', splitting: true, format: 'esm', platform: 'neutral',
   external: ['./swarmwire.wasm'], plugins: [wasmModule, nodeOnly],
 });
+
+// keepNames' helper gives every named function an own `name` property, made for every instance of a closure: an
+// arrow function in a class field or an object literal becomes `__name(() => …, "onOpen")`, and defining the name
+// gives each such closure a property array of its own. On a relay that came to ~4 KB per connected peer (16
+// closures of its session and socket at ~250 bytes each, in a heap snapshot at 2,000 peers:
+// bench/relay-scale.bench.mjs). The helper below names only what has a `prototype` — classes and `function`s, the
+// names errors and stack traces print (a class esbuild renamed, MeshError2 → MeshError: test/built-names.test.ts)
+// — and leaves arrow functions as V8 made them (anonymous in a stack trace, as they are in the source's call).
+// Only the unminified files carry the helper in this form; the minified ones (script tag, CDN) are for browsers,
+// which hold one connection.
+const NAME_HELPER = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
+const CHEAP_NAME_HELPER = 'var __name = (target, value) => target.name === value || !("prototype" in target) ? target : __defProp(target, "name", { value, configurable: true });';
+for (const file of readdirSync(`${root}dist`).filter((f) => f.endsWith('.js'))) {
+  const text = readFileSync(`${root}dist/${file}`, 'utf8');
+  if (text.includes(NAME_HELPER)) writeFileSync(`${root}dist/${file}`, text.replace(NAME_HELPER, CHEAP_NAME_HELPER));
+}
 
 step('declarations (tsc)');
 run('tsc', ['-p', 'tsconfig.build.json']);

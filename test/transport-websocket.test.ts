@@ -71,6 +71,18 @@ describe('websocket transport: frames', () => {
     expect(frames.map((f, i) => firstDifference(f, sent[i]!))).toEqual(sizes.map(() => -1));
   });
 
+  it('sends an empty frame queued behind backpressure, in its place (it adds no bytes to the queue)', async () => {
+    const { server } = await echoServer();
+    const t = client(server.url, { highWaterMark: 1024 });
+    const got = collector(t);
+    await opened(t);
+    const sizes = [4096, 0, 5, 0, 4096, 0];
+    const sent = sizes.map((size, i) => numbered(i, size));
+    for (const f of sent) t.send(f); // the first fills the socket past the mark: the rest wait in the queue
+    const frames = await got.next(sent.length);
+    expect(frames.map((f) => f.byteLength)).toEqual(sizes);
+  });
+
   it('queues frames sent while connecting and sends them on open, in order', async () => {
     const { server, accepted } = await echoServer();
     const t = client(server.url);

@@ -4,7 +4,8 @@
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Frame, decodeBody, frameSize, withoutTrace } from '../wire/frame.js';
+import { type Frame, decodeBody, encodeFrame, frameSize, withoutTrace } from '../wire/frame.js';
+import { pack } from '../wire/payload.js';
 import { fnv1a64 } from '../wire/fnv.js';
 import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
@@ -26,6 +27,12 @@ import { parseDiscovery } from '../mesh/parse.js';
 import { createDebug } from '../core/debug.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
+
+/**
+ * Announcements of the peer set are spaced by this many ms per peer listed (1 s at 10,000 peers), so they cost at
+ * most ~10,000 listed peers per second however many join.
+ */
+const ANNOUNCE_MS_PER_PEER = 0.1;
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
@@ -112,6 +119,11 @@ export interface RelayPeer {
   close?(code?: number, reason?: string): void;
   /** Sends the Ack the relay held for frame `id` (see RelayUplink.durable). A peer without it never has one held. */
   releaseAck?(id: number): void;
+  /**
+   * Sends a best-effort frame encoded already, if it can go as it is (see Session.sendEncoded); false if not, and
+   * the relay then uses send(). A peer without it always gets send().
+   */
+  sendEncoded?(bytes: Uint8Array, payloadLength: number): boolean;
 }
 
 /** A Routed frame on its way to a node, after this relay stamped it (`from` set, `ttl` decremented). */
@@ -150,6 +162,7 @@ export interface RelayUplink {
 
 interface PeerState {
   session: RelayPeer;
+  /** Its subscriptions (also indexed in Relay.#subscribers). */
   topics: Set<string>;
   direct: DirectPeer;
   rate: RateLimiter | undefined;
@@ -168,9 +181,13 @@ export class Relay {
   /** Who is reachable through which peer, learnt from Discovery (shared with mesh nodes that forward). */
   readonly router: Router;
   #announcing = false;
+  /** When the last announcement went out (this.#clock.now()). */
+  #lastAnnounced = -Infinity;
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
+  /** The subscribers of each topic: a broadcast to a topic visits them alone, not every peer. */
+  readonly #subscribers = new Map<string, Set<PeerState>>();
   /** Where uptime and rate limits read the time (options.clock). */
   readonly #clock: Clock;
   readonly #started: number;
@@ -268,12 +285,15 @@ export class Relay {
     const id = session.peer!.id;
     const { hello } = session.peer!;
     const state: PeerState = {
-      session, topics: new Set(topics),
+      session, topics: new Set(),
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
       rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate, this.#clock) : undefined,
       permits: permits(session.grant),
     };
+    const replaced = this.#peers.get(id);
+    if (replaced) this.#unsubscribeAll(replaced);
     this.#peers.set(id, state);
+    for (const topic of topics) this.#subscribe(state, topic);
     this.router.addDirect(state.direct);
     if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
     this.#announce();
@@ -305,6 +325,7 @@ export class Relay {
     });
     session.on('close', (info) => {
       if (this.#peers.get(id)?.session !== session) return;
+      this.#unsubscribeAll(state);
       this.#peers.delete(id);
       if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
       this.router.removeDirect(id);
@@ -342,18 +363,34 @@ export class Relay {
       case MessageType.Subscribe: {
         const topic = this.#topic(frame);
         if (from.permits && !from.permits.subscribe(topic)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to subscribe to topic "${topic}"`);
-        from.topics.add(topic);
-        return;
+        return this.#subscribe(from, topic);
       }
       case MessageType.Unsubscribe:
-        from.topics.delete(this.#topic(frame));
-        return;
+        return this.#unsubscribe(from, this.#topic(frame));
       case MessageType.HealthCheck:
         return this.#reply(from.session, frame, { status: 'ok', uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
         if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
         return this.#call(from.session, frame);
     }
+  }
+
+  #subscribe(peer: PeerState, topic: string): void {
+    peer.topics.add(topic);
+    let subscribers = this.#subscribers.get(topic);
+    if (!subscribers) this.#subscribers.set(topic, (subscribers = new Set()));
+    subscribers.add(peer);
+  }
+
+  #unsubscribe(peer: PeerState, topic: string): void {
+    if (!peer.topics.delete(topic)) return;
+    const subscribers = this.#subscribers.get(topic)!;
+    subscribers.delete(peer);
+    if (subscribers.size === 0) this.#subscribers.delete(topic);
+  }
+
+  #unsubscribeAll(peer: PeerState): void {
+    for (const topic of [...peer.topics]) this.#unsubscribe(peer, topic);
   }
 
   #topic(frame: Frame): string {
@@ -432,12 +469,20 @@ export class Relay {
     return { role: 'relay', capabilities: ['relay'], peers: this.router.known(to) };
   }
 
-  /** Tells relay and core peers, once per task, that the set of reachable nodes changed. */
+  /**
+   * Tells relay and core peers that the set of reachable nodes changed: the first change after a quiet spell in the
+   * next task, later ones together, at most once per ANNOUNCE_MS_PER_PEER × peers. Each announcement lists every
+   * peer, so one per join made a connect storm cost the square of the peers (the CLI relay's agent host: 29 s and
+   * 100 KB per peer to connect 2,000, its unacked announcements piling up): spaced this way they cost at most
+   * ~1 / ANNOUNCE_MS_PER_PEER listed peers per second, whatever the size.
+   */
   #announce(): void {
     if (this.#announcing) return;
     this.#announcing = true;
-    setTimeout(() => {
+    const wait = Math.max(0, this.#lastAnnounced + this.#peers.size * ANNOUNCE_MS_PER_PEER - this.#clock.now());
+    this.#clock.setTimeout(() => {
       this.#announcing = false;
+      this.#lastAnnounced = this.#clock.now();
       for (const [id, peer] of this.#peers) {
         if (peer.direct.role === 'edge') continue;
         try {
@@ -446,7 +491,7 @@ export class Relay {
           // a peer too full (or gone) to hear it learns on its next Discovery
         }
       }
-    }, 0);
+    }, wait);
   }
 
   #broadcast(from: PeerState, frame: Frame): void {
@@ -465,10 +510,17 @@ export class Relay {
 
   #fanOut(body: BroadcastBody, ack: boolean, sender?: RelayPeer, frame?: Frame): void {
     const topic = typeof body.topic === 'string' ? body.topic : undefined;
-    const out = { type: MessageType.Broadcast, ack, body };
-    for (const peer of this.#peers.values()) {
-      if (peer.session === sender || (topic !== undefined && !peer.topics.has(topic))) continue;
-      this.#forward(peer.session, out, sender, frame);
+    const targets = topic === undefined ? this.#peers.values() : this.#subscribers.get(topic)?.values();
+    if (!targets) return;
+    // Packed once for all its receivers. A best-effort broadcast is also encoded once, with request_id 0 (it answers
+    // nothing and nobody acks it), and the same bytes go to every peer that can take them as they are; an acked one
+    // needs each session's own request id.
+    const payload = pack(body);
+    const out: SessionFrame = ack ? { type: MessageType.Broadcast, ack, payload, compress: false } : { type: MessageType.Broadcast, requestId: 0, payload, compress: false };
+    const encoded = ack ? undefined : encodeFrame(out);
+    for (const peer of targets) {
+      if (peer.session === sender) continue;
+      this.#forward(peer.session, out, sender, frame, encoded);
     }
   }
 
@@ -525,7 +577,7 @@ export class Relay {
    * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
    * Error for the frame that could not be forwarded.
    */
-  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): number | undefined {
+  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame, encoded?: Uint8Array): number | undefined {
     try {
       // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
       // (swarmwire/lite) the bit is reserved and the block would read as payload.
@@ -537,7 +589,9 @@ export class Relay {
       // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
       // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
       // broadcast burst dropped honest peers that way).
-      const id = target.send({ ...out, compress: false });
+      // A best-effort frame encoded once for every receiver goes as those bytes where it can (no id: nothing acks it).
+      let id: number | undefined;
+      if (!encoded || !target.sendEncoded?.(encoded, out.payload!.length)) id = target.send(out.compress === false ? out : { ...out, compress: false });
       this.#stats.framesOut++;
       return id;
     } catch (error) {

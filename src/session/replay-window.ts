@@ -9,12 +9,17 @@ export const WINDOW = 1 << 16;
 
 export class ReplayWindow {
   #top = 0;
-  readonly #bits = new Uint32Array(WINDOW / 32);
+  /**
+   * The bitmap, 8 KiB, made when the first acked frame arrives: most peers of a relay never send one, and eager
+   * it was the largest part of an idle peer's memory (bench/relay-scale.bench.mjs).
+   */
+  #bits: Uint32Array | undefined;
 
   /** True the first time `id` is offered (deliver it), false for a repeat (drop it, but ack it again). */
   accept(id: number): boolean {
+    this.#bits ??= new Uint32Array(WINDOW / 32);
     if (id > this.#top) {
-      if (id - this.#top >= WINDOW) this.#bits.fill(0);
+      if (id - this.#top >= WINDOW) this.#bits!.fill(0);
       else for (let i = this.#top + 1; i < id; i++) this.#clear(i);
       this.#top = id;
       this.#set(id);
@@ -23,16 +28,17 @@ export class ReplayWindow {
     if (this.#top - id >= WINDOW) return false;
     const word = (id % WINDOW) >>> 5;
     const mask = 1 << (id & 31);
-    if (this.#bits[word]! & mask) return false;
-    this.#bits[word]! |= mask;
+    const bits = this.#bits;
+    if (bits[word]! & mask) return false;
+    bits[word]! |= mask;
     return true;
   }
 
   #set(id: number): void {
-    this.#bits[(id % WINDOW) >>> 5]! |= 1 << (id & 31);
+    this.#bits![(id % WINDOW) >>> 5]! |= 1 << (id & 31);
   }
 
   #clear(id: number): void {
-    this.#bits[(id % WINDOW) >>> 5]! &= ~(1 << (id & 31));
+    this.#bits![(id % WINDOW) >>> 5]! &= ~(1 << (id & 31));
   }
 }

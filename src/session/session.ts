@@ -12,6 +12,7 @@ import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody, Peer } from './messages.js';
 import { closeCodeOf, type CoreHost, CoreState, errorBody, requireChecksum, SessionCore } from './core.js';
 import { Batcher } from './batcher.js';
+import { joinHeartbeats, leaveHeartbeats } from './heartbeats.js';
 import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
 import { createIdentity, type Identity } from './identity.js';
@@ -20,7 +21,7 @@ import { ReplayWindow } from './replay-window.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
 import { createDebug } from '../core/debug.js';
-import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
+import { type Clock, type ClockTimer, realClock } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
@@ -128,6 +129,7 @@ const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJ
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.TRACE |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
+
 export class Session {
   readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
   #identity: Identity | Promise<Identity> | undefined;
@@ -150,7 +152,8 @@ export class Session {
   readonly #core: SessionCore;
   /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
   #unheard: Frame[] = [];
-  #heartbeat: ClockTimer | undefined;
+  /** Whether the core is on its clock's and interval's heartbeat wheel (heartbeats.ts). */
+  #heartbeat = false;
   #rtt = NaN;
   /**
    * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
@@ -412,6 +415,21 @@ export class Session {
     return id;
   }
 
+  /**
+   * Sends a best-effort frame that is encoded already (a relay's broadcast: the same bytes for every receiver, so it
+   * is encoded once, not once per peer) when it can go as it is: the session is open, nothing is being compressed
+   * ahead of it, no checksum trailer is owed and `payloadLength` is within the peer's limit. Returns false, having
+   * sent nothing, when it cannot: the caller then sends it with send(). The bytes must not change afterwards.
+   * Throws what send() throws for a full transport. @internal
+   */
+  sendEncoded(bytes: Uint8Array, payloadLength: number, priority: Priority = Priority.High): boolean {
+    const peer = this.#peer;
+    if (this.#state !== 'open' || this.#pendingOut > 0 || this.#always || !peer || payloadLength > peer.negotiated.maxPayload) return false;
+    if (this.#options.checksum && peer.negotiated.features & Feature.CHECKSUM) return false;
+    this.#transmit(bytes, priority);
+    return true;
+  }
+
   #full(what: string, count: number): SessionError {
     return sessionError(SessionErrorCode.FULL, `${count} ${what}`);
   }
@@ -637,17 +655,14 @@ export class Session {
   #startHeartbeat(): void {
     const interval = this.#options.heartbeatIntervalMs;
     if (interval <= 0 || this.#heartbeat) return;
-    // One-shot timers re-armed each beat (a Clock has no intervals): the same cadence, one method fewer to fake.
-    const beat = (): void => {
-      this.#heartbeat = unref(this.clock.setTimeout(beat, interval));
-      this.#core.tick(0);
-    };
-    this.#heartbeat = unref(this.clock.setTimeout(beat, interval));
+    this.#heartbeat = true;
+    joinHeartbeats(this.clock, interval, this.#core);
   }
 
   #stopHeartbeat(): void {
-    this.clock.clearTimeout(this.#heartbeat);
-    this.#heartbeat = undefined;
+    if (!this.#heartbeat) return;
+    this.#heartbeat = false;
+    leaveHeartbeats(this.clock, this.#options.heartbeatIntervalMs, this.#core);
   }
 
   /** One transport message: frames in order, each compressed one inflated first (and every frame behind it waits). */

@@ -60,6 +60,7 @@ export type Refusal = 503 | 429;
 export interface GuardedSocket {
   prependListener(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
   removeListener(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  removeListener(event: 'close', listener: () => void): unknown;
   once(event: 'close', listener: () => void): unknown;
   destroy(): void;
 }
@@ -151,6 +152,9 @@ export class HandshakeGate {
     const done = (): void => {
       clearTimeout(timer);
       socket.removeListener('data', onData);
+      // Left on the socket, this listener would keep the watch, its timer and these closures for as long as the
+      // peer stays connected (~0.7 KB per peer on a relay).
+      socket.removeListener('close', done);
       pass.done();
     };
     // First in line, so a refused message is cut before `ws` buffers the chunk that announced it.

@@ -10,6 +10,7 @@ import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD } from '../wire/constants.js';
 import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
 import type { CloseInfo } from './transport.js';
 import { clipUtf8 } from './close-reason.js';
+import { microtask } from './microtask.js';
 import { connectFailed } from './connect-failure.js';
 import { createDebug } from '../core/debug.js';
 
@@ -89,6 +90,8 @@ export class WebSocketTransport extends BaseTransport {
   readonly #queues: Uint8Array[][] = [[], [], []];
   readonly #heads = [0, 0, 0];
   #queued = 0;
+  /** Frames queued: a 0-byte frame adds nothing to #queued and must still go out, in order. */
+  #waitingFrames = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #waiting = false;
@@ -96,6 +99,8 @@ export class WebSocketTransport extends BaseTransport {
   /** A frame was refused as FULL and the buffer has not drained since: the peer has stopped reading. */
   #stalled = false;
   #lastError: unknown;
+  /** The TCP socket's writes are held until the end of this task (#cork). */
+  #corked = false;
 
   /** @internal Use connectWebSocket or acceptWebSocket. */
   constructor(options: Readonly<Partial<WebSocketOptions>>, label: string) {
@@ -131,12 +136,14 @@ export class WebSocketTransport extends BaseTransport {
       throw transportError(TransportErrorCode.FULL, `websocket buffer full (${this.bufferedAmount} bytes buffered, maxBuffered ${this.#options.maxBuffered}): await ready()`);
     }
     const socket = this.#socket;
-    if (this.#queued === 0 && socket?.readyState === OPEN && socket.bufferedAmount < this.#options.highWaterMark) {
+    if (this.#waitingFrames === 0 && socket?.readyState === OPEN && socket.bufferedAmount < this.#options.highWaterMark) {
+      this.#cork(socket);
       socket.send(frame);
       return;
     }
     (this.#queues[priority] ?? this.#queues[Priority.Low]!).push(frame);
     this.#queued += size;
+    this.#waitingFrames++;
     if (this.state === 'open') this.#schedule();
   }
 
@@ -151,6 +158,24 @@ export class WebSocketTransport extends BaseTransport {
 
   protected hasRoom(): boolean {
     return this.bufferedAmount < this.#options.highWaterMark;
+  }
+
+  /**
+   * Holds the TCP socket's writes (Node's `ws`: its `_socket`) until the end of the task, so every message sent
+   * to this peer in one task leaves in one system call instead of one each: a relay's broadcast burst sends each
+   * peer many small messages at once, and a writev per message was most of their cost. Each is still its own
+   * WebSocket message. Sockets that expose no TCP socket (browsers, Deno) send as they are.
+   */
+  #cork(socket: WebSocketLike): void {
+    if (this.#corked) return;
+    const raw = (socket as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+    if (typeof raw?.cork !== 'function') return;
+    raw.cork();
+    this.#corked = true;
+    microtask(() => {
+      this.#corked = false;
+      raw.uncork!();
+    });
   }
 
   /** @internal Starts using `socket`: open or still connecting. */
@@ -199,11 +224,13 @@ export class WebSocketTransport extends BaseTransport {
       this.#heads[p] = 0;
     }
     this.#queued = 0;
+    this.#waitingFrames = 0;
   }
 
   readonly #onOpen = (): void => {
     if (this.state !== 'connecting') return;
     clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined; // not kept for the life of the connection
     if (debug.on) debug.log('open', { transport: this.#label });
     this.#pump();
     this.emitOpen();
@@ -295,6 +322,7 @@ export class WebSocketTransport extends BaseTransport {
         this.#heads[p] = 0;
       } else this.#heads[p] = head + 1;
       this.#queued -= frame.byteLength;
+      this.#waitingFrames--;
       return frame;
     }
     return undefined;
@@ -304,7 +332,7 @@ export class WebSocketTransport extends BaseTransport {
   #pump(): void {
     const socket = this.#socket;
     if (socket?.readyState !== OPEN) return;
-    while (this.#queued > 0 && socket.bufferedAmount < this.#options.highWaterMark) socket.send(this.#dequeue()!);
+    while (this.#waitingFrames > 0 && socket.bufferedAmount < this.#options.highWaterMark) socket.send(this.#dequeue()!);
   }
 
   #progress(): void {
@@ -313,7 +341,7 @@ export class WebSocketTransport extends BaseTransport {
       this.#waiting = false;
       this.emitDrain();
     }
-    if (this.state === 'open' && (this.#queued > 0 || this.#waiting)) this.#schedule();
+    if (this.state === 'open' && (this.#waitingFrames > 0 || this.#waiting)) this.#schedule();
   }
 
   #schedule(): void {
