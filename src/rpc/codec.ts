@@ -115,29 +115,41 @@ function readExt(type: number, n: number, depth: number): unknown {
       if (!Array.isArray(handle) || handle.length !== 2) return fail('a stream extension that is not [id, kind]');
       return current().importStream(handle[0] as number, handle[1] as StreamKind);
     }
-    case ExtType.Error: {
-      const body = readValue(depth);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('an error extension that is not a map');
-      return deserializeError(body as SerializedError);
-    }
+    case ExtType.Error:
+      return readErrorData(depth);
     case ExtType.BigInt:
       return readBigInt(n, maxBigIntDigits);
     case ExtType.ArrayBuffer:
       return readBytes(n).buffer;
-    case ExtType.Map: {
-      const entries = readValue(depth);
-      if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) return fail('a Map extension that is not [[key, value]…]');
-      return new Map(entries as Array<[unknown, unknown]>);
-    }
-    case ExtType.Set: {
-      const items = readValue(depth);
-      if (!Array.isArray(items)) return fail('a Set extension that is not an array');
-      return new Set(items);
-    }
+    case ExtType.Map:
+      return readMapData(depth);
+    case ExtType.Set:
+      return readSetData(depth);
     case RESERVED:
       throw rpcError(RpcErrorCode.BAD_ARGS, 'extension type 127 is reserved');
   }
   return readSharedExt(type, n);
+}
+
+/** An Error extension's data, the error map, read at `depth` and rebuilt (error-codec.ts). @internal */
+export function readErrorData(depth: number): Error {
+  const body = readValue(depth);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('an error extension that is not a map');
+  return deserializeError(body as SerializedError);
+}
+
+/** A Map extension's data, [[key, value]…], read at `depth`. Shared with Comlink's values (comlink-clone.ts). @internal */
+export function readMapData(depth: number): Map<unknown, unknown> {
+  const entries = readValue(depth);
+  if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) return fail('a Map extension that is not [[key, value]…]');
+  return new Map(entries as Array<[unknown, unknown]>);
+}
+
+/** A Set extension's data, [value…], read at `depth`. @internal */
+export function readSetData(depth: number): Set<unknown> {
+  const items = readValue(depth);
+  if (!Array.isArray(items)) return fail('a Set extension that is not an array');
+  return new Set(items);
 }
 
 const RECEIVE: DecodePolicy = { views: false, ext: readExt, short: cachedText };
@@ -150,12 +162,22 @@ export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
   const previous = host;
   host = h;
   try {
-    encode(value, SEND, 0, 0, true);
-  } catch (error) {
-    if (error instanceof SwarmwireError) throw error;
-    throw rpcError(RpcErrorCode.UNSERIALIZABLE, `cannot send this value: ${(error as Error)?.message ?? String(error)}`, error);
+    return encodeKept(value, SEND, 'cannot send this value');
   } finally {
     host = previous;
+  }
+}
+
+/**
+ * The bytes of `value` written with `policy`, valid for good; what else than a SwarmwireError is thrown meanwhile (a
+ * getter's error) becomes RpcError UNSERIALIZABLE, its message after `what`. For the RPC layer's policies. @internal
+ */
+export function encodeKept(value: unknown, policy: EncodePolicy, what: string): Uint8Array {
+  try {
+    encode(value, policy, 0, 0, true);
+  } catch (error) {
+    if (error instanceof SwarmwireError) throw error;
+    throw rpcError(RpcErrorCode.UNSERIALIZABLE, `${what}: ${(error as Error)?.message ?? String(error)}`, error);
   }
   return new Uint8Array(output.buffer, output.start, output.end - output.start);
 }
