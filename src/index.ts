@@ -92,7 +92,7 @@ export type { RpcChannel, RpcLink } from './rpc/channel.js';
 export { ExtType, INITIAL_STREAM_CREDIT, Op, StreamKind } from './rpc/messages.js';
 export type { MethodInfo, ModuleDescription, OpBody, RemoteErrorData, SerializedError, StreamHandleBody } from './rpc/messages.js';
 export { comlinkEndpoint } from './rpc/comlink.js';
-export type { ComlinkEndpoint, ComlinkEndpointOptions } from './rpc/comlink.js';
+export type { ComlinkEndpoint, ComlinkEndpointOptions, ComlinkMessageEvent } from './rpc/comlink.js';
 
 // Edge runtimes and scale-out: what other relay hosts plug into. The Durable Object relay ships in the Workers
 // build ('swarmwire' under the workerd condition, or 'swarmwire/workers'); the Redis bridge in 'swarmwire/relay'.

@@ -84,7 +84,7 @@ function special(v: unknown, depth: number): boolean {
   else if (v instanceof Date && Number.isNaN(v.getTime())) writeExt(CloneExt.Constant, new Uint8Array([Constant.InvalidDate]));
   else if (writeSharedExt(v)) return true; // a Date, or an extension this side does not read (ExtData) passed on
   else if (v instanceof ArrayBuffer) {
-    if ((v as { detached?: boolean }).detached) throw unserializable('a detached ArrayBuffer');
+    if (isDetached(v)) throw unserializable('a detached ArrayBuffer');
     writeExt(CloneExt.ArrayBuffer, new Uint8Array(v));
   } else if (ArrayBuffer.isView(v)) {
     const kind = KIND_OF.get(proto) ?? kindOf(v);
@@ -112,6 +112,19 @@ function special(v: unknown, depth: number): boolean {
 function kindOf(v: ArrayBufferView): number | undefined {
   for (const [kind, cls] of VIEWS) if (v instanceof cls) return kind;
   return undefined;
+}
+
+/** True for a buffer whose bytes were transferred away (`detached` is newer than Node 20: a view of it throws there). */
+export function isDetached(buffer: ArrayBuffer): boolean {
+  const detached = (buffer as { detached?: boolean }).detached;
+  if (detached !== undefined) return detached;
+  if (buffer.byteLength > 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function nameOf(fn: unknown): string {
@@ -182,7 +195,7 @@ export function encodeClone(h: PortHost, value: unknown): Uint8Array {
   const previous = host;
   host = h;
   try {
-    return encodeKept(value, SEND, 'comlinkEndpoint cannot send this message');
+    return encodeKept(stand(value), SEND, 'comlinkEndpoint cannot send this message'); // the encoder writes a bare undefined as nil
   } finally {
     host = previous;
   }

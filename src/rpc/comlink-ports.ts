@@ -12,7 +12,7 @@ import type { Frame } from '../wire/frame.js';
 import type { SessionFrame } from '../session/session.js';
 import type { RpcLink } from './channel.js';
 import { RpcErrorCode, rpcError } from './errors.js';
-import { type PortHost, decodeClone, encodeClone } from './comlink-clone.js';
+import { type PortHost, decodeClone, encodeClone, isDetached } from './comlink-clone.js';
 import { ENDPOINT_HASH, MAX_PORT_NUMBER } from './comlink-protocol.js';
 
 /** What a listener of the endpoint receives: a MessageEvent's fields that Comlink and its users read. */
@@ -337,7 +337,7 @@ function checkTransfer(transfer: readonly unknown[]): { ports: MessagePort[]; bu
     if (seen.has(item)) throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'comlinkEndpoint: the transfer list names the same object twice');
     seen.add(item);
     if (item instanceof ArrayBuffer) {
-      if ((item as { detached?: boolean }).detached) throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'comlinkEndpoint: the transfer list holds a detached ArrayBuffer');
+      if (isDetached(item)) throw rpcError(RpcErrorCode.UNSERIALIZABLE, 'comlinkEndpoint: the transfer list holds a detached ArrayBuffer');
       buffers.push(item);
     } else if (typeof MessagePort === 'function' && item instanceof MessagePort) {
       ports.push(item);
