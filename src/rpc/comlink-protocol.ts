@@ -8,7 +8,7 @@
 
 /**
  * MessagePack extension types in Comlink payloads: structured-clone values. 3–7 mean what they mean in RPC values
- * (messages.ts ExtType); 8–11 are Comlink's own (RPC values never carry them), numbered after RPC's so the two
+ * (messages.ts ExtType); 9–12 are Comlink's own (RPC values never carry them), numbered after RPC's (1–8) so the two
  * tables never disagree about a number.
  */
 export const CloneExt = {
@@ -23,13 +23,13 @@ export const CloneExt = {
   /** A Set: data = [value…]. */
   Set: 7,
   /** A typed array other than Uint8Array, or a DataView: data = one ViewKind byte, then the view's bytes (little-endian elements). */
-  TypedArray: 8,
+  TypedArray: 9,
   /** A RegExp: data = [source, flags]. */
-  RegExp: 9,
+  RegExp: 10,
   /** A value MessagePack has no form for: data = one Constant byte. */
-  Constant: 10,
+  Constant: 11,
   /** A MessagePort: data = its port number (uint, 1 to 2^31 − 1), chosen by the sender of the message. */
-  Port: 11,
+  Port: 12,
 } as const;
 
 /** Which view a TypedArray extension holds (a Uint8Array travels as MessagePack bin). */
