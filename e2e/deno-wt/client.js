@@ -213,7 +213,7 @@ try {
     for (let i = 1; i <= N; i++) {
       // Spaced a little: a full datagram queue drops a frame (best effort), and this counts arrivals, not drops.
       alice.session.send({ type: sw.MessageType.Routed, priority: sw.Priority.Low, body: sw.routedBody(bob.session.nodeId, sw.encodeFrame({ type: sw.MessageType.Event, requestId: i, body: `datagram ${i}` })) });
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
     }
     const arrived = () => bob.inbox.filter((f) => f.type === sw.MessageType.Routed).length;
     await bob.until(() => arrived() >= N, 5_000).catch(() => {});

@@ -74,6 +74,46 @@ export async function runPeers(wsUrl: string, wtUrl: string, hash: string) {
   return result;
 }
 
+/**
+ * Low-priority frames from a session that opted in to datagrams (the relay did not), through the relay to a
+ * WebSocket peer. Chromium's WebTransport class is wrapped to count what goes out as a datagram.
+ */
+export async function runDatagrams(wsUrl: string, wtUrl: string, hash: string) {
+  let sentAsDatagrams = 0;
+  const Counting = class extends WebTransport {
+    constructor(url: string, options?: WebTransportOptions) {
+      super(url, options);
+      const { readable, writable, maxDatagramSize } = this.datagrams;
+      const tap = new WritableStream<Uint8Array>({
+        async write(chunk) {
+          sentAsDatagrams++;
+          const w = writable.getWriter();
+          try {
+            await w.write(chunk);
+          } finally {
+            w.releaseLock();
+          }
+        },
+      });
+      Object.defineProperty(this, 'datagrams', { value: { readable, writable: tap, maxDatagramSize } });
+    }
+  };
+  const alice = await client('alice (wt)', () => sw.connectWebTransport(wtUrl, { serverCertificateHashes: [hash], datagrams: true, WebTransport: Counting }));
+  const bob = await client('bob (ws)', () => sw.connectWebSocket(wsUrl));
+  const N = 20;
+  for (let i = 1; i <= N; i++) {
+    // Spaced a little: a full datagram queue drops a frame (best effort), and this counts arrivals, not drops.
+    alice.session.send({ type: sw.MessageType.Routed, priority: sw.Priority.Low, body: sw.routedBody(bob.session.nodeId, sw.encodeFrame({ type: sw.MessageType.Event, requestId: i, body: `datagram ${i}` })) });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const routed = () => bob.inbox.filter((f) => f.type === sw.MessageType.Routed);
+  await until(() => routed().length >= N, 5_000, 'datagrams').catch(() => {});
+  const bodies = routed().map((f) => sw.decodeBody(sw.decodeFrame(sw.parseRouted(sw.decodeBody(f)).frame)) as string).sort();
+  alice.session.close();
+  bob.session.close();
+  return { sentAsDatagrams, arrived: bodies.length, bodies };
+}
+
 /** A Hello-shaped first frame, to spoil. */
 const hello = (): Uint8Array => sw.encodeFrame({ type: sw.MessageType.Hello, body: { version: sw.PROTOCOL_VERSION } });
 
