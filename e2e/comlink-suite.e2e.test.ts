@@ -4,7 +4,7 @@
 // first over the plain MessageChannel they were written for (the harness alone).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WebSocketListener, listenWebSocket } from 'swarmwire';
+import { type WebSocketListener, listenWebSocket } from 'swarmwire/node';
 import { joinInPairs } from '../test/fixtures/join-pairs.js';
 import type { WatchedContext } from './browser.js';
 import type * as Checks from './pages/comlink-suite-checks.js';

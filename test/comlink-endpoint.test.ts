@@ -2,9 +2,8 @@
 // structuredClone as the oracle, both ways), what it refuses and that a refusal changes nothing, MessagePorts
 // crossing (both ways, nested, sent back, closed), and hostile frames: dropped, and costing the receiver nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type ComlinkEndpoint, type ComlinkMessageEvent, MessageType, type Session, comlinkEndpoint, fnv1a64, memoryPair,
-} from 'swarmwire';
+import { type ComlinkEndpoint, type ComlinkMessageEvent, MessageType, type Session, comlinkEndpoint, memoryPair } from 'swarmwire';
+import { fnv1a64 } from 'swarmwire/wire';
 import { type LinkPair, memorySession } from './fixtures/rpc-links.js';
 import { until } from './fixtures/until.js';
 

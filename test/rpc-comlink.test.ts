@@ -3,7 +3,8 @@
 import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Feature, MessageType, type Session, SessionHost, comlinkEndpoint, connectSession, decodeFrames, fnv1a64, memoryPair } from 'swarmwire';
+import { MessageType, type Session, SessionHost, comlinkEndpoint, connectSession, memoryPair } from 'swarmwire';
+import { Feature, decodeFrames, fnv1a64 } from 'swarmwire/wire';
 import { startRingForwarder, workerRingSession } from './fixtures/comlink-channels.js';
 import { LINK_KINDS, type LinkKind, type LinkPair } from './fixtures/rpc-links.js';
 import { until } from './fixtures/until.js';

@@ -2,9 +2,9 @@
 // (run when a caller releases its proxy) and transferHandlers (values of the program's own kinds), over the
 // in-process session pair; and how each is refused.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MessageType, Op, type RpcChannel, type Session, expose, finalizer, fnv1a32, pack, proxy, releaseProxy, transferHandlers, wrap,
-} from 'swarmwire';
+import { MessageType, type RpcChannel, type Session, expose, finalizer, proxy, releaseProxy, transferHandlers, wrap } from 'swarmwire';
+import { fnv1a32, pack } from 'swarmwire/wire';
+import { Op } from '../src/rpc/messages.js';
 import { memorySession } from './fixtures/rpc-links.js';
 import { until } from './fixtures/until.js';
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { readmeBlock, substitute } from './fixtures/readme.js';
+import { readmeBlock, substitute } from '../fixtures/readme.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 it('runs the README Comlink snippet: a class constructed and a callback called back over a WebSocket', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'swarmwire-comlink-readme-'));
@@ -16,6 +16,7 @@ it('runs the README Comlink snippet: a class constructed and a callback called b
     const file = join(dir, 'comlink.mjs');
     writeFileSync(file, substitute(readmeBlock('comlink'), [
       ["from 'swarmwire'", `from ${JSON.stringify(join(ROOT, 'dist/index.js'))}`],
+      ["from 'swarmwire/node'", `from ${JSON.stringify(join(ROOT, 'dist/node.js'))}`],
       ["from 'comlink'", `from ${JSON.stringify(join(ROOT, 'node_modules/comlink/dist/esm/comlink.mjs'))}`],
     ]));
     const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: dir, timeout: 15_000 });
