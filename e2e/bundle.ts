@@ -35,10 +35,11 @@ export async function bundlePageScripts(pagesDir: string, outDir: string): Promi
   const names = readdirSync(pagesDir).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts'));
   // node:* stays out: shared test data that imports the source (test/transport-contract.ts) reaches the wasm loader,
   // whose Node branch (a dynamic import of node:fs/promises) never runs in a browser.
-  const common = { bundle: true, target: 'es2022', sourcemap: 'inline', logLevel: 'warning', platform: 'browser', external: ['node:*'] } as const;
+  const external = ['node:*'];
+  const common = { bundle: true, target: 'es2022', sourcemap: 'inline', logLevel: 'warning', platform: 'browser', external } as const;
   await Promise.all(
     names.flatMap((name) => [
-      build({ ...common, entryPoints: [join(pagesDir, `${name}.ts`)], outfile: join(outDir, `${name}.js`), format: 'esm', external: [...common.external, ...PROVIDED] }),
+      build({ ...common, entryPoints: [join(pagesDir, `${name}.ts`)], outfile: join(outDir, `${name}.js`), format: 'esm', external: [...external, ...PROVIDED] }),
       build({
         ...common,
         entryPoints: [join(pagesDir, `${name}.ts`)],
