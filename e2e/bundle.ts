@@ -33,10 +33,13 @@ export function globalNameOf(name: string): string {
 /** Builds every .ts file of `pagesDir` into `outDir` (see above). Returns the entry names. */
 export async function bundlePageScripts(pagesDir: string, outDir: string): Promise<string[]> {
   const names = readdirSync(pagesDir).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts'));
-  const common = { bundle: true, target: 'es2022', sourcemap: 'inline', logLevel: 'warning', platform: 'browser' } as const;
+  // node:* stays out: shared test data that imports the source (test/transport-contract.ts) reaches the wasm loader,
+  // whose Node branch (a dynamic import of node:fs/promises) never runs in a browser.
+  const external = ['node:*'];
+  const common = { bundle: true, target: 'es2022', sourcemap: 'inline', logLevel: 'warning', platform: 'browser', external } as const;
   await Promise.all(
     names.flatMap((name) => [
-      build({ ...common, entryPoints: [join(pagesDir, `${name}.ts`)], outfile: join(outDir, `${name}.js`), format: 'esm', external: PROVIDED }),
+      build({ ...common, entryPoints: [join(pagesDir, `${name}.ts`)], outfile: join(outDir, `${name}.js`), format: 'esm', external: [...external, ...PROVIDED] }),
       build({
         ...common,
         entryPoints: [join(pagesDir, `${name}.ts`)],

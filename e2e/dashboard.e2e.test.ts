@@ -61,8 +61,12 @@ describe('dashboard', () => {
       await page.waitForSelector(`tr[data-peer="${id}"] td[data-link]:text-is("ring")`, { timeout: 10_000 });
     }
 
+    // The methods column: describe() asked of the node the agent lives on, here and again once it has moved.
+    const methods = 'td[data-methods] code:text-is("get/0, increment/0")';
+    await page.waitForSelector(`tr[data-agent="counter"] ${methods}`, { timeout: 10_000 });
     await page.click('tr[data-agent="counter"] button[data-migrate="worker 0"]');
     await ctx.explain(lives(page, 'worker 0'));
+    await page.waitForSelector(`tr[data-agent="counter"]:has(td[data-where]:text-is("worker 0")) ${methods}`, { timeout: 10_000 });
     await ctx.explain(callsPass(page, 30));
     await page.waitForSelector('tr[data-agent="counter"] td[data-where]:has-text("worker 0")', { timeout: 10_000 });
 

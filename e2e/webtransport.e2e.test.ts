@@ -1,6 +1,6 @@
 // Chromium to the Deno relay over WebTransport: a page served from a real http://127.0.0.1 origin connects with
 // serverCertificateHashes (the relay's fresh ECDSA P-256 certificate), exchanges acked frames with a WebSocket peer
-// and calls the built-in module `relay`; raw streams that break the protocol get an Error frame and a close; and
+// and calls the built-in module `relay`; datagrams reach the relay; raw streams that break the protocol get an Error frame and a close; and
 // connectFallback lands on WebSocket when WebTransport fails or is missing.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,14 @@ describe('Chromium ↔ Deno relay over WebTransport', () => {
     expect(r.rtt).toBeGreaterThanOrEqual(0);
     browser.assertNoProblems();
   }, 120_000);
+
+  it('20 Low-priority frames sent as datagrams (datagrams: true) reach a WebSocket peer through the stock relay', async () => {
+    const r = await run('runDatagrams', relay.wsUrl, relay.wtUrl, relay.hash);
+    expect(r.sentAsDatagrams).toBe(20); // on the datagram path, not the stream: before, the relay read none of them
+    expect(r.arrived).toBe(20); // loopback: none lost on the way
+    expect(r.bodies).toEqual(Array.from({ length: 20 }, (_, i) => `datagram ${i + 1}`).sort());
+    browser.assertNoProblems();
+  }, 60_000);
 
   // Deno 2.9's WebTransport close() closes the QUIC connection with the code instead of sending the session's close
   // capsule, so Chromium reports "Connection lost" (1006) where a Deno client sees 1002/1009 (test/relay-deno.test.ts).

@@ -54,9 +54,9 @@ export { expose } from './rpc/expose.js';
 export type { ExposeOptions } from './rpc/expose.js';
 export { describe, withOptions, wrap } from './rpc/wrap.js';
 export type { WrapOptions } from './rpc/wrap.js';
-export { proxy, proxyMarker, releaseProxy, transfer } from './rpc/markers.js';
-export type { ProxyMarked } from './rpc/markers.js';
-export type { LocalArgument, ProxyMethods, Remote, RemoteFunction, RemoteObject, RemoteProperty, RemoteResult } from './rpc/types.js';
+export { finalizer, proxy, proxyMarker, releaseProxy, transfer, transferHandlers } from './rpc/markers.js';
+export type { ProxyMarked, TransferHandler } from './rpc/markers.js';
+export type { LocalArgument, ProxyMethods, Remote, RemoteConstructor, RemoteFunction, RemoteObject, RemoteProperty, RemoteResult } from './rpc/types.js';
 export { currentCall } from './rpc/context.js';
 export type { CallContext } from './rpc/context.js';
 export { registerErrorClass } from './rpc/error-codec.js';
@@ -64,7 +64,7 @@ export type { CallOptions, ServeLimits } from './rpc/connection.js';
 export type { RpcChannel, RpcLink } from './rpc/channel.js';
 export type { MethodInfo, ModuleDescription } from './rpc/messages.js';
 export { comlinkEndpoint } from './rpc/comlink.js';
-export type { ComlinkEndpoint, ComlinkEndpointOptions } from './rpc/comlink.js';
+export type { ComlinkEndpoint, ComlinkEndpointOptions, ComlinkMessageEvent } from './rpc/comlink.js';
 
 // The mesh: nodes addressed by id, routing through relays, agents and their live migration
 export { MeshNode } from './mesh/node.js';

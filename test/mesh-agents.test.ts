@@ -301,6 +301,26 @@ describe('agents', () => {
     expect(a.place(['tpu'])).toBe(w.node.idHex);
   });
 
+  it('describe(): an agent lists another agent\'s methods and arities wherever it lives, after it moves too', async () => {
+    const [a, b, c] = [make(), make(), make()];
+    await link(a, b);
+    await link(b, c);
+    await link(c, a);
+    a.expose('counter', new Counter());
+    a.expose('notes', new Notes());
+    // An agent on c that asks its node about other agents (found by AgentQuery, then followed when they move).
+    c.expose('scout', { inspect: async (name: string) => (await c.describe(name)).methods.map((m) => `${m.name}/${m.params}`).sort() });
+    expect(await b.call('scout', 'inspect', ['counter'])).toEqual(['fail/0', 'increment/0', 'slow/1']); // `by = 1` is optional
+    expect(await b.call('scout', 'inspect', ['notes'])).toEqual(['add/1', 'list/0']); // snapshot/restore are not callable
+    expect(await c.describe('counter')).toMatchObject({ properties: [] }); // its state is not listed: only methods
+    await a.migrate('counter', b.node.idHex);
+    expect(await b.call('scout', 'inspect', ['counter'])).toEqual(['fail/0', 'increment/0', 'slow/1']);
+    await expect(c.describe('nobody')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND' });
+    // The arity describe() reports is the one calls are held to, as for any exposed function.
+    await expect(c.call('counter', 'slow', [])).rejects.toMatchObject({ code: 'SW_ERR_RPC_ARITY' });
+    expect(b.agents()).toEqual([expect.objectContaining({ name: 'counter', calls: 0 })]); // the refused call never ran
+  });
+
   it('callers behind relays find the agent with AgentQuery and follow it when it moves', async () => {
     const a = make();
     const r = make({ role: 'relay' });

@@ -94,6 +94,15 @@ describe('relay on Deno (WebSocket at /ws, WebTransport at /wt)', () => {
     expect({ delivered: r.delivered, duplicates: r.duplicates, outOfOrder: r.outOfOrder, last: r.last, errors: r.errors }).toEqual({ delivered: 50_000, duplicates: 0, outOfOrder: 0, last: 50_000, errors: [] });
   }, 120_000);
 
+  it('datagrams: 20 Low-priority frames a client sends as datagrams (datagrams: true) reach a peer through the stock relay', async () => {
+    const lines = await runClient('datagrams');
+    const r = lines.find((l) => l.check === 'datagrams');
+    // Sent as datagrams, not on the stream: before the relay read datagrams, none of them arrived.
+    expect(r.sentAsDatagrams).toBe(20);
+    expect(r.arrived).toBe(20); // loopback: nothing is lost on the way, so every one is read
+    expect(r.bodies).toEqual(Array.from({ length: 20 }, (_, i) => `datagram ${i + 1}`).sort());
+  }, 120_000);
+
   it('falls back to WebSocket when WebTransport fails: a certificate hash that does not match, a port nobody answers', async () => {
     const wrongHash = await runClient('fallback', relay.wtUrl, relay.hash.replace(/^./, (c) => (c === '0' ? '1' : '0')));
     expect(wrongHash.find((l) => l.check === 'fallback')).toMatchObject({ kind: 'websocket', reasons: ['SW_ERR_CONNECT_FAILED'], echo: 'via fallback' });

@@ -71,5 +71,27 @@ async function checks(): Promise<void> {
   void wrong;
   // @ts-expect-error remote properties are read-only in the types (assignments go through the untyped proxy)
   remote.name = 'x';
+  // Classes: `new` gives a promise of a Remote of the instance, module and member alike.
+  const made = await new classes(5);
+  assert<Equal<ReturnType<typeof made.increment>, Promise<number>>>();
+  const member = await new classes.Inner('a');
+  assert<Equal<ReturnType<typeof member.greet>, Promise<string>>>();
+  // @ts-expect-error wrong constructor argument
+  await new classes('5');
+  // @ts-expect-error a plain object is not constructible
+  await new remote.nested();
 }
 void checks;
+
+class Counted extends Counter {
+  constructor(readonly start: number) {
+    super();
+  }
+  static Inner = class {
+    constructor(readonly who: string) {}
+    greet(): string {
+      return this.who;
+    }
+  };
+}
+declare const classes: Remote<typeof Counted>;

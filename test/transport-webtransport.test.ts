@@ -178,6 +178,28 @@ describe('webtransport transport (in-memory session)', () => {
     expect(atServer.frames.map((f) => Number(decodeFrame(f).requestId)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('datagrams: only the sender opts in — a receiver that did not (the stock relay) still reads them, and sends none itself', async () => {
+    const fake = fakeWebTransportPair();
+    const FakeWT = function () {
+      return fake.client;
+    } as never;
+    const client = connectWebTransport('https://127.0.0.1:1/wt', { datagrams: true, WebTransport: FakeWT });
+    const server = acceptWebTransport(fake.server, {});
+    open.push(client, server);
+    const atServer = record(server);
+    const atClient = record(client);
+    client.send(event(1, 10));
+    await until(() => client.state === 'open' && server.state === 'open', 'open');
+    for (let i = 2; i <= 21; i++) {
+      client.send(event(i, 10), Priority.Low); // one at a time: a full datagram queue drops what does not fit
+      await until(() => atServer.frames.length === i, `datagram ${i}`);
+    }
+    expect(fake.client.sentDatagrams.length).toBe(20);
+    server.send(event(30, 10), Priority.Low);
+    await until(() => atClient.frames.length === 1, 'the reply');
+    expect(fake.server.sentDatagrams).toEqual([]); // it went on the stream
+  });
+
   it('connect failures: no WebTransport class, a refused session, a deadline', async () => {
     const none = connectWebTransport('https://127.0.0.1:1/wt', { WebTransport: undefined });
     (globalThis as { WebTransport?: unknown }).WebTransport === undefined || expect.fail('Node has no WebTransport');

@@ -2,7 +2,8 @@
 //   deno run --unstable-net -A client.js <sdk bundle> <scenario> <ws url> <wt url> <cert hash hex>
 // Scenarios: "peers" (a WebTransport and a WebSocket client exchange frames through the relay and call `relay`),
 // "violations" (raw WebTransport streams break the protocol; a session beside them keeps working),
-// "fallback" (a WebTransport attempt that cannot succeed falls back to WebSocket).
+// "fallback" (a WebTransport attempt that cannot succeed falls back to WebSocket), "datagrams" (Low-priority frames
+// sent as datagrams by a client that opted in reach a peer through the stock relay).
 const [bundle, scenario, wsUrl, wtUrl, hash] = Deno.args;
 const sw = await import(bundle);
 const print = (line) => console.log(JSON.stringify(line));
@@ -193,6 +194,31 @@ try {
     while (received - duplicates < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     clearInterval(killer);
     print({ check: 'chaos', total: TOTAL, delivered: received, duplicates, outOfOrder, last: expected, kills, errors: errors.slice(0, 3), seconds: +((performance.now() - started) / 1000).toFixed(1) });
+    alice.session.close();
+    bob.session.close();
+  } else if (scenario === 'datagrams') {
+    // alice opted in to datagrams (the relay did not); her WebTransport class counts what goes out as a datagram.
+    let sentAsDatagrams = 0;
+    const Counting = class extends WebTransport {
+      constructor(...args) {
+        super(...args);
+        const writable = this.datagrams.writable;
+        const tap = new WritableStream({ async write(chunk) { sentAsDatagrams++; const w = writable.getWriter(); try { await w.write(chunk); } finally { w.releaseLock(); } } });
+        Object.defineProperty(this, 'datagrams', { value: { readable: this.datagrams.readable, writable: tap, maxDatagramSize: this.datagrams.maxDatagramSize } });
+      }
+    };
+    const alice = await client('alice', () => sw.connectWebTransport(wtUrl, { serverCertificateHashes: [hash], datagrams: true, WebTransport: Counting }));
+    const bob = await client('bob', overWs);
+    const N = 20;
+    for (let i = 1; i <= N; i++) {
+      // Spaced a little: a full datagram queue drops a frame (best effort), and this counts arrivals, not drops.
+      alice.session.send({ type: sw.MessageType.Routed, priority: sw.Priority.Low, body: sw.routedBody(bob.session.nodeId, sw.encodeFrame({ type: sw.MessageType.Event, requestId: i, body: `datagram ${i}` })) });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const arrived = () => bob.inbox.filter((f) => f.type === sw.MessageType.Routed).length;
+    await bob.until(() => arrived() >= N, 5_000).catch(() => {});
+    const got = bob.inbox.filter((f) => f.type === sw.MessageType.Routed).map((f) => sw.decodeFrame(sw.parseRouted(sw.decodeBody(f)).frame));
+    print({ check: 'datagrams', sent: N, sentAsDatagrams, arrived: got.length, bodies: got.map((f) => sw.decodeBody(f)).sort() });
     alice.session.close();
     bob.session.close();
   } else if (scenario === 'fallback') {

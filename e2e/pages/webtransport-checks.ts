@@ -1,7 +1,7 @@
 // Run in Chromium by e2e/webtransport.e2e.test.ts against the Deno relay: sessions over WebTransport (with
 // serverCertificateHashes) and WebSocket exchanging frames and calling the built-in module `relay`, protocol
 // violations on a raw WebTransport stream, and the fallback to WebSocket. Returns plain JSON.
-import { type CloseInfo, type Frame, MessageType, RELAY_MODULE, type Transport, connectFallback, connectSession, connectWebSocket, connectWebTransport, decodeBody } from 'swarmwire';
+import { type CloseInfo, type Frame, MessageType, Priority, RELAY_MODULE, type Transport, connectFallback, connectSession, connectWebSocket, connectWebTransport, decodeBody } from 'swarmwire';
 import { HEADER_SIZE, PROTOCOL_VERSION, decodeFrame, encodeFrame, fnv1a32, parseRouted, routedBody } from 'swarmwire/wire';
 
 type Session = Awaited<ReturnType<typeof connectSession>>;
@@ -73,6 +73,46 @@ export async function runPeers(wsUrl: string, wtUrl: string, hash: string) {
   alice.session.close();
   bob.session.close();
   return result;
+}
+
+/**
+ * Low-priority frames from a session that opted in to datagrams (the relay did not), through the relay to a
+ * WebSocket peer. Chromium's WebTransport class is wrapped to count what goes out as a datagram.
+ */
+export async function runDatagrams(wsUrl: string, wtUrl: string, hash: string) {
+  let sentAsDatagrams = 0;
+  const Counting = class extends WebTransport {
+    constructor(url: string, options?: WebTransportOptions) {
+      super(url, options);
+      const { readable, writable, maxDatagramSize } = this.datagrams;
+      const tap = new WritableStream<Uint8Array>({
+        async write(chunk) {
+          sentAsDatagrams++;
+          const w = writable.getWriter();
+          try {
+            await w.write(chunk);
+          } finally {
+            w.releaseLock();
+          }
+        },
+      });
+      Object.defineProperty(this, 'datagrams', { value: { readable, writable: tap, maxDatagramSize } });
+    }
+  };
+  const alice = await client('alice (wt)', () => connectWebTransport(wtUrl, { serverCertificateHashes: [hash], datagrams: true, WebTransport: Counting }));
+  const bob = await client('bob (ws)', () => connectWebSocket(wsUrl));
+  const N = 20;
+  for (let i = 1; i <= N; i++) {
+    // Spaced a little: a full datagram queue drops a frame (best effort), and this counts arrivals, not drops.
+    alice.session.send({ type: MessageType.Routed, priority: Priority.Low, body: routedBody(bob.session.nodeId, encodeFrame({ type: MessageType.Event, requestId: i, body: `datagram ${i}` })) });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const routed = () => bob.inbox.filter((f) => f.type === MessageType.Routed);
+  await until(() => routed().length >= N, 5_000, 'datagrams').catch(() => {});
+  const bodies = routed().map((f) => decodeBody(decodeFrame(parseRouted(decodeBody(f)).frame)) as string).sort();
+  alice.session.close();
+  bob.session.close();
+  return { sentAsDatagrams, arrived: bodies.length, bodies };
 }
 
 /** A Hello-shaped first frame, to spoil. */

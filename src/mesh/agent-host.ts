@@ -12,7 +12,8 @@ import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
-import { wrap } from '../rpc/wrap.js';
+import { describe, wrap } from '../rpc/wrap.js';
+import type { ModuleDescription } from '../rpc/messages.js';
 import { RpcErrorCode } from '../rpc/errors.js';
 import { type SpanHandle, tracer } from '../rpc/tracing.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
@@ -177,11 +178,11 @@ export class AgentHost implements Disposable {
    * callTimeoutMs, METHOD_NOT_FOUND), or the error the method threw, rebuilt as the RPC layer does.
    */
   async call(name: string, method: string, args: readonly unknown[] = []): Promise<unknown> {
-    if (!tracer) return this.#call(name, method, args, undefined);
+    if (!tracer) return this.#follow(name, undefined, (to) => this.#remote(to, name, method, args));
     // One span across the hops of a redirect: each hop's RPC call starts inside it, so they nest under it.
     const span = tracer.internal(`swarmwire agent ${name}.${method}`, { 'rpc.system': 'swarmwire', 'rpc.service': name, 'rpc.method': method });
     try {
-      const result = await span.run(() => this.#call(name, method, args, span));
+      const result = await span.run(() => this.#follow(name, span, (to) => span.run(() => this.#remote(to, name, method, args))));
       span.end();
       return result;
     } catch (error) {
@@ -190,12 +191,21 @@ export class AgentHost implements Disposable {
     }
   }
 
-  async #call(name: string, method: string, args: readonly unknown[], span: SpanHandle | undefined): Promise<unknown> {
+  /**
+   * The methods of the agent `name` (each with its least argument count, `fn.length`), asked of the node hosting
+   * it wherever that is, as call() finds it: `{ module, methods: [{ name, params }], properties: [] }`. Rejects as
+   * call() does.
+   */
+  describe(name: string): Promise<ModuleDescription> {
+    return this.#follow(name, undefined, (to) => describe(wrap(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs })));
+  }
+
+  /** Runs `ask` against the node hosting `name`, following it when it has moved (see call()); `span` hears of redirects. */
+  async #follow<T>(name: string, span: SpanHandle | undefined, ask: (to: string) => Promise<T>): Promise<T> {
     let to = await this.locate(name);
     for (let redirects = 0; to !== undefined && redirects <= this.#maxRedirects; redirects++) {
       try {
-        const hop = to;
-        return await (span ? span.run(() => this.#remote(hop, name, method, args)) : this.#remote(hop, name, method, args));
+        return await ask(to);
       } catch (error) {
         const e = error as { code?: unknown; movedTo?: unknown };
         if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
@@ -349,7 +359,12 @@ export class AgentHost implements Disposable {
     const h: Hosted = { name, kind, moduleId, agent: agent as Hosted['agent'], methods, capabilities, state, calls: 0, running: 0, waiting: [], drained: [] };
     this.#hosted.set(moduleId, h);
     const facade: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-    for (const method of methods.values()) facade[method] = (...args) => this.#invoke(moduleId, name, method, args);
+    for (const method of methods.values()) {
+      const fn = (...args: unknown[]): Promise<unknown> => this.#invoke(moduleId, name, method, args);
+      // The agent's own arity, so describe() lists it and a call with fewer arguments is refused (SW_ERR_RPC_ARITY) as
+      // any exposed function's is, before it waits for a migration or is handed over.
+      facade[method] = Object.defineProperty(fn, 'length', { value: (agent as Record<string, () => unknown>)[method]!.length });
+    }
     this.#facades.set(moduleId, { name, facade });
     for (const link of this.#exposed.keys()) this.#exposeOn(link, moduleId, name, facade);
     if (state === 'active') {

@@ -46,7 +46,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
 <div class="cards" id="calls"></div>
 <h2>Agents</h2>
 <table>
-  <thead><tr><th>agent</th><th>kind</th><th>lives on</th><th>value</th><th>calls served there</th><th>migrate</th></tr></thead>
+  <thead><tr><th>agent</th><th>kind</th><th>lives on</th><th>methods (name/arity)</th><th>value</th><th>calls served there</th><th>migrate</th></tr></thead>
   <tbody id="agents"></tbody>
 </table>
 <h2>Nodes</h2>
@@ -143,6 +143,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
     return to;
   }
   let lastMigration;
+  const methods = new Map();
 
   async function refresh() {
     const now = Date.now();
@@ -169,9 +170,20 @@ export function relayPage(webtransport?: PageWebTransport): string {
       '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
     const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
     for (const id of [...workers, ...(processId ? [processId] : [])]) rows.push(...(await dashboardOf(id).agents()).map((a) => ({ ...a, on: id })));
+    // Each agent's methods, as any node learns them: describe() asked of the node hosting it, once per agent and
+    // place, in the background (the table shows '…' until the answer is in; a failed ask is tried again).
+    for (const a of rows) {
+      const key = a.name + '@' + a.on;
+      if (methods.has(key)) continue;
+      methods.set(key, undefined);
+      host.describe(a.name).then(
+        (d) => methods.set(key, d.methods.map((m) => m.name + '/' + m.params).sort().join(', ')),
+        () => methods.delete(key),
+      );
+    }
     const targets = [['page', node.idHex], ...workers.map((id, i) => ['worker ' + i, id]), ...(processId ? [['relay', processId]] : [])];
     document.getElementById('agents').innerHTML = rows.map((a) => '<tr data-agent="' + esc(a.name) + '"><td>' + esc(a.name) + '</td><td>' + esc(a.kind) +
-      '</td><td data-where>' + esc(nameOf(a.on)) + '</td><td>' + (a.name === 'counter' ? calls.last : '') + '</td><td>' + a.calls + '</td><td>' +
+      '</td><td data-where>' + esc(nameOf(a.on)) + '</td><td data-methods><code>' + esc(methods.get(a.name + '@' + a.on) ?? '…') + '</code></td><td>' + (a.name === 'counter' ? calls.last : '') + '</td><td>' + a.calls + '</td><td>' +
       targets.map(([t, id]) => '<button data-migrate="' + t + '"' + (a.on === id ? ' disabled' : '') + '>→ ' + (t === 'relay' ? 'relay process' : t) + '</button>').join(' ') +
       '</td></tr>').join('');
   }

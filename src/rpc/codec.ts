@@ -1,5 +1,5 @@
 // RPC values as MessagePack, with extension types for what MessagePack cannot carry: references (proxy()),
-// streams, errors, bigint, ArrayBuffer, Map and Set (docs/protocol.md, RPC "Values"). They are the wire codec's
+// streams, errors, bigint, ArrayBuffer, Map and Set, and values of the program's own transfer handlers (docs/protocol.md, RPC "Values"). They are the wire codec's
 // policies (src/wire/msgpack/): extension payloads are written and read in place by the same writer and reader, so
 // the reader's bounds and its one depth limit hold inside them too. The codec is synchronous, so the connection that
 // is encoding or decoding is held in a module variable for the extension hooks.
@@ -10,7 +10,7 @@ import { readSharedExt, writeSharedExt } from '../wire/msgpack/extensions.js';
 import { MAX_BIGINT_DIGITS, readBigInt, writeBigInt } from '../wire/msgpack/bigint.js';
 import { RpcError, RpcErrorCode, rpcError } from './errors.js';
 import { deserializeError, serializeError } from './error-codec.js';
-import { isProxyMarked, proxyMarker } from './markers.js';
+import { isProxyMarked, proxyMarker, transferHandlers, transferLater } from './markers.js';
 import { ExtType, type SerializedError, type StreamKind } from './messages.js';
 
 /** What the extension hooks need from the connection doing the encoding or decoding. */
@@ -54,8 +54,9 @@ export function isStreamSource(value: unknown): value is object {
 
 /**
  * Every value but nil, booleans, numbers and strings comes here before it may be written as an array, bin or map,
- * and the checks run in the order of the wire contract: a Date, then proxy() marks (a marked array or plain object
- * is a reference, never a copy), streams, errors, bigint, ArrayBuffer, Map, Set, and the refusals.
+ * and the checks run in the order of the wire contract: proxy() marks (a marked array or plain object is a
+ * reference, never a copy), the program's transfer handlers (as Comlink asks them, after its own proxy handler),
+ * a Date, streams, errors, bigint, ArrayBuffer, Map, Set, and the refusals.
  */
 function special(v: unknown, depth: number): boolean {
   if (typeof v === 'object' && v !== null) {
@@ -67,8 +68,9 @@ function special(v: unknown, depth: number): boolean {
       return false;
     }
   }
-  if (writeSharedExt(v)) return true;
   if (isProxyMarked(v)) return writeRef(v, depth);
+  if (transferHandlers.size > 0 && writeHandled(v, depth)) return true;
+  if (writeSharedExt(v)) return true;
   if (!Array.isArray(v) && isStreamSource(v)) return writeStream(v, depth);
   if (v instanceof Error) writeExtValue(ExtType.Error, serializeError(v, current().stacks), depth);
   else if (typeof v === 'bigint') writeBigInt(ExtType.BigInt, v);
@@ -80,6 +82,18 @@ function special(v: unknown, depth: number): boolean {
   else if (typeof Promise === 'function' && v instanceof Promise) throw unserializable('a Promise cannot be sent: await it first');
   else return false;
   return true;
+}
+
+/** A value a registered transfer handler takes: [name, what it serialized], its buffers handed over with the send. */
+function writeHandled(v: unknown, depth: number): boolean {
+  for (const [name, handler] of transferHandlers) {
+    if (!handler.canHandle(v)) continue;
+    const [value, list] = handler.serialize(v);
+    transferLater(list);
+    writeExtValue(ExtType.Handled, [name, value], depth);
+    return true;
+  }
+  return false;
 }
 
 function writeRef(v: object, depth: number): true {
@@ -115,29 +129,48 @@ function readExt(type: number, n: number, depth: number): unknown {
       if (!Array.isArray(handle) || handle.length !== 2) return fail('a stream extension that is not [id, kind]');
       return current().importStream(handle[0] as number, handle[1] as StreamKind);
     }
-    case ExtType.Error: {
-      const body = readValue(depth);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('an error extension that is not a map');
-      return deserializeError(body as SerializedError);
-    }
+    case ExtType.Error:
+      return readErrorData(depth);
     case ExtType.BigInt:
       return readBigInt(n, maxBigIntDigits);
     case ExtType.ArrayBuffer:
       return readBytes(n).buffer;
-    case ExtType.Map: {
-      const entries = readValue(depth);
-      if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) return fail('a Map extension that is not [[key, value]…]');
-      return new Map(entries as Array<[unknown, unknown]>);
-    }
-    case ExtType.Set: {
-      const items = readValue(depth);
-      if (!Array.isArray(items)) return fail('a Set extension that is not an array');
-      return new Set(items);
+    case ExtType.Map:
+      return readMapData(depth);
+    case ExtType.Set:
+      return readSetData(depth);
+    case ExtType.Handled: {
+      const handled = readValue(depth);
+      if (!Array.isArray(handled) || handled.length !== 2 || typeof handled[0] !== 'string') return fail('a handled value that is not [name, value]');
+      const handler = transferHandlers.get(handled[0]);
+      if (!handler) throw rpcError(RpcErrorCode.BAD_ARGS, `no transfer handler "${handled[0]}" is registered here`);
+      return handler.deserialize(handled[1]);
     }
     case RESERVED:
       throw rpcError(RpcErrorCode.BAD_ARGS, 'extension type 127 is reserved');
   }
   return readSharedExt(type, n);
+}
+
+/** An Error extension's data, the error map, read at `depth` and rebuilt (error-codec.ts). @internal */
+export function readErrorData(depth: number): Error {
+  const body = readValue(depth);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('an error extension that is not a map');
+  return deserializeError(body as SerializedError);
+}
+
+/** A Map extension's data, [[key, value]…], read at `depth`. Shared with Comlink's values (comlink-clone.ts). @internal */
+export function readMapData(depth: number): Map<unknown, unknown> {
+  const entries = readValue(depth);
+  if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) return fail('a Map extension that is not [[key, value]…]');
+  return new Map(entries as Array<[unknown, unknown]>);
+}
+
+/** A Set extension's data, [value…], read at `depth`. @internal */
+export function readSetData(depth: number): Set<unknown> {
+  const items = readValue(depth);
+  if (!Array.isArray(items)) return fail('a Set extension that is not an array');
+  return new Set(items);
 }
 
 const RECEIVE: DecodePolicy = { views: false, ext: readExt, short: cachedText };
@@ -150,12 +183,22 @@ export function encodeValue(h: CodecHost, value: unknown): Uint8Array {
   const previous = host;
   host = h;
   try {
-    encode(value, SEND, 0, 0, true);
-  } catch (error) {
-    if (error instanceof SwarmwireError) throw error;
-    throw rpcError(RpcErrorCode.UNSERIALIZABLE, `cannot send this value: ${(error as Error)?.message ?? String(error)}`, error);
+    return encodeKept(value, SEND, 'cannot send this value');
   } finally {
     host = previous;
+  }
+}
+
+/**
+ * The bytes of `value` written with `policy`, valid for good; what else than a SwarmwireError is thrown meanwhile (a
+ * getter's error) becomes RpcError UNSERIALIZABLE, its message after `what`. For the RPC layer's policies. @internal
+ */
+export function encodeKept(value: unknown, policy: EncodePolicy, what: string): Uint8Array {
+  try {
+    encode(value, policy, 0, 0, true);
+  } catch (error) {
+    if (error instanceof SwarmwireError) throw error;
+    throw rpcError(RpcErrorCode.UNSERIALIZABLE, `${what}: ${(error as Error)?.message ?? String(error)}`, error);
   }
   return new Uint8Array(output.buffer, output.start, output.end - output.start);
 }

@@ -1,12 +1,12 @@
 // Comlink over swarmwire: a channel presented as a Comlink Endpoint, so code written for Comlink
-// (`Comlink.wrap(endpoint)`, `Comlink.expose(obj, endpoint)`) runs over sessions, rings and sockets unchanged.
-// Each Comlink message is one Event frame (96) with module_id = fnv1a64("comlink:" + name) and a MessagePack
-// payload. Comlink's own proxy() needs MessagePorts, which cannot cross a socket: use swarmwire's wrap/expose for
-// callbacks and streams.
-import { MessageType } from '../wire/constants.js';
+// (`Comlink.wrap(endpoint)`, `Comlink.expose(obj, endpoint)`) runs over sessions, rings and sockets unchanged —
+// proxy(), classes, createEndpoint and released proxies included, since MessagePorts cross the endpoint
+// (comlink-ports.ts). Each message is one Event frame, acked on a session (docs/protocol.md, "Comlink interop").
 import { fnv1a64 } from '../wire/fnv.js';
-import { BODY_OMITTING_UNDEFINED, packShared, unpack } from '../wire/payload.js';
 import { type RpcChannel, linkOf } from './channel.js';
+import { type ComlinkMessageEvent, comlinkPortsOf } from './comlink-ports.js';
+
+export type { ComlinkMessageEvent } from './comlink-ports.js';
 
 /** The shape Comlink's wrap() and expose() take (comlink's `Endpoint`). */
 export interface ComlinkEndpoint {
@@ -20,39 +20,42 @@ export interface ComlinkEndpointOptions {
   name: string;
 }
 
-
 /**
- * `channel` (a Session, a Transport or an RpcLink) as a Comlink Endpoint. Messages that cannot be encoded throw
- * from postMessage; messages that do not decode are dropped. Options: name (default '').
+ * `channel` (a Session, a Transport or an RpcLink) as a Comlink Endpoint: what postMessage() sends arrives at the
+ * other side's endpoint of the same name as a MessageEvent-like `{ type, data, ports }`.
+ * - Values are carried as structured clone carries them (README, "Comlink over swarmwire"), and postMessage()
+ *   throws RpcError SW_ERR_RPC_UNSERIALIZABLE, changing nothing, where structured clone would throw or where a value
+ *   cannot leave the process (a SharedArrayBuffer, a Blob).
+ * - MessagePorts in the message (and in the transfer list, as postMessage requires) cross: the other side receives
+ *   a MessagePort whose messages travel over the same channel. ArrayBuffers in the transfer list are detached here.
+ * - On a Session, messages are acked: each arrives once and in order across reconnects.
+ * - Messages that arrive before the first listener wait for it (up to 1,024); messages that do not decode are
+ *   dropped.
+ * Endpoints with the same name on one channel share their messages and ports. Options: name (default '').
  */
 export function comlinkEndpoint(channel: RpcChannel, options: Readonly<Partial<ComlinkEndpointOptions>> = {}): ComlinkEndpoint {
-  const link = linkOf(channel);
-  const moduleId = fnv1a64(`comlink:${options.name ?? ''}`);
-  const listeners = new Map<EventListenerOrEventListenerObject, () => void>();
+  const ports = comlinkPortsOf(linkOf(channel), fnv1a64(`comlink:${options.name ?? ''}`));
+  const listeners = new Map<EventListenerOrEventListenerObject, (event: ComlinkMessageEvent) => void>();
   return {
-    postMessage(message) {
-      // undefined fields are left out, so Comlink's `{ type: 'RAW', value: undefined }` comes back with value undefined.
-      link.send({ type: MessageType.Event, moduleId, payload: packShared(message, BODY_OMITTING_UNDEFINED).slice() });
+    postMessage(message, transfer = []) {
+      ports.post(message, transfer);
     },
-    addEventListener(type, listener) {
+    addEventListener(type, listener, options) {
       if (type !== 'message' || listeners.has(listener)) return;
-      listeners.set(listener, link.onFrame((frame) => {
-        if (frame.type !== MessageType.Event || frame.moduleId !== moduleId) return;
-        let data: unknown;
-        try {
-          data = unpack(frame.payload);
-        } catch {
-          return;
-        }
-        const event = { type: 'message', data } as unknown as MessageEvent;
-        if (typeof listener === 'function') listener(event);
-        else listener.handleEvent(event);
-      }));
+      const once = (options as { once?: boolean } | undefined)?.once === true;
+      const call = (event: ComlinkMessageEvent): void => {
+        if (once) this.removeEventListener(type, listener);
+        if (typeof listener === 'function') listener(event as unknown as MessageEvent);
+        else listener.handleEvent(event as unknown as MessageEvent);
+      };
+      listeners.set(listener, call);
+      ports.addListener(call);
     },
     removeEventListener(type, listener) {
-      if (type !== 'message') return;
-      listeners.get(listener)?.();
+      const call = type === 'message' ? listeners.get(listener) : undefined;
+      if (!call) return;
       listeners.delete(listener);
+      ports.removeListener(call);
     },
   };
 }

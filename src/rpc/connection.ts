@@ -15,7 +15,7 @@ import { type CallContext, withCall } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { deserializeError, serializeError } from './error-codec.js';
 import { RpcError, RpcErrorCode, rpcError } from './errors.js';
-import { detachTransferred } from './markers.js';
+import { detachTransferred, finalizer } from './markers.js';
 import { type Module, operationOf, perform } from './dispatch.js';
 import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
@@ -85,6 +85,8 @@ interface Served {
   methodHash: number;
   /** Made when first needed (an AbortController costs more than a whole small call). */
   controller: AbortController | undefined;
+  /** The served module's limits (undefined: no such module); refs its answer hands out are served with them. */
+  limits: ServeLimits | undefined;
   stacks: boolean;
   reply: Reply | undefined;
   producer: number | undefined;
@@ -140,6 +142,8 @@ export class Connection implements CodecHost {
   readonly #deadlines: Deadlines;
   #nextRef = 1;
   readonly #refIds = new WeakMap<object, number>();
+  /** While an answer is encoded: the limits of the module answering, for the refs it hands out. */
+  #refLimits: ServeLimits | undefined;
   #nextStream = 1;
   readonly #producers = new Map<number, { producer: StreamProducer; served: Served | undefined }>();
   readonly #consumers = new Map<number, { consumer: StreamConsumer; imported: boolean }>();
@@ -210,7 +214,7 @@ export class Connection implements CodecHost {
     const module = this.#modules.get(frame.moduleId);
     const served: Served = {
       id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: undefined,
-      stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined, span: undefined,
+      limits: module?.limits, stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined, span: undefined,
     };
     this.#served.set(id, served);
     this.#running++;
@@ -222,7 +226,10 @@ export class Connection implements CodecHost {
       const body = frame.payload.length === 0 ? [] : decodeValue(this, frame.payload, module.limits);
       const op = operationOf(module, frame.methodHash, body);
       if (op.op === Op.Release) {
+        // A ref is forgotten; a module stays exposed for other proxies. Either way the caller let go of its proxy.
         if (module.ref) this.#modules.delete(served.moduleId);
+        const finalize = (module.target as { [finalizer]?: unknown })[finalizer];
+        if (typeof finalize === 'function') result = withCall(contextOf(served, ''), () => Reflect.apply(finalize, module.target, []));
       } else if (tracer) {
         const span = (served.span = tracer.server({ service: this.#names.get(served.moduleId), method: op.path.join('.'), requestId: id }, frame.trace));
         result = span.run(() => perform(module, op, (method) => contextOf(served, method), served.moduleId));
@@ -249,8 +256,16 @@ export class Connection implements CodecHost {
       if (isStreamSource(value)) {
         const [stream, kind] = this.#exportStream(value, served);
         reply = { type: MessageType.StreamHandle, payload: encodeValue(this, { stream, kind } satisfies StreamHandleBody) };
+      } else if (value === undefined) {
+        reply = { type: MessageType.Response, payload: EMPTY };
       } else {
-        reply = { type: MessageType.Response, payload: value === undefined ? EMPTY : encodeValue(this, value) };
+        // Refs in the answer (proxy() results, `new`) are served as the module that handed them out is.
+        this.#refLimits = served.limits;
+        try {
+          reply = { type: MessageType.Response, payload: encodeValue(this, value) };
+        } finally {
+          this.#refLimits = undefined;
+        }
       }
       detachTransferred([value]);
     } catch (error) {
@@ -442,7 +457,7 @@ export class Connection implements CodecHost {
     if (id === undefined || !this.#modules.has(REF_BASE + BigInt(id))) {
       id = this.#nextRef++;
       this.#refIds.set(value, id);
-      this.#modules.set(REF_BASE + BigInt(id), { target: value, limits: DEFAULT_SERVE_LIMITS, table: undefined, ref: true });
+      this.#modules.set(REF_BASE + BigInt(id), { target: value, limits: this.#refLimits ?? DEFAULT_SERVE_LIMITS, table: undefined, ref: true });
     }
     return id;
   }

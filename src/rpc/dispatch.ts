@@ -1,12 +1,13 @@
 // What a Request asks an exposed module to do, and doing it — the one dispatcher of every server: the full SDK's
 // RPC (perform), swarmwire/lite's (call) and the relay's built-in module (call). The member named by method_hash (the
-// plain form any implementation sends) or the extended form's get / set / apply / describe on a path, each step
-// checked by members.ts. Release is the connection's business (it owns the modules).
+// plain form any implementation sends) or the extended form's get / set / apply / describe / construct on a path,
+// each step checked by members.ts. Release is the connection's business (it owns the modules).
 import { RpcErrorCode, rpcError } from './errors.js';
 import type { CallContext } from './context.js';
 import { withCall } from './context.js';
 import { assign, hashTable, lookup, membersOf } from './members.js';
 import { Op, type OpBody } from './messages.js';
+import { proxy } from './markers.js';
 import type { ServeLimits } from './connection.js';
 import { fnv1a32 } from '../wire/fnv.js';
 
@@ -84,8 +85,9 @@ export function call(module: Pick<Module, 'target'>, op: OpBody, run: (fn: Funct
 
 /**
  * Runs an operation (not Release) on a module: call()'s Get and Apply — a function with `context(method)` as its
- * currentCall() — and the full SDK's Set (opted in per expose()) and Describe. Throws RpcError METHOD_NOT_FOUND,
- * ARITY, BAD_ARGS or READ_ONLY, or what the function throws synchronously.
+ * currentCall() — and the full SDK's Set (opted in per expose()), Describe and Construct (its instance marked with
+ * proxy(), so it goes back by reference). Throws RpcError METHOD_NOT_FOUND, ARITY, BAD_ARGS or READ_ONLY, or what
+ * the function throws synchronously.
  */
 export function perform(module: Module, op: OpBody, context: (method: string) => CallContext, moduleId: bigint): unknown {
   const { target } = module;
@@ -103,8 +105,26 @@ export function perform(module: Module, op: OpBody, context: (method: string) =>
     }
     case Op.Describe:
       return { module: moduleId.toString(16).padStart(16, '0'), ...membersOf(path.length ? (lookup(parentOf(target, path), last!)?.value as object) ?? {} : target) };
+    case Op.Construct: {
+      // The same reach as a call (each step of the path checked), then `new`; the instance goes back by reference.
+      const ctor = last === undefined ? target : lookup(parentOf(target, path), last)?.value;
+      const args = op.args ?? [];
+      if (typeof ctor !== 'function' || !isConstructor(ctor)) throw notFound(path, 'is not a constructor');
+      if (args.length < ctor.length) throw rpcError(RpcErrorCode.ARITY, `new ${path.join('.') || 'the module'} takes at least ${ctor.length} argument(s), got ${args.length}`);
+      return proxy(withCall(context(path.join('.')), () => Reflect.construct(ctor, args) as object));
+    }
     default:
       return call(module, op, (fn, self, args, method) => withCall(context(method), () => Reflect.apply(fn, self, args)));
+  }
+}
+
+/** True for what `new` accepts (classes, plain functions), false for arrows and methods: asked without calling it. */
+function isConstructor(fn: Function): boolean {
+  try {
+    Reflect.construct(String, [], fn);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -23,8 +23,9 @@ const builtins = /* @__PURE__ */ new WeakMap<object, boolean>();
 /**
  * True for the prototype of a class the platform provides: its `constructor` is native code (Object, Array, Map,
  * Date, Promise, typed arrays, errors, …), or Node's Buffer (written in JavaScript, but its methods write too).
+ * Comlink's values (comlink-clone.ts) use it to refuse the platform objects they cannot carry. @internal
  */
-function isBuiltin(proto: object): boolean {
+export function isBuiltin(proto: object): boolean {
   let known = builtins.get(proto);
   if (known === undefined) {
     // The descriptor, not proto.constructor: a getter of the exposed object's own class must not run here.

@@ -1,6 +1,6 @@
 // The RPC layer's wire shapes (docs/protocol.md, "RPC"). Constants and types only: no behaviour lives here.
 //
-//   Request (0)       payload: [args…] (any implementation), or an OpBody map (swarmwire's get/set/nested paths)
+//   Request (0)       payload: [args…] (any implementation), or an OpBody map (swarmwire's get/set/construct/paths)
 //   Response (1)      payload: the result (empty = undefined)
 //   Error (2)         payload: ErrorBody, `data` = RemoteErrorData
 //   StreamHandle (3)  payload: StreamHandleBody, in place of a Response when the result is a stream
@@ -23,6 +23,8 @@ export const ExtType = {
   Map: 6,
   /** A Set: data = [value…]. */
   Set: 7,
+  /** A value a transfer handler wrote (transferHandlers): data = [handler name, what its serialize() returned]. */
+  Handled: 8,
 } as const;
 
 /** Operations of the extended Request form. */
@@ -35,8 +37,10 @@ export const Op = {
   Apply: 3,
   /** List the module's methods and properties (describe()). */
   Describe: 4,
-  /** The caller drops its proxy: forget the ref (module_id) it named. */
+  /** The caller drops its proxy: forget the ref (module_id) it named, and run its finalizer. */
   Release: 5,
+  /** `new` the constructor at `path` with `args` (path [] constructs the module itself); answered by reference. */
+  Construct: 6,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 

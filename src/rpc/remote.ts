@@ -1,5 +1,6 @@
 // The caller's side: a Proxy standing for a remote module (or a ref, or a member path on one). Property reads
-// extend the path; calls send a Request; `await remote.prop` reads a property; assignments write one.
+// extend the path; calls send a Request; `await remote.prop` reads a property; assignments write one; `new`
+// constructs there and answers with a Remote of the instance.
 import { fnv1a32 } from '../wire/fnv.js';
 import { type CallOptions, type Connection, SELF_HASH } from './connection.js';
 import { RpcErrorCode, rpcError } from './errors.js';
@@ -32,11 +33,11 @@ export interface RemoteState {
   self?: unknown;
 }
 
-/** Tells the owner of a ref that this side dropped it. */
+/** Tells the other side this side dropped its proxy: a ref is forgotten there, and the finalizer runs. */
 function releaseRoot(root: RemoteRoot, options: Readonly<CallOptions>): void {
   if (root.released) return;
   root.released = true;
-  if (root.ref && !root.connection.closed) {
+  if (!root.connection.closed) {
     root.connection.call(root.moduleId, SELF_HASH, { op: Op.Release, path: [] } satisfies OpBody, options).catch(() => {});
   }
 }
@@ -104,6 +105,10 @@ function proxyFor(state: RemoteState): unknown {
     },
     apply(_, __, args: unknown[]) {
       return request(plain ? args : ({ op: Op.Apply, path: [...path], args } satisfies OpBody), args, plainNames);
+    },
+    // `await new remote.Class(args)`: the instance stays there; the answer is a Remote of it (a ref).
+    construct(_, args: unknown[]) {
+      return request({ op: Op.Construct, path: [...path], args } satisfies OpBody, args) as Promise<object> as unknown as object;
     },
     has: (_, prop) => prop === releaseProxy || prop === disposeSymbol,
   });

@@ -62,8 +62,8 @@ export interface WebTransportOptions {
   closeLingerMs: number;
   /**
    * Send best-effort frames as datagrams: a single frame of Priority.Low without ACK_REQUIRED that fits
-   * maxDatagramSize. Such frames may be lost or overtake others; received datagrams are delivered like stream
-   * frames. Both sides should agree. Default false.
+   * maxDatagramSize. Such frames may be lost or overtake others. Received datagrams are delivered like stream
+   * frames whatever this says, so only the sender opts in. Default false.
    */
   datagrams: boolean;
 }
@@ -151,11 +151,13 @@ export class WebTransportTransport extends BaseTransport {
     this.#writer = stream.writable.getWriter();
     this.#writer.closed.catch(() => {}); // a reset stream surfaces through the read loop and wt.closed
     this.#reader = stream.readable.getReader();
+    // Datagrams are always read (each is one transport message, checked like any), so a peer that opted in to
+    // sending them reaches a receiver that did not, such as the stock relay; only sending them is opt-in.
+    if (wt.datagrams) void this.#readDatagrams(wt.datagrams.readable.getReader());
     if (this.#options.datagrams && wt.datagrams) {
       this.#datagramWriter = wt.datagrams.writable.getWriter();
       this.#datagramWriter.closed.catch(() => {});
       this.#maxDatagram = wt.datagrams.maxDatagramSize ?? 1200;
-      void this.#readDatagrams(wt.datagrams.readable.getReader());
     }
     void this.#readStream(this.#reader);
     if (debug.on) debug.log('open', { transport: this.#label });

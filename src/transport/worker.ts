@@ -6,7 +6,7 @@
 // Liveness: a worker that dies sends nothing. Node reports it ('exit'); in browsers the worker holds a Web Lock for
 // its lifetime and the page queues a request for the same lock, which is granted the moment the worker is gone.
 import { type RingStorage, ringStorage } from '../core/ring.js';
-import { type CoreHandle, init } from '../core/wasm.js';
+import { type Core, type CoreHandle, getCore, init } from '../core/wasm.js';
 import { PostMessageTransport, type PostMessageOptions } from './postmessage.js';
 import { type PortLike, type RingOptions, DEFAULT_LANE_BYTES, RingTransport } from './ring.js';
 import { TransportErrorCode, transportError } from './transport.js';
@@ -164,14 +164,35 @@ export async function acceptWorker(onTransport: (transport: WorkerTransport) => 
   });
 }
 
+/**
+ * True when `memory` is the shared memory this thread's core runs on. A Memory posted again (a second link from the
+ * same parent, linkWorkers() after connectWorker()) arrives as another object over the same bytes, so identity
+ * cannot tell: a word of this thread's own scratch area is changed and read back through `memory`'s buffer — only
+ * read there, so a memory that is not ours is never written. Two different values rule out a coincidence.
+ */
+function joined(core: Core, memory: WebAssembly.Memory): boolean {
+  if (memory === core.memory) return true;
+  if (memory.buffer.byteLength < core.scratch + 4) return false;
+  const mine = new Int32Array(core.memory.buffer, core.scratch, 1);
+  const theirs = new Int32Array(memory.buffer, core.scratch, 1);
+  const before = Atomics.load(mine, 0);
+  let same = true;
+  for (const mark of [0x5357_4d31, 0x2d4c_4e4b]) {
+    Atomics.store(mine, 0, before ^ mark);
+    same &&= Atomics.load(theirs, 0) === (before ^ mark);
+  }
+  Atomics.store(mine, 0, before);
+  return same;
+}
+
 async function answer(hello: Hello, onTransport: (t: WorkerTransport) => void, options: Readonly<Partial<AcceptWorkerOptions>>): Promise<void> {
   const port = hello.port;
   const reply = hello.reply ?? port;
   try {
     let transport: WorkerTransport;
     if (hello.path === 'ring') {
-      const handle = await init({ wasm: hello.module!, memory: hello.memory! });
-      if (handle.memory !== hello.memory) throw new Error('this thread already joined another shared memory');
+      await init({ wasm: hello.module!, memory: hello.memory! });
+      if (!joined(getCore()!, hello.memory!)) throw new Error('this thread already joined another shared memory');
       transport = new RingTransport(hello.link!, hello.side ?? 1, port, { wait: 'block', ...options });
     } else {
       transport = new PostMessageTransport(port, options);

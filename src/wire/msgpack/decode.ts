@@ -190,7 +190,12 @@ export function readBytes(n: number): Uint8Array {
 /** The next `n` bytes as a string. For policies: an extension whose data is text (a bigint's digits). */
 export function readText(n: number): string {
   const p = take(n);
-  if (n >= TEXT_DECODER_FROM) return fromUtf8.decode(src.subarray(p, p + n));
+  if (n >= TEXT_DECODER_FROM) {
+    // Browsers' TextDecoder refuses views of shared memory, and frames read in place from a ring are such views:
+    // those bytes are copied first (Node's accepts them, so only a browser finds this).
+    const view = src.subarray(p, p + n);
+    return fromUtf8.decode(typeof SharedArrayBuffer === 'function' && view.buffer instanceof SharedArrayBuffer ? view.slice() : view);
+  }
   return n > 0 && n <= CACHE_MAX && policy.short ? policy.short(p, n) : utf8Read(p, p + n);
 }
 
