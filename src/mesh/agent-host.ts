@@ -10,6 +10,7 @@
 // not run it, so none runs twice.
 import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
+import { unpack } from '../wire/payload.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
 import { wrap } from '../rpc/wrap.js';
@@ -17,7 +18,8 @@ import { RpcErrorCode } from '../rpc/errors.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex } from './ids.js';
 import type { PeerLink } from './link.js';
-import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody } from './messages.js';
+import type { AgentLocation, AgentMigrationBody, AgentQueryBody, ChunkBody, MigrationAckBody } from './messages.js';
+import { DEFAULT_CHUNK_BYTES, SnapshotAssembler, transferFrames } from './chunks.js';
 import { parseAgentQuery, parseMigration, parseMigrationAck } from './parse.js';
 import type { ErrorBody } from '../session/messages.js';
 import { SwarmwireError } from '../wire/errors.js';
@@ -34,6 +36,13 @@ export interface AgentHostOptions {
   queryTimeoutMs?: number;
   /** Redirects a call follows before it gives up. Default: 8. */
   maxRedirects?: number;
+  /**
+   * A state whose MessagePack encoding is larger moves in chunks of this many bytes (src/mesh/chunks.ts), so it
+   * fits every hop's payload limit. Default: DEFAULT_CHUNK_BYTES (120 KiB).
+   */
+  chunkBytes?: number;
+  /** Bytes of chunked states this node assembles at once; a larger incoming agent is refused. Default: 32 MiB. */
+  maxSnapshotBytes?: number;
 }
 
 export interface AgentExposeOptions {
@@ -115,6 +124,10 @@ export class AgentHost implements Disposable {
   readonly #placed = new Map<string, number>();
   readonly #off: Array<() => void>;
   #nextMigration = 1;
+  readonly #chunkBytes: number;
+  /** Incoming states in chunks; #chunkTimer drops those past their deadline. */
+  readonly #chunks: SnapshotAssembler;
+  #chunkTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
     this.node = node;
@@ -122,6 +135,8 @@ export class AgentHost implements Disposable {
     this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
+    this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.#chunks = new SnapshotAssembler({ maxBytes: options.maxSnapshotBytes, deadlineMs: 2 * this.#migrationTimeoutMs });
     this.#off = [
       node.on('message', (m) => this.#onMessage(m)),
       node.onLink((link) => this.#exposeAll(link)),
@@ -313,6 +328,8 @@ export class AgentHost implements Disposable {
       this.#acks.delete(id);
     }
     for (const h of this.#hosted.values()) clearTimeout(h.incoming?.timer);
+    clearTimeout(this.#chunkTimer);
+    this.#chunks.clear();
   }
 
   [Symbol.dispose](): void {
@@ -377,7 +394,7 @@ export class AgentHost implements Disposable {
         resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
       });
       try {
-        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body });
+        for (const frame of transferFrames(body, this.#chunkBytes)) this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: frame });
       } catch (error) {
         clearTimeout(timer);
         this.#acks.delete(body.migrationId);
@@ -474,6 +491,12 @@ export class AgentHost implements Disposable {
   }
 
   #onMigration(from: string, body: AgentMigrationBody): void {
+    if (body.phase === 'chunk') {
+      // The last chunk of a state too large for one frame is the transfer.
+      const state = this.#chunk(from, body as ChunkBody);
+      if (!state) return;
+      body = { ...body, phase: 'transfer', state: state.value };
+    }
     const moduleId = fnv1a64(body.name);
     const h = this.#hosted.get(moduleId);
     const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
@@ -487,12 +510,11 @@ export class AgentHost implements Disposable {
       return wake(mine);
     }
     if (body.phase === 'abort') {
+      this.#chunks.cancel(from, body.migrationId);
       if (mine) this.#dropIncoming(mine, from);
       return;
     }
-    const ack = (ok: boolean, message?: string): void => {
-      this.node.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
-    };
+    const ack = (ok: boolean, message?: string): void => this.#answer(from, body, ok, message);
     if (h) return ack(false, `an agent named "${body.name}" is already hosted on ${this.node.idHex}`);
     const factory = this.#factories.get(body.kind);
     if (!factory) return ack(false, `no factory for agent kind "${body.kind}" on ${this.node.idHex}`);
@@ -509,6 +531,44 @@ export class AgentHost implements Disposable {
     (timer as { unref?: () => void }).unref?.();
     incoming.incoming = { id: body.migrationId, from, timer };
     ack(true);
+  }
+
+  #answer(to: string, body: Pick<AgentMigrationBody, 'migrationId' | 'name'>, ok: boolean, message?: string): void {
+    this.node.send(to, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
+  }
+
+  /**
+   * One chunk of an incoming state: the whole state once the last is in, else undefined. A sequence the assembler
+   * refuses, or one that misses its deadline, is answered with MigrationAck ok false (the source rolls back).
+   */
+  #chunk(from: string, chunk: ChunkBody): { value: unknown } | undefined {
+    let whole: Uint8Array | undefined;
+    try {
+      whole = this.#chunks.add(from, chunk, Date.now());
+      if (whole) return { value: unpack(whole) };
+    } catch (error) {
+      this.#answer(from, chunk, false, `${(error as { code?: string }).code ?? 'SW_ERR_PAYLOAD'}: ${(error as Error).message}`);
+    } finally {
+      this.#armChunkTimer();
+    }
+    return undefined;
+  }
+
+  #armChunkTimer(): void {
+    clearTimeout(this.#chunkTimer);
+    const next = this.#chunks.nextDeadline();
+    if (next === undefined) return;
+    this.#chunkTimer = setTimeout(() => {
+      for (const gone of this.#chunks.expire(Date.now())) {
+        try {
+          this.#answer(gone.from, gone, false, `${MeshErrorCode.SNAPSHOT_EXPIRED}: the state of "${gone.name}" did not arrive within ${2 * this.#migrationTimeoutMs} ms`);
+        } catch {
+          // its source is gone
+        }
+      }
+      this.#armChunkTimer();
+    }, Math.max(0, next - Date.now()) + 1);
+    (this.#chunkTimer as { unref?: () => void }).unref?.();
   }
 
   /** Forgets an agent whose migration was rolled back; calls that reached it are sent back to its source. */
