@@ -135,7 +135,7 @@ export type { AgentLocation, AgentMigrationBody, AgentQueryBody, ChunkBody, Disc
 export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_SNAPSHOT_BYTES, SnapshotAssembler, transferFrames } from './mesh/chunks.js';
 export type { AssemblerLimits, ExpiredSnapshot } from './mesh/chunks.js';
 export { AgentHost } from './mesh/agent-host.js';
-export type { AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
+export type { AgentChange, AgentHostOptions, AgentInfo, AgentExposeOptions, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
 export { PeerLink, isRpcType } from './mesh/link.js';
 export { compareLoad, leastLoaded } from './mesh/placement.js';

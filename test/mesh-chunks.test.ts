@@ -129,7 +129,7 @@ describe('SnapshotAssembler (the destination)', () => {
 
 describe('chunked migration between nodes', () => {
   class Blob {
-    data = new Uint8Array(0);
+    data: Uint8Array = new Uint8Array(0);
     count = 0;
     increment(): number {
       return ++this.count;

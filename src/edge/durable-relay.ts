@@ -24,6 +24,7 @@ import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
 import { closeQuietly, DurablePeer, type NodeRecord } from './durable-peer.js';
+import { DurableAgents, type DurableAgentsOptions } from './durable-agents.js';
 import type { DurableObjectStateLike, HibernatableWebSocket } from './workers-types.js';
 
 /** Options of the Durable Object relay; pass them from a subclass's constructor. */
@@ -45,6 +46,11 @@ export interface DurableRelayOptions {
   maxPayload?: number;
   /** Free-form strings announced in the relay's HelloAck. Default: {}. */
   metadata?: Readonly<Record<string, string>>;
+  /**
+   * Host agents in the object (durable-agents.ts): a mesh node of the room whose agents are kept in storage, callable
+   * from any node and movable in and out by migration. Default: none (the object only relays).
+   */
+  agents?: DurableAgentsOptions;
 }
 
 /** What a socket carries through hibernation: when it was accepted, and its node once the handshake is through. */
@@ -68,9 +74,10 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
  */
 export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
-  readonly #options: Required<Omit<DurableRelayOptions, 'authorize' | 'trustedRelays'>> & Pick<DurableRelayOptions, 'authorize' | 'trustedRelays'>;
+  readonly #options: Required<Omit<DurableRelayOptions, 'authorize' | 'trustedRelays' | 'agents'>> & Pick<DurableRelayOptions, 'authorize' | 'trustedRelays' | 'agents'>;
   /** Made once the relay's identity is loaded from storage (before any event is delivered: blockConcurrencyWhile). */
   #relay: Relay | undefined;
+  #agents: DurableAgents | undefined;
   /** Handshakes between their HelloAck and the HelloProof, by socket (lost with an eviction: the peer dials again). */
   readonly #handshakes = new Map<HibernatableWebSocket, { responder: ResponderHandshake; grant?: Grant | undefined }>();
   readonly #peers = new Map<HibernatableWebSocket, DurablePeer>();
@@ -87,6 +94,7 @@ export class SwarmwireRelay {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       maxPayload: Math.min(options.maxPayload ?? DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD),
       metadata: options.metadata ?? {},
+      agents: options.agents,
     };
     void state.blockConcurrencyWhile(() => this.#wake());
   }
@@ -95,6 +103,11 @@ export class SwarmwireRelay {
   get relay(): Relay {
     if (!this.#relay) throw new Error('[swarmwire] the relay is still loading its identity');
     return this.#relay;
+  }
+
+  /** The agents hosted in the object (options.agents), once loaded; undefined without them. */
+  get agents(): DurableAgents | undefined {
+    return this.#agents;
   }
 
   /** What the relay says of itself in its HelloAck. */
@@ -203,6 +216,8 @@ export class SwarmwireRelay {
         await this.#alarmBy(record.disconnectedAt + this.#options.resumeTimeoutMs);
       }
     }
+    // After the peers: the agent node's Discovery then learns every node of the room.
+    if (this.#options.agents) this.#agents = await DurableAgents.start(this.#relay, this.state.storage, this.#options.agents);
   }
 
   /**

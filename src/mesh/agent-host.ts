@@ -43,6 +43,23 @@ export interface AgentHostOptions {
   chunkBytes?: number;
   /** Bytes of chunked states this node assembles at once; a larger incoming agent is refused. Default: 32 MiB. */
   maxSnapshotBytes?: number;
+  /**
+   * Told, synchronously, whenever an agent's state here may have changed, so a host can keep it (a Durable Object
+   * writes it to storage before the call's answer leaves). It must not throw. Default: none.
+   */
+  onChange?: (change: AgentChange) => void;
+}
+
+/**
+ * What onChange is told: an agent went live here ('active': exposed, spawned, or arrived by migration), one of its
+ * calls ended ('called', whether it returned or threw), or it moved away ('left').
+ */
+export interface AgentChange {
+  event: 'active' | 'called' | 'left';
+  name: string;
+  kind: string;
+  capabilities: readonly string[];
+  agent: object;
 }
 
 export interface AgentExposeOptions {
@@ -128,6 +145,7 @@ export class AgentHost implements Disposable {
   /** Incoming states in chunks; #chunkTimer drops those past their deadline. */
   readonly #chunks: SnapshotAssembler;
   #chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onChange: ((change: AgentChange) => void) | undefined;
 
   constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
     this.node = node;
@@ -136,6 +154,7 @@ export class AgentHost implements Disposable {
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.#onChange = options.onChange;
     this.#chunks = new SnapshotAssembler({ maxBytes: options.maxSnapshotBytes, deadlineMs: 2 * this.#migrationTimeoutMs });
     this.#off = [
       node.on('message', (m) => this.#onMessage(m)),
@@ -290,6 +309,7 @@ export class AgentHost implements Disposable {
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    this.#changed(h, 'left');
     wake(h); // the calls that waited are handed over (#serve forwards them)
     return dest;
   }
@@ -349,6 +369,7 @@ export class AgentHost implements Disposable {
     if (state === 'active') {
       this.#moved.delete(moduleId);
       this.#where.set(name, this.node.idHex);
+      this.#changed(h, 'active');
     }
     if (!this.#factories.has(kind)) {
       // Lets this node take the agent back later without a define(): a fresh object of the same prototype.
@@ -356,6 +377,10 @@ export class AgentHost implements Disposable {
       this.#factories.set(kind, () => Object.create(proto) as object);
     }
     return h;
+  }
+
+  #changed(h: Hosted, event: AgentChange['event']): void {
+    this.#onChange?.({ event, name: h.name, kind: h.kind, capabilities: h.capabilities, agent: h.agent });
   }
 
   #knownLocation(name: string): string | undefined {
@@ -443,6 +468,7 @@ export class AgentHost implements Disposable {
       return await (fn as (...args: unknown[]) => unknown).apply(h.agent, args);
     } finally {
       if (--h.running === 0) for (const d of h.drained.splice(0)) d();
+      this.#changed(h, 'called'); // before the answer leaves: a migration waiting on the drain resumes later
     }
   }
 
@@ -507,6 +533,7 @@ export class AgentHost implements Disposable {
       mine.state = 'active';
       this.#moved.delete(moduleId);
       this.#where.set(body.name, this.node.idHex);
+      this.#changed(mine, 'active');
       return wake(mine);
     }
     if (body.phase === 'abort') {

@@ -6,7 +6,8 @@
 //   - control frames: Ping is answered with Pong (the same id and payload), a Pong measures the round trip, an Ack
 //     settles an acked frame, Goodbye ends the session, a handshake frame on an open session is a violation, an
 //     Error with request_id 0 is about the session itself;
-//   - an ACK_REQUIRED frame is acked every time it arrives and delivered once (the duplicate filter);
+//   - an ACK_REQUIRED frame is acked every time it arrives and delivered once (the duplicate filter), the Ack
+//     going after the delivery;
 //   - what is not a frame, or a control payload that is not what the protocol says, is a violation: an Error frame
 //     saying why, then the transport closes (1002, 1009 for too big) and the session ends — or, on a link declared
 //     able to damage bytes (requireChecksum), the transport goes and the session waits for the next one;
@@ -183,8 +184,15 @@ export class SessionCore {
         }
     }
     if (frame.features & Feature.ACK_REQUIRED) {
-      this.control({ type: MessageType.Ack, requestId: frame.requestId });
-      if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) return;
+      // Delivered before the Ack goes: a host that keeps what it takes (a Durable Object writes it to storage) has
+      // started doing so by then, and the object's output gate holds the Ack until that is durable — an Ack must
+      // not outlive an eviction that lost the frame.
+      try {
+        if (!this.#replay || (id > this.#floor && this.#replay.accept(id))) this.#host.deliver(frame);
+      } finally {
+        this.control({ type: MessageType.Ack, requestId: frame.requestId });
+      }
+      return;
     }
     this.#host.deliver(frame);
   }
