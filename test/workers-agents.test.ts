@@ -1,38 +1,15 @@
 // Agents living in a Durable Object (workerd, through Miniflare): called from Node mesh nodes through the object's
 // relay, kept in its storage across eviction, and moved Node → Durable Object → Node by live migration while calls
 // flow — none lost, none run twice — with a 5 MiB state too, in chunks through the relay.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshNode, connectWebSocket, wrap } from 'swarmwire';
-import { fillIdentities, takeIdentity } from './fixtures/identities.js';
+import { describe, expect, it } from 'vitest';
+import { type AgentHost, wrap } from 'swarmwire';
+import { useRooms } from './fixtures/room-nodes.js';
 import { until } from './fixtures/until.js';
 import { keepCalling, oneToN } from './fixtures/calls.js';
-import { startWorkerd, type Workerd } from './fixtures/workerd.js';
 import { Counter } from './fixtures/counter-agent.js';
 
-let workerd: Workerd;
-beforeAll(async () => {
-  workerd = await startWorkerd('test/fixtures/worker-agents-entry.ts', { ROOMS: 'AgentRoom' });
-}, 60_000);
-afterAll(() => workerd?.stop());
-
-const nodes: MeshNode[] = [];
-const hosts: AgentHost[] = [];
-beforeEach(() => fillIdentities(8));
-afterEach(() => {
-  for (const h of hosts.splice(0)) h.close();
-  for (const n of nodes.splice(0)) n.close();
-});
-
-/** A Node mesh node with an agent host, in `room`. */
-async function join(room: string): Promise<AgentHost> {
-  const node = new MeshNode({ role: 'core', heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity() });
-  nodes.push(node);
-  const host = new AgentHost(node, { migrationTimeoutMs: 20_000, callTimeoutMs: 20_000, queryTimeoutMs: 2_000 });
-  host.define('Counter', () => new Counter());
-  hosts.push(host);
-  await node.connect(() => connectWebSocket(`ws://${workerd.base.host}/ws?room=${room}`), { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
-  return host;
-}
+const rooms = useRooms();
+const { join, evict } = rooms;
 
 /** The room's agent node: the peer with the capability only the Durable Object has. */
 async function objectNode(host: AgentHost): Promise<string> {
@@ -40,18 +17,6 @@ async function objectNode(host: AgentHost): Promise<string> {
   const found = host.node.peers().find((p) => p.capabilities.includes('durable-object'));
   if (!found) throw new Error('no durable-object node in the room');
   return found.id;
-}
-
-/**
- * Throws the room's object out of memory (ctx.abort()) and waits for `nodes` to be back in session with its new
- * instance. (A call sent in the moment between is lost with the old instance's socket and times out: it ran at most
- * once. What is answered is kept.)
- */
-async function evict(room: string, ...nodes: MeshNode[]): Promise<void> {
-  const state = (n: MeshNode) => n.stats().connections[0]?.state;
-  expect((await workerd.mf.dispatchFetch(`http://x/evict?room=${room}`)).status).toBe(500);
-  await until(() => nodes.every((n) => state(n) !== 'open'), 10_000);
-  await until(() => nodes.every((n) => state(n) === 'open'), 10_000);
 }
 
 type Dashboard = { agents(): Array<{ name: string; state: string }>; migrate(name: string, to: string): Promise<string> };
