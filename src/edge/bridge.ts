@@ -23,6 +23,7 @@ import { type Identity, ownBytes } from '../session/identity.js';
 import type { Relay } from '../relay/relay.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { concat } from '../session/batcher.js';
+import type { SessionFrame } from '../session/session.js';
 import { DurablePeer, type NodeRecord } from './durable-peer.js';
 import { BridgeLink, MAX_PUSH_BYTES } from './bridge-link.js';
 import type { DurableObjectNamespaceLike, DurableStorage } from './workers-types.js';
@@ -81,8 +82,18 @@ export interface BridgeHost {
   localHello(): LocalHello;
 }
 
+/**
+ * The other room's relay, as this room's Relay serves it. Broadcasts stay in their room: a bridge carries none (a
+ * relay would stamp itself as their origin, and rooms bridged in a ring would pass them round for ever).
+ */
+class BridgePeer extends DurablePeer<BridgeLink> {
+  override send(frame: Readonly<SessionFrame>): number {
+    return frame.type === MessageType.Broadcast ? 0 : super.send(frame);
+  }
+}
+
 interface Bridge {
-  peer: DurablePeer<BridgeLink>;
+  peer: BridgePeer;
   link: BridgeLink;
   failures: number;
 }
@@ -187,7 +198,7 @@ export class RoomBridges {
         setTimeout(() => void bridge.peer.unacked().then((unacked) => bridge.link.resume(unacked)), Math.min(5_000, 50 * 2 ** bridge.failures++));
       },
     }, resuming ? 'resuming' : 'up');
-    bridge.peer = new DurablePeer(bridge.link, record, agree(this.#host.localHello(), record.hello), this.#host.storage, undefined, 'bridge', 'bridge');
+    bridge.peer = new BridgePeer(bridge.link, record, agree(this.#host.localHello(), record.hello), this.#host.storage, undefined, 'bridge', 'bridge');
     this.#bridges.set(id, bridge);
     bridge.peer.on('close', () => {
       // The other relay broke the protocol: the bridge is over (link() makes a new one).

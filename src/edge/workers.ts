@@ -10,6 +10,8 @@ export type { DurableRelayOptions } from './durable-relay.js';
 export type { NodeRecord } from './durable-peer.js';
 export { DurableAgents } from './durable-agents.js';
 export type { DurableAgentsOptions } from './durable-agents.js';
+export { BRIDGE_ERROR, BRIDGE_HEADER } from './bridge.js';
+export type { BridgeOptions } from './bridge.js';
 export { AgentStore, PART_BYTES } from './agent-store.js';
 export type { AgentRecord, KeptAgent } from './agent-store.js';
 export type { DurableObjectIdLike, DurableObjectNamespaceLike, DurableObjectStateLike, DurableObjectStubLike, DurableStorage, HibernatableWebSocket } from './workers-types.js';

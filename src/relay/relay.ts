@@ -268,11 +268,10 @@ export class Relay {
       case MessageType.Routed:
         return this.#route(from, frame);
       case MessageType.Discovery:
-        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
+        this.#learn(from, frame);
         return this.#reply(from.session, frame, this.#discovery(from.session.peer!.id), MessageType.DiscoveryResponse);
       case MessageType.DiscoveryResponse:
-        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
-        return;
+        return this.#learn(from, frame);
       case MessageType.Broadcast:
         return this.#broadcast(from, frame);
       case MessageType.Subscribe: {
@@ -290,6 +289,15 @@ export class Relay {
         if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
         return this.#call(from.session, frame);
     }
+  }
+
+  /**
+   * Routes a trusted relay announced. When they change what this relay reaches, it tells its other relay and core
+   * peers, so routes spread past one hop (rooms bridged in a chain); split horizon and telling only changes keep
+   * that from echoing for ever.
+   */
+  #learn(from: PeerState, frame: Frame): void {
+    if (this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers)) this.#announce();
   }
 
   #topic(frame: Frame): string {
