@@ -2,22 +2,14 @@
 // relay, kept in its storage across eviction, and moved Node → Durable Object → Node by live migration while calls
 // flow — none lost, none run twice — with a 5 MiB state too, in chunks through the relay.
 import { describe, expect, it } from 'vitest';
-import { type AgentHost, wrap } from 'swarmwire';
-import { useRooms } from './fixtures/room-nodes.js';
+import { wrap } from 'swarmwire';
+import { objectNode, useRooms } from './fixtures/room-nodes.js';
 import { until } from './fixtures/until.js';
 import { keepCalling, oneToN } from './fixtures/calls.js';
 import { Counter } from './fixtures/counter-agent.js';
 
 const rooms = useRooms();
 const { join, evict } = rooms;
-
-/** The room's agent node: the peer with the capability only the Durable Object has. */
-async function objectNode(host: AgentHost): Promise<string> {
-  await host.node.discover(undefined, 2_000);
-  const found = host.node.peers().find((p) => p.capabilities.includes('durable-object'));
-  if (!found) throw new Error('no durable-object node in the room');
-  return found.id;
-}
 
 type Dashboard = { agents(): Array<{ name: string; state: string }>; migrate(name: string, to: string): Promise<string> };
 
