@@ -153,11 +153,6 @@ export class RoomBridges {
     return new Response(ownBytes(pack({ hello: this.#hello(), frames } satisfies Answer)), { headers: { 'content-type': 'application/msgpack' } });
   }
 
-  close(): void {
-    for (const { link } of this.#bridges.values()) link.close();
-    this.#bridges.clear();
-  }
-
   /** The checked envelope of a push. Throws SwarmwireError SW_ERR_BRIDGE (Unauthorized, PayloadTooLarge, InvalidFrame). */
   async #open(request: Request): Promise<Envelope> {
     const mac = hexBytes(request.headers.get(BRIDGE_HEADER) ?? '');
