@@ -3,8 +3,10 @@
 // calls flow; the bridge outlives an eviction of either room; pushes not signed with the rooms' secret, replayed or
 // too large are refused and change nothing.
 import { describe, expect, it } from 'vitest';
-import { AgentHost, connectSession, connectWebSocket, MeshNode, MessageType } from 'swarmwire';
+import { AgentHost, connectSession, connectWebSocket, decodeBody, MeshNode, MessageType } from 'swarmwire';
 import { pack } from '../src/wire/payload.js';
+import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
+import { parseRouted, routedBody } from '../src/wire/routed.js';
 import { createIdentity } from '../src/session/identity.js';
 import { BRIDGE_SECRET, useRooms } from './fixtures/room-nodes.js';
 import { until } from './fixtures/until.js';
@@ -141,6 +143,26 @@ describe('rooms bridged', () => {
     await reach(x, y.node.idHex);
     expect(await x.call('counter', 'increment')).toBe(7);
     expect(await y.call('counter', 'get')).toBe(7);
+  });
+
+  it('pushes again, oldest first, the acked frames a failed push carried: each delivered once, in order', { timeout: 60_000 }, async () => {
+    await bridge('east-4', 'west-4');
+    const dial = async (name: string) => connectSession(() => connectWebSocket(`ws://${rooms.workerd.base.host}/ws?room=${name}`), { heartbeatIntervalMs: 0, reconnect: false, role: 'core', identity: await createIdentity() });
+    const receiver = await dial('west-4');
+    const got: unknown[] = [];
+    receiver.on('frame', (f) => void (f.type === MessageType.Routed && got.push(decodeBody(decodeFrame(parseRouted(decodeBody(f)).frame)))));
+    await reach(await join('east-4'), receiver.identity!.idHex); // east's relay has the route
+    const sender = await dial('east-4');
+    // The next pushes each way fail (503): east's frames wait in storage and go again, oldest first, after the back-off.
+    expect(await get('/fail-pushes?room=west-4&n=3')).toEqual({ left: 0 });
+    expect(await get('/fail-pushes?room=east-4&n=3')).toEqual({ left: 0 });
+    for (let i = 0; i < 50; i++) {
+      sender.send({ type: MessageType.Routed, ack: true, body: routedBody(receiver.identity!.id, encodeFrame({ type: MessageType.Event, body: i })) });
+    }
+    await until(() => got.length >= 50, 20_000);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await get('/fail-pushes?room=west-4&n=0')).toEqual({ left: 0 }); // every failure was met, and got past
+    for (const s of [sender, receiver]) s.close();
   });
 
   it('refuses pushes not signed with the rooms\' secret, replayed or too large, and they change nothing', { timeout: 60_000 }, async () => {
