@@ -3,10 +3,11 @@
 // only), and a 1.5 MiB state migrating under calls between nodes whose sessions carry at most 256 KiB per frame —
 // which rolled back before chunking.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AgentHost, type AgentMigrationBody, type ChunkBody, DEFAULT_CHUNK_BYTES, MeshError, MeshNode, MessageType, SnapshotAssembler,
-  decodeBody, decodeFrame, encodeFrame, memoryPair, pack, parseMigration, transferFrames,
-} from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, decodeBody, memoryPair } from 'swarmwire';
+import { decodeFrame, encodeFrame, pack } from 'swarmwire/wire';
+import { DEFAULT_CHUNK_BYTES, SnapshotAssembler, transferFrames } from '../src/mesh/chunks.js';
+import type { AgentMigrationBody, ChunkBody } from '../src/mesh/messages.js';
+import { parseMigration } from '../src/mesh/parse.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { until } from './fixtures/until.js';
 import { keepCalling, oneToN } from './fixtures/calls.js';

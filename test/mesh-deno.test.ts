@@ -2,7 +2,7 @@
 // over WebSocket. A counter migrates Node → Deno → Node while calls flow; none fails, none runs twice.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentHost, MeshNode, connectWebSocket, wrap } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { type DenoAgentHost, startDenoAgentHost } from './fixtures/deno-agent-host.js';
 
 let server: RelayServer;

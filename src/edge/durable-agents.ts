@@ -27,7 +27,7 @@ export interface DurableAgentsOptions {
    */
   dashboard?: boolean;
   /** Options of the object's AgentHost (deadlines, chunk size, snapshot limit). Default: AgentHost's defaults. */
-  host?: Readonly<Omit<AgentHostOptions, 'onChange'>>;
+  host?: Readonly<Partial<Omit<AgentHostOptions, 'onChange'>>>;
 }
 
 /** Where the agent node's key pair is kept. */
