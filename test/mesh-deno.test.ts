@@ -1,34 +1,19 @@
 // Agents across runtimes: a Node mesh node and a Deno one (the real `deno` binary), both joined to the Node relay
 // over WebSocket. A counter migrates Node → Deno → Node while calls flow; none fails, none runs twice.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bundleSdk } from './fixtures/sdk-bundle.js';
 import { AgentHost, MeshNode, connectWebSocket, wrap } from 'swarmwire';
 import { startRelay, type RelayServer } from 'swarmwire/node';
-import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
+import { type DenoAgentHost, startDenoAgentHost } from './fixtures/deno-agent-host.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const deno = `${root}node_modules/@deno/linux-x64-glibc/deno`;
-let dir: string;
-let bundle: string;
 let server: RelayServer;
-let child: JsonChild | undefined;
+let denoHost: DenoAgentHost | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sw-deno-mesh-'));
-  bundle = join(dir, 'swarmwire.js');
-  await bundleSdk(bundle);
   server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
 });
 afterAll(async () => {
-  if (child && child.child.exitCode === null && child.child.signalCode === null) {
-    process.kill(child.child.pid!, 'SIGKILL');
-    await exited(child.child);
-  }
+  await denoHost?.stop();
   await server?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 class Counter {
@@ -40,10 +25,8 @@ class Counter {
 }
 
 it('migrates a counter Node → Deno → Node while calls flow', async () => {
-  const env = { ...process.env, DENO_DIR: join(dir, 'deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
-  child = await spawnJson(deno, ['run', '--no-config', '--no-lock', '--allow-net', '--allow-read', `${root}e2e/deno-mesh/agent-host.js`, bundle, server.wsUrl], { env, ms: 60_000 });
-  expect(child.info.failed, child.output()).toBeUndefined();
-  const denoId: string = child.info.id;
+  denoHost = await startDenoAgentHost(server.wsUrl);
+  const denoId = denoHost.id;
 
   const node = await MeshNode.create({ heartbeatIntervalMs: 0, loadIntervalMs: 0 });
   try {
@@ -72,7 +55,7 @@ it('migrates a counter Node → Deno → Node while calls flow', async () => {
       const target = ok + n;
       const end = Date.now() + 20_000;
       while (ok < target) {
-        if (Date.now() > end) throw new Error(`calls stalled at ${ok}: ${child!.output()}`);
+        if (Date.now() > end) throw new Error(`calls stalled at ${ok}: ${denoHost!.child.output()}`);
         await new Promise((r) => setTimeout(r, 5));
       }
     };

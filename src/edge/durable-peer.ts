@@ -4,6 +4,8 @@
 // messages:
 //   node:<id>              NodeRecord: the Hello, topics, the relay's id counter lease, the highest acked id seen
 //   out:<id>:<request id>  an acked frame the relay sent and the node has not acknowledged yet
+// A bridge to another room's relay (bridge.ts) is a DurablePeer too, over a socket of its own, its record under
+// `bridge:<id>`.
 import { Feature, MessageType } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody, encodeFrame } from '../wire/frame.js';
@@ -42,14 +44,19 @@ export const outKey = (id: string, requestId: number): string => `out:${id}:${St
 
 type Listener = (value: never) => void;
 
+/** What a DurablePeer sends on: a hibernatable WebSocket, or a bridge's link to another room (bridge.ts). */
+export type PeerSocket = Pick<HibernatableWebSocket, 'send' | 'close'>;
+
 /** A node connected to the Durable Object relay: the relay's RelayPeer, over one hibernatable WebSocket. */
-export class DurablePeer implements RelayPeer {
-  readonly transportKind = 'websocket';
+export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implements RelayPeer {
+  readonly transportKind: string;
   readonly peer: Peer;
   readonly grant: Grant | undefined;
   /** The node's socket; undefined while the node is away (its acked frames then wait in storage). */
-  socket: HibernatableWebSocket | undefined;
+  socket: S | undefined;
   readonly record: NodeRecord;
+  /** Where the record is kept: `<prefix>:<id>`. */
+  readonly #prefix: string;
   rtt = NaN;
   readonly #storage: DurableStorage;
   /** The session's rules (control frames, the duplicate filter, violations): the same core every session runs. */
@@ -58,9 +65,11 @@ export class DurablePeer implements RelayPeer {
   #open = true;
   readonly #listeners = { frame: [] as Listener[], close: [] as Listener[] };
 
-  constructor(socket: HibernatableWebSocket | undefined, record: NodeRecord, negotiated: Negotiated, storage: DurableStorage, replay?: ReplayWindow) {
+  constructor(socket: S | undefined, record: NodeRecord, negotiated: Negotiated, storage: DurableStorage, replay?: ReplayWindow, prefix = 'node', transportKind = 'websocket') {
     this.socket = socket;
     this.record = record;
+    this.#prefix = prefix;
+    this.transportKind = transportKind;
     this.peer = { hello: record.hello, negotiated, id: idHex(record.hello.nodeId) };
     this.grant = record.grant;
     this.#storage = storage;
@@ -137,7 +146,7 @@ export class DurablePeer implements RelayPeer {
         const id = Number(frame.requestId);
         if (frame.features & Feature.ACK_REQUIRED && id > this.record.seen) {
           this.record.seen = id;
-          this.#save();
+          this.save();
         }
         if (frame.type === MessageType.Subscribe || frame.type === MessageType.Unsubscribe) this.#keepTopic(frame);
         for (const l of this.#listeners.frame.slice()) (l as (f: Frame) => void)(frame);
@@ -164,24 +173,30 @@ export class DurablePeer implements RelayPeer {
     if (frame.type === MessageType.Subscribe) topics.add(topic);
     else topics.delete(topic);
     this.record.topics = [...topics];
-    this.#save();
+    this.save();
   }
 
   #takeId(): number {
     const id = this.#nextId++;
     if (this.#nextId >= this.record.idLease) {
       this.record.idLease = this.#nextId + ID_LEASE;
-      this.#save();
+      this.save();
     }
     return id;
   }
 
-  #save(): void {
-    void this.#storage.put(`node:${this.id}`, this.record);
+  /** The acked frames sent and not acknowledged yet, oldest first: what a resume sends again. */
+  async unacked(): Promise<Uint8Array[]> {
+    return [...(await this.#storage.list<Uint8Array>({ prefix: `out:${this.id}:` })).values()];
+  }
+
+  /** Writes the record (what a session keeps across hibernation). */
+  save(): void {
+    void this.#storage.put(`${this.#prefix}:${this.id}`, this.record);
   }
 }
 
-export function closeQuietly(socket: HibernatableWebSocket, code: number, reason: string): void {
+export function closeQuietly(socket: PeerSocket, code: number, reason: string): void {
   try {
     socket.close(code, reason.slice(0, 120));
   } catch {

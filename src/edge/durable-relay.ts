@@ -24,6 +24,8 @@ import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
 import { closeQuietly, DurablePeer, type NodeRecord } from './durable-peer.js';
+import { DurableAgents, type DurableAgentsOptions } from './durable-agents.js';
+import { BRIDGE_HEADER, type BridgeOptions, RoomBridges } from './bridge.js';
 import type { DurableObjectStateLike, HibernatableWebSocket } from './workers-types.js';
 
 /** Options of the Durable Object relay; pass them from a subclass's constructor. */
@@ -45,6 +47,16 @@ export interface DurableRelayOptions {
   maxPayload: number;
   /** Free-form strings announced in the relay's HelloAck. Default: {}. */
   metadata: Readonly<Record<string, string>>;
+  /**
+   * Host agents in the object (durable-agents.ts): a mesh node of the room whose agents are kept in storage, callable
+   * from any node and movable in and out by migration. Default: none (the object only relays).
+   */
+  agents: DurableAgentsOptions;
+  /**
+   * Bridge rooms (bridge.ts): with this, `bridge(name)` links this room to another room of the same namespace, so
+   * nodes of either reach the nodes of both. Default: none (the room is an island).
+   */
+  bridge: BridgeOptions;
 }
 
 /** What a socket carries through hibernation: when it was accepted, and its node once the handshake is through. */
@@ -68,9 +80,11 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
  */
 export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
-  readonly #options: Omit<DurableRelayOptions, 'authorize' | 'trustedRelays'> & Partial<Pick<DurableRelayOptions, 'authorize' | 'trustedRelays'>>;
+  readonly #options: Omit<DurableRelayOptions, 'authorize' | 'trustedRelays' | 'agents' | 'bridge'> & Partial<Pick<DurableRelayOptions, 'authorize' | 'trustedRelays' | 'agents' | 'bridge'>>;
   /** Made once the relay's identity is loaded from storage (before any event is delivered: blockConcurrencyWhile). */
   #relay: Relay | undefined;
+  #agents: DurableAgents | undefined;
+  #bridges: RoomBridges | undefined;
   /** Handshakes between their HelloAck and the HelloProof, by socket (lost with an eviction: the peer dials again). */
   readonly #handshakes = new Map<HibernatableWebSocket, { responder: ResponderHandshake; grant?: Grant | undefined }>();
   readonly #peers = new Map<HibernatableWebSocket, DurablePeer>();
@@ -87,6 +101,8 @@ export class SwarmwireRelay {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       maxPayload: Math.min(options.maxPayload ?? DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD),
       metadata: options.metadata ?? {},
+      agents: options.agents,
+      bridge: options.bridge,
     };
     void state.blockConcurrencyWhile(() => this.#wake());
   }
@@ -95,6 +111,25 @@ export class SwarmwireRelay {
   get relay(): Relay {
     if (!this.#relay) throw new Error('[swarmwire] the relay is still loading its identity');
     return this.#relay;
+  }
+
+  /** The agents hosted in the object (options.agents), once loaded; undefined without them. */
+  get agents(): DurableAgents | undefined {
+    return this.#agents;
+  }
+
+  /**
+   * Bridges this room to the room `name` of the namespace in options.bridge (idempotent, and kept across eviction):
+   * from then on each room's nodes reach the other's. Resolves with that room's relay id.
+   */
+  async bridge(name: string): Promise<string> {
+    if (!this.#bridges) throw new Error('[swarmwire] bridge() needs options.bridge');
+    return this.#bridges.link(this.#options.bridge!.rooms.idFromName(name).toString());
+  }
+
+  /** The relay ids of the rooms bridged to this one. */
+  bridged(): string[] {
+    return this.#bridges?.linked() ?? [];
   }
 
   /** What the relay says of itself in its HelloAck. */
@@ -107,6 +142,9 @@ export class SwarmwireRelay {
   }
 
   async fetch(request: Request): Promise<Response> {
+    if (request.headers.has(BRIDGE_HEADER)) {
+      return this.#bridges && request.method === 'POST' ? this.#bridges.receive(request) : new Response('[swarmwire] this room is not bridged', { status: 404 });
+    }
     if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
       const Pair = (globalThis as { WebSocketPair?: WebSocketPairLike }).WebSocketPair;
       if (!Pair) return new Response('WebSocketPair is missing: not a Workers runtime', { status: 500 });
@@ -203,6 +241,15 @@ export class SwarmwireRelay {
         await this.#alarmBy(record.disconnectedAt + this.#options.resumeTimeoutMs);
       }
     }
+    if (this.#options.bridge) {
+      const room = this.state.id?.toString();
+      if (!room) throw new Error('[swarmwire] options.bridge needs state.id: a Workers runtime');
+      const relay = this.#relay;
+      this.#bridges = new RoomBridges({ relay, identity, storage: this.state.storage, room, localHello: () => this.localHello() }, this.#options.bridge);
+      await this.#bridges.wake();
+    }
+    // After the peers: the agent node's Discovery then learns every node of the room.
+    if (this.#options.agents) this.#agents = await DurableAgents.start(this.#relay, this.state.storage, this.#options.agents);
   }
 
   /**
@@ -266,7 +313,7 @@ export class SwarmwireRelay {
     const peer = this.#serve(socket, record, previous?.replay);
     socket.send(encodeFrame({ type: MessageType.HelloDone }));
     // A resumed node gets what it has not acknowledged, oldest first, before anything new.
-    for (const frame of (await this.state.storage.list<Uint8Array>({ prefix: `out:${id}:` })).values()) socket.send(frame);
+    for (const frame of await peer.unacked()) socket.send(frame);
     if (rest.length > 0) peer.receive(rest);
   }
 

@@ -10,6 +10,7 @@
 // not run it, so none runs twice.
 import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
+import { unpack } from '../wire/payload.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
 import { describe, wrap } from '../rpc/wrap.js';
@@ -19,7 +20,8 @@ import { type SpanHandle, tracer } from '../rpc/tracing.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex } from './ids.js';
 import type { PeerLink } from './link.js';
-import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody } from './messages.js';
+import type { AgentLocation, AgentMigrationBody, AgentQueryBody, ChunkBody, MigrationAckBody } from './messages.js';
+import { DEFAULT_CHUNK_BYTES, SnapshotAssembler, transferFrames } from './chunks.js';
 import { parseAgentQuery, parseMigration, parseMigrationAck } from './parse.js';
 import type { ErrorBody } from '../session/messages.js';
 import { SwarmwireError } from '../wire/errors.js';
@@ -40,6 +42,30 @@ export interface AgentHostOptions {
   queryTimeoutMs: number;
   /** Redirects a call follows before it gives up. Default: 8. */
   maxRedirects: number;
+  /**
+   * A state whose MessagePack encoding is larger moves in chunks of this many bytes (src/mesh/chunks.ts), so it
+   * fits every hop's payload limit. Default: DEFAULT_CHUNK_BYTES (120 KiB).
+   */
+  chunkBytes: number;
+  /** Bytes of chunked states this node assembles at once; a larger incoming agent is refused. Default: 32 MiB. */
+  maxSnapshotBytes: number;
+  /**
+   * Told, synchronously, whenever an agent's state here may have changed, so a host can keep it (a Durable Object
+   * writes it to storage before the call's answer leaves). It must not throw. Default: none.
+   */
+  onChange: (change: AgentChange) => void;
+}
+
+/**
+ * What onChange is told: an agent went live here ('active': exposed, spawned, or arrived by migration), one of its
+ * calls ended ('called', whether it returned or threw), or it moved away ('left').
+ */
+export interface AgentChange {
+  event: 'active' | 'called' | 'left';
+  name: string;
+  kind: string;
+  capabilities: readonly string[];
+  agent: object;
 }
 
 export interface AgentExposeOptions {
@@ -121,6 +147,11 @@ export class AgentHost implements Disposable {
   readonly #placed = new Map<string, number>();
   readonly #off: Array<() => void>;
   #nextMigration = 1;
+  readonly #chunkBytes: number;
+  /** Incoming states in chunks; #chunkTimer drops those past their deadline. */
+  readonly #chunks: SnapshotAssembler;
+  #chunkTimer: ClockTimer | undefined;
+  readonly #onChange: ((change: AgentChange) => void) | undefined;
 
   constructor(node: MeshNode, options: Readonly<Partial<AgentHostOptions>> = {}) {
     this.node = node;
@@ -128,6 +159,9 @@ export class AgentHost implements Disposable {
     this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
+    this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.#onChange = options.onChange;
+    this.#chunks = new SnapshotAssembler({ maxBytes: options.maxSnapshotBytes, deadlineMs: 2 * this.#migrationTimeoutMs });
     this.#off = [
       node.on('message', (m) => this.#onMessage(m)),
       node.onLink((link) => this.#exposeAll(link)),
@@ -307,6 +341,7 @@ export class AgentHost implements Disposable {
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    this.#changed(h, 'left');
     if (debug.on) debug.log('migrated', { agent: name, to: dest }, tracer?.active()?.traceId);
     wake(h); // the calls that waited are handed over (#serve forwards them)
     return dest;
@@ -346,6 +381,8 @@ export class AgentHost implements Disposable {
       this.#acks.delete(id);
     }
     for (const h of this.#hosted.values()) this.node.clock.clearTimeout(h.incoming?.timer);
+    this.node.clock.clearTimeout(this.#chunkTimer);
+    this.#chunks.clear();
   }
 
   [Symbol.dispose](): void {
@@ -370,6 +407,7 @@ export class AgentHost implements Disposable {
     if (state === 'active') {
       this.#moved.delete(moduleId);
       this.#where.set(name, this.node.idHex);
+      this.#changed(h, 'active');
     }
     if (!this.#factories.has(kind)) {
       // Lets this node take the agent back later without a define(): a fresh object of the same prototype.
@@ -377,6 +415,10 @@ export class AgentHost implements Disposable {
       this.#factories.set(kind, () => Object.create(proto) as object);
     }
     return h;
+  }
+
+  #changed(h: Hosted, event: AgentChange['event']): void {
+    this.#onChange?.({ event, name: h.name, kind: h.kind, capabilities: h.capabilities, agent: h.agent });
   }
 
   #knownLocation(name: string): string | undefined {
@@ -415,7 +457,7 @@ export class AgentHost implements Disposable {
         resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
       });
       try {
-        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body });
+        for (const frame of transferFrames(body, this.#chunkBytes)) this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: frame });
       } catch (error) {
         this.node.clock.clearTimeout(timer);
         this.#acks.delete(body.migrationId);
@@ -464,6 +506,7 @@ export class AgentHost implements Disposable {
       return await (fn as (...args: unknown[]) => unknown).apply(h.agent, args);
     } finally {
       if (--h.running === 0) for (const d of h.drained.splice(0)) d();
+      this.#changed(h, 'called'); // before the answer leaves: a migration waiting on the drain resumes later
     }
   }
 
@@ -522,6 +565,12 @@ export class AgentHost implements Disposable {
   }
 
   #onMigration(from: string, body: AgentMigrationBody): void {
+    if (body.phase === 'chunk') {
+      // The last chunk of a state too large for one frame is the transfer.
+      const state = this.#chunk(from, body as ChunkBody);
+      if (!state) return;
+      body = { ...body, phase: 'transfer', state: state.value };
+    }
     const moduleId = fnv1a64(body.name);
     const h = this.#hosted.get(moduleId);
     const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
@@ -532,15 +581,15 @@ export class AgentHost implements Disposable {
       mine.state = 'active';
       this.#moved.delete(moduleId);
       this.#where.set(body.name, this.node.idHex);
+      this.#changed(mine, 'active');
       return wake(mine);
     }
     if (body.phase === 'abort') {
+      this.#chunks.cancel(from, body.migrationId);
       if (mine) this.#dropIncoming(mine, from);
       return;
     }
-    const ack = (ok: boolean, message?: string): void => {
-      this.node.send(from, { type: MessageType.MigrationAck, ack: true, trace: tracer?.active(), body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
-    };
+    const ack = (ok: boolean, message?: string): void => this.#answer(from, body, ok, message);
     if (h) return ack(false, `an agent named "${body.name}" is already hosted on ${this.node.idHex}`);
     const factory = this.#factories.get(body.kind);
     if (!factory) return ack(false, `no factory for agent kind "${body.kind}" on ${this.node.idHex}`);
@@ -556,6 +605,44 @@ export class AgentHost implements Disposable {
     const timer = unref(this.node.clock.setTimeout(() => this.#dropIncoming(incoming, from), 2 * this.#migrationTimeoutMs));
     incoming.incoming = { id: body.migrationId, from, timer };
     ack(true);
+  }
+
+  #answer(to: string, body: Pick<AgentMigrationBody, 'migrationId' | 'name'>, ok: boolean, message?: string): void {
+    this.node.send(to, { type: MessageType.MigrationAck, ack: true, trace: tracer?.active(), body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
+  }
+
+  /**
+   * One chunk of an incoming state: the whole state once the last is in, else undefined. A sequence the assembler
+   * refuses, or one that misses its deadline, is answered with MigrationAck ok false (the source rolls back).
+   */
+  #chunk(from: string, chunk: ChunkBody): { value: unknown } | undefined {
+    let whole: Uint8Array | undefined;
+    try {
+      whole = this.#chunks.add(from, chunk, this.node.clock.now());
+      if (whole) return { value: unpack(whole) };
+    } catch (error) {
+      this.#answer(from, chunk, false, `${(error as { code?: string }).code ?? 'SW_ERR_PAYLOAD'}: ${(error as Error).message}`);
+    } finally {
+      this.#armChunkTimer();
+    }
+    return undefined;
+  }
+
+  #armChunkTimer(): void {
+    const clock = this.node.clock;
+    clock.clearTimeout(this.#chunkTimer);
+    const next = this.#chunks.nextDeadline();
+    if (next === undefined) return;
+    this.#chunkTimer = unref(clock.setTimeout(() => {
+      for (const gone of this.#chunks.expire(clock.now())) {
+        try {
+          this.#answer(gone.from, gone, false, `${MeshErrorCode.SNAPSHOT_EXPIRED}: the state of "${gone.name}" did not arrive within ${2 * this.#migrationTimeoutMs} ms`);
+        } catch {
+          // its source is gone
+        }
+      }
+      this.#armChunkTimer();
+    }, Math.max(0, next - clock.now()) + 1));
   }
 
   /** Forgets an agent whose migration was rolled back; calls that reached it are sent back to its source. */

@@ -24,6 +24,12 @@ export const MeshErrorCode = {
   NO_PLACEMENT: 'SW_ERR_NO_PLACEMENT',
   /** An argument is not what the API takes (bad node id, duplicate agent name). */
   BAD_ARGUMENT: 'SW_ERR_MESH_ARGUMENT',
+  /** A chunked snapshot announces, or brings, more bytes than the receiver allows (or than it announced). */
+  SNAPSHOT_TOO_LARGE: 'SW_ERR_SNAPSHOT_TOO_LARGE',
+  /** A snapshot chunk out of order, repeated, inconsistent with the chunks before it, or without a first chunk. */
+  SNAPSHOT_SEQUENCE: 'SW_ERR_SNAPSHOT_SEQUENCE',
+  /** A chunked snapshot was not complete by its deadline: what had arrived was dropped. */
+  SNAPSHOT_EXPIRED: 'SW_ERR_SNAPSHOT_EXPIRED',
 } as const;
 export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
 
@@ -38,6 +44,9 @@ const statusOf = (code: MeshErrorCode): Status => ({
   SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
   SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
   SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,
+  SW_ERR_SNAPSHOT_TOO_LARGE: Status.PayloadTooLarge,
+  SW_ERR_SNAPSHOT_SEQUENCE: Status.InvalidFrame,
+  SW_ERR_SNAPSHOT_EXPIRED: Status.Timeout,
 } satisfies Record<MeshErrorCode, Status>)[code];
 
 /** @internal */

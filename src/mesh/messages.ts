@@ -58,20 +58,32 @@ export interface AgentLocation {
 /**
  * AgentMigration (116), sent acked. `phase` 'transfer' carries the agent (the destination restores it, holds calls
  * for it, and answers MigrationAck); 'commit' makes the restored agent the live one; 'abort' tells the destination
- * to drop it (the source rolled back).
+ * to drop it (the source rolled back). A state too large for one frame travels as 'chunk' frames instead of the
+ * 'transfer' (src/mesh/chunks.ts): the last chunk then acts as the transfer.
  */
 export interface AgentMigrationBody {
   /** Chosen by the source; pairs the MigrationAck with its migration. */
   migrationId: number;
-  phase: 'transfer' | 'commit' | 'abort';
+  phase: 'transfer' | 'commit' | 'abort' | 'chunk';
   name: string;
   /** The factory the destination builds the agent with (AgentHost.define). */
   kind: string;
   /** 'transfer' only: the agent's snapshot() result, or its own enumerable data properties. */
   state?: unknown;
-  /** 'transfer' only: capabilities a node needs to host the agent. */
+  /** 'transfer' and the last 'chunk': capabilities a node needs to host the agent. */
   capabilities?: string[];
+  /** 'chunk' only: this chunk's place, from 0. */
+  index?: number;
+  /** 'chunk' only: how many chunks the state was cut into (the same in every chunk). */
+  count?: number;
+  /** 'chunk' only: the MessagePack encoding's length of the whole state, bytes (the same in every chunk). */
+  bytes?: number;
+  /** 'chunk' only: bytes [index × chunk size, …) of the state's MessagePack encoding. */
+  data?: Uint8Array;
 }
+
+/** An AgentMigration 'chunk', its fields checked (parseMigration). */
+export type ChunkBody = AgentMigrationBody & { phase: 'chunk'; index: number; count: number; bytes: number; data: Uint8Array };
 
 /** MigrationAck (117): the destination restored the agent (ok) or could not (ok false, with why). */
 export interface MigrationAckBody {

@@ -16,6 +16,7 @@ const fail = (what: string, message: string): never => {
 const obj = (what: string, v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? (v as Obj) : fail(what, 'not a map'));
 const str = (what: string, v: unknown, field: string): string => (typeof v === 'string' ? v : fail(what, `\`${field}\` must be a string`));
 const num = (what: string, v: unknown, field: string): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(what, `\`${field}\` must be a number ≥ 0`));
+const u32 = (what: string, v: unknown, field: string): number => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff ? (v as number) : fail(what, `\`${field}\` must be a u32`));
 const strings = (what: string, v: unknown, field: string): string[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : fail(what, `\`${field}\` must be an array of strings`);
 const role = (what: string, v: unknown): Role => (typeof v === 'string' && ROLES.has(v) ? (v as Role) : fail(what, '`role` must be "edge", "relay" or "core"'));
@@ -52,16 +53,22 @@ export function parseAgentQuery(value: unknown): AgentQueryBody {
   return { name: str('AgentQuery', obj('AgentQuery', value).name, 'name') };
 }
 
-const PHASES: ReadonlySet<string> = /* @__PURE__ */ new Set(['transfer', 'commit', 'abort']);
+const PHASES: ReadonlySet<string> = /* @__PURE__ */ new Set(['transfer', 'commit', 'abort', 'chunk']);
 
 /** An AgentMigration payload. */
 export function parseMigration(value: unknown): AgentMigrationBody {
   const what = 'AgentMigration';
   const v = obj(what, value);
-  if (typeof v.phase !== 'string' || !PHASES.has(v.phase)) fail(what, '`phase` must be "transfer", "commit" or "abort"');
+  if (typeof v.phase !== 'string' || !PHASES.has(v.phase)) fail(what, '`phase` must be "transfer", "commit", "abort" or "chunk"');
   const out: AgentMigrationBody = { migrationId: num(what, v.migrationId, 'migrationId'), phase: v.phase as AgentMigrationBody['phase'], name: str(what, v.name, 'name'), kind: str(what, v.kind, 'kind') };
   if (v.state !== undefined) out.state = v.state;
   if (v.capabilities !== undefined) out.capabilities = strings(what, v.capabilities, 'capabilities');
+  if (out.phase === 'chunk') {
+    out.index = u32(what, v.index, 'index');
+    out.count = u32(what, v.count, 'count');
+    out.bytes = u32(what, v.bytes, 'bytes');
+    out.data = v.data instanceof Uint8Array ? v.data : fail(what, '`data` must be binary');
+  }
   return out;
 }
 

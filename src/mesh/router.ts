@@ -49,15 +49,20 @@ export class Router {
     this.#announced.delete(id);
   }
 
-  /** Replaces what the direct peer `via` can reach. Announcements of peers this node does not trust are ignored. */
-  learn(via: string, peers: readonly KnownPeer[]): void {
-    if (this.#direct.get(via)?.trusted !== true) return;
+  /**
+   * Replaces what the direct peer `via` can reach. Announcements of peers this node does not trust are ignored.
+   * Returns whether that changed which nodes are reachable through `via`, or in how many hops.
+   */
+  learn(via: string, peers: readonly KnownPeer[]): boolean {
+    if (this.#direct.get(via)?.trusted !== true) return false;
     const table = new Map<string, KnownPeer>();
     for (const p of peers) {
       const id = idHex(p.id);
       if (id !== this.#self && p.hops < MAX_ROUTE_HOPS) table.set(id, p);
     }
+    const before = this.#announced.get(via);
     this.#announced.set(via, table);
+    return before === undefined ? table.size > 0 : before.size !== table.size || [...table].some(([id, p]) => before.get(id)?.hops !== p.hops);
   }
 
   /** The direct peer to hand a frame for `to` to: `to` itself when direct, else the one announcing the fewest hops. */

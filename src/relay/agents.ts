@@ -32,14 +32,31 @@ export interface RelayAgents {
 const RELINK_DELAY_MS = 100;
 
 /**
- * Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay`. The link is
- * never dropped as slow (Relay.acceptLocal) nor closed as idle, and if it ends anyway (a heartbeat lost while the
- * process was busy) the node links again: without it the dashboard's agents would be gone for good.
+ * Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay` (linkLocal),
+ * serving the dashboard module on every link.
  */
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
   const host = new AgentHost(node);
   host.define('Counter', () => new Counter());
+  serveDashboard(node, host);
+  const unlink = await linkLocal(relay, node);
+  return {
+    node,
+    host,
+    close() {
+      unlink();
+      host.close();
+      node.close();
+    },
+  };
+}
+
+/**
+ * Serves the module `dashboard` on every link of `node`: `agents()` (the agents hosted), `stats()` (the node's
+ * figures) and `migrate(name, to)`. Whoever may call it can move the agents away: restrict it with a Grant.
+ */
+export function serveDashboard(node: MeshNode, host: AgentHost): void {
   const dashboard = {
     agents: () => host.agents(),
     stats: () => node.stats(),
@@ -48,6 +65,15 @@ export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const serve = (link: Parameters<Parameters<MeshNode['onLink']>[0]>[0]) => void expose(dashboard, link, { name: 'dashboard' });
   node.onLink(serve);
   for (const link of node.links()) serve(link);
+}
+
+/**
+ * Joins `node`, a mesh node in the relay's own process, to `relay` over an in-memory link. The link is never dropped
+ * as slow (Relay.acceptLocal) and, if it ends anyway (a heartbeat lost while the process was busy), the node links
+ * again: without it the agents hosted there would be cut off for good. Resolves once linked, with a function that
+ * stops relinking.
+ */
+export async function linkLocal(relay: Relay, node: MeshNode): Promise<() => void> {
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   // One memory link per connection: the relay's side is a new session each time (the old one ended with it).
@@ -69,14 +95,8 @@ export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
     if (peer === idHex(relay.nodeId) && !closed) timer ??= setTimeout(relink, RELINK_DELAY_MS);
   });
   await link();
-  return {
-    node,
-    host,
-    close() {
-      closed = true;
-      clearTimeout(timer);
-      host.close();
-      node.close();
-    },
+  return () => {
+    closed = true;
+    clearTimeout(timer);
   };
 }

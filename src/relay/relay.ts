@@ -197,7 +197,7 @@ export class Relay {
   readonly #maxRate: number;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
   readonly #module: Dispatchable;
-  readonly #trusted: ReadonlySet<string>;
+  readonly #trusted: Set<string>;
   /** Peers in this process (acceptLocal), never dropped as slow. */
   readonly #local = new WeakSet<RelayPeer>();
 
@@ -225,6 +225,14 @@ export class Relay {
   /** A relay with `options.identity`, or a new ephemeral identity when none is given. */
   static async create(options: Readonly<Partial<RelayOptions>> = {}): Promise<Relay> {
     return new Relay({ ...options, identity: options.identity ?? await createIdentity() });
+  }
+
+  /**
+   * Believes what relay `id` reports from now on, as if listed in trustedRelays: for a link its host made and
+   * authenticated itself (a Durable Object room bridge). Takes effect for peers joined after. @internal
+   */
+  trust(id: string): void {
+    this.#trusted.add(idHex(idBytes(id)));
   }
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
@@ -353,11 +361,10 @@ export class Relay {
       case MessageType.Routed:
         return this.#route(from, frame);
       case MessageType.Discovery:
-        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
+        this.#learn(from, frame);
         return this.#reply(from.session, frame, this.#discovery(from.session.peer!.id), MessageType.DiscoveryResponse);
       case MessageType.DiscoveryResponse:
-        this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers);
-        return;
+        return this.#learn(from, frame);
       case MessageType.Broadcast:
         return this.#broadcast(from, frame);
       case MessageType.Subscribe: {
@@ -391,6 +398,15 @@ export class Relay {
 
   #unsubscribeAll(peer: PeerState): void {
     for (const topic of [...peer.topics]) this.#unsubscribe(peer, topic);
+  }
+
+  /**
+   * Routes a trusted relay announced. When they change what this relay reaches, it tells its other relay and core
+   * peers, so routes spread past one hop (rooms bridged in a chain); split horizon and telling only changes keep
+   * that from echoing for ever.
+   */
+  #learn(from: PeerState, frame: Frame): void {
+    if (this.router.learn(from.session.peer!.id, parseDiscovery(decodeBody(frame)).peers)) this.#announce();
   }
 
   #topic(frame: Frame): string {

@@ -78,7 +78,8 @@ export class Batcher {
   }
 }
 
-function concat(parts: Uint8Array[], size: number): Uint8Array {
+/** `parts` in one new buffer of `size` bytes (their total). @internal */
+export function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {

@@ -8,7 +8,7 @@
 //     Error with request_id 0 is about the session itself;
 //   - an ACK_REQUIRED frame is acked every time it arrives and delivered once (the duplicate filter) — or, when the
 //     host holds its Ack (holdAck: a relay that first hands the frame to something durable), acked on release(),
-//     and a copy arriving meanwhile is not acked before the first;
+//     and a copy arriving meanwhile is not acked before the first; the Ack goes after the delivery;
 //   - a Routed frame delivered from the destination's stream (relays bridged through Redis) carries its position
 //     there; a session that follows positions (a dialling one) delivers each position once, whichever relay sends it;
 //   - what is not a frame, or a control payload that is not what the protocol says, is a violation: an Error frame
@@ -225,9 +225,17 @@ export class SessionCore {
         if (!this.#held.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
         return;
       }
-      if (this.#host.holdAck?.(frame)) this.#held.add(id);
-      else this.control({ type: MessageType.Ack, requestId: frame.requestId });
-      if (this.#positions?.repeat(frame)) return;
+      const hold = this.#host.holdAck?.(frame) === true;
+      if (hold) this.#held.add(id);
+      // Delivered before the Ack goes: a host that keeps what it takes (a Durable Object writes it to storage) has
+      // started doing so by then, and the object's output gate holds the Ack until that is durable — an Ack must
+      // not outlive an eviction that lost the frame.
+      try {
+        if (!this.#positions?.repeat(frame)) this.#host.deliver(frame);
+      } finally {
+        if (!hold) this.control({ type: MessageType.Ack, requestId: frame.requestId });
+      }
+      return;
     }
     this.#host.deliver(frame);
   }

@@ -44,7 +44,8 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-function hello(identity: Identity, local: Readonly<LocalHello>, nonce: Uint8Array): Hello {
+/** The Hello this side sends: its identity and what `local` says. */
+export function hello(identity: Identity, local: Readonly<LocalHello>, nonce: Uint8Array): Hello {
   return {
     version: PROTOCOL_VERSION, minVersion: MIN_PROTOCOL_VERSION, nodeId: identity.id, role: local.role,
     capabilities: [...local.capabilities], features: local.features, maxPayload: local.maxPayload, metadata: { ...local.metadata },
