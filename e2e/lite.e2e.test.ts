@@ -1,7 +1,8 @@
-// swarmwire/lite in real Chromium: a page imports the lite ESM (import map → dist/lite-browser.js), loads its wasm
-// core with init() on a page that is not cross-origin isolated, connects with the browser's WebSocket to a Node
-// relay this test starts (its own process), calls a full-SDK node behind it (another process), and serves an
-// object that a full-SDK node calls through the relay.
+// swarmwire/lite in real Chromium: a page imports the lite ESM (import map → dist/lite-browser.js), keeps its key
+// pair in IndexedDB (the same node id after a reload), connects with the browser's WebSocket to a Node relay this
+// test starts (its own process) — proving its id, checking the relay's, refusing a relay that is not the pinned
+// one — calls a full-SDK node behind it (another process), and serves an object that a full-SDK node calls through
+// the relay by the page's kept id.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exited, spawnJson, type JsonChild } from '../test/fixtures/ws-helpers.js';
@@ -33,9 +34,17 @@ it('a page on swarmwire/lite calls and serves through the relay, with the full S
   await browser.explain((async () => {
     const page: Page = await browser.open(rig.url('/pages/lite.html', { isolated: false }));
     await page.waitForFunction(() => 'runLite' in globalThis, undefined, { timeout: 10_000 });
+    const kept = await page.evaluate(() => (globalThis as any).keptIdentity());
+    expect(kept).toMatchObject({ same: true, extractable: false });
+    expect(kept.id).toMatch(/^[0-9a-f]{32}$/);
+    const pins = await page.evaluate(([url, id]) => (globalThis as any).pinLite(url, id), [relay.info.wsUrl, relay.info.id] as const);
+    expect(pins.right).toEqual({ value: relay.info.id });
+    expect(pins.wrong.error).toMatchObject({ session: true, code: 'SW_ERR_IDENTITY', status: 11 });
+    expect(pins.wrong.error.message).toContain(`reached node ${relay.info.id}`);
+
     const report = await page.evaluate(([url, id]) => (globalThis as any).runLite(url, id), [relay.info.wsUrl, peer.info.id] as const);
-    expect(report.wasmExports).toEqual(['crc32c', 'crc32cInit', 'heapBase', 'memory', 'tablesAt']);
-    expect(report.crc).toBe(0xe3069283);
+    expect([report.id, report.kept, report.peer]).toEqual([kept.id, kept.id, relay.info.id]);
+    expect(report.listed).toEqual({ value: true }); // the relay's peers() has the page under its kept id
     expect(report.add).toEqual({ value: 5 });
     expect(report.echo).toEqual({ value: { s: 'ünï ✓', n: -(2 ** 40), b: [1, 255] } });
     expect(report.large).toEqual({ value: true });
@@ -65,6 +74,11 @@ it('a page on swarmwire/lite calls and serves through the relay, with the full S
     const end = await page.evaluate((id) => (globalThis as any).closeLite(id), peer.info.id);
     expect(end.pending.error).toMatchObject({ rpc: true, code: 'SW_ERR_RPC_CLOSED' });
     expect(end.closed).toEqual({ code: 1000, reason: '' });
+
+    // A reload is a restart: the page is the same node.
+    await page.reload();
+    await page.waitForFunction(() => 'keptIdentity' in globalThis, undefined, { timeout: 10_000 });
+    expect((await page.evaluate(() => (globalThis as any).keptIdentity())).id).toBe(kept.id);
   })(), 60_000);
   expect(browser.problems).toEqual([]);
 });

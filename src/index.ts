@@ -42,7 +42,7 @@ export type { ConnectWebSocketOptions, WebSocketConstructor, WebSocketLike, WebS
 export { listenWebSocket } from './transport/websocket-node.js';
 export type { ListenWebSocketOptions, WebSocketListener, WebSocketRequest } from './transport/websocket-node.js';
 export { DEFAULT_HANDSHAKE_LIMITS, HandshakeGate } from './transport/handshake-gate.js';
-export type { HandshakeLimits, Pass, Refusal } from './transport/handshake-gate.js';
+export type { GuardedSocket, HandshakeLimits, Pass, Refusal } from './transport/handshake-gate.js';
 export { upgradeWebSocket } from './transport/websocket-deno.js';
 export type { UpgradeWebSocketOptions } from './transport/websocket-deno.js';
 export { backoffDelay, reconnecting, seededRandom } from './transport/backoff.js';

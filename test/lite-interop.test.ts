@@ -1,10 +1,14 @@
 // swarmwire/lite against the full SDK over real sockets on 127.0.0.1: through the Node relay (relay, full-SDK
-// peer and full-SDK caller each in its own process; the lite node in this one), and directly to a full-SDK
-// WebSocket server (both sides calling each other on one connection, with CRC-32C trailers).
+// peer and full-SDK caller each in its own process; the lite node in this one, with a key pair kept in a file),
+// and directly to a full-SDK WebSocket server (both sides calling each other on one connection). Every connection
+// runs the four-step identity handshake: lite proves its key to the relay and checks the relay's.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { RpcError, SessionError, WireError, connect, expose, withOptions, wrap, type LiteConnection } from 'swarmwire/lite';
-import { SessionHost, expose as fullExpose, listenWebSocket, wrap as fullWrap, type Session } from 'swarmwire';
+import { RpcError, SessionError, WireError, connect, createIdentity, expose, loadIdentity, withOptions, wrap, type Identity, type LiteConnection } from 'swarmwire/lite';
+import { Feature, SessionHost, expose as fullExpose, fileIdentityStore, listenWebSocket, wrap as fullWrap, type Session } from 'swarmwire';
 import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
 import { rejection } from './rejection.js';
 
@@ -42,16 +46,22 @@ const liteModule = {
 };
 
 
+type RelayModule = { echo(x: unknown): unknown; peers(): Array<{ id: string; role: string }> };
+
 describe('lite ↔ full SDK through the Node relay (separate processes)', () => {
   let relay: JsonChild;
   let peer: JsonChild;
   let conn: LiteConnection;
+  let identity: Identity;
   let calc: ReturnType<typeof wrap<Calc>>;
+  const dir = mkdtempSync(join(tmpdir(), 'swarmwire-lite-interop-'));
 
   beforeAll(async () => {
     relay = await spawnPeer('relay');
     peer = await spawnPeer('peer', relay.info.wsUrl);
-    conn = await connect(relay.info.wsUrl, { WebSocket: WebSocket as never });
+    // A kept key pair (in a file, as a Node script would keep it; a page uses indexedDbIdentityStore()).
+    identity = await loadIdentity(fileIdentityStore(join(dir, 'lite.key')));
+    conn = await connect(relay.info.wsUrl, { WebSocket: WebSocket as never, identity });
     expose(liteModule, conn, { name: 'lite' });
     calc = wrap<Calc>(conn, { name: 'calc', to: peer.info.id, timeoutMs: 5_000 });
   }, 30_000);
@@ -62,14 +72,46 @@ describe('lite ↔ full SDK through the Node relay (separate processes)', () => 
       child?.child.kill('SIGTERM');
       if (child) await exited(child.child).catch(() => child.child.kill('SIGKILL'));
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('connects with the session handshake: the relay lists the lite node', async () => {
-    expect(conn.id).toMatch(/^[0-9a-f]{32}$/);
-    expect(conn.peer).toMatch(/^[0-9a-f]{32}$/);
-    const relayModule = wrap<{ echo(x: unknown): unknown; peers(): Array<{ id: string; role: string }> }>(conn, { name: 'relay' });
+  it('connects with the identity handshake: the relay lists the lite node by the id of its key; conn.peer is the relay\'s proven id', async () => {
+    expect(conn.id).toBe(identity.idHex);
+    expect(conn.peer).toBe(relay.info.id);
+    const relayModule = wrap<RelayModule>(conn, { name: 'relay' });
     expect(await relayModule.echo({ hi: [1, 'two'] })).toEqual({ hi: [1, 'two'] });
-    expect((await relayModule.peers()).map((p) => p.id)).toContain(conn.id);
+    expect((await relayModule.peers()).map((p) => p.id)).toContain(identity.idHex);
+  });
+
+  it('a kept identity survives a restart: loaded again from its file, the node is back at the relay under the same id', async () => {
+    const file = join(dir, 'restart.key');
+    const first = await loadIdentity(fileIdentityStore(file));
+    const before = await connect(relay.info.wsUrl, { WebSocket: WebSocket as never, identity: first });
+    before.close();
+    await before.closed;
+    const again = await loadIdentity(fileIdentityStore(file)); // a new process would do just this
+    expect(again).not.toBe(first);
+    const after = await connect(relay.info.wsUrl, { WebSocket: WebSocket as never, identity: again });
+    try {
+      expect(after.id).toBe(first.idHex);
+      expect((await wrap<RelayModule>(after, { name: 'relay' }).peers()).map((p) => p.id)).toContain(first.idHex);
+      // …and a full-SDK node reaches it there by that id (its own process).
+      expose({ greet: (name: string) => `hello ${name}`, slow: () => 'x' }, after, { name: 'lite' });
+      const caller = await spawnPeer('caller', relay.info.wsUrl, first.idHex);
+      await exited(caller.child);
+      expect(caller.info.results.greet).toEqual({ value: 'hello full' });
+    } finally {
+      after.close();
+    }
+  });
+
+  it('expectPeer pins the relay: its own id connects; any other id is refused with SW_ERR_IDENTITY and 1008', async () => {
+    const pinned = await connect(relay.info.wsUrl, { WebSocket: WebSocket as never, expectPeer: Buffer.from(relay.info.id, 'hex') });
+    expect(pinned.peer).toBe(relay.info.id);
+    pinned.close();
+    const someoneElse = await createIdentity();
+    const e = await rejection(connect(relay.info.wsUrl, { WebSocket: WebSocket as never, expectPeer: someoneElse.id }));
+    expect([e.constructor, e.code, e.status, e.message]).toEqual([SessionError, 'SW_ERR_IDENTITY', 11, `[swarmwire] expected node ${someoneElse.idHex}, reached node ${relay.info.id}`]);
   });
 
   it('calls a full-SDK object: values, bigint, nested paths, property reads', async () => {
@@ -155,25 +197,41 @@ describe('lite ↔ full SDK through the Node relay (separate processes)', () => 
 });
 
 describe('lite ↔ a full-SDK WebSocket server, directly', () => {
-  it('both sides call each other on one connection, with CRC-32C trailers', async () => {
+  it('both sides call each other on one connection; a server that offers CHECKSUM sends lite no trailer', async () => {
     const calc = { add: (a: number, b: number) => a + b, big: (s: string) => s.repeat(100) };
     const sessions: Session[] = [];
-    const host = new SessionHost({ checksum: true });
+    const host = new SessionHost({ checksum: true }); // CHECKSUM offered: lite does not take it up
     host.onSession((session) => {
       sessions.push(session);
       fullExpose(calc, session, { name: 'calc' });
     });
     const server = await listenWebSocket((t) => void host.accept(t).catch(() => {}));
     try {
-      const conn = await connect(server.url, { WebSocket: WebSocket as never, checksum: true });
+      const identity = await createIdentity();
+      const conn = await connect(server.url, { WebSocket: WebSocket as never, identity });
       expose(liteModule, conn, { name: 'lite' });
       const remote = wrap<typeof calc>(conn, { name: 'calc' });
       expect(await remote.add(20, 22)).toBe(42);
-      expect(await remote.big('0123456789')).toHaveLength(1000); // past the wasm threshold: still the JS path here
+      expect(await remote.big('0123456789')).toHaveLength(1000); // lite would close on a trailer (SW_ERR_FRAME_CHECKSUM)
+      const { id, negotiated } = sessions[0]!.peer!;
+      expect([id, negotiated.features & Feature.CHECKSUM]).toEqual([identity.idHex, 0]);
       const back = fullWrap<typeof liteModule>(sessions[0]!, { name: 'lite', timeoutMs: 5_000 });
       expect(await back.greet('server')).toBe('hello server');
       expect(await back.deep.inner(1)).toBe(101);
       conn.close();
+    } finally {
+      host.close();
+      await server.close();
+    }
+  });
+
+  it('a server that requires checksums cannot take lite, and lite says why', async () => {
+    const host = new SessionHost({ requireChecksum: true });
+    const server = await listenWebSocket((t) => void host.accept(t).catch(() => {}));
+    try {
+      const e = await rejection(connect(server.url, { WebSocket: WebSocket as never }));
+      expect([e.constructor, e.code, e.status]).toEqual([SessionError, 'SW_ERR_PROTOCOL', 8]);
+      expect(e.message).toMatch(/^\[swarmwire\] the peer could not read the handshake: .*without the checksum this session requires/);
     } finally {
       host.close();
       await server.close();

@@ -1,6 +1,8 @@
-// swarmwire/lite's own MessagePack codec against @msgpack/msgpack (the full SDK's), both ways: for every value of
-// the types lite carries, the same bytes as @msgpack/msgpack's encoder with the RPC layer's options, and the same
-// values back from any bytes @msgpack/msgpack writes. Plus the typed errors for everything else.
+// swarmwire/lite's MessagePack — the full SDK's codec with the plain-values policy lite shares with the handshake
+// (wire/msgpack/plain.ts) — against @msgpack/msgpack, both ways: for every value of the types lite carries, the
+// same bytes as @msgpack/msgpack's encoder with the RPC layer's options, and the same values back from any bytes
+// @msgpack/msgpack writes. Plus the typed errors for everything else, in lite's words (RpcError for what it cannot
+// send, WireError for what it cannot read).
 import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +97,12 @@ describe('lite MessagePack: typed errors', () => {
     expect(error).toBeInstanceOf(RpcError);
     expect(error.code).toBe('SW_ERR_RPC_UNSERIALIZABLE');
     expect(error.status).toBe(7);
+  });
+
+  it('says what it cannot send, and that the full SDK can', () => {
+    expect(() => pack({ at: new Date(0) })).toThrow('[swarmwire] swarmwire/lite cannot send [object Date] (the full SDK can send more)');
+    expect(() => pack([Symbol('s')])).toThrow('[swarmwire] swarmwire/lite cannot send symbol (the full SDK can send more)');
+    expect(() => pack({ onDone: () => 1 })).toThrow('[swarmwire] swarmwire/lite cannot send a function (it has no proxy()) (the full SDK can send more)');
   });
 
   it('refuses a cycle (nesting past 100) instead of overflowing the stack', () => {

@@ -1,7 +1,10 @@
 // swarmwire/lite as a user's resolver and bundler see it: the file each condition picks, and that neither build
-// pulls in @msgpack/msgpack, the session or the full RPC layer, or anything of Node's for browsers.
+// pulls in @msgpack/msgpack, the session or the full RPC layer, or anything of Node's for browsers. Lite ships no
+// wasm: since it stopped offering CHECKSUM it has nothing to load (no init(), no crc32c, no swarmwire-lite.wasm).
+import { existsSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import * as lite from 'swarmwire/lite';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -20,7 +23,7 @@ describe('swarmwire/lite package entry', () => {
     ['Node', ['node'], 'node', 'dist/lite.js'],
     ['Deno / anything else', [], 'neutral', 'dist/lite.js'],
   ] as const)('%s gets %s', async (_, conditions, platform, file) => {
-    const inputs = await bundle(`export { connect, wrap, expose, init } from 'swarmwire/lite';`, [...conditions], platform);
+    const inputs = await bundle(`export { connect, wrap, expose, createIdentity, loadIdentity, indexedDbIdentityStore } from 'swarmwire/lite';`, [...conditions], platform);
     expect(inputs.filter((f) => f.startsWith('dist/') && !f.includes('chunk-'))).toEqual([file]);
     expect(inputs.some((f) => f.includes('@msgpack'))).toBe(false);
   });
@@ -33,5 +36,30 @@ describe('swarmwire/lite package entry', () => {
     const text = result.outputFiles[0]!.text;
     expect(text).not.toMatch(/\bimport\(\s*["'](ws|node:)/);
     for (const name of ['@msgpack', 'ExtensionCodec', 'StreamConsumer', 'SessionHost', 'RegionAllocator']) expect(text).not.toContain(name);
+    // Nor the Node-only stand-in for `ws` (browsers have a WebSocket global; it cost lite 0.27 KB).
+    expect(text).not.toContain('this needs Node');
+  });
+
+  it('the browser build, where no WebSocket global exists, refuses connect() in words that say so', async () => {
+    const global = globalThis as { WebSocket?: unknown };
+    const saved = global.WebSocket;
+    delete global.WebSocket;
+    try {
+      const { connect } = await import(`${root}dist/lite-browser.js`) as typeof lite;
+      const e = await connect('ws://127.0.0.1:9/').then(() => undefined, (error: lite.SwarmwireError) => error);
+      // (dist/lite-browser.js is a file of its own: its SwarmwireError is not dist/lite.js's class, but has its name)
+      expect([e?.name, e?.code, e?.message]).toEqual(['SwarmwireError', 'SW_ERR_CONNECT_FAILED', '[swarmwire] no WebSocket class: pass options.WebSocket or install `ws`']);
+      expect((e?.cause as Error).message).toBe('[swarmwire] no WebSocket global, and swarmwire/lite for browsers does not load the ws package');
+    } finally {
+      if (saved) global.WebSocket = saved;
+    }
+  });
+
+  it('exports identities and no wasm loader: no init(), no crc32c, no swarmwire-lite.wasm', () => {
+    expect(Object.keys(lite)).toEqual(expect.arrayContaining(['connect', 'createIdentity', 'loadIdentity', 'indexedDbIdentityStore']));
+    expect(Object.keys(lite).filter((name) => /init|crc/i.test(name))).toEqual([]);
+    const { exports } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(exports).filter((key) => key.endsWith('.wasm'))).toEqual(['./swarmwire.wasm']);
+    expect(existsSync(`${root}dist/swarmwire-lite.wasm`)).toBe(false);
   });
 });

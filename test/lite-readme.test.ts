@@ -37,7 +37,7 @@ it('runs the README lite block against a relay and a full-SDK node', async () =>
     const file = join(dir, 'lite.mjs');
     writeFileSync(file, code); // on Node 20 (no WebSocket global) lite loads the `ws` package itself
     const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 15_000 });
-    expect(stdout).toBe('5\nSW_ERR_RPC_TIMEOUT 4\n');
+    expect(stdout).toBe(`true ${relay.info.id}\n5\nSW_ERR_RPC_TIMEOUT 4\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,21 +34,7 @@ function expectClose(label: string, readme: number, bytes: number | undefined): 
   expect(Math.abs(readme - actual), `README says ${readme} KB for "${label}"; npm run size says ${actual.toFixed(2)} KB`).toBeLessThanOrEqual(Math.max(0.06, actual * 0.015));
 }
 
-// The first table's rows, by their README label → size-limit's name for the same measurement.
-const TREE_SHAKEN: Record<string, string> = {
-  '`swarmwire/lite`: `connect` + `wrap` + `expose` (codec + WebSocket + RPC)': 'swarmwire/lite: connect + wrap + expose (codec + WebSocket + RPC)',
-  '`swarmwire/lite` with `init()`': 'swarmwire/lite with init()',
-  'lite wasm core (`swarmwire-lite.wasm`, fetched by lite\'s `init()` only; CRC-32C)': 'swarmwire/lite wasm core (CRC-32C only)',
-  'swarmwire client: codec + WebSocket transport + session + RPC + `init()`': 'swarmwire client: codec + WebSocket transport + session + RPC + init()',
-  'the same without `init()` (no wasm loader; the wasm is never fetched)': 'swarmwire client with RPC, without init()',
-  'client without RPC (`init`, codec, `connectWebSocket`, `connectSession`)': 'swarmwire client without RPC',
-  'codec only (`encodeFrame`, `decodeFrame`, `decodeBody`)': 'swarmwire codec only',
-  'wasm core (`swarmwire.wasm`, fetched by `init()` only; CRC-32C, header, ring)': 'swarmwire wasm core',
-  'birpc': 'peer: birpc',
-  'Comlink': 'peer: comlink',
-  'socket.io-client (`io`)': 'peer: socket.io-client',
-  'capnweb (`newWebSocketRpcSession`)': 'peer: capnweb',
-};
+import { TREE_SHAKEN } from './fixtures/size-labels.mjs';
 
 describe('README Size', () => {
   it('the tree-shaken table says what npm run size measures', () => {

@@ -1,6 +1,6 @@
-// Compiling a .wasm found at a URL, for every runtime that loads one: the full core's default (wasm-source.ts) and
-// the lite core (lite/crc.ts). Its own file, because the script-tag and Workers builds swap wasm-source.ts for one
-// with the module built in, and those bundles must not carry this.
+// Compiling a .wasm found at a URL, for every runtime that loads one: the core's default (wasm-source.ts; lite has
+// no wasm). Its own file, because the script-tag and Workers builds swap wasm-source.ts for one with the module
+// built in, and those bundles must not carry this.
 
 /** The module at `url`, compiled. */
 export async function fetchWasm(url: URL): Promise<WebAssembly.Module> {

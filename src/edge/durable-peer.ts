@@ -1,16 +1,18 @@
-// One node's session inside the Durable Object relay. It keeps the session rules of docs/protocol.md (Ping/Pong,
-// acked delivery with a duplicate filter, Goodbye, violations) but holds no timers and keeps what must outlive
-// hibernation in the socket's attachment and in DO storage, so the object can sleep between messages:
+// One node's session inside the Durable Object relay: a driver of the session core (session/core.ts: Ping/Pong,
+// acked delivery with a duplicate filter, Goodbye, violations, as every session) that holds no timers and keeps
+// what must outlive hibernation in the socket's attachment and in DO storage, so the object can sleep between
+// messages:
 //   node:<id>              NodeRecord: the Hello, topics, the relay's id counter lease, the highest acked id seen
 //   out:<id>:<request id>  an acked frame the relay sent and the node has not acknowledged yet
-import { Feature, MessageType, Status } from '../wire/constants.js';
+import { Feature, MessageType } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Frame, decodeBody, decodeFrames, encodeFrame } from '../wire/frame.js';
+import { type Frame, decodeBody, encodeFrame } from '../wire/frame.js';
 import type { Hello, Negotiated } from '../wire/hello.js';
 import { idHex } from '../wire/node-id.js';
 import type { Grant } from '../session/auth.js';
-import { CloseCode, type CloseInfo } from '../transport/transport.js';
-import type { ErrorBody, GoodbyeBody, Peer } from '../session/messages.js';
+import type { CloseInfo } from '../transport/transport.js';
+import type { Peer } from '../session/messages.js';
+import { type CoreHost, SessionCore } from '../session/core.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { sessionError, SessionErrorCode } from '../session/errors.js';
 import type { SessionFrame } from '../session/session.js';
@@ -50,9 +52,8 @@ export class DurablePeer implements RelayPeer {
   readonly record: NodeRecord;
   rtt = NaN;
   readonly #storage: DurableStorage;
-  readonly #replay: ReplayWindow;
-  /** Acked ids at or below this are repeats: the window that knew better was lost to hibernation. */
-  readonly #floor: number;
+  /** The session's rules (control frames, the duplicate filter, violations): the same core every session runs. */
+  readonly #core: SessionCore;
   #nextId: number;
   #open = true;
   readonly #listeners = { frame: [] as Listener[], close: [] as Listener[] };
@@ -63,8 +64,9 @@ export class DurablePeer implements RelayPeer {
     this.peer = { hello: record.hello, negotiated, id: idHex(record.hello.nodeId) };
     this.grant = record.grant;
     this.#storage = storage;
-    this.#replay = replay ?? new ReplayWindow();
-    this.#floor = replay ? 0 : record.seen;
+    // Acked ids at or below `seen` are repeats when the window that knew better was lost to hibernation.
+    this.#core = new SessionCore(this.#coreHost(), negotiated.maxPayload, { replay: replay ?? new ReplayWindow(), floor: replay ? 0 : record.seen });
+    this.#core.open(negotiated.maxPayload);
     this.#nextId = record.idLease; // whatever was leased before is spent: ids only have to grow
   }
 
@@ -74,7 +76,7 @@ export class DurablePeer implements RelayPeer {
 
   /** The duplicate filter, handed to the next connection of the same node while the object is awake. */
   get replay(): ReplayWindow {
-    return this.#replay;
+    return this.#core.replay!;
   }
 
   get open(): boolean {
@@ -107,32 +109,17 @@ export class DurablePeer implements RelayPeer {
   /** The socket dropped: the session waits for the node to resume. */
   detach(): void {
     this.socket = undefined;
+    this.#core.suspend();
   }
 
-  /** Handles one WebSocket message from the node. */
+  /** Handles one WebSocket message from the node (the relay never offers COMPRESSED: inflating would span messages). */
   receive(bytes: Uint8Array): void {
-    let frames: Frame[];
-    try {
-      frames = decodeFrames(bytes, { maxPayload: this.peer.negotiated.maxPayload });
-    } catch (error) {
-      return this.violation(error as SwarmwireError);
-    }
-    for (const frame of frames) {
-      if (!this.#open) return;
-      this.#onFrame(frame);
-    }
+    this.#core.receive(bytes);
   }
 
   /** The peer broke the protocol: an Error frame, a 1002 (1009 for too big) close, and the end of its session. */
   violation(error: SwarmwireError): void {
-    try {
-      this.socket?.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody }));
-    } catch {
-      // the socket is already going
-    }
-    const code = error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError;
-    if (this.socket) closeQuietly(this.socket, code, error.code);
-    this.end({ code, reason: error.code, error });
+    this.#core.violation(error);
   }
 
   /** The session is over on this socket (closed, replaced, or ended): the relay stops routing to it. */
@@ -142,42 +129,26 @@ export class DurablePeer implements RelayPeer {
     for (const l of this.#listeners.close.slice()) (l as (i: CloseInfo) => void)(info);
   }
 
-  #onFrame(frame: Frame): void {
-    const id = Number(frame.requestId);
-    if (frame.features & Feature.COMPRESSED) {
-      // The relay never offers COMPRESSED (inflating would need async work between messages), so none may come.
-      return this.violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
-    }
-    switch (frame.type) {
-      case MessageType.Ping:
-        return this.#control({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
-      case MessageType.Pong:
-        return void (this.rtt = Date.now() - (decodeBody<{ timestamp: number }>(frame)?.timestamp ?? NaN));
-      case MessageType.Ack:
-        return void this.#storage.delete(outKey(this.id, id));
-      case MessageType.Goodbye: {
-        const body = frame.payloadLength ? decodeBody<Partial<GoodbyeBody>>(frame) : {};
-        const info = { code: typeof body.code === 'number' ? body.code : CloseCode.Normal, reason: typeof body.reason === 'string' ? body.reason : 'goodbye' };
-        if (this.socket) closeQuietly(this.socket, info.code, info.reason);
-        return this.end(info);
-      }
-      case MessageType.Hello:
-      case MessageType.HelloAck:
-      case MessageType.HelloProof:
-        return this.violation(sessionError(SessionErrorCode.PROTOCOL, `unexpected handshake frame (type ${frame.type}) on an open session`));
-      case MessageType.Error:
-        if (id === 0) return; // a peer's complaint about the session itself: nothing to answer
-    }
-    if (frame.features & Feature.ACK_REQUIRED) {
-      this.#control({ type: MessageType.Ack, requestId: frame.requestId });
-      if (id <= this.#floor || !this.#replay.accept(id)) return;
-      if (id > this.record.seen) {
-        this.record.seen = id;
-        this.#save();
-      }
-    }
-    if (frame.type === MessageType.Subscribe || frame.type === MessageType.Unsubscribe) this.#keepTopic(frame);
-    for (const l of this.#listeners.frame.slice()) (l as (f: Frame) => void)(frame);
+  /** What the session core asks of this peer: its socket, its storage, the relay's listeners. */
+  #coreHost(): CoreHost {
+    return {
+      transmit: (bytes) => this.socket?.send(bytes),
+      deliver: (frame) => {
+        const id = Number(frame.requestId);
+        if (frame.features & Feature.ACK_REQUIRED && id > this.record.seen) {
+          this.record.seen = id;
+          this.#save();
+        }
+        if (frame.type === MessageType.Subscribe || frame.type === MessageType.Unsubscribe) this.#keepTopic(frame);
+        for (const l of this.#listeners.frame.slice()) (l as (f: Frame) => void)(frame);
+      },
+      drop: (code, reason) => {
+        if (this.socket) closeQuietly(this.socket, code, reason);
+      },
+      ended: (info) => this.end(info),
+      acked: (id) => void this.#storage.delete(outKey(this.id, id)),
+      pong: (_id, rtt) => void (this.rtt = rtt),
+    };
   }
 
   /** Subscriptions live in the record too, so they survive hibernation and reconnects. */
@@ -194,14 +165,6 @@ export class DurablePeer implements RelayPeer {
     else topics.delete(topic);
     this.record.topics = [...topics];
     this.#save();
-  }
-
-  #control(init: Parameters<typeof encodeFrame>[0]): void {
-    try {
-      this.socket?.send(encodeFrame(init));
-    } catch {
-      // best effort, like a Session's control frames
-    }
   }
 
   #takeId(): number {

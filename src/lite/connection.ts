@@ -5,17 +5,20 @@
 // calls and serves needs: no reconnects, no resend store, no streams or proxies (docs/architecture.md, "Lite").
 import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
-import { fnv1a32 } from '../wire/fnv.js';
-import { hashTable, lookup } from '../rpc/members.js';
+import { call, operationOf } from '../rpc/dispatch.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
+import { readGoodbyeBody } from '../session/bodies.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
+// Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
+import { unpackPlain } from '../wire/msgpack/plain.js';
 import { clipUtf8 } from '../transport/close-reason.js';
 import { type LiteFrame, frameBytes, readFrames } from './frames.js';
-import { pack, unpack } from './msgpack.js';
+import { pack } from './msgpack.js';
 import { errorBody, remoteError } from './errors.js';
+import { nodeWebSocket } from './node-websocket.js';
 
 /** The WebSocket constructor lite needs: the standard global, or `ws`'s (which lite loads itself on Node 20). */
 export type WebSocketConstructor = new (url: string) => WebSocket;
@@ -85,7 +88,6 @@ interface Module {
 
 const DIRECT: Route = { to: undefined, key: '' };
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
-const SELF_HASH = /* @__PURE__ */ fnv1a32('');
 /** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
 const SEEN_MAX = 4096;
 
@@ -104,8 +106,7 @@ export async function connect(url: string, options: Readonly<Partial<ConnectOpti
   let WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!WS) {
     try {
-      const ws = await import('ws'); // Node 20: the `ws` package (a dependency of swarmwire)
-      WS = (ws.WebSocket ?? ws.default) as unknown as WebSocketConstructor;
+      WS = await nodeWebSocket();
     } catch (cause) {
       throw new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, 'no WebSocket class: pass options.WebSocket or install `ws`', { cause });
     }
@@ -167,7 +168,10 @@ export class LiteConnection {
     const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token };
     const handshake = new InitiatorHandshake(identity, local, options.expectPeer);
     // Handshake frames are handled one after another: checking the peer's proof and signing ours take a moment.
+    // Frames right behind HelloDone (the same message, or the next one while it is handled) queue behind it, in
+    // order, rather than being lost to the handshake.
     let steps = Promise.resolve();
+    let queued = 0;
     ws.addEventListener('open', () => {
       this.#socketOpened = true;
       this.#raw(this.#frame(MessageType.Hello, 0, 0, 0, 0, handshake.hello()));
@@ -188,20 +192,24 @@ export class LiteConnection {
         return this.#violation(error as SwarmwireError);
       }
       for (const frame of frames) {
-        if (this.#end) return;
-        if (this.#connecting) {
-          steps = steps.then(() => this.#handshake(handshake, local, frame));
-          continue;
-        }
-        try {
-          this.#onFrame(frame, DIRECT);
-        } catch (error) {
-          // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
-          // never an exception out of the socket's listener.
-          this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
-        }
+        if (this.#connecting || queued) {
+          queued++;
+          steps = steps.then(() => (queued--, this.#connecting ? this.#handshake(handshake, local, frame) : this.#deliver(frame)));
+        } else this.#deliver(frame);
       }
     });
+  }
+
+  /** A frame from the peer on the open connection. */
+  #deliver(frame: LiteFrame): void {
+    if (this.#end) return;
+    try {
+      this.#onFrame(frame, DIRECT);
+    } catch (error) {
+      // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
+      // never an exception out of the socket's listener.
+      this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
+    }
   }
 
   /**
@@ -244,15 +252,14 @@ export class LiteConnection {
   /** A frame from the peer, or (unwrapped) from node `from.key` behind it. */
   #onFrame(f: LiteFrame, from: Route): void {
     if (from === DIRECT) {
+      // Lite never offers COMPRESSED (inflating is asynchronous and the full SDK's job): such a frame breaks the rules.
+      if (f.features & Feature.COMPRESSED) return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
       if (f.features & Feature.ACK_REQUIRED) this.#raw(this.#frame(MessageType.Ack, f.id, 0, 0, 0, EMPTY));
       switch (f.type) {
         case MessageType.Ping:
           return this.#raw(this.#frame(MessageType.Pong, f.id, 0, 0, 0, f.payload));
-        case MessageType.Goodbye: {
-          const b = f.payload.length ? (unpack(f.payload, { lenient: true }) as { code?: unknown; reason?: unknown }) : {};
-          const code = typeof b.code === 'number' && b.code >= 1000 && b.code < 5000 ? b.code : 1000;
-          return this.#finish({ code, reason: typeof b.reason === 'string' ? b.reason : 'goodbye' });
-        }
+        case MessageType.Goodbye:
+          return this.#finish(readGoodbyeBody(f)); // a body that is not a Goodbye throws: a violation (see the caller)
         case MessageType.Routed:
           return this.#onRouted(f);
         case MessageType.Hello:
@@ -280,7 +287,7 @@ export class LiteConnection {
     let inner: LiteFrame | undefined;
     let from: Uint8Array | undefined;
     try {
-      const body = unpack(f.payload) as { from?: unknown; frame?: unknown };
+      const body = unpackPlain(f.payload) as { from?: unknown; frame?: unknown };
       if (body.from instanceof Uint8Array && body.from.length === 16 && body.frame instanceof Uint8Array) {
         from = body.from;
         [inner] = readFrames(body.frame, this.#maxPayload);
@@ -297,9 +304,9 @@ export class LiteConnection {
     if (!p || (p.route.key !== from.key && !(from === DIRECT && f.type === MessageType.Error))) return;
     p.done();
     try {
-      if (f.type === MessageType.Response) return p.resolve(f.payload.length ? unpack(f.payload) : undefined);
-      if (f.type === MessageType.Error) return p.reject(remoteError(unpack(f.payload, { lenient: true })));
-      const stream = (unpack(f.payload) as { stream?: unknown }).stream;
+      if (f.type === MessageType.Response) return p.resolve(f.payload.length ? unpackPlain(f.payload) : undefined);
+      if (f.type === MessageType.Error) return p.reject(remoteError(unpackPlain(f.payload, true)));
+      const stream = (unpackPlain(f.payload) as { stream?: unknown }).stream;
       // Tell the producer to stop, so it does not wait on credit that will never come.
       if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite'));
       p.reject(rpcError(RpcErrorCode.PROTOCOL, 'a stream result: swarmwire/lite reads none (the full SDK does)'));
@@ -318,10 +325,10 @@ export class LiteConnection {
       answered = true;
       this.#running.delete(key);
       try {
-        this.#send(from, type, f.id, f.moduleHi, f.moduleLo, f.hash, payload);
+        this.#send(from, type, f.id, f.moduleHi, f.moduleLo, f.methodHash, payload);
       } catch (error) {
         // A result the link cannot carry (too large): the caller hears why now, not at its deadline.
-        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.id, f.moduleHi, f.moduleLo, f.hash, pack(errorBody(error)));
+        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.id, f.moduleHi, f.moduleLo, f.methodHash, pack(errorBody(error)));
       }
     };
     const fail = (error: unknown): void => {
@@ -364,55 +371,17 @@ export class LiteConnection {
     const module = this.modules.get(moduleKey(f.moduleHi, f.moduleLo));
     const hexId = (f.moduleHi * 0x100000000 + f.moduleLo).toString(16);
     if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hexId} is exposed here`);
-    const { target, limits } = module;
+    const { limits } = module;
     if (this.#running.size > limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running.size - 1} calls running (limit ${limits.maxConcurrent})`);
     if (f.payload.length > limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${f.payload.length} bytes (limit ${limits.maxArgBytes})`);
     let body: unknown;
     try {
-      body = f.payload.length ? unpack(f.payload) : [];
+      body = f.payload.length ? unpackPlain(f.payload) : [];
     } catch (error) {
       throw rpcError(RpcErrorCode.BAD_ARGS, (error as Error).message, error);
     }
-    let op = 3;
-    let path: string[];
-    let args: unknown[];
-    const plain = Array.isArray(body);
-    if (plain) {
-      args = body as unknown[];
-      if (f.hash === SELF_HASH && typeof target === 'function') path = [];
-      else {
-        const name = (module.table ??= hashTable(target)).get(f.hash) ?? (module.table = hashTable(target)).get(f.hash);
-        if (name === undefined) throw rpcError(RpcErrorCode.METHOD_NOT_FOUND, `no method 0x${f.hash.toString(16).padStart(8, '0')}`);
-        path = [name];
-      }
-    } else {
-      const b = body as { op?: unknown; path?: unknown; args?: unknown };
-      if (typeof b !== 'object' || b === null || typeof b.op !== 'number' || !Array.isArray(b.path) || !b.path.every((p) => typeof p === 'string') || (b.args !== undefined && !Array.isArray(b.args))) {
-        throw rpcError(RpcErrorCode.BAD_ARGS, 'a Request payload must be an array of arguments');
-      }
-      if (b.op !== 1 && b.op !== 3) throw rpcError(RpcErrorCode.BAD_ARGS, `operation ${b.op}: swarmwire/lite serves get and apply only`);
-      op = b.op;
-      path = b.path as string[];
-      args = (b.args as unknown[] | undefined) ?? [];
-    }
-    const notFound = (what = 'is not reachable'): Error => rpcError(RpcErrorCode.METHOD_NOT_FOUND, `"${path.join('.')}" ${what}`);
-    let parent: object = target;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = lookup(parent, path[i]!)?.value;
-      if ((typeof next !== 'object' && typeof next !== 'function') || next === null) throw notFound();
-      parent = next;
-    }
-    const last = path[path.length - 1];
-    const member = last === undefined ? { value: target } : lookup(parent, last);
-    if (!member) throw notFound();
-    if (op === 1) return member.value;
-    const fn = member.value;
-    if (typeof fn !== 'function') {
-      if (plain && args.length === 0) return fn; // a plain caller reading a property
-      throw notFound('is not a function');
-    }
-    if (args.length < fn.length) throw rpcError(RpcErrorCode.ARITY, `${path.join('.') || 'the function'} takes at least ${fn.length} argument(s), got ${args.length}`);
-    return Reflect.apply(fn, last === undefined ? undefined : parent, args);
+    // The full SDK's dispatcher: the same method_hash table, reachability rules, arity and errors.
+    return call(module, operationOf(module, f.methodHash, body), undefined, 'swarmwire/lite');
   }
 
   // --- calling --------------------------------------------------------------------------------------------
@@ -450,13 +419,13 @@ export class LiteConnection {
     p.done();
     p.reject(error);
     const { frame } = p;
-    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.hash, pack(reason));
+    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.methodHash, pack(reason));
   }
 
   // --- frames out -----------------------------------------------------------------------------------------
 
   #frame(type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): LiteFrame {
-    return { type, id, moduleHi: hi, moduleLo: lo, hash, payload, features: 0 };
+    return { type, id, moduleHi: hi, moduleLo: lo, methodHash: hash, payload, features: 0 };
   }
 
   #send(route: Route, type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): void {
@@ -542,9 +511,12 @@ export class LiteConnection {
   }
 }
 
-/** Why a socket never opened: the runtime's own words where it gave them (ECONNREFUSED, a name that does not resolve). */
+/**
+ * Why a socket never opened: the runtime's own words where it gave them (`ws` on Node 20: ECONNREFUSED, a name that
+ * does not resolve, an HTTP status). Browsers and Node 22+'s WebSocket say nothing (an empty TypeError at most).
+ */
 function connectFailed(url: string, cause: unknown, code: number): Error {
-  const why = cause instanceof Error ? cause.message : `closed with ${code} before it opened`;
+  const why = (cause as Error)?.message || `closed with ${code} before it opened (no server there, a wrong path, or a refused origin: this runtime gives no reason)`;
   // The full SDK's code (TransportErrorCode.CONNECT_FAILED) on the base class: lite leaves the transport layer out.
   return new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause });
 }

@@ -6,14 +6,18 @@ import { Feature, HEADER_SIZE, VERSION } from '../wire/constants.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
 import { headerFields, readHeaderBytes, writeHeader } from '../wire/header.js';
 
-/** A decoded frame. `id` is the request id (ids stay below 2^53); `payload` is a view into the message. */
+/**
+ * A decoded frame. `id` is the request id (ids stay below 2^53); `payload` is a view into the message. The other
+ * fields are named as the header's (wire/header.ts HeaderFields), so a header becomes a frame and a frame a header
+ * by spreading one into the other: lite's size budget has no room for the field-by-field copies.
+ */
 export interface LiteFrame {
   type: number;
   features: number;
   id: number;
   moduleHi: number;
   moduleLo: number;
-  hash: number;
+  methodHash: number;
   payload: Uint8Array;
 }
 
@@ -22,10 +26,7 @@ export function frameBytes(f: Readonly<LiteFrame>): Uint8Array {
   const n = f.payload.length;
   const out = new Uint8Array(HEADER_SIZE + n);
   const v = new DataView(out.buffer);
-  writeHeader(v, 0, {
-    version: VERSION, type: f.type, features: f.features, requestHi: Math.floor(f.id / 0x100000000), requestLo: f.id >>> 0,
-    moduleHi: f.moduleHi, moduleLo: f.moduleLo, methodHash: f.hash, payloadLength: n,
-  });
+  writeHeader(v, 0, { ...f, version: VERSION, requestHi: Math.floor(f.id / 0x100000000), requestLo: f.id >>> 0, payloadLength: n });
   out.set(f.payload, HEADER_SIZE);
   return out;
 }
@@ -44,10 +45,7 @@ export function readFrames(bytes: Uint8Array, maxPayload: number): LiteFrame[] {
     if (h.features & Feature.CHECKSUM) throw wireError(WireErrorCode.CHECKSUM, 'a CRC-32C trailer, which swarmwire/lite never asks for');
     const end = at + HEADER_SIZE + h.payloadLength;
     if (end > bytes.length) throw wireError(WireErrorCode.TRUNCATED, `frame announces ${end - at} bytes, got ${bytes.length - at}`);
-    frames.push({
-      type: h.type, features: h.features, id: h.requestHi * 0x100000000 + h.requestLo,
-      moduleHi: h.moduleHi, moduleLo: h.moduleLo, hash: h.methodHash, payload: bytes.subarray(at + HEADER_SIZE, end),
-    });
+    frames.push({ ...h, id: h.requestHi * 0x100000000 + h.requestLo, payload: bytes.subarray(at + HEADER_SIZE, end) });
     at = end;
   }
   return frames;

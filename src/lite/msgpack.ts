@@ -7,7 +7,9 @@
 import { packPlain, unpackPlain } from '../wire/msgpack/plain.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 
-const unserializable = (what: string): Error => rpcError(RpcErrorCode.UNSERIALIZABLE, `swarmwire/lite cannot send ${what} (the full SDK can send more)`);
+// A function is the one value users most often try to pass (a callback): say why it cannot go.
+const unserializable = (what: string): Error =>
+  rpcError(RpcErrorCode.UNSERIALIZABLE, `swarmwire/lite cannot send ${what === 'function' ? 'a function (it has no proxy())' : what} (the full SDK can send more)`);
 
 /**
  * MessagePack bytes of `value`, in a new buffer. Throws RpcError SW_ERR_RPC_UNSERIALIZABLE (status InvalidFrame)

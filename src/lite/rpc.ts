@@ -3,6 +3,7 @@
 // paths use the extended form `{ op, path, args }`. So a lite caller can call a full-SDK module and the other way
 // round, directly or through a relay.
 import { fnv1a32, fnv1a64Parts } from '../wire/fnv.js';
+import { idHex } from '../wire/node-id.js';
 import { type CallOptions, type LiteConnection, type ServeLimits, moduleKey } from './connection.js';
 
 /** Options of wrap(). */
@@ -71,7 +72,7 @@ export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<WrapOpti
   const { name, to } = options;
   const [hi, lo] = name === undefined ? [0, 0] : fnv1a64Parts(name);
   const bytes = to === undefined ? undefined : typeof to === 'string' ? bytesOf(to) : to;
-  const route = { to: bytes, key: bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') : '' };
+  const route = { to: bytes, key: bytes ? idHex(bytes) : '' };
   return remote({ conn, route, hi, lo, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as Remote<T>;
 }
 

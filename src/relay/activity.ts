@@ -6,6 +6,7 @@ import { decodeBody, decodeFrame, type Frame } from '../wire/frame.js';
 import { parseRouted } from '../wire/routed.js';
 import type { Session } from '../session/session.js';
 import type { Relay } from './relay.js';
+import { idHex } from '../wire/node-id.js';
 
 /** Where log lines go, and the clock that stamps them (injected by tests). */
 export interface ActivityOptions {
@@ -64,7 +65,6 @@ function describePeer(session: Session): string {
 }
 
 const short = (hex: string): string => hex.slice(0, 8);
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * The agent move a Routed frame finishes, if it carries an AgentMigration commit: the moment the destination's copy
@@ -78,8 +78,8 @@ function committedMove(session: Session, frame: Frame): { name: string; from: st
     const body = decodeBody(inner) as { phase?: unknown; name?: unknown };
     if (body?.phase !== 'commit' || typeof body.name !== 'string') return undefined;
     // A frame straight from its origin has hops 0 and no trusted `from` yet: the origin is this session's peer.
-    const from = routed.hops === 0 ? (session.peer?.id ?? '?') : hex(routed.from);
-    return { name: body.name, from, to: hex(routed.to) };
+    const from = routed.hops === 0 ? (session.peer?.id ?? '?') : idHex(routed.from);
+    return { name: body.name, from, to: idHex(routed.to) };
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@
 // The DER is written by hand: the structure is fixed and small, and no ASN.1 library runs on every runtime.
 import { SwarmwireError } from '../wire/errors.js';
 import { Status } from '../wire/constants.js';
+import { idHex } from '../wire/node-id.js';
 
 export interface CertificateOptions {
   /** Common name of subject and issuer. Default: 'swarmwire relay'. */
@@ -77,7 +78,7 @@ export async function generateCertificate(options: Readonly<Partial<CertificateO
     key: pem('PRIVATE KEY', pkcs8),
     der,
     hash,
-    hashHex: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join(''),
+    hashHex: idHex(hash),
     notBefore,
     notAfter,
   };

@@ -15,6 +15,7 @@ import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { Status } from '../wire/constants.js';
 import { RedisError, RespConnection } from './resp.js';
+import { idHex } from '../wire/node-id.js';
 
 export interface RedisBridgeOptions {
   /** Where Redis listens. Default: 'redis://127.0.0.1:6379'. */
@@ -57,7 +58,7 @@ interface Envelope {
 export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisBridgeOptions>> = {}): Promise<RedisBridge> {
   const url = options.url ?? 'redis://127.0.0.1:6379';
   const prefix = options.prefix ?? 'swarmwire';
-  const relayId = options.relayId ?? Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const relayId = options.relayId ?? idHex(crypto.getRandomValues(new Uint8Array(8)));
   const heartbeatMs = options.heartbeatMs ?? 1_000;
   const deadAfterMs = options.deadAfterMs ?? 3 * heartbeatMs;
   const nodeChannel = (id: string): string => `${prefix}:node:${id}`;
@@ -172,7 +173,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
 
   const uplink: RelayUplink = {
     async route(body, ack) {
-      const receivers = await publish(nodeChannel(Array.from(body.to, (b) => b.toString(16).padStart(2, '0')).join('')), { r: relayId, b: body, a: ack });
+      const receivers = await publish(nodeChannel(idHex(body.to)), { r: relayId, b: body, a: ack });
       return typeof receivers === 'number' && receivers > 0;
     },
     broadcast(body, ack) {

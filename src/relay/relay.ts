@@ -5,7 +5,8 @@
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody } from '../wire/frame.js';
-import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
+import { fnv1a64 } from '../wire/fnv.js';
+import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
 import { type CloseInfo, CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { SessionErrorCode } from '../session/errors.js';
@@ -145,7 +146,8 @@ export class Relay {
   readonly #started = Date.now();
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
   readonly #maxRate: number;
-  readonly #methods: ReadonlyMap<number, (args: unknown[]) => unknown>;
+  /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
+  readonly #module: Dispatchable;
   readonly #trusted: ReadonlySet<string>;
   /** Peers in this process (acceptLocal), never dropped as slow. */
   readonly #local = new WeakSet<RelayPeer>();
@@ -160,11 +162,10 @@ export class Relay {
     this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.host.onSession((session) => this.join(session));
-    this.#methods = new Map<number, (args: unknown[]) => unknown>([
-      [fnv1a32('echo'), (args) => args[0]],
-      [fnv1a32('stats'), () => this.stats()],
-      [fnv1a32('peers'), () => this.peers()],
-    ]);
+    this.#module = {
+      target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.peers() },
+      table: undefined,
+    };
   }
 
   /** A relay with `options.identity`, or a new ephemeral identity when none is given. */
@@ -401,11 +402,14 @@ export class Relay {
     if (frame.moduleId !== RELAY_MODULE && frame.moduleId !== 0n) {
       return this.#fail(sender, frame, Status.ModuleNotFound, `no module 0x${frame.moduleId.toString(16)} on this relay`);
     }
-    const method = this.#methods.get(frame.methodHash);
-    if (!method) return this.#fail(sender, frame, Status.MethodNotFound, `module relay has no method 0x${frame.methodHash.toString(16)}`);
-    const args = frame.payloadLength ? decodeBody(frame) : [];
-    if (!Array.isArray(args)) return this.#fail(sender, frame, Status.InvalidFrame, 'a Request payload must be an array of arguments');
-    this.#reply(sender, frame, method(args));
+    let result: unknown;
+    try {
+      const op = operationOf(this.#module, frame.methodHash, frame.payloadLength ? decodeBody(frame) : []);
+      result = call(this.#module, op, undefined, 'the relay');
+    } catch (error) {
+      return this.#fail(sender, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
+    }
+    this.#reply(sender, frame, result);
   }
 
   /**

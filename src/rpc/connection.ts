@@ -4,7 +4,6 @@
 // twice), the refs, and both directions of streams.
 import { MessageType, Status } from '../wire/constants.js';
 import type { Frame } from '../wire/frame.js';
-import { fnv1a32 } from '../wire/fnv.js';
 import { SwarmwireError } from '../wire/errors.js';
 import type { SessionFrame } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
@@ -57,7 +56,7 @@ export interface CallOptions {
 export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = { maxDepth: 64, maxBigIntDigits: MAX_BIGINT_DIGITS, maxArgBytes: 16 * 1024 * 1024, stacks: false, maxConcurrent: 10_000, writable: false };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** method_hash of the empty name: calls a proxied function itself. */
-export const SELF_HASH = /* @__PURE__ */ fnv1a32('');
+export { SELF_HASH } from './dispatch.js';
 /** Refs (proxy()) are served as modules with ids from here up, far from typical FNV-1a 64 values of names. */
 const REF_BASE = 0x5357_0000_0000_0000n;
 /** Answers kept for repeated requests (a reconnect), at most this many and this many bytes. */

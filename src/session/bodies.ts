@@ -3,14 +3,17 @@
 // never a TypeError thrown out of a transport's message listener (found by the fuzzer: test/fixtures/fuzz/session/).
 import { Status } from '../wire/constants.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
-import { type Frame, decodeBody } from '../wire/frame.js';
-import { CloseCode } from '../transport/transport.js';
+import type { Frame } from '../wire/frame.js';
+import { unpackPlain } from '../wire/msgpack/plain.js';
+import { CloseCode } from '../transport/codes.js';
 import type { ErrorBody, GoodbyeBody, PingBody } from './messages.js';
 
-type Body = Pick<Frame, 'payload' | 'payloadLength'>;
+type Body = Pick<Frame, 'payload'>;
 
 function mapOf(frame: Body, what: string): Record<string, unknown> {
-  const value = decodeBody(frame);
+  // Plain values (an Error's optional `data` may hold extension values: they read as undefined), so the slim client
+  // reads control payloads with the same code and the same verdicts as everyone.
+  const value = unpackPlain(frame.payload, true);
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     throw wireError(WireErrorCode.BAD_PAYLOAD, `invalid ${what}: the payload must be a map`);
   }
@@ -33,7 +36,7 @@ export function readErrorBody(frame: Body): ErrorBody {
  * or 1005/1006/1015, which are never sent) become 1000: a hostile code must not make close() throw.
  */
 export function readGoodbyeBody(frame: Body): GoodbyeBody {
-  if (frame.payloadLength === 0) return { code: CloseCode.Normal, reason: 'goodbye' };
+  if (frame.payload.length === 0) return { code: CloseCode.Normal, reason: 'goodbye' };
   const v = mapOf(frame, 'Goodbye');
   const c = v.code;
   const sendable = typeof c === 'number' && Number.isInteger(c) && c >= 1000 && c <= 4999 && c !== 1005 && c !== 1006 && c !== 1015;

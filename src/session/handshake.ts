@@ -162,7 +162,7 @@ function errorBody(payload: Uint8Array): { status: number; message: string } {
     v = undefined;
   }
   const status = typeof v?.status === 'number' && Number.isInteger(v.status) && v.status > 0 && v.status <= 0xffff ? v.status : Status.ExecutionError;
-  return { status, message: typeof v?.message === 'string' ? v.message : '(no message)' };
+  return { status, message: typeof v?.message === 'string' ? v.message : v ? '(an Error without a message)' : '(an Error whose body does not decode)' };
 }
 
 /** Throws the refusal an Error frame in the handshake carries (see InitiatorHandshake.reply); returns for other frames. */

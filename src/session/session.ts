@@ -9,15 +9,15 @@ import type { Hello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode, transportError } from '../transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
-import type { ErrorBody, GoodbyeBody, Peer, PingBody } from './messages.js';
-import { ReplayWindow } from './replay-window.js';
+import type { ErrorBody, Peer } from './messages.js';
+import { closeCodeOf, type CoreHost, CoreState, errorBody, requireChecksum, SessionCore } from './core.js';
 import { Batcher } from './batcher.js';
 import { inboxOf, takeInbox } from './inbox.js';
 import { deflateRaw, inflateRaw } from './compression.js';
-import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { createIdentity, type Identity } from './identity.js';
 import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
+import { idHex } from '../wire/node-id.js';
 
 export interface SessionOptions {
   /**
@@ -111,7 +111,6 @@ const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJ
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
-const hexOf = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
 function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
@@ -133,13 +132,10 @@ export class Session {
   readonly #unacked = new Map<number, Outgoing>();
   #unackedBytes = 0;
   #queued: Outgoing[] = [];
-  readonly #replay = new ReplayWindow();
+  /** The session's rules (control frames, the duplicate filter, heartbeats, violations), for every transport it gets. */
+  readonly #core: SessionCore;
   /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
   #unheard: Frame[] = [];
-  /** Heartbeat intervals that passed with nothing heard. */
-  #silentBeats = 0;
-  /** decodeFrames' options, re-made only when the payload limit changes (it is read for every message). */
-  #decodeOptions: { maxPayload: number } = { maxPayload: -1 };
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #rtt = NaN;
   readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -177,7 +173,8 @@ export class Session {
       maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
       maxQueued: options.maxQueued ?? 1_000,
     };
-    this.#always = this.#options.requireChecksum ? Feature.CHECKSUM : 0;
+    this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats });
+    this.#always = this.#core.always;
   }
 
   get state(): SessionState {
@@ -305,7 +302,7 @@ export class Session {
         transport.close(CloseCode.ProtocolError, 'handshake failed');
         throw e;
       }
-      if (!FINAL.has(e.code)) throw this.#violation(transport, e);
+      if (!FINAL.has(e.code)) throw this.#violation(e);
       if (e.code !== SessionErrorCode.REJECTED) this.#tell(transport, e);
       transport.close(CloseCode.PolicyViolation, 'handshake refused');
       this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error: e });
@@ -456,28 +453,22 @@ export class Session {
         reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
       }, timeoutMs);
       this.#pings.set(id, { resolve, reject, timer });
-      this.#sendControl({ type: MessageType.Ping, requestId: id, body: { timestamp: Date.now() } satisfies PingBody });
+      this.#core.ping(id);
     });
   }
 
   /** Says Goodbye and closes for good. Unacked frames are dropped. Idempotent. */
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.#state === 'closed') return;
-    const transport = this.#transport;
-    if (transport && this.#state === 'open') {
+    if (this.#transport && this.#state === 'open') {
       try {
         this.#batcher?.flush();
       } catch {
         // a full transport keeps the batch; the Goodbye, Critical, still goes ahead of it
       }
-      try {
-        transport.send(encodeFrame({ type: MessageType.Goodbye, body: { code, reason } satisfies GoodbyeBody, features: this.#always }), Priority.Critical);
-      } catch {
-        // the transport is already failing; the close below still tells the peer
-      }
     }
-    this.#finish({ code, reason }); // first: the transport's close event must not look like a disconnect
-    transport?.close(code, reason);
+    if (this.#core.state === CoreState.Closed) this.#finish({ code, reason });
+    else this.#core.goodbye(code, reason); // Goodbye (when open), the transport's close, the end
   }
 
   /** Marks the session as waiting for a new transport (a reconnect or a resume). @internal */
@@ -485,6 +476,7 @@ export class Session {
     if (this.#state === 'closed') return;
     const transport = this.#transport;
     this.#unbind();
+    this.#core.suspend();
     transport?.close(info.code, info.reason); // a no-op when it closed itself
     this.#state = 'disconnected';
     this.#emit('disconnect', info);
@@ -532,13 +524,13 @@ export class Session {
       throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     }
     const negotiated = agree(this.localHello(), hello);
-    const peer: Peer = { hello, negotiated, id: hexOf(hello.nodeId) };
+    const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
     this.#peer = peer;
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
-    this.#silentBeats = 0;
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
+    this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
     for (const [id, out] of this.#unacked) this.#resend(out, id);
     const queued = this.#queued;
@@ -554,19 +546,39 @@ export class Session {
     return peer;
   }
 
+  /** What the session core asks of this session: its transport, its listeners, its re-send store, its pings. */
+  #coreHost(): CoreHost {
+    return {
+      transmit: (bytes, priority) => {
+        if (this.#transport) this.#transmit(bytes, priority);
+      },
+      deliver: (frame) => {
+        if (this.#listeners.frame.length > 0) return this.#emit('frame', frame);
+        // Nobody listens yet (frames right behind HelloDone, before connect() resolved): keep it (a copy: the payload
+        // may be a view into a reused buffer) for the first listener.
+        if (this.#unheard.length < this.#options.maxQueued) this.#unheard.push({ ...frame, payload: frame.payload.slice() });
+        else this.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${this.#unheard.length} wait for a 'frame' listener`));
+      },
+      drop: (code, reason) => this.#transport?.close(code, reason),
+      ended: (info) => this.#finish(info),
+      suspend: (info) => this.suspend(info),
+      acked: (id) => this.#forget(id),
+      pong: (id, rtt) => {
+        this.#rtt = rtt;
+        const ping = this.#pings.get(id);
+        if (!ping) return;
+        this.#pings.delete(id);
+        clearTimeout(ping.timer);
+        ping.resolve(rtt);
+      },
+      error: (error) => this.#emit('error', error),
+    };
+  }
+
   #startHeartbeat(): void {
     const interval = this.#options.heartbeatIntervalMs;
     if (interval <= 0 || this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => {
-      if (this.#state !== 'open') return;
-      // Counted in beats, not timestamps: reading the clock for every message cost more than this whole check.
-      if (++this.#silentBeats > this.#options.missedHeartbeats) {
-        // Half-open link: the socket looks fine but nothing arrives. Drop it; a reconnect may follow.
-        this.#transport?.close(CloseCode.Abnormal, 'heartbeat lost');
-        return;
-      }
-      this.#sendControl({ type: MessageType.Ping, body: { timestamp: Date.now() } satisfies PingBody });
-    }, interval);
+    this.#heartbeat = setInterval(() => this.#core.tick(0), interval);
     unref(this.#heartbeat);
   }
 
@@ -575,38 +587,14 @@ export class Session {
     this.#heartbeat = undefined;
   }
 
-  /**
-   * Sends a session control frame (Ping, Pong, Ack), best effort: a full or closing transport just loses it.
-   * High priority, like default traffic, so acks ride in the same batches as the frames around them.
-   */
-  #sendControl(init: FrameInit): void {
-    if (!this.#transport) return;
-    try {
-      this.#transmit(encodeFrame(this.#always ? { ...init, features: (init.features ?? 0) | this.#always } : init), Priority.High);
-    } catch (error) {
-      if (!(error instanceof SwarmwireError) || error.code !== TransportErrorCode.FULL && error.code !== TransportErrorCode.CLOSED) throw error;
-    }
-  }
-
+  /** One transport message: frames in order, each compressed one inflated first (and every frame behind it waits). */
   #onMessage(bytes: Uint8Array): void {
-    this.#silentBeats = 0;
-    const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
-    if (this.#decodeOptions.maxPayload !== maxPayload) this.#decodeOptions = { maxPayload };
-    let frames: Frame[];
-    try {
-      frames = decodeFrames(bytes, this.#decodeOptions);
-      if (this.#always) for (const f of frames) requireChecksum(f);
-    } catch (error) {
-      // On a link declared able to damage bytes, any undecodable message is damage (a corrupted length field
-      // cannot be told from a lie); elsewhere it is the peer breaking the protocol.
-      if (this.#always) this.#linkFailure(this.#transport!, error as WireError);
-      else this.#violation(this.#transport!, error as WireError);
-      return;
-    }
+    const frames = this.#core.decode(bytes);
+    if (!frames) return;
     for (const frame of frames) {
       if (this.#state !== 'open') return;
       if (this.#pendingIn > 0 || frame.features & Feature.COMPRESSED) this.#deferFrame(frame);
-      else this.#onFrame(frame);
+      else this.#core.handle(frame);
     }
   }
 
@@ -623,111 +611,31 @@ export class Session {
           const payload = await inflateRaw(f.payload, limit);
           f = { ...f, payload, payloadLength: payload.length, features: f.features & ~Feature.COMPRESSED };
         }
-        if (this.#state === 'open' && this.#transport === transport) this.#onFrame(f);
+        if (this.#state === 'open' && this.#transport === transport) this.#core.handle(f);
       })
       .catch((error: unknown) => {
-        if (this.#transport === transport) this.#violation(transport, error as WireError);
+        if (this.#transport === transport) this.#core.violation(error as SwarmwireError);
       })
       .finally(() => this.#pendingIn--);
   }
 
-  #onFrame(frame: Frame): void {
-    const id = Number(frame.requestId);
-    switch (frame.type) {
-      case MessageType.Ping:
-        this.#sendControl({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
-        return;
-      case MessageType.Pong: {
-        const body = this.#controlBody(frame, readPingBody);
-        if (!body) return;
-        const { timestamp } = body;
-        this.#rtt = Date.now() - timestamp;
-        const ping = this.#pings.get(id);
-        if (ping) {
-          this.#pings.delete(id);
-          clearTimeout(ping.timer);
-          ping.resolve(this.#rtt);
-        }
-        return;
-      }
-      case MessageType.Ack:
-        this.#forget(id);
-        return;
-      case MessageType.Goodbye: {
-        const info = this.#controlBody(frame, readGoodbyeBody);
-        if (!info) return;
-        this.#transport?.close(info.code, info.reason);
-        this.#finish(info);
-        return;
-      }
-      case MessageType.Hello:
-      case MessageType.HelloAck:
-      case MessageType.HelloProof:
-        this.#violation(this.#transport!, sessionError(SessionErrorCode.PROTOCOL, `unexpected handshake frame (type ${frame.type}) on an open session`));
-        return;
-      case MessageType.Error:
-        if (id === 0) {
-          const body = this.#controlBody(frame, readErrorBody);
-          if (!body) return;
-          this.#emit('error', new SessionError(SessionErrorCode.REMOTE, body.status as Status, `the peer reported: ${body.message}`));
-          return;
-        }
-    }
-    if (frame.features & Feature.ACK_REQUIRED) {
-      this.#sendControl({ type: MessageType.Ack, requestId: frame.requestId });
-      if (!this.#replay.accept(id)) return;
-    }
-    if (this.#listeners.frame.length === 0) {
-      // Nobody listens yet: keep it (a copy: the payload may be a view into a reused buffer) for the first listener.
-      if (this.#unheard.length < this.#options.maxQueued) this.#unheard.push({ ...frame, payload: frame.payload.slice() });
-      else this.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${this.#unheard.length} wait for a 'frame' listener`));
-      return;
-    }
-    this.#emit('frame', frame);
-  }
-
-  /** The checked body of a session control frame, or undefined after treating a malformed one as a violation. */
-  #controlBody<T>(frame: Frame, read: (frame: Frame) => T): T | undefined {
-    try {
-      return read(frame);
-    } catch (error) {
-      this.#violation(this.#transport!, error as WireError);
-      return undefined;
-    }
-  }
-
-  /**
-   * Bytes that are not frames arrived on a link that requires checksums: a damaged frame fails its checksum, its
-   * magic or its length. Nothing from that transport can be trusted any more, so it is dropped — with an Error
-   * frame saying why and a 1002 (1009 for too big) close — but the session survives for a resume: its acked frames
-   * are sent again on the next transport, and the replay window drops what had already arrived.
-   */
-  #linkFailure(transport: Transport, error: SwarmwireError): void {
-    this.#tell(transport, error);
-    this.#emit('error', error);
-    this.suspend({ code: error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, reason: error.code, error });
-  }
-
-  /** Tells the peer why (an Error frame), best effort. */
+  /** Tells the peer why a handshake step failed (an Error frame), best effort. */
   #tell(transport: Transport, error: SwarmwireError): void {
     try {
-      transport.send(encodeFrame({ type: MessageType.Error, body: { status: error.status, message: error.message, name: error.name } satisfies ErrorBody, features: this.#always }), Priority.Critical);
+      transport.send(encodeFrame({ type: MessageType.Error, body: errorBody(error), features: this.#always }), Priority.Critical);
     } catch {
       // nothing more to tell a transport that cannot take it
     }
   }
 
-  /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big) and end the session. */
-  #violation(transport: Transport, error: SwarmwireError): SwarmwireError {
-    this.#tell(transport, error);
-    const code = error.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError;
-    transport.close(code, error.code);
-    this.#finish({ code, reason: error.code, error });
+  /** The peer broke the protocol during the handshake: the session core's rule (Error, close, end). */
+  #violation(error: SwarmwireError): SwarmwireError {
+    this.#core.violation(error);
     return error;
   }
 
   #onTransportClose(transport: Transport, info: CloseInfo): void {
-    if (transport !== this.#transport || this.#state === 'closed') return;
+    if (transport !== this.#transport || this.#state === 'closed' || this.#core.state === CoreState.Closed) return;
     this.suspend(info);
   }
 
@@ -765,11 +673,6 @@ export class Session {
   }
 }
 
-/** Throws WireError CHECKSUM for a frame without a CRC-32C trailer (a damaged features field looks like this too). */
-function requireChecksum(frame: Frame): void {
-  if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
-}
-
 /**
  * The next frame a transport delivers during the handshake, decoded, within `timeoutMs`. Messages after it stay in
  * the transport's inbox for the session (and frames batched behind it in the same message go back there too).
@@ -794,7 +697,7 @@ export async function readHandshakeFrame(transport: Transport, timeoutMs: number
     } catch {
       // closing anyway
     }
-    transport.close(e.status === Status.PayloadTooLarge ? CloseCode.TooBig : CloseCode.ProtocolError, e.code);
+    transport.close(closeCodeOf(e), e.code);
     throw e;
   }
 }

@@ -6,7 +6,7 @@
 // for "received a type of data it cannot accept"; 1002 stays for broken WebSocket framing, which `ws` reports.
 // WHATWG client sockets (browsers, Deno, Node 22) may only send 1000 and 3000–4999, so a code they refuse goes out
 // as 4000 + (code − 1000) and every receiver maps 4001–4015 back to 1001–1015: swarmwire reserves that range.
-import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD, Status } from '../wire/constants.js';
+import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD } from '../wire/constants.js';
 import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
 import type { CloseInfo } from './transport.js';
 import { clipUtf8 } from './close-reason.js';
