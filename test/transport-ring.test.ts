@@ -2,7 +2,8 @@
 // with a real worker_threads Worker running the shipped worker entry (dist/worker.js) on each path.
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, it } from 'vitest';
-import { connectWorker, init, postMessagePair, ringPair } from 'swarmwire';
+import { connectWorker, init } from 'swarmwire';
+import { postMessagePair, ringPair } from 'swarmwire/transport';
 import { CONTRACT_CASES, ECHO_CASES, type EchoLink } from './transport-contract.js';
 
 const WORKER = new URL('../dist/worker.js', import.meta.url);
