@@ -31,6 +31,8 @@ export interface CodecOptions {
 }
 
 const scratch = /* @__PURE__ */ headerFields();
+/** The default options: one object, not a new one per call. */
+const NO_OPTIONS: Readonly<Partial<CodecOptions>> = {};
 
 // Frame bytes come from the MessagePack writer's 64 KiB slabs (msgpack/encode.ts), as Node's Buffer pool does:
 // allocating an ArrayBuffer costs far more than writing a small frame into one (bench/frames.bench.mjs). Frames
@@ -42,7 +44,7 @@ export function frameSize(payloadLength: number, features: number): number {
 }
 
 /** Encodes one frame into new bytes. Throws WireError (TOO_LARGE, BAD_FIELD, BAD_PAYLOAD, UNKNOWN_TYPE). */
-export function encodeFrame(init: FrameInit, options: Readonly<Partial<CodecOptions>> = {}): Uint8Array {
+export function encodeFrame(init: FrameInit, options: Readonly<Partial<CodecOptions>> = NO_OPTIONS): Uint8Array {
   const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
   const { payload, body, trace } = init;
   // The trace block sits between the header and the payload (compressed or not), so it is written here, once.
@@ -88,7 +90,7 @@ function finish(h: HeaderFields, length: number): Uint8Array {
  * Decodes `bytes` as exactly one frame: validates the header, the length and the checksum. Throws WireError with a
  * stable code (TRUNCATED, BAD_MAGIC, BAD_VERSION, UNKNOWN_TYPE, TOO_LARGE, CHECKSUM, TRAILING).
  */
-export function decodeFrame(bytes: Uint8Array, options: Readonly<Partial<CodecOptions>> = {}): Frame {
+export function decodeFrame(bytes: Uint8Array, options: Readonly<Partial<CodecOptions>> = NO_OPTIONS): Frame {
   const frame = decodeFrameAt(bytes, 0, options);
   const size = frameSize(frame.payloadLength, frame.features);
   if (size !== bytes.length) throw wireError(WireErrorCode.TRAILING, `${bytes.length - size} bytes follow the frame`);

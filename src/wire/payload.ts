@@ -6,6 +6,7 @@ import { WireErrorCode, wireError } from './errors.js';
 import { type DecodePolicy, cachedText, decode } from './msgpack/decode.js';
 import { type EncodePolicy, MAX_ENCODE_DEPTH, encode, output } from './msgpack/encode.js';
 import { readSharedExt, writeSharedExt } from './msgpack/extensions.js';
+import { keyShape } from './msgpack/keys.js';
 
 /** Nesting of arrays and maps that unpack() accepts: as deep as pack() writes, so every body it writes decodes. */
 export const MAX_BODY_DEPTH = MAX_ENCODE_DEPTH;
@@ -13,9 +14,9 @@ export const MAX_BODY_DEPTH = MAX_ENCODE_DEPTH;
 const refuse = (what: string): Error => wireError(WireErrorCode.BAD_PAYLOAD, `cannot encode payload: MessagePack has no form for ${what}`);
 
 /** How frame bodies are written: undefined map fields as nil, as @msgpack/msgpack's defaults do. @internal */
-export const BODY: EncodePolicy = { omitUndefined: false, special: writeSharedExt, refuse };
+export const BODY: EncodePolicy = { omitUndefined: false, special: writeSharedExt, refuse, keys: keyShape };
 /** The same with undefined map fields left out (Comlink's messages). @internal */
-export const BODY_OMITTING_UNDEFINED: EncodePolicy = { omitUndefined: true, special: writeSharedExt, refuse };
+export const BODY_OMITTING_UNDEFINED: EncodePolicy = { omitUndefined: true, special: writeSharedExt, refuse, keys: keyShape };
 const READ: DecodePolicy = { views: true, ext: readSharedExt, short: cachedText };
 
 /**

@@ -41,15 +41,15 @@ let pos = 0;
 let end = 0; // the end of the input, or of the extension payload being read
 let maxDepth = 0;
 let policy: DecodePolicy;
-/** Floats are read through this 8-byte copy: no DataView of the input per call. */
-const scratchBytes = /* @__PURE__ */ new Uint8Array(8);
-const scratch = /* @__PURE__ */ new DataView(scratchBytes.buffer);
+/** Floats are read through this 8-byte view: no DataView of the input per call. */
+const scratch = /* @__PURE__ */ new DataView(new ArrayBuffer(8));
 
 // cachedText's short strings seen lately, by a hash of their bytes, with the bytes beside them to compare against.
 const CACHE_SLOTS = 1024;
 const CACHE_MAX = 24; // bytes of the longest string cached
 const cache: string[] = /* @__PURE__ */ new Array<string>(CACHE_SLOTS); // read only where cacheLength says it is set
 const cacheLength = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS); // 0: an empty slot
+const cacheInterned = /* @__PURE__ */ new Uint8Array(CACHE_SLOTS); // 1: the slot's string is an internalized key
 const CACHE_WORDS = 9; // a 24-byte string: 6 words of 4 bytes, or fewer words and up to 3 single bytes
 const cacheWords = /* @__PURE__ */ new Int32Array(CACHE_SLOTS * CACHE_WORDS);
 
@@ -91,25 +91,38 @@ function take(n: number): number {
   return (pos += n) - n;
 }
 
+/** The big-endian 32-bit word at index `p` of the input, as a signed integer (>>> 0 makes it unsigned). */
+function word(p: number): number {
+  const b = src;
+  return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+}
+
 /** A big-endian unsigned integer of `n` (1, 2 or 4) bytes. */
 function uint(n: number): number {
-  let v = 0;
-  for (let p = take(n), to = p + n; p < to; p++) v = v * 256 + src[p]!;
-  return v;
+  const p = take(n);
+  return n < 2 ? src[p]! : n < 4 ? (src[p]! << 8) | src[p + 1]! : word(p) >>> 0;
 }
 
 /** A big-endian two's complement integer of `n` (1, 2 or 4) bytes. */
 function int(n: number): number {
-  const v = uint(n);
-  const range = 2 ** (8 * n);
-  return v < range / 2 ? v : v - range;
+  const shift = 32 - 8 * n;
+  return (uint(n) << shift) >> shift;
 }
 
-/** The next `n` bytes in the scratch view, for its float getters. */
-function fixed(n: number): DataView {
+/** A float of `n` (4 or 8) bytes, through the scratch view: no DataView of the input. */
+function float(n: number): number {
   const p = take(n);
-  for (let i = 0; i < n; i++) scratchBytes[i] = src[p + i]!;
-  return scratch;
+  scratch.setInt32(0, word(p));
+  if (n < 8) return scratch.getFloat32(0);
+  scratch.setInt32(4, word(p + 4));
+  return scratch.getFloat64(0);
+}
+
+/** A 64-bit integer (the high word signed or not) as a number, rounded as @msgpack/msgpack rounds it. */
+function int64(signed: boolean): number {
+  const p = take(8);
+  const high = word(p);
+  return (signed ? high : high >>> 0) * 0x100000000 + (word(p + 4) >>> 0);
 }
 
 /** Reads one value at nesting `depth` (the outermost value is at 1). For policies: an extension whose data is MessagePack. */
@@ -128,12 +141,12 @@ export function readValue(depth: number): unknown {
     case 0xc3: return true;
     case 0xc4: case 0xc5: case 0xc6: return bin(uint(1 << (h - 0xc4)));
     case 0xc7: case 0xc8: case 0xc9: return ext(uint(1 << (h - 0xc7)), depth);
-    case 0xca: return fixed(4).getFloat32(0);
-    case 0xcb: return fixed(8).getFloat64(0);
+    case 0xca: return float(4);
+    case 0xcb: return float(8);
     case 0xcc: case 0xcd: case 0xce: return uint(1 << (h - 0xcc));
-    case 0xcf: return uint(4) * 0x100000000 + uint(4);
+    case 0xcf: return int64(false);
     case 0xd0: case 0xd1: case 0xd2: return int(1 << (h - 0xd0));
-    case 0xd3: return int(4) * 0x100000000 + uint(4);
+    case 0xd3: return int64(true);
     case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: return ext(1 << (h - 0xd4), depth);
     case 0xd9: case 0xda: case 0xdb: return readText(uint(1 << (h - 0xd9)));
     case 0xdc: case 0xdd: return array(uint(h === 0xdc ? 2 : 4), depth);
@@ -243,15 +256,22 @@ export function cachedText(p: number, n: number): string {
   let w = base;
   if (cacheLength[slot] === n) {
     // Four bytes to a word: a hit compares n / 4 words, then what is left byte by byte.
-    for (; k + 4 <= to; k += 4, w++) if (words[w] !== ((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!)) break;
+    for (; k + 4 <= to; k += 4, w++) if (words[w] !== word(k)) break;
     if (k + 4 > to) {
       for (; k < to; k++, w++) if (words[w] !== b[k]) break;
-      if (k === to) return cache[slot]!;
+      if (k === to) {
+        if (cacheInterned[slot]) return cache[slot]!;
+        // Found a second time: made an internalized key now (Object.keys gives the string table's copy), which
+        // makes every object built with it cheaper. Not at once: a stream of keys seen once would pay for it.
+        cacheInterned[slot] = 1;
+        return (cache[slot] = Object.keys({ [cache[slot]!]: 0 })[0]!);
+      }
     }
   }
   for (k = p; k < to; k++) if (b[k]! > 0x7f) return utf8Read(p, to);
   const s = utf8Read(p, to);
-  for (k = p, w = base; k + 4 <= to; k += 4, w++) words[w] = (b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!;
+  cacheInterned[slot] = 0;
+  for (k = p, w = base; k + 4 <= to; k += 4, w++) words[w] = word(k);
   for (; k < to; k++, w++) words[w] = b[k]!;
   cacheLength[slot] = n;
   cache[slot] = s;

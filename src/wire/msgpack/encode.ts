@@ -21,6 +21,8 @@ export interface EncodePolicy {
   readonly special: (value: unknown, depth: number) => boolean;
   /** The error for a value nothing carries (`what` names it), or one nested deeper than MAX_ENCODE_DEPTH. */
   readonly refuse: (what: string) => Error;
+  /** Finds an object's keys already written once (keyShape); without it every key is written as a string. */
+  readonly keys?: ((keys: string[]) => Int32Array | undefined) | undefined;
 }
 
 /** Nesting refused beyond, as @msgpack/msgpack's encoder does: a cycle ends here instead of in a stack overflow. */
@@ -113,9 +115,13 @@ export function reserve(n: number): void {
   done(at);
 }
 
-/** Makes room for `n` more bytes, moving the output being written to a larger buffer when needed. */
+/** Makes room for `n` more bytes (small enough to be inlined wherever bytes are written). */
 function room(n: number): void {
-  if (at + n <= buf.length) return;
+  if (at + n > buf.length) grow(n);
+}
+
+/** Moves the output being written to a larger buffer, with room for `n` more bytes. */
+function grow(n: number): void {
   const used = at - start;
   const next = new Uint8Array(Math.max(SLAB, (used + n) * 2));
   next.set(buf.subarray(start, at));
@@ -165,23 +171,34 @@ export function write(v: unknown, depth: number): void {
 }
 
 function map(o: Record<string, unknown>, depth: number): void {
+  // Each getter runs once, when the values are read (one call: no property read by name, which costs more than the
+  // rest of a small map). A getter that deletes a field shortens them: refused, since the header would lie.
   const keys = Object.keys(o);
-  const omit = policy.omitUndefined;
+  const values = Object.values(o);
   let n = keys.length;
-  if (omit) for (let i = 0; i < keys.length; i++) if (o[keys[i]!] === undefined) n--;
+  if (values.length !== n) throw policy.refuse('an object whose getters changed while it was written');
+  const omit = policy.omitUndefined;
+  if (omit) for (let i = 0; i < values.length; i++) if (values[i] === undefined) n--;
+  const shape = policy.keys?.(keys);
   room(5);
   head(n, 0x80, 0xde);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const x = o[k];
-    if (omit && x === undefined) continue;
-    str(k);
+  for (let i = 0, w = 0; i < keys.length; i++) {
+    const x = values[i];
+    if (shape) {
+      // The key's bytes as whole words: up to 3 bytes past them are written over by what follows.
+      const size = shape[w++]!;
+      const words = (size + 3) >> 2;
+      if (omit && x === undefined) {
+        w += words;
+        continue;
+      }
+      room(size + 3);
+      for (let p = at, to = w + words; w < to; p += 4) view.setInt32(p, shape[w++]!);
+      at += size;
+    } else if (omit && x === undefined) continue;
+    else str(keys[i]!);
     write(x, depth + 1);
-    n--;
   }
-  // Fields left out are read twice (counted, then written), as @msgpack/msgpack does: a getter whose answer
-  // changed in between would make the header lie.
-  if (n) throw policy.refuse('an object whose getters changed while it was written');
 }
 
 /** An array or map header: fix form below 16 (`fix` + n), else `b16` with 2 or `b16` + 1 with 4 bytes of length. */
