@@ -138,3 +138,13 @@ export type { Agent } from './mesh/snapshot.js';
 export { PeerLink, isRpcType } from './mesh/link.js';
 export { compareLoad, leastLoaded } from './mesh/placement.js';
 export type { Candidate } from './mesh/placement.js';
+
+// Swarms of worker agent hosts: node control (LoadModule, UnloadModule, Stats), the page side and the worker side
+export { construct, kindsOf, loadModule, nodeStats, serveControl, unloadModule } from './mesh/control.js';
+export type { AgentKind, ControlOptions, ControlServer, RemoteStats } from './mesh/control.js';
+export { parseModuleInfo, parseModuleRequest, parseStats } from './mesh/parse.js';
+export type { AgentStatsBody, ConnectionStatsBody, LoadModuleBody, ModuleInfo, StatsBody, UnloadModuleBody } from './mesh/messages.js';
+export { Swarm, defaultSwarmSize, startSwarm } from './mesh/swarm.js';
+export type { SwarmEvents, SwarmLoss, SwarmMember, SwarmOptions } from './mesh/swarm.js';
+export { startSwarmWorker } from './mesh/swarm-worker.js';
+export type { SwarmWorker, SwarmWorkerOptions } from './mesh/swarm-worker.js';

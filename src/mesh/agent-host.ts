@@ -7,7 +7,9 @@
 // are handed over (forwarded to the destination, their replies relayed back), and later calls are redirected (an
 // Error carrying `movedTo`, which callers follow). A failure or timeout before the commit rolls back: 'abort' to
 // the destination, and the waiting calls run where they were. A call is only ever re-sent after a node said it did
-// not run it, so none runs twice.
+// not run it, so none runs twice. migrate() and spawn() resolve once the destination confirmed the commit (a second
+// MigrationAck, phase 'commit'): by then the agent is live there, so whoever learns of the move from their answer —
+// by another path than the commit took — finds it there, and can move it on at once.
 import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
 import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
@@ -109,11 +111,13 @@ export class AgentHost implements Disposable {
   readonly #moved = new Map<bigint, string>();
   /** Where agents were last seen, by name. */
   readonly #where = new Map<string, string>();
-  readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string }>();
+  /** MigrationAcks awaited, by migration id: the transfer's, then the commit's. */
+  readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string; phase: 'transfer' | 'commit' }>();
   readonly #queries = new Map<number, (node: string | null) => void>();
   /** Agents sent to each node since its last LoadInfo: spawns in a burst spread out instead of piling onto one node. */
   readonly #placed = new Map<string, number>();
   readonly #off: Array<() => void>;
+  readonly #changed: Array<() => void> = [];
   #nextMigration = 1;
 
   constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
@@ -139,6 +143,16 @@ export class AgentHost implements Disposable {
     this.#factories.set(kind, factory);
   }
 
+  /** Forgets the factory of `kind` (agents of that kind hosted here keep running). Returns whether there was one. */
+  undefine(kind: string): boolean {
+    return this.#factories.delete(kind);
+  }
+
+  /** The kinds this node can build (define(), and the kinds of agents it hosted). */
+  kinds(): string[] {
+    return [...this.#factories.keys()];
+  }
+
   /** Hosts `agent` here under `name`. Throws MeshError BAD_ARGUMENT if the name is taken on this node. */
   expose(name: string, agent: object, options: Readonly<AgentExposeOptions> = {}): void {
     const kind = options.kind ?? (agent.constructor?.name || 'Object');
@@ -159,10 +173,11 @@ export class AgentHost implements Disposable {
       return dest;
     }
     const id = this.#nextMigration++;
-    await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
-    this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind } satisfies AgentMigrationBody });
+    await this.#exchange(dest, 'transfer', { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
+    const committed = this.#exchange(dest, 'commit', { migrationId: id, phase: 'commit', name, kind });
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    await committed;
     return dest;
   }
 
@@ -256,10 +271,12 @@ export class AgentHost implements Disposable {
     if (dest === this.node.idHex) return dest;
     h.state = 'migrating';
     const id = this.#nextMigration++;
+    let committed: Promise<void>;
     try {
       await this.#drain(h);
-      await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind: h.kind, state: takeSnapshot(h.agent), capabilities: h.capabilities });
-      this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'commit', name, kind: h.kind } satisfies AgentMigrationBody });
+      await this.#exchange(dest, 'transfer', { migrationId: id, phase: 'transfer', name, kind: h.kind, state: takeSnapshot(h.agent), capabilities: h.capabilities });
+      committed = this.#exchange(dest, 'commit', { migrationId: id, phase: 'commit', name, kind: h.kind });
+      committed.catch(() => {}); // awaited below, after the hand-over
     } catch (error) {
       try {
         this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
@@ -275,8 +292,58 @@ export class AgentHost implements Disposable {
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
-    wake(h); // the calls that waited are handed over (#serve forwards them)
+    wake(h); // the calls that waited are handed over (#invoke forwards them)
+    this.#notify();
+    try {
+      await committed;
+    } catch (error) {
+      // Past the commit there is nothing to roll back: the agent was handed over, and the destination may still
+      // make it live (the commit is acked, so it arrives unless the link is gone for good).
+      throw meshError(MeshErrorCode.MIGRATION_FAILED, `agent "${name}" was handed over to ${dest}, which did not confirm it is live: ${(error as Error).message}`);
+    }
     return dest;
+  }
+
+  /**
+   * Stops hosting the agent `name` here: it is forgotten, and calls to it answer AGENT_NOT_FOUND. Only an agent that
+   * is not moving can be removed. Returns false when no such agent is hosted here.
+   */
+  remove(name: string): boolean {
+    const moduleId = fnv1a64(name);
+    const h = this.#hosted.get(moduleId);
+    if (!h) return false;
+    if (h.state !== 'active') throw meshError(MeshErrorCode.BAD_ARGUMENT, `agent "${name}" is ${h.state === 'migrating' ? 'migrating' : 'arriving'}: it cannot be removed now`);
+    this.#hosted.delete(moduleId);
+    this.#facades.delete(moduleId);
+    for (const stops of this.#exposed.values()) {
+      stops.get(moduleId)?.();
+      stops.delete(moduleId);
+    }
+    if (this.#where.get(name) === this.node.idHex) this.#where.delete(name);
+    this.#notify();
+    return true;
+  }
+
+  /**
+   * Calls `listener` whenever the set of agents hosted here changes (one exposed, spawned, arriving for good,
+   * leaving or removed). Returns a function that stops it.
+   */
+  onChange(listener: () => void): () => void {
+    this.#changed.push(listener);
+    return () => {
+      const at = this.#changed.indexOf(listener);
+      if (at >= 0) this.#changed.splice(at, 1);
+    };
+  }
+
+  #notify(): void {
+    for (const l of this.#changed.slice()) {
+      try {
+        l();
+      } catch {
+        // a listener's failure is its own; the host carries on
+      }
+    }
   }
 
   /**
@@ -332,6 +399,7 @@ export class AgentHost implements Disposable {
     if (state === 'active') {
       this.#moved.delete(moduleId);
       this.#where.set(name, this.node.idHex);
+      this.#notify();
     }
     if (!this.#factories.has(kind)) {
       // Lets this node take the agent back later without a define(): a fresh object of the same prototype.
@@ -365,15 +433,18 @@ export class AgentHost implements Disposable {
     });
   }
 
-  /** Sends a 'transfer' and waits for its MigrationAck; rejects unless it says ok within migrationTimeoutMs. */
-  #transfer(dest: string, body: AgentMigrationBody): Promise<void> {
+  /**
+   * Sends a 'transfer' or 'commit' and waits for the MigrationAck answering it; rejects unless it says ok within
+   * migrationTimeoutMs.
+   */
+  #exchange(dest: string, phase: 'transfer' | 'commit', body: AgentMigrationBody): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#acks.delete(body.migrationId);
-        reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck from ${dest} within ${this.#migrationTimeoutMs} ms`));
+        reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck${phase === 'commit' ? ' of the commit' : ''} from ${dest} within ${this.#migrationTimeoutMs} ms`));
       }, this.#migrationTimeoutMs);
       this.#acks.set(body.migrationId, {
-        dest, timer, reject,
+        dest, phase, timer, reject,
         resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
       });
       try {
@@ -455,7 +526,7 @@ export class AgentHost implements Disposable {
         case MessageType.MigrationAck: {
           const ack = parseMigrationAck(decodeBody(frame));
           const w = this.#acks.get(ack.migrationId);
-          if (!w || w.dest !== from) return;
+          if (!w || w.dest !== from || (ack.phase ?? 'transfer') !== w.phase) return;
           this.#acks.delete(ack.migrationId);
           clearTimeout(w.timer);
           w.resolve(ack);
@@ -477,22 +548,26 @@ export class AgentHost implements Disposable {
     const moduleId = fnv1a64(body.name);
     const h = this.#hosted.get(moduleId);
     const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
+    const ack = (ok: boolean, message?: string): void => {
+      const phase = body.phase === 'commit' ? { phase: 'commit' as const } : {};
+      this.node.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}), ...phase } satisfies MigrationAckBody });
+    };
     if (body.phase === 'commit') {
-      if (!mine) return;
+      // The source waits for this answer: once it has it, the agent is live here.
+      if (!mine) return ack(false, `no agent "${body.name}" is arriving on ${this.node.idHex} from migration ${body.migrationId} (dropped after its deadline?)`);
       clearTimeout(mine.incoming!.timer);
       mine.incoming = undefined;
       mine.state = 'active';
       this.#moved.delete(moduleId);
       this.#where.set(body.name, this.node.idHex);
-      return wake(mine);
+      wake(mine);
+      this.#notify();
+      return ack(true);
     }
     if (body.phase === 'abort') {
       if (mine) this.#dropIncoming(mine, from);
       return;
     }
-    const ack = (ok: boolean, message?: string): void => {
-      this.node.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
-    };
     if (h) return ack(false, `an agent named "${body.name}" is already hosted on ${this.node.idHex}`);
     const factory = this.#factories.get(body.kind);
     if (!factory) return ack(false, `no factory for agent kind "${body.kind}" on ${this.node.idHex}`);

@@ -24,6 +24,15 @@ export const MeshErrorCode = {
   NO_PLACEMENT: 'SW_ERR_NO_PLACEMENT',
   /** An argument is not what the API takes (bad node id, duplicate agent name). */
   BAD_ARGUMENT: 'SW_ERR_MESH_ARGUMENT',
+  /**
+   * A node refused to load or unload a module (LoadModule, UnloadModule), or the import failed; the error's status
+   * says why (ModuleNotFound, Unauthorized, ExecutionError, InvalidFrame).
+   */
+  MODULE: 'SW_ERR_MESH_MODULE',
+  /** A node did not answer a LoadModule, UnloadModule or Stats within the deadline. */
+  TIMEOUT: 'SW_ERR_MESH_TIMEOUT',
+  /** A swarm's worker could not be started or linked (its script failed, it did not answer, its relay refused it). */
+  WORKER_FAILED: 'SW_ERR_SWARM_WORKER',
 } as const;
 export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
 
@@ -38,6 +47,9 @@ const statusOf = (code: MeshErrorCode): Status => ({
   SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
   SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
   SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,
+  SW_ERR_MESH_MODULE: Status.ExecutionError,
+  SW_ERR_MESH_TIMEOUT: Status.Timeout,
+  SW_ERR_SWARM_WORKER: Status.ExecutionError,
 } satisfies Record<MeshErrorCode, Status>)[code];
 
 /** @internal */
