@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as sw from 'swarmwire';
 import { Recorder, opened, pattern, sameBytes, within } from './transport-contract.js';
 
-const ECHO = new URL('../dist/worker.js', import.meta.url);
+const ECHO = new URL('./fixtures/echo-worker.mjs', import.meta.url);
 const STALL = new URL('./fixtures/ring-stall-worker.mjs', import.meta.url);
 let memory: WebAssembly.Memory;
 
