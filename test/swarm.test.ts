@@ -120,9 +120,9 @@ describe('a swarm of worker_threads', () => {
     await expect(swarm.call('doomed-1', 'increment')).rejects.toThrow();
   });
 
-  it('over postMessage, and with every pair of workers linked directly', async () => {
-    const swarm = await swarmOf({ size: 3, path: 'postmessage', direct: true });
-    expect(swarm.workers.map((w) => w.kind)).toEqual(['postmessage', 'postmessage', 'postmessage']);
+  it.each(['ring', 'postmessage'] as const)('with every pair of workers linked directly, over %s', async (path) => {
+    const swarm = await swarmOf({ size: 3, path, direct: true });
+    expect(swarm.workers.map((w) => w.kind)).toEqual([path, path, path]);
     const [w0, w1, w2] = swarm.workers as [SwarmMember, SwarmMember, SwarmMember];
     await swarm.spawn('Caller', 'caller', { on: w0.id });
     await swarm.spawn('Counter', 'far', { on: w2.id });
@@ -135,7 +135,13 @@ describe('a swarm of worker_threads', () => {
       const peers = s.connections.map((c) => c.peer).sort();
       expect(peers).toEqual([swarm.node.idHex, w0.id, w1.id, w2.id].filter((id) => id !== s.id).sort());
     }
-    expect(stats[0]!.connections.find((c) => c.peer === w2.id)).toMatchObject({ transport: 'postmessage', framesOut: expect.any(Number) });
+    expect(stats[0]!.connections.find((c) => c.peer === w2.id)).toMatchObject({ transport: path, framesOut: expect.any(Number) });
+    // An agent moves between two workers over their own link, and straight back.
+    for (let i = 0; i < 3; i++) {
+      expect(await swarm.migrate('far', w1.id)).toBe(w1.id);
+      expect(await swarm.migrate('far', w2.id)).toBe(w2.id);
+    }
+    expect(await swarm.call('caller', 'bump', ['far', 1])).toBe(6);
   });
 
   it('a worker script that registers its own classes at start', async () => {

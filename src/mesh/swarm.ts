@@ -292,14 +292,28 @@ export class Swarm {
    */
   async migrate(name: string, to: string): Promise<string> {
     if (this.host.agents().some((a) => a.name === name)) return this.host.migrate(name, to);
-    let slot = this.#slots.find((s) => s && !s.dead && s.agents.includes(name));
-    if (!slot) {
-      const at = await this.host.locate(name);
-      slot = this.#slots.find((s) => s && !s.dead && s.id === at);
+    // Where the workers' reports put it, else where the mesh says it is; a report may lag behind a move the
+    // destination has not told of yet, so a worker that no longer has it sends us to ask the mesh.
+    let slot = this.#live().find((s) => s.agents.includes(name)) ?? this.#slotOf(await this.host.locate(name));
+    for (let tries = 0; slot && tries < 2; tries++) {
+      const worker = wrap<{ migrate(name: string, to: string): string }>(this.node.link(slot.id), { name: WORKER_MODULE, timeoutMs: 3 * (this.#options.migrationTimeoutMs ?? 5_000) });
+      try {
+        const at = await worker.migrate(name, to);
+        slot.agents = slot.agents.filter((n) => n !== name);
+        const dest = this.#slotOf(at);
+        if (dest && !dest.agents.includes(name)) dest.agents.push(name);
+        return at;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== MeshErrorCode.AGENT_NOT_FOUND) throw error;
+        slot.agents = slot.agents.filter((n) => n !== name);
+        slot = this.#slotOf(await this.host.locate(name, slot.id));
+      }
     }
-    if (!slot) throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `swarm: agent "${name}" is not hosted by this swarm`);
-    const worker = wrap<{ migrate(name: string, to: string): string }>(this.node.link(slot.id), { name: WORKER_MODULE, timeoutMs: 3 * (this.#options.migrationTimeoutMs ?? 5_000) });
-    return worker.migrate(name, to);
+    throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `swarm: agent "${name}" is not hosted by this swarm`);
+  }
+
+  #slotOf(id: string | undefined): Slot | undefined {
+    return id === undefined ? undefined : this.#live().find((s) => s.id === id);
   }
 
   /** Loads the module at `url` in every worker (and in workers started later); resolves with its kinds. */

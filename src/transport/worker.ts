@@ -171,7 +171,7 @@ async function answer(hello: Hello, onTransport: (t: WorkerTransport) => void, o
     let transport: WorkerTransport;
     if (hello.path === 'ring') {
       const handle = await init({ wasm: hello.module!, memory: hello.memory! });
-      if (handle.memory !== hello.memory) throw new Error('this thread already joined another shared memory');
+      if (!sameMemory(handle.memory, hello.memory!, hello.link!.base, hello.side ?? 1)) throw new Error('this thread already joined another shared memory');
       transport = new RingTransport(ringCore(), hello.link!, hello.side ?? 1, port, { wait: 'block', ...options });
     } else {
       transport = new PostMessageTransport(port, options);
@@ -190,6 +190,26 @@ async function answer(hello: Hello, onTransport: (t: WorkerTransport) => void, o
     port.close();
     if (reply !== port) reply.close();
   }
+}
+
+/**
+ * Whether `theirs` is the shared memory this thread joined. A Memory posted to a thread arrives as a new object
+ * every time, so identity only answers for the first link: a word written through their view is read through ours
+ * (a spare slot of the new link's control line, one per side, so the two workers that linkWorkers() joins never
+ * probe the same word).
+ */
+function sameMemory(mine: WebAssembly.Memory, theirs: WebAssembly.Memory, base: number, side: 0 | 1): boolean {
+  if (mine === theirs) return true;
+  const word = (base + 64 * side + 60) >>> 2;
+  const a = new Int32Array(mine.buffer);
+  const b = new Int32Array(theirs.buffer);
+  if (word >= a.length || word >= b.length) return false;
+  const probe = (Math.random() * 0x7fffffff) | 1;
+  const before = Atomics.load(b, word);
+  Atomics.store(b, word, probe);
+  const same = Atomics.load(a, word) === probe;
+  Atomics.store(b, word, before);
+  return same;
 }
 
 /**
