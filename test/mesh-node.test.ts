@@ -246,6 +246,26 @@ describe('mesh node', () => {
     await expect(a.accept(memoryPair()[0])).rejects.toMatchObject({ code: 'SW_ERR_MESH_CLOSED' });
   });
 
+  it('announces only what changed: core and relay nodes that trust each other fall quiet once routes settle', async () => {
+    // Each used to announce after every announcement it received, so two of them echoed DiscoveryResponses at each
+    // other for as long as they were linked (thousands of frames a second, a page's main thread kept busy).
+    const { r1, r2 } = await line();
+    const [i3, i4] = [takeIdentity(), takeIdentity()];
+    const c1 = node({ role: 'core', identity: i3, trustedRelays: [i4.idHex] });
+    const c2 = node({ role: 'core', identity: i4 });
+    await link(c2, c1); // c2 dialled: it trusts c1, and c1 was told to trust c2
+    await link(c1, r1);
+    await new Promise((r) => setTimeout(r, 200));
+    const frames = (): number => [r1, r2, c1, c2].reduce((n, x) => n + x.stats().framesIn, 0);
+    const settled = frames();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(frames() - settled).toBe(0);
+    // A change is still told: a new peer of r2 reaches c2's routes through r2 → r1 → c1.
+    const late = node();
+    await link(late, r2);
+    await until(() => c2.router.nextHop(late.idHex) === c1.idHex);
+  });
+
   it('an edge node does not forward', async () => {
     const [a, e, b] = [node(), node(), node()];
     await link(a, e);

@@ -532,17 +532,21 @@ export class MeshNode implements Disposable {
     if (!isControl(frame.type)) conn.lastActive = Date.now();
     try {
       switch (frame.type) {
-        case MessageType.Discovery:
-          this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
+        // Announce only what changed: two core nodes that each announced on every announcement they received
+        // would echo DiscoveryResponses at each other for as long as they are linked.
+        case MessageType.Discovery: {
+          const changed = this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
           this.#sendOn(conn, { type: MessageType.DiscoveryResponse, requestId: frame.requestId, body: this.#discoveryBody(conn.id) });
           conn.markDiscovered();
           this.#checkReachable();
-          return this.#announce();
-        case MessageType.DiscoveryResponse:
-          this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
+          return changed ? this.#announce() : undefined;
+        }
+        case MessageType.DiscoveryResponse: {
+          const changed = this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
           conn.markDiscovered();
           this.#checkReachable();
-          return this.#announce();
+          return changed ? this.#announce() : undefined;
+        }
         case MessageType.LoadInfo:
           conn.load = parseLoadInfo(decodeBody(frame));
           return this.#emit('load', conn.id, conn.load);

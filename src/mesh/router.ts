@@ -49,15 +49,20 @@ export class Router {
     this.#announced.delete(id);
   }
 
-  /** Replaces what the direct peer `via` can reach. Announcements of peers this node does not trust are ignored. */
-  learn(via: string, peers: readonly KnownPeer[]): void {
-    if (this.#direct.get(via)?.trusted !== true) return;
+  /**
+   * Replaces what the direct peer `via` can reach, and says whether that changed anything. Announcements of peers
+   * this node does not trust are ignored (and change nothing).
+   */
+  learn(via: string, peers: readonly KnownPeer[]): boolean {
+    if (this.#direct.get(via)?.trusted !== true) return false;
     const table = new Map<string, KnownPeer>();
     for (const p of peers) {
       const id = idHex(p.id);
       if (id !== this.#self && p.hops < MAX_ROUTE_HOPS) table.set(id, p);
     }
+    const before = this.#announced.get(via);
     this.#announced.set(via, table);
+    return !before || before.size !== table.size || [...table].some(([id, p]) => !samePeer(before.get(id), p));
   }
 
   /** The direct peer to hand a frame for `to` to: `to` itself when direct, else the one announcing the fewest hops. */
@@ -110,6 +115,11 @@ export class Router {
     if (via === undefined || via === idHex(sender.id)) return { action: 'drop', status: Status.ModuleNotFound, message: `no node ${to} on this relay` };
     return { action: 'forward', via, body: { to: body.to, from, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame } };
   }
+}
+
+/** Whether two announcements of one node say the same (role, capabilities, hops). */
+function samePeer(a: KnownPeer | undefined, b: KnownPeer): boolean {
+  return a !== undefined && a.hops === b.hops && a.role === b.role && a.capabilities.length === b.capabilities.length && a.capabilities.every((c, i) => c === b.capabilities[i]);
 }
 
 /**

@@ -10,7 +10,7 @@ import { type OriginPolicy, originAllowed } from '../transport/origin.js';
 import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transport/handshake-gate.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { relayPage } from './page.js';
-import { agentWorkerScript } from './agent-worker.js';
+import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
 // Scale-out: relays linked through Redis pub/sub
@@ -60,6 +60,8 @@ const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-e
 const ASSETS: Record<string, [file: string, type: string]> = {
   '/swarmwire.global.js': ['swarmwire.global.js', 'text/javascript; charset=utf-8'],
   '/swarmwire.wasm': ['swarmwire.wasm', 'application/wasm'],
+  // The shipped worker entry: the dashboard's swarm runs it.
+  '/worker.global.js': ['worker.global.js', 'text/javascript; charset=utf-8'],
 };
 
 export async function startRelay(options: Readonly<RelayServerOptions> = {}): Promise<RelayServer> {
@@ -120,10 +122,10 @@ function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse
 
 async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
-  if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage());
+  if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
-  if (path === '/agent-worker.js') return send(res, 200, 'text/javascript; charset=utf-8', agentWorkerScript());
+  if (path === '/dashboard-agents.js') return send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_AGENTS);
   const asset = ASSETS[path];
   if (!asset) return send(res, 404, 'text/plain', 'not found');
   try {
