@@ -26,7 +26,7 @@ const shipped = [
   asShipped('worker.global.js', '11.5 KB'),
   whole('browser.js', '55 KB'),
   whole('inline-browser.js', '58.6 KB'),
-  whole('worker-browser.js', '7.6 KB'),
+  whole('worker-browser.js', '7.7 KB'), // +0.1 KB: the ring border as objects in src/core (issue 15: RingEnd, Bell)
   whole('lite-browser.js', '13.7 KB'),
   whole('index.js', '58.1 KB'),
   whole('inline.js', '61.6 KB'),

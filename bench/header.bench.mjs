@@ -1,10 +1,10 @@
 // The 32-byte header: encode, decode, and both. swarmwire's hot path (writeHeader/readHeader on a reused DataView and
-// HeaderFields), the same with a new DataView per call, the wasm core (headerWrite/headerRead on wasm memory through
-// the raw bindings), a BigInt-based JavaScript codec written here as the reference design, and the friendly
-// encodeHeader/decodeHeader. Every decoder validates magic, version, type and length alike.
+// HeaderFields), the same with a new DataView per call, a BigInt-based JavaScript codec written here as the
+// reference design, and the friendly encodeHeader/decodeHeader. Every decoder validates magic, version, type and
+// length alike. (A wasm header codec was timed here too, at 1.9× the hot path's time; nothing used it, and it left
+// the wasm core — docs/architecture.md, "Where JavaScript and wasm each run".)
 import * as sw from 'swarmwire';
 import { measure, speedup } from './lib/measure.mjs';
-import { rawCore } from './lib/core.mjs';
 import { mark, sig } from './lib/table.mjs';
 
 const TARGET_NS = 30; // hot path, encode + decode
@@ -57,22 +57,6 @@ export async function run({ rounds, time }) {
   sw.writeHeader(view, 0, fields);
   const bytes = new Uint8Array(buf, 0, 32);
 
-  // The wasm core: the header at ptr, the decoded fields (9 u32) at outPtr, read back into a HeaderFields.
-  const core = await rawCore();
-  const ptr = core.heap, outPtr = core.heap + 64;
-  const u32 = new Uint32Array(core.memory.buffer);
-  const o = outPtr >>> 2;
-  const wasmEncode = () => core.api.headerWrite(ptr, fields.type, fields.features, fields.requestHi, fields.requestLo,
-    fields.moduleHi, fields.moduleLo, fields.methodHash, fields.payloadLength);
-  const wasmDecode = () => {
-    const status = core.api.headerRead(ptr, outPtr, sw.MAX_PAYLOAD);
-    if (status !== 0) throw new Error(`status ${status}`);
-    out.version = u32[o]; out.type = u32[o + 1]; out.features = u32[o + 2];
-    out.requestHi = u32[o + 3]; out.requestLo = u32[o + 4]; out.moduleHi = u32[o + 5]; out.moduleLo = u32[o + 6];
-    out.methodHash = u32[o + 7]; out.payloadLength = u32[o + 8];
-    return out;
-  };
-
   const big = bigintCodec();
   const bigFields = { type: init.type, features: init.features, requestId: init.requestId, moduleId: init.moduleId, methodHash: init.methodHash, payloadLength: 1200 };
   const bigOut = { ...bigFields, version: 0 };
@@ -89,10 +73,6 @@ export async function run({ rounds, time }) {
       both: () => { sw.writeHeader(new DataView(buf), 0, fields); return sw.readHeader(new DataView(buf), 0, out); },
     },
     {
-      name: 'swarmwire wasm core', detail: 'headerWrite/headerRead on wasm memory, raw bindings',
-      encode: wasmEncode, decode: wasmDecode, both: () => (wasmEncode(), wasmDecode()),
-    },
-    {
       name: 'BigInt JS codec', detail: 'reference design: getBigUint64/setBigUint64',
       encode: () => big.encode(view, bigFields), decode: () => big.decode(view, bigOut),
       both: () => { big.encode(view, bigFields); return big.decode(view, bigOut); },
@@ -107,14 +87,12 @@ export async function run({ rounds, time }) {
   // Every decoder must read back what every encoder wrote.
   for (const v of variants) {
     bytes.fill(0);
-    core.bytes.fill(0, ptr, ptr + 32);
     const written = v.encode();
-    const h = sw.decodeHeader(written instanceof Uint8Array ? written : v.name.includes('wasm') ? core.bytes.subarray(ptr, ptr + 32) : bytes);
+    const h = sw.decodeHeader(written instanceof Uint8Array ? written : bytes);
     if (h.requestId !== init.requestId || h.moduleId !== init.moduleId || h.payloadLength !== 1200) throw new Error(`[bench] ${v.name} encodes wrongly`);
   }
   for (const v of variants) {
     sw.writeHeader(view, 0, fields);
-    wasmEncode();
     const h = v.decode();
     const id = h.requestId ?? ((BigInt(h.requestHi) << 32n) | BigInt(h.requestLo));
     if (id !== init.requestId || h.methodHash !== init.methodHash) throw new Error(`[bench] ${v.name} decodes wrongly`);
@@ -138,7 +116,6 @@ export async function run({ rounds, time }) {
       notes: [
         `Target: hot path encode+decode ≤ ${TARGET_NS} ns: ${sig(hotNs)} ns ${mark(hotNs <= TARGET_NS)} (fastest round ${sig(r(hot, 'both').best)} ns). ` +
           `memlink-protocol's native Rust (published): ${MEMLINK.encode} ns encode, ${MEMLINK.decode} ns decode.`,
-        'The wasm core pays a JS→wasm call per operation and reads its 9 decoded fields back from memory.',
       ],
     }],
     readme: {

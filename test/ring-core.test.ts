@@ -1,6 +1,7 @@
 // The wasm ring (assembly/ring.ts) through its raw bindings: wrap-around at every boundary, full and empty, the
-// record limit, free-running indices across 2^32, and the consumer's in-place checks. Canaries around the ring
-// catch any write outside it.
+// record limit, free-running indices across 2^32, and the consumer's in-place checks, which must judge a frame as
+// the JavaScript decoder does (the wasm has no other header code to compare: its checks are tested here, where
+// they run). Canaries around the ring catch any write outside it.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as sw from 'swarmwire';
@@ -243,6 +244,63 @@ describe('wasm ring', () => {
         expect(api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD), name).toBe(0);
         expect(u32(OUT), name).toBe(status);
       }
+    });
+
+    /** The status the consumer's in-place check gives `bytes` pushed as one FRAMES record. */
+    function checked(bytes: Uint8Array, maxPayload: number = sw.MAX_PAYLOAD): number {
+      freshRing(4096);
+      expect(push(bytes, true)).toBe(true);
+      const n = api.ringDrain(RING, OUT, 64, maxPayload);
+      const status = u32(OUT);
+      expect(n).toBe(status === 0 ? 1 : 0);
+      api.ringRelease(RING, u32(OUT + 4));
+      return status;
+    }
+
+    /** The status decodeFrame() gives `bytes`: Success, or its WireError's. */
+    function decoded(bytes: Uint8Array): number {
+      try {
+        sw.decodeFrame(bytes);
+        return sw.Status.Success;
+      } catch (e) {
+        return (e as sw.WireError).status;
+      }
+    }
+
+    it('knows the same message types as the TypeScript side', () => {
+      const base = sw.encodeFrame({ type: sw.MessageType.Ping, body: { timestamp: 1 } });
+      for (let t = 0; t < 256; t++) {
+        const bytes = base.slice();
+        bytes[5] = t;
+        const expected = sw.isKnownType(t) ? sw.Status.Success : sw.Status.InvalidFrame;
+        expect([t, checked(bytes)]).toEqual([t, expected]);
+      }
+    });
+
+    it('judges frames with the same statuses as the JavaScript decoder', () => {
+      const good = sw.encodeFrame({ type: sw.MessageType.Ping, features: sw.Feature.CHECKSUM, body: { timestamp: 1 } });
+      const flip = (at: number, bit = 1): Uint8Array => {
+        const b = good.slice();
+        b[at]! ^= bit;
+        return b;
+      };
+      const longer = good.slice();
+      new DataView(longer.buffer).setUint32(28, longer.length - 36 + 1); // one payload byte more than there is
+      const cases: Array<[string, Uint8Array, number]> = [
+        ['good', good, sw.Status.Success],
+        ['magic', flip(0), sw.Status.InvalidFrame],
+        ['version', flip(4), sw.Status.UnsupportedVersion],
+        ['type', flip(5, 0x80), sw.Status.InvalidFrame],
+        ['payload', flip(40), sw.Status.ChecksumMismatch],
+        ['trailer', flip(good.length - 1), sw.Status.ChecksumMismatch],
+        ['length past the bytes', longer, sw.Status.InvalidFrame],
+        ['shorter than a header', good.subarray(0, 31), sw.Status.InvalidFrame],
+      ];
+      for (const [name, bytes, status] of cases) {
+        expect([name, checked(bytes)]).toEqual([name, status]);
+        expect([name, decoded(bytes)]).toEqual([name, status]);
+      }
+      expect(checked(good, 4)).toBe(sw.Status.PayloadTooLarge);
     });
 
     it('delivers raw records unchecked', () => {

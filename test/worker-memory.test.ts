@@ -2,7 +2,7 @@
 // linkWorkers between two workers that each have a parent's link) are in that same memory, which the worker must
 // tell from another one without object identity: a WebAssembly.Memory posted to a thread arrives as a new object
 // every time. Before, every second ring link into a worker was refused as "another shared memory".
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterEach, expect, it } from 'vitest';
 import { Feature, MessageType, connectWorker, decodeFrame, encodeFrame, init, linkWorkers, type WorkerTransport } from 'swarmwire';
 
@@ -43,7 +43,7 @@ it('a worker refuses a ring link in another shared memory than the one it joined
   await connectWorker(worker, { path: 'ring' });
   const elsewhere = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
   const { port1, port2 } = new MessageChannel();
-  const answer = new Promise((resolve) => (port1.onmessage = (event) => resolve(event.data)));
+  const answer = new Promise((resolve) => port1.once('message', resolve));
   worker.postMessage({ swarmwire: 'connect', v: 1, path: 'ring', port: port2, module, memory: elsewhere, link: { base: 4096, laneBytes: 65536 } }, [port2]);
   expect(await answer).toEqual({ t: 'ack', ok: false, error: 'this thread already joined another shared memory' });
   // The probe left the other memory as it was.

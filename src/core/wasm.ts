@@ -1,5 +1,6 @@
-// The one border between TypeScript and the wasm core. Everything that calls into wasm goes through the Core
-// object made here; nothing else imports the generated bindings.
+// Loading the wasm core: the only importer of the generated bindings. The Core object made here is for src/core
+// alone (ring.ts, ring-storage.ts, bell.ts, crc32c.ts), which give the layers above objects and functions — frames,
+// views, counts — never raw exports or addresses (docs/architecture.md, "The wasm border").
 import { instantiate } from '../../build/swarmwire.js';
 import { defaultWasm } from './wasm-source.js';
 import { RegionAllocator, createSharedMemory } from './memory.js';
@@ -45,7 +46,7 @@ export interface CoreHandle {
 let current: Core | undefined;
 let loading: Promise<Core> | undefined;
 
-/** The loaded core, or undefined before init() has finished. Callers fall back to JavaScript then. @internal */
+/** The loaded core, or undefined before init() has finished (src/core's callers fall back to JavaScript then). @internal */
 export function getCore(): Core | undefined {
   return current;
 }

@@ -1,7 +1,6 @@
 // One loop per thread (and shared memory) that services every ring endpoint of the thread, so several rings never
 // wait on each other: it pumps all endpoints while any makes progress, spins briefly when they go quiet, then
-// sleeps on the thread's bell word. Peers ring the bell only after saying so is needed (the bell reads SLEEPING),
-// because waking a sleeping thread costs 50–100 µs here and would cap the rate if done per message.
+// sleeps on the thread's bell (src/core/bell.ts), which peers ring only once it says SLEEPING.
 //
 // The loop steps in microtasks rather than spinning in a `for` loop: listeners mostly answer from promise
 // continuations — a session's handler, an RPC method, an awaited call — and those could not run during a
@@ -9,7 +8,7 @@
 //
 // Sleeping: Atomics.wait in a worker ('block': the fastest wake-up, but it holds the worker's event loop, so it
 // waits in slices and runs the event loop between them), Atomics.waitAsync on a main thread ('async').
-import { BELL_AWAKE, BELL_SLEEPING } from '../core/ring.js';
+import { type Bell } from '../core/bell.js';
 import { microtask } from './microtask.js';
 
 /** What the reactor drives: one call moves whatever can move now and says whether anything did. */
@@ -53,20 +52,12 @@ const macrotask: (fn: () => void) => void = (() => {
 
 const inBrowserWorker = (): boolean => typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function';
 
-/** Atomics.waitAsync (ES2024; Node 16+, Chromium 87+), typed here as the ES2022 lib lacks it. */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, i: number, v: number, t: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
-
-const reactors = new WeakMap<WebAssembly.Memory, Reactor>();
+const reactors = new WeakMap<Bell, Reactor>();
 
 export class Reactor {
-  readonly bell: number;
-  readonly #memory: WebAssembly.Memory;
-  readonly #bellIndex: number;
+  readonly #bell: Bell;
   readonly #endpoints = new Set<Pumped>();
   readonly #options: ReactorOptions;
-  #slots: Int32Array;
   /** A turn is scheduled, running or sleeping: kick() need not start one. */
   #active = false;
   #sleepingAsync = false;
@@ -77,11 +68,8 @@ export class Reactor {
   /** When the current macrotask turn began. */
   #turnStart = 0;
 
-  private constructor(memory: WebAssembly.Memory, bell: number, options: Readonly<Partial<ReactorOptions>>) {
-    this.#memory = memory;
-    this.bell = bell;
-    this.#bellIndex = bell >>> 2;
-    this.#slots = new Int32Array(memory.buffer);
+  private constructor(bell: Bell, options: Readonly<Partial<ReactorOptions>>) {
+    this.#bell = bell;
     this.#options = {
       spinMicros: options.spinMicros ?? 50,
       wait: options.wait ?? (inBrowserWorker() ? 'block' : 'async'),
@@ -89,20 +77,11 @@ export class Reactor {
     };
   }
 
-  /** This thread's reactor for `memory`; the options of the first call stay. @internal */
-  static of(memory: WebAssembly.Memory, bell: number, options: Readonly<Partial<ReactorOptions>> = {}): Reactor {
-    let r = reactors.get(memory);
-    if (!r) reactors.set(memory, (r = new Reactor(memory, bell, options)));
+  /** This thread's reactor for the memory `bell` lives in (one bell per thread and memory); the options of the first call stay. @internal */
+  static of(bell: Bell, options: Readonly<Partial<ReactorOptions>> = {}): Reactor {
+    let r = reactors.get(bell);
+    if (!r) reactors.set(bell, (r = new Reactor(bell, options)));
     return r;
-  }
-
-  /**
-   * The memory as Int32 slots, reaching slot `index`: re-made only when the memory has grown past the view (reading
-   * memory.buffer of a shared memory is not free, and this runs on every publish).
-   */
-  slots(index: number = this.#bellIndex): Int32Array {
-    if (index >= this.#slots.length) this.#slots = new Int32Array(this.#memory.buffer);
-    return this.#slots;
   }
 
   add(endpoint: Pumped): void {
@@ -123,7 +102,7 @@ export class Reactor {
     if (this.#sleepingAsync) {
       this.#sleepingAsync = false;
       this.#sleeps++;
-      Atomics.store(this.slots(), this.#bellIndex, BELL_AWAKE);
+      this.#bell.awake();
       this.#quietSince = 0;
       macrotask(this.#turn);
       return;
@@ -174,26 +153,25 @@ export class Reactor {
       return;
     }
     // Say we sleep, then look once more: a peer that published before reading SLEEPING is seen here, one that
-    // published after it rings the bell. (Atomics are sequentially consistent, so one of the two holds.)
-    const slots = this.slots();
-    const at = this.#bellIndex;
-    Atomics.store(slots, at, BELL_SLEEPING);
+    // published after it rings the bell.
+    const bell = this.#bell;
+    bell.sleeping();
     if (this.#pumpAll()) {
-      Atomics.store(slots, at, BELL_AWAKE);
+      bell.awake();
       this.#quietSince = 0;
       microtask(this.#step);
       return;
     }
     if (this.#options.wait === 'block') {
-      Atomics.wait(slots, at, BELL_SLEEPING, this.#options.blockSliceMs);
-      Atomics.store(slots, at, BELL_AWAKE);
+      bell.wait(this.#options.blockSliceMs);
+      bell.awake();
       if (this.#pumpAll()) this.#quietSince = 0;
       macrotask(this.#turn);
       return;
     }
-    const waited = waitAsync(slots, at, BELL_SLEEPING, ASYNC_WAIT_MS);
+    const waited = bell.waitAsync(ASYNC_WAIT_MS);
     if (!waited.async) {
-      Atomics.store(slots, at, BELL_AWAKE);
+      bell.awake();
       macrotask(this.#turn);
       return;
     }
@@ -202,17 +180,9 @@ export class Reactor {
     void waited.value.then(() => {
       if (sleep !== this.#sleeps) return; // kick() resumed the loop meanwhile
       this.#sleepingAsync = false;
-      Atomics.store(this.slots(), at, BELL_AWAKE);
+      bell.awake();
       this.#quietSince = 0;
       this.#turn();
     });
   };
-}
-
-/** Wakes the thread sleeping on the bell at Int32 index `at`, if it sleeps. */
-export function ring(slots: Int32Array, at: number): void {
-  if (Atomics.load(slots, at) === BELL_SLEEPING) {
-    Atomics.store(slots, at, BELL_AWAKE);
-    Atomics.notify(slots, at);
-  }
 }

@@ -5,8 +5,8 @@
 //
 // Liveness: a worker that dies sends nothing. Node reports it ('exit'); in browsers the worker holds a Web Lock for
 // its lifetime and the page queues a request for the same lock, which is granted the moment the worker is gone.
-import { createLink, ringCore } from '../core/ring.js';
-import { getCore, init } from '../core/wasm.js';
+import { type RingStorage, ringStorage } from '../core/ring.js';
+import { type CoreHandle, init } from '../core/wasm.js';
 import { PostMessageTransport, type PostMessageOptions } from './postmessage.js';
 import { type PortLike, type RingOptions, DEFAULT_LANE_BYTES, RingTransport } from './ring.js';
 import { TransportErrorCode, transportError } from './transport.js';
@@ -42,7 +42,7 @@ interface Hello {
   port: PortLike;
   module?: WebAssembly.Module;
   memory?: WebAssembly.Memory;
-  link?: { base: number; laneBytes: number };
+  link?: RingStorage;
   lock?: string;
   /** Which end of the link the worker takes (default 1; linkWorkers() gives one worker end 0). */
   side?: 0 | 1;
@@ -68,9 +68,10 @@ export async function connectWorker(worker: WorkerLike, options: Readonly<Partia
   if (options.path === 'ring' && path !== 'ring') {
     throw transportError(TransportErrorCode.CONNECT_FAILED, 'worker: the ring path needs SharedArrayBuffer and a cross-origin isolated page');
   }
-  if (path === 'ring' && !getCore()) {
+  let core: CoreHandle | undefined;
+  if (path === 'ring') {
     try {
-      await init();
+      core = await init(); // at once when loaded already
     } catch (e) {
       if (options.path === 'ring') throw transportError(TransportErrorCode.CONNECT_FAILED, `worker: cannot load the wasm core: ${(e as Error).message}`, e);
       path = 'postmessage';
@@ -79,10 +80,9 @@ export async function connectWorker(worker: WorkerLike, options: Readonly<Partia
   const { port1, port2 } = new MessageChannel();
   const lock = locks() ? `swarmwire-worker-${Math.random().toString(36).slice(2)}-${Date.now()}` : undefined;
   const hello: Hello = { swarmwire: 'connect', v: 1, path, port: port2 as unknown as PortLike, lock };
-  let link: { base: number; laneBytes: number } | undefined;
-  if (path === 'ring') {
-    const core = ringCore();
-    link = createLink(core, options.laneBytes ?? DEFAULT_LANE_BYTES);
+  let link: RingStorage | undefined;
+  if (core) {
+    link = ringStorage(options.laneBytes ?? DEFAULT_LANE_BYTES);
     Object.assign(hello, { module: core.module, memory: core.memory, link });
   }
   const ms = options.connectTimeoutMs ?? 10_000;
@@ -109,7 +109,7 @@ export async function connectWorker(worker: WorkerLike, options: Readonly<Partia
     throw transportError(TransportErrorCode.CONNECT_FAILED, `worker refused the ${path} link: ${answer.error}`);
   }
   const port = port1 as unknown as PortLike;
-  const transport: WorkerTransport = path === 'ring' ? new RingTransport(ringCore(), link!, 0, port, options) : new PostMessageTransport(port, options);
+  const transport: WorkerTransport = link ? new RingTransport(link, 0, port, options) : new PostMessageTransport(port, options);
   watch(worker, transport, lock);
   transport.opened();
   return transport;
@@ -172,7 +172,7 @@ async function answer(hello: Hello, onTransport: (t: WorkerTransport) => void, o
     if (hello.path === 'ring') {
       const handle = await init({ wasm: hello.module!, memory: hello.memory! });
       if (!sameMemory(handle.memory, hello.memory!, hello.link!.base, hello.side ?? 1)) throw new Error('this thread already joined another shared memory');
-      transport = new RingTransport(ringCore(), hello.link!, hello.side ?? 1, port, { wait: 'block', ...options });
+      transport = new RingTransport(hello.link!, hello.side ?? 1, port, { wait: 'block', ...options });
     } else {
       transport = new PostMessageTransport(port, options);
     }
@@ -221,13 +221,11 @@ function sameMemory(mine: WebAssembly.Memory, theirs: WebAssembly.Memory, base: 
  */
 export async function linkWorkers(a: WorkerLike, b: WorkerLike, options: Readonly<Partial<ConnectWorkerOptions>> = {}): Promise<'ring' | 'postmessage'> {
   let path: 'ring' | 'postmessage' = options.path === 'postmessage' || !sharedMemoryAvailable() ? 'postmessage' : 'ring';
-  if (path === 'ring' && !getCore()) await init().catch(() => (path = 'postmessage'));
+  const core = path === 'ring' ? await init().catch(() => undefined) : undefined;
+  if (!core) path = 'postmessage';
   const { port1, port2 } = new MessageChannel();
   const base: Omit<Hello, 'port'> = { swarmwire: 'connect', v: 1, path };
-  if (path === 'ring') {
-    const core = ringCore();
-    Object.assign(base, { module: core.module, memory: core.memory, link: createLink(core, options.laneBytes ?? DEFAULT_LANE_BYTES) });
-  }
+  if (core) Object.assign(base, { module: core.module, memory: core.memory, link: ringStorage(options.laneBytes ?? DEFAULT_LANE_BYTES) });
   const ms = options.connectTimeoutMs ?? 10_000;
   const ask = (worker: WorkerLike, side: 0 | 1, port: MessagePort): Promise<void> => {
     const answers = new MessageChannel();

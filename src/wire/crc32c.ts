@@ -1,7 +1,8 @@
 // CRC-32C of bytes anywhere. Short inputs are checksummed in JavaScript: below WASM_MIN_BYTES the call into wasm
 // (and the copy into its memory) costs more than the arithmetic (bench/crc32c.bench.mjs measures the crossover).
-// Longer inputs go to the wasm core once init() has loaded it, in place when they already live in wasm memory.
-import { getCore, SCRATCH_SIZE } from '../core/wasm.js';
+// Longer inputs go to the wasm core once init() has loaded it (src/core/crc32c.ts: in place when they already live in
+// wasm memory).
+import { crc32cWasm } from '../core/crc32c.js';
 
 /**
  * Inputs shorter than this are checksummed in JavaScript even when the wasm core is loaded. The wasm path, copy
@@ -55,12 +56,15 @@ export function crc32cJs(data: Uint8Array, crc = 0): number {
 }
 
 /**
- * crc32c of data[from..to) without making a view of it for short ranges (a subarray() costs as much as the CRC of
- * 32 bytes). For frames, whose checksum covers header and payload in place. @internal
+ * crc32c of data[from..to) without making a view of the range (a subarray() costs as much as the CRC of 32 bytes)
+ * unless it must be copied into wasm memory. For frames, whose checksum covers header and payload in place. @internal
  */
 export function crc32cRange(data: Uint8Array, from: number, to: number): number {
-  if (to - from < WASM_MIN_BYTES || getCore() === undefined) return (slicer ??= makeSlicer())(data, 0, from, to) >>> 0;
-  return crc32c(data.subarray(from, to));
+  if (to - from >= WASM_MIN_BYTES) {
+    const crc = crc32cWasm(data, from, to, 0);
+    if (crc >= 0) return crc;
+  }
+  return (slicer ??= makeSlicer())(data, 0, from, to) >>> 0;
 }
 
 /**
@@ -69,15 +73,9 @@ export function crc32cRange(data: Uint8Array, from: number, to: number): number 
  */
 export function crc32c(data: Uint8Array, crc = 0): number {
   // Short inputs first, without looking for the core: that is most calls (frame checksums), and every ns shows at 64 B.
-  if (data.length < WASM_MIN_BYTES) return (slicer ??= makeSlicer())(data, crc, 0, data.length) >>> 0;
-  const core = getCore();
-  if (core === undefined) return (slicer ??= makeSlicer())(data, crc, 0, data.length) >>> 0;
-  const memory = core.bytes();
-  if (data.buffer === memory.buffer) return core.api.crc32c(crc, data.byteOffset, data.length);
-  for (let at = 0; at < data.length; at += SCRATCH_SIZE) {
-    const piece = data.subarray(at, at + SCRATCH_SIZE);
-    memory.set(piece, core.scratch);
-    crc = core.api.crc32c(crc, core.scratch, piece.length);
+  if (data.length >= WASM_MIN_BYTES) {
+    const result = crc32cWasm(data, 0, data.length, crc);
+    if (result >= 0) return result;
   }
-  return crc;
+  return (slicer ??= makeSlicer())(data, crc, 0, data.length) >>> 0;
 }
