@@ -250,7 +250,8 @@ export class Swarm {
     return [...this.#modules];
   }
 
-  on<E extends keyof SwarmEvents>(event: E, listener: Listener<E>): () => void {
+  /** Listens for `lost`, `restart` or `error` (SwarmEvents); returns the function that stops listening. */
+  on<E extends keyof SwarmEvents>(event: E, listener: (...args: SwarmEvents[E]) => void): () => void {
     const list = this.#listeners[event] as Array<Listener<E>>;
     list.push(listener);
     return () => {
