@@ -315,6 +315,10 @@ describe('mesh messages on the wire (the hex examples of docs/protocol.md)', () 
       '4d4c4e4b0173000000000000000000030000000000000000000000000000000e81a46e616d65a7636f756e746572'],
     ['MigrationAck', { type: MessageType.MigrationAck, requestId: 5, features: 0x20, body: { migrationId: 1, name: 'counter', ok: true } },
       '4d4c4e4b0175002000000000000000050000000000000000000000000000001f83ab6d6967726174696f6e496401a46e616d65a7636f756e746572a26f6bc3'],
+    ['LoadModule', { type: MessageType.LoadModule, requestId: 7, features: 0x20, body: { url: 'https://example.com/agents.js' } },
+      '4d4c4e4b0120002000000000000000070000000000000000000000000000002381a375726cbd68747470733a2f2f6578616d706c652e636f6d2f6167656e74732e6a73'],
+    ['LoadModule Response', { type: MessageType.Response, requestId: 7, body: { url: 'https://example.com/agents.js', kinds: ['Counter'] } },
+      '4d4c4e4b0101000000000000000000070000000000000000000000000000003282a375726cbd68747470733a2f2f6578616d706c652e636f6d2f6167656e74732e6a73a56b696e647391a7436f756e746572'],
     ['Routed', { type: MessageType.Routed, requestId: 6, features: 0x20, body: { to: id(0x20), from: id(0), ttl: 15, hops: 1, frame: encodeFrame({ type: MessageType.Event, requestId: 9 }) } },
       '4d4c4e4b01760020000000000000000600000000000000000000000000000060' +
       '85a2746fc410202122232425262728292a2b2c2d2e2fa466726f6dc410000102030405060708090a0b0c0d0e0fa374746c0fa4686f707301a56672616d65c420' +
