@@ -266,6 +266,19 @@ describe('mesh node', () => {
     await until(() => c2.router.nextHop(late.idHex) === c1.idHex);
   });
 
+  it('a destination given as lowercase hex (taken as it is), capitals or bytes reaches the same peer; anything else is refused', async () => {
+    const [a, b] = [node(), node()];
+    await link(a, b);
+    const got = inbox(b);
+    const ids = [a.send(b.idHex, { body: 1 }), a.send(b.idHex.toUpperCase(), { body: 2 }), a.send(b.id, { body: 3 })];
+    await until(() => got.length === 3);
+    expect(got.map((m) => [Number(m.frame.requestId), decodeBody(m.frame)])).toEqual(ids.map((id, i) => [id, i + 1]));
+    for (const bad of [b.idHex.slice(1), `${b.idHex}0`, 'g'.repeat(32), b.id.subarray(1)]) {
+      expect(() => a.send(bad, { body: 0 })).toThrow(expect.objectContaining({ code: 'SW_ERR_MESH_ARGUMENT' }));
+    }
+    expect(a.link(b.idHex.toUpperCase())).toBe(a.link(b.idHex));
+  });
+
   it('an edge node does not forward', async () => {
     const [a, e, b] = [node(), node(), node()];
     await link(a, e);

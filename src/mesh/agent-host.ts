@@ -17,7 +17,7 @@ import { expose } from '../rpc/expose.js';
 import { wrap } from '../rpc/wrap.js';
 import { RpcErrorCode } from '../rpc/errors.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
-import { idBytes, idHex } from './ids.js';
+import { idBytes, idHex, idKey } from './ids.js';
 import type { PeerLink } from './link.js';
 import type { AgentLocation, AgentMigrationBody, AgentQueryBody, MigrationAckBody } from './messages.js';
 import { parseAgentQuery, parseMigration, parseMigrationAck } from './parse.js';
@@ -26,6 +26,9 @@ import { SwarmwireError } from '../wire/errors.js';
 import type { MeshMessage, MeshNode } from './node.js';
 import { type Candidate, leastLoaded } from './placement.js';
 import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
+
+/** Proxies for agents on other nodes kept for calls (each a few hundred bytes). */
+const REMOTES_KEPT = 1024;
 
 export interface AgentHostOptions {
   /** Deadline of one call, ms (each hop of a redirect gets a fresh one). Default: 10,000. */
@@ -111,6 +114,8 @@ export class AgentHost implements Disposable {
   readonly #moved = new Map<bigint, string>();
   /** Where agents were last seen, by name. */
   readonly #where = new Map<string, string>();
+  /** Proxies for agents on other nodes, by `${node} ${name}`, oldest first (see #remote). */
+  readonly #remotes = new Map<string, Record<string, (...args: unknown[]) => Promise<unknown>>>();
   /** MigrationAcks awaited, by migration id: the transfer's, then the commit's. */
   readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string; phase: 'transfer' | 'commit' }>();
   readonly #queries = new Map<number, (node: string | null) => void>();
@@ -209,9 +214,19 @@ export class AgentHost implements Disposable {
     throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `no node hosts agent "${name}"`);
   }
 
-  /** One call through the RPC layer to the node `to`. */
+  /**
+   * One call through the RPC layer to the node `to`. The proxy for an agent on a node is kept (a node's links last
+   * as long as the node): making one per call — its Proxy, its closures, the name's hash — cost as much as the call's
+   * own work here. The oldest are dropped past REMOTES_KEPT.
+   */
   #remote(to: string, name: string, method: string, args: readonly unknown[]): Promise<unknown> {
-    const remote = wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs });
+    const key = `${to} ${name}`;
+    let remote = this.#remotes.get(key);
+    if (!remote) {
+      remote = wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs });
+      this.#remotes.set(key, remote);
+      if (this.#remotes.size > REMOTES_KEPT) this.#remotes.delete(this.#remotes.keys().next().value!);
+    }
     return remote[method]!(...args);
   }
 
@@ -267,7 +282,7 @@ export class AgentHost implements Disposable {
     const h = this.#hosted.get(fnv1a64(name));
     if (!h || h.state === 'incoming') throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not hosted on this node`);
     if (h.state === 'migrating') throw meshError(MeshErrorCode.MIGRATION_FAILED, `agent "${name}" is already migrating`);
-    const dest = to === undefined ? this.place(h.capabilities, [this.node.idHex]) : idHex(idBytes(to));
+    const dest = to === undefined ? this.place(h.capabilities, [this.node.idHex]) : idKey(to);
     if (dest === this.node.idHex) return dest;
     h.state = 'migrating';
     const id = this.#nextMigration++;

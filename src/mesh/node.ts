@@ -12,7 +12,7 @@ import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
 import { meshError, MeshErrorCode } from './errors.js';
-import { idBytes, idHex } from './ids.js';
+import { idBytes, idHex, idKey } from './ids.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { LoadMeter } from './load.js';
 import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
@@ -246,7 +246,7 @@ export class MeshNode implements Disposable {
    */
   send(to: string | Uint8Array, frame: Readonly<MeshFrame>): number {
     this.#assertOpen();
-    const target = idHex(idBytes(to));
+    const target = idKey(to);
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload };
@@ -285,7 +285,7 @@ export class MeshNode implements Disposable {
    * object). Requests from a node that has no link yet make one, announced to onLink() listeners first.
    */
   link(peer: string | Uint8Array): PeerLink {
-    const id = idHex(idBytes(peer));
+    const id = idKey(peer);
     let link = this.#links.get(id);
     if (!link) {
       link = new PeerLink(this, id);
