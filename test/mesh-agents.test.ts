@@ -90,6 +90,28 @@ describe('agents', () => {
     expect(a.agents()).toEqual([expect.objectContaining({ name: 'counter', kind: 'Counter', state: 'active', calls: 3 })]);
   });
 
+  it("an agent whose call to another agent finds no one answers that error: the caller takes it as the answer, not as the agent's absence", async () => {
+    const [a, b] = [make(), make()];
+    await link(a, b);
+    let runs = 0;
+    a.expose('relay-ish', { async pass(name: string) { runs++; return a.call(name, 'increment'); } }, { kind: 'Counter' });
+    const error = await b.call('relay-ish', 'pass', ['nowhere']).catch((e: unknown) => e);
+    // The inner call's error, the call run once; before, b took it for "relay-ish is not on a", asked again and
+    // said no node hosts "relay-ish".
+    expect(error).toMatchObject({ name: 'MeshError', code: 'SW_ERR_AGENT_NOT_FOUND', message: expect.stringContaining('"nowhere"') });
+    expect(runs).toBe(1);
+    // The agent's own absence still sends the caller to look elsewhere: b last saw it on a, which no longer has it.
+    const c = make();
+    await link(c, a);
+    await link(c, b);
+    a.expose('counter', new Counter());
+    expect(await c.call('counter', 'increment')).toBe(1);
+    a.remove('counter');
+    b.expose('counter', new Counter());
+    expect(await c.call('counter', 'increment', [5])).toBe(5);
+    expect(await c.locate('counter')).toBe(b.node.idHex);
+  });
+
   it('migrate while calls flow from two nodes: every call answered once, in one sequence, state intact', async () => {
     const [a, b, c] = [make(), make(), make()];
     await link(a, b);

@@ -197,13 +197,16 @@ export class AgentHost implements Disposable {
       try {
         return await this.#remote(to, name, method, args);
       } catch (error) {
-        const e = error as { code?: unknown; movedTo?: unknown };
+        const e = error as { code?: unknown; movedTo?: unknown; absentFrom?: unknown };
         if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
           to = e.movedTo;
           this.#where.set(name, to);
           continue;
         }
-        if (e.code !== RpcErrorCode.MODULE_NOT_FOUND && e.code !== MeshErrorCode.AGENT_NOT_FOUND) throw error;
+        // Only `to` saying it does not host the agent sends us elsewhere: an AGENT_NOT_FOUND the method itself
+        // threw (an agent calling another that is nowhere) is its answer, and the call ran.
+        const absent = e.code === RpcErrorCode.MODULE_NOT_FOUND || (e.code === MeshErrorCode.AGENT_NOT_FOUND && e.absentFrom === to);
+        if (!absent) throw error;
         // That node does not have it (and did not run the call): ask again, unless nobody knows better.
         this.#where.delete(name);
         const again = await this.locate(name, to);
@@ -502,7 +505,7 @@ export class AgentHost implements Disposable {
     if (!h || this.#facades.get(moduleId)?.name !== name) {
       const dest = this.#moved.get(moduleId);
       if (dest !== undefined) throw Object.assign(meshError(MeshErrorCode.AGENT_MOVED, `agent "${name}" moved to ${dest}`), { movedTo: dest });
-      throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not on node ${this.node.idHex}`);
+      throw Object.assign(meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not on node ${this.node.idHex}`), { absentFrom: this.node.idHex });
     }
     const fn = h.agent[method];
     if (typeof fn !== 'function') throw meshError(MeshErrorCode.BAD_ARGUMENT, `agent "${name}" has no method "${method}"`);
