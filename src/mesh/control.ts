@@ -25,9 +25,9 @@ export type AgentKind = (new (host: AgentHost) => object) | ((host: AgentHost) =
 
 export interface ControlOptions {
   /** Node ids (hex) that may send LoadModule and UnloadModule; others are answered Unauthorized. Default: none. */
-  owners?: Iterable<string>;
+  owners: Iterable<string>;
   /** How a module is imported. Default: `(url) => import(url)`. */
-  importModule?: (url: string) => Promise<Readonly<Record<string, unknown>>>;
+  importModule: (url: string) => Promise<Readonly<Record<string, unknown>>>;
 }
 
 /** What serveControl() returns. */
@@ -63,7 +63,7 @@ export function construct(kind: AgentKind, host: AgentHost): object {
 }
 
 /** Answers LoadModule, UnloadModule and Stats that reach `host`'s node. */
-export function serveControl(host: AgentHost, options: Readonly<ControlOptions> = {}): ControlServer {
+export function serveControl(host: AgentHost, options: Readonly<Partial<ControlOptions>> = {}): ControlServer {
   const node = host.node;
   const owners = new Set([...(options.owners ?? [])].map((id) => idHex(idBytes(id))));
   const importModule = options.importModule ?? importByUrl;

@@ -20,7 +20,7 @@ import { OWNER_MODULE, SWARM_TAG, SWARM_VERSION, type SwarmMessage, WORKER_MODUL
 
 export interface SwarmWorkerOptions {
   /** Agent kinds this worker defines from the start, by kind name: classes or factories (see AgentKind). Default: none. */
-  agents?: Readonly<Record<string, AgentKind>>;
+  agents: Readonly<Record<string, AgentKind>>;
 }
 
 /** A started swarm worker. */
@@ -69,7 +69,7 @@ async function nodeScope(): Promise<ParentScope> {
  * with its node and agent host. Call it at the top of the worker script, before any await (a browser delivers the
  * parent's first message only to listeners already set; the parent waits for this one's 'listening').
  */
-export function startSwarmWorker(options: Readonly<SwarmWorkerOptions> = {}): Promise<SwarmWorker> {
+export function startSwarmWorker(options: Readonly<Partial<SwarmWorkerOptions>> = {}): Promise<SwarmWorker> {
   const now = browserScope();
   return (now ? Promise.resolve(now) : nodeScope()).then((scope) => new Promise<SwarmWorker>((resolve, reject) => {
     const tag = { swarmwire: SWARM_TAG, v: SWARM_VERSION } as const;
@@ -94,7 +94,7 @@ export function startSwarmWorker(options: Readonly<SwarmWorkerOptions> = {}): Pr
   }));
 }
 
-async function start(m: WorkerStart, options: Readonly<SwarmWorkerOptions>, roles: boolean[], accepting: (id: string) => void): Promise<SwarmWorker> {
+async function start(m: WorkerStart, options: Readonly<Partial<SwarmWorkerOptions>>, roles: boolean[], accepting: (id: string) => void): Promise<SwarmWorker> {
   const node = new MeshNode({
     identity: await createIdentity(),
     // core: the owner (core too, and trusted as if this node had dialled it) and a relay tell it whenever what they

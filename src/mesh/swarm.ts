@@ -28,46 +28,46 @@ export interface SwarmOptions {
    * Workers to start. Default: `navigator.hardwareConcurrency − 1` in browsers, `os.availableParallelism() − 1` on
    * Node — a core left for this thread —, and at least 1.
    */
-  size?: number;
+  size: number;
   /**
    * The worker script: its URL (started as a classic Web Worker, or a worker_threads Worker on Node), or a function
    * making the worker for each index (module workers, bundlers). It must run startSwarmWorker(); the shipped entry
    * does (`dist/worker.global.js` for pages). Default: the shipped entry on Node; pages must name it.
    */
-  worker?: string | URL | ((index: number) => WorkerLike);
+  worker: string | URL | ((index: number) => WorkerLike);
   /** ES module(s) whose exported classes (or factories) every worker defines as agent kinds. Default: none. */
-  module?: string | URL | ReadonlyArray<string | URL>;
+  module: string | URL | ReadonlyArray<string | URL>;
   /** WebSocket URL of a relay every worker joins, so agents in the swarm are callable from any node. Default: none. */
-  relay?: string;
+  relay: string;
   /**
    * The node the workers link to; it forwards between them unless `direct`, so its role should be core (or relay),
    * and it should not close idle links (`idleTimeoutMs: 0`). Default: a new node, role core, no idle timeout.
    */
-  node?: MeshNode;
+  node: MeshNode;
   /** The agent host spawns and calls go through. Default: a new AgentHost on `node`. */
-  host?: AgentHost;
+  host: AgentHost;
   /** Capabilities of every worker (placement). Default: ['worker']. */
-  capabilities?: readonly string[];
+  capabilities: readonly string[];
   /** Link every pair of workers directly (n·(n−1)/2 links), so worker-to-worker calls skip this thread. Default: false. */
-  direct?: boolean;
+  direct: boolean;
   /** Which path the links take: 'auto' (the ring where shared memory can be posted), 'ring' or 'postmessage'. Default: 'auto'. */
-  path?: WorkerPath;
+  path: WorkerPath;
   /** Bytes of each ring lane of owner ↔ worker links (a frame may be half a lane). Default: 1 MiB. */
-  laneBytes?: number;
+  laneBytes: number;
   /** Bytes of each ring lane of worker ↔ worker links (`direct`). Default: 256 KiB. */
-  directLaneBytes?: number;
+  directLaneBytes: number;
   /** How workers' rings wait: 'async' keeps their event loops free (timers, the relay's socket); 'block' wakes faster. Default: 'async'. */
-  wait?: WaitMode;
+  wait: WaitMode;
   /** Start workers again when they die. Default: true. */
-  restart?: boolean;
+  restart: boolean;
   /** Deadline for a worker to start, link and load its modules, ms. Default: 20,000. */
-  startTimeoutMs?: number;
+  startTimeoutMs: number;
   /** Deadline of a call through the swarm's host, and of calls in the workers, ms. Default: 10,000. */
-  callTimeoutMs?: number;
+  callTimeoutMs: number;
   /** Deadline of each migration phase, here and in the workers, ms. Default: 5,000. */
-  migrationTimeoutMs?: number;
+  migrationTimeoutMs: number;
   /** LoadInfo interval of the workers, ms (placement reads it). Default: 1,000. */
-  loadIntervalMs?: number;
+  loadIntervalMs: number;
 }
 
 /** A live worker of the swarm. */
@@ -181,7 +181,7 @@ function threadOf(handle: WorkerLike): Thread {
 }
 
 /** Makes the thread for worker `index`. */
-async function spawnThread(worker: SwarmOptions['worker'], index: number): Promise<Thread> {
+async function spawnThread(worker: SwarmOptions['worker'] | undefined, index: number): Promise<Thread> {
   const name = `swarmwire worker ${index}`;
   if (typeof worker === 'function') return threadOf(worker(index));
   if (isNode()) {
@@ -194,7 +194,7 @@ async function spawnThread(worker: SwarmOptions['worker'], index: number): Promi
 }
 
 /** Starts a swarm (see SwarmOptions) and resolves once every worker is linked and has loaded the modules. */
-export async function startSwarm(options: Readonly<SwarmOptions> = {}): Promise<Swarm> {
+export async function startSwarm(options: Readonly<Partial<SwarmOptions>> = {}): Promise<Swarm> {
   const size = options.size ?? await defaultSwarmSize();
   if (!Number.isInteger(size) || size < 1) throw meshError(MeshErrorCode.BAD_ARGUMENT, `startSwarm: size must be a whole number ≥ 1, not ${size}`);
   const node = options.node ?? await MeshNode.create({ role: 'core', metadata: { name: 'swarm owner' }, idleTimeoutMs: 0 });
@@ -213,7 +213,7 @@ export class Swarm {
   readonly node: MeshNode;
   /** The agent host spawns and calls go through. */
   readonly host: AgentHost;
-  readonly #options: Readonly<SwarmOptions>;
+  readonly #options: Readonly<Partial<SwarmOptions>>;
   readonly #ownsNode: boolean;
   readonly #ownsHost: boolean;
   readonly #slots: Array<Slot | undefined> = [];
@@ -226,7 +226,7 @@ export class Swarm {
   #closed = false;
 
   /** @internal use startSwarm() */
-  constructor(node: MeshNode, options: Readonly<SwarmOptions>) {
+  constructor(node: MeshNode, options: Readonly<Partial<SwarmOptions>>) {
     this.node = node;
     this.#ownsNode = options.node === undefined;
     this.host = options.host ?? new AgentHost(node, { callTimeoutMs: options.callTimeoutMs ?? 10_000, migrationTimeoutMs: options.migrationTimeoutMs ?? 5_000 });
@@ -264,7 +264,7 @@ export class Swarm {
    * Builds an agent of `kind` named `name` on the least-loaded worker (fewest agents, then least lag), or on
    * `options.on`, and resolves with that worker's node id once the agent is live there.
    */
-  async spawn(kind: string, name: string, options: Readonly<SpawnOptions> = {}): Promise<string> {
+  async spawn(kind: string, name: string, options: Readonly<Partial<SpawnOptions>> = {}): Promise<string> {
     const slot = options.on !== undefined ? this.#slots.find((s) => s !== undefined && s.id === options.on && !s.dead) : this.#place(options.capabilities ?? []);
     if (!slot) throw meshError(MeshErrorCode.NO_PLACEMENT, options.on !== undefined ? `swarm: ${options.on} is not a live worker of this swarm` : `swarm: no live worker has the capabilities [${(options.capabilities ?? []).join(', ')}]`);
     slot.spawning++;
