@@ -3,10 +3,12 @@
 // wasm ≤ 12 KB for codec + one transport + RPC) is swarmwire/lite's, not the full SDK's — see README "Size".
 // `node scripts/size-why.mjs '{ names }'` lists what each source file adds to such a bundle.
 const esm = (config) => ({ ...config, format: 'esm', logLevel: 'error' });
-const codec = 'encodeFrame, decodeFrame, decodeBody';
-const client = `${codec}, connectWebSocket, connectSession`;
-// dist/browser.js is what browsers' bundlers pick (export condition `browser`): it has nothing of Node's to ignore.
+// dist/browser.js and dist/wire-browser.js are what browsers' bundlers pick for `swarmwire` and `swarmwire/wire`
+// (export condition `browser`): nothing of Node's to ignore. A client imports from both.
 const browser = 'dist/browser.js';
+const wire = 'dist/wire-browser.js';
+const codec = { [wire]: '{ encodeFrame, decodeFrame, decodeBody }' };
+const client = (names) => ({ ...codec, [browser]: `{ ${names}, connectWebSocket, connectSession }` });
 
 // Each shipped file whole. The minified ones (script tag, CDN) as they are; the others bundled with the chunks they
 // import and minified, their dependencies (ws, node:*) not counted. Since the MessagePack codec became swarmwire's own
@@ -20,30 +22,47 @@ const whole = (file, limit) => ({
 // +1.5 KB on the whole files that export the server side, for issue 13's pre-handshake limits (the handshake gate,
 // the WebSocket frame watch and listenWebSocket's own HTTP server: ~1.2 KB) and its other holes (measured against
 // main: +1.1 to +1.7 KB).
-// +5–6 KB on the whole files that export the root, for issue 16's worker swarms (startSwarm, startSwarmWorker and
-// node control: LoadModule, UnloadModule, Stats; ~1,000 lines), measured against main. The worker entries
-// (worker.global.js, worker-browser.js) grew from an echo to an agent host — mesh node, agent host, RPC, session,
-// and the WebSocket client to join a relay: 11.5 → 49 KB and 7.7 → 43 KB. relay.js and cli.js +1.2 KB: the
-// dashboard starts a swarm and serves its agent module.
+// Issue 15 split the root into layers: swarmwire/wire and swarmwire/transport are files of their own; swarmwire/node
+// (formerly relay.js) also carries bridgeRedis and listenWebSocket, swarmwire/deno (formerly relay-deno.js) upgradeWebSocket
+// and listenWebTransport (+3.2 KB each); limits at the measured figure plus 2 %.
+// +2.6 to +2.9 KB on the whole files with the full SDK (+1.5 KB relay-deno.js, +0.2 KB the worker entries and lite's),
+// for issue 14, measured against the identity branch at 2cc5d73: the debug switch and its log sites in every layer,
+// connect failures that say why, `recoverable`, names in not-found errors, the Redis uplink's give-up.
+// The injected clock (issue 15, the `clock` option) costs the client ~0.03 KB and the files that carry the relay,
+// mesh or CLI 0.1–0.2 KB; cli.js, which had no headroom, moves to its new figure plus 0.5 %.
+// Issue 18 (trace context): +0.5 to +2.9 KB on the whole files. The frame codec reads and writes the trace block
+// (wire/trace.ts, ~0.5 KB gzipped: every decoder must find the payload behind it); the relays add /metrics; the
+// root's files add the tracer seam and the OpenTelemetry adapter, which a bundle that does not import it leaves out.
+// Limits at the measured figure plus 2 %.
 const shipped = [
-  asShipped('swarmwire.global.js', '68 KB'),
-  asShipped('swarmwire.esm.js', '67.9 KB'),
-  asShipped('worker.global.js', '49.4 KB'),
-  whole('browser.js', '61.3 KB'),
-  whole('inline-browser.js', '64.1 KB'),
-  whole('worker-browser.js', '43.8 KB'), // +0.1 KB: the ring border as objects in src/core (issue 15: RingEnd, Bell)
-  whole('lite-browser.js', '13.7 KB'),
-  whole('index.js', '64.8 KB'),
-  whole('inline.js', '67.6 KB'),
-  whole('lite.js', '17.2 KB'),
-  whole('worker.js', '62.8 KB'),
-  whole('relay.js', '53.1 KB'),
-  whole('relay-deno.js', '38.6 KB'),
-  whole('workers.js', '63.5 KB'),
-  whole('cli.js', '57.5 KB'),
+  asShipped('swarmwire.global.js', '66.6 KB'),
+  asShipped('swarmwire.esm.js', '66.3 KB'),
+  asShipped('worker.global.js', '11.4 KB'),
+  whole('browser.js', '54.5 KB'),
+  whole('inline-browser.js', '62.6 KB'),
+  whole('worker-browser.js', '8 KB'), // +0.1 KB: the ring border as objects in src/core (issue 15: RingEnd, Bell); +0.2 KB issue 14
+  whole('lite-browser.js', '14 KB'),
+  whole('index.js', '59.4 KB'),
+  whole('inline.js', '66 KB'),
+  whole('lite.js', '17.5 KB'),
+  whole('worker.js', '22.4 KB'),
+  whole('wire.js', '11.9 KB'),
+  whole('transport.js', '27 KB'),
+  whole('wire-browser.js', '9.7 KB'),
+  whole('wire-workers.js', '9.7 KB'),
+  whole('transport-workers.js', '23.2 KB'),
+  whole('transport-browser.js', '23.3 KB'),
+  whole('node.js', '62.1 KB'),
+  whole('deno.js', '45.9 KB'),
+  whole('workers.js', '56.8 KB'),
+  whole('cli.js', '63.6 KB'),
 ];
 
 export default [
+  // +0.8 KB (+0.5 KB without RPC) on the client rows for issue 18, measured against the api branch: the trace block's
+  // reader and writer in the frame codec (~0.5 KB; a receiver must find the payload behind a block), and RPC's
+  // tracer hooks (a client and a server span when a tracer is installed, one comparison when not). The tracer and
+  // the OpenTelemetry adapter themselves tree-shake out. Limits at the measured figure plus 0.2 KB.
   // +0.9 KB on the two RPC client limits for what RPC gained after its core (issue 5): deadline lanes instead of a
   // timer per call, ref finalizers, the concurrency limit, streams capped and answered when too large; +0.3 KB
   // measured after the ring (issue 3) merged beside it.
@@ -56,10 +75,16 @@ export default [
   // +2.2 KB on the client limits, and ~4–5 KB on the whole shipped files, for node identities (issue 13: WebCrypto
   // key pairs, the four-step handshake with its proofs, authorization grants, trusted relays), as measured on the
   // identity branch (the client with RPC: 24.6 → 26.7 KB).
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: browser, import: `{ init, ${client}, expose, wrap }`, gzip: true, limit: '27.5 KB', modifyEsbuildConfig: esm },
+  // +1.95 KB on the two RPC client rows, +1.6 KB without RPC, for issue 14 (measured against the identity branch at
+  // 2cc5d73: 27.25 → 29.18 KB): the debug switch (src/core/debug.ts, 1.2 KB minified) and its log sites (~12 in a
+  // client: connects, retries, handshakes, closes, refusals), connect failures that say why (connect-failure.ts,
+  // 0.7 KB minified) with onRetry and the first-connect deadline (connect.ts, +0.7 KB minified), `recoverable` (its
+  // table, 0.3 KB minified) and names in not-found errors (not-found.ts, 0.45 KB minified).
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client with RPC, without init()', path: browser, import: `{ ${client}, expose, wrap }`, gzip: true, limit: '26.4 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: browser, import: `{ init, ${client} }`, gzip: true, limit: '19.1 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '30.55 KB', modifyEsbuildConfig: esm },
+  // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
+  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '29.55 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '21.55 KB', modifyEsbuildConfig: esm },
   // swarmwire/lite (src/lite/): the codec + WebSocket + RPC, with the full SDK's MessagePack codec (without the RPC
   // extension types) and no session layer beyond the handshake (README "Lite client"). It has no wasm: JavaScript is
   // the whole of it. The identity handshake (issue 13, a must: the full SDK's InitiatorHandshake, WebCrypto keys and
@@ -76,11 +101,14 @@ export default [
   // checked readers (a malformed Goodbye is a violation, as everywhere: the conformance suite found lite lenient), a
   // COMPRESSED frame nobody agreed to is refused, and requests are served by the RPC layer's one dispatcher (+0.1 KB
   // over lite's own copy). The full SDK's client rows grew 0.16 KB for the session core's indirection.
-  { name: 'swarmwire/lite: connect + wrap + expose (codec + WebSocket + RPC)', path: 'dist/lite-browser.js', import: '{ connect, wrap, expose }', gzip: true, limit: '12.95 KB', modifyEsbuildConfig: esm },
+  // Issue 14 added 0.23 KB to lite (12.91 → 13.14 KB, measured): `recoverable` on every error (the verdict table
+  // and its getter, ~0.16 KB; the class names kept, ~0.01) and what a missing module or method was asked for (0.07 KB:
+  // the short form, appended to the callee's words — the full SDK's rewording cost lite 0.15 KB and was left out).
+  { name: 'swarmwire/lite: connect + wrap + expose (codec + WebSocket + RPC)', path: 'dist/lite-browser.js', import: '{ connect, wrap, expose }', gzip: true, limit: '13.2 KB', modifyEsbuildConfig: esm },
   // Loaded by init(), on its own request: the CRC tables are computed at init, not shipped. The shared-memory ring
   // (assembly/ring.ts, issue 3) adds ~0.3 KB.
-  { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '2.5 KB' },
-  { name: 'swarmwire codec only', path: browser, import: `{ ${codec} }`, gzip: true, limit: '7.5 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '2.15 KB' },
+  { name: 'swarmwire codec only', path: wire, import: codec, gzip: true, limit: '7.35 KB', modifyEsbuildConfig: esm },
   // Every JavaScript file the package ships, whole (all its exports kept), as a runtime or a CDN loads it — not what a
   // tree-shaking bundler keeps of it (the rows above). The limits are today's figures plus ~2 %.
   ...shipped,

@@ -4,7 +4,8 @@
 // swarmwire's frames used before, without a frame), and JSON (stringify + TextEncoder / TextDecoder + parse, the
 // snapshot as base64). Then Ping's round trip taken apart, to show where its time goes.
 import { isDeepStrictEqual } from 'node:util';
-import * as sw from 'swarmwire';
+import { MessageType as T, decodeBody, init } from 'swarmwire';
+import { Feature, decodeFrame, encodeFrame, encodeHeader, headerFields, pack, readHeader, unpack } from 'swarmwire/wire';
 import { pack as msgpackrPack, unpack as msgpackrUnpack } from 'msgpackr';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { measure, speedup } from './lib/measure.mjs';
@@ -12,7 +13,6 @@ import { randomBytes } from './lib/crc-check.mjs';
 import { mark, sig } from './lib/table.mjs';
 
 const PING_TARGET_NS = 300;
-const { MessageType: T, Feature } = sw;
 
 const MESSAGES = [
   { name: 'Ping', type: T.Ping, body: { timestamp: 1700000000000 } },
@@ -56,16 +56,16 @@ const same = (a, b) => isDeepStrictEqual(plain(a), plain(b));
 export async function run({ rounds, time }) {
   const encoder = new Encoder(), decoder = new Decoder();
   const codecs = [
-    { name: 'swarmwire frame', roundTrip: (m) => () => sw.decodeBody(sw.decodeFrame(sw.encodeFrame({ type: m.type, body: m.body }))) },
+    { name: 'swarmwire frame', roundTrip: (m) => () => decodeBody(decodeFrame(encodeFrame({ type: m.type, body: m.body }))) },
     {
       name: 'swarmwire frame + CRC-32C',
-      roundTrip: (m) => () => sw.decodeBody(sw.decodeFrame(sw.encodeFrame({ type: m.type, features: Feature.CHECKSUM, body: m.body }))),
+      roundTrip: (m) => () => decodeBody(decodeFrame(encodeFrame({ type: m.type, features: Feature.CHECKSUM, body: m.body }))),
     },
     { name: 'msgpackr', roundTrip: (m) => () => msgpackrUnpack(msgpackrPack(m.body)) },
     { name: '@msgpack/msgpack (no frame)', roundTrip: (m) => () => decoder.decode(encoder.encode(m.body)) },
     { name: 'JSON + TextEncoder', roundTrip: (m) => jsonCodec(m.body).bind(null, m.body) },
   ];
-  await sw.init(); // frames with a trailer checksum through the public crc32c(), as an application would
+  await init(); // frames with a trailer checksum through the public crc32c(), as an application would
   const cases = [];
   for (const m of MESSAGES) {
     for (const c of codecs) {
@@ -77,22 +77,22 @@ export async function run({ rounds, time }) {
 
   // Ping taken apart: each piece alone, with what it is made of.
   const ping = MESSAGES[0];
-  const pingFrame = sw.encodeFrame({ type: ping.type, body: ping.body });
-  const decoded = sw.decodeFrame(pingFrame);
-  const fields = sw.headerFields();
+  const pingFrame = encodeFrame({ type: ping.type, body: ping.body });
+  const decoded = decodeFrame(pingFrame);
+  const fields = headerFields();
   const view = new DataView(pingFrame.buffer, pingFrame.byteOffset, pingFrame.length);
   const pieces = [
-    { name: 'encodeFrame', fn: () => sw.encodeFrame({ type: ping.type, body: ping.body }) },
-    { name: 'decodeFrame', fn: () => sw.decodeFrame(pingFrame) },
-    { name: 'decodeBody', fn: () => sw.decodeBody(decoded) },
-    { name: '· sw.pack (the body codec, plus a copy out of its slab)', fn: () => sw.pack(ping.body) },
-    { name: '· sw.unpack (the body codec)', fn: () => sw.unpack(decoded.payload) },
-    { name: '· readHeader (reused DataView)', fn: () => sw.readHeader(view, 0, fields) },
+    { name: 'encodeFrame', fn: () => encodeFrame({ type: ping.type, body: ping.body }) },
+    { name: 'decodeFrame', fn: () => decodeFrame(pingFrame) },
+    { name: 'decodeBody', fn: () => decodeBody(decoded) },
+    { name: '· pack (the body codec, plus a copy out of its slab)', fn: () => pack(ping.body) },
+    { name: '· unpack (the body codec)', fn: () => unpack(decoded.payload) },
+    { name: '· readHeader (reused DataView)', fn: () => readHeader(view, 0, fields) },
     { name: '  for comparison: @msgpack/msgpack Encoder.encodeSharedRef', fn: () => encoder.encodeSharedRef(ping.body) },
     { name: '  for comparison: @msgpack/msgpack Decoder.decode', fn: () => decoder.decode(decoded.payload) },
     { name: '  for comparison: msgpackr pack', fn: () => msgpackrPack(ping.body) },
     { name: '  for comparison: msgpackr unpack', fn: () => msgpackrUnpack(decoded.payload) },
-    { name: '  for comparison: encodeHeader({ type }) (new bytes + DataView per call)', fn: () => sw.encodeHeader({ type: ping.type }) },
+    { name: '  for comparison: encodeHeader({ type }) (new bytes + DataView per call)', fn: () => encodeHeader({ type: ping.type }) },
     { name: '  for comparison: new Uint8Array(52) + new DataView', fn: () => new DataView(new Uint8Array(52).buffer) },
     { name: '  for comparison: new DataView(bytes.buffer, offset, length)', fn: () => new DataView(pingFrame.buffer, pingFrame.byteOffset, pingFrame.length) },
     {

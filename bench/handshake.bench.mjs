@@ -11,7 +11,7 @@
 import { Server } from 'socket.io';
 import { io } from 'socket.io-client';
 import { connectSession, connectWebSocket, createIdentity, memoryPair, SessionHost } from 'swarmwire';
-import { startRelay } from 'swarmwire/relay';
+import { startRelay } from 'swarmwire/node';
 import { median } from './lib/measure.mjs';
 import { sig } from './lib/table.mjs';
 

@@ -3,9 +3,12 @@
 // reference design, and the friendly encodeHeader/decodeHeader. Every decoder validates magic, version, type and
 // length alike. (A wasm header codec was timed here too, at 1.9× the hot path's time; nothing used it, and it left
 // the wasm core — docs/architecture.md, "Where JavaScript and wasm each run".)
-import * as sw from 'swarmwire';
+import * as root from 'swarmwire';
+import * as wire from 'swarmwire/wire';
 import { measure, speedup } from './lib/measure.mjs';
 import { mark, sig } from './lib/table.mjs';
+
+const sw = { ...root, ...wire };
 
 const TARGET_NS = 30; // hot path, encode + decode
 const MEMLINK = { encode: 46, decode: 37 }; // memlink-protocol's native Rust, ns (its published figures)

@@ -51,7 +51,7 @@ async function rpc({ rounds }) {
   // The full SDK's callee (bench/lib/rpc-servers.mjs), which also serves the MessagePort libraries: give it ports.
   const { worker, channels, wsPorts } = await startRpcServers();
   const url = `ws://127.0.0.1:${wsPorts.swarmwireWs}/`;
-  const conn = await connect(url, { WebSocket, heartbeatMs: 0 });
+  const conn = await connect(url, { WebSocket, heartbeatIntervalMs: 0 });
   const lite = liteWrap(conn);
   const session = await connectSession(() => connectWebSocket(url), { heartbeatIntervalMs: 0, reconnect: false });
   const full = wrap(session);

@@ -5,7 +5,8 @@
 // cost of each relay hop a Routed frame takes (sequential round trips of a 64 B frame through 0, 1, 2 and 4 relay
 // nodes, and the bytes the envelope adds).
 import { Worker } from 'node:worker_threads';
-import { AgentHost, MeshNode, MessageType, connectWebSocket, linkWorkers, listenWebSocket, memoryPair } from 'swarmwire';
+import { AgentHost, MeshNode, MessageType, connectWebSocket, linkWorkers, memoryPair } from 'swarmwire';
+import { listenWebSocket } from 'swarmwire/node';
 import { mark, sig } from './lib/table.mjs';
 
 const MESH_WORKER = new URL('./lib/mesh-worker.mjs', import.meta.url);

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { MessageType, connectSession, connectWebSocket, decodeBody, encodeFrame, parseRouted, routedBody } from 'swarmwire';
-import { RespConnection, bridgeRedis, startRelay } from 'swarmwire/relay';
+import { MessageType, connectSession, connectWebSocket, decodeBody } from 'swarmwire';
+import { encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { bridgeRedis, startRelay } from 'swarmwire/node';
+import { rawRedis } from './lib/raw-redis.mjs';
 import { sig } from './lib/table.mjs';
 
 const WINDOW = 200;
@@ -61,15 +63,15 @@ async function pair(urlA, urlB) {
 
 /** PUBLISH to a subscriber that publishes back: the round trip the bridge adds, twice over. */
 async function redisFloor(url) {
-  const [pubA, subA, pubB, subB] = await Promise.all([1, 2, 3, 4].map(() => RespConnection.connect(url)));
+  const [pubA, subA, pubB, subB] = await Promise.all([1, 2, 3, 4].map(() => rawRedis(url)));
   await subA.subscribe('bench:a');
   await subB.subscribe('bench:b');
   const payload = new Uint8Array(160).fill(7); // about a Routed envelope of a 64 B frame
-  subB.onMessage = () => void pubB.command('PUBLISH', 'bench:a', payload);
+  subB.onMessage = () => void pubB.publish('bench:a', payload);
   let onReply = () => {};
   subA.onMessage = () => onReply();
   return {
-    send: () => void pubA.command('PUBLISH', 'bench:b', payload),
+    send: () => void pubA.publish('bench:b', payload),
     set onReply(f) { onReply = f; },
     close: () => [pubA, subA, pubB, subB].forEach((c) => c.close()),
   };
@@ -78,7 +80,7 @@ async function redisFloor(url) {
 async function workerd() {
   const dir = mkdtempSync(join(tmpdir(), 'swarmwire-bench-workerd-'));
   await build({
-    stdin: { contents: "import { SwarmwireRelay } from 'swarmwire'; export { SwarmwireRelay }; export default { fetch: (r, env) => env.RELAY.get(env.RELAY.idFromName('bench')).fetch(r) };", resolveDir: root },
+    stdin: { contents: "import { SwarmwireRelay } from 'swarmwire/workers'; export { SwarmwireRelay }; export default { fetch: (r, env) => env.RELAY.get(env.RELAY.idFromName('bench')).fetch(r) };", resolveDir: root },
     outfile: join(dir, 'worker.js'), bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['*.wasm'], logLevel: 'warning',
   });
   copyFileSync(`${root}dist/swarmwire.wasm`, join(dir, 'swarmwire.wasm'));

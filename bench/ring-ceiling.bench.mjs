@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { instantiate } from '../build/swarmwire.js';
-import * as sw from 'swarmwire';
+import { Feature, MAX_PAYLOAD, encodeFrame } from 'swarmwire/wire';
+import { MessageType } from 'swarmwire';
 
 const FRAME = 4096;
 const STRIDE = FRAME + 8; // a ring record: 8-byte header, then the frame
@@ -33,7 +34,7 @@ export async function run({ rounds = 8 } = {}) {
   const out = ring + 192 + REGION + 4096;
   const HEAD = (base - 128) >>> 2;
   const TAIL = (base - 64) >>> 2;
-  const frame = sw.encodeFrame({ type: sw.MessageType.Event, features: sw.Feature.CHECKSUM, payload: new Uint8Array(FRAME - 36).fill(7) });
+  const frame = encodeFrame({ type: MessageType.Event, features: Feature.CHECKSUM, payload: new Uint8Array(FRAME - 36).fill(7) });
   for (let i = 0; i < SLOTS; i++) bytes.set(frame, base + i * STRIDE);
 
   const worker = new Worker(new URL('./lib/ring-ceiling-worker.mjs', import.meta.url), {
@@ -55,7 +56,7 @@ export async function run({ rounds = 8 } = {}) {
         for (let i = 0; i < SLOTS / 2 - 1; i++) bytes.set(frame, api.ringReserveOne(ring, (FRAME | 0x8000_0000) >>> 0));
         api.ringCommit(ring);
         const t0 = performance.now();
-        for (let got; (got = api.ringDrain(ring, out, 512, sw.MAX_PAYLOAD)) > 0; n += got) {
+        for (let got; (got = api.ringDrain(ring, out, 512, MAX_PAYLOAD)) > 0; n += got) {
           if (i32[out >>> 2] !== 0) throw new Error('[bench] ring-ceiling: a frame failed its check');
           api.ringRelease(ring, i32[(out >>> 2) + 1] >>> 0);
         }

@@ -6,7 +6,8 @@
 // Each method runs in its own worker; rounds alternate the order; figures are medians over rounds.
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
-import * as sw from 'swarmwire';
+import { Feature, encodeFrame } from 'swarmwire/wire';
+import { MessageType, connectWorker, init } from 'swarmwire';
 import { mark, sig } from './lib/table.mjs';
 
 const WORKER = new URL('./lib/ring-worker.mjs', import.meta.url);
@@ -28,7 +29,7 @@ function deadline(promise, what) {
 }
 
 function frameOf(size) {
-  return sw.encodeFrame({ type: sw.MessageType.Event, features: sw.Feature.CHECKSUM, payload: new Uint8Array(size - 36).fill(7) });
+  return encodeFrame({ type: MessageType.Event, features: Feature.CHECKSUM, payload: new Uint8Array(size - 36).fill(7) });
 }
 
 function startWorker(method, extra = {}) {
@@ -73,7 +74,7 @@ async function setUp(name) {
   if (method === 'ours') {
     const w = startWorker(method);
     await w.next();
-    const t = await sw.connectWorker(w.worker, { highWaterMark: HWM });
+    const t = await connectWorker(w.worker, { highWaterMark: HWM });
     let onMessage = () => {};
     t.on('message', () => onMessage());
     return {
@@ -184,7 +185,7 @@ const COUNTS = { 64: 300_000, 1024: 150_000, 4096: 60_000 };
 const PM_COUNTS = { 64: 40_000, 1024: 30_000, 4096: 20_000 };
 
 export async function run({ rounds = 8 } = {}) {
-  await sw.init();
+  await init();
   rounds = Math.max(2, Math.min(rounds, 4));
   const methods = {};
   for (const name of METHODS) methods[name] = await deadline(setUp(name), `${name} set-up`);

@@ -8,7 +8,7 @@ import * as Comlink from 'comlink';
 import { createBirpc } from 'birpc';
 import { newMessagePortRpcSession, newWebSocketRpcSession } from 'capnweb';
 import { WebSocket } from 'ws';
-import * as sw from 'swarmwire';
+import { connectWorker, init } from 'swarmwire';
 import { connectSession, connectWebSocket, wrap } from 'swarmwire';
 import { portTransport } from './lib/port-transport.mjs';
 import { mark, sig } from './lib/table.mjs';
@@ -35,12 +35,12 @@ export async function run({ rounds = 5 } = {}) {
   // and one over its postMessage transport, each to its own worker thread.
   const sdk = {};
   const sdkWorkers = [];
-  if (typeof sw.connectWorker === 'function') {
-    await sw.init();
+  if (typeof connectWorker === 'function') {
+    await init();
     for (const path of ['ring', 'postmessage']) {
       const agent = new Worker(new URL('./lib/rpc-worker-agent.mjs', import.meta.url));
       sdkWorkers.push(agent);
-      const session = await connectSession(() => sw.connectWorker(agent, { path }), { heartbeatIntervalMs: 0, reconnect: false });
+      const session = await connectSession(() => connectWorker(agent, { path }), { heartbeatIntervalMs: 0, reconnect: false });
       const remote = wrap(session);
       sdk[path === 'ring' ? 'swarmwire (ring session)' : 'swarmwire (SDK postMessage session)'] = (i) => remote.add(i, 1);
       sdkWorkers.push({ terminate: () => session.close() });

@@ -1,8 +1,9 @@
 // npm run bench: builds, then runs every suite (or those named: node bench/run.mjs crc32c header frames), prints
 // their tables, writes bench/results/<suite>.json and rebuilds bench/results/README-table.md from all the results
 // there, and the same table in README.md between its bench-table markers. crc-variants (the CRC design variants,
-// ~1 min more), ring-ceiling and flood (the pre-handshake flood, ~2 min) run only when named. `node bench/run.mjs
-// --tables` runs nothing and only rebuilds both tables from the result files (after a merge of result files, say).
+// ~1 min more), ring-ceiling, flood (the pre-handshake flood, ~2 min) and debug (what the debug switch costs) run
+// only when named. `node bench/run.mjs --tables` runs nothing and only rebuilds both tables from the result files
+// (after a merge of result files, say).
 // Options (environment): ROUNDS (default 8), TIME ms per case per round (default 80). Many short rounds beat few
 // long ones here: the machine switches between fast and slow spells, and each round's median lands in one of them.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,15 +19,17 @@ const SUITES = {
   relays: './relays.bench.mjs',
   mesh: './mesh.bench.mjs',
   rpc: './rpc.bench.mjs',
+  tracing: './tracing.bench.mjs',
   webtransport: './webtransport.bench.mjs',
   lite: './lite.bench.mjs',
   handshake: './handshake.bench.mjs',
   'crc-variants': './crc32c-variants.bench.mjs',
   'ring-ceiling': './ring-ceiling.bench.mjs',
   flood: './flood.bench.mjs',
+  debug: './debug.bench.mjs',
   swarm: './swarm.bench.mjs',
 };
-const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'mesh', 'swarm', 'webtransport', 'lite', 'handshake'];
+const DEFAULT = ['crc32c', 'header', 'frames', 'websocket', 'ring', 'relays', 'rpc', 'tracing', 'mesh', 'swarm', 'webtransport', 'lite', 'handshake'];
 const results = new URL('./results/', import.meta.url);
 
 const tablesOnly = process.argv.includes('--tables');

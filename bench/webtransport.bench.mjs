@@ -1,5 +1,5 @@
 // Issue 4's browser table: from Chromium, swarmwire sessions over WebTransport vs over WebSocket, both to the Deno
-// relay (dist/relay-deno.js) on loopback, each round trip a Request to the relay's built-in `echo` and its Response,
+// relay (dist/deno.js) on loopback, each round trip a Request to the relay's built-in `echo` and its Response,
 // 64 B and 1 KiB payloads. Throughput: round trips/s with a window of 1,000 in flight. Latency: one in flight, p50
 // and p99. The page comes from a real http://127.0.0.1 origin and pins the relay's certificate with
 // serverCertificateHashes. Rounds alternate the order of the two transports; figures are medians over rounds.
@@ -16,8 +16,8 @@ const WINDOW = 1000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>swarmwire bench</title><link rel="icon" href="data:,">
-<script type="importmap">{ "imports": { "swarmwire": "/dist/index.js", "@msgpack/msgpack": "/node_modules/@msgpack/msgpack/dist.esm/index.mjs" } }</script>
-<script type="module">import * as sw from 'swarmwire'; globalThis.sw = sw;</script>`;
+<script type="importmap">{ "imports": { "swarmwire": "/dist/index.js", "swarmwire/wire": "/dist/wire.js", "@msgpack/msgpack": "/node_modules/@msgpack/msgpack/dist.esm/index.mjs" } }</script>
+<script type="module">import * as sw from 'swarmwire'; import * as wire from 'swarmwire/wire'; globalThis.sw = { ...sw, ...wire };</script>`;
 
 /** Static files for the page: /dist/, /node_modules/@msgpack/msgpack/, and the page at /. */
 function startStatic() {
@@ -45,7 +45,7 @@ function startStatic() {
 
 /** The Deno relay, started with the npm deno binary; resolves with its URLs and certificate hash. */
 function startRelay(denoDir) {
-  const child = spawn(`${root}node_modules/@deno/linux-x64-glibc/deno`, ['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${root}dist/relay-deno.js`, '--port', '0'], {
+  const child = spawn(`${root}node_modules/@deno/linux-x64-glibc/deno`, ['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${root}dist/deno.js`, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
   });

@@ -1,6 +1,6 @@
 // Turns the browser-side TypeScript of e2e/pages/ into scripts a page can load, at test start (nothing generated
 // is committed). Each e2e/pages/<name>.ts becomes two files in the output folder:
-//   <name>.js         ESM; `swarmwire` stays an import, resolved by the page's import map to dist/ — the package as
+//   <name>.js         ESM; `swarmwire` (and its /wire, /transport) stays an import, resolved by the page's import map to dist/ — the package as
 //                     ESM users load it;
 //   <name>.global.js  a classic script defining the global <camelCaseName>; `swarmwire` is the global that
 //                     dist/swarmwire.global.js defines — the package as script-tag users load it.
@@ -10,16 +10,17 @@ import { basename, join } from 'node:path';
 import { type Plugin, build } from 'esbuild';
 
 /** Packages the page itself provides (import map or script tag), never bundled. */
-const PROVIDED = ['swarmwire'];
+const PROVIDED = ['swarmwire', 'swarmwire/wire', 'swarmwire/transport'];
 
 const useScriptTagGlobal: Plugin = {
   name: 'swarmwire-global',
   setup(b) {
-    b.onResolve({ filter: /^swarmwire$/ }, () => ({ path: 'swarmwire', namespace: 'swarmwire-global' }));
-    b.onLoad({ filter: /.*/, namespace: 'swarmwire-global' }, () => ({
+    // The script tag's global carries the layers as namespaces: swarmwire/wire is swarmwire.wire.
+    b.onResolve({ filter: /^swarmwire(\/wire|\/transport)?$/ }, (args) => ({ path: args.path, namespace: 'swarmwire-global' }));
+    b.onLoad({ filter: /.*/, namespace: 'swarmwire-global' }, (args) => ({
       loader: 'js',
       contents: `if (typeof globalThis.swarmwire !== 'object') throw new Error('load dist/swarmwire.global.js before this script');
-module.exports = globalThis.swarmwire;`,
+module.exports = globalThis.swarmwire${args.path === 'swarmwire' ? '' : `.${args.path.slice('swarmwire/'.length)}`};`,
     }));
   },
 };

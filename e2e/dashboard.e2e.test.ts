@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { type Chromium, type WatchedContext, launchChromium } from './browser.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;

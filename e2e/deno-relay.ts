@@ -1,4 +1,4 @@
-// Starts the Deno relay (dist/relay-deno.js under the npm `deno` binary, --unstable-net) on 127.0.0.1 port 0 and
+// Starts the Deno relay (dist/deno.js under the npm `deno` binary, --unstable-net) on 127.0.0.1 port 0 and
 // reads the URLs and certificate hash it prints; stop() ends it by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,10 +27,10 @@ export function denoEnv(denoDir: string): NodeJS.ProcessEnv {
   return { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
 }
 
-/** Runs `deno run --unstable-net -A dist/relay-deno.js --port 0`; rejects if it has not printed its URLs in `ms`. */
+/** Runs `deno run --unstable-net -A dist/deno.js --port 0`; rejects if it has not printed its URLs in `ms`. */
 export async function startDenoRelay(ms = 30_000): Promise<DenoRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'sw-deno-relay-'));
-  const child = spawn(DENO, ['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${ROOT}dist/relay-deno.js`, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(dir) });
+  const child = spawn(DENO, ['run', '--no-config', '--no-lock', '--unstable-net', '-A', `${ROOT}dist/deno.js`, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(dir) });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

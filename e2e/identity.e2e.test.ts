@@ -2,7 +2,7 @@
 // extractable, and pages prove Ed25519 and P-256 identities to a Node relay, which knows them by those ids.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import type { WatchedContext } from './browser.js';
 import type * as IdentityChecks from './pages/identity-checks.js';
 import { type Rig, startRig } from './rig.js';

@@ -75,7 +75,8 @@ describe('a page bundled by esbuild', () => {
   });
 
   it('from plain swarmwire: init() says which file is missing, and works once swarmwire.wasm is copied beside the bundle', async () => {
-    await bundle(`import { crc32c, decodeFrame, encodeFrame, Feature, init, MessageType } from 'swarmwire';
+    await bundle(`import { crc32c, decodeFrame, encodeFrame, Feature } from 'swarmwire/wire';
+import { init, MessageType } from 'swarmwire';
 try {
   await init();
   const frame = encodeFrame({ type: MessageType.Event, features: Feature.CHECKSUM, requestId: 9, payload: new Uint8Array(4096).fill(1) });

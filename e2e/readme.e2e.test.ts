@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSession, connectWebSocket, decodeBody, MessageType, type Session } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { readmeBlock, substitute } from '../test/fixtures/readme.js';
 import { until } from '../test/fixtures/until.js';
 import { type Chromium, launchChromium } from './browser.js';

@@ -6,8 +6,13 @@
 // plus the suite's usual checks (relay alive, honest peers lose nothing, no unhandled rejection anywhere).
 import fc from 'fast-check';
 import { ExtData, encode } from '@msgpack/msgpack';
-import * as sw from '../dist/index.js';
+import * as root from 'swarmwire';
+import * as wire from 'swarmwire/wire';
+import * as transport from 'swarmwire/transport';
 import { mutate, prng } from './engine.mjs';
+// One namespace for the targets: the public entries, and the internals a fuzzer reaches for (run from the source:
+// vitest, or scripts/run-source.mjs for `npm run fuzz`).
+const sw = { ...root, ...wire, ...transport };
 
 const T = sw.MessageType;
 const LIES = [Uint8Array.of(0xdd, 0x01, 0xff, 0xff, 0xff), Uint8Array.of(0xdf, 0x01, 0xff, 0xff, 0xff), Uint8Array.of(0xdc, 0xff, 0xff), Uint8Array.of(0xc6, 0x7f, 0xff, 0xff, 0xff)];

@@ -4,8 +4,14 @@
 // truncation, duplication; half the time the CRC-32C trailer is fixed up afterwards so mutations reach the parsers
 // behind the checksum). Every input that makes a target misbehave, or takes longer than `slowMs`, is a finding.
 import fc from 'fast-check';
-import * as sw from '../dist/index.js';
+import * as root from 'swarmwire';
+import * as wire from 'swarmwire/wire';
+import * as transport from 'swarmwire/transport';
+import { Op } from '../src/rpc/messages.ts';
 import { Finding, TARGETS } from './targets.mjs';
+// One namespace for the targets: the public entries, and the internals a fuzzer reaches for (run from the source:
+// vitest, or scripts/run-source.mjs for `npm run fuzz`).
+const sw = { ...root, ...wire, ...transport, Op };
 
 /** The SDK's own seeded generator (mulberry32): the same sequence for the same seed on every runtime. */
 export const prng = sw.seededRandom;

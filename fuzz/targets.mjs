@@ -3,7 +3,13 @@
 // or it rejected the input with a typed SwarmwireError carrying a stable code and a wire status. Anything else —
 // a TypeError, a RangeError, a thrown non-error, an escaped exception from an event listener, a reject without an
 // Error frame and a close — is a Finding.
-import * as sw from '../dist/index.js';
+import * as root from 'swarmwire';
+import * as wire from 'swarmwire/wire';
+import * as transport from 'swarmwire/transport';
+import { acceptHandshake } from '../src/session/accept.ts';
+// One namespace for the targets: the public entries, and the internals a fuzzer reaches for (run from the source:
+// vitest, or scripts/run-source.mjs for `npm run fuzz`).
+const sw = { ...root, ...wire, ...transport, acceptHandshake };
 
 /** Something a target did that it must not do. */
 export class Finding extends Error {}

@@ -1,22 +1,26 @@
 // npm run build: the wasm core (asc), then bundles (esbuild) and declarations (tsc), all into dist/.
-//   dist/index.js             ESM, for bundlers, Node, Deno and browsers with an import map (loads ./swarmwire.wasm)
-//   dist/inline.js            ESM, swarmwire/inline on Node and Deno: index.js with the wasm inlined, for apps bundled
-//                             into one file (where no swarmwire.wasm sits next to the bundle)
-//   dist/inline-browser.js    ESM, swarmwire/inline for browsers' bundlers: browser.js with the wasm inlined
-//   dist/swarmwire.esm.js     ESM, self-contained (wasm and MessagePack inlined, no bare imports): for CDNs
-//   dist/lite.js              ESM, swarmwire/lite: the slim client (codec + WebSocket + RPC, no @msgpack/msgpack)
-//   dist/lite-browser.js      the same for browsers and their bundlers (export conditions browser, worker): nothing of Node's
-//   dist/relay.js             ESM, Node only: the relay server (swarmwire/relay, and the `swarmwire relay` command)
-//   dist/relay-deno.js        ESM, Deno only, self-contained: the relay with WebTransport (deno run --unstable-net -A)
-//   dist/swarmwire.wasm       the core (swarmwire/lite needs none: it checks no CRC-32C and has no ring)
-//   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire`, wasm and MessagePack inlined
-//   dist/workers.js           ESM for Cloudflare Workers (export condition workerd): imports the wasm as a module
-//   dist/browser.js           ESM for browsers and their bundlers (export conditions browser, worker): nothing of Node's
-//   dist/worker.js            ESM worker entry (worker/index.ts: a swarm's agent host) for Node worker_threads: swarmwire/worker
-//   dist/worker-browser.js    the same for Web Workers and their bundlers (conditions browser, worker): nothing of Node's
-//   dist/worker.global.js     the same entry as a classic script, for `new Worker(url)` in browsers
-//   dist/cli.js               ESM, Node only: the `swarmwire` command (bin/swarmwire.mjs loads it); not an export
-//   dist/types/               .d.ts
+// Entries (package.json "exports"), for Node and Deno (platform neutral, one copy of every class across them):
+//   dist/index.js             swarmwire: the root entry (loads ./swarmwire.wasm)
+//   dist/wire.js              swarmwire/wire: the wire contract
+//   dist/transport.js         swarmwire/transport: transports and server pieces
+//   dist/node.js              swarmwire/node (and its old name swarmwire/relay): Node servers
+//   dist/lite.js              swarmwire/lite: the slim client (codec + WebSocket + RPC)
+//   dist/worker.js            swarmwire/worker: the worker entry (worker/index.ts: a swarm's agent host) for Node worker_threads
+//   dist/cli.js               the `swarmwire` command (bin/swarmwire.mjs loads it); not an export
+//   dist/inline.js            swarmwire/inline on Node and Deno: the wasm inlined (src/standalone.ts)
+//   dist/deno.js              swarmwire/deno (and swarmwire/relay/deno): Deno servers; also a script, `deno run
+//                             --unstable-net -A dist/deno.js` (its chunks import nothing but each other and node:*)
+// For browsers, Web Workers and their bundlers (conditions browser, worker), nothing of Node's:
+//   dist/browser.js, dist/wire-browser.js, dist/transport-browser.js  the three layer entries, sharing chunks
+//   dist/inline-browser.js    swarmwire/inline for browsers (src/standalone.ts)
+//   dist/lite-browser.js      swarmwire/lite
+//   dist/worker-browser.js    swarmwire/worker
+//   dist/swarmwire.global.js  IIFE for <script>, global `swarmwire` (src/standalone.ts), wasm inlined
+//   dist/swarmwire.esm.js     the same as one ESM file with no import left, for CDNs
+//   dist/worker.global.js     the worker entry as a classic script, for `new Worker(url)`
+// For Cloudflare Workers (condition workerd), the core imported as a module:
+//   dist/workers.js, dist/wire-workers.js, dist/transport-workers.js  sharing chunks
+// And dist/swarmwire.wasm (the core; swarmwire/lite needs none) and dist/types/ (.d.ts).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
@@ -64,28 +68,25 @@ const runsAsIs = { keepNames: true };
 /** One self-contained file: `entry` (from the repository root) bundled into dist/`file`. */
 const bundle = (entry, file, options) => build({ ...common, entryPoints: [`${root}${entry}`], outfile: `${root}dist/${file}`, ...options });
 
-// Several entries with code splitting: 'swarmwire' and 'swarmwire/relay' share one copy of every class
-// (instanceof must hold across them).
+// Several entries with code splitting: 'swarmwire', its layer and runtime subpaths share one copy of every class
+// (instanceof must hold across them) and one wasm core (init() from one entry serves the others).
 await build({
   ...common,
   ...runsAsIs,
   // lite (swarmwire/lite) rides along so its errors are the same classes as the full SDK's (one RpcError).
   // cli (the `swarmwire` command) shares the relay's chunks rather than carrying a second copy of it.
   entryPoints: {
-    index: `${root}src/index.ts`, relay: `${root}src/relay/node.ts`, worker: `${root}worker/index.ts`, lite: `${root}src/lite/index.ts`,
-    cli: `${root}src/relay/cli.ts`,
+    index: `${root}src/index.ts`, wire: `${root}src/wire/index.ts`, transport: `${root}src/transport/index.ts`, node: `${root}src/node.ts`,
+    deno: `${root}src/deno.ts`, worker: `${root}worker/index.ts`, lite: `${root}src/lite/index.ts`, cli: `${root}src/relay/cli.ts`,
   },
   outdir: `${root}dist`,
   chunkNames: '[name]-[hash]', // beside the entries: the loader finds ./swarmwire.wasm relative to its own file
   splitting: true,
   format: 'esm',
   platform: 'neutral',
-  external: ['@msgpack/msgpack', 'ws', 'node:*'],
+  external: ['ws', 'node:*'],
 });
 
-// The Deno relay is one self-contained file (MessagePack inlined) so `deno run` needs no node_modules resolution.
-// ws and node:* are only reached through dynamic imports on Node.
-await bundle('src/relay/deno.ts', 'relay-deno.js', { ...runsAsIs, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], external: ['ws', 'node:*'] });
 
 /** An esbuild plugin that replaces the modules matching `filter` with `contents`. */
 const replace = (name, filter, contents) => ({
@@ -115,26 +116,31 @@ export function defaultWasm() {
 const noShippedEntry = replace('no-shipped-entry', /\/swarm-entry\.js$/, `export function shippedWorkerEntry() {
   throw new Error('[swarmwire] startSwarm in a page: name the worker script ({ worker: "…/dist/worker.global.js" })');
 }`);
-await bundle('src/index.ts', 'swarmwire.global.js', { ...runsAsIs, format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, noShippedEntry, nodeOnly] });
+await bundle('src/standalone.ts', 'swarmwire.global.js', { ...runsAsIs, format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, noShippedEntry, nodeOnly] });
 // The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
 await bundle('worker/index.ts', 'worker.global.js', { ...runsAsIs, format: 'iife', platform: 'browser', minify: true, plugins: [inlineWasm, noShippedEntry, nodeOnly] });
 
-// Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): one ESM file with nothing of Node's.
-await bundle('src/index.ts', 'browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [nodeOnly] });
+// Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): the layer entries with nothing of
+// Node's, sharing chunks so a WireError from swarmwire/wire is the one swarmwire throws.
+await build({
+  ...common,
+  entryPoints: { browser: `${root}src/index.ts`, 'wire-browser': `${root}src/wire/index.ts`, 'transport-browser': `${root}src/transport/index.ts` },
+  outdir: `${root}dist`, chunkNames: 'browser-[hash]', splitting: true, format: 'esm', platform: 'browser', plugins: [nodeOnly],
+});
 
 // The worker entry for Web Workers and their bundlers (swarmwire/worker under `browser`, `worker`): dist/worker.js
 // reaches node:worker_threads and node:fs, which a browser bundler cannot resolve.
-await bundle('worker/index.ts', 'worker-browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [nodeOnly] });
+await bundle('worker/index.ts', 'worker-browser.js', { format: 'esm', platform: 'browser', plugins: [nodeOnly] });
 
 // The file CDN users import by URL: one ESM file with no import left to resolve (MessagePack bundled, the wasm
 // inlined), so it loads without an import map.
-await bundle('src/index.ts', 'swarmwire.esm.js', { ...runsAsIs, format: 'esm', platform: 'browser', mainFields: ['module', 'main'], minify: true, plugins: [inlineWasm, nodeOnly] });
+await bundle('src/standalone.ts', 'swarmwire.esm.js', { ...runsAsIs, format: 'esm', platform: 'browser', mainFields: ['module', 'main'], minify: true, plugins: [inlineWasm, nodeOnly] });
 // swarmwire/inline for browsers' bundlers: browser.js with the wasm inlined, so a bundle needs no swarmwire.wasm
 // copied beside it (esbuild leaves `new URL('./swarmwire.wasm', import.meta.url)` pointing next to the bundle).
-await bundle('src/index.ts', 'inline-browser.js', { format: 'esm', platform: 'browser', external: ['@msgpack/msgpack'], plugins: [inlineWasm, nodeOnly] });
+await bundle('src/standalone.ts', 'inline-browser.js', { format: 'esm', platform: 'browser', plugins: [inlineWasm, nodeOnly] });
 // swarmwire/inline on Node and Deno: the wasm inlined, so an app bundled into one file (esbuild --platform=node)
 // needs no swarmwire.wasm beside it; its dependencies stay imports, as in dist/index.js.
-await bundle('src/index.ts', 'inline.js', { ...runsAsIs, format: 'esm', platform: 'neutral', external: ['@msgpack/msgpack', 'ws', 'node:*'], plugins: [inlineWasm] });
+await bundle('src/standalone.ts', 'inline.js', { ...runsAsIs, format: 'esm', platform: 'neutral', external: ['ws', 'node:*'], plugins: [inlineWasm] });
 
 // swarmwire/lite for browsers and their bundlers (conditions `browser`, `worker`): one file with nothing of Node's.
 // Browsers and Web Workers all have a WebSocket global, so lite's loader of `ws` (Node 20's WebSocket) gives way to a
@@ -144,10 +150,15 @@ const noNodeWebSocket = replace('no-node-websocket', /\/node-websocket\.js$/, `e
 }`);
 await bundle('src/lite/index.ts', 'lite-browser.js', { format: 'esm', platform: 'browser', plugins: [noNodeWebSocket, nodeOnly] });
 
-// Workers: one file (no shared chunks), the core imported as a module that wrangler / workerd compile.
+// Workers: the layer entries sharing chunks, the core imported as a module that wrangler / workerd compile.
 const wasmModule = replace('wasm-module', /\/wasm-source\.js$/, `import wasm from './swarmwire.wasm';
 export function defaultWasm() { return Promise.resolve(wasm); }`);
-await bundle('src/edge/workers.ts', 'workers.js', { format: 'esm', platform: 'neutral', external: ['@msgpack/msgpack', './swarmwire.wasm'], plugins: [wasmModule, nodeOnly] });
+await build({
+  ...common,
+  entryPoints: { workers: `${root}src/edge/workers.ts`, 'wire-workers': `${root}src/wire/index.ts`, 'transport-workers': `${root}src/transport/index.ts` },
+  outdir: `${root}dist`, chunkNames: 'workers-[hash]', splitting: true, format: 'esm', platform: 'neutral',
+  external: ['./swarmwire.wasm'], plugins: [wasmModule, nodeOnly],
+});
 
 step('declarations (tsc)');
 run('tsc', ['-p', 'tsconfig.build.json']);
@@ -158,7 +169,7 @@ writeFileSync(`${root}dist/types/worker-entry.d.ts`, `// swarmwire/worker: the w
 export {};
 `);
 writeFileSync(`${root}dist/types/global.d.ts`, `// swarmwire/global: the script-tag build sets globalThis.swarmwire.
-import type * as Swarmwire from './index.js';
+import type * as Swarmwire from './standalone.js';
 declare global {
   var swarmwire: typeof Swarmwire;
 }

@@ -5,10 +5,12 @@ import { Converter } from 'typedoc';
 /** Entry file (as TypeDoc names it from its path) → the import specifier in package.json's exports. */
 const NAMES = {
   index: 'swarmwire',
-  lite: 'swarmwire/lite',
-  'relay/node': 'swarmwire/relay',
-  'relay/deno': 'swarmwire/relay/deno',
+  wire: 'swarmwire/wire',
+  transport: 'swarmwire/transport',
+  node: 'swarmwire/node',
+  deno: 'swarmwire/deno',
   'edge/workers': 'swarmwire/workers',
+  lite: 'swarmwire/lite',
 };
 
 /** @param {import('typedoc').Application} app */

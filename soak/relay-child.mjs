@@ -1,6 +1,6 @@
 // The relay under soak, in its own process so its memory is measured alone. Tells the parent its port, then its
 // memory and counters every `SOAK_SAMPLE_MS` (default 1,000) over IPC. Stops on SIGTERM or when the parent goes.
-import { startRelay } from '../dist/relay.js';
+import { startRelay } from '../dist/node.js';
 
 const server = await startRelay({
   port: 0,

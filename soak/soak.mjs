@@ -5,7 +5,10 @@
 // `npm run soak` runs 1,000 peers for 10 minutes; SOAK_PEERS, SOAK_SECONDS, SOAK_RATE, SOAK_SLOW change that.
 import { fork } from 'node:child_process';
 import { WebSocket } from 'ws';
-import * as sw from '../dist/index.js';
+import * as root from '../dist/index.js';
+import * as wire from '../dist/wire.js';
+
+const sw = { ...root, ...wire };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

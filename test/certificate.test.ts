@@ -2,7 +2,7 @@
 // self-signed correctly, valid for at most 14 days (Chromium's rule for serverCertificateHashes).
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateCertificate } from '../src/relay/certificate.js';
+import { generateCertificate } from '../src/transport/certificate.js';
 
 describe('generateCertificate', () => {
   it('makes a self-signed P-256 certificate that Node parses and verifies, and hashes its DER', async () => {

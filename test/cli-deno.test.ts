@@ -1,4 +1,4 @@
-// The Deno relay's command line (deno run … dist/relay-deno.js, and `swarmwire relay --deno` which runs it) under
+// The Deno relay's command line (deno run … dist/deno.js, and `swarmwire relay --deno` which runs it) under
 // the real deno binary: as strict as the Node command — a misspelt flag is refused with exit code 2, a port in use
 // is one line and exit code 1 — with the same ready line, Ctrl-C, and --log.
 import { readFileSync } from 'node:fs';
@@ -9,16 +9,16 @@ import { until } from './fixtures/until.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const deno = `${root}node_modules/@deno/linux-x64-glibc/deno`;
-const entry = `${root}dist/relay-deno.js`;
+const entry = `${root}dist/deno.js`;
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
 const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_BIN: deno };
 const denoRelay = (...args: string[]) => runCommand(deno, ['run', '--unstable-net', '-A', entry, ...args], { env });
 
-describe('deno run relay-deno.js', () => {
+describe('deno run deno.js', () => {
   it('--help prints its usage and exits 0; --version the package version', async () => {
     const help = await denoRelay('--help');
     expect(help).toMatchObject({ code: 0, stderr: '' });
-    expect(help.stdout).toMatch(/^usage: deno run --unstable-net -A relay-deno\.js \[options\]/);
+    expect(help.stdout).toMatch(/^usage: deno run --unstable-net -A deno\.js \[options\]/);
     for (const flag of ['--port <n>', '--host <address>', '--log', '--no-webtransport', '--version']) expect(help.stdout).toContain(flag);
     expect(await denoRelay('--version')).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
@@ -33,7 +33,7 @@ describe('deno run relay-deno.js', () => {
     const run = await denoRelay(...args);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr.split('\n').slice(0, 3)).toEqual([line, '', 'usage: deno run --unstable-net -A relay-deno.js [options]']);
+    expect(run.stderr.split('\n').slice(0, 3)).toEqual([line, '', 'usage: deno run --unstable-net -A deno.js [options]']);
   });
 
   it('a port in use: one line, exit code 1', async () => {

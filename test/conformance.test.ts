@@ -142,7 +142,7 @@ async function lite(send: Uint8Array[], count: number): Promise<Outcome> {
     });
   });
   const { port } = server.address() as { port: number };
-  const conn = await connect(`ws://127.0.0.1:${port}`, { heartbeatMs: 0, maxPayload: MAX_PAYLOAD });
+  const conn = await connect(`ws://127.0.0.1:${port}`, { heartbeatIntervalMs: 0, maxPayload: MAX_PAYLOAD });
   cleanups.push(() => conn.close());
   const ws = await opened;
   for (const m of send) ws.send(m);

@@ -6,8 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, fnv1a32, MessageType, parseRouted, RELAY_MODULE, routedBody, type Frame, type Session } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { connectSession, connectWebSocket, decodeBody, MessageType, RELAY_MODULE, type Frame, type Session } from 'swarmwire';
+import { decodeFrame, encodeFrame, fnv1a32, parseRouted, routedBody } from 'swarmwire/wire';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { until } from './fixtures/until.js';
 
@@ -60,6 +61,7 @@ describe('Deno', () => {
   ])('runs the README snippet importing %s: codec, wasm core, a session to the Node relay', async (_, specifier) => {
     const code = substitute(readmeBlock('deno'), [
       ["from 'swarmwire'", `from '${specifier}'`],
+      ["from 'swarmwire/wire'", `from '${specifier}/wire'`],
       ['ws://127.0.0.1:8787/ws', relay.wsUrl],
       ['hello from Deno', `hello from Deno via ${specifier}`],
     ]);
@@ -74,7 +76,8 @@ describe('Deno', () => {
 
 describe('identities under Deno', () => {
   it('proves Ed25519 and P-256 identities to a Node relay, and keeps one in a file', async () => {
-    writeFileSync(join(project, 'ids.ts'), `import { connectSession, connectWebSocket, createIdentity, fileIdentityStore, loadIdentity, supportsEd25519 } from 'swarmwire';
+    writeFileSync(join(project, 'ids.ts'), `import { connectSession, connectWebSocket, createIdentity, fileIdentityStore, loadIdentity } from 'swarmwire';
+const supportsEd25519 = () => crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign']).then(() => true, () => false);
 const out = { ed25519: await supportsEd25519(), met: [] as string[] };
 for (const algorithm of ['Ed25519', 'P-256'] as const) {
   const identity = await createIdentity({ algorithm });

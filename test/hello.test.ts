@@ -1,38 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import * as sw from 'swarmwire';
+import { Feature, type Hello, MAX_PAYLOAD, decodeFrame, encodeFrame, negotiate, parseHello } from 'swarmwire/wire';
+import { MessageType, Status, WireError, decodeBody } from 'swarmwire';
 
-const hello = (over: Partial<sw.Hello> = {}): sw.Hello => ({
+const hello = (over: Partial<Hello> = {}): Hello => ({
   version: 2, minVersion: 2, nodeId: new Uint8Array(16).fill(1), role: 'edge', capabilities: ['rpc', 'ring', 'mesh'],
-  features: sw.Feature.CHECKSUM | sw.Feature.BATCHING | sw.Feature.ACK_REQUIRED, maxPayload: sw.MAX_PAYLOAD, metadata: {},
+  features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED, maxPayload: MAX_PAYLOAD, metadata: {},
   alg: 1, key: new Uint8Array(32).fill(2), nonce: new Uint8Array(32).fill(3), ...over,
 });
 
 describe('negotiate', () => {
   it('takes the lowest common version, the shared capabilities, the common features and the smaller limit', () => {
     const local = hello({ version: 3, minVersion: 1 });
-    const remote = hello({ version: 2, minVersion: 2, capabilities: ['mesh', 'rpc', 'stream'], features: sw.Feature.CHECKSUM | sw.Feature.COMPRESSED, maxPayload: 1 << 20 });
-    expect(sw.negotiate(local, remote)).toEqual({ version: 2, capabilities: ['rpc', 'mesh'], features: sw.Feature.CHECKSUM, maxPayload: 1 << 20 });
+    const remote = hello({ version: 2, minVersion: 2, capabilities: ['mesh', 'rpc', 'stream'], features: Feature.CHECKSUM | Feature.COMPRESSED, maxPayload: 1 << 20 });
+    expect(negotiate(local, remote)).toEqual({ version: 2, capabilities: ['rpc', 'mesh'], features: Feature.CHECKSUM, maxPayload: 1 << 20 });
   });
 
   it('is symmetric in everything but the order of capabilities', () => {
     const a = hello({ version: 4, minVersion: 2, capabilities: ['x', 'y'] });
     const b = hello({ version: 3, minVersion: 1, capabilities: ['y', 'x'], features: 0x3f, maxPayload: 77 });
-    const ab = sw.negotiate(a, b);
-    const ba = sw.negotiate(b, a);
+    const ab = negotiate(a, b);
+    const ba = negotiate(b, a);
     expect({ ...ab, capabilities: [...ab.capabilities].sort() }).toEqual({ ...ba, capabilities: [...ba.capabilities].sort() });
   });
 
   it('never agrees on more than the 64 MiB hard cap', () => {
-    expect(sw.negotiate(hello({ maxPayload: 0xffffffff }), hello({ maxPayload: 0xffffffff })).maxPayload).toBe(sw.MAX_PAYLOAD);
+    expect(negotiate(hello({ maxPayload: 0xffffffff }), hello({ maxPayload: 0xffffffff })).maxPayload).toBe(MAX_PAYLOAD);
   });
 
   it('fails with UnsupportedVersion when the ranges do not overlap', () => {
     try {
-      sw.negotiate(hello({ version: 1, minVersion: 1 }), hello({ version: 3, minVersion: 2 }));
+      negotiate(hello({ version: 1, minVersion: 1 }), hello({ version: 3, minVersion: 2 }));
       expect.unreachable();
     } catch (e) {
-      expect(e).toBeInstanceOf(sw.WireError);
-      expect(e).toMatchObject({ code: 'SW_ERR_VERSION_NEGOTIATION', status: sw.Status.UnsupportedVersion });
+      expect(e).toBeInstanceOf(WireError);
+      expect(e).toMatchObject({ code: 'SW_ERR_VERSION_NEGOTIATION', status: Status.UnsupportedVersion });
     }
   });
 });
@@ -40,15 +41,15 @@ describe('negotiate', () => {
 describe('parseHello', () => {
   it('returns a Hello of version 1 without key fields as it is, for negotiation to refuse with UnsupportedVersion', () => {
     const { alg: _a, key: _k, nonce: _n, ...old } = hello({ version: 1, minVersion: 1 });
-    const parsed = sw.parseHello(old);
+    const parsed = parseHello(old);
     expect(parsed.version).toBe(1);
-    expect(() => sw.negotiate({ ...hello() }, parsed)).toThrowError(expect.objectContaining({ code: 'SW_ERR_VERSION_NEGOTIATION', status: sw.Status.UnsupportedVersion }));
+    expect(() => negotiate({ ...hello() }, parsed)).toThrowError(expect.objectContaining({ code: 'SW_ERR_VERSION_NEGOTIATION', status: Status.UnsupportedVersion }));
   });
 
   it('accepts a Hello that went through MessagePack', () => {
     const sent = hello({ metadata: { name: 'page-1' }, token: 's3cret' });
-    const frame = sw.decodeFrame(sw.encodeFrame({ type: sw.MessageType.Hello, body: sent }));
-    expect(sw.parseHello(sw.decodeBody(frame))).toEqual(sent);
+    const frame = decodeFrame(encodeFrame({ type: MessageType.Hello, body: sent }));
+    expect(parseHello(decodeBody(frame))).toEqual(sent);
   });
 
   it.each([
@@ -67,6 +68,6 @@ describe('parseHello', () => {
     ['a nonce of 31 bytes', { ...hello(), nonce: new Uint8Array(31) }],
     ['a proof that is not bytes', { ...hello(), proof: 'signed' }],
   ])('rejects %s with SW_ERR_PAYLOAD', (_, value) => {
-    expect(() => sw.parseHello(value)).toThrowError(expect.objectContaining({ code: 'SW_ERR_PAYLOAD', status: sw.Status.InvalidFrame }));
+    expect(() => parseHello(value)).toThrowError(expect.objectContaining({ code: 'SW_ERR_PAYLOAD', status: Status.InvalidFrame }));
   });
 });

@@ -10,7 +10,9 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RpcError, SessionError, WireError, connect, createIdentity, expose, unpack, wrap, type Identity } from 'swarmwire/lite';
-import { Feature, MessageType, ResponderHandshake, decodeBody, decodeFrame, decodeFrames, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire';
+import { Feature, decodeFrame, decodeFrames, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire/wire';
+import { MessageType, decodeBody } from 'swarmwire';
+import { ResponderHandshake } from '../src/session/handshake.js';
 import { frameBytes, readFrames } from '../src/lite/frames.js';
 import { rejection } from './rejection.js';
 
@@ -162,7 +164,7 @@ describe('lite handshake', () => {
 
   it('no answer: SW_ERR_HANDSHAKE_TIMEOUT at the deadline', async () => {
     const peer = await scriptedPeer({ ack: () => undefined });
-    const e = await rejection(connect(peer.url, { WebSocket: WS, timeoutMs: 200 }));
+    const e = await rejection(connect(peer.url, { WebSocket: WS, handshakeTimeoutMs: 200 }));
     expect(e).toBeInstanceOf(SessionError);
     expect([e.code, e.status]).toEqual(['SW_ERR_HANDSHAKE_TIMEOUT', 4]);
     expect(await peer.closed).toBe(4008);
@@ -170,7 +172,7 @@ describe('lite handshake', () => {
 
   it('a HelloAck but no HelloDone: SW_ERR_HANDSHAKE_TIMEOUT too, after lite has proved its key', async () => {
     const peer = await scriptedPeer({ done: () => undefined });
-    const e = await rejection(connect(peer.url, { WebSocket: WS, timeoutMs: 300 }));
+    const e = await rejection(connect(peer.url, { WebSocket: WS, handshakeTimeoutMs: 300 }));
     expect([e.constructor, e.code, e.status]).toEqual([SessionError, 'SW_ERR_HANDSHAKE_TIMEOUT', 4]);
     await peer.proved;
   });
@@ -304,7 +306,7 @@ describe('lite: a relay that cannot be reached', () => {
 const results = [];
 const attempt = async (url, runtime) => {
   try {
-    await connect(url, { timeoutMs: 5000 });
+    await connect(url, { handshakeTimeoutMs: 5000 });
     results.push({ url, runtime, connected: true });
   } catch (e) {
     results.push({ url, runtime, name: e.name, code: e.code, status: e.status, message: e.message, cause: e.cause?.code ?? e.cause?.message });
@@ -435,7 +437,7 @@ describe('lite: session duties and limits', () => {
 
   it('a silent peer is declared dead after 3 heartbeat intervals (1006); pending calls reject', async () => {
     const peer = await scriptedPeer();
-    const conn = await connect(peer.url, { WebSocket: WS, heartbeatMs: 50 });
+    const conn = await connect(peer.url, { WebSocket: WS, heartbeatIntervalMs: 50 });
     const pending = rejection(wrap<{ add(): number }>(conn).add());
     const info = await conn.closed;
     expect([info.code, (info.error as SessionError).code]).toEqual([1006, 'SW_ERR_PING_TIMEOUT']);

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { SessionHost, expose, listenWebSocket, wrap, type Session } from 'swarmwire';
+import { SessionHost, expose, wrap, type Session } from 'swarmwire';
+import { listenWebSocket } from 'swarmwire/node';
 
 const root = new URL('..', import.meta.url).pathname;
 const deno = `${root}node_modules/@deno/linux-x64-glibc/deno`;

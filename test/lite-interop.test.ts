@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { RpcError, SessionError, WireError, connect, createIdentity, expose, loadIdentity, withOptions, wrap, type Identity, type LiteConnection } from 'swarmwire/lite';
-import { Feature, SessionHost, expose as fullExpose, fileIdentityStore, listenWebSocket, wrap as fullWrap, type Session } from 'swarmwire';
+import { Feature } from 'swarmwire/wire';
+import { SessionHost, expose as fullExpose, fileIdentityStore, wrap as fullWrap, type Session } from 'swarmwire';
+import { listenWebSocket } from 'swarmwire/node';
 import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
 import { rejection } from './rejection.js';
 

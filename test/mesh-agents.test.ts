@@ -2,8 +2,11 @@
 // rollback on refusal and on timeout, placement by load and capabilities, and calls that follow the agent
 // through relays.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshError, MeshNode, MessageType, decodeBody, memoryPair, parseMigrationAck, type MeshNodeOptions, type MemoryTransport } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, decodeBody, memoryPair, type MeshNodeOptions } from 'swarmwire';
+import { type MemoryTransport } from 'swarmwire/transport';
+import { parseMigrationAck } from '../src/mesh/parse.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
+import { TestClock } from './fixtures/clock.js';
 
 class Counter {
   count = 0;
@@ -49,7 +52,7 @@ afterEach(() => {
   for (const n of nodes.splice(0)) n.close();
 });
 
-function make(options: MeshNodeOptions = {}, hostOptions: ConstructorParameters<typeof AgentHost>[1] = {}): AgentHost {
+function make(options: Partial<MeshNodeOptions> = {}, hostOptions: ConstructorParameters<typeof AgentHost>[1] = {}): AgentHost {
   const node = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity(), ...options });
   nodes.push(node);
   const host = new AgentHost(node, { migrationTimeoutMs: 1_000, callTimeoutMs: 5_000, queryTimeoutMs: 500, ...hostOptions });
@@ -247,13 +250,23 @@ describe('agents', () => {
     expect(bare.agents()).toEqual([]);
   });
 
-  it('rolls back on timeout; the late copy at the destination is aborted and never serves', async () => {
-    const [a, b] = [make({}, { migrationTimeoutMs: 200 }), make()];
+  it('rolls back at the timeout, not before (fake time); the late copy at the destination is aborted and never serves', async () => {
+    const clock = new TestClock();
+    const [a, b] = [make({ clock }, { migrationTimeoutMs: 5_000 }), make()];
     const [, tb] = await link(a, b);
     a.expose('counter', new Counter());
     await b.call('counter', 'increment', [1]);
     tb.faults.hold(); // B's MigrationAck (and everything else from B) stays on the wire
-    await expect(a.migrate('counter', b.node.idHex)).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_FAILED', message: expect.stringContaining('no MigrationAck') });
+    const timers = clock.pending; // the node's own (its idle check)
+    let failed: unknown;
+    const migrating = a.migrate('counter', b.node.idHex).catch((e: unknown) => (failed = e));
+    await until(() => clock.pending > timers); // the transfer is out, its deadline set
+    await clock.advance(4_999);
+    expect(failed).toBeUndefined();
+    expect(a.agents()[0]).toMatchObject({ state: 'migrating' });
+    await clock.advance(1);
+    await migrating;
+    expect(failed).toMatchObject({ code: 'SW_ERR_MIGRATION_FAILED', message: expect.stringContaining('no MigrationAck') });
     expect(a.agents()[0]).toMatchObject({ state: 'active' });
     tb.faults.release();
     // the transfer reached B after the rollback: B restored a copy, then the abort dropped it

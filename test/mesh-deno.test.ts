@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bundleSdk } from './fixtures/sdk-bundle.js';
 import { AgentHost, MeshNode, connectWebSocket, wrap } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { exited, spawnJson, type JsonChild } from './fixtures/ws-helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,8 +19,7 @@ let child: JsonChild | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sw-deno-mesh-'));
   bundle = join(dir, 'swarmwire.js');
-  // The whole SDK in one file; `ws` is only reached on a runtime without a WebSocket class (Node 20), never in Deno.
-  await build({ entryPoints: [`${root}src/index.ts`], outfile: bundle, bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', external: ['ws', 'node:*'], logLevel: 'warning' });
+  await bundleSdk(bundle);
   server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
 });
 afterAll(async () => {

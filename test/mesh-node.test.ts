@@ -1,8 +1,10 @@
 // Mesh nodes over in-process links: connections and events, sends by node id, multi-hop routing through relay
 // nodes with TTL and hop count, Discovery, LoadInfo, idle timeout, stats, and close.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshError, MeshNode, MessageType, Status, decodeBody, encodeFrame, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, Status, decodeBody, expose, memoryPair, wrap, type MeshMessage, type MeshNodeOptions } from 'swarmwire';
+import { encodeFrame } from 'swarmwire/wire';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
+import { TestClock } from './fixtures/clock.js';
 
 const nodes: MeshNode[] = [];
 beforeEach(() => fillIdentities(24));
@@ -10,7 +12,7 @@ afterEach(() => {
   for (const n of nodes.splice(0)) n.close();
 });
 
-function node(options: MeshNodeOptions = {}): MeshNode {
+function node(options: Partial<MeshNodeOptions> = {}): MeshNode {
   const n = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity(), ...options });
   nodes.push(n);
   return n;
@@ -99,10 +101,13 @@ describe('mesh node', () => {
     expect(ba.direction).toBe('in');
     expect(sa).toMatchObject({ id: a.idHex, role: 'edge', framesOut: ab.framesOut, bytesOut: ab.bytesOut });
     expect(ab.rtt).toBeNull();
-    const c = node({ heartbeatIntervalMs: 20 });
+    const clock = new TestClock();
+    const c = node({ heartbeatIntervalMs: 5_000, clock });
     await link(c, b);
-    await until(() => c.stats().connections[0]!.rtt !== null);
-    expect(c.stats().connections[0]!.rtt).toBeGreaterThanOrEqual(0);
+    await clock.advance(4_999);
+    expect(c.stats().connections[0]!.rtt).toBeNull(); // no heartbeat yet
+    await clock.advance(1); // the first Ping; its Pong comes back in no fake time
+    expect(c.stats().connections[0]!.rtt).toBe(0);
   });
 
   it('routes through two relays: the destination sees the origin and 2 hops', async () => {
@@ -213,23 +218,27 @@ describe('mesh node', () => {
     expect(b.peers().find((p) => p.id === a.idHex)!.load).toBeDefined();
   });
 
-  it('closes a connection idle for longer than the timeout, and not one in use', async () => {
-    const a = node({ idleTimeoutMs: 150 });
+  it('closes a connection idle for longer than the timeout, and not one in use (fake time)', async () => {
+    const clock = new TestClock();
+    const a = node({ idleTimeoutMs: 60_000, clock }); // checked every 30 s
     const b = node();
     const c = node();
     await link(a, b);
     await link(a, c);
     const gone: string[] = [];
     a.on('disconnected', (id) => gone.push(id));
-    const start = Date.now();
-    const busy = setInterval(() => a.send(c.idHex, { body: 'tick' }), 20);
-    try {
-      await until(() => gone.length === 1);
-    } finally {
-      clearInterval(busy);
+    const idleMs = (peer: string): number | undefined => a.stats().connections.find((x) => x.peer === peer)?.idleMs;
+    for (let i = 0; i < 6; i++) {
+      a.send(c.idHex, { body: 'tick' }); // c is in use every 10 s
+      await clock.advance(10_000);
     }
-    expect(gone).toEqual([b.idHex]);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(140);
+    expect(gone).toEqual([]); // b has been idle for exactly the timeout, not longer
+    expect([idleMs(b.idHex), idleMs(c.idHex)]).toEqual([60_000, 10_000]);
+    for (let i = 0; i < 3; i++) {
+      a.send(c.idHex, { body: 'tick' });
+      await clock.advance(10_000);
+    }
+    expect(gone).toEqual([b.idHex]); // at the check at 90 s
     expect(a.peers().map((p) => p.id)).toEqual([c.idHex]);
   });
 

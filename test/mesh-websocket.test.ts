@@ -1,7 +1,7 @@
 // Mesh nodes over real WebSockets through the Node relay server: A —ws→ relay ←ws— R (a mesh relay node) ←memory— B.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, memoryPair, type MeshMessage } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 
 let server: RelayServer | undefined;

@@ -5,13 +5,14 @@
 // headers (`dd 01 ff ff ff`, 2^25 − 1 elements) inside extension payloads, which @msgpack/msgpack's internal
 // decoder allocated at every nesting level.
 import { afterEach, describe, expect, it } from 'vitest';
-import * as sw from 'swarmwire';
+import { type Frame, MessageType, Status, SwarmwireError, WireError, decodeBody, expose, memoryPair } from 'swarmwire';
+import type { MemoryTransport } from 'swarmwire/transport';
+import { decodeFrame, encodeFrame, fnv1a32, fnv1a64, pack, unpack } from 'swarmwire/wire';
 import * as lite from 'swarmwire/lite';
 import { type CodecHost, decodeValue } from '../src/rpc/codec.js';
 import { RpcError, RpcErrorCode, rpcError } from '../src/rpc/errors.js';
 import { extHex } from '../fuzz/engine.mjs';
 
-const { MessageType, Status } = sw;
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -97,7 +98,7 @@ function outcome(run: () => unknown): { code: string; error?: unknown } {
     run();
     return { code: 'ok' };
   } catch (error) {
-    return { code: (error as sw.SwarmwireError).code ?? `not typed: ${String(error)}`, error };
+    return { code: (error as SwarmwireError).code ?? `not typed: ${String(error)}`, error };
   }
 }
 
@@ -107,14 +108,14 @@ describe('hostile MessagePack: every decoder answers with its typed error', () =
   it.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
     const input = bytes(c.hex);
     const started = performance.now();
-    const wire = outcome(() => sw.unpack(input));
+    const wire = outcome(() => unpack(input));
     expect(wire.code).toBe(c.wire);
-    if (wire.error) expect(wire.error).toBeInstanceOf(sw.WireError);
+    if (wire.error) expect(wire.error).toBeInstanceOf(WireError);
     const rpc = outcome(() => decodeValue(host, input, { maxDepth: 64 }));
     expect(rpc.code).toBe(c.rpc);
     if (rpc.error) {
       expect(rpc.error).toBeInstanceOf(RpcError); // the source's class: this decoder is imported from src
-      expect((rpc.error as sw.RpcError).status).toBe(Status.InvalidFrame);
+      expect((rpc.error as RpcError).status).toBe(Status.InvalidFrame);
       if (c.because) expect((rpc.error as Error).message).toMatch(c.because);
     }
     const l = outcome(() => lite.unpack(input));
@@ -131,30 +132,30 @@ describe('hostile MessagePack: every decoder answers with its typed error', () =
 });
 
 describe('hostile MessagePack as RPC arguments: an Error frame, and the connection carries on', () => {
-  let raw: sw.MemoryTransport | undefined;
+  let raw: MemoryTransport | undefined;
   afterEach(() => raw?.close());
 
   const rpcCases = CASES.filter((c) => c.rpc !== 'ok' && c.hex.length < 100_000);
   it.each(rpcCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const [client, served] = sw.memoryPair();
+    const [client, served] = memoryPair();
     raw = client;
-    expose();
-    function expose(): void {
-      sw.expose({ echo: (x: unknown) => x, add: (a: number, b: number) => a + b }, served, { name: 'calc' });
+    serve();
+    function serve(): void {
+      expose({ echo: (x: unknown) => x, add: (a: number, b: number) => a + b }, served, { name: 'calc' });
     }
-    const frames: sw.Frame[] = [];
-    client.on('message', (b) => frames.push(sw.decodeFrame(b.slice())));
+    const frames: Frame[] = [];
+    client.on('message', (b) => frames.push(decodeFrame(b.slice())));
     const send = (id: number, method: string, payload: Uint8Array): void =>
-      client.send(sw.encodeFrame({ type: MessageType.Request, requestId: id, moduleId: sw.fnv1a64('calc'), methodHash: sw.fnv1a32(method), payload }));
+      client.send(encodeFrame({ type: MessageType.Request, requestId: id, moduleId: fnv1a64('calc'), methodHash: fnv1a32(method), payload }));
     send(1, 'echo', bytes(`91${c.hex}`)); // the hostile value as the one argument
-    send(2, 'add', sw.pack([20, 22]));
+    send(2, 'add', pack([20, 22]));
     await expect.poll(() => frames.length).toBe(2);
     const [refused, answered] = frames;
     expect(refused!.type).toBe(MessageType.Error);
     expect(refused!.requestId).toBe(1n);
-    expect(sw.decodeBody(refused!)).toMatchObject({ status: Status.InvalidFrame, data: { code: 'SW_ERR_RPC_BAD_ARGS' } });
+    expect(decodeBody(refused!)).toMatchObject({ status: Status.InvalidFrame, data: { code: 'SW_ERR_RPC_BAD_ARGS' } });
     expect(answered!.type).toBe(MessageType.Response);
-    expect(sw.decodeBody(answered!)).toBe(42);
+    expect(decodeBody(answered!)).toBe(42);
     expect(hexOf(answered!.payload)).toBe('2a');
   });
 });

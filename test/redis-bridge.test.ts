@@ -4,11 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectSession, connectWebSocket, decodeBody, decodeFrame, encodeFrame, MessageType, parseRouted, routedBody, Status,
-  type Frame, type Session,
-} from 'swarmwire';
-import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/relay';
+import { connectSession, connectWebSocket, decodeBody, MessageType, Status, type Frame, type Session } from 'swarmwire';
+import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { bridgeRedis, startRelay, type RedisBridge, type RelayServer } from 'swarmwire/node';
 import { encodeCommand, RespConnection } from '../src/relay/resp.js';
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { startRedis, type RedisServer } from './fixtures/redis.js';
@@ -211,6 +209,36 @@ describe('losing Redis', () => {
     await until(() => bob.inbox.length === 2);
     expect(bob.inbox.map(carried)).toEqual([1, 2]);
     await until(() => a.bridge.relays().includes('B')); // heartbeats flow again
+  });
+});
+
+describe('an answer that every try gets', () => {
+  it('stops the retries (NOAUTH is not recoverable): the relay runs alone, and the bridge says why', async () => {
+    const own = await startRedis(); // its own server: this test puts a password on it
+    cleanups.push(() => own.stop());
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', own.url);
+    const alice = await client(a.server.wsUrl, 'alice');
+    expect(a.bridge.failure).toBeUndefined();
+    // Redis now wants a password, and drops every connection but this one: the bridge's next try is refused.
+    const admin = await RespConnection.connect(own.url);
+    await admin.command('CONFIG', 'SET', 'requirepass', 'secret');
+    await admin.command('CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes');
+    await admin.command('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await until(() => a.bridge.failure !== undefined);
+    expect(a.bridge.failure).toMatchObject({ code: 'SW_ERR_REDIS', recoverable: false });
+    expect(a.bridge.failure!.message).toContain('NOAUTH');
+    expect(a.bridge.connected).toBe(false);
+    // No more tries: Redis sees no new connection from it.
+    const clients = async () => String(await admin.command('CLIENT', 'LIST')).trim().split('\n').length;
+    const before = await clients();
+    await new Promise((r) => setTimeout(r, 300)); // three times the bridge's largest backoff
+    expect(await clients()).toBe(before);
+    admin.close();
+    // Frames for other relays are answered at once, with why.
+    const id = alice.session.send({ type: MessageType.Routed, body: routedBody(new Uint8Array(16).fill(7), event('x')) });
+    const error = await errorFor(alice, id);
+    expect(error.message).toMatch(/not connected to Redis \(gave up: .*NOAUTH/);
   });
 });
 

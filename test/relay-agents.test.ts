@@ -2,8 +2,9 @@
 // One peer's burst of 16 KiB broadcasts, sent from another process as one raw WebSocket message, must not get
 // it dropped as a slow peer; and if its link ends anyway, it links again and the dashboard answers again.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Feature, MAX_PAYLOAD, MIN_VERSION, MeshNode, MessageType, VERSION, connectWebSocket, encodeFrame, wrap } from 'swarmwire';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { Feature, MAX_PAYLOAD, MIN_VERSION, VERSION, encodeFrame } from 'swarmwire/wire';
+import { MeshNode, MessageType, connectWebSocket, wrap } from 'swarmwire';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import { rawWs, type RawWs } from './fixtures/raw-ws.js';
 import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
 import { within } from './fixtures/ws-helpers.js';

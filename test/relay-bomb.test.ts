@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, expect, it } from 'vitest';
 import { extHex } from '../fuzz/engine.mjs';
-import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, fnv1a32, fnv1a64, type Frame, wrap } from 'swarmwire';
+import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, type Frame, wrap } from 'swarmwire';
+import { fnv1a32, fnv1a64 } from 'swarmwire/wire';
 
 const ext = extHex;
 const BOMB = 'dd01ffffff';

@@ -1,4 +1,4 @@
-// Issue 13, hole 4 on the Deno relay (dist/relay-deno.js under the real deno binary), attacked from this process:
+// Issue 13, hole 4 on the Deno relay (dist/deno.js under the real deno binary), attacked from this process:
 // connections still handshaking are capped per remote address (HTTP 429) and in all (503) before any WebSocket
 // exists, and a place comes back when its connection goes or its handshake completes. (Deno reads each message whole
 // and cannot destroy a server WebSocket, so the byte limits and the hard deadline are Node's alone: see
@@ -20,7 +20,7 @@ const sockets: RawWs[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sw-deno-gate-'));
-  writeFileSync(join(dir, 'relay.js'), `import { startDenoRelay } from ${JSON.stringify(`${ROOT}dist/relay-deno.js`)};
+  writeFileSync(join(dir, 'relay.js'), `import { startDenoRelay } from ${JSON.stringify(`${ROOT}dist/deno.js`)};
 const server = await startDenoRelay({ port: 0, webtransport: false, heartbeatIntervalMs: 0, handshake: { maxHandshaking: 6, maxHandshakingPerAddress: 4 } });
 console.log(JSON.stringify({ wsUrl: server.wsUrl }));`);
   child = spawn(DENO, ['run', '--no-config', '--no-lock', '-A', join(dir, 'relay.js')], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(join(dir, 'deno')) });

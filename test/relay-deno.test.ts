@@ -1,12 +1,12 @@
-// The Deno relay (dist/relay-deno.js under the real deno binary, --unstable-net) with Deno clients over
+// The Deno relay (dist/deno.js under the real deno binary, --unstable-net) with Deno clients over
 // WebTransport and WebSocket (e2e/deno-wt/client.js): routing, the built-in module, protocol violations over a
 // WebTransport stream, and the WebSocket fallback.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleSdk } from './fixtures/sdk-bundle.js';
 import { Status } from '../src/wire/constants.js';
 import { DENO, denoEnv, ROOT, startDenoRelay, type DenoRelay } from '../e2e/deno-relay.js';
 
@@ -40,8 +40,7 @@ function runClient(scenario: string, wtUrl = relay.wtUrl, hash = relay.hash): Pr
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sw-deno-relay-test-'));
   sdk = join(dir, 'sdk.js');
-  // The SDK as one file for Deno (MessagePack inlined), so `deno run --no-config` resolves nothing from npm.
-  await build({ entryPoints: [`${ROOT}src/index.ts`], outfile: sdk, bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', external: ['ws', 'node:*'], logLevel: 'warning' });
+  await bundleSdk(sdk);
   relay = await startDenoRelay();
 }, 60_000);
 

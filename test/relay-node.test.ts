@@ -11,6 +11,7 @@ import { fnv1a32 } from '../src/wire/fnv.js';
 import { RELAY_MODULE } from '../src/relay/relay.js';
 import { parseRouted, routedBody } from '../src/wire/routed.js';
 import { rawHandshake } from './fixtures/raw-handshake.js';
+import { TestClock } from './fixtures/clock.js';
 
 let server: RelayServer | undefined;
 const sessions: Session[] = [];
@@ -66,11 +67,15 @@ describe('relay over WebSocket (Node)', () => {
     expect(decodeBody(alice.inbox.find((f) => Number(f.requestId) === id)!)).toEqual({ n: 42 });
   });
 
-  it('measures each peer\'s round trip from its heartbeats', async () => {
-    server = await startRelay({ port: 0, heartbeatIntervalMs: 50 });
+  it('measures each peer\'s round trip from its heartbeats, on the relay\'s clock (fake time)', async () => {
+    const clock = new TestClock();
+    server = await startRelay({ port: 0, heartbeatIntervalMs: 5_000, clock });
     const alice = await client('alice');
+    await clock.advance(4_999);
+    expect(server.relay.peers()[0]!.rtt).toBeNull(); // no heartbeat yet
+    await clock.advance(1); // the relay's first Ping, over the real socket
     await until(() => server!.relay.peers()[0]?.rtt !== null);
-    expect(server.relay.peers()[0]!.rtt).toBeGreaterThanOrEqual(0);
+    expect(server.relay.peers()[0]!.rtt).toBe(0); // no fake time passed while it travelled
     expect(alice.session.state).toBe('open');
   });
 

@@ -4,10 +4,11 @@
 // its lost heartbeat is destroyed soon after its Close — not 30 s later while it trickles bytes in.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Socket, connect } from 'node:net';
-import {
-  DEFAULT_HANDSHAKE_LIMITS, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, MessageType, RELAY_MODULE, VERSION,
-  SessionHost, connectSession, connectWebSocket, decodeBody, decodeFrames, encodeFrame, fnv1a32, listenWebSocket, type Session,
-} from 'swarmwire';
+import { DEFAULT_HANDSHAKE_LIMITS } from 'swarmwire/transport';
+import { HANDSHAKE_MAX_PAYLOAD } from '../src/session/session.js';
+import { HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, VERSION, decodeFrames, encodeFrame, fnv1a32 } from 'swarmwire/wire';
+import { MessageType, RELAY_MODULE, SessionHost, connectSession, connectWebSocket, decodeBody, type Session } from 'swarmwire';
+import { listenWebSocket } from 'swarmwire/node';
 import { type RawWs, rawWs } from './fixtures/raw-ws.js';
 import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
 import { within } from './fixtures/ws-helpers.js';

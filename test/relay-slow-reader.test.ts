@@ -3,10 +3,8 @@
 // close — ahead of the backlog it did not take, which the relay throws away. The relay runs in its own process;
 // the slow peer is a bare TCP socket that simply stops reading.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Feature, MAX_PAYLOAD, MIN_VERSION, MessageType, Status, VERSION, connectSession, connectWebSocket, decodeBody, decodeFrames, encodeFrame,
-  routedBody, type Frame, type Session,
-} from 'swarmwire';
+import { Feature, MAX_PAYLOAD, MIN_VERSION, VERSION, decodeFrames, encodeFrame, routedBody } from 'swarmwire/wire';
+import { MessageType, Status, connectSession, connectWebSocket, decodeBody, type Frame, type Session } from 'swarmwire';
 import { type RawWs, rawWs } from './fixtures/raw-ws.js';
 import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
 import { within } from './fixtures/ws-helpers.js';

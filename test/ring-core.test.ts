@@ -4,7 +4,11 @@
 // they run). Canaries around the ring catch any write outside it.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as sw from 'swarmwire';
+import * as wire from 'swarmwire/wire';
+import { Feature, MAX_PAYLOAD, encodeFrame } from 'swarmwire/wire';
+import { MessageType, Status } from 'swarmwire';
+
+const sw = { ...wire, MessageType };
 import { instantiate } from '../build/swarmwire.js';
 
 type Api = Awaited<ReturnType<typeof instantiate>>;
@@ -53,7 +57,7 @@ function push(payload: Uint8Array, frames = false): boolean {
 function drainAll(): { records: Uint8Array[]; status: number } {
   const records: Uint8Array[] = [];
   for (;;) {
-    const n = api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD);
+    const n = api.ringDrain(RING, OUT, 64, MAX_PAYLOAD);
     for (let i = 0; i < n; i++) {
       const at = u32(OUT + 8 + 8 * i);
       records.push(bytes().slice(at, at + u32(OUT + 12 + 8 * i)));
@@ -68,7 +72,7 @@ const filled = (n: number, seed: number): Uint8Array => Uint8Array.from({ length
 
 describe('wasm ring', () => {
   it('refuses a capacity that is not a power of two of at least 64', () => {
-    for (const cap of [0, 32, 100, 1000]) expect(api.ringInit(RING, cap)).toBe(sw.Status.InvalidFrame);
+    for (const cap of [0, 32, 100, 1000]) expect(api.ringInit(RING, cap)).toBe(Status.InvalidFrame);
     expect(api.ringInit(RING, 64)).toBe(0);
     expect(api.ringMaxRecord(RING)).toBe(24);
   });
@@ -123,7 +127,7 @@ describe('wasm ring', () => {
     expect(got.records.slice(0, sent.length)).toEqual(sent);
     expect(api.ringUsed(RING)).toBe(0);
     // Empty: a drain finds nothing and reports OK.
-    expect(api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD)).toBe(0);
+    expect(api.ringDrain(RING, OUT, 64, MAX_PAYLOAD)).toBe(0);
     expect(u32(OUT)).toBe(0);
   });
 
@@ -185,7 +189,7 @@ describe('wasm ring', () => {
     const steps: number[][] = [];
     for (;;) {
       const before = u32(RING + 64);
-      const n = api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD);
+      const n = api.ringDrain(RING, OUT, 64, MAX_PAYLOAD);
       if (n === 0) break;
       const lens = Array.from({ length: n }, (_, i) => u32(OUT + 12 + 8 * i));
       steps.push(lens);
@@ -200,7 +204,7 @@ describe('wasm ring', () => {
 
   describe('in-place checks on the consumer side', () => {
     const frame = (i: number, checksum = true): Uint8Array =>
-      sw.encodeFrame({ type: sw.MessageType.Event, requestId: i, features: checksum ? sw.Feature.CHECKSUM : 0, payload: filled(50 + i, i) });
+      encodeFrame({ type: MessageType.Event, requestId: i, features: checksum ? Feature.CHECKSUM : 0, payload: filled(50 + i, i) });
 
     it('passes valid frames, single and back to back, with and without a checksum', () => {
       freshRing(4096);
@@ -220,19 +224,19 @@ describe('wasm ring', () => {
         bytes().set(bad, at);
         bytes()[at + 32 + Math.floor(where * (bad.length - 36))]! ^= 0x10; // a payload byte
         api.ringCommit(RING);
-        const n = api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD);
+        const n = api.ringDrain(RING, OUT, 64, MAX_PAYLOAD);
         expect(n).toBe(1);
-        expect(u32(OUT)).toBe(sw.Status.ChecksumMismatch);
+        expect(u32(OUT)).toBe(Status.ChecksumMismatch);
       }
     });
 
     it('reports a broken header, tag, or record length as InvalidFrame (and a bad version as UnsupportedVersion)', () => {
       const cases: Array<[string, (rec: number) => void, number]> = [
-        ['frame magic', (rec) => (bytes()[rec + 8] = 0), sw.Status.InvalidFrame],
-        ['frame version', (rec) => (bytes()[rec + 12] = 9), sw.Status.UnsupportedVersion],
-        ['record tag', (rec) => setU32(rec + 4, 0x12345678), sw.Status.InvalidFrame],
-        ['record length past the data', (rec) => setU32(rec, 3000), sw.Status.InvalidFrame],
-        ['record length inside another frame', (rec) => setU32(rec, u32(rec) - 8), sw.Status.InvalidFrame],
+        ['frame magic', (rec) => (bytes()[rec + 8] = 0), Status.InvalidFrame],
+        ['frame version', (rec) => (bytes()[rec + 12] = 9), Status.UnsupportedVersion],
+        ['record tag', (rec) => setU32(rec + 4, 0x12345678), Status.InvalidFrame],
+        ['record length past the data', (rec) => setU32(rec, 3000), Status.InvalidFrame],
+        ['record length inside another frame', (rec) => setU32(rec, u32(rec) - 8), Status.InvalidFrame],
       ];
       for (const [name, poke, status] of cases) {
         freshRing(4096);
@@ -241,7 +245,7 @@ describe('wasm ring', () => {
         bytes().set(f, at);
         poke(at - 8);
         api.ringCommit(RING);
-        expect(api.ringDrain(RING, OUT, 64, sw.MAX_PAYLOAD), name).toBe(0);
+        expect(api.ringDrain(RING, OUT, 64, MAX_PAYLOAD), name).toBe(0);
         expect(u32(OUT), name).toBe(status);
       }
     });
@@ -263,7 +267,7 @@ describe('wasm ring', () => {
         sw.decodeFrame(bytes);
         return sw.Status.Success;
       } catch (e) {
-        return (e as sw.WireError).status;
+        return (e as wire.WireError).status;
       }
     }
 

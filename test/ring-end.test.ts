@@ -3,7 +3,8 @@
 // cases (wrap-around, indices across 2^32, corrupt records) are in ring-core.test.ts.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as sw from 'swarmwire';
+import { MessageType } from 'swarmwire';
+import * as wire from 'swarmwire/wire';
 import { type FrameList, RING_OK, RingEnd, recordBytes, ringStorage } from '../src/core/ring.js';
 import { init } from '../src/core/wasm.js';
 
@@ -15,7 +16,7 @@ const LOW = 2;
 const HIGH = 1;
 const filled = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + 1) & 0xff);
 /** Nothing filled() makes counts as a frame here (its second byte is never its first): every record travels raw. */
-const options = { framed: (bytes: Uint8Array) => bytes.byteLength > 1 && bytes[0] === bytes[1], maxPayload: sw.MAX_PAYLOAD };
+const options = { framed: (bytes: Uint8Array) => bytes.byteLength > 1 && bytes[0] === bytes[1], maxPayload: wire.MAX_PAYLOAD };
 
 /** An array as the FrameList reserveFrom() reads (a transport's backlog, in the SDK). */
 const list = (frames: Uint8Array[]): FrameList => ({ length: frames.length, at: (i) => frames[i]! });
@@ -100,8 +101,8 @@ describe('RingEnd', () => {
 
   it('checks the records `framed` accepts, and stops at a bad one with its status', () => {
     const [a, b] = link();
-    const frame = sw.encodeFrame({ type: sw.MessageType.Event, features: sw.Feature.CHECKSUM, payload: filled(40, 1) });
-    const framedOptions = { framed: (bytes: Uint8Array) => bytes[0] === 0x4d, maxPayload: sw.MAX_PAYLOAD };
+    const frame = wire.encodeFrame({ type: MessageType.Event, features: wire.Feature.CHECKSUM, payload: filled(40, 1) });
+    const framedOptions = { framed: (bytes: Uint8Array) => bytes[0] === 0x4d, maxPayload: wire.MAX_PAYLOAD };
     const storage = ringStorage(4096);
     const producer = new RingEnd(storage, 0, framedOptions);
     const consumer = new RingEnd(storage, 1, framedOptions);
@@ -111,7 +112,7 @@ describe('RingEnd', () => {
     producer.commit();
     const got = drainAll(consumer, HIGH);
     expect(got.records).toEqual([frame, filled(9, 2)]);
-    expect(got.status).toBe(sw.Status.ChecksumMismatch);
+    expect(got.status).toBe(wire.Status.ChecksumMismatch);
     // The same bytes pass when not taken for a frame.
     expect(a.reserve(HIGH, bad)).toBe(true);
     a.commit();

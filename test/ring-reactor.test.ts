@@ -2,7 +2,8 @@
 // RPC method, an awaited call) get to answer while the loop is still spinning for the reply. Its own file, because
 // a thread's loop keeps the options of the first ring made in it.
 import { beforeAll, expect, it } from 'vitest';
-import { init, ringPair } from 'swarmwire';
+import { init } from 'swarmwire';
+import { ringPair } from 'swarmwire/transport';
 import { opened } from './transport-contract.js';
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 // The RPC API's smaller promises, over the in-process pair: transfer(), property writes, releasing refs,
 // registered error classes and stacks, deadlines while the session is not connected, currentCall() rules.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MessageType, RpcError, Session, fnv1a32, SessionHost, connectSession, currentCall, expose, memoryPair, proxy, registerErrorClass, releaseProxy, transfer, withOptions, wrap,
-} from 'swarmwire';
+import { MessageType, RpcError, Session, SessionHost, connectSession, currentCall, expose, memoryPair, proxy, registerErrorClass, releaseProxy, transfer, withOptions, wrap } from 'swarmwire';
+import { fnv1a32 } from 'swarmwire/wire';
+import { TestClock } from './fixtures/clock.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -120,13 +120,19 @@ describe('rpc API', () => {
     expect(e.message).toBe('boom');
   });
 
-  it('gives calls on a session that never connects a deadline, and says so', async () => {
-    const session = new Session({ heartbeatIntervalMs: 0 });
+  it('gives calls on a session that never connects a deadline (the session\'s clock), and says so', async () => {
+    const clock = new TestClock();
+    const session = new Session({ heartbeatIntervalMs: 0, clock });
     cleanups.push(() => session.close());
-    const remote = wrap<{ add(a: number, b: number): number }>(session, { timeoutMs: 40 });
-    const error = await remote.add(1, 2).catch((e: unknown) => e);
+    const remote = wrap<{ add(a: number, b: number): number }>(session, { timeoutMs: 30_000 });
+    let error: unknown;
+    const call = remote.add(1, 2).catch((e: unknown) => (error = e));
+    await clock.advance(29_999);
+    expect(error).toBeUndefined();
+    await clock.advance(1);
+    await call;
     expect(error).toBeInstanceOf(RpcError);
-    expect(error).toMatchObject({ code: 'SW_ERR_RPC_TIMEOUT', message: '[swarmwire] no answer within 40 ms (the link is not connected)' });
+    expect(error).toMatchObject({ code: 'SW_ERR_RPC_TIMEOUT', message: '[swarmwire] no answer within 30000 ms (the link is not connected)' });
   });
 
   it('rejects at once for an already aborted signal, and currentCall() outside a call is a typed error', async () => {

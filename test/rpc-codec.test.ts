@@ -5,7 +5,8 @@
 import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageType, decodeFrame, expose, memoryPair, proxy, wrap } from 'swarmwire';
+import { MessageType, expose, memoryPair, proxy, wrap } from 'swarmwire';
+import { decodeFrame } from 'swarmwire/wire';
 import { type CodecHost, decodeValue, encodeValue } from '../src/rpc/codec.js';
 import { deserializeError, serializeError } from '../src/rpc/error-codec.js';
 

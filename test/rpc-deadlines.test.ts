@@ -1,14 +1,16 @@
 // The deadline lanes behind every call: one timer per distinct timeout, expiring calls in order, skipping the ones
-// already settled, and stopping when told.
+// already settled, and stopping when told. Time is a TestClock: each deadline is checked to the millisecond.
 import { afterEach, expect, it } from 'vitest';
 import { Deadlines } from '../src/rpc/deadlines.js';
+import { TestClock } from './fixtures/clock.js';
 
 const live = new Set<number>();
 const expired: number[] = [];
+const clock = new TestClock();
 const deadlines = new Deadlines((id) => {
   live.delete(id);
   expired.push(id);
-}, (id) => live.has(id), () => live.size);
+}, (id) => live.has(id), () => live.size, clock);
 afterEach(() => {
   deadlines.clear();
   live.clear();
@@ -20,30 +22,46 @@ const add = (id: number, ms: number) => {
   deadlines.add(id, ms);
 };
 
-it('expires calls in deadline order across lanes, and skips settled ones', async () => {
-  add(1, 60);
-  add(2, 20);
-  add(3, 60);
-  add(4, 20);
+it('expires calls at their deadlines, in deadline order across lanes, and skips settled ones', async () => {
+  add(1, 60_000);
+  add(2, 20_000);
+  await clock.advance(5_000);
+  add(3, 60_000); // due at 65 s
+  add(4, 20_000); // due at 25 s
   live.delete(4); // settled before its deadline
-  await expect.poll(() => expired.length, { timeout: 2_000 }).toBe(3);
+  expect(clock.pending).toBe(2); // one timer per lane, not one per call
+  await clock.advance(14_999);
+  expect(expired).toEqual([]);
+  await clock.advance(1);
+  expect(expired).toEqual([2]);
+  await clock.advance(40_000); // 60 s
+  expect(expired).toEqual([2, 1]);
+  await clock.advance(4_999);
+  expect(expired).toEqual([2, 1]);
+  await clock.advance(1);
   expect(expired).toEqual([2, 1, 3]);
+  expect(clock.pending).toBe(0); // no live call left: no timer re-armed
 });
 
 it('survives many settled calls (compaction) and still expires the live one', async () => {
-  add(0, 40);
+  add(0, 40_000);
   for (let id = 1; id <= 5_000; id++) {
-    add(id, 40);
+    add(id, 40_000);
     live.delete(id);
   }
   expect(deadlines.held).toBeLessThan(100);
-  await expect.poll(() => expired, { timeout: 2_000 }).toEqual([0]);
+  await clock.advance(39_999);
+  expect(expired).toEqual([]);
+  await clock.advance(1);
+  expect(expired).toEqual([0]);
 });
 
 it('fires nothing after clear()', async () => {
-  add(1, 10);
+  add(1, 10_000);
+  expect(clock.pending).toBe(1);
   deadlines.clear();
-  await new Promise((r) => setTimeout(r, 40));
+  expect(clock.pending).toBe(0);
+  await clock.advance(60_000);
   expect(expired).toEqual([]);
 });
 

@@ -1,23 +1,11 @@
 // docs/protocol.md's RPC examples are real frames: every hex block there decodes as whole frames, with the bodies
 // the text says they carry.
-import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { MessageType, decodeBody, decodeFrame, fnv1a32, fnv1a64 } from 'swarmwire';
+import { MessageType, decodeBody } from 'swarmwire';
+import { decodeFrame, fnv1a32, fnv1a64 } from 'swarmwire/wire';
+import { docSection, framesOf } from './fixtures/doc-frames.js';
 
-const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
-const section = doc.slice(doc.indexOf('### RPC examples'), doc.indexOf('**Comlink interop.**'));
-
-/** The frames of one code block: a line starting with the magic opens a frame; hex tokens before the comment follow. */
-function framesOf(block: string): Uint8Array[] {
-  const frames: string[] = [];
-  for (const line of block.split('\n')) {
-    const hex = line.split(/\s{2,}(?=[^0-9a-f\s])/)[0]!.trim().split(/\s+/).filter((t) => /^[0-9a-f]+$/.test(t) && t.length % 2 === 0);
-    if (hex.length === 0) continue;
-    if (hex[0] === '4d4c4e4b') frames.push('');
-    frames[frames.length - 1] += hex.join('');
-  }
-  return frames.map((f) => Uint8Array.from(Buffer.from(f, 'hex')));
-}
+const section = docSection('### RPC examples', '**Comlink interop.**');
 
 it('every RPC example in docs/protocol.md decodes, with the documented bodies', () => {
   const blocks = [...section.matchAll(/```\n([\s\S]*?)```/g)].map((m) => framesOf(m[1]!));

@@ -2,7 +2,9 @@
 // callee never runs it twice — whether the Request, the answer, or neither was lost with the old connection.
 // Over the in-process pair (with faults) and over real WebSockets.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Feature, MessageType, type MemoryTransport, type Session, SessionHost, connectSession, expose, memoryPair, wrap } from 'swarmwire';
+import { Feature } from 'swarmwire/wire';
+import { MessageType, type Session, SessionHost, connectSession, expose, memoryPair, wrap } from 'swarmwire';
+import { type MemoryTransport } from 'swarmwire/transport';
 import { webSocketSession } from './fixtures/rpc-links.js';
 
 const quiet = { heartbeatIntervalMs: 0, features: Feature.ACK_REQUIRED } as const; // no batching: one frame per message

@@ -4,10 +4,9 @@
 // array's push, a Map's set) are not reachable; a getter runs once per read. swarmwire/lite reaches the same
 // members and takes no writes at all.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MessageType, type Frame, type Session, SessionHost, Status, decodeBody, describe as describeRemote, expose, fnv1a32, fnv1a64,
-  listenWebSocket, proxy, wrap,
-} from 'swarmwire';
+import { MessageType, type Frame, type Session, SessionHost, Status, decodeBody, describe as describeRemote, expose, proxy, wrap } from 'swarmwire';
+import { fnv1a32, fnv1a64 } from 'swarmwire/wire';
+import { listenWebSocket } from 'swarmwire/node';
 import { connect as liteConnect, expose as liteExpose } from 'swarmwire/lite';
 import { memorySession } from './fixtures/rpc-links.js';
 
@@ -182,7 +181,7 @@ describe('swarmwire/lite', () => {
     let session!: Session;
     const listener = await listenWebSocket((t) => host.accept(t).then((s) => (session = s)));
     cleanups.push(() => listener.close(), () => host.close());
-    const conn = await liteConnect(listener.url, { heartbeatMs: 0 });
+    const conn = await liteConnect(listener.url, { heartbeatIntervalMs: 0 });
     cleanups.push(() => conn.close());
     let calls = 0;
     const target = {

@@ -3,9 +3,10 @@
 // and code — and that none of them costs the connection.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
-import {
-  MessageType, Status, currentCall, decodeBody, decodeFrame, encodeFrame, expose, fnv1a32, fnv1a64, memoryPair, type Frame, type MemoryTransport, Op,
-} from 'swarmwire';
+import { MessageType, Status, currentCall, decodeBody, expose, memoryPair, type Frame } from 'swarmwire';
+import { decodeFrame, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire/wire';
+import { type MemoryTransport } from 'swarmwire/transport';
+import { Op } from '../src/rpc/messages.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

@@ -1,9 +1,7 @@
 // The RPC layer over every link kind (test/fixtures/rpc-links.ts): expose/wrap, properties, callbacks, errors,
 // deadlines, cancellation, streams, security limits, close. The same cases run on each link.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  RpcError, Status, currentCall, describe as describeRemote, expose, proxy, releaseProxy, withOptions, wrap,
-} from 'swarmwire';
+import { RpcError, Status, currentCall, describe as describeRemote, expose, proxy, releaseProxy, withOptions, wrap } from 'swarmwire';
 import { LINK_KINDS, type LinkPair } from './fixtures/rpc-links.js';
 
 class Counter {

@@ -10,6 +10,7 @@ import { SessionError } from '../src/session/errors.js';
 import { decodeBody, decodeFrame, encodeFrame } from '../src/wire/frame.js';
 import { Feature, MessageType, Status } from '../src/wire/constants.js';
 import type { Frame } from '../src/wire/frame.js';
+import { TestClock } from './fixtures/clock.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -65,7 +66,7 @@ describe('handshake', () => {
     const server = await accepted[0]!;
     expect(client.peer!.hello.role).toBe('relay');
     expect(server.peer!.hello.metadata).toEqual({ name: 'page' });
-    expect(client.peer!.negotiated).toEqual({ version: 2, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED, maxPayload: 1 << 20 });
+    expect(client.peer!.negotiated).toEqual({ version: 2, capabilities: ['rpc'], features: Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.COMPRESSED | Feature.TRACE, maxPayload: 1 << 20 });
     expect(server.peer!.negotiated.maxPayload).toBe(1 << 20);
     expect(server.peer!.id).toBe(Array.from(client.nodeId, (b) => b.toString(16).padStart(2, '0')).join(''));
   });
@@ -104,10 +105,20 @@ describe('handshake', () => {
     expect((await closed).code).toBe(CloseCode.ProtocolError);
   });
 
-  it('times out when no HelloAck comes', async () => {
+  it('times out when no HelloAck comes, at the deadline and not before (fake time)', async () => {
     const [a] = memoryPair(); // nobody answers on the other end
-    const session = new Session({ handshakeTimeoutMs: 50, heartbeatIntervalMs: 0 });
-    await expect(session.connect(a)).rejects.toMatchObject({ code: 'SW_ERR_HANDSHAKE_TIMEOUT', status: Status.Timeout });
+    const clock = new TestClock();
+    const session = new Session({ handshakeTimeoutMs: 10_000, heartbeatIntervalMs: 0, clock });
+    let settled = false;
+    const connecting = session.connect(a).finally(() => (settled = true));
+    connecting.catch(() => {});
+    await until(() => clock.pending > 0); // the identity is made (real crypto), the Hello sent, the deadline set
+    await clock.advance(9_999);
+    expect(settled).toBe(false);
+    expect(a.state).toBe('open');
+    await clock.advance(1);
+    await expect(connecting).rejects.toMatchObject({ code: 'SW_ERR_HANDSHAKE_TIMEOUT', status: Status.Timeout });
+    expect(a.state).toBe('closed');
   });
 });
 
@@ -158,15 +169,66 @@ describe('an open session', () => {
     expect(links).toHaveLength(1);
   });
 
-  it('declares a silent link dead after the missed heartbeats and reconnects', async () => {
-    const r = rig({ heartbeatIntervalMs: 20 });
-    const client = await connectSession(r.dial, { heartbeatIntervalMs: 20, missedHeartbeats: 3, reconnect: { initialDelayMs: 1 } });
+  it('declares a silent link dead after the missed heartbeats, not before, and reconnects after the backoff (fake time)', async () => {
+    const clock = new TestClock();
+    const r = rig({ heartbeatIntervalMs: 5_000, clock });
+    const client = await connectSession(r.dial, { heartbeatIntervalMs: 5_000, missedHeartbeats: 3, reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 }, clock });
     cleanups.push(() => client.close());
     const disconnects: CloseInfo[] = [];
     client.on('disconnect', (info) => disconnects.push(info));
+    await clock.advance(20_000); // four beats with Pongs coming back: nothing happens
+    expect([disconnects.length, client.state]).toEqual([0, 'open']);
+    expect(client.rtt).toBe(0); // Pongs answered within the same fake instant
     r.last()[1].faults.hold(); // the server's frames (Pongs, Pings) stop arriving: half-open
+    await clock.advance(15_000); // three silent beats are allowed
+    expect([disconnects.length, client.state]).toEqual([0, 'open']);
+    await clock.advance(5_000); // the fourth is not
+    expect(disconnects).toEqual([expect.objectContaining({ code: CloseCode.Abnormal, reason: 'heartbeat lost' })]);
+    expect(client.state).toBe('disconnected');
+    expect(r.links).toHaveLength(1); // the backoff's timer has not fired yet
+    await clock.advance(1_000); // full jitter: at most maxDelayMs
     await until(() => r.links.length === 2 && client.state === 'open');
-    expect(disconnects[0]).toMatchObject({ code: CloseCode.Abnormal, reason: 'heartbeat lost' });
+  });
+
+  it('dials again on the backoff schedule after failed attempts, each at its time (fake time)', async () => {
+    const clock = new TestClock();
+    const r = rig();
+    const start = clock.now();
+    const attempts: number[] = [];
+    const dial = (): MemoryTransport => {
+      attempts.push(clock.now() - start);
+      if (attempts.length <= 3) throw new Error('refused');
+      return r.dial();
+    };
+    const connecting = connectSession(dial, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1_000, factor: 2, jitter: 'none' }, clock });
+    await clock.advance(0);
+    expect(attempts).toEqual([0]);
+    await clock.advance(1_999);
+    expect(attempts).toEqual([0]); // the first retry waits initialDelayMs · factor
+    await clock.advance(1);
+    expect(attempts).toEqual([0, 2_000]);
+    await clock.advance(4_000);
+    expect(attempts).toEqual([0, 2_000, 6_000]);
+    await clock.advance(8_000);
+    expect(attempts).toEqual([0, 2_000, 6_000, 14_000]);
+    const client = await connecting;
+    cleanups.push(() => client.close());
+    expect(client.state).toBe('open');
+  });
+
+  it('ping() measures the round trip on the session\'s clock, and times out at its deadline (fake time)', async () => {
+    const clock = new TestClock();
+    const { client, last } = await pair({ client: { clock } });
+    expect(await client.ping()).toBe(0); // answered within one fake instant
+    last()[1].faults.hold(); // the Pong will not come back
+    let outcome: unknown;
+    const pinging = client.ping(5_000).then((rtt) => (outcome = rtt), (e: unknown) => (outcome = e));
+    await clock.advance(4_999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    await pinging;
+    expect(outcome).toMatchObject({ code: 'SW_ERR_PING_TIMEOUT', status: Status.Timeout });
+    expect(client.state).toBe('open'); // a lost Pong alone is not a dead link
   });
 
   it('bounds what waits: queued frames while disconnected, and unacked frames', async () => {

@@ -5,10 +5,10 @@
 // classes, and hostile control frames.
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MeshNode, MessageType, Status, connectWebSocket, decodeBody, defaultSwarmSize, loadModule, nodeStats, startSwarm, unloadModule,
-  type Swarm, type SwarmLoss, type SwarmMember,
-} from 'swarmwire';
+import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, startSwarm, type Swarm, type SwarmLoss, type SwarmMember } from 'swarmwire';
+// Internals, from the source: node control as the swarm speaks it, and the default size.
+import { loadModule, nodeStats, unloadModule } from '../src/mesh/control.js';
+import { defaultSwarmSize } from '../src/mesh/swarm.js';
 import { startRelay, type RelayServer } from 'swarmwire/relay';
 import { until } from './fixtures/until.js';
 

@@ -2,7 +2,9 @@
 // the ring, many links at once, and a worker that dies with sends and waits pending.
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as sw from 'swarmwire';
+import { CloseCode, MessageType, Priority, Status, SwarmwireError, TransportError, TransportErrorCode, WireError, WireErrorCode, connectWorker, init } from 'swarmwire';
+import { Feature, decodeFrame, encodeFrame } from 'swarmwire/wire';
+import { ringPair } from 'swarmwire/transport';
 import { Recorder, opened, pattern, sameBytes, within } from './transport-contract.js';
 
 const ECHO = new URL('./fixtures/echo-worker.mjs', import.meta.url);
@@ -10,7 +12,7 @@ const STALL = new URL('./fixtures/ring-stall-worker.mjs', import.meta.url);
 let memory: WebAssembly.Memory;
 
 beforeAll(async () => {
-  ({ memory } = await sw.init());
+  ({ memory } = await init());
 });
 
 const ids = (r: Recorder): number[] => r.frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0));
@@ -20,7 +22,7 @@ function markedFrame(marker: number, size = 200): Uint8Array {
   const payload = pattern(size, marker);
   new DataView(payload.buffer).setUint32(0, 0x5eed0000 + marker);
   new DataView(payload.buffer).setUint32(4, 0xc0ffee00 + marker);
-  return sw.encodeFrame({ type: sw.MessageType.Event, requestId: marker, features: sw.Feature.CHECKSUM, payload });
+  return encodeFrame({ type: MessageType.Event, requestId: marker, features: Feature.CHECKSUM, payload });
 }
 
 /** Flips one payload byte of the frame carrying `marker` where it sits in the shared memory. */
@@ -36,23 +38,23 @@ function corruptInMemory(marker: number): void {
 
 describe('ring transport', () => {
   it('delivers frames sent together Critical first, then High, then Low, each lane in order', async () => {
-    const [a, b] = sw.ringPair();
+    const [a, b] = ringPair();
     const r = new Recorder(b);
     await opened(a);
     // All in one task: the consumer finds every lane filled at once.
-    a.send(pattern(8, 1), sw.Priority.Low);
+    a.send(pattern(8, 1), Priority.Low);
     a.send(pattern(8, 2));
-    a.send(pattern(8, 3), sw.Priority.Critical);
-    a.send(pattern(8, 4), sw.Priority.Low);
-    a.send(pattern(8, 5), sw.Priority.Critical);
-    a.send(pattern(8, 6), sw.Priority.High);
+    a.send(pattern(8, 3), Priority.Critical);
+    a.send(pattern(8, 4), Priority.Low);
+    a.send(pattern(8, 5), Priority.Critical);
+    a.send(pattern(8, 6), Priority.High);
     await r.frameCount(6);
     expect(ids(r)).toEqual([3, 5, 2, 6, 1, 4]);
     a.close();
   });
 
   it('refuses a frame larger than half a ring with TOO_LARGE at send, and carries on', async () => {
-    const [a, b] = sw.ringPair({ laneBytes: 4096 });
+    const [a, b] = ringPair({ laneBytes: 4096 });
     const r = new Recorder(b);
     await opened(a);
     expect(a.maxFrameBytes).toBe(2040);
@@ -62,8 +64,8 @@ describe('ring transport', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(sw.TransportError);
-    expect(error).toMatchObject({ code: sw.TransportErrorCode.TOO_LARGE, status: sw.Status.PayloadTooLarge });
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ code: TransportErrorCode.TOO_LARGE, status: Status.PayloadTooLarge });
     expect((error as Error).message).toMatch(/^\[swarmwire\] ring transport: a frame of 2041 bytes exceeds the limit of 2040/);
     // Frames that fit, many times the ring's size in total, all arrive (the producer waits for room).
     for (let i = 0; i < 100; i++) {
@@ -76,7 +78,7 @@ describe('ring transport', () => {
   });
 
   it('holds frames a full ring cannot take, in order, counting them in bufferedAmount, and never drops one', async () => {
-    const [a, b] = sw.ringPair({ laneBytes: 1024, highWaterMark: 1 << 20 });
+    const [a, b] = ringPair({ laneBytes: 1024, highWaterMark: 1 << 20 });
     const r = new Recorder(b);
     await opened(a);
     for (let i = 0; i < 200; i++) a.send(pattern(300, i)); // 60 KB into a 1 KiB ring, in one task
@@ -88,37 +90,37 @@ describe('ring transport', () => {
   });
 
   it('closes with ChecksumMismatch when bytes in the ring are corrupted; the frames before it arrive', async () => {
-    const [a, b] = sw.ringPair();
+    const [a, b] = ringPair();
     const ra = new Recorder(a);
     const rb = new Recorder(b);
-    const errors: sw.SwarmwireError[] = [];
+    const errors: SwarmwireError[] = [];
     b.on('error', (e) => errors.push(e));
     await opened(a);
     a.send(markedFrame(1));
     a.send(markedFrame(2)); // copied into the ring now, published at the end of this task
     corruptInMemory(2);
     const info = await rb.closed();
-    expect(rb.frames.map((f) => sw.decodeFrame(f).requestId)).toEqual([1n]);
-    expect(info).toMatchObject({ code: sw.CloseCode.ProtocolError, reason: 'checksum mismatch' });
-    expect(info.error).toBeInstanceOf(sw.WireError);
-    expect(info.error).toMatchObject({ code: sw.WireErrorCode.CHECKSUM, status: sw.Status.ChecksumMismatch });
+    expect(rb.frames.map((f) => decodeFrame(f).requestId)).toEqual([1n]);
+    expect(info).toMatchObject({ code: CloseCode.ProtocolError, reason: 'checksum mismatch' });
+    expect(info.error).toBeInstanceOf(WireError);
+    expect(info.error).toMatchObject({ code: WireErrorCode.CHECKSUM, status: Status.ChecksumMismatch });
     expect(errors).toEqual([info.error]);
     // The sender hears why, and its sends fail from then on.
-    expect(await ra.closed()).toMatchObject({ code: sw.CloseCode.ProtocolError, reason: 'checksum mismatch' });
+    expect(await ra.closed()).toMatchObject({ code: CloseCode.ProtocolError, reason: 'checksum mismatch' });
     expect(() => a.send(pattern(8, 0))).toThrow(/closed/);
   });
 
   it('a worker consumer detects corruption too, and the page side hears the reason', async () => {
     const worker = new Worker(ECHO);
     try {
-      const t = await sw.connectWorker(worker);
+      const t = await connectWorker(worker);
       expect(t.kind).toBe('ring');
       const r = new Recorder(t);
       t.send(markedFrame(3));
       await r.frameCount(1);
       t.send(markedFrame(4));
       corruptInMemory(4);
-      expect(await r.closed()).toMatchObject({ code: sw.CloseCode.ProtocolError, reason: 'checksum mismatch' });
+      expect(await r.closed()).toMatchObject({ code: CloseCode.ProtocolError, reason: 'checksum mismatch' });
       expect(r.frames).toHaveLength(1);
     } finally {
       await worker.terminate();
@@ -128,7 +130,7 @@ describe('ring transport', () => {
   it('publishes while the sending task still runs: a worker frees ring room before the sender yields', async () => {
     const worker = new Worker(ECHO);
     try {
-      const t = await sw.connectWorker(worker); // send() publishes every 8 KiB
+      const t = await connectWorker(worker); // send() publishes every 8 KiB
       const r = new Recorder(t);
       t.send(markedFrame(0, 4000));
       const sent = 40 * t.bufferedAmount; // what 40 such frames weigh while none is released
@@ -149,7 +151,7 @@ describe('ring transport', () => {
   it('keeps feeding the ring from the backlog during a long synchronous run of sends', async () => {
     const worker = new Worker(ECHO);
     try {
-      const t = await sw.connectWorker(worker, { laneBytes: 65_536 });
+      const t = await connectWorker(worker, { laneBytes: 65_536 });
       const r = new Recorder(t);
       t.send(markedFrame(0, 4000));
       const one = t.bufferedAmount;
@@ -173,8 +175,8 @@ describe('ring transport', () => {
   it('runs many links at once, in one thread and to several workers, each in order', async () => {
     const workers = Array.from({ length: 3 }, () => new Worker(ECHO));
     try {
-      const pairs = Array.from({ length: 6 }, () => sw.ringPair({ laneBytes: 4096 }));
-      const toWorkers = await Promise.all(workers.map((w) => sw.connectWorker(w, { laneBytes: 8192 })));
+      const pairs = Array.from({ length: 6 }, () => ringPair({ laneBytes: 4096 }));
+      const toWorkers = await Promise.all(workers.map((w) => connectWorker(w, { laneBytes: 8192 })));
       const senders = [...pairs.map((p) => p[0]), ...toWorkers];
       const receivers = [...pairs.map((p) => new Recorder(p[1])), ...toWorkers.map((t) => new Recorder(t))];
       await Promise.all(senders.map((s) => opened(s)));
@@ -198,7 +200,7 @@ describe('ring transport', () => {
 
   it('ends pending sends and ready() with PEER_GONE when a stalled worker is terminated', async () => {
     const worker = new Worker(STALL);
-    const t = await sw.connectWorker(worker, { laneBytes: 4096, highWaterMark: 8192 });
+    const t = await connectWorker(worker, { laneBytes: 4096, highWaterMark: 8192 });
     const r = new Recorder(t);
     for (let i = 0; i < 20; i++) t.send(pattern(1000, i)); // more than the rings hold: some wait here
     await new Promise((x) => setTimeout(x, 50));
@@ -212,8 +214,8 @@ describe('ring transport', () => {
     void worker.terminate();
     const info = await r.closed(3000);
     expect(performance.now() - t0).toBeLessThan(3000);
-    expect(info).toMatchObject({ code: sw.CloseCode.Abnormal, error: { code: sw.TransportErrorCode.PEER_GONE, status: sw.Status.Timeout } });
-    await expect(waiting).rejects.toMatchObject({ code: sw.TransportErrorCode.PEER_GONE });
+    expect(info).toMatchObject({ code: CloseCode.Abnormal, error: { code: TransportErrorCode.PEER_GONE, status: Status.Timeout } });
+    await expect(waiting).rejects.toMatchObject({ code: TransportErrorCode.PEER_GONE });
     expect(() => t.send(pattern(8, 0))).toThrow(/peer gone/);
     expect(t.bufferedAmount).toBe(0);
   });
@@ -221,7 +223,7 @@ describe('ring transport', () => {
   it('costs next to no CPU while idle: both ends sleep instead of polling', async () => {
     const worker = new Worker(ECHO);
     try {
-      const t = await sw.connectWorker(worker);
+      const t = await connectWorker(worker);
       const r = new Recorder(t);
       t.send(pattern(64, 1));
       await r.frameCount(1);
@@ -242,7 +244,7 @@ describe('ring transport', () => {
   it('reuses the memory of closed links: opening and closing many does not exhaust it', async () => {
     const before = memory.buffer.byteLength;
     for (let i = 0; i < 200; i++) {
-      const [a, b] = sw.ringPair();
+      const [a, b] = ringPair();
       const r = new Recorder(b);
       await opened(a);
       a.send(pattern(10, i));

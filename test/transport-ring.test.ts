@@ -2,7 +2,8 @@
 // with a real worker_threads Worker running an echo (test/fixtures/echo-worker.mjs) on each path.
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, it } from 'vitest';
-import { connectWorker, init, postMessagePair, ringPair } from 'swarmwire';
+import { connectWorker, init } from 'swarmwire';
+import { postMessagePair, ringPair } from 'swarmwire/transport';
 import { CONTRACT_CASES, ECHO_CASES, type EchoLink } from './transport-contract.js';
 
 const WORKER = new URL('./fixtures/echo-worker.mjs', import.meta.url);

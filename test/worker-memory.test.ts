@@ -4,7 +4,8 @@
 // every time. Before, every second ring link into a worker was refused as "another shared memory".
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterEach, expect, it } from 'vitest';
-import { Feature, MessageType, connectWorker, decodeFrame, encodeFrame, init, linkWorkers, type WorkerTransport } from 'swarmwire';
+import { MessageType, connectWorker, init, linkWorkers, type WorkerTransport } from 'swarmwire';
+import { Feature, decodeFrame, encodeFrame } from 'swarmwire/wire';
 
 const ECHO = new URL('./fixtures/echo-worker.mjs', import.meta.url);
 const workers: Worker[] = [];

@@ -7,10 +7,8 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import {
-  connectSession, connectWebSocket, crc32c, createIdentity, decodeBody, decodeFrame, decodeFrames, encodeFrame, fnv1a32, MessageType, parseRouted,
-  RELAY_MODULE, routedBody, Session, Status, type Frame,
-} from 'swarmwire';
+import { connectSession, connectWebSocket, createIdentity, decodeBody, MessageType, RELAY_MODULE, Session, Status, type Frame } from 'swarmwire';
+import { crc32c, decodeFrame, decodeFrames, encodeFrame, fnv1a32, parseRouted, routedBody } from 'swarmwire/wire';
 import { readmeBlock } from './fixtures/readme.js';
 import { until } from './fixtures/until.js';
 

@@ -2,7 +2,8 @@
 // relay at argv[2]; in each pair A routes a small frame to B every FLOOD_INTERVAL_MS (default 20) and B routes it
 // back, one in flight per pair. Round trips are timed here (both ends on one clock) and kept per phase: the parent
 // names the phase ('phase:<name>') and asks for the figures ('report').
-import { MessageType, connectSession, connectWebSocket, decodeBody, encodeFrame, parseRouted, routedBody } from 'swarmwire';
+import { MessageType, connectSession, connectWebSocket, decodeBody } from 'swarmwire';
+import { encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
 
 const url = process.argv[2];
 const pairs = Number(process.env.FLOOD_PAIRS ?? 4);

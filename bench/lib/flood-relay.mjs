@@ -1,7 +1,7 @@
 // The flood bench's relay, alone in its process (default options, as `swarmwire relay` runs it): tells the parent its
 // URL, then answers 'stats' with its memory, CPU time, event-loop delay and counters. Stops when the parent goes.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startRelay } from 'swarmwire/relay';
+import { startRelay } from 'swarmwire/node';
 
 // How late the relay's event loop runs (what honest frames wait behind), reset on each 'stats' answer.
 const delay = monitorEventLoopDelay({ resolution: 5 });

@@ -1,7 +1,7 @@
 // A swarmwire Transport over a worker_threads MessagePort, for bench/rpc.bench.mjs until the SDK's own
 // postMessage transport (issue 3) is on this branch. Each frame is copied into its own buffer and transferred:
 // frames are views into 64 KiB slabs, and posting a view would clone the whole slab.
-import { BaseTransport } from 'swarmwire';
+import { BaseTransport } from 'swarmwire/transport';
 
 class PortTransport extends BaseTransport {
   kind = 'postmessage';

@@ -5,7 +5,8 @@ import * as Comlink from 'comlink';
 import { createBirpc } from 'birpc';
 import { RpcTarget, newMessagePortRpcSession, newWebSocketRpcSession } from 'capnweb';
 import { WebSocket, WebSocketServer } from 'ws';
-import { SessionHost, expose, listenWebSocket } from 'swarmwire';
+import { SessionHost, expose } from 'swarmwire';
+import { listenWebSocket } from 'swarmwire/node';
 import { portTransport } from './port-transport.mjs';
 
 // capnweb reads the global WebSocket (for its constants), which Node 20 does not have.

@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import { parentPort } from 'node:worker_threads';
 import { Server as IoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
-import { MessageType, SessionHost, listenWebSocket } from 'swarmwire';
+import { MessageType, SessionHost } from 'swarmwire';
+import { listenWebSocket } from 'swarmwire/node';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 wss.on('connection', (ws) => ws.on('message', (data) => ws.send(data, { binary: true })));

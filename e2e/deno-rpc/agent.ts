@@ -1,6 +1,8 @@
 // Deno entry (bundled by e2e/rpc.e2e.test.ts, run with --unstable-net): the RPC e2e agent served over WebTransport
 // on a fresh self-signed certificate. Prints { port, hash } once listening, then { cancelled } per cancelled call.
-import { SessionHost, expose, generateCertificate, listenWebTransport } from 'swarmwire';
+import { SessionHost, expose } from 'swarmwire';
+import { generateCertificate } from 'swarmwire/transport';
+import { listenWebTransport } from 'swarmwire/deno';
 import { makeAgent } from '../rpc-agent.js';
 
 const certificate = await generateCertificate({ hosts: ['localhost', '127.0.0.1'] });

@@ -1,7 +1,8 @@
 // What the worker-ring e2e page runs: the shared echo cases of the transport contract (test/transport-contract.ts)
 // against a real Web Worker echoing them (echo-worker.js), plus a sequential round-trip timing. It reports
 // plain JSON; e2e/ring.e2e.test.ts asserts.
-import * as sw from 'swarmwire';
+import { Feature, encodeFrame } from 'swarmwire/wire';
+import { MessageType, connectWorker, init } from 'swarmwire';
 import { ECHO_CASES, type EchoLink, Recorder, opened, pattern } from '../../test/transport-contract.js';
 
 export interface RingReport {
@@ -18,7 +19,7 @@ export async function runRingChecks(): Promise<RingReport> {
   const kinds: string[] = [];
   const connect = async (): Promise<EchoLink> => {
     const worker = new Worker(WORKER_URL);
-    const transport = await sw.connectWorker(worker);
+    const transport = await connectWorker(worker);
     kinds.push(transport.kind);
     return { transport, terminate: () => worker.terminate() };
   };
@@ -40,7 +41,7 @@ export async function runRingChecks(): Promise<RingReport> {
 async function roundTrip(connect: () => Promise<EchoLink>): Promise<RingReport['roundTrip']> {
   const { transport, terminate } = await connect();
   await opened(transport);
-  const frame = sw.encodeFrame({ type: sw.MessageType.Event, features: sw.Feature.CHECKSUM, payload: new Uint8Array(28) });
+  const frame = encodeFrame({ type: MessageType.Event, features: Feature.CHECKSUM, payload: new Uint8Array(28) });
   const times: number[] = [];
   let t0 = 0;
   const count = 2000;
@@ -67,8 +68,8 @@ async function corruption(connect: () => Promise<EchoLink>): Promise<RingReport[
   await opened(transport);
   const payload = pattern(300, 9);
   payload.set([0x5e, 0xed, 0xc0, 0xff, 0xee, 0x00, 0x11, 0x22]);
-  transport.send(sw.encodeFrame({ type: sw.MessageType.Event, features: sw.Feature.CHECKSUM, payload }));
-  const { memory } = await sw.init();
+  transport.send(encodeFrame({ type: MessageType.Event, features: Feature.CHECKSUM, payload }));
+  const { memory } = await init();
   const mem = new Uint8Array(memory.buffer);
   let at = -1;
   for (let i = mem.length - 8; i >= 0 && at < 0; i--) {

@@ -1,7 +1,8 @@
 // The wire checks every e2e page runs, against `swarmwire` as that page loaded it (ESM via an import map, or the
 // script-tag global). It only measures and reports; the test asserts in Node against test/vectors.ts. Everything
 // reported is plain JSON: bigints travel as decimal strings.
-import * as sw from 'swarmwire';
+import { type Frame, SwarmwireError, WireError, init } from 'swarmwire';
+import { FrameReader, crc32c, decodeFrame, encodeFrame, fnv1a32, fnv1a64 } from 'swarmwire/wire';
 import { BAD_FRAME_VECTORS, CRC32C_VECTORS, FNV_VECTORS, FRAME_VECTORS, fromHex, toHex } from '../../test/vectors.js';
 import { testBytes } from '../test-bytes.js';
 
@@ -65,7 +66,7 @@ export interface WireReport {
   }[];
 }
 
-function fieldsOf(frame: sw.Frame): FrameFields {
+function fieldsOf(frame: Frame): FrameFields {
   return {
     version: frame.version,
     type: frame.type,
@@ -81,8 +82,8 @@ function fieldsOf(frame: sw.Frame): FrameFields {
 /** Runs every check; calls init() partway (after the JavaScript-path CRC). */
 export async function runWireChecks(): Promise<WireReport> {
   const big = testBytes(BIG_CRC_BYTES);
-  const beforeInit = sw.crc32c(big);
-  const { memory } = await sw.init();
+  const beforeInit = crc32c(big);
+  const { memory } = await init();
   const half = BIG_CRC_BYTES / 2;
   return {
     env: {
@@ -94,15 +95,15 @@ export async function runWireChecks(): Promise<WireReport> {
     bigCrc: {
       bytes: big.length,
       beforeInit,
-      afterInit: sw.crc32c(big),
-      chained: sw.crc32c(big.subarray(half), sw.crc32c(big.subarray(0, half))),
-      unaligned: sw.crc32c(big.subarray(1, big.length - 1)),
+      afterInit: crc32c(big),
+      chained: crc32c(big.subarray(half), crc32c(big.subarray(0, half))),
+      unaligned: crc32c(big.subarray(1, big.length - 1)),
     },
-    crc: CRC32C_VECTORS.map((v) => ({ name: v.name, crc: sw.crc32c(fromHex(v.hex)) })),
-    fnv: FNV_VECTORS.map((v) => ({ input: v.input, fnv32: sw.fnv1a32(v.input), fnv64: sw.fnv1a64(v.input).toString() })),
+    crc: CRC32C_VECTORS.map((v) => ({ name: v.name, crc: crc32c(fromHex(v.hex)) })),
+    fnv: FNV_VECTORS.map((v) => ({ input: v.input, fnv32: fnv1a32(v.input), fnv64: fnv1a64(v.input).toString() })),
     frames: FRAME_VECTORS.map((v) => {
-      const frame = sw.decodeFrame(fromHex(v.hex));
-      const reencoded = sw.encodeFrame({
+      const frame = decodeFrame(fromHex(v.hex));
+      const reencoded = encodeFrame({
         type: frame.type,
         features: frame.features,
         requestId: frame.requestId,
@@ -114,15 +115,15 @@ export async function runWireChecks(): Promise<WireReport> {
     }),
     badFrames: BAD_FRAME_VECTORS.map((v) => {
       try {
-        sw.decodeFrame(fromHex(v.hex));
+        decodeFrame(fromHex(v.hex));
         return { name: v.name, threw: false, isWireError: false, isSwarmwireError: false, errorName: '', code: '', status: -1, message: '' };
       } catch (error) {
-        const e = error as Partial<sw.WireError>;
+        const e = error as Partial<WireError>;
         return {
           name: v.name,
           threw: true,
-          isWireError: error instanceof sw.WireError,
-          isSwarmwireError: error instanceof sw.SwarmwireError,
+          isWireError: error instanceof WireError,
+          isSwarmwireError: error instanceof SwarmwireError,
           errorName: String(e.name),
           code: String(e.code),
           status: Number(e.status),
@@ -132,9 +133,9 @@ export async function runWireChecks(): Promise<WireReport> {
     }),
     reader: FRAME_VECTORS.map((v) => {
       const bytes = fromHex(v.hex);
-      const reader = new sw.FrameReader();
+      const reader = new FrameReader();
       let frameAfter = 0;
-      let frame: sw.Frame | undefined;
+      let frame: Frame | undefined;
       for (let i = 0; i < bytes.length && frame === undefined; i++) {
         reader.push(bytes.slice(i, i + 1)); // a fresh one-byte chunk each time, as a trickling stream delivers
         frame = reader.read();

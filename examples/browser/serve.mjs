@@ -2,7 +2,7 @@
 //   node serve.mjs [port]        (default 8080; 0 picks a free one), then open the URL it prints
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { startRelay } from 'swarmwire/relay';
+import { startRelay } from 'swarmwire/node';
 
 const files = {
   '/': [new URL('./index.html', import.meta.url), 'text/html; charset=utf-8'],

@@ -32,9 +32,9 @@ export interface InitOptions {
    * they import, as compiling from bytes is forbidden there. Default: swarmwire.wasm next to the bundle (inlined in
    * the script-tag build).
    */
-  wasm?: WasmSource;
+  wasm: WasmSource;
   /** A shared memory made by another thread's init(), to join it (rings between workers live in it). Default: a new one. */
-  memory?: WebAssembly.Memory;
+  memory: WebAssembly.Memory;
 }
 
 /** What init() gives back: the module and memory to hand to other threads. */
@@ -55,7 +55,7 @@ export function getCore(): Core | undefined {
  * Loads the wasm core for this thread. Safe to call many times: later calls get the first call's result.
  * Everything works before it resolves; the core then speeds up checksums and enables shared-memory rings.
  */
-export async function init(options: Readonly<InitOptions> = {}): Promise<CoreHandle> {
+export async function init(options: Readonly<Partial<InitOptions>> = {}): Promise<CoreHandle> {
   loading ??= load(options).then(
     (core) => (current = core),
     (error: unknown) => {
@@ -76,7 +76,7 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-async function load(options: Readonly<InitOptions>): Promise<Core> {
+async function load(options: Readonly<Partial<InitOptions>>): Promise<Core> {
   const module = await compile(options.wasm);
   const memory = options.memory ?? createSharedMemory();
   const api = await instantiate(module, { env: { memory } });

@@ -32,19 +32,19 @@ export interface DurableRelayOptions {
    * Decides whether a peer may connect, given its proven node id and its Hello: true, false (Unauthorized), or a
    * Grant of what it may do. Default: everyone, with every grant.
    */
-  authorize?: Authorize;
+  authorize: Authorize;
   /** Other relays (node ids) whose reports of a frame's origin are believed (see RelayOptions.trustedRelays). Default: none. */
-  trustedRelays?: Iterable<string>;
+  trustedRelays: Iterable<string>;
   /** How long a node that went away keeps its session (topics, unacked frames) for a resume, ms. Default: 30,000. */
-  resumeTimeoutMs?: number;
+  resumeTimeoutMs: number;
   /** Deadline for a new socket's Hello, ms. Default: 10,000. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs: number;
   /**
    * Largest payload accepted. Default: 1 MiB − 36, so a frame fits the 1 MiB WebSocket message limit of Workers.
    */
-  maxPayload?: number;
+  maxPayload: number;
   /** Free-form strings announced in the relay's HelloAck. Default: {}. */
-  metadata?: Readonly<Record<string, string>>;
+  metadata: Readonly<Record<string, string>>;
 }
 
 /** What a socket carries through hibernation: when it was accepted, and its node once the handshake is through. */
@@ -68,7 +68,7 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
  */
 export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
-  readonly #options: Required<Omit<DurableRelayOptions, 'authorize' | 'trustedRelays'>> & Pick<DurableRelayOptions, 'authorize' | 'trustedRelays'>;
+  readonly #options: Omit<DurableRelayOptions, 'authorize' | 'trustedRelays'> & Partial<Pick<DurableRelayOptions, 'authorize' | 'trustedRelays'>>;
   /** Made once the relay's identity is loaded from storage (before any event is delivered: blockConcurrencyWhile). */
   #relay: Relay | undefined;
   /** Handshakes between their HelloAck and the HelloProof, by socket (lost with an eviction: the peer dials again). */
@@ -78,7 +78,7 @@ export class SwarmwireRelay {
   /** Sessions moved to a new socket: their end is not the node's. */
   readonly #replaced = new WeakSet<DurablePeer>();
 
-  constructor(state: DurableObjectStateLike, _env?: unknown, options: Readonly<DurableRelayOptions> = {}) {
+  constructor(state: DurableObjectStateLike, _env?: unknown, options: Readonly<Partial<DurableRelayOptions>> = {}) {
     this.state = state;
     this.#options = {
       authorize: options.authorize,

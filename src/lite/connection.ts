@@ -15,24 +15,27 @@ import { idHex } from '../wire/node-id.js';
 // Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
 import { unpackPlain } from '../wire/msgpack/plain.js';
 import { clipUtf8 } from '../transport/close-reason.js';
+import type { CloseInfo } from '../transport/transport.js';
+import type { WebSocketConstructor, WebSocketLike } from '../transport/websocket.js';
+import type { CallOptions, ServeLimits } from '../rpc/connection.js';
 import { type LiteFrame, frameBytes, readFrames } from './frames.js';
 import { pack } from './msgpack.js';
 import { errorBody, remoteError } from './errors.js';
 import { nodeWebSocket } from './node-websocket.js';
 
-/** The WebSocket constructor lite needs: the standard global, or `ws`'s (which lite loads itself on Node 20). */
-export type WebSocketConstructor = new (url: string) => WebSocket;
-
-/** Options of connect(). */
-export interface ConnectOptions {
+/**
+ * Options of lite's connect(). The names and defaults are the full SDK's (SessionOptions, ConnectWebSocketOptions)
+ * for what lite does too; the type has its own name because lite takes fewer.
+ */
+export interface LiteConnectOptions {
   /** The WebSocket class. Default: globalThis.WebSocket (browsers, Deno, Node 22+), else the `ws` package's (Node 20). */
   WebSocket: WebSocketConstructor;
   /** Sent in Hello for the accepting side's authorize hook. Default: none. */
   token: string;
   /** Deadline for the socket to open and the handshake to complete, ms. Default: 10,000. */
-  timeoutMs: number;
+  handshakeTimeoutMs: number;
   /** Ping interval, ms; after 3 silent intervals the link is declared dead. 0 turns heartbeats off. Default: 5,000. */
-  heartbeatMs: number;
+  heartbeatIntervalMs: number;
   /** Largest payload accepted, bytes (announced in Hello; the smaller of both sides' applies). Default: 64 MiB. */
   maxPayload: number;
   /** This node's key pair, which its id is derived from (createIdentity(), or a kept one). Default: a new one. */
@@ -41,29 +44,8 @@ export interface ConnectOptions {
   expectPeer: Uint8Array;
 }
 
-/** How a connection ended. */
-export interface CloseInfo {
-  code: number;
-  reason: string;
-  /** What broke it, when something did. */
-  error?: Error;
-}
-
-/** Per-call options: a deadline and a cancel signal. */
-export interface CallOptions {
-  /** Deadline of each call, ms, from the call to its answer. Default: 30,000. */
-  timeoutMs: number;
-  /** Aborting it cancels the call: a Cancel frame goes out and the call rejects with SW_ERR_RPC_CANCELLED. Default: none. */
-  signal?: AbortSignal | undefined;
-}
-
-/** Limits of an exposed module. */
-export interface ServeLimits {
-  /** Largest argument payload accepted, bytes. Default: 16 MiB. */
-  maxArgBytes: number;
-  /** Calls running at once on the connection, at most; more get SW_ERR_RPC_BUSY (QuotaExceeded). Default: 10,000. */
-  maxConcurrent: number;
-}
+/** The limits of an exposed module that lite applies (the full SDK's ServeLimits has more). */
+export type LiteServeLimits = Pick<ServeLimits, 'maxArgBytes' | 'maxConcurrent'>;
 
 /** Where a frame goes or came from: the peer itself, or a node behind it (by id, in Routed envelopes). */
 interface Route {
@@ -82,7 +64,7 @@ interface Pending {
 
 interface Module {
   target: object;
-  limits: ServeLimits;
+  limits: LiteServeLimits;
   table: Map<number, string> | undefined;
 }
 
@@ -96,13 +78,13 @@ export const moduleKey = (hi: number, lo: number): string => `${hi}:${lo}`;
 
 /**
  * Opens a WebSocket to `url` and runs the swarmwire handshake on it; resolves once the peer (a relay, or any
- * swarmwire WebSocket server) has answered. Rejects with SessionError SW_ERR_HANDSHAKE_TIMEOUT past `timeoutMs`,
+ * swarmwire WebSocket server) has answered. Rejects with SessionError SW_ERR_HANDSHAKE_TIMEOUT past `handshakeTimeoutMs`,
  * SW_ERR_HANDSHAKE_REJECTED when the peer refuses (status Unauthorized, UnsupportedVersion, …), SW_ERR_PROTOCOL for
  * an answer that is not a HelloAck, SW_ERR_SESSION_CLOSED when the socket closes first.
- * Options: WebSocket (the global), token (none), timeoutMs (10,000), heartbeatMs (5,000), maxPayload (64 MiB), identity (a new one), expectPeer (any). A relay that cannot be reached rejects it with
+ * Options: WebSocket (the global), token (none), handshakeTimeoutMs (10,000), heartbeatIntervalMs (5,000), maxPayload (64 MiB), identity (a new one), expectPeer (any). A relay that cannot be reached rejects it with
  * SW_ERR_CONNECT_FAILED, its cause (ECONNREFUSED…) kept where the runtime says it.
  */
-export async function connect(url: string, options: Readonly<Partial<ConnectOptions>> = {}): Promise<LiteConnection> {
+export async function connect(url: string, options: Readonly<Partial<LiteConnectOptions>> = {}): Promise<LiteConnection> {
   let WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!WS) {
     try {
@@ -112,7 +94,7 @@ export async function connect(url: string, options: Readonly<Partial<ConnectOpti
     }
   }
   const identity = options.identity ?? await createIdentity();
-  return new Promise((resolve, reject) => void new LiteConnection(new WS(url), identity, options, resolve, reject));
+  return new Promise((resolve, reject) => void new LiteConnection(new WS(url), url, identity, options, resolve, reject));
 }
 
 /** A connection made by connect(). wrap() and expose() run on it. */
@@ -123,8 +105,9 @@ export class LiteConnection {
   peer = '';
   /** Resolves when the connection has ended (close(), the peer, a protocol error or a lost heartbeat). */
   readonly closed: Promise<CloseInfo>;
-  readonly #ws: WebSocket;
-  readonly #options: Readonly<Partial<ConnectOptions>>;
+  readonly #ws: WebSocketLike;
+  readonly #url: string;
+  readonly #options: Readonly<Partial<LiteConnectOptions>>;
   #open = false;
   #end: CloseInfo | undefined;
   #onEnd!: (info: CloseInfo) => void;
@@ -149,14 +132,15 @@ export class LiteConnection {
   readonly #seen = new Set<string>();
 
   /** @internal Use connect(). */
-  constructor(ws: WebSocket, identity: Identity, options: Readonly<Partial<ConnectOptions>>, resolve: (c: LiteConnection) => void, reject: (e: Error) => void) {
+  constructor(ws: WebSocketLike, url: string, identity: Identity, options: Readonly<Partial<LiteConnectOptions>>, resolve: (c: LiteConnection) => void, reject: (e: Error) => void) {
     this.#ws = ws;
+    this.#url = url;
     this.#options = options;
     this.id = identity.idHex;
     this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
     this.closed = new Promise((r) => (this.#onEnd = r));
     ws.binaryType = 'arraybuffer';
-    const ms = options.timeoutMs ?? 10_000;
+    const ms = options.handshakeTimeoutMs ?? 10_000;
     const deadline = setTimeout(() => this.#finish({ code: 1008, reason: 'handshake timeout', error: sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no handshake within ${ms} ms`) }), ms);
     // Until HelloDone, the end of the connection rejects connect(); after it, it goes to `closed` and the calls.
     this.#connecting = (error) => {
@@ -235,7 +219,7 @@ export class LiteConnection {
       return this.#violation(e, e.code === SessionErrorCode.IDENTITY || e.code === SessionErrorCode.UNSUPPORTED_KEY ? 1008 : undefined);
     }
     this.#open = true;
-    const every = this.#options.heartbeatMs ?? 5_000;
+    const every = this.#options.heartbeatIntervalMs ?? 5_000;
     if (every > 0) {
       this.#timer = setInterval(() => {
         // Half-open link: the socket looks fine but nothing arrives (peers ping too, so silence means trouble).
@@ -495,7 +479,7 @@ export class LiteConnection {
     }
     this.#connecting?.(info.error ?? (this.#socketOpened
       ? sessionError(SessionErrorCode.CLOSED, `the socket closed before the handshake completed (${info.code}${info.reason ? ` ${info.reason}` : ''})`)
-      : connectFailed(this.#ws.url, this.#failure, info.code)));
+      : connectFailed(this.#url, this.#failure, info.code)));
     const error = this.#closedError();
     for (const p of [...this.pending.values()]) {
       p.done();
@@ -515,7 +499,7 @@ export class LiteConnection {
  * Why a socket never opened: the runtime's own words where it gave them (`ws` on Node 20: ECONNREFUSED, a name that
  * does not resolve, an HTTP status). Browsers and Node 22+'s WebSocket say nothing (an empty TypeError at most).
  */
-function connectFailed(url: string, cause: unknown, code: number): Error {
+function connectFailed(url: string, cause: unknown, code: number): SwarmwireError {
   const why = (cause as Error)?.message || `closed with ${code} before it opened (no server there, a wrong path, or a refused origin: this runtime gives no reason)`;
   // The full SDK's code (TransportErrorCode.CONNECT_FAILED) on the base class: lite leaves the transport layer out.
   return new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause });

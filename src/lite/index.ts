@@ -4,11 +4,15 @@
 // no proxy()/transfer(), no Map/Set/Date values (docs/architecture.md, "The lite profile"; README "Lite client").
 
 // Connection: WebSocket + handshake + heartbeats
+// Types named as the full SDK's are the full SDK's; lite's own (Lite…) are where lite takes or gives less.
 export { connect, LiteConnection } from './connection.js';
-export type { CallOptions, CloseInfo, ConnectOptions, ServeLimits, WebSocketConstructor } from './connection.js';
+export type { LiteConnectOptions, LiteServeLimits } from './connection.js';
+export type { CloseInfo } from '../transport/transport.js';
+export type { WebSocketConstructor } from '../transport/websocket.js';
 // RPC
 export { expose, withOptions, wrap } from './rpc.js';
-export type { ExposeOptions, Remote, WrapOptions } from './rpc.js';
+export type { LiteExposeOptions, LiteRemote, LiteWrapOptions } from './rpc.js';
+export type { CallOptions } from '../rpc/connection.js';
 // MessagePack (the subset lite carries)
 export { pack, unpack } from './msgpack.js';
 export type { UnpackOptions } from './msgpack.js';

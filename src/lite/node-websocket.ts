@@ -1,7 +1,7 @@
 // The WebSocket class where the runtime has none (Node 20): the `ws` package, a dependency of swarmwire, loaded on
 // first use. Its own file so that the browser build (dist/lite-browser.js) can put a stub in its place: browsers and
 // Web Workers all have WebSocket, and `ws` there would only bring the Node-only stand-in along.
-import type { WebSocketConstructor } from './connection.js';
+import type { WebSocketConstructor } from '../transport/websocket.js';
 
 /** `ws`'s WebSocket class. */
 export async function nodeWebSocket(): Promise<WebSocketConstructor> {

@@ -4,33 +4,32 @@
 // round, directly or through a relay.
 import { fnv1a32, fnv1a64Parts } from '../wire/fnv.js';
 import { idHex } from '../wire/node-id.js';
-import { type CallOptions, type LiteConnection, type ServeLimits, moduleKey } from './connection.js';
+import type { CallOptions } from '../rpc/connection.js';
+import type { ExposeOptions } from '../rpc/expose.js';
+import type { WrapOptions } from '../rpc/wrap.js';
+import { type LiteConnection, moduleKey } from './connection.js';
 
-/** Options of wrap(). */
-export interface WrapOptions {
-  /** The module's name, as the exposing side gave it. Default: none (the default module, module_id 0). */
-  name: string;
+/** Options of lite's wrap(): the full SDK's, plus the node behind the relay that exposes the module. */
+export interface LiteWrapOptions extends WrapOptions {
   /**
    * The node that exposes it, by id (32 hex digits or 16 bytes), when it sits behind the relay `conn` is connected
    * to: calls travel in Routed envelopes. Default: none (the peer itself).
    */
   to: string | Uint8Array;
-  /** Deadline of every call, ms. On expiry the call rejects with SW_ERR_RPC_TIMEOUT and the callee is told to stop. Default: 30,000. */
-  timeoutMs: number;
 }
 
-/** Options of expose(). */
-export interface ExposeOptions extends ServeLimits {
-  /** The module's name: its module_id is fnv1a64(name). Default: none (module_id 0, the default module). */
-  name: string;
-}
+/** Options of lite's expose(): the full SDK's name and the two limits lite applies (it takes no writes at all). */
+export type LiteExposeOptions = Pick<ExposeOptions, 'name' | 'maxArgBytes' | 'maxConcurrent'>;
 
 type AnyFunction = (...args: any[]) => any;
-/** What wrap<T>() returns: methods return promises of their awaited results, properties are read with `await`. */
-export type Remote<T> = {
+/**
+ * What lite's wrap<T>() returns: methods return promises of their awaited results, properties are read with
+ * `await`. Narrower than the full SDK's Remote<T>: no callbacks, streams or proxies cross lite.
+ */
+export type LiteRemote<T> = {
   readonly [K in keyof T as K extends string ? K : never]: T[K] extends AnyFunction
     ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>>
-    : Promise<T[K]> & Remote<T[K]>;
+    : Promise<T[K]> & LiteRemote<T[K]>;
 };
 
 const STATE: unique symbol = /* @__PURE__ */ Symbol('swarmwire.lite.remote');
@@ -40,13 +39,20 @@ interface State {
   route: { to: Uint8Array | undefined; key: string };
   hi: number;
   lo: number;
+  /** The module's name as wrap() was given it, for errors the callee could only state as hashes. */
+  name: string | undefined;
   path: string[];
   options: Readonly<CallOptions>;
 }
 
 function remote(state: State): unknown {
-  const { conn, route, hi, lo, path, options } = state;
-  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options);
+  const { conn, route, hi, lo, name, path, options } = state;
+  // The callee saw only hashes (`no method 0xd1a908be`, `no module 0x… is exposed here`): say what was asked for.
+  const named = (e: { code?: unknown; message: string }): never => {
+    if (/_NOT_FOUND$/.test(e?.code as string)) e.message += ` (asked for "${path.join('.')}" on ${name === undefined ? 'the default module' : `module "${name}"`})`;
+    throw e;
+  };
+  const call = (body: unknown): Promise<unknown> => conn.call(route, hi, lo, fnv1a32(path.join('.')), body, options).catch(named);
   return new Proxy(function remote() {}, {
     get(_, prop) {
       if (prop === STATE) return state;
@@ -68,12 +74,12 @@ const bytesOf = (id: string): Uint8Array => {
  * `await remote.property`. Every call has a deadline; closing the connection rejects what is pending.
  * Options: name (default module), to (the peer itself), timeoutMs (30,000).
  */
-export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<WrapOptions>> = {}): Remote<T> {
+export function wrap<T>(conn: LiteConnection, options: Readonly<Partial<LiteWrapOptions>> = {}): LiteRemote<T> {
   const { name, to } = options;
   const [hi, lo] = name === undefined ? [0, 0] : fnv1a64Parts(name);
   const bytes = to === undefined ? undefined : typeof to === 'string' ? bytesOf(to) : to;
   const route = { to: bytes, key: bytes ? idHex(bytes) : '' };
-  return remote({ conn, route, hi, lo, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as Remote<T>;
+  return remote({ conn, route, hi, lo, name, path: [], options: { timeoutMs: options.timeoutMs ?? 30_000 } }) as LiteRemote<T>;
 }
 
 /**
@@ -94,7 +100,7 @@ export function withOptions<R>(proxy: R, options: Readonly<Partial<CallOptions>>
  * is refused with RpcError SW_ERR_RPC_BAD_ARGS. Options: name (the default module), maxArgBytes (16 MiB),
  * maxConcurrent (10,000). Returns a function that stops serving it.
  */
-export function expose(target: object, conn: LiteConnection, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
+export function expose(target: object, conn: LiteConnection, options: Readonly<Partial<LiteExposeOptions>> = {}): () => void {
   const [hi, lo] = options.name === undefined ? [0, 0] : fnv1a64Parts(options.name);
   const key = moduleKey(hi, lo);
   const module = { target, table: undefined, limits: { maxArgBytes: options.maxArgBytes ?? 16 * 1024 * 1024, maxConcurrent: options.maxConcurrent ?? 10_000 } };

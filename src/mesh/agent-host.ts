@@ -16,6 +16,7 @@ import { fnv1a32, fnv1a64 } from '../wire/fnv.js';
 import { expose } from '../rpc/expose.js';
 import { wrap } from '../rpc/wrap.js';
 import { RpcErrorCode } from '../rpc/errors.js';
+import { type SpanHandle, tracer } from '../rpc/tracing.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
 import { idBytes, idHex, idKey } from './ids.js';
 import type { PeerLink } from './link.js';
@@ -26,33 +27,37 @@ import { SwarmwireError } from '../wire/errors.js';
 import type { MeshMessage, MeshNode } from './node.js';
 import { type Candidate, leastLoaded } from './placement.js';
 import { type Agent, methodsOf, restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { createDebug } from '../core/debug.js';
+import { type ClockTimer, unref } from '../core/clock.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
 
 /** Proxies for agents on other nodes kept for calls (each a few hundred bytes). */
 const REMOTES_KEPT = 1024;
 
 export interface AgentHostOptions {
   /** Deadline of one call, ms (each hop of a redirect gets a fresh one). Default: 10,000. */
-  callTimeoutMs?: number;
+  callTimeoutMs: number;
   /** Deadline of each migration phase (running calls to finish; the destination to answer), ms. Default: 5,000. */
-  migrationTimeoutMs?: number;
+  migrationTimeoutMs: number;
   /** How long locate() waits for AgentQuery answers, ms. Default: 2,000. */
-  queryTimeoutMs?: number;
+  queryTimeoutMs: number;
   /** Redirects a call follows before it gives up. Default: 8. */
-  maxRedirects?: number;
+  maxRedirects: number;
 }
 
 export interface AgentExposeOptions {
   /** The factory name other nodes rebuild the agent with. Default: the agent's constructor name. */
-  kind?: string;
+  kind: string;
   /** Capabilities a node needs to host the agent (placement). Default: []. */
-  capabilities?: readonly string[];
+  capabilities: readonly string[];
 }
 
 export interface SpawnOptions extends Omit<AgentExposeOptions, 'kind'> {
   /** Initial state, given to restore(). Default: none. */
-  state?: unknown;
+  state: unknown;
   /** The node to spawn on. Default: the least-loaded node with the capabilities. */
-  on?: string;
+  on: string;
 }
 
 /** One hosted agent, as agents() lists it. */
@@ -84,7 +89,7 @@ interface Hosted {
   capabilities: string[];
   state: AgentInfo['state'];
   /** For an incoming agent: its migration and source. */
-  incoming?: { id: number; from: string; timer: ReturnType<typeof setTimeout> };
+  incoming?: { id: number; from: string; timer: ClockTimer };
   calls: number;
   running: number;
   /** Calls waiting for the state to change. */
@@ -96,7 +101,7 @@ interface Hosted {
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ClockTimer;
 }
 
 export class AgentHost implements Disposable {
@@ -125,7 +130,7 @@ export class AgentHost implements Disposable {
   readonly #changed: Array<() => void> = [];
   #nextMigration = 1;
 
-  constructor(node: MeshNode, options: Readonly<AgentHostOptions> = {}) {
+  constructor(node: MeshNode, options: Readonly<Partial<AgentHostOptions>> = {}) {
     this.node = node;
     this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.#migrationTimeoutMs = options.migrationTimeoutMs ?? 5_000;
@@ -159,13 +164,13 @@ export class AgentHost implements Disposable {
   }
 
   /** Hosts `agent` here under `name`. Throws MeshError BAD_ARGUMENT if the name is taken on this node. */
-  expose(name: string, agent: object, options: Readonly<AgentExposeOptions> = {}): void {
+  expose(name: string, agent: object, options: Readonly<Partial<AgentExposeOptions>> = {}): void {
     const kind = options.kind ?? (agent.constructor?.name || 'Object');
     this.#host(name, kind, agent, [...(options.capabilities ?? [])], 'active');
   }
 
   /** Builds an agent of `kind` on the least-loaded capable node (or `on`) and resolves with that node's id. */
-  async spawn(kind: string, name: string, options: Readonly<SpawnOptions> = {}): Promise<string> {
+  async spawn(kind: string, name: string, options: Readonly<Partial<SpawnOptions>> = {}): Promise<string> {
     const capabilities = [...(options.capabilities ?? [])];
     if (options.on === undefined) await this.node.discover(undefined, this.#queryTimeoutMs); // fresh routes, for placement
     const dest = options.on ?? this.place(capabilities);
@@ -192,13 +197,29 @@ export class AgentHost implements Disposable {
    * callTimeoutMs, METHOD_NOT_FOUND), or the error the method threw, rebuilt as the RPC layer does.
    */
   async call(name: string, method: string, args: readonly unknown[] = []): Promise<unknown> {
+    if (!tracer) return this.#call(name, method, args, undefined);
+    // One span across the hops of a redirect: each hop's RPC call starts inside it, so they nest under it.
+    const span = tracer.internal(`swarmwire agent ${name}.${method}`, { 'rpc.system': 'swarmwire', 'rpc.service': name, 'rpc.method': method });
+    try {
+      const result = await span.run(() => this.#call(name, method, args, span));
+      span.end();
+      return result;
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
+  async #call(name: string, method: string, args: readonly unknown[], span: SpanHandle | undefined): Promise<unknown> {
     let to = await this.locate(name);
     for (let redirects = 0; to !== undefined && redirects <= this.#maxRedirects; redirects++) {
       try {
-        return await this.#remote(to, name, method, args);
+        const hop = to;
+        return await (span ? span.run(() => this.#remote(hop, name, method, args)) : this.#remote(hop, name, method, args));
       } catch (error) {
         const e = error as { code?: unknown; movedTo?: unknown; absentFrom?: unknown };
         if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
+          span?.event('redirect', { 'swarmwire.moved_to': e.movedTo });
           to = e.movedTo;
           this.#where.set(name, to);
           continue;
@@ -254,11 +275,11 @@ export class AgentHost implements Disposable {
       let left = targets.length;
       const ids: number[] = [];
       const done = (value: string | undefined): void => {
-        clearTimeout(timer);
+        this.node.clock.clearTimeout(timer);
         for (const id of ids) this.#queries.delete(id);
         resolve(value);
       };
-      const timer = setTimeout(() => done(undefined), this.#queryTimeoutMs);
+      const timer = this.node.clock.setTimeout(() => done(undefined), this.#queryTimeoutMs);
       for (const target of targets) {
         try {
           const id = this.node.send(target, { type: MessageType.AgentQuery, body: { name } satisfies AgentQueryBody });
@@ -297,12 +318,13 @@ export class AgentHost implements Disposable {
       committed.catch(() => {}); // awaited below, after the hand-over
     } catch (error) {
       try {
-        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
+        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
       } catch {
         // the destination drops an uncommitted agent on its own deadline
       }
       h.state = 'active';
       wake(h);
+      if (debug.on) debug.log('migration rolled back', { agent: name, to: dest, error });
       throw error instanceof MeshError && error.code === MeshErrorCode.MIGRATION_FAILED ? error
         : meshError(MeshErrorCode.MIGRATION_FAILED, `migration of "${name}" to ${dest} rolled back: ${(error as Error).message}`);
     }
@@ -310,6 +332,7 @@ export class AgentHost implements Disposable {
     this.#moved.set(h.moduleId, dest);
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    if (debug.on) debug.log('migrated', { agent: name, to: dest });
     wake(h); // the calls that waited are handed over (#invoke forwards them)
     this.#notify();
     try {
@@ -393,11 +416,11 @@ export class AgentHost implements Disposable {
     for (const stops of this.#exposed.values()) for (const stop of stops.values()) stop();
     this.#exposed.clear();
     for (const [id, w] of this.#acks) {
-      clearTimeout(w.timer);
+      this.node.clock.clearTimeout(w.timer);
       w.reject(meshError(MeshErrorCode.CLOSED, 'the agent host closed'));
       this.#acks.delete(id);
     }
-    for (const h of this.#hosted.values()) clearTimeout(h.incoming?.timer);
+    for (const h of this.#hosted.values()) this.node.clock.clearTimeout(h.incoming?.timer);
   }
 
   [Symbol.dispose](): void {
@@ -439,12 +462,12 @@ export class AgentHost implements Disposable {
   #drain(h: Hosted): Promise<void> {
     if (h.running === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.node.clock.setTimeout(() => {
         h.drained.splice(h.drained.indexOf(done), 1);
         reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${h.running} call(s) of "${h.name}" still running after ${this.#migrationTimeoutMs} ms`));
       }, this.#migrationTimeoutMs);
       const done = (): void => {
-        clearTimeout(timer);
+        this.node.clock.clearTimeout(timer);
         resolve();
       };
       h.drained.push(done);
@@ -457,7 +480,7 @@ export class AgentHost implements Disposable {
    */
   #exchange(dest: string, phase: 'transfer' | 'commit', body: AgentMigrationBody): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.node.clock.setTimeout(() => {
         this.#acks.delete(body.migrationId);
         reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck${phase === 'commit' ? ' of the commit' : ''} from ${dest} within ${this.#migrationTimeoutMs} ms`));
       }, this.#migrationTimeoutMs);
@@ -466,9 +489,9 @@ export class AgentHost implements Disposable {
         resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
       });
       try {
-        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, body });
+        this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body });
       } catch (error) {
-        clearTimeout(timer);
+        this.node.clock.clearTimeout(timer);
         this.#acks.delete(body.migrationId);
         reject(error);
       }
@@ -539,14 +562,24 @@ export class AgentHost implements Disposable {
           this.#queries.get(Number(frame.requestId))?.(null);
           return;
         }
-        case MessageType.AgentMigration:
-          return this.#onMigration(from, parseMigration(decodeBody(frame)));
+        case MessageType.AgentMigration: {
+          const body = parseMigration(decodeBody(frame));
+          if (!tracer) return this.#onMigration(from, body);
+          // A span of its own on this node, linked to the sender's: the move is one story told by two nodes.
+          const span = tracer.internal(`swarmwire migration ${body.phase}`, { 'swarmwire.agent': body.name, 'swarmwire.migration_id': body.migrationId, 'swarmwire.from': from }, frame.trace && [frame.trace]);
+          try {
+            span.run(() => this.#onMigration(from, body));
+          } finally {
+            span.end();
+          }
+          return;
+        }
         case MessageType.MigrationAck: {
           const ack = parseMigrationAck(decodeBody(frame));
           const w = this.#acks.get(ack.migrationId);
           if (!w || w.dest !== from || (ack.phase ?? 'transfer') !== w.phase) return;
           this.#acks.delete(ack.migrationId);
-          clearTimeout(w.timer);
+          this.node.clock.clearTimeout(w.timer);
           w.resolve(ack);
         }
       }
@@ -568,12 +601,12 @@ export class AgentHost implements Disposable {
     const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
     const ack = (ok: boolean, message?: string): void => {
       const phase = body.phase === 'commit' ? { phase: 'commit' as const } : {};
-      this.node.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}), ...phase } satisfies MigrationAckBody });
+      this.node.send(from, { type: MessageType.MigrationAck, ack: true, trace: tracer?.active(), body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}), ...phase } satisfies MigrationAckBody });
     };
     if (body.phase === 'commit') {
       // The source waits for this answer: once it has it, the agent is live here.
       if (!mine) return ack(false, `no agent "${body.name}" is arriving on ${this.node.idHex} from migration ${body.migrationId} (dropped after its deadline?)`);
-      clearTimeout(mine.incoming!.timer);
+      this.node.clock.clearTimeout(mine.incoming!.timer);
       mine.incoming = undefined;
       mine.state = 'active';
       this.#moved.delete(moduleId);
@@ -598,8 +631,7 @@ export class AgentHost implements Disposable {
       return ack(false, `restoring "${body.name}" failed: ${(error as Error).message}`);
     }
     // Without a commit or an abort (the source vanished), the copy is dropped: the source still has the original.
-    const timer = setTimeout(() => this.#dropIncoming(incoming, from), 2 * this.#migrationTimeoutMs);
-    (timer as { unref?: () => void }).unref?.();
+    const timer = unref(this.node.clock.setTimeout(() => this.#dropIncoming(incoming, from), 2 * this.#migrationTimeoutMs));
     incoming.incoming = { id: body.migrationId, from, timer };
     ack(true);
   }
@@ -607,7 +639,7 @@ export class AgentHost implements Disposable {
   /** Forgets an agent whose migration was rolled back; calls that reached it are sent back to its source. */
   #dropIncoming(h: Hosted, source: string): void {
     if (this.#hosted.get(h.moduleId) !== h || !h.incoming) return;
-    clearTimeout(h.incoming.timer);
+    this.node.clock.clearTimeout(h.incoming.timer);
     this.#hosted.delete(h.moduleId);
     this.#moved.set(h.moduleId, source);
     wake(h);

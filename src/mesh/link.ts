@@ -5,6 +5,7 @@ import type { Frame } from '../wire/frame.js';
 import type { CloseInfo } from '../transport/transport.js';
 import type { RpcLink } from '../rpc/channel.js';
 import type { SessionFrame } from '../session/session.js';
+import type { Clock } from '../core/clock.js';
 
 /** True for the frame types the RPC layer exchanges; a node hands these to the link of the peer they came from. */
 export function isRpcType(type: number): boolean {
@@ -30,6 +31,8 @@ export interface LinkHost {
   nextRequestId(): number;
   reachable(peer: string): boolean;
   whenReachable(peer: string): Promise<void>;
+  /** The node's clock, for the deadlines of calls over its links. */
+  readonly clock: Clock;
 }
 
 type Listeners = { frame: Array<(f: Frame) => void>; open: Array<() => void>; disconnect: Array<() => void>; close: Array<(i: CloseInfo) => void> };
@@ -52,6 +55,10 @@ export class PeerLink implements RpcLink {
   constructor(host: LinkHost, peer: string) {
     this.#host = host;
     this.peer = peer;
+  }
+
+  get clock(): Clock {
+    return this.#host.clock;
   }
 
   get open(): boolean {

@@ -1,6 +1,7 @@
 // What a runtime can say about its own load: event-loop lag everywhere (a timer's lateness), CPU where the runtime
 // reports process CPU time (Node, Deno), memory where it reports it (process RSS, Chromium's JS heap).
 import type { LoadInfoBody } from './messages.js';
+import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
 
 interface ProcessLike {
   cpuUsage?: () => { user: number; system: number };
@@ -14,15 +15,17 @@ const heapUsed = (): number | undefined => (globalThis as { performance?: { memo
 /** Samples lag, CPU and memory once per `intervalMs` while started. */
 export class LoadMeter {
   readonly #intervalMs: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: Clock;
+  #timer: ClockTimer | undefined;
   #expected = 0;
   #lagMs = 0;
   #cpu: number | undefined;
   #lastCpu: { at: number; used: number } | undefined;
   #onSample: () => void;
 
-  constructor(intervalMs: number, onSample: () => void) {
+  constructor(intervalMs: number, onSample: () => void, clock: Clock = realClock) {
     this.#intervalMs = intervalMs;
+    this.#clock = clock;
     this.#onSample = onSample;
   }
 
@@ -32,12 +35,13 @@ export class LoadMeter {
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
   /** The latest figures, plus what the caller knows (agents, queues). */
   sample(agents: number, queue: number): LoadInfoBody {
+    // The timestamp is wall-clock time for other nodes to read, not a reading of the injected clock.
     const out: LoadInfoBody = { agents, queue, lagMs: this.#lagMs, timestamp: Date.now() };
     if (this.#cpu !== undefined) out.cpu = this.#cpu;
     const memory = processOf()?.memoryUsage?.().rss ?? heapUsed();
@@ -46,13 +50,12 @@ export class LoadMeter {
   }
 
   #schedule(): void {
-    this.#expected = Date.now() + this.#intervalMs;
-    this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
-    (this.#timer as { unref?: () => void }).unref?.();
+    this.#expected = this.#clock.now() + this.#intervalMs;
+    this.#timer = unref(this.#clock.setTimeout(() => this.#tick(), this.#intervalMs));
   }
 
   #tick(): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#lagMs = Math.max(0, now - this.#expected);
     const proc = processOf();
     if (proc?.cpuUsage) {

@@ -7,7 +7,7 @@ import { type Frame, decodeBody, decodeFrame, encodeFrame, frameSize } from '../
 import { pack } from '../wire/payload.js';
 import { DEFAULT_TTL, parseRouted, type RoutedBody } from '../wire/routed.js';
 import { CloseCode, type CloseInfo, Priority, type Transport } from '../transport/transport.js';
-import { connectSession, type ConnectOptions } from '../session/connect.js';
+import { type ConnectOptions, connectSession, dialUrl } from '../session/connect.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
@@ -19,17 +19,21 @@ import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
 import { parseDiscovery, parseLoadInfo } from './parse.js';
 import { type DirectPeer, Router, bounce } from './router.js';
 import { PeerLink, isRpcType } from './link.js';
+import { createDebug } from '../core/debug.js';
+import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
 
 export interface MeshNodeOptions extends HostOptions {
   /**
    * Nodes (ids, 32 hex digits) whose reports this node believes when they connect to it: the origin of a frame
    * they forward, and the routes they announce. Relays this node dials are believed anyway. Default: none.
    */
-  trustedRelays?: Iterable<string>;
+  trustedRelays: Iterable<string>;
   /** Close a connection after this long without application frames either way, ms; 0 never. Default: 300,000. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs: number;
   /** Interval of LoadInfo to every direct peer (and of the lag measurement), ms; 0 turns it off. Default: 2,000. */
-  loadIntervalMs?: number;
+  loadIntervalMs: number;
 }
 
 /** What send() takes: a frame (type Event unless given), whether it must be acked, and a TTL when routed. */
@@ -149,7 +153,7 @@ export class MeshNode implements Disposable {
   readonly capabilities: readonly string[];
   /** Who is reachable through which connection. */
   readonly router: Router;
-  readonly #options: Readonly<MeshNodeOptions>;
+  readonly #options: Readonly<Partial<MeshNodeOptions>>;
   /** Ids (hex) of relays whose reports are believed when they connect to this node (trustedRelays). */
   readonly #trusted: ReadonlySet<string>;
   readonly #host: SessionHost;
@@ -164,11 +168,13 @@ export class MeshNode implements Disposable {
   readonly #links = new Map<string, PeerLink>();
   readonly #onLink: Array<(link: PeerLink) => void> = [];
   #reachWaiters: Array<{ peer: string; resolve: () => void }> = [];
-  readonly #started = Date.now();
+  /** Where the node, its sessions, RPC deadlines over its links and its agent host read the time (options.clock). */
+  readonly clock: Clock;
+  readonly #started: number;
   readonly #totals = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, forwarded: 0, dropped: 0 };
   readonly #meter: LoadMeter;
   #agentCount: () => number = () => 0;
-  #idleTimer: ReturnType<typeof setInterval> | undefined;
+  #idleTimer: ClockTimer | undefined;
   #announcing = false;
   #closed = false;
   #nextId = 1;
@@ -180,7 +186,7 @@ export class MeshNode implements Disposable {
    * A node with the identity given (createIdentity(), or loadIdentity() to keep its id across restarts).
    * MeshNode.create() makes one with a new ephemeral identity.
    */
-  constructor(options: Readonly<MeshNodeOptions> & { readonly identity: Identity }) {
+  constructor(options: Readonly<Partial<MeshNodeOptions>> & { readonly identity: Identity }) {
     if (!options?.identity) throw new TypeError('[swarmwire] new MeshNode() needs options.identity: use `await MeshNode.create()` for a new ephemeral one, or pass `identity: await createIdentity()`');
     this.identity = options.identity;
     this.id = this.identity.id;
@@ -189,20 +195,26 @@ export class MeshNode implements Disposable {
     this.capabilities = options.capabilities ?? [];
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
     this.#options = { ...options };
+    this.clock = options.clock ?? realClock;
+    this.#started = this.clock.now();
     this.router = new Router(this.idHex);
     this.#host = new SessionHost(this.#options);
     this.#host.onSession((session) => this.#register(session, 'in'));
-    this.#meter = new LoadMeter(options.loadIntervalMs ?? 2_000, () => this.#sendLoad());
+    this.#meter = new LoadMeter(options.loadIntervalMs ?? 2_000, () => this.#sendLoad(), this.clock);
     this.#meter.start();
     const idle = options.idleTimeoutMs ?? 300_000;
     if (idle > 0) {
-      this.#idleTimer = setInterval(() => this.#closeIdle(idle), Math.max(10, Math.min(idle / 2, 30_000)));
-      (this.#idleTimer as { unref?: () => void }).unref?.();
+      const every = Math.max(10, Math.min(idle / 2, 30_000));
+      const check = (): void => {
+        this.#idleTimer = unref(this.clock.setTimeout(check, every));
+        this.#closeIdle(idle);
+      };
+      this.#idleTimer = unref(this.clock.setTimeout(check, every));
     }
   }
 
   /** A node with `options.identity`, or a new ephemeral identity when none is given. */
-  static async create(options: Readonly<MeshNodeOptions> = {}): Promise<MeshNode> {
+  static async create(options: Readonly<Partial<MeshNodeOptions>> = {}): Promise<MeshNode> {
     return new MeshNode({ ...options, identity: options.identity ?? await createIdentity() });
   }
 
@@ -223,12 +235,15 @@ export class MeshNode implements Disposable {
   }
 
   /**
-   * Connects to a peer over transports made by `dial` and keeps the link up (reconnecting with backoff, see
-   * connectSession); resolves with the peer's id once the first handshake is through.
+   * Connects to a peer at `target` — a URL as connect() takes (ws:, wss:, https:), or a function making transports —
+   * and keeps the link up (reconnecting with backoff, see connectSession); resolves with the peer's id once the
+   * first handshake is through.
    */
-  async connect(dial: () => Transport | Promise<Transport>, options: Readonly<ConnectOptions> = {}): Promise<string> {
+  async connect(target: string | URL | (() => Transport | Promise<Transport>), options: Readonly<Partial<ConnectOptions>> = {}): Promise<string> {
     this.#assertOpen();
-    const session = await connectSession(dial, { ...this.#options, ...options, identity: this.identity });
+    const { webSocket, webTransport, ...rest } = options;
+    const dial = typeof target === 'function' ? target : dialUrl(target, options);
+    const session = await connectSession(dial, { ...this.#options, ...rest, identity: this.identity });
     if (this.#closed) {
       session.close(CloseCode.GoingAway, 'node closed');
       throw meshError(MeshErrorCode.CLOSED, 'the node closed while connecting');
@@ -249,7 +264,7 @@ export class MeshNode implements Disposable {
     const target = idKey(to);
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload };
+    const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace: frame.trace };
     if (target === this.idHex) {
       const local = decodeFrame(encodeFrame(init));
       macrotask(() => this.#dispatch({ from: this.idHex, frame: local, hops: 0 }));
@@ -262,7 +277,10 @@ export class MeshNode implements Disposable {
     }
     const via = this.router.nextHop(target) ?? this.router.defaultHop();
     const conn = via === undefined ? undefined : this.#conns.get(via);
-    if (!conn) throw meshError(MeshErrorCode.NO_ROUTE, `no route to node ${target}: not connected, and no relay knows it`);
+    if (!conn) {
+      if (debug.on) debug.log('no route', { to: target, type: init.type });
+      throw meshError(MeshErrorCode.NO_ROUTE, `no route to node ${target}: not connected, and no relay knows it`);
+    }
     const outer = this.#nextId++;
     const body: Omit<RoutedBody, 'from'> = { to: idBytes(target), ttl: frame.ttl ?? DEFAULT_TTL, hops: 0, frame: encodeFrame(init) };
     this.#sendOn(conn, { type: MessageType.Routed, requestId: outer, ack: frame.ack, priority: frame.priority, body });
@@ -350,7 +368,7 @@ export class MeshNode implements Disposable {
   }
 
   stats(): NodeStats {
-    const now = Date.now();
+    const now = this.clock.now();
     return {
       id: this.idHex, role: this.role, uptimeMs: now - this.#started, ...this.#totals, load: this.load(),
       connections: [...this.#conns.values()].map((c) => ({
@@ -368,12 +386,12 @@ export class MeshNode implements Disposable {
    * `timeoutMs` (default 1,000): what peers() lists is then as complete as the mesh can say.
    */
   async discovered(timeoutMs = 1_000): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: ClockTimer | undefined;
     await Promise.race([
       Promise.all([...this.#conns.values()].map((c) => c.discovered)),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs))),
     ]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
   }
 
   /**
@@ -399,7 +417,7 @@ export class MeshNode implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#meter.stop();
-    clearInterval(this.#idleTimer);
+    this.clock.clearTimeout(this.#idleTimer);
     for (const c of [...this.#conns.values()]) c.session.close(CloseCode.GoingAway, 'node closing');
     this.#host.close();
     for (const link of this.#links.values()) link.closed({ code: CloseCode.GoingAway, reason: 'node closed' });
@@ -437,11 +455,12 @@ export class MeshNode implements Disposable {
       id, session, direction,
       // A relay this node dialled is its own choice; one that dialled in is believed only when listed.
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: direction === 'out' || this.#trusted.has(id) },
-      framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: Date.now(), discovered, markDiscovered,
+      framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastActive: this.clock.now(), discovered, markDiscovered,
     };
     // Two links to one peer (both dialled each other): the newer carries the traffic, the older lives on until closed.
     this.#conns.set(id, conn);
     this.router.addDirect(conn.direct);
+    if (debug.on) debug.log('connected', { peer: id, role: hello.role, direction, transport: session.transportKind, trusted: conn.direct.trusted });
     session.on('frame', (frame) => this.#onFrame(conn, frame));
     session.on('open', () => {
       this.#sendDiscovery(conn);
@@ -454,6 +473,7 @@ export class MeshNode implements Disposable {
       if (this.#conns.get(id) !== conn) return;
       this.#conns.delete(id);
       this.router.removeDirect(id);
+      if (debug.on) debug.log('disconnected', { peer: id, code: info.code, reason: info.reason, error: info.error });
       this.#emit('disconnected', id, info);
       this.#links.get(id)?.disconnected();
       this.#announce();
@@ -475,7 +495,7 @@ export class MeshNode implements Disposable {
     conn.bytesOut += bytes;
     this.#totals.framesOut++;
     this.#totals.bytesOut += bytes;
-    if (!isControl(frame.type)) conn.lastActive = Date.now();
+    if (!isControl(frame.type)) conn.lastActive = this.clock.now();
   }
 
   #discoveryBody(to: string): DiscoveryBody {
@@ -519,8 +539,12 @@ export class MeshNode implements Disposable {
   }
 
   #closeIdle(idleMs: number): void {
-    const now = Date.now();
-    for (const c of [...this.#conns.values()]) if (now - c.lastActive > idleMs) c.session.close(CloseCode.Normal, 'idle');
+    const now = this.clock.now();
+    for (const c of [...this.#conns.values()]) {
+      if (now - c.lastActive <= idleMs) continue;
+      if (debug.on) debug.log('idle', { peer: c.id, idleMs: now - c.lastActive });
+      c.session.close(CloseCode.Normal, 'idle');
+    }
   }
 
   #onFrame(conn: Conn, frame: Frame): void {
@@ -529,7 +553,7 @@ export class MeshNode implements Disposable {
     conn.bytesIn += bytes;
     this.#totals.framesIn++;
     this.#totals.bytesIn += bytes;
-    if (!isControl(frame.type)) conn.lastActive = Date.now();
+    if (!isControl(frame.type)) conn.lastActive = this.clock.now();
     try {
       switch (frame.type) {
         // Announce only what changed: two core nodes that each announced on every announcement they received

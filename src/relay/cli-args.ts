@@ -1,5 +1,5 @@
 // The relay commands' arguments, read the same strict way by the Node command (`swarmwire relay`, src/relay/cli.ts)
-// and the Deno entry (`deno run … relay-deno.js`, src/relay/deno.ts): a misspelt flag is refused in both, never
+// and the Deno entry (`deno run … deno.js`, src/relay/deno.ts): a misspelt flag is refused in both, never
 // ignored. No runtime built-ins here (node:util's parseArgs does not exist in the Deno bundle). @internal
 //
 // Exit codes of both commands: 0 done, 1 a runtime failure (the port is taken, the host does not resolve), 2 a usage

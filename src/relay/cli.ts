@@ -129,7 +129,7 @@ Ready${log ? '; logging peers and agents' : ''}. Ctrl-C to stop.`);
 
 /** `swarmwire relay --deno`: the Deno entry under $DENO_BIN, the npm deno package's binary, or `deno` on PATH. */
 async function runDeno(io: CliIo, port: number, host: string, values: Record<string, unknown>): Promise<number> {
-  const entry = fileURLToPath(new URL('./relay-deno.js', import.meta.url));
+  const entry = fileURLToPath(new URL('./deno.js', import.meta.url));
   const args = ['run', '--unstable-net', '-A', entry, '--port', String(port), '--host', host];
   if (values.log) args.push('--log');
   if (values['no-webtransport']) args.push('--no-webtransport');

@@ -2,14 +2,15 @@
 // WebSocket at `/ws`, plus WebTransport at `/wt` on the same port number over UDP (Deno.QuicEndpoint, so
 // `--unstable-net`), with a fresh self-signed ECDSA P-256 certificate valid 13 days whose SHA-256 hash browsers
 // pass as `serverCertificateHashes`. Deno only: no Node built-ins here. Run it as
-//   deno run --unstable-net -A node_modules/swarmwire/dist/relay-deno.js [--port 8787] [--host 127.0.0.1]
+//   deno run --unstable-net -A node_modules/swarmwire/dist/deno.js [--port 8787] [--host 127.0.0.1]
 // or `npx swarmwire relay --deno`.
 import { upgradeWebSocket } from '../transport/websocket-deno.js';
 import { listenWebTransport, type WebTransportListener } from '../transport/webtransport-deno.js';
 import { type HandshakeLimits, HandshakeGate } from '../transport/handshake-gate.js';
-import { generateCertificate, type GeneratedCertificate } from './certificate.js';
+import { generateCertificate, type GeneratedCertificate } from '../transport/certificate.js';
 import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
+import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { logRelayActivity } from './activity.js';
 import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 import {
@@ -18,20 +19,20 @@ import {
 
 export interface DenoRelayOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
-  hostname?: string;
+  hostname: string;
   /** TCP port for HTTP and WebSocket; WebTransport takes the same UDP port when it is free. 0 picks one. Default: 8787. */
-  port?: number;
+  port: number;
   /** Serve WebTransport at /wt (needs --unstable-net). Default: true. */
-  webtransport?: boolean;
+  webtransport: boolean;
   /** The certificate for WebTransport. Default: a new one from generateCertificate(). */
-  certificate?: GeneratedCertificate;
+  certificate: GeneratedCertificate;
   /**
    * Limits on WebSocket connections whose handshake has not completed: how many at once, in all (HTTP 503 past
    * it) and per remote address (429). Deno reads each message whole before handing it over, so the message and
    * byte limits and the deadline of DEFAULT_HANDSHAKE_LIMITS cannot apply here (the session's own handshake
    * limit and deadline still do). Default: DEFAULT_HANDSHAKE_LIMITS.
    */
-  handshake?: Readonly<Partial<Pick<HandshakeLimits, 'maxHandshaking' | 'maxHandshakingPerAddress'>>>;
+  handshake: Readonly<Partial<Pick<HandshakeLimits, 'maxHandshaking' | 'maxHandshakingPerAddress'>>>;
 }
 
 export interface DenoRelayServer {
@@ -67,7 +68,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 };
 
 /** Starts the relay under Deno. Throws outside Deno; WebTransport also needs --unstable-net. */
-export async function startDenoRelay(options: Readonly<DenoRelayOptions> = {}): Promise<DenoRelayServer> {
+export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>> = {}): Promise<DenoRelayServer> {
   const deno = (globalThis as { Deno?: DenoServe }).Deno;
   if (!deno?.serve) throw new Error('[swarmwire] startDenoRelay needs Deno');
   const relay = await Relay.create(options);
@@ -98,6 +99,7 @@ export async function startDenoRelay(options: Readonly<DenoRelayOptions> = {}): 
     }
     if (path === '/') return respond(200, 'text/html; charset=utf-8', page);
     if (path === '/healthz') return respond(200, 'application/json', JSON.stringify(relay.stats()));
+    if (path === '/metrics') return respond(200, METRICS_CONTENT_TYPE, relayMetrics(relay));
     if (path === '/favicon.ico') return respond(204, 'image/x-icon', null);
     const asset = ASSETS[path];
     if (!asset) return respond(404, 'text/plain', 'not found');
@@ -148,7 +150,7 @@ const DENO_FLAGS = {
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
-const DENO_USAGE = `usage: deno run --unstable-net -A relay-deno.js [options]
+const DENO_USAGE = `usage: deno run --unstable-net -A deno.js [options]
 
 Starts a relay node under Deno: WebSocket at /ws, WebTransport at /wt (UDP, same port number), its page at /.
 
@@ -162,7 +164,7 @@ interface DenoProcess {
 }
 
 /**
- * `deno run --unstable-net -A relay-deno.js [--port N] [--host H] [--no-webtransport] [--log] [--identity F] [--trust IDS]`: starts and prints the
+ * `deno run --unstable-net -A deno.js [--port N] [--host H] [--no-webtransport] [--log] [--identity F] [--trust IDS]`: starts and prints the
  * URLs, as strict about its flags as `swarmwire relay` (the same parser): usage errors exit 2, failures to listen 1.
  */
 async function main(deno: DenoProcess): Promise<number> {

@@ -9,35 +9,31 @@ import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type We
 import { type OriginPolicy, originAllowed } from '../transport/origin.js';
 import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transport/handshake-gate.js';
 import { Relay, type RelayOptions } from './relay.js';
+import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { relayPage } from './page.js';
 import { DASHBOARD_AGENTS } from './dashboard-agents.js';
+import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
-
-// Scale-out: relays linked through Redis pub/sub
-export { bridgeRedis } from './redis-bridge.js';
-export type { RedisBridge, RedisBridgeOptions } from './redis-bridge.js';
-export { RedisError, RespConnection } from './resp.js';
-export type { RespOptions, RespValue } from './resp.js';
 
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
-  host?: string;
+  host: string;
   /** Port; 0 picks a free one. Default: 8787. */
-  port?: number;
+  port: number;
   /** Run an agent host inside the relay process (the dashboard migrates agents to it; `swarmwire relay` turns it on). Default: false. */
-  agents?: boolean;
+  agents: boolean;
   /** Origins whose WebSocket upgrades are accepted; others get HTTP 403 before any socket exists. Default: any. */
-  allowedOrigins?: OriginPolicy;
+  allowedOrigins: OriginPolicy;
   /** With allowedOrigins, refuse upgrades without an Origin header (non-browser clients) too. Default: false. */
-  requireOrigin?: boolean;
+  requireOrigin: boolean;
   /** Limits of each peer's WebSocket (maxBuffered bounds what a slow reader can make the relay hold). Default: the transport's. */
-  webSocket?: Readonly<Partial<WebSocketOptions>>;
+  webSocket: Readonly<Partial<WebSocketOptions>>;
   /**
    * Limits on connections whose handshake has not completed: how many at once (in all, and per remote address),
    * the largest message and the bytes each may send, and the deadline after which its socket is destroyed.
    * Default: DEFAULT_HANDSHAKE_LIMITS, with handshakeDeadlineMs = handshakeTimeoutMs + 1,000 ms.
    */
-  handshake?: Readonly<Partial<HandshakeLimits>>;
+  handshake: Readonly<Partial<HandshakeLimits>>;
 }
 
 export interface RelayServer {
@@ -64,7 +60,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
   '/worker.global.js': ['worker.global.js', 'text/javascript; charset=utf-8'],
 };
 
-export async function startRelay(options: Readonly<RelayServerOptions> = {}): Promise<RelayServer> {
+export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
   const relay = await Relay.create(options);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
@@ -77,10 +73,10 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
     socket.on('error', () => {});
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404);
-    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403);
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404, req);
+    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403, req);
     const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
-    if (typeof pass === 'number') return refuseUpgrade(socket, pass);
+    if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
     wss.handleUpgrade(req, socket, head, (ws) => {
       relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket)).then(pass.done, () => {
         // a failed handshake was already answered with an Error frame and a close
@@ -116,7 +112,13 @@ export async function startRelay(options: Readonly<RelayServerOptions> = {}): Pr
 }
 
 /** Answers an upgrade with an HTTP error and drops the socket once the answer is out (the peer need not close it). */
-function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse>[0]): void {
+const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
+
+function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse>[0], req?: IncomingMessage): void {
+  if (debug.on) {
+    const why = { 404: 'not the WebSocket path (/ws)', 403: 'origin not allowed', 429: 'too many handshakes from this address', 503: 'too many handshakes' }[status as number];
+    debug.log('refused', { status, why, path: req?.url, origin: req?.headers.origin, address: req?.socket.remoteAddress });
+  }
   socket.end(refusalResponse(status), () => socket.destroy());
 }
 
@@ -124,6 +126,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): P
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
+  if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
   if (path === '/dashboard-agents.js') return send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_AGENTS);
   const asset = ASSETS[path];

@@ -1,20 +1,25 @@
 // A token bucket per peer: `rate` tokens a second, holding at most one second's worth, so a peer may burst up to
-// `rate` frames and then sustain `rate` a second. Refills lazily on take(): no timers per peer.
+// `rate` frames and then sustain `rate` a second. Refills lazily on take(): no timers per peer, only the clock's
+// readings (the relay's `clock` option).
+import { type Clock, realClock } from '../core/clock.js';
 
 export class RateLimiter {
   readonly #rate: number;
+  readonly #clock: Clock;
   #tokens: number;
-  #last = performance.now();
+  #last: number;
   #warned = -Infinity;
 
-  constructor(rate: number) {
+  constructor(rate: number, clock: Clock = realClock) {
     this.#rate = rate;
+    this.#clock = clock;
     this.#tokens = rate;
+    this.#last = clock.now();
   }
 
   /** True (and one token spent) if a frame may pass now. */
   take(): boolean {
-    const now = performance.now();
+    const now = this.#clock.now();
     this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
     this.#last = now;
     if (this.#tokens < 1) return false;
@@ -24,7 +29,7 @@ export class RateLimiter {
 
   /** True at most once a second: whether to tell the peer it is being limited (the telling must not flood either). */
   shouldWarn(): boolean {
-    const now = performance.now();
+    const now = this.#clock.now();
     if (now - this.#warned < 1000) return false;
     this.#warned = now;
     return true;

@@ -5,7 +5,9 @@
 // `deadAfterMs` is reported down (a crashed relay says nothing, so silence is the signal). Its nodes' channels lose
 // their subscriber with its connection, so frames for them are answered "no node" right away.
 // Losing Redis: the bridge reconnects with backoff and subscribes again; meanwhile Routed frames for other relays
-// are answered with an Error (ExecutionError) and broadcasts reach this relay's peers only.
+// are answered with an Error (ExecutionError) and broadcasts reach this relay's peers only. An answer that every
+// try would get (NOAUTH, WRONGPASS: RedisError.recoverable false) stops the retries: the relay runs alone, and
+// `failure` says why.
 //   <prefix>:node:<id>    Routed frames for node <id>         { r: relay id, b: RoutedOut, a: ack }
 //   <prefix>:broadcast    broadcasts                          { r: relay id, b: BroadcastBody, a: ack }
 //   <prefix>:relays       heartbeats and goodbyes             { r: relay id, up: boolean }
@@ -15,7 +17,11 @@ import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { Status } from '../wire/constants.js';
 import { RedisError, RespConnection } from './resp.js';
+import { withVerdict } from '../wire/errors.js';
 import { idHex } from '../wire/node-id.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
 export interface RedisBridgeOptions {
   /** Where Redis listens. Default: 'redis://127.0.0.1:6379'. */
@@ -28,7 +34,10 @@ export interface RedisBridgeOptions {
   heartbeatMs: number;
   /** A relay not heard from for this long is reported down, ms. Default: 3 × heartbeatMs. */
   deadAfterMs: number;
-  /** Delays between attempts to reach Redis again after losing it (maxAttempts is ignored: it keeps trying). Default: {}. */
+  /**
+   * Delays between attempts to reach Redis again after losing it (maxAttempts is ignored: it keeps trying, until
+   * an answer that trying again cannot change). Default: {}.
+   */
   reconnect: Partial<BackoffOptions>;
 }
 
@@ -36,6 +45,8 @@ export interface RedisBridge {
   readonly relayId: string;
   /** Whether the bridge is connected to Redis (false while it reconnects). */
   readonly connected: boolean;
+  /** Why the bridge stopped reconnecting (an error whose `recoverable` is false, such as NOAUTH), if it has. */
+  readonly failure: Error | undefined;
   /** Relays heard from recently, this one included. */
   relays(): string[];
   /** Calls `listener` when a relay is first heard from ('up') and when it leaves or goes silent ('down'). */
@@ -114,32 +125,42 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     p.onClose = s.onClose = () => lost(p, s);
   };
   let failures = 0;
+  let failure: Error | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   const lost = (p: RespConnection, s: RespConnection): void => {
     if (pub !== p) return; // already handled for this pair
     pub = sub = undefined;
     p.close();
     s.close();
+    if (debug.on) debug.log('redis lost', { url, relayId });
     if (!closed) again();
   };
   const again = (): void => {
+    const delayMs = backoffDelay(failures, options.reconnect);
     retry = setTimeout(() => {
       link().then(
         () => {
           failures = 0;
+          if (debug.on) debug.log('redis linked', { url, relayId });
           announce(true).catch(() => {});
         },
-        () => {
+        (error: unknown) => {
           failures++;
+          if (error instanceof RedisError && !error.recoverable) {
+            failure = error;
+            if (debug.on) debug.log('redis gave up', { url, relayId, attempt: failures, error });
+            return;
+          }
+          if (debug.on) debug.log('redis retry', { url, relayId, attempt: failures, error });
           if (!closed) again();
         },
       );
-    }, backoffDelay(failures, options.reconnect));
+    }, delayMs);
     (retry as { unref?: () => void }).unref?.();
   };
 
   const publish = (channel: string, message: Envelope): Promise<unknown> => {
-    if (!pub) return Promise.reject(new RedisError('SW_ERR_REDIS', Status.ExecutionError, '[swarmwire] not connected to Redis (reconnecting)'));
+    if (!pub) return Promise.reject(withVerdict(new RedisError('SW_ERR_REDIS', Status.ExecutionError, `not connected to Redis (${failure ? `gave up: ${failure.message}` : 'reconnecting'})`), !failure));
     return pub.command('PUBLISH', channel, pack(message));
   };
   const announce = async (up: boolean): Promise<void> => {
@@ -193,6 +214,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     relayId,
     get connected() {
       return pub !== undefined;
+    },
+    get failure() {
+      return failure;
     },
     relays: () => [...seen.keys()].sort(),
     onRelay(listener) {

@@ -4,13 +4,14 @@
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Frame, decodeBody } from '../wire/frame.js';
+import { type Frame, decodeBody, frameSize, withoutTrace } from '../wire/frame.js';
 import { fnv1a64 } from '../wire/fnv.js';
 import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
 import { parseRouted, type RoutedBody } from '../wire/routed.js';
 import { type CloseInfo, CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { SessionErrorCode } from '../session/errors.js';
 import { RateLimiter } from './rate.js';
+import { type Clock, realClock } from '../core/clock.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody, Peer } from '../session/messages.js';
 import { Session, type SessionFrame } from '../session/session.js';
@@ -22,6 +23,9 @@ import { decodeHeader } from '../wire/header.js';
 import { type Permits, permits } from './permits.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
@@ -32,14 +36,14 @@ export interface RelayOptions extends HostOptions {
    * frame they forward, and the routes they announce, are believed. Anyone else's are not — a peer's role in its
    * Hello is only a claim. Default: none.
    */
-  trustedRelays?: Iterable<string>;
+  trustedRelays: Iterable<string>;
   /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
-  maxPeers?: number;
+  maxPeers: number;
   /**
    * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
    * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
    */
-  maxFramesPerSecond?: number;
+  maxFramesPerSecond: number;
 }
 
 /** Counters since the relay started. */
@@ -55,6 +59,16 @@ export interface RelayStats {
   rateLimited: number;
   /** Peers dropped because they could not keep up (BackpressureRejection). */
   slowPeersDropped: number;
+}
+
+/** Counters a relay keeps for /metrics beyond RelayStats. @internal */
+export interface RelayTraffic {
+  /** Frames received from peers, by msg_type. */
+  framesInByType: Map<number, number>;
+  /** Bytes of those frames, as they crossed the wire (header, payload, trailer). */
+  bytesIn: number;
+  /** Handshakes by outcome: 'accepted', or the error code that refused them. */
+  handshakes: Map<string, number>;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -143,8 +157,12 @@ export class Relay {
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
   readonly #peers = new Map<string, PeerState>();
-  readonly #started = Date.now();
+  /** Where uptime and rate limits read the time (options.clock). */
+  readonly #clock: Clock;
+  readonly #started: number;
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
+  /** What /metrics adds to stats(): frames in by msg_type, bytes in, handshakes by outcome. */
+  readonly #traffic: RelayTraffic = { framesInByType: new Map(), bytesIn: 0, handshakes: new Map() };
   readonly #maxRate: number;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
   readonly #module: Dispatchable;
@@ -153,14 +171,16 @@ export class Relay {
   readonly #local = new WeakSet<RelayPeer>();
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
-  constructor(options: Readonly<RelayOptions> & { readonly identity: Identity }) {
+  constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
     if (!options?.identity) throw new TypeError('[swarmwire] new Relay() needs options.identity: use `await Relay.create()` for a new ephemeral one');
     this.identity = options.identity;
     this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
-    this.host = new SessionHost({ role: 'relay', capabilities: ['relay'], ...options, maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
+    this.host = new SessionHost({ ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000 });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
+    this.#clock = options.clock ?? realClock;
+    this.#started = this.#clock.now();
     this.host.onSession((session) => this.join(session));
     this.#module = {
       target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.peers() },
@@ -169,13 +189,23 @@ export class Relay {
   }
 
   /** A relay with `options.identity`, or a new ephemeral identity when none is given. */
-  static async create(options: Readonly<RelayOptions> = {}): Promise<Relay> {
+  static async create(options: Readonly<Partial<RelayOptions>> = {}): Promise<Relay> {
     return new Relay({ ...options, identity: options.identity ?? await createIdentity() });
   }
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
   async accept(transport: Transport): Promise<Session> {
-    return this.host.accept(transport);
+    const outcome = (what: string): void => void this.#traffic.handshakes.set(what, (this.#traffic.handshakes.get(what) ?? 0) + 1);
+    try {
+      const session = await this.host.accept(transport);
+      outcome('accepted');
+      return session;
+    } catch (error) {
+      outcome((error as { code?: string }).code ?? 'error');
+      // Refusals (authorize, maxPeers, a key that does not prove), timeouts and violations before the handshake ended.
+      if (debug.on) debug.log('refused', { transport: transport.kind, error });
+      throw error;
+    }
   }
 
   /**
@@ -189,7 +219,12 @@ export class Relay {
   }
 
   stats(): RelayStats {
-    return { uptimeMs: Date.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+    return { uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+  }
+
+  /** The counters behind /metrics that stats() leaves out (live maps: read, do not keep). @internal */
+  traffic(): Readonly<RelayTraffic> {
+    return this.#traffic;
   }
 
   peers(): PeerInfo[] {
@@ -218,17 +253,24 @@ export class Relay {
     const state: PeerState = {
       session, topics: new Set(topics),
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
-      rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate) : undefined,
+      rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate, this.#clock) : undefined,
       permits: permits(session.grant),
     };
     this.#peers.set(id, state);
     this.router.addDirect(state.direct);
+    if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
     this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
+      const byType = this.#traffic.framesInByType;
+      byType.set(frame.type, (byType.get(frame.type) ?? 0) + 1);
+      this.#traffic.bytesIn += frameSize(frame.payloadLength, frame.features);
       if (state.rate && !state.rate.take()) {
         this.#stats.rateLimited++;
-        if (state.rate.shouldWarn()) this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+        if (state.rate.shouldWarn()) {
+          if (debug.on) debug.log('drop', { peer: id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
+          this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
+        }
         return;
       }
       try {
@@ -238,9 +280,10 @@ export class Relay {
         this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
       }
     });
-    session.on('close', () => {
+    session.on('close', (info) => {
       if (this.#peers.get(id)?.session !== session) return;
       this.#peers.delete(id);
+      if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
       this.router.removeDirect(id);
       this.#announce();
       this.uplink?.left?.(id);
@@ -277,7 +320,7 @@ export class Relay {
         from.topics.delete(this.#topic(frame));
         return;
       case MessageType.HealthCheck:
-        return this.#reply(from.session, frame, { status: 'ok', uptimeMs: Date.now() - this.#started, peers: this.#peers.size });
+        return this.#reply(from.session, frame, { status: 'ok', uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
         if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
         return this.#call(from.session, frame);
@@ -286,7 +329,7 @@ export class Relay {
 
   #topic(frame: Frame): string {
     const topic = decodeBody(frame);
-    if (typeof topic !== 'string') throw new SwarmwireError('SW_ERR_PAYLOAD', Status.InvalidFrame, '[swarmwire] a topic must be a string');
+    if (typeof topic !== 'string') throw new SwarmwireError('SW_ERR_PAYLOAD', Status.InvalidFrame, 'a topic must be a string');
     return topic;
   }
 
@@ -321,6 +364,7 @@ export class Relay {
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
   #drop(from: PeerState, frame: Frame, body: RoutedBody, status: Status, message: string): void {
+    if (debug.on) debug.log('undeliverable', { from: from.session.peer?.id, to: idHex(body.to), status, message });
     const back = bounce(this.nodeId, body, status, message);
     if (!back) return this.#fail(from.session, frame, status, message);
     this.#stats.errors++;
@@ -404,7 +448,7 @@ export class Relay {
     }
     let result: unknown;
     try {
-      const op = operationOf(this.#module, frame.methodHash, frame.payloadLength ? decodeBody(frame) : []);
+      const op = operationOf(this.#module, frame.methodHash, frame.payload.length ? decodeBody(frame) : []);
       result = call(this.#module, op, undefined, 'the relay');
     } catch (error) {
       return this.#fail(sender, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
@@ -419,6 +463,13 @@ export class Relay {
    */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame): void {
     try {
+      // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
+      // (swarmwire/lite) the bit is reserved and the block would read as payload.
+      const body = out.body as RoutedBody | undefined;
+      if (out.type === MessageType.Routed && body && !((target.peer?.hello.features ?? 0) & Feature.TRACE)) {
+        const inner = withoutTrace(body.frame);
+        if (inner !== body.frame) out = { ...out, body: { ...body, frame: inner } };
+      }
       // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
       // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
       // broadcast burst dropped honest peers that way).
@@ -440,6 +491,7 @@ export class Relay {
   #dropSlow(peer: RelayPeer, why: string): void {
     if (peer.state === 'closed' || !peer.close || this.#local.has(peer)) return;
     this.#stats.slowPeersDropped++;
+    if (debug.on) debug.log('drop', { peer: peer.peer?.id, why: 'too slow', detail: why });
     try {
       peer.send({ type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });
     } catch {
@@ -455,6 +507,7 @@ export class Relay {
 
   #fail(to: RelayPeer, frame: Frame, status: number, message: string): void {
     this.#stats.errors++;
+    if (debug.on) debug.log('error reply', { peer: to.peer?.id, type: frame.type, status, message });
     try {
       to.send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });
     } catch {

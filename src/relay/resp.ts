@@ -2,7 +2,7 @@
 // (PUBLISH, SUBSCRIBE, SET … PX, DEL, SCAN). Binary-safe both ways: frames travel as bulk strings. Node only.
 // Small on purpose — the bridge needs pub/sub and TTL keys, not a general client with cluster and pipelining APIs.
 import { connect, type Socket } from 'node:net';
-import { SwarmwireError } from '../wire/errors.js';
+import { SwarmwireError, named, withVerdict } from '../wire/errors.js';
 import { Status } from '../wire/constants.js';
 
 /** A reply: simple strings and bulk strings arrive as bytes (null for a nil), integers as numbers. */
@@ -10,7 +10,7 @@ export type RespValue = Uint8Array | number | null | RespValue[];
 
 /** Redis answered with an error (`-ERR …`), or the connection failed. */
 export class RedisError extends SwarmwireError {}
-RedisError.prototype.name = 'RedisError';
+named(RedisError, 'RedisError');
 
 /** Replies larger than this are refused: the bridge carries frames, each at most 64 MiB plus its envelope. */
 const MAX_BULK = 80 * 1024 * 1024;
@@ -171,7 +171,8 @@ export class RespConnection {
     const waiter = this.#pending.shift();
     if (!waiter) return;
     clearTimeout(waiter.timer);
-    if (value instanceof Error) waiter.reject(redisError(`Redis: ${value.message}`));
+    // Redis's own answer (NOAUTH, WRONGPASS, NOPERM, an unknown command): asking again gets it again.
+    if (value instanceof Error) waiter.reject(redisError(`Redis: ${value.message}`, undefined, false));
     else waiter.resolve(value);
   }
 
@@ -187,6 +188,7 @@ export class RespConnection {
   }
 }
 
-function redisError(message: string, cause?: unknown): RedisError {
-  return new RedisError('SW_ERR_REDIS', Status.ExecutionError, `[swarmwire] ${message}`, cause === undefined ? undefined : { cause });
+/** A failure to reach Redis or a lost connection is worth another try; `recoverable` false says otherwise. */
+function redisError(message: string, cause?: unknown, recoverable = true): RedisError {
+  return withVerdict(new RedisError('SW_ERR_REDIS', Status.ExecutionError, message, cause === undefined ? undefined : { cause }), recoverable);
 }

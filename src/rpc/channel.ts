@@ -4,6 +4,7 @@ import { Feature } from '../wire/constants.js';
 import { type Frame, decodeFrames, encodeFrame } from '../wire/frame.js';
 import { CloseCode, type CloseInfo, type Transport } from '../transport/transport.js';
 import { Session, type SessionFrame } from '../session/session.js';
+import type { Clock } from '../core/clock.js';
 
 /** The connection RPC needs: frames out and in, readiness, and the link's lifecycle. */
 export interface RpcLink {
@@ -24,6 +25,8 @@ export interface RpcLink {
   onDisconnect(listener: () => void): () => void;
   /** The link is gone for good. */
   onClose(listener: (info: CloseInfo) => void): () => void;
+  /** Where call deadlines read the time (a Session's `clock` option). Default: the real clock. */
+  readonly clock?: Clock;
 }
 
 /** Whatever expose() and wrap() accept: a Session, a Transport, or an RpcLink. */
@@ -58,6 +61,7 @@ function sessionLink(session: Session): RpcLink {
       return ((session.peer?.negotiated.features ?? 0) & Feature.ACK_REQUIRED) !== 0;
     },
     ready: () => session.ready(),
+    clock: session.clock,
     onFrame: (l) => session.on('frame', l),
     onOpen: (l) => session.on('open', () => l()),
     onDisconnect: (l) => session.on('disconnect', () => l()),

@@ -14,11 +14,16 @@ import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './code
 import { type CallContext, withCall } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { deserializeError, serializeError } from './error-codec.js';
-import { RpcErrorCode, rpcError } from './errors.js';
+import { RpcError, RpcErrorCode, rpcError } from './errors.js';
 import { detachTransferred } from './markers.js';
 import { type Module, operationOf, perform } from './dispatch.js';
 import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
+import { type CallNames, withNames } from './not-found.js';
+import { type SpanHandle, tracer } from './tracing.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:rpc');
 import { StreamConsumer, StreamProducer, kindOf, streamClosedError, toReadableStream } from './streams.js';
 
 /** Limits and habits of an exposed module. */
@@ -83,6 +88,8 @@ interface Served {
   stacks: boolean;
   reply: Reply | undefined;
   producer: number | undefined;
+  /** The server span while tracing is on. */
+  span: SpanHandle | undefined;
 }
 
 interface Pending {
@@ -92,6 +99,10 @@ interface Pending {
   timeoutMs: number;
   off: (() => void) | undefined;
   resend: boolean;
+  /** What the caller calls the module and method, for errors that would otherwise show hashes. */
+  names: CallNames | undefined;
+  /** The client span while tracing is on (resolve and reject end it). */
+  span: SpanHandle | undefined;
 }
 
 const connections = new WeakMap<object, Connection>();
@@ -114,6 +125,8 @@ export class Connection implements CodecHost {
   stacks = false;
   #closed: SwarmwireError | undefined;
   readonly #modules = new Map<bigint, Module>();
+  /** Module names known to this side (exposed or wrapped by name), for spans: the wire carries only their hashes. */
+  readonly #names = new Map<bigint, string>();
   readonly #seen = new ReplayWindow();
   readonly #served = new Map<number, Served>();
   /** Served calls without an answer yet. */
@@ -124,7 +137,7 @@ export class Connection implements CodecHost {
   #doneCount = 0;
   #cacheBytes = 0;
   readonly #pending = new Map<number, Pending>();
-  readonly #deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id), () => this.#pending.size);
+  readonly #deadlines: Deadlines;
   #nextRef = 1;
   readonly #refIds = new WeakMap<object, number>();
   #nextStream = 1;
@@ -134,6 +147,7 @@ export class Connection implements CodecHost {
 
   constructor(link: RpcLink) {
     this.link = link;
+    this.#deadlines = new Deadlines((id) => this.#expire(id), (id) => this.#pending.has(id), () => this.#pending.size, link.clock);
     this.#off = [
       link.onFrame((frame) => this.#onFrame(frame)),
       link.onDisconnect(() => {
@@ -144,6 +158,7 @@ export class Connection implements CodecHost {
         for (const p of this.#pending.values()) {
           if (!p.resend) continue;
           p.resend = false;
+          p.span?.event('retry', { 'swarmwire.reason': 'reconnect' });
           this.#transmit(p);
         }
       }),
@@ -156,6 +171,11 @@ export class Connection implements CodecHost {
   }
 
   // --- serving --------------------------------------------------------------------------------------------
+
+  /** Remembers the name of a module, for the spans of calls to and from it. */
+  name(moduleId: bigint, name: string | undefined): void {
+    if (name !== undefined) this.#names.set(moduleId, name);
+  }
 
   expose(moduleId: bigint, target: object, limits: ServeLimits): () => void {
     const module: Module = { target, limits, table: undefined, ref: false };
@@ -190,7 +210,7 @@ export class Connection implements CodecHost {
     const module = this.#modules.get(frame.moduleId);
     const served: Served = {
       id, moduleId: frame.moduleId, methodHash: frame.methodHash, controller: undefined,
-      stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined,
+      stacks: module?.limits.stacks ?? false, reply: undefined, producer: undefined, span: undefined,
     };
     this.#served.set(id, served);
     this.#running++;
@@ -198,15 +218,20 @@ export class Connection implements CodecHost {
     try {
       if (!module) throw rpcError(RpcErrorCode.MODULE_NOT_FOUND, `no module 0x${hex(frame.moduleId)} is exposed here`);
       if (this.#running > module.limits.maxConcurrent) throw rpcError(RpcErrorCode.BUSY, `${this.#running - 1} calls are already running (the limit is ${module.limits.maxConcurrent})`);
-      if (frame.payloadLength > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payloadLength} bytes exceed the limit of ${module.limits.maxArgBytes}`);
-      const body = frame.payloadLength === 0 ? [] : decodeValue(this, frame.payload, module.limits);
+      if (frame.payload.length > module.limits.maxArgBytes) throw rpcError(RpcErrorCode.BAD_ARGS, `arguments of ${frame.payload.length} bytes exceed the limit of ${module.limits.maxArgBytes}`);
+      const body = frame.payload.length === 0 ? [] : decodeValue(this, frame.payload, module.limits);
       const op = operationOf(module, frame.methodHash, body);
       if (op.op === Op.Release) {
         if (module.ref) this.#modules.delete(served.moduleId);
+      } else if (tracer) {
+        const span = (served.span = tracer.server({ service: this.#names.get(served.moduleId), method: op.path.join('.'), requestId: id }, frame.trace));
+        result = span.run(() => perform(module, op, (method) => contextOf(served, method), served.moduleId));
       } else {
         result = perform(module, op, (method) => contextOf(served, method), served.moduleId);
       }
     } catch (error) {
+      // What the RPC layer refused (no such module or method, too busy, bad arguments); a thrown result is no news.
+      if (debug.on && error instanceof RpcError) debug.log('refused', { id, module: hex(frame.moduleId), method: frame.methodHash, error });
       return this.#fail(served, error);
     }
     if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
@@ -236,6 +261,8 @@ export class Connection implements CodecHost {
 
   #fail(served: Served, error: unknown): void {
     if (served.reply || this.#closed) return;
+    served.span?.end(error);
+    served.span = undefined;
     this.#answer(served, { type: MessageType.Error, payload: this.#errorPayload(error, served.stacks) });
   }
 
@@ -252,6 +279,8 @@ export class Connection implements CodecHost {
   }
 
   #answer(served: Served, reply: Reply): void {
+    served.span?.end();
+    served.span = undefined;
     served.reply = reply;
     this.#running--;
     this.#sendReply(served, reply);
@@ -298,7 +327,7 @@ export class Connection implements CodecHost {
     if (!served || served.reply) return;
     let reason = 'cancelled by the caller';
     try {
-      const r = frame.payloadLength ? decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS) : undefined;
+      const r = frame.payload.length ? decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS) : undefined;
       if (typeof r === 'string') reason = `${reason}: ${r}`;
     } catch {
       // a reason that does not decode is no reason to keep running
@@ -310,8 +339,11 @@ export class Connection implements CodecHost {
 
   // --- calling --------------------------------------------------------------------------------------------
 
-  /** Sends a Request and resolves with its answer. `body` is the argument array, or an OpBody. */
-  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = []): Promise<unknown> {
+  /**
+   * Sends a Request and resolves with its answer. `body` is the argument array, or an OpBody; `names` lets a
+   * missing module or method be reported by name.
+   */
+  call(moduleId: bigint, methodHash: number, body: unknown, options: Readonly<CallOptions>, args: readonly unknown[] = [], names?: CallNames): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closed);
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(cancelled(signal));
@@ -324,14 +356,20 @@ export class Connection implements CodecHost {
     detachTransferred(args);
     const id = this.link.nextId();
     return new Promise<unknown>((resolve, reject) => {
-      const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload };
+      const span = tracer?.client({ service: names?.module ?? this.#names.get(moduleId), method: names?.method ?? '', requestId: id });
+      if (span) {
+        const [settled, failed] = [resolve, reject];
+        resolve = (value) => (span.end(), settled(value));
+        reject = (error) => (span.end(error), failed(error));
+      }
+      const frame: SessionFrame = { type: MessageType.Request, requestId: id, moduleId, methodHash, payload, trace: span?.context };
       let off: (() => void) | undefined;
       if (signal) {
         const onAbort = (): void => this.#settle(id, cancelled(signal), true, 'aborted');
         signal.addEventListener('abort', onAbort, { once: true });
         off = () => signal.removeEventListener('abort', onAbort);
       }
-      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false };
+      const pending: Pending = { resolve, reject, frame, timeoutMs, off, resend: false, names, span };
       this.#pending.set(id, pending);
       this.#deadlines.add(id, timeoutMs);
       this.#transmit(pending);
@@ -357,6 +395,8 @@ export class Connection implements CodecHost {
     const p = this.#pending.get(id);
     if (!p) return;
     const note = this.link.open ? '' : ' (the link is not connected)';
+    if (debug.on) debug.log('timeout', { id, module: hex(BigInt(p.frame.moduleId ?? 0)), method: p.frame.methodHash, timeoutMs: p.timeoutMs, linkOpen: this.link.open });
+    p.span?.event('deadline exceeded', { 'swarmwire.timeout_ms': p.timeoutMs });
     this.#settle(id, rpcError(RpcErrorCode.TIMEOUT, `no answer within ${p.timeoutMs} ms${note}`), true, 'deadline exceeded');
   }
 
@@ -382,14 +422,14 @@ export class Connection implements CodecHost {
     const p = this.#take(Number(frame.requestId));
     if (!p) return; // late (after a deadline or a cancel) or repeated: nobody waits for it
     try {
-      const body = frame.payloadLength === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
+      const body = frame.payload.length === 0 ? undefined : decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS);
       if (frame.type === MessageType.Response) return p.resolve(body);
       if (frame.type === MessageType.StreamHandle) {
         const handle = body as Partial<StreamHandleBody>;
         if (typeof handle?.stream !== 'number') throw rpcError(RpcErrorCode.PROTOCOL, 'a StreamHandle without a stream id');
         return p.resolve(this.importStream(handle.stream, handle.kind === StreamKind.ReadableStream ? StreamKind.ReadableStream : StreamKind.AsyncIterable));
       }
-      p.reject(remoteError(body));
+      p.reject(withNames(remoteError(body), p.names, BigInt(p.frame.moduleId ?? 0), p.frame.methodHash ?? 0));
     } catch (error) {
       p.reject(error);
     }
@@ -475,7 +515,7 @@ export class Connection implements CodecHost {
         entry.consumer.push(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS));
         return;
       }
-      const error = frame.payloadLength ? remoteError(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS)) : undefined;
+      const error = frame.payload.length ? remoteError(decodeValue(this, frame.payload, DEFAULT_SERVE_LIMITS)) : undefined;
       entry.consumer.end(error);
     } catch (error) {
       entry.consumer.end(error);
@@ -534,6 +574,7 @@ export class Connection implements CodecHost {
   close(error: SwarmwireError = rpcError(RpcErrorCode.CLOSED, 'the connection was closed')): void {
     if (this.#closed) return;
     this.#closed = error;
+    if (debug.on) debug.log('closed', { pending: this.#pending.size, served: this.#running, error });
     for (const off of this.#off) off();
     for (const id of [...this.#pending.keys()]) this.#take(id)!.reject(error);
     this.#deadlines.clear();

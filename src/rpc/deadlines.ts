@@ -2,7 +2,9 @@
 // small call). Calls with the same timeout expire in the order they were made, so each distinct timeout gets one
 // FIFO lane and one timer, armed for the lane's oldest live call. Settled calls are skipped lazily and compacted
 // away when they outnumber the live ones. When no call is pending the timers stay armed but stop holding the
-// process open: one call at a time would otherwise set and clear a timer per call.
+// process open: one call at a time would otherwise set and clear a timer per call. Time comes from the connection's
+// Clock (the session's `clock` option), so tests move deadlines by hand.
+import { type Clock, type ClockTimer, realClock } from '../core/clock.js';
 
 interface Lane {
   ids: number[];
@@ -11,7 +13,7 @@ interface Lane {
   timer: Timer | undefined;
 }
 
-type Timer = ReturnType<typeof setTimeout>;
+type Timer = ClockTimer;
 const deno = (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno;
 
 /** Lets `timer` hold the process open or not: Node's ref()/unref(), Deno.refTimer/unrefTimer; browsers need neither. */
@@ -38,6 +40,7 @@ export class Deadlines {
     private readonly expire: (id: number) => void,
     private readonly alive: (id: number) => boolean,
     private readonly pending: () => number,
+    private readonly clock: Clock = realClock,
   ) {}
 
   /** Entries held in all lanes, settled ones not yet dropped included (for tests). */
@@ -57,7 +60,7 @@ export class Deadlines {
     }
     this.#dropSettled(lane);
     lane.ids.push(id);
-    lane.at.push(performance.now() + timeoutMs);
+    lane.at.push(this.clock.now() + timeoutMs);
     // A long call at the head keeps the settled ones behind it: compact when they outnumber the live calls.
     if (lane.ids.length - lane.head > 2 * this.pending() + 64) this.#compact(lane);
     if (!lane.timer) this.#arm(lane);
@@ -70,7 +73,7 @@ export class Deadlines {
 
   /** Stops every timer (the connection closed). */
   clear(): void {
-    for (const lane of this.#lanes.values()) clearTimeout(lane.timer);
+    for (const lane of this.#lanes.values()) this.clock.clearTimeout(lane.timer);
     this.#lanes.clear();
     this.#idle = false;
   }
@@ -106,11 +109,11 @@ export class Deadlines {
       lane.timer = undefined;
       return;
     }
-    lane.timer = setTimeout(() => this.#fire(lane), Math.max(0, lane.at[lane.head]! - performance.now()));
+    lane.timer = this.clock.setTimeout(() => this.#fire(lane), Math.max(0, lane.at[lane.head]! - this.clock.now()));
   }
 
   #fire(lane: Lane): void {
-    const now = performance.now();
+    const now = this.clock.now();
     while (lane.head < lane.ids.length && lane.at[lane.head]! <= now + 1) {
       const id = lane.ids[lane.head++]!;
       if (this.alive(id)) this.expire(id);

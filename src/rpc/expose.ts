@@ -21,5 +21,8 @@ export interface ExposeOptions extends ServeLimits {
  */
 export function expose(target: object, channel: RpcChannel, options: Readonly<Partial<ExposeOptions>> = {}): () => void {
   const { name, ...limits } = options;
-  return connectionOf(channel).expose(name === undefined ? 0n : fnv1a64(name), target, { ...DEFAULT_SERVE_LIMITS, ...limits });
+  const connection = connectionOf(channel);
+  const moduleId = name === undefined ? 0n : fnv1a64(name);
+  connection.name(moduleId, name);
+  return connection.expose(moduleId, target, { ...DEFAULT_SERVE_LIMITS, ...limits });
 }

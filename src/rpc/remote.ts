@@ -5,6 +5,7 @@ import { type CallOptions, type Connection, SELF_HASH } from './connection.js';
 import { RpcErrorCode, rpcError } from './errors.js';
 import { releaseProxy } from './markers.js';
 import { Op, type OpBody } from './messages.js';
+import type { CallNames } from './not-found.js';
 
 /** Reaches a remote's internals (tests, withOptions, describe). @internal */
 export const remoteState: unique symbol = /* @__PURE__ */ Symbol('swarmwire.remoteState');
@@ -16,6 +17,8 @@ export interface RemoteRoot {
   /** A ref the peer handed out (releasing tells the peer); false for named modules. */
   ref: boolean;
   released: boolean;
+  /** The module's name as wrap() was given it (undefined: the default module, or a ref). */
+  name?: string | undefined;
 }
 
 /** @internal */
@@ -47,8 +50,8 @@ const finalizers = typeof FinalizationRegistry === 'function'
 const disposeSymbol: symbol | undefined = /* @__PURE__ */ (() => (Symbol as { dispose?: symbol }).dispose)();
 
 /** Makes the proxy for `path` of a module. @internal */
-export function createRemote(connection: Connection, moduleId: bigint, path: readonly string[], options: Readonly<CallOptions>, ref = false): unknown {
-  const root: RemoteRoot = { connection, moduleId, ref, released: false };
+export function createRemote(connection: Connection, moduleId: bigint, path: readonly string[], options: Readonly<CallOptions>, ref = false, name?: string): unknown {
+  const root: RemoteRoot = { connection, moduleId, ref, released: false, name };
   const remote = proxyFor({ root, path, options });
   if (ref) finalizers?.register(remote as object, root, root);
   return remote;
@@ -65,13 +68,16 @@ function proxyFor(state: RemoteState): unknown {
   // Calls of a top-level member (the hot path) use the plain form: an argument array, method_hash = fnv1a32(name).
   const methodHash = path.length === 0 ? SELF_HASH : fnv1a32(path.join('.'));
   const plain = path.length <= 1;
+  // Made once per proxy, not per call: what a missing module or method is called in the caller's error.
+  const names: CallNames = { module: root.name, method: path.join('.'), plain: false, ref: root.ref };
+  const plainNames: CallNames = plain ? { ...names, plain: true } : names;
   const release = (): void => {
     finalizers?.unregister(root);
     releaseRoot(root, options);
   };
-  const request = (body: unknown, args?: readonly unknown[]): Promise<unknown> => {
+  const request = (body: unknown, args?: readonly unknown[], callNames = names): Promise<unknown> => {
     if (root.released) return Promise.reject(rpcError(RpcErrorCode.RELEASED, `the proxy of ${path.join('.') || 'this module'} was released`));
-    return root.connection.call(root.moduleId, methodHash, body, options, args);
+    return root.connection.call(root.moduleId, methodHash, body, options, args, callNames);
   };
   const target = function remote(): void {};
   const self: object = new Proxy(target, {
@@ -97,7 +103,7 @@ function proxyFor(state: RemoteState): unknown {
       return true;
     },
     apply(_, __, args: unknown[]) {
-      return request(plain ? args : ({ op: Op.Apply, path: [...path], args } satisfies OpBody), args);
+      return request(plain ? args : ({ op: Op.Apply, path: [...path], args } satisfies OpBody), args, plainNames);
     },
     has: (_, prop) => prop === releaseProxy || prop === disposeSymbol,
   });

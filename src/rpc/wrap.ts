@@ -22,7 +22,9 @@ export interface WrapOptions {
  */
 export function wrap<T>(channel: RpcChannel, options: Readonly<Partial<WrapOptions>> = {}): Remote<T> {
   const moduleId = options.name === undefined ? 0n : fnv1a64(options.name);
-  return createRemote(connectionOf(channel), moduleId, [], { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }) as Remote<T>;
+  const connection = connectionOf(channel);
+  connection.name(moduleId, options.name);
+  return createRemote(connection, moduleId, [], { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }, false, options.name) as Remote<T>;
 }
 
 /**

@@ -13,17 +13,20 @@ import { sessionError, SessionErrorCode } from './errors.js';
 import { handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from './handshake.js';
 import type { Identity } from './identity.js';
 import { HANDSHAKE_MAX_PAYLOAD, readHandshakeFrame } from './session.js';
+import { type Clock, realClock } from '../core/clock.js';
 
 /** Options of acceptHandshake(). */
 export interface AcceptHandshakeOptions {
   /** Deadline for the whole handshake (Hello to HelloProof), ms. Default: 10,000. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs: number;
   /** Require (and send) a CRC-32C trailer on the handshake frames. Default: false. */
-  requireChecksum?: boolean;
+  requireChecksum: boolean;
   /** Decides whether the peer may connect, and with what grant. Default: everyone, with every grant. */
-  authorize?: Authorize;
+  authorize: Authorize;
   /** Called with the checked Hello before it is answered; throwing a SwarmwireError refuses the peer with its status (a full host). */
-  admit?: (hello: Hello) => void;
+  admit: (hello: Hello) => void;
+  /** Where the deadline's time comes from. Default: the real clock. */
+  clock: Clock;
 }
 
 /** A handshake that completed: the peer's Hello (its id proven) and what authorize granted (undefined: everything). */
@@ -38,12 +41,13 @@ export interface Accepted {
  * promise rejects with the typed error: SessionError PROTOCOL, IDENTITY, UNSUPPORTED_KEY, REJECTED (authorize said
  * no), HANDSHAKE_TIMEOUT, or a WireError for bytes that are not frames.
  */
-export async function acceptHandshake(transport: Transport, identity: Identity, local: Readonly<LocalHello>, options: Readonly<AcceptHandshakeOptions> = {}): Promise<Accepted> {
+export async function acceptHandshake(transport: Transport, identity: Identity, local: Readonly<LocalHello>, options: Readonly<Partial<AcceptHandshakeOptions>> = {}): Promise<Accepted> {
   const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
-  const deadline = Date.now() + timeoutMs;
+  const clock = options.clock ?? realClock;
+  const deadline = clock.now() + timeoutMs;
   const checksum = options.requireChecksum ?? false;
   const features = checksum ? Feature.CHECKSUM : 0;
-  const next = () => readHandshakeFrame(transport, Math.max(0, deadline - Date.now()), HANDSHAKE_MAX_PAYLOAD, checksum);
+  const next = () => readHandshakeFrame(transport, Math.max(0, deadline - clock.now()), HANDSHAKE_MAX_PAYLOAD, checksum, clock);
   const responder = new ResponderHandshake(identity, local);
   const first = await next();
   let grant: Grant | undefined;

@@ -22,6 +22,7 @@ import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody } from './messages.js';
 import { ReplayWindow } from './replay-window.js';
+import { type Clock, realClock } from '../core/clock.js';
 
 /** Where a session core is in its life. */
 export const CoreState = {
@@ -72,6 +73,8 @@ export interface CoreOptions {
   floor: number;
   /** Whether acked frames are delivered through the duplicate filter. False for a peer that never asks for acks. Default: true. */
   dedupe: boolean;
+  /** Where a Ping's timestamp and a Pong's round trip are read. Default: the real clock. */
+  clock: Clock;
 }
 
 export class SessionCore {
@@ -85,6 +88,7 @@ export class SessionCore {
   readonly #missed: number;
   readonly #replay: ReplayWindow | undefined;
   readonly #floor: number;
+  readonly #clock: Clock;
 
   constructor(host: CoreHost, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
     this.#host = host;
@@ -94,6 +98,7 @@ export class SessionCore {
     this.#missed = options.missedHeartbeats ?? 3;
     this.#replay = options.dedupe === false ? undefined : options.replay ?? new ReplayWindow();
     this.#floor = options.floor ?? 0;
+    this.#clock = options.clock ?? realClock;
   }
 
   get state(): CoreState {
@@ -158,7 +163,7 @@ export class SessionCore {
         return this.control({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
       case MessageType.Pong: {
         const body = this.#body(frame, readPingBody);
-        if (body) this.#host.pong?.(id, Date.now() - body.timestamp);
+        if (body) this.#host.pong?.(id, this.#clock.now() - body.timestamp);
         return;
       }
       case MessageType.Ack:
@@ -203,7 +208,7 @@ export class SessionCore {
 
   /** Sends a Ping with this side's clock; its Pong comes back through host.pong(). */
   ping(id: number): void {
-    this.control({ type: MessageType.Ping, requestId: id, body: { timestamp: Date.now() } });
+    this.control({ type: MessageType.Ping, requestId: id, body: { timestamp: this.#clock.now() } });
   }
 
   /**

@@ -1,9 +1,9 @@
 import { Status } from '../wire/constants.js';
-import { SwarmwireError } from '../wire/errors.js';
+import { SwarmwireError, named } from '../wire/errors.js';
 
 /** A session failed: handshake, heartbeat, protocol, or the peer reported an error. */
 export class SessionError extends SwarmwireError {}
-SessionError.prototype.name = 'SessionError';
+named(SessionError, 'SessionError');
 
 export const SessionErrorCode = {
   /** No HelloAck (or Hello) within the handshake deadline. */

@@ -12,6 +12,7 @@ import type { Authorize } from './auth.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
+import { type ClockTimer, unref } from '../core/clock.js';
 
 export interface HostOptions extends SessionOptions {
   /**
@@ -19,20 +20,20 @@ export interface HostOptions extends SessionOptions {
    * (Unauthorized, then close), or a Grant of what it may do through a relay. See sharedSecret() and allowlist().
    * Default: everyone, with every grant.
    */
-  authorize?: Authorize;
+  authorize: Authorize;
   /** How long a disconnected peer's session waits to be resumed, ms. Default: 30,000. */
-  resumeTimeoutMs?: number;
+  resumeTimeoutMs: number;
   /** Sessions held at most (open or awaiting resume); a new peer beyond gets QuotaExceeded and a close. Default: 10,000. */
-  maxSessions?: number;
+  maxSessions: number;
 }
 
 export class SessionHost {
-  readonly #options: Readonly<HostOptions>;
+  readonly #options: Readonly<Partial<HostOptions>>;
   readonly #sessions = new Map<string, Session>();
   readonly #onSession: Array<(session: Session) => void> = [];
   #identity: Identity | Promise<Identity> | undefined;
 
-  constructor(options: Readonly<HostOptions> = {}) {
+  constructor(options: Readonly<Partial<HostOptions>> = {}) {
     this.#options = options;
     this.#identity = options.identity;
   }
@@ -65,6 +66,7 @@ export class SessionHost {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       requireChecksum: options.requireChecksum,
       authorize: options.authorize,
+      clock: options.clock,
       admit: (h: Hello) => {
         const existing = this.#sessions.get(idHex(h.nodeId));
         if ((!existing || existing.state === 'closed') && this.#sessions.size >= max) {
@@ -83,14 +85,14 @@ export class SessionHost {
     const session = new Session({ ...options, identity });
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
-    let resumeTimer: ReturnType<typeof setTimeout> | undefined;
+    const clock = session.clock;
+    let resumeTimer: ClockTimer | undefined;
     session.on('disconnect', () => {
-      resumeTimer = setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000);
-      (resumeTimer as { unref?: () => void }).unref?.();
+      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000));
     });
-    session.on('open', () => clearTimeout(resumeTimer));
+    session.on('open', () => clock.clearTimeout(resumeTimer));
     session.on('close', () => {
-      clearTimeout(resumeTimer);
+      clock.clearTimeout(resumeTimer);
       if (this.#sessions.get(id) === session) this.#sessions.delete(id);
     });
     for (const l of this.#onSession) l(session);

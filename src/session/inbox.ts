@@ -3,6 +3,7 @@
 // would slip by unheard. An Inbox listens from the moment a handshake starts and hands everything over at once.
 import { CloseCode, type Transport } from '../transport/transport.js';
 import { SessionErrorCode, sessionError } from './errors.js';
+import { type Clock, realClock } from '../core/clock.js';
 
 const inboxes = new WeakMap<Transport, Inbox>();
 
@@ -20,17 +21,17 @@ export class Inbox {
   }
 
   /** The next message, within `timeoutMs`; rejects with HANDSHAKE_TIMEOUT (closing the transport) or the close error. */
-  next(transport: Transport, timeoutMs: number): Promise<Uint8Array> {
+  next(transport: Transport, timeoutMs: number, clock: Clock = realClock): Promise<Uint8Array> {
     if (this.#queue.length) return Promise.resolve(this.#queue.shift()!);
     // Closed already: its close event has been and gone, so waiting for it would wait out the whole deadline.
     if (transport.state === 'closed') return Promise.reject(sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake'));
     return new Promise((resolve, reject) => {
       const done = (): void => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         offClose();
         this.#wake = undefined;
       };
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         done();
         transport.close(CloseCode.PolicyViolation, 'handshake timeout');
         reject(sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no handshake within ${timeoutMs} ms`));

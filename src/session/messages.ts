@@ -3,7 +3,7 @@ import type { Negotiated, Hello } from '../wire/hello.js';
 
 /** Ping payload; Pong echoes it. */
 export interface PingBody {
-  /** Sender's clock, ms (Date.now()). */
+  /** Sender's clock, ms (its Clock's now(): only the sender reads it back, from the Pong, for the round trip). */
   timestamp: number;
 }
 

@@ -3,7 +3,7 @@
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
 import { Feature, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
-import { SwarmwireError, WireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
@@ -18,53 +18,62 @@ import { createIdentity, type Identity } from './identity.js';
 import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
+import { createDebug } from '../core/debug.js';
+import { type Clock, type ClockTimer, realClock, unref } from '../core/clock.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
 export interface SessionOptions {
   /**
    * This node's identity: its key pair, from which its node id is derived (createIdentity(), or loadIdentity() to
    * keep it across restarts). Default: a new ephemeral identity, made when the first handshake starts.
    */
-  identity?: Identity;
+  identity: Identity;
   /** The node id the other side must prove when this side dials (pins a relay). Default: any. */
-  expectPeer?: Uint8Array;
+  expectPeer: Uint8Array;
   /** Role announced in Hello. Default: 'edge'. */
-  role?: Role;
+  role: Role;
   /** Capabilities announced in Hello. Default: []. */
-  capabilities?: readonly string[];
-  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED, plus COMPRESSED where CompressionStream exists. */
-  features?: number;
+  capabilities: readonly string[];
+  /** Feature bits offered. Default: CHECKSUM | BATCHING | ACK_REQUIRED | TRACE, plus COMPRESSED where CompressionStream exists. */
+  features: number;
   /** Largest payload accepted. Default: MAX_PAYLOAD (64 MiB). */
-  maxPayload?: number;
+  maxPayload: number;
   /** Free-form strings announced in Hello. Default: {}. */
-  metadata?: Readonly<Record<string, string>>;
+  metadata: Readonly<Record<string, string>>;
   /** Sent in Hello for the accepting side's authorize hook. Default: none. */
-  token?: string;
+  token: string;
   /** Put a CRC-32C trailer on every frame when both sides offered CHECKSUM. Default: false (the transports have their own integrity checks). */
-  checksum?: boolean;
+  checksum: boolean;
   /**
    * Send a CRC-32C trailer on every frame, the handshake and control frames included, and refuse any frame
    * without one: for links that can damage bytes (shared memory written by untrusted code, a faulty bridge).
    * A damaged frame then drops the transport and the session resumes on the next one, losing nothing.
    * Both sides must set it. Default: false.
    */
-  requireChecksum?: boolean;
+  requireChecksum: boolean;
   /** Payloads of at least this many bytes are sent deflate-raw when both sides offered COMPRESSED. Default: 4,096. */
-  compressThreshold?: number;
+  compressThreshold: number;
   /** Deadline for the Hello / HelloAck exchange, ms. Default: 10,000. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs: number;
   /** Ping interval while open, ms; 0 turns heartbeats off. Default: 5,000. */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs: number;
   /** Intervals of silence after which the link is declared dead. Default: 3. */
-  missedHeartbeats?: number;
+  missedHeartbeats: number;
   /** Acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL beyond. Default: 10,000. */
-  maxUnacked?: number;
+  maxUnacked: number;
   /**
    * Bytes of acked frames kept for re-sending at most; send() throws SW_ERR_SESSION_FULL (BackpressureRejection)
    * beyond. Bounds what a peer that stops acking can make this side hold. Default: 64 MiB.
    */
-  maxUnackedBytes?: number;
+  maxUnackedBytes: number;
   /** Best-effort frames queued while there is no transport; send() throws SW_ERR_SESSION_FULL beyond. Default: 1,000. */
-  maxQueued?: number;
+  maxQueued: number;
+  /**
+   * Where time comes from: heartbeats, the handshake deadline, ping timeouts, reconnect backoff, and the deadlines
+   * of RPC calls over this session. Tests pass a clock they move by hand. Default: the real clock (realClock).
+   */
+  clock: Clock;
 }
 
 /** What send() takes: a frame, plus whether it must be acked and its priority. */
@@ -108,17 +117,14 @@ interface Outgoing {
 export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 /** Handshake failures that end a dialling session for good (see connect()). */
 const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJECTED, SessionErrorCode.IDENTITY, SessionErrorCode.UNSUPPORTED_KEY]);
-const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED |
+const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.TRACE |
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
-
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
-}
-
 export class Session {
-  readonly #options: Required<Omit<SessionOptions, 'token' | 'identity' | 'expectPeer'>> & Pick<SessionOptions, 'token' | 'expectPeer'>;
+  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer'>>;
   #identity: Identity | Promise<Identity> | undefined;
+  /** Where this session's time comes from (options.clock), for the layers above it too (RPC deadlines). */
+  readonly clock: Clock;
   /** What the accepting side's authorize hook granted this peer (undefined: everything). */
   grant: Grant | undefined;
   /** Feature bits every frame this session sends carries (CHECKSUM when required). */
@@ -136,9 +142,9 @@ export class Session {
   readonly #core: SessionCore;
   /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
   #unheard: Frame[] = [];
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #heartbeat: ClockTimer | undefined;
   #rtt = NaN;
-  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }>();
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
   #batcher: Batcher | undefined;
@@ -153,8 +159,9 @@ export class Session {
     open: [], frame: [], disconnect: [], close: [], error: [],
   };
 
-  constructor(options: Readonly<SessionOptions> = {}) {
+  constructor(options: Readonly<Partial<SessionOptions>> = {}) {
     this.#identity = options.identity;
+    this.clock = options.clock ?? realClock;
     this.#options = {
       expectPeer: options.expectPeer,
       role: options.role ?? 'edge',
@@ -173,7 +180,7 @@ export class Session {
       maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
       maxQueued: options.maxQueued ?? 1_000,
     };
-    this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats });
+    this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats, clock: this.clock });
     this.#always = this.#core.always;
   }
 
@@ -275,14 +282,14 @@ export class Session {
     if (transport.state === 'connecting') await this.#opened(transport);
     const handshake = new InitiatorHandshake(identity, this.localHello(), this.#options.expectPeer);
     transport.send(encodeFrame({ type: MessageType.Hello, payload: handshake.hello(), features: this.#always }), Priority.Critical);
-    const deadline = Date.now() + this.#options.handshakeTimeoutMs;
+    const deadline = this.clock.now() + this.#options.handshakeTimeoutMs;
     // Frames that fail to arrive (a timeout, a close, bytes that are not frames) reject as they are: the caller may
     // dial again. What the handshake itself refuses goes through #handshakeFailed.
     let frame = await reply;
     const { proof } = await this.#handshakeStep(transport, frame, () => handshake.reply(frame.type, frame.payload));
     if (this.#transport !== transport || (transport.state as string) === 'closed') throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     transport.send(encodeFrame({ type: MessageType.HelloProof, payload: proof, features: this.#always }), Priority.Critical);
-    frame = await readHandshakeFrame(transport, Math.max(0, deadline - Date.now()), HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
+    frame = await readHandshakeFrame(transport, Math.max(0, deadline - this.clock.now()), HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum, this.clock);
     const peer = await this.#handshakeStep(transport, frame, async () => handshake.done(frame.type, frame.payload));
     return this.#establish(transport, peer);
   }
@@ -299,12 +306,17 @@ export class Session {
     } catch (error) {
       const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
       if (frame.type === MessageType.Error && e.code === SessionErrorCode.PROTOCOL) {
+        // The peer could not read our handshake: damage on the way, whatever its status says; worth another try.
         transport.close(CloseCode.ProtocolError, 'handshake failed');
-        throw e;
+        throw withVerdict(e, true);
       }
       if (!FINAL.has(e.code)) throw this.#violation(e);
+      if (debug.on) debug.log('refused', { transport: transport.kind, error: e });
       if (e.code !== SessionErrorCode.REJECTED) this.#tell(transport, e);
       transport.close(CloseCode.PolicyViolation, 'handshake refused');
+      // A refusal that says "later" (QuotaExceeded: the peer holds all the peers it takes) leaves the session to
+      // dial again after a backoff; any other ends it: trying again would meet the same answer.
+      if (e.recoverable) throw e;
       this.#finish({ code: CloseCode.PolicyViolation, reason: 'handshake refused', error: e });
       throw e;
     }
@@ -336,6 +348,9 @@ export class Session {
     if (ack) features |= Feature.ACK_REQUIRED;
     if (this.#options.checksum && negotiated & Feature.CHECKSUM) features |= Feature.CHECKSUM;
     features |= this.#always;
+    // A trace context goes only to a peer that offered TRACE: to anyone else the bit is reserved and the block would
+    // read as payload.
+    const trace = negotiated & Feature.TRACE ? frame.trace : undefined;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
@@ -344,7 +359,7 @@ export class Session {
     const compress = !critical && frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
     if (!compress && (this.#pendingOut === 0 || critical)) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
-      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload }, { maxPayload }), priority, ack, id);
+      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace }, { maxPayload }), priority, ack, id);
       return id;
     }
     // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
@@ -367,7 +382,7 @@ export class Session {
           const deflated = await deflateRaw(payload!);
           if (deflated.length < payload!.length) [body, flags] = [deflated, features | Feature.COMPRESSED];
         }
-        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body }), priority, ack, id);
+        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body, trace }), priority, ack, id);
       })
       .catch((error: unknown) => this.#emit('error', error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.CLOSED, String(error))))
       .finally(() => {
@@ -448,7 +463,7 @@ export class Session {
     if (this.#state !== 'open') return Promise.reject(this.#state === 'closed' ? this.#closedError() : sessionError(SessionErrorCode.CLOSED, 'the session is not connected'));
     const id = this.#nextId++;
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.#pings.delete(id);
         reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -478,6 +493,8 @@ export class Session {
     this.#unbind();
     this.#core.suspend();
     transport?.close(info.code, info.reason); // a no-op when it closed itself
+    // Only a session that was open: a failed attempt at connecting is the connecting side's to report (a retry).
+    if (debug.on && this.#state === 'open') debug.log('disconnect', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error });
     this.#state = 'disconnected';
     this.#emit('disconnect', info);
   }
@@ -490,7 +507,8 @@ export class Session {
 
   #closedError(): SessionError {
     const info = this.#closeInfo;
-    return sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`);
+    // Closed for good: trying this session again cannot help, whatever closed it.
+    return withVerdict(sessionError(SessionErrorCode.CLOSED, `the session is closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ''})` : ''}`), false);
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
@@ -499,7 +517,7 @@ export class Session {
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
   #expectFirstFrame(transport: Transport): Promise<Frame> {
-    return readHandshakeFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum);
+    return readHandshakeFrame(transport, this.#options.handshakeTimeoutMs, HANDSHAKE_MAX_PAYLOAD, this.#options.requireChecksum, this.clock);
   }
 
   #opened(transport: Transport): Promise<void> {
@@ -526,6 +544,7 @@ export class Session {
     const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
     this.#peer = peer;
+    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
@@ -568,7 +587,7 @@ export class Session {
         const ping = this.#pings.get(id);
         if (!ping) return;
         this.#pings.delete(id);
-        clearTimeout(ping.timer);
+        this.clock.clearTimeout(ping.timer);
         ping.resolve(rtt);
       },
       error: (error) => this.#emit('error', error),
@@ -578,12 +597,16 @@ export class Session {
   #startHeartbeat(): void {
     const interval = this.#options.heartbeatIntervalMs;
     if (interval <= 0 || this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => this.#core.tick(0), interval);
-    unref(this.#heartbeat);
+    // One-shot timers re-armed each beat (a Clock has no intervals): the same cadence, one method fewer to fake.
+    const beat = (): void => {
+      this.#heartbeat = unref(this.clock.setTimeout(beat, interval));
+      this.#core.tick(0);
+    };
+    this.#heartbeat = unref(this.clock.setTimeout(beat, interval));
   }
 
   #stopHeartbeat(): void {
-    clearInterval(this.#heartbeat);
+    this.clock.clearTimeout(this.#heartbeat);
     this.#heartbeat = undefined;
   }
 
@@ -646,7 +669,7 @@ export class Session {
     this.#transport = undefined;
     this.#stopHeartbeat();
     for (const [id, ping] of this.#pings) {
-      clearTimeout(ping.timer);
+      this.clock.clearTimeout(ping.timer);
       ping.reject(sessionError(SessionErrorCode.CLOSED, 'the connection closed before the Pong'));
       this.#pings.delete(id);
     }
@@ -662,6 +685,7 @@ export class Session {
     this.#unbind();
     this.#state = 'closed';
     this.#closeInfo = info;
+    if (debug.on) debug.log('close', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error, unacked: this.#unacked.size });
     this.#unacked.clear();
     this.#unackedBytes = 0;
     this.#queued = [];
@@ -679,9 +703,9 @@ export class Session {
  * Rejects with HANDSHAKE_TIMEOUT, the transport's close error, or a WireError (after answering it with an Error
  * frame and closing). @internal
  */
-export async function readHandshakeFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false): Promise<Frame> {
+export async function readHandshakeFrame(transport: Transport, timeoutMs: number, maxPayload: number, checksum = false, clock: Clock = realClock): Promise<Frame> {
   const inbox = inboxOf(transport);
-  const bytes = await inbox.next(transport, timeoutMs);
+  const bytes = await inbox.next(transport, timeoutMs, clock);
   try {
     const frame = decodeFrames(bytes, { maxPayload })[0];
     if (!frame) throw wireError(WireErrorCode.TRUNCATED, 'an empty message where a frame was expected');
@@ -698,6 +722,7 @@ export async function readHandshakeFrame(transport: Transport, timeoutMs: number
       // closing anyway
     }
     transport.close(closeCodeOf(e), e.code);
-    throw e;
+    // On a link that can damage bytes this is damage, worth another connection; elsewhere the peer is no swarmwire peer.
+    throw checksum ? withVerdict(e, true) : e;
   }
 }

@@ -1,6 +1,7 @@
 // Reconnect timing: exponential backoff with full jitter (delay = random(0, min(max, initial · factor^attempt))),
 // which spreads a crowd of clients that lost the same server instead of having them return in waves.
 // Transports never reconnect themselves; the session layer calls `reconnecting` with a factory.
+import { SwarmwireError } from '../wire/errors.js';
 import { transportError, TransportErrorCode } from './transport.js';
 import type { Transport } from './transport.js';
 
@@ -47,7 +48,8 @@ export interface ReconnectOptions extends BackoffOptions {
 /**
  * Calls `factory` until one of its transports opens, waiting backoffDelay(attempt) between tries, and resolves
  * with the open transport. Each transport's own connect deadline bounds each try. Rejects with CONNECT_FAILED
- * (cause: the last failure) after maxAttempts, or with CLOSED when `signal` aborts.
+ * (cause: the last failure) after maxAttempts, at once with a failure that is not recoverable (an HTTP 404 for a
+ * WebSocket upgrade, a malformed URL: trying again would meet the same answer), or with CLOSED when `signal` aborts.
  */
 export async function reconnecting(
   factory: (attempt: number) => Transport,
@@ -66,6 +68,7 @@ export async function reconnecting(
     } catch (e) {
       transport.close();
       if (signal?.aborted) throw aborted(signal);
+      if (e instanceof SwarmwireError && !e.recoverable) throw e;
       lastError = e;
     }
   }

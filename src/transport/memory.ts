@@ -86,7 +86,7 @@ export class MemoryTransport extends BaseTransport {
   };
 
   /** @internal Use memoryPair(). */
-  constructor(options: Readonly<MemoryPairOptions>) {
+  constructor(options: Readonly<Partial<MemoryPairOptions>>) {
     super();
     this.#queue = new FrameQueue(options);
   }
@@ -186,7 +186,7 @@ export class MemoryTransport extends BaseTransport {
  * task; frames sent before then are delivered after 'open'. Each side's `faults` misbehaves on purpose for tests.
  * Options apply to both sides: highWaterMark (default 1 MiB) and maxBuffered (default 128 MiB).
  */
-export function memoryPair(options: Readonly<MemoryPairOptions> = {}): [MemoryTransport, MemoryTransport] {
+export function memoryPair(options: Readonly<Partial<MemoryPairOptions>> = {}): [MemoryTransport, MemoryTransport] {
   const a = new MemoryTransport(options);
   const b = new MemoryTransport(options);
   MemoryTransport.link(a, b);

@@ -6,12 +6,12 @@ import { Priority, TransportErrorCode, transportError } from './transport.js';
 /** Limits of a transport's send buffer. */
 export interface BufferOptions {
   /** ready() waits while bufferedAmount is at or above this many bytes. Default: 1 MiB. */
-  highWaterMark?: number;
+  highWaterMark: number;
   /**
    * send() throws FULL when bufferedAmount would pass this many bytes, and TOO_LARGE for a single frame larger than
    * this (or than the largest frame the wire allows). Default: 128 MiB.
    */
-  maxBuffered?: number;
+  maxBuffered: number;
 }
 
 /** Default of BufferOptions.highWaterMark: 1 MiB. */
@@ -58,7 +58,7 @@ export class FrameQueue {
     { items: [], head: 0 }, { items: [], head: 0 }, { items: [], head: 0 },
   ];
 
-  constructor(options: Readonly<BufferOptions> = {}) {
+  constructor(options: Readonly<Partial<BufferOptions>> = {}) {
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
   }

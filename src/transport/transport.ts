@@ -2,7 +2,7 @@
 // Modelled on capnweb's RpcTransport, with the backpressure of WHATWG streams (`ready()`, like writer.ready):
 // send() never blocks and never drops; it queues within a bound and throws beyond it.
 import { Status } from '../wire/constants.js';
-import { SwarmwireError } from '../wire/errors.js';
+import { SwarmwireError, named, withVerdict } from '../wire/errors.js';
 
 /** Which mechanism carries the frames. */
 export type TransportKind = 'memory' | 'ring' | 'postmessage' | 'websocket' | 'webtransport';
@@ -61,8 +61,11 @@ export interface Transport {
 }
 
 /** A transport failed or refused. */
-export class TransportError extends SwarmwireError {}
-TransportError.prototype.name = 'TransportError';
+export class TransportError extends SwarmwireError {
+  /** The HTTP status a server answered a WebSocket upgrade with instead of switching (CONNECT_FAILED), where the runtime tells it. */
+  declare readonly httpStatus?: number;
+}
+named(TransportError, 'TransportError');
 
 export const TransportErrorCode = {
   CLOSED: 'SW_ERR_TRANSPORT_CLOSED',
@@ -89,9 +92,9 @@ const STATUS_OF: Record<TransportErrorCode, Status> = {
   SW_ERR_ORIGIN_REFUSED: Status.Unauthorized,
 };
 
-/** @internal */
-export function transportError(code: TransportErrorCode, message: string, cause?: unknown): TransportError {
-  return new TransportError(code, STATUS_OF[code], message, cause === undefined ? undefined : { cause });
+/** @internal `recoverable` overrides the verdict of the code and status (see SwarmwireError.recoverable). */
+export function transportError(code: TransportErrorCode, message: string, cause?: unknown, recoverable?: boolean): TransportError {
+  return withVerdict(new TransportError(code, STATUS_OF[code], message, cause === undefined ? undefined : { cause }), recoverable);
 }
 
 /**

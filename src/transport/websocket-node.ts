@@ -5,6 +5,9 @@ import { acceptWebSocket, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_BYTES } 
 import { type OriginPolicy, originAllowed } from './origin.js';
 import { type HandshakeLimits, HandshakeGate, type Pass } from './handshake-gate.js';
 import type { WebSocketLike, WebSocketOptions, WebSocketTransport } from './websocket.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:transport');
 
 /** What a connection's upgrade request tells (a Node IncomingMessage, typed structurally). */
 export interface WebSocketRequest {
@@ -74,9 +77,16 @@ export async function listenWebSocket(
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     perMessageDeflate: false,
     verifyClient: (info: { origin?: string; req: WebSocketRequest & { socket: object } }, answer: (ok: boolean, code?: number, message?: string) => void) => {
-      if (!originAllowed(info.origin, options.allowedOrigins, options.requireOrigin)) return answer(false, 403, 'Forbidden origin');
-      const pass = gate.guard(info.req.socket as Parameters<HandshakeGate['guard']>[0], info.req.socket.remoteAddress ?? '');
-      if (typeof pass === 'number') return answer(false, pass);
+      const address = info.req.socket.remoteAddress ?? '';
+      if (!originAllowed(info.origin, options.allowedOrigins, options.requireOrigin)) {
+        if (debug.on) debug.log('refused', { status: 403, why: 'origin not allowed', origin: info.origin, address });
+        return answer(false, 403, 'Forbidden origin');
+      }
+      const pass = gate.guard(info.req.socket as Parameters<HandshakeGate['guard']>[0], address);
+      if (typeof pass === 'number') {
+        if (debug.on) debug.log('refused', { status: pass, why: pass === 429 ? 'too many handshakes from this address' : 'too many handshakes', address });
+        return answer(false, pass);
+      }
       passes.set(info.req, pass);
       answer(true); // synchronously: the upgrade completes in this tick, before the watched socket delivers a byte
     },

@@ -10,6 +10,10 @@ import { CHECKSUM_SIZE, HEADER_SIZE, MAX_PAYLOAD } from '../wire/constants.js';
 import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode, transportError } from './transport.js';
 import type { CloseInfo } from './transport.js';
 import { clipUtf8 } from './close-reason.js';
+import { connectFailed } from './connect-failure.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:transport');
 
 /** The largest message by default: one frame of MAX_PAYLOAD bytes with its header and checksum. */
 export const DEFAULT_MAX_MESSAGE_BYTES = MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE;
@@ -58,7 +62,10 @@ export interface WebSocketOptions {
 export interface ConnectWebSocketOptions extends WebSocketOptions {
   /** Subprotocols offered to the server. Default none. */
   protocols: string | string[];
-  /** The WebSocket class. Default globalThis.WebSocket, else `ws` loaded on first use (Node 20). */
+  /**
+   * The WebSocket class. Default: on Node, `ws` (loaded on first use; it tells why a connection failed, which Node's
+   * built-in WebSocket does not); elsewhere globalThis.WebSocket.
+   */
   WebSocket: WebSocketConstructor;
 }
 
@@ -169,6 +176,7 @@ export class WebSocketTransport extends BaseTransport {
   protected onClose(info: CloseInfo): void {
     clearTimeout(this.#timer);
     clearTimeout(this.#connectTimer);
+    if (debug.on) debug.log('close', { transport: this.#label, code: info.code, reason: info.reason, error: info.error });
     const socket = this.#socket;
     if (socket) {
       socket.removeEventListener('open', this.#onOpen);
@@ -196,6 +204,7 @@ export class WebSocketTransport extends BaseTransport {
   readonly #onOpen = (): void => {
     if (this.state !== 'connecting') return;
     clearTimeout(this.#connectTimer);
+    if (debug.on) debug.log('open', { transport: this.#label });
     this.#pump();
     this.emitOpen();
     this.#progress();
@@ -229,15 +238,21 @@ export class WebSocketTransport extends BaseTransport {
     const reason = event.reason ?? '';
     const said = `${code}${reason ? ` ${reason}` : ''}`;
     let error: TransportError | undefined;
-    if (this.state === 'connecting') error = transportError(TransportErrorCode.CONNECT_FAILED, `${this.#label}: could not connect (${said})`, this.#lastError);
+    if (this.state === 'connecting') error = connectFailed(this.#label, this.#lastError, code);
     else if (code === CloseCode.TooBig) error = transportError(TransportErrorCode.TOO_LARGE, `${this.#label}: the peer closed: message too big (${said})`);
     else if (code === CloseCode.Abnormal) error = transportError(TransportErrorCode.PEER_GONE, `${this.#label}: connection lost without a close (${said})`, this.#lastError);
     this.finish(error ? { code, reason, error } : { code, reason });
   };
 
-  readonly #onError = (event: { error?: unknown }): void => {
-    const error = event?.error;
+  readonly #onError = (event: { error?: unknown; message?: unknown }): void => {
+    const error = event?.error ?? (typeof event?.message === 'string' && event.message ? new Error(event.message) : undefined);
     if (error !== undefined) this.#lastError = error;
+    // An error before the socket opened is the connection failing (WHATWG: a close follows). Fail now: Node 22's
+    // built-in WebSocket sends no close after a refused connect, which left the connect deadline to say it.
+    if (this.state === 'connecting') {
+      this.#fail(CloseCode.Abnormal, 'connect failed', connectFailed(this.#label, this.#lastError));
+      return;
+    }
     if (this.state !== 'open') return;
     // `ws` names what its receiver rejected (and has already sent its close); platform sockets say nothing and
     // follow with a close event.
@@ -321,20 +336,26 @@ export class WebSocketTransport extends BaseTransport {
 export function connectWebSocket(url: string | URL, options: Readonly<Partial<ConnectWebSocketOptions>> = {}): WebSocketTransport {
   const href = String(url);
   const transport = new WebSocketTransport(options, `websocket ${href}`);
+  if (debug.on) debug.log('connect', { transport: `websocket ${href}` });
   const open = (WebSocket: WebSocketConstructor): void => {
     if (transport.state === 'closed') return;
     try {
       // The third argument is `ws`'s options; platform sockets ignore it.
       transport.attach(new WebSocket(href, options.protocols ?? [], { maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false }));
     } catch (e) {
-      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `websocket ${href}: ${(e as Error)?.message ?? e}`, e));
+      // The constructor refuses what no retry can fix: a malformed URL, a scheme other than ws: / wss:.
+      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `websocket ${href}: ${(e as Error)?.message ?? e}`, e, false));
     }
   };
-  const platform = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const builtIn = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const platform = options.WebSocket ?? (onNode() ? undefined : builtIn);
   // Failures arrive as close events even when immediate, so listeners added right after this call see them.
   if (platform) queueMicrotask(() => open(platform));
   else {
-    loadWs().then(open, (e) => transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, 'no WebSocket class: pass options.WebSocket, or install `ws` (Node 20)', e)));
+    loadWs().then(open, (e) => {
+      if (builtIn) open(builtIn); // Node 22+ without `ws` installed: its own WebSocket, reasons or not
+      else transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, 'no WebSocket class: pass options.WebSocket, or install `ws` (Node 20)', e, false));
+    });
   }
   return transport;
 }
@@ -348,6 +369,17 @@ export function acceptWebSocket(socket: WebSocketLike, options: Readonly<Partial
   const transport = new WebSocketTransport(options, 'websocket (accepted)');
   transport.attach(socket);
   return transport;
+}
+
+/**
+ * Node (not Deno or Bun, which also have `process`): there `ws` is the WebSocket, even where Node has one built in
+ * (22+). Node's own says nothing of why a connection failed ("Received network error or non-101 status code", or
+ * no message at all), and on Node 22 sends no close event after a refused connect; `ws` gives the OS's error
+ * (ECONNREFUSED, ENOTFOUND) and the HTTP status of a refused upgrade.
+ */
+function onNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: unknown; bun?: unknown } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' && g.process.versions.bun === undefined && g.Deno === undefined;
 }
 
 async function loadWs(): Promise<WebSocketConstructor> {

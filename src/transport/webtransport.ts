@@ -17,6 +17,10 @@ import { BaseTransport, CloseCode, Priority, TransportError, TransportErrorCode,
 import type { CloseInfo } from './transport.js';
 import { FrameQueue } from './queue.js';
 import { clipUtf8 } from './close-reason.js';
+import { connectFailed } from './connect-failure.js';
+import { createDebug } from '../core/debug.js';
+
+const debug = /* @__PURE__ */ createDebug('swarmwire:transport');
 
 /** The WebTransport close info: closeCode is an application code, here WebSocket's close codes. */
 export interface WebTransportCloseInfoLike {
@@ -154,6 +158,7 @@ export class WebTransportTransport extends BaseTransport {
       void this.#readDatagrams(wt.datagrams.readable.getReader());
     }
     void this.#readStream(this.#reader);
+    if (debug.on) debug.log('open', { transport: this.#label });
     this.emitOpen();
     this.#pump();
   }
@@ -174,6 +179,7 @@ export class WebTransportTransport extends BaseTransport {
 
   protected onClose(info: CloseInfo): void {
     clearTimeout(this.#connectTimer);
+    if (debug.on) debug.log('close', { transport: this.#label, code: info.code, reason: info.reason, error: info.error });
     const writer = this.#writer;
     const wt = this.#wt;
     // A plain close() lets frames still queued go first (a Goodbye sent just before close(), say).
@@ -306,10 +312,10 @@ export class WebTransportTransport extends BaseTransport {
   #peerClosed(info: WebTransportCloseInfoLike | undefined, cause?: unknown): void {
     if (this.state === 'closed') return;
     if (!info) {
-      const connecting = this.state === 'connecting';
-      const code = connecting ? TransportErrorCode.CONNECT_FAILED : TransportErrorCode.PEER_GONE;
-      const what = connecting ? 'could not connect' : 'connection lost without a close';
-      this.finish({ code: CloseCode.Abnormal, reason: what, error: transportError(code, `${this.#label}: ${what} (${(cause as Error)?.message ?? cause})`, cause) });
+      const error = this.state === 'connecting'
+        ? connectFailed(this.#label, cause)
+        : transportError(TransportErrorCode.PEER_GONE, `${this.#label}: connection lost without a close (${(cause as Error)?.message ?? cause})`, cause);
+      this.finish({ code: CloseCode.Abnormal, reason: this.state === 'connecting' ? 'could not connect' : 'connection lost without a close', error });
       return;
     }
     const raw = info.closeCode ?? 0;
@@ -335,12 +341,13 @@ export function connectWebTransport(url: string | URL, options: Readonly<Partial
   const href = String(url);
   const label = `webtransport ${href}`;
   const transport = new WebTransportTransport(options, label);
+  if (debug.on) debug.log('connect', { transport: label });
   const WebTransport = options.WebTransport ?? (globalThis as { WebTransport?: WebTransportConstructor }).WebTransport;
   // Failures are reported after this call returns, so listeners added right after it see them.
   queueMicrotask(() => {
     if (transport.state === 'closed') return;
     if (!WebTransport) {
-      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `${label}: this runtime has no WebTransport (Deno needs --unstable-net)`));
+      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `${label}: this runtime has no WebTransport (Deno needs --unstable-net)`, undefined, false));
       return;
     }
     let wt: WebTransportLike;
@@ -348,14 +355,16 @@ export function connectWebTransport(url: string | URL, options: Readonly<Partial
       const hashes = (options.serverCertificateHashes ?? []).map((h) => ({ algorithm: 'sha-256', value: typeof h === 'string' ? fromHex(h) : h }));
       wt = new WebTransport(href, hashes.length ? { serverCertificateHashes: hashes as Array<{ algorithm: string; value: BufferSource }> } : {});
     } catch (e) {
-      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `${label}: ${(e as Error)?.message ?? e}`, e));
+      // A malformed URL, a scheme other than https:, a bad certificate hash: no retry fixes these.
+      transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `${label}: ${(e as Error)?.message ?? e}`, e, false));
       return;
     }
     transport.watch(wt);
     wt.ready
       .then(() => wt.createBidirectionalStream())
       .then((stream) => transport.attach(wt, stream))
-      .catch((e: unknown) => transport.fail(transportError(TransportErrorCode.CONNECT_FAILED, `${label}: ${(e as Error)?.message ?? e}`, e)));
+      // WebTransportError says what it can ("Opening handshake failed." in Chromium, the QUIC reason in Deno).
+      .catch((e: unknown) => transport.fail(connectFailed(label, e)));
   });
   return transport;
 }

@@ -64,7 +64,7 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
-/** features bit flags. Bits 6–15 are reserved: sent as 0, ignored on receipt. */
+/** features bit flags. Bits 7–15 are reserved: sent as 0, ignored on receipt. */
 export const Feature = {
   STREAMING: 1 << 0,
   /** One transport message may carry several frames back to back. */
@@ -76,6 +76,11 @@ export const Feature = {
   COMPRESSED: 1 << 4,
   /** The receiver answers with an Ack carrying the same request_id. */
   ACK_REQUIRED: 1 << 5,
+  /**
+   * The payload starts with a W3C Trace Context block (wire/trace.ts), outside any compression; payload_len counts
+   * it. Sent only to peers whose Hello offered it.
+   */
+  TRACE: 1 << 6,
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -1,8 +1,9 @@
 import { Status } from './constants.js';
+import { isRecoverable } from './recoverable.js';
 
 /**
  * The base of every error swarmwire raises on purpose. `code` is stable and searchable ("SW_ERR_…"); `status` is
- * the wire status an Error frame would carry for it.
+ * the wire status an Error frame would carry for it; `recoverable` says whether trying again can help.
  */
 export class SwarmwireError extends Error {
   readonly code: string;
@@ -13,21 +14,44 @@ export class SwarmwireError extends Error {
     this.code = code;
     this.status = status;
   }
+
+  /**
+   * Whether trying the same thing again, after a backoff, can succeed: true for timeouts, full quotas and queues,
+   * and transports that went away; false for malformed frames, refusals, unsupported versions and keys, missing
+   * modules or methods, and payloads over a limit (docs/protocol.md, "Status codes"). Errors rebuilt from an Error
+   * frame answer from their status and code too. connectSession stops retrying at the first error that says false.
+   * A thrower that knows better than the code and status says so on the instance (withVerdict).
+   */
+  get recoverable(): boolean {
+    return isRecoverable(this.code, this.status, this.cause);
+  }
 }
-SwarmwireError.prototype.name = 'SwarmwireError';
+named(SwarmwireError, 'SwarmwireError');
 
 /**
- * Sets a class's prototype name, as an expression: under `/* @__PURE__ *\/` bundlers drop it, with the class, when
- * nothing uses the class (a top-level prototype write would keep both). For error classes of optional layers. @internal
+ * Names an error class: its instances' `name` and the class's own `name`, which bundlers rename when it clashes
+ * (`MeshError2`) and minifiers shorten. An expression: under `/* @__PURE__ *\/` bundlers drop it, with the class,
+ * when nothing uses the class (a top-level prototype write would keep both). @internal
  */
 export function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): C {
   cls.prototype.name = name;
+  Object.defineProperty(cls, 'name', { value: name });
   return cls;
+}
+
+/**
+ * Gives `error` its own verdict, where the thrower knows better than the code and status (an HTTP 404 answering a
+ * WebSocket upgrade will answer every try): an own property, not enumerable, so it does not travel in Error frames
+ * (the receiver derives its own from the status and code). @internal
+ */
+export function withVerdict<E extends SwarmwireError>(error: E, recoverable: boolean | undefined): E {
+  if (recoverable !== undefined) Object.defineProperty(error, 'recoverable', { value: recoverable, configurable: true });
+  return error;
 }
 
 /** Bytes that do not form a valid frame or payload. */
 export class WireError extends SwarmwireError {}
-WireError.prototype.name = 'WireError';
+named(WireError, 'WireError');
 
 /** Stable codes of WireError, with the status each maps to. */
 export const WireErrorCode = {
@@ -41,6 +65,8 @@ export const WireErrorCode = {
   BAD_FIELD: 'SW_ERR_FRAME_FIELD',
   BAD_PAYLOAD: 'SW_ERR_PAYLOAD',
   NEGOTIATION: 'SW_ERR_VERSION_NEGOTIATION',
+  /** A TRACE frame whose trace block is malformed (docs/protocol.md, "Trace context"). */
+  TRACE: 'SW_ERR_FRAME_TRACE',
 } as const;
 
 const STATUS_OF: Record<string, Status> = {
@@ -54,6 +80,7 @@ const STATUS_OF: Record<string, Status> = {
   [WireErrorCode.BAD_FIELD]: Status.InvalidFrame,
   [WireErrorCode.BAD_PAYLOAD]: Status.InvalidFrame,
   [WireErrorCode.NEGOTIATION]: Status.UnsupportedVersion,
+  [WireErrorCode.TRACE]: Status.InvalidFrame,
 };
 
 /** @internal */

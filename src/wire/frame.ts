@@ -5,21 +5,29 @@ import { WireErrorCode, wireError } from './errors.js';
 import { type FrameHeader, type HeaderFields, type HeaderInit, headerFields, joinU64, readHeaderBytes, toHeaderFields, u32, writeHeader } from './header.js';
 import { BODY, encodeBody, unpack } from './payload.js';
 import { output, reserve } from './msgpack/encode.js';
+import { type TraceContext, readTrace, traceSize, writeTrace } from './trace.js';
 
-/** A decoded frame. `payload` is a view into the decoded bytes, not a copy. */
+/**
+ * A decoded frame. `payload` is a view into the decoded bytes, not a copy, and without the trace block of a TRACE
+ * frame (`payloadLength` is the wire's, which counts it).
+ */
 export interface Frame extends FrameHeader {
   payload: Uint8Array;
+  /** The W3C Trace Context the frame carried (Feature.TRACE), or undefined. */
+  trace: TraceContext | undefined;
 }
 
 /** What encodeFrame takes: header fields, and either raw `payload` bytes or a `body` to encode as MessagePack. */
 export interface FrameInit extends Omit<HeaderInit, 'payloadLength'> {
   payload?: Uint8Array;
   body?: unknown;
+  /** A trace context to carry: sets Feature.TRACE and puts the block in front of the payload. Default: none (the bit is cleared). */
+  trace?: TraceContext | undefined;
 }
 
 export interface CodecOptions {
   /** Largest payload_len accepted or produced, in bytes. Default: MAX_PAYLOAD (64 MiB), also the hard cap. */
-  maxPayload?: number;
+  maxPayload: number;
 }
 
 const scratch = /* @__PURE__ */ headerFields();
@@ -34,22 +42,33 @@ export function frameSize(payloadLength: number, features: number): number {
 }
 
 /** Encodes one frame into new bytes. Throws WireError (TOO_LARGE, BAD_FIELD, BAD_PAYLOAD, UNKNOWN_TYPE). */
-export function encodeFrame(init: FrameInit, options: Readonly<CodecOptions> = {}): Uint8Array {
+export function encodeFrame(init: FrameInit, options: Readonly<Partial<CodecOptions>> = {}): Uint8Array {
   const maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
-  const { payload, body } = init;
+  const { payload, body, trace } = init;
+  // The trace block sits between the header and the payload (compressed or not), so it is written here, once.
+  const extra = trace === undefined ? 0 : traceSize(trace);
   if (payload !== undefined || body === undefined) {
     const bytes = payload ?? EMPTY;
-    if (bytes.length > maxPayload) throw tooLarge(bytes.length, maxPayload);
-    const h = toHeaderFields(init, scratch);
-    reserve(frameSize(bytes.length, h.features));
-    if (bytes.length > 0) output.bytes.set(bytes, output.start + HEADER_SIZE); // set() costs a call even for nothing
-    return finish(h, bytes.length);
+    if (bytes.length + extra > maxPayload) throw tooLarge(bytes.length + extra, maxPayload);
+    const h = traced(toHeaderFields(init, scratch), trace);
+    reserve(frameSize(bytes.length + extra, h.features));
+    if (trace !== undefined) writeTrace(output.bytes, output.start + HEADER_SIZE, trace);
+    if (bytes.length > 0) output.bytes.set(bytes, output.start + HEADER_SIZE + extra); // set() costs a call even for nothing
+    return finish(h, bytes.length + extra);
   }
   // The body is written straight behind the room for the header, and read before the header fields.
-  encodeBody(body, BODY, HEADER_SIZE, CHECKSUM_SIZE, true);
+  encodeBody(body, BODY, HEADER_SIZE + extra, CHECKSUM_SIZE, true);
   const length = output.end - output.start - HEADER_SIZE;
   if (length > maxPayload) throw tooLarge(length, maxPayload);
-  return finish(toHeaderFields(init, scratch), length);
+  const h = traced(toHeaderFields(init, scratch), trace);
+  if (trace !== undefined) writeTrace(output.bytes, output.start + HEADER_SIZE, trace);
+  return finish(h, length);
+}
+
+/** The TRACE bit says whether a block is there, whatever features the caller passed (a frame being re-sent). */
+function traced(h: HeaderFields, trace: TraceContext | undefined): HeaderFields {
+  h.features = trace === undefined ? h.features & ~Feature.TRACE : h.features | Feature.TRACE;
+  return h;
 }
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
@@ -69,7 +88,7 @@ function finish(h: HeaderFields, length: number): Uint8Array {
  * Decodes `bytes` as exactly one frame: validates the header, the length and the checksum. Throws WireError with a
  * stable code (TRUNCATED, BAD_MAGIC, BAD_VERSION, UNKNOWN_TYPE, TOO_LARGE, CHECKSUM, TRAILING).
  */
-export function decodeFrame(bytes: Uint8Array, options: Readonly<CodecOptions> = {}): Frame {
+export function decodeFrame(bytes: Uint8Array, options: Readonly<Partial<CodecOptions>> = {}): Frame {
   const frame = decodeFrameAt(bytes, 0, options);
   const size = frameSize(frame.payloadLength, frame.features);
   if (size !== bytes.length) throw wireError(WireErrorCode.TRAILING, `${bytes.length - size} bytes follow the frame`);
@@ -77,7 +96,7 @@ export function decodeFrame(bytes: Uint8Array, options: Readonly<CodecOptions> =
 }
 
 /** Decodes every frame of a batch (Feature.BATCHING: frames back to back in one transport message). */
-export function decodeFrames(bytes: Uint8Array, options: Readonly<CodecOptions> = {}): Frame[] {
+export function decodeFrames(bytes: Uint8Array, options: Readonly<Partial<CodecOptions>> = {}): Frame[] {
   const frames: Frame[] = [];
   for (let at = 0; at < bytes.length; ) {
     const frame = decodeFrameAt(bytes, at, options);
@@ -88,7 +107,7 @@ export function decodeFrames(bytes: Uint8Array, options: Readonly<CodecOptions> 
 }
 
 /** The frame at `at` (its size on the wire: frameSize(frame.payloadLength, frame.features)). */
-function decodeFrameAt(bytes: Uint8Array, at: number, options: Readonly<CodecOptions>): Frame {
+function decodeFrameAt(bytes: Uint8Array, at: number, options: Readonly<Partial<CodecOptions>>): Frame {
   const available = bytes.length - at;
   if (available < HEADER_SIZE) throw wireError(WireErrorCode.TRUNCATED, `a header needs ${HEADER_SIZE} bytes, got ${available}`);
   // Read from the bytes themselves: a DataView, or even reading bytes.buffer, costs more than the header.
@@ -107,6 +126,12 @@ export function checkTrailer(expected: number, actual: number): void {
 
 /** A Frame from validated header fields and its payload. @internal */
 export function toFrame(h: HeaderFields, payload: Uint8Array): Frame {
+  let trace: TraceContext | undefined;
+  if (h.features & Feature.TRACE) {
+    const block = readTrace(payload);
+    trace = block.trace;
+    payload = payload.subarray(block.size);
+  }
   // One literal with every field: adding payload to a FrameHeader afterwards would change the object's shape.
   return {
     version: h.version,
@@ -117,6 +142,7 @@ export function toFrame(h: HeaderFields, payload: Uint8Array): Frame {
     methodHash: h.methodHash,
     payloadLength: h.payloadLength,
     payload,
+    trace,
   };
 }
 
@@ -125,4 +151,14 @@ const hex = (n: number): string => n.toString(16).padStart(8, '0');
 /** The MessagePack value in a frame's payload. Throws WireError BAD_PAYLOAD when it does not decode. */
 export function decodeBody<T = unknown>(frame: Pick<Frame, 'payload'>): T {
   return unpack<T>(frame.payload);
+}
+
+/**
+ * `bytes` (one whole frame) without its trace block, for a receiver that does not read TRACE; the same bytes when
+ * there is none. Throws WireError as decodeFrame does.
+ */
+export function withoutTrace(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < HEADER_SIZE || !(((bytes[6]! << 8) | bytes[7]!) & Feature.TRACE)) return bytes;
+  const frame = decodeFrame(bytes);
+  return encodeFrame({ type: frame.type, features: frame.features, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: frame.payload }).slice();
 }

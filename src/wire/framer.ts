@@ -18,7 +18,7 @@ const enum State {
 
 export interface FrameReaderOptions {
   /** Largest payload_len accepted, in bytes. Default: MAX_PAYLOAD (64 MiB). */
-  maxPayload?: number;
+  maxPayload: number;
 }
 
 /**
@@ -28,14 +28,17 @@ export interface FrameReaderOptions {
  */
 export class FrameReader {
   readonly #maxPayload: number;
-  readonly #chunks: Uint8Array[] = [];
-  #offset = 0; // read position in #chunks[0]
+  // Consumed chunks are skipped by #head, not shifted out: shift() moves every later chunk, so a frame that came in
+  // a byte at a time (a peer decides how its stream is cut) would cost the square of its length to take.
+  #chunks: Uint8Array[] = [];
+  #head = 0; // index of the first unread chunk
+  #offset = 0; // read position in #chunks[#head]
   #buffered = 0;
   #state = State.Header;
   #error: WireError | undefined;
   readonly #header = headerFields();
 
-  constructor(options: Readonly<FrameReaderOptions> = {}) {
+  constructor(options: Readonly<Partial<FrameReaderOptions>> = {}) {
     this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
   }
 
@@ -77,7 +80,7 @@ export class FrameReader {
       const h = this.#header;
       if (this.#state === State.Header) {
         if (this.#buffered < HEADER_SIZE) return undefined;
-        const first = this.#chunks[0]!;
+        const first = this.#chunks[this.#head]!;
         // Peek, do not take: the header stays in the buffer so the whole frame comes out as one piece.
         const header = first.length - this.#offset >= HEADER_SIZE ? first.subarray(this.#offset, this.#offset + HEADER_SIZE) : this.#peek(HEADER_SIZE);
         readHeaderBytes(header, 0, h, this.#maxPayload); // no DataView per frame
@@ -95,7 +98,8 @@ export class FrameReader {
   #fail(error: WireError): WireError {
     this.#state = State.Failed;
     this.#error = error;
-    this.#chunks.length = 0;
+    this.#chunks = [];
+    this.#head = 0;
     this.#buffered = 0;
     return error;
   }
@@ -104,7 +108,7 @@ export class FrameReader {
   #peek(n: number): Uint8Array {
     const out = new Uint8Array(n);
     let offset = this.#offset;
-    for (let filled = 0, i = 0; filled < n; i++, offset = 0) {
+    for (let filled = 0, i = this.#head; filled < n; i++, offset = 0) {
       const chunk = this.#chunks[i]!;
       const part = Math.min(n - filled, chunk.length - offset);
       out.set(chunk.subarray(offset, offset + part), filled);
@@ -117,7 +121,7 @@ export class FrameReader {
   #take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
     this.#buffered -= n;
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[this.#head]!;
     if (first.length - this.#offset >= n) {
       const view = first.subarray(this.#offset, this.#offset + n);
       this.#offset += n;
@@ -126,7 +130,7 @@ export class FrameReader {
     }
     const out = new Uint8Array(n);
     for (let filled = 0; filled < n; ) {
-      const chunk = this.#chunks[0]!;
+      const chunk = this.#chunks[this.#head]!;
       const part = Math.min(n - filled, chunk.length - this.#offset);
       out.set(chunk.subarray(this.#offset, this.#offset + part), filled);
       filled += part;
@@ -137,7 +141,13 @@ export class FrameReader {
   }
 
   #drop(): void {
-    this.#chunks.shift();
     this.#offset = 0;
+    if (++this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head); // amortized: each chunk is copied at most once more
+      this.#head = 0;
+    }
   }
 }

@@ -1,29 +1,29 @@
 // Every call the adversarial suite makes into the SDK, in one file: the honest peers (mesh nodes, expose/wrap) and
 // the attackers that get through the handshake with the SDK and then speak hand-built frames over the session.
 // The identity and RPC-surface work changes parts of this API; adapt it here and nowhere else.
-import * as sw from 'swarmwire';
+import { MeshNode, MessageType, connectSession, connectWebSocket, decodeBody, expose, wrap } from 'swarmwire';
+import { idHex } from 'swarmwire/wire';
 
-export const fnv1a32 = (name) => sw.fnv1a32(name);
-export const fnv1a64 = (name) => sw.fnv1a64(name);
+export { fnv1a32, fnv1a64 } from 'swarmwire/wire';
 
 /** A mesh node connected to the relay at `wsUrl` (reconnecting, as a real peer does). Returns it and the relay's id. */
 export async function meshNode(wsUrl, { name, role = 'edge' } = {}) {
   // MeshNode.create() makes a node with a fresh identity where the SDK has identities; plain construction before.
   const options = { role, metadata: { name } };
-  const node = typeof sw.MeshNode.create === 'function' ? await sw.MeshNode.create(options) : new sw.MeshNode(options);
-  const relayId = await node.connect(() => sw.connectWebSocket(wsUrl));
+  const node = typeof MeshNode.create === 'function' ? await MeshNode.create(options) : new MeshNode(options);
+  const relayId = await node.connect(() => connectWebSocket(wsUrl));
   return { node, relayId, id: node.idHex };
 }
 
 /** Serves `target` as module `name` to every node that calls this one. */
 export function exposeToAll(node, target, name) {
-  const serve = (link) => void sw.expose(target, link, { name });
+  const serve = (link) => void expose(target, link, { name });
   node.onLink(serve);
   for (const link of node.links()) serve(link);
 }
 
 /** A typed proxy for module `name` on node `peer`, reached through `node`. */
-export const remote = (node, peer, name, timeoutMs = 10_000) => sw.wrap(node.link(peer), { name, timeoutMs });
+export const remote = (node, peer, name, timeoutMs = 10_000) => wrap(node.link(peer), { name, timeoutMs });
 
 /** Sends an acked Event with `body` from `node` to `peer` (routed through the relay). */
 export const sendAcked = (node, peer, body) => node.send(peer, { ack: true, body });
@@ -31,10 +31,10 @@ export const sendAcked = (node, peer, body) => node.send(peer, { ack: true, body
 /** Calls `listener({ from, type, body })` for every Event that reaches `node`. */
 export function onEvent(node, listener) {
   node.on('message', (m) => {
-    if (m.frame.type !== sw.MessageType.Event) return;
+    if (m.frame.type !== MessageType.Event) return;
     let body;
     try {
-      body = sw.decodeBody(m.frame);
+      body = decodeBody(m.frame);
     } catch {
       return;
     }
@@ -56,9 +56,9 @@ export const closeNode = (node) => node.close();
  * is part of what the attack observes.
  */
 export async function openSession(wsUrl, { role = 'edge', name = 'attacker' } = {}) {
-  const session = await sw.connectSession(() => sw.connectWebSocket(wsUrl), { role, metadata: { name }, reconnect: false });
+  const session = await connectSession(() => connectWebSocket(wsUrl), { role, metadata: { name }, reconnect: false });
   return {
-    id: sw.idHex(session.nodeId),
+    id: idHex(session.nodeId),
     relayId: session.peer.id,
     /** Sends one frame with a payload of hand-built bytes; returns its request id. Throws what Session.send throws. */
     send: ({ type, requestId, moduleId, methodHash, payload, ack = false }) =>

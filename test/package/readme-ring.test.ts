@@ -5,7 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
 it('the README ring example runs and prints what its comments say', () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Web Worker rings'));
   const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
   const file = new URL(`./readme-ring-example-${process.pid}.mjs`, import.meta.url);

@@ -1,7 +1,10 @@
-// The README's mesh example, run as written (with a relay on a free port instead of 8787).
+// The README's mesh examples, run as written (with a relay on a free port instead of 8787): the agent tour in this
+// process, and "Serving an object to every peer" as it stands, in a fresh Node process against the built package.
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { AgentHost, MeshNode, connectWebSocket } from 'swarmwire';
-import { startRelay } from 'swarmwire/relay';
+import { startRelay } from 'swarmwire/node';
+import { readmeBlock, runModule, substitute } from '../fixtures/readme.js';
 
 const server = await startRelay({ port: 0 });
 const url = server.wsUrl;
@@ -31,4 +34,13 @@ it('runs the README example', async () => {
   expect(a.stats().connections[0]).toMatchObject({ transport: 'websocket', framesOut: expect.any(Number), bytesOut: expect.any(Number) });
   hostA.close();
   hostB.close();
+});
+
+it('runs the README block that serves an object to every peer (node.onLink), as it stands', async () => {
+  const code = substitute(readmeBlock('mesh-serve'), [
+    ["from 'swarmwire'", `from ${JSON.stringify(join(new URL('../..', import.meta.url).pathname, 'dist/index.js'))}`],
+    ["'ws://127.0.0.1:8787/ws'", JSON.stringify(url)],
+  ]);
+  const { stdout } = await runModule(code);
+  expect(stdout).toBe('5\n[swarmwire] no method "ecoh" on module "calc" (method hash 0xd1a908be)\n');
 });

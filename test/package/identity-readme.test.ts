@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { readmeBlock, substitute } from './fixtures/readme.js';
+import { readmeBlock, substitute } from '../fixtures/readme.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 it('runs the README identity snippet twice: admitted by the allowlist, the same node id from the kept key', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'swarmwire-identity-'));
@@ -16,7 +16,7 @@ it('runs the README identity snippet twice: admitted by the allowlist, the same 
     const file = join(dir, 'identity.mjs');
     writeFileSync(file, substitute(readmeBlock('identity'), [
       ["from 'swarmwire'", `from ${JSON.stringify(join(ROOT, 'dist/index.js'))}`],
-      ["from 'swarmwire/relay'", `from ${JSON.stringify(join(ROOT, 'dist/relay.js'))}`],
+      ["from 'swarmwire/node'", `from ${JSON.stringify(join(ROOT, 'dist/node.js'))}`],
       ['port: 8787', 'port: 0'],
       ["node.close();", "node.close(); console.log(node.idHex);"],
     ]));

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import * as lite from 'swarmwire/lite';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 async function bundle(contents: string, conditions: string[], platform: 'browser' | 'node' | 'neutral'): Promise<string[]> {
   const result = await build({
@@ -53,6 +53,14 @@ describe('swarmwire/lite package entry', () => {
     } finally {
       if (saved) global.WebSocket = saved;
     }
+  });
+
+  it('exports identities and no wasm loader: no init(), no crc32c, no swarmwire-lite.wasm', () => {
+    expect(Object.keys(lite)).toEqual(expect.arrayContaining(['connect', 'createIdentity', 'loadIdentity', 'indexedDbIdentityStore']));
+    expect(Object.keys(lite).filter((name) => /init|crc/i.test(name))).toEqual([]);
+    const { exports } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(exports).filter((key) => key.endsWith('.wasm'))).toEqual(['./swarmwire.wasm']);
+    expect(existsSync(`${root}dist/swarmwire-lite.wasm`)).toBe(false);
   });
 
   it('exports identities and no wasm loader: no init(), no crc32c, no swarmwire-lite.wasm', () => {

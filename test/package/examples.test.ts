@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, runCommand, startCommand } from './fixtures/cli.js';
-import { ROOT, packed } from './fixtures/packed.js';
+import { type Running, runCommand, startCommand } from '../fixtures/cli.js';
+import { ROOT, packed } from '../fixtures/packed.js';
 
 const deno = `${ROOT}/node_modules/@deno/linux-x64-glibc/deno`;
 let dir: string;

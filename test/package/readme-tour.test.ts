@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { fromDist } from '../fixtures/readme.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 function tour(): { code: string; output: string } {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -24,7 +25,7 @@ it('runs the README tour and prints what the README shows', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'swarmwire-tour-'));
   try {
     const file = join(dir, 'tour.mjs');
-    writeFileSync(file, code.replaceAll("from 'swarmwire'", `from ${JSON.stringify(join(ROOT, 'dist/index.js'))}`));
+    writeFileSync(file, fromDist(code));
     const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 15_000 });
     expect(stdout).toBe(output);
   } finally {

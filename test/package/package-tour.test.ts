@@ -6,10 +6,10 @@ import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSession, connectWebSocket, decodeBody, MessageType, type Session } from 'swarmwire';
-import { runCommand, startCommand } from './fixtures/cli.js';
-import { type Packed, ROOT, nodeBinary, packed } from './fixtures/packed.js';
-import { readmeBlock, substitute } from './fixtures/readme.js';
-import { until } from './fixtures/until.js';
+import { runCommand, startCommand } from '../fixtures/cli.js';
+import { type Packed, ROOT, nodeBinary, packed } from '../fixtures/packed.js';
+import { readmeBlock, substitute } from '../fixtures/readme.js';
+import { until } from '../fixtures/until.js';
 
 const deno = `${ROOT}/node_modules/@deno/linux-x64-glibc/deno`;
 const { version } = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string };
@@ -90,10 +90,11 @@ describe('TypeScript', () => {
       compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: true, noEmit: true },
       include: ['*.ts'],
     }));
-    writeFileSync(join(dir, 'user.ts'), `import { connectSession, connectWebSocket, crc32c, init, wrap, type Remote } from 'swarmwire';
+    writeFileSync(join(dir, 'user.ts'), `import { connectSession, connectWebSocket, init, wrap, type Remote } from 'swarmwire';
+import { crc32c } from 'swarmwire/wire';
 import * as inline from 'swarmwire/inline';
 import { connect } from 'swarmwire/lite';
-import { startRelay, type RelayServer } from 'swarmwire/relay';
+import { startRelay, type RelayServer } from 'swarmwire/node';
 import type { DenoRelayServer } from 'swarmwire/relay/deno';
 import { SwarmwireRelay } from 'swarmwire/workers';
 
@@ -130,7 +131,7 @@ describe('Deno', () => {
   it('runs the README Deno snippet from the installed package against the package\'s own Deno relay', async () => {
     const dir = project('deno');
     const env = { ...process.env, DENO_DIR: join(dir, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
-    relay = startCommand(deno, ['run', '--unstable-net', '-A', 'node_modules/swarmwire/dist/relay-deno.js', '--port', '0', '--no-webtransport'], { env, cwd: dir });
+    relay = startCommand(deno, ['run', '--unstable-net', '-A', 'node_modules/swarmwire/dist/deno.js', '--port', '0', '--no-webtransport'], { env, cwd: dir });
     const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n +node id: +[0-9a-f]{32} \(new this run: --identity FILE keeps it\)\nReady\. Ctrl-C to stop\.\n/);
     const heard: unknown[] = [];
     listener = await connectSession(() => connectWebSocket(ws!), { heartbeatIntervalMs: 0, reconnect: false });

@@ -1,0 +1,15 @@
+// swarmwire/node: the servers that need Node (node:http, the ws package). `npx swarmwire relay` runs startRelay.
+// The relay's logic itself (Relay) is runtime-neutral and in the root entry.
+
+// The relay server: status page, SDK files, WebSocket at /ws, its own agent host
+export { startRelay } from './relay/node.js';
+export type { RelayServer, RelayServerOptions } from './relay/node.js';
+
+// Scale-out: relays linked through Redis
+export { bridgeRedis } from './relay/redis-bridge.js';
+export type { RedisBridge, RedisBridgeOptions } from './relay/redis-bridge.js';
+export { RedisError } from './relay/resp.js'; // what bridgeRedis() rejects with
+
+// A WebSocket server of one's own, with the pre-handshake limits (README "Reliability")
+export { listenWebSocket } from './transport/websocket-node.js';
+export type { ListenWebSocketOptions, WebSocketListener, WebSocketRequest } from './transport/websocket-node.js';
