@@ -5,7 +5,8 @@
 // classes, and hostile control frames.
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, startSwarm, type Swarm, type SwarmLoss, type SwarmMember } from 'swarmwire';
+// From the source as one program (vitest maps 'swarmwire' there too), so tsc sees one MeshNode class here and in control.ts.
+import { MeshNode, MessageType, Status, connectWebSocket, decodeBody, startSwarm, type Swarm, type SwarmLoss, type SwarmMember } from '../src/index.js';
 // Internals, from the source: node control as the swarm speaks it, and the default size.
 import { loadModule, nodeStats, unloadModule } from '../src/mesh/control.js';
 import { defaultSwarmSize } from '../src/mesh/swarm.js';
@@ -169,7 +170,7 @@ describe('a swarm joined to a relay', () => {
     const peers = relay.relay.peers().map((p) => p.id);
     for (const w of swarm.workers) expect(peers).toContain(w.id);
 
-    const { AgentHost } = await import('swarmwire');
+    const { AgentHost } = await import('../src/index.js');
     const outsider = await MeshNode.create({ heartbeatIntervalMs: 0 });
     open.push(outsider);
     await outsider.connect(() => connectWebSocket(relay.wsUrl));
