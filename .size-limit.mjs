@@ -34,6 +34,10 @@ const whole = (file, limit) => ({
 // (wire/trace.ts, ~0.5 KB gzipped: every decoder must find the payload behind it); the relays add /metrics; the
 // root's files add the tracer seam and the OpenTelemetry adapter, which a bundle that does not import it leaves out.
 // Limits at the measured figure plus 2 %.
+// Issue 16's worker swarms (startSwarm, startSwarmWorker, node control; ~1,000 lines): +5–6 KB on the files that
+// carry the root whole; the worker entries grew from an echo to an agent host (mesh node, agent host, RPC, session,
+// the WebSocket client to join a relay): worker.global.js 11 → 55 KB, worker-browser.js 8 → 49 KB; deno.js +0.1 KB
+// (the dashboard page). Limits at the measured figure plus 2 %, measured after merging main (api, clock, trace).
 // Issue 16 (edge): chunked snapshots in every file with the mesh (the chunker and assembler, the AgentHost side), and
 // in dist/workers.js agents living in the Durable Object and bridged rooms (the object now carries a mesh node, an
 // AgentHost, their storage and the bridge).

@@ -1,8 +1,8 @@
 // The packed package in Chromium, as browser users get it (npm pack → installed into an empty project, see
 // test/fixtures/packed.ts): pages bundled by esbuild (--platform=browser) from `swarmwire/inline`, from plain
-// `swarmwire` (its wasm beside the module), and a Web Worker bundled from `swarmwire/worker`; the script-tag file
+// `swarmwire` (its wasm beside the module), and a swarm of Web Workers bundled from `swarmwire/worker`; the script-tag file
 // and the self-contained ESM file loaded as they are, with no import map. Each page does real work with the wasm
-// core: CRC-32C, frames with checksums, a ring to a worker on a cross-origin isolated page.
+// core: CRC-32C, frames with checksums, rings to workers on a cross-origin isolated page.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -54,18 +54,19 @@ afterAll(async () => {
 });
 
 describe('a page bundled by esbuild', () => {
-  it('from swarmwire/inline (the README block): init() needs no .wasm file, and the bundled worker echoes over a ring', async () => {
+  it('from swarmwire/inline (the README block): init() needs no .wasm file, and a swarm of the bundled worker entry hosts an agent over rings', async () => {
     await bundle(readmeBlock('bundler'), 'app.js');
     await bundle(`import 'swarmwire/worker';`, 'worker.js');
+    writeFileSync(join(project, 'public/agents.js'), readmeBlock('swarm-agents'));
     const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       const logs = logsOf(page);
       await browser.explain((async () => {
         await page.goto(server.url('/public/app.html'));
-        await until(() => logs.includes('echoed 1'), 15_000);
-      })());
-      expect(logs).toEqual(['e3069283', 'ring', 'echoed 1']);
+        await until(() => logs.includes('counted 1'), 20_000);
+      })(), 30_000);
+      expect(logs).toEqual(['e3069283', 'ring', 'counted 1']);
       expect(browser.responses.filter((r) => r.url.endsWith('.wasm'))).toEqual([]);
       browser.assertNoProblems();
     } finally {

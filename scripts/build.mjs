@@ -5,7 +5,7 @@
 //   dist/transport.js         swarmwire/transport: transports and server pieces
 //   dist/node.js              swarmwire/node (and its old name swarmwire/relay): Node servers
 //   dist/lite.js              swarmwire/lite: the slim client (codec + WebSocket + RPC)
-//   dist/worker.js            swarmwire/worker: the worker entry (worker/index.ts) for Node worker_threads
+//   dist/worker.js            swarmwire/worker: the worker entry (worker/index.ts: a swarm's agent host) for Node worker_threads
 //   dist/cli.js               the `swarmwire` command (bin/swarmwire.mjs loads it); not an export
 //   dist/inline.js            swarmwire/inline on Node and Deno: the wasm inlined (src/standalone.ts)
 //   dist/deno.js              swarmwire/deno (and swarmwire/relay/deno): Deno servers; also a script, `deno run
@@ -99,10 +99,10 @@ const replace = (name, filter, contents) => ({
 });
 // Node-only modules, reached through dynamic imports on Node alone. Left in, bundlers for browsers and wrangler
 // would try to resolve them (and fail); the stand-ins say what went wrong if anything ever calls them.
-const nodeOnly = replace('node-only', /^(ws|node:fs\/promises|node:worker_threads|node:http)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs, node:http, node:worker_threads)'); };
+const nodeOnly = replace('node-only', /^(ws|node:fs\/promises|node:worker_threads|node:http|node:os)$/, `const fail = () => { throw new Error('[swarmwire] this needs Node (ws, node:fs, node:http, node:os, node:worker_threads)'); };
 class NodeOnly { constructor() { fail(); } }
 export const parentPort = null, STATUS_CODES = {};
-export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, fail as readFile, fail as createServer }; export default NodeOnly;`);
+export { NodeOnly as WebSocket, NodeOnly as WebSocketServer, NodeOnly as Worker, fail as readFile, fail as createServer, fail as availableParallelism, fail as cpus }; export default NodeOnly;`);
 
 // The script-tag build cannot fetch a sibling file reliably (it does not know its own URL), so the wasm rides along;
 // so it does in the inline builds, for bundles that put no swarmwire.wasm next to themselves.
@@ -112,9 +112,14 @@ export function defaultWasm() {
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return WebAssembly.compile(bytes);
 }`);
-await bundle('src/standalone.ts', 'swarmwire.global.js', { ...runsAsIs, format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
+// An IIFE has no import.meta: swarms in a page name their worker script, so the Node default (dist/worker.js beside
+// the module) is left out of the script-tag files.
+const noShippedEntry = replace('no-shipped-entry', /\/swarm-entry\.js$/, `export function shippedWorkerEntry() {
+  throw new Error('[swarmwire] startSwarm in a page: name the worker script ({ worker: "…/dist/worker.global.js" })');
+}`);
+await bundle('src/standalone.ts', 'swarmwire.global.js', { ...runsAsIs, format: 'iife', globalName: 'swarmwire', platform: 'browser', minify: true, plugins: [inlineWasm, noShippedEntry, nodeOnly] });
 // The worker entry for browsers: one classic script, so `new Worker('…/worker.global.js')` needs no import map.
-await bundle('worker/index.ts', 'worker.global.js', { ...runsAsIs, format: 'iife', platform: 'browser', minify: true, plugins: [inlineWasm, nodeOnly] });
+await bundle('worker/index.ts', 'worker.global.js', { ...runsAsIs, format: 'iife', platform: 'browser', minify: true, plugins: [inlineWasm, noShippedEntry, nodeOnly] });
 
 // Browsers, Web Workers and their bundlers (export conditions `browser`, `worker`): the layer entries with nothing of
 // Node's, sharing chunks so a WireError from swarmwire/wire is the one swarmwire throws.
@@ -176,7 +181,8 @@ step('declarations (tsc)');
 run('tsc', ['-p', 'tsconfig.build.json']);
 // The script-tag build's types: what it puts on globalThis.
 // The worker entry's types: it exports nothing; importing it (or starting it as a worker) runs it.
-writeFileSync(`${root}dist/types/worker-entry.d.ts`, `// swarmwire/worker: the worker entry. Start it as a worker; it answers connectWorker() and echoes.
+writeFileSync(`${root}dist/types/worker-entry.d.ts`, `// swarmwire/worker: the worker entry. startSwarm() starts it as a worker: an agent host that loads the modules
+// its parent names. A worker script of your own calls startSwarmWorker({ agents }) from 'swarmwire' instead.
 export {};
 `);
 writeFileSync(`${root}dist/types/global.d.ts`, `// swarmwire/global: the script-tag build sets globalThis.swarmwire.

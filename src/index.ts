@@ -73,6 +73,16 @@ export { AgentHost } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
 export type { AgentExposeOptions, AgentHostOptions, AgentInfo, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 
+// Swarms of worker agent hosts (Web Workers, worker_threads): startSwarm() on the page's side, startSwarmWorker() in a
+// worker script of one's own (the shipped swarmwire/worker runs it). Node control underneath (LoadModule,
+// UnloadModule, Stats: src/mesh/control.ts) stays internal.
+export { Swarm, startSwarm } from './mesh/swarm.js';
+export type { SwarmEvents, SwarmLoss, SwarmMember, SwarmOptions } from './mesh/swarm.js';
+export { startSwarmWorker } from './mesh/swarm-worker.js';
+export type { SwarmWorker, SwarmWorkerOptions } from './mesh/swarm-worker.js';
+export type { AgentKind, RemoteStats } from './mesh/control.js';
+export type { ModuleInfo } from './mesh/messages.js';
+
 // Observability: one trace across every hop (W3C Trace Context on the wire), reported to OpenTelemetry
 export { traceWithOpenTelemetry } from './rpc/otel.js';
 export type { OpenTelemetryApi, OpenTelemetryOptions } from './rpc/otel.js';

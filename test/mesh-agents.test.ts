@@ -2,8 +2,9 @@
 // rollback on refusal and on timeout, placement by load and capabilities, and calls that follow the agent
 // through relays.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentHost, MeshError, MeshNode, MessageType, memoryPair, type MeshNodeOptions } from 'swarmwire';
+import { AgentHost, MeshError, MeshNode, MessageType, decodeBody, memoryPair, type MeshNodeOptions } from 'swarmwire';
 import { type MemoryTransport } from 'swarmwire/transport';
+import { parseMigrationAck } from '../src/mesh/parse.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { TestClock } from './fixtures/clock.js';
 
@@ -90,6 +91,28 @@ describe('agents', () => {
     await expect(b.call('counter', 'nope')).rejects.toMatchObject({ code: 'SW_ERR_RPC_METHOD_NOT_FOUND', status: 2 });
     await expect(b.call('nobody', 'increment')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND' });
     expect(a.agents()).toEqual([expect.objectContaining({ name: 'counter', kind: 'Counter', state: 'active', calls: 3 })]);
+  });
+
+  it("an agent whose call to another agent finds no one answers that error: the caller takes it as the answer, not as the agent's absence", async () => {
+    const [a, b] = [make(), make()];
+    await link(a, b);
+    let runs = 0;
+    a.expose('relay-ish', { async pass(name: string) { runs++; return a.call(name, 'increment'); } }, { kind: 'Counter' });
+    const error = await b.call('relay-ish', 'pass', ['nowhere']).catch((e: unknown) => e);
+    // The inner call's error, the call run once; before, b took it for "relay-ish is not on a", asked again and
+    // said no node hosts "relay-ish".
+    expect(error).toMatchObject({ name: 'MeshError', code: 'SW_ERR_AGENT_NOT_FOUND', message: expect.stringContaining('"nowhere"') });
+    expect(runs).toBe(1);
+    // The agent's own absence still sends the caller to look elsewhere: b last saw it on a, which no longer has it.
+    const c = make();
+    await link(c, a);
+    await link(c, b);
+    a.expose('counter', new Counter());
+    expect(await c.call('counter', 'increment')).toBe(1);
+    a.remove('counter');
+    b.expose('counter', new Counter());
+    expect(await c.call('counter', 'increment', [5])).toBe(5);
+    expect(await c.locate('counter')).toBe(b.node.idHex);
   });
 
   it('migrate while calls flow from two nodes: every call answered once, in one sequence, state intact', async () => {
@@ -252,6 +275,71 @@ describe('agents', () => {
     expect(b.agents()).toEqual([]);
     expect(await b.call('counter', 'increment', [1])).toBe(2);
     expect(await a.call('counter', 'increment', [1])).toBe(3);
+  });
+
+  it('migrate() and spawn() resolve once the agent is live at the destination: it can be moved straight back', async () => {
+    // Before the commit was confirmed, migrate() resolved as soon as the commit was sent, and the destination,
+    // still holding the agent as "incoming", answered a migration back with SW_ERR_AGENT_NOT_FOUND.
+    const [a, b] = [make(), make()];
+    await link(a, b);
+    a.expose('counter', new Counter());
+    for (let i = 1; i <= 5; i++) {
+      expect(await a.migrate('counter', b.node.idHex)).toBe(b.node.idHex);
+      expect(b.agents()).toMatchObject([{ name: 'counter', state: 'active' }]);
+      expect(await b.migrate('counter', a.node.idHex)).toBe(a.node.idHex);
+      expect(a.agents()).toMatchObject([{ name: 'counter', state: 'active' }]);
+      expect(await b.call('counter', 'increment', [1])).toBe(i);
+    }
+    expect(await a.spawn('Counter', 'fresh', { on: b.node.idHex, state: { count: 7, log: [] } })).toBe(b.node.idHex);
+    expect(b.agents().find((x) => x.name === 'fresh')).toMatchObject({ state: 'active' });
+    expect(await b.migrate('fresh', a.node.idHex)).toBe(a.node.idHex);
+    expect(await a.call('fresh', 'increment', [1])).toBe(8);
+  });
+
+  it('a destination that never confirms the commit: migrate() rejects, saying the agent was handed over, not rolled back', async () => {
+    const a = make({}, { migrationTimeoutMs: 300 });
+    // An agent host that restores the agent and acks the transfer, then says nothing more (as a peer that does not
+    // answer commits would).
+    const mute = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: takeIdentity() });
+    nodes.push(mute);
+    const [ta, tb] = memoryPair();
+    const accepted = mute.accept(tb);
+    await a.node.connect(() => ta, { reconnect: false });
+    await accepted;
+    mute.on('message', ({ from, frame }) => {
+      if (frame.type !== MessageType.AgentMigration) return;
+      const body = decodeBody<{ migrationId: number; phase: string; name: string }>(frame);
+      if (body.phase === 'transfer') mute.send(from, { type: MessageType.MigrationAck, ack: true, body: { migrationId: body.migrationId, name: body.name, ok: true } });
+    });
+    a.expose('counter', new Counter());
+    await expect(a.migrate('counter', mute.idHex)).rejects.toMatchObject({
+      code: 'SW_ERR_MIGRATION_FAILED', message: expect.stringMatching(/handed over to .*, which did not confirm it is live: .*no MigrationAck of the commit/),
+    });
+    expect(a.agents()).toEqual([]);
+    expect(await a.locate('counter')).toBe(mute.idHex);
+  });
+
+  it('a MigrationAck of the transfer does not pass for the commit’s, nor one from another node', () => {
+    expect(parseMigrationAck({ migrationId: 1, name: 'n', ok: true, phase: 'commit' })).toEqual({ migrationId: 1, name: 'n', ok: true, phase: 'commit' });
+    expect(parseMigrationAck({ migrationId: 1, name: 'n', ok: true })).toEqual({ migrationId: 1, name: 'n', ok: true });
+    expect(() => parseMigrationAck({ migrationId: 1, name: 'n', ok: true, phase: 'abort' })).toThrow(/`phase` must be "transfer" or "commit"/);
+  });
+
+  it('remove() stops an agent (calls then find no one), onChange() hears every change of the hosted set', async () => {
+    const [a, b] = [make(), make()];
+    await link(a, b);
+    const seen: string[][] = [];
+    b.onChange(() => seen.push(b.agents().map((x) => x.name)));
+    a.expose('counter', new Counter());
+    await a.migrate('counter', b.node.idHex);
+    await a.spawn('Counter', 'second', { on: b.node.idHex });
+    expect(b.remove('counter')).toBe(true);
+    expect(b.remove('counter')).toBe(false);
+    expect(seen).toEqual([['counter'], ['counter', 'second'], ['second']]);
+    await expect(b.call('counter', 'increment')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND' });
+    expect(b.kinds()).toContain('Counter');
+    expect(b.undefine('Counter')).toBe(true);
+    await expect(a.spawn('Counter', 'third', { on: b.node.idHex })).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_FAILED', message: expect.stringContaining('no factory for agent kind "Counter"') });
   });
 
   it('places on the least-loaded node with the capabilities; spawn builds the agent there', async () => {

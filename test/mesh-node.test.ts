@@ -255,6 +255,39 @@ describe('mesh node', () => {
     await expect(a.accept(memoryPair()[0])).rejects.toMatchObject({ code: 'SW_ERR_MESH_CLOSED' });
   });
 
+  it('announces only what changed: core and relay nodes that trust each other fall quiet once routes settle', async () => {
+    // Each used to announce after every announcement it received, so two of them echoed DiscoveryResponses at each
+    // other for as long as they were linked (thousands of frames a second, a page's main thread kept busy).
+    const { r1, r2 } = await line();
+    const [i3, i4] = [takeIdentity(), takeIdentity()];
+    const c1 = node({ role: 'core', identity: i3, trustedRelays: [i4.idHex] });
+    const c2 = node({ role: 'core', identity: i4 });
+    await link(c2, c1); // c2 dialled: it trusts c1, and c1 was told to trust c2
+    await link(c1, r1);
+    await new Promise((r) => setTimeout(r, 200));
+    const frames = (): number => [r1, r2, c1, c2].reduce((n, x) => n + x.stats().framesIn, 0);
+    const settled = frames();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(frames() - settled).toBe(0);
+    // A change is still told: a new peer of r2 reaches c2's routes through r2 → r1 → c1.
+    const late = node();
+    await link(late, r2);
+    await until(() => c2.router.nextHop(late.idHex) === c1.idHex);
+  });
+
+  it('a destination given as lowercase hex (taken as it is), capitals or bytes reaches the same peer; anything else is refused', async () => {
+    const [a, b] = [node(), node()];
+    await link(a, b);
+    const got = inbox(b);
+    const ids = [a.send(b.idHex, { body: 1 }), a.send(b.idHex.toUpperCase(), { body: 2 }), a.send(b.id, { body: 3 })];
+    await until(() => got.length === 3);
+    expect(got.map((m) => [Number(m.frame.requestId), decodeBody(m.frame)])).toEqual(ids.map((id, i) => [id, i + 1]));
+    for (const bad of [b.idHex.slice(1), `${b.idHex}0`, 'g'.repeat(32), b.id.subarray(1)]) {
+      expect(() => a.send(bad, { body: 0 })).toThrow(expect.objectContaining({ code: 'SW_ERR_MESH_ARGUMENT' }));
+    }
+    expect(a.link(b.idHex.toUpperCase())).toBe(a.link(b.idHex));
+  });
+
   it('an edge node does not forward', async () => {
     const [a, e, b] = [node(), node(), node()];
     await link(a, e);
@@ -304,6 +337,10 @@ describe('mesh messages on the wire (the hex examples of docs/protocol.md)', () 
       '4d4c4e4b0173000000000000000000030000000000000000000000000000000e81a46e616d65a7636f756e746572'],
     ['MigrationAck', { type: MessageType.MigrationAck, requestId: 5, features: 0x20, body: { migrationId: 1, name: 'counter', ok: true } },
       '4d4c4e4b0175002000000000000000050000000000000000000000000000001f83ab6d6967726174696f6e496401a46e616d65a7636f756e746572a26f6bc3'],
+    ['LoadModule', { type: MessageType.LoadModule, requestId: 7, features: 0x20, body: { url: 'https://example.com/agents.js' } },
+      '4d4c4e4b0120002000000000000000070000000000000000000000000000002381a375726cbd68747470733a2f2f6578616d706c652e636f6d2f6167656e74732e6a73'],
+    ['LoadModule Response', { type: MessageType.Response, requestId: 7, body: { url: 'https://example.com/agents.js', kinds: ['Counter'] } },
+      '4d4c4e4b0101000000000000000000070000000000000000000000000000003282a375726cbd68747470733a2f2f6578616d706c652e636f6d2f6167656e74732e6a73a56b696e647391a7436f756e746572'],
     ['Routed', { type: MessageType.Routed, requestId: 6, features: 0x20, body: { to: id(0x20), from: id(0), ttl: 15, hops: 1, frame: encodeFrame({ type: MessageType.Event, requestId: 9 }) } },
       '4d4c4e4b01760020000000000000000600000000000000000000000000000060' +
       '85a2746fc410202122232425262728292a2b2c2d2e2fa466726f6dc410000102030405060708090a0b0c0d0e0fa374746c0fa4686f707301a56672616d65c420' +

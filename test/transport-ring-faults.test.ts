@@ -7,7 +7,7 @@ import { Feature, decodeFrame, encodeFrame } from 'swarmwire/wire';
 import { ringPair } from 'swarmwire/transport';
 import { Recorder, opened, pattern, sameBytes, within } from './transport-contract.js';
 
-const ECHO = new URL('../dist/worker.js', import.meta.url);
+const ECHO = new URL('./fixtures/echo-worker.mjs', import.meta.url);
 const STALL = new URL('./fixtures/ring-stall-worker.mjs', import.meta.url);
 let memory: WebAssembly.Memory;
 

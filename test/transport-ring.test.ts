@@ -1,12 +1,12 @@
 // The ring and postMessage transports against the shared transport contract, in one thread (both ends here) and
-// with a real worker_threads Worker running the shipped worker entry (dist/worker.js) on each path.
+// with a real worker_threads Worker running an echo (test/fixtures/echo-worker.mjs) on each path.
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, it } from 'vitest';
 import { connectWorker, init } from 'swarmwire';
 import { postMessagePair, ringPair } from 'swarmwire/transport';
 import { CONTRACT_CASES, ECHO_CASES, type EchoLink } from './transport-contract.js';
 
-const WORKER = new URL('../dist/worker.js', import.meta.url);
+const WORKER = new URL('./fixtures/echo-worker.mjs', import.meta.url);
 
 beforeAll(async () => {
   await init();

@@ -1,14 +1,10 @@
-// The worker entry: a page starts it as a Web Worker (dist/worker.global.js, a classic script) or Node as a
-// worker_threads Worker (swarmwire/worker). It answers connectWorker() from its parent and, until later issues host
-// agents here, echoes every frame back at High priority (a frame does not carry the lane it came on).
-import { acceptWorker } from '../src/index.js';
+// The worker entry: a page starts it as a Web Worker (dist/worker.global.js, a classic script; dist/worker-browser.js
+// for bundlers) or Node as a worker_threads Worker (swarmwire/worker), through startSwarm(). It is a swarm worker with
+// no agent kinds of its own: a mesh node with an agent host, linked to its parent over the shared-memory ring (or
+// postMessage), which imports the modules its parent names (LoadModule) and hosts their agents.
+import { startSwarmWorker } from '../src/index.js';
 
-void acceptWorker((transport) => {
-  transport.on('message', (frame) => {
-    try {
-      transport.send(frame);
-    } catch {
-      // FULL or closed: the parent sends faster than it reads, or is gone; an echo has nobody else to tell.
-    }
-  });
+startSwarmWorker().catch((error: unknown) => {
+  // The parent has been told (a 'failed' message) and ends this worker; the console says why to whoever looks.
+  console.error(`[swarmwire] worker entry: ${String((error as Error)?.stack ?? error)}`);
 });

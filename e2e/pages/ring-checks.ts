@@ -1,5 +1,5 @@
 // What the worker-ring e2e page runs: the shared echo cases of the transport contract (test/transport-contract.ts)
-// against a real Web Worker started from dist/worker.global.js, plus a sequential round-trip timing. It reports
+// against a real Web Worker echoing them (echo-worker.js), plus a sequential round-trip timing. It reports
 // plain JSON; e2e/ring.e2e.test.ts asserts.
 import { Feature, encodeFrame } from 'swarmwire/wire';
 import { MessageType, connectWorker, init } from 'swarmwire';
@@ -13,7 +13,7 @@ export interface RingReport {
   roundTrip: { p50Micros: number; p99Micros: number; count: number };
 }
 
-const WORKER_URL = '../dist/worker.global.js';
+const WORKER_URL = '../pages/echo-worker.js';
 
 export async function runRingChecks(): Promise<RingReport> {
   const kinds: string[] = [];

@@ -7,7 +7,9 @@
 // are handed over (forwarded to the destination, their replies relayed back), and later calls are redirected (an
 // Error carrying `movedTo`, which callers follow). A failure or timeout before the commit rolls back: 'abort' to
 // the destination, and the waiting calls run where they were. A call is only ever re-sent after a node said it did
-// not run it, so none runs twice.
+// not run it, so none runs twice. migrate() and spawn() resolve once the destination confirmed the commit (a second
+// MigrationAck, phase 'commit'): by then the agent is live there, so whoever learns of the move from their answer —
+// by another path than the commit took — finds it there, and can move it on at once.
 import { MessageType, Status } from '../wire/constants.js';
 import { decodeBody } from '../wire/frame.js';
 import { unpack } from '../wire/payload.js';
@@ -18,7 +20,7 @@ import type { ModuleDescription } from '../rpc/messages.js';
 import { RpcErrorCode } from '../rpc/errors.js';
 import { type SpanHandle, tracer } from '../rpc/tracing.js';
 import { MeshError, meshError, MeshErrorCode } from './errors.js';
-import { idBytes, idHex } from './ids.js';
+import { idBytes, idHex, idKey } from './ids.js';
 import type { PeerLink } from './link.js';
 import type { AgentLocation, AgentMigrationBody, AgentQueryBody, ChunkBody, MigrationAckBody } from './messages.js';
 import { DEFAULT_CHUNK_BYTES, SnapshotAssembler, transferFrames } from './chunks.js';
@@ -32,6 +34,9 @@ import { createDebug } from '../core/debug.js';
 import { type ClockTimer, unref } from '../core/clock.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:mesh');
+
+/** Proxies for agents on other nodes kept for calls (each a few hundred bytes). */
+const REMOTES_KEPT = 1024;
 
 export interface AgentHostOptions {
   /** Deadline of one call, ms (each hop of a redirect gets a fresh one). Default: 10,000. */
@@ -141,11 +146,15 @@ export class AgentHost implements Disposable {
   readonly #moved = new Map<bigint, string>();
   /** Where agents were last seen, by name. */
   readonly #where = new Map<string, string>();
-  readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string }>();
+  /** Proxies for agents on other nodes, by `${node} ${name}`, oldest first (see #remote). */
+  readonly #remotes = new Map<string, Record<string, (...args: unknown[]) => Promise<unknown>>>();
+  /** MigrationAcks awaited, by migration id: the transfer's, then the commit's. */
+  readonly #acks = new Map<number, Waiter<MigrationAckBody> & { dest: string; phase: 'transfer' | 'commit' }>();
   readonly #queries = new Map<number, (node: string | null) => void>();
   /** Agents sent to each node since its last LoadInfo: spawns in a burst spread out instead of piling onto one node. */
   readonly #placed = new Map<string, number>();
   readonly #off: Array<() => void>;
+  readonly #listeners: Array<() => void> = [];
   #nextMigration = 1;
   readonly #chunkBytes: number;
   /** Incoming states in chunks; #chunkTimer drops those past their deadline. */
@@ -179,6 +188,16 @@ export class AgentHost implements Disposable {
     this.#factories.set(kind, factory);
   }
 
+  /** Forgets the factory of `kind` (agents of that kind hosted here keep running). Returns whether there was one. */
+  undefine(kind: string): boolean {
+    return this.#factories.delete(kind);
+  }
+
+  /** The kinds this node can build (define(), and the kinds of agents it hosted). */
+  kinds(): string[] {
+    return [...this.#factories.keys()];
+  }
+
   /** Hosts `agent` here under `name`. Throws MeshError BAD_ARGUMENT if the name is taken on this node. */
   expose(name: string, agent: object, options: Readonly<Partial<AgentExposeOptions>> = {}): void {
     const kind = options.kind ?? (agent.constructor?.name || 'Object');
@@ -199,10 +218,11 @@ export class AgentHost implements Disposable {
       return dest;
     }
     const id = this.#nextMigration++;
-    await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
-    this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'commit', name, kind } satisfies AgentMigrationBody });
+    await this.#exchange(dest, 'transfer', { migrationId: id, phase: 'transfer', name, kind, state: options.state, capabilities });
+    const committed = this.#exchange(dest, 'commit', { migrationId: id, phase: 'commit', name, kind });
     this.#where.set(name, dest);
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
+    await committed;
     return dest;
   }
 
@@ -241,14 +261,17 @@ export class AgentHost implements Disposable {
       try {
         return await ask(to);
       } catch (error) {
-        const e = error as { code?: unknown; movedTo?: unknown };
+        const e = error as { code?: unknown; movedTo?: unknown; absentFrom?: unknown };
         if (e.code === MeshErrorCode.AGENT_MOVED && typeof e.movedTo === 'string') {
           span?.event('redirect', { 'swarmwire.moved_to': e.movedTo });
           to = e.movedTo;
           this.#where.set(name, to);
           continue;
         }
-        if (e.code !== RpcErrorCode.MODULE_NOT_FOUND && e.code !== MeshErrorCode.AGENT_NOT_FOUND) throw error;
+        // Only `to` saying it does not host the agent sends us elsewhere: an AGENT_NOT_FOUND the method itself
+        // threw (an agent calling another that is nowhere) is its answer, and the call ran.
+        const absent = e.code === RpcErrorCode.MODULE_NOT_FOUND || (e.code === MeshErrorCode.AGENT_NOT_FOUND && e.absentFrom === to);
+        if (!absent) throw error;
         // That node does not have it (and did not run the call): ask again, unless nobody knows better.
         this.#where.delete(name);
         const again = await this.locate(name, to);
@@ -259,9 +282,19 @@ export class AgentHost implements Disposable {
     throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `no node hosts agent "${name}"`);
   }
 
-  /** One call through the RPC layer to the node `to`. */
+  /**
+   * One call through the RPC layer to the node `to`. The proxy for an agent on a node is kept (a node's links last
+   * as long as the node): making one per call — its Proxy, its closures, the name's hash — cost as much as the call's
+   * own work here. The oldest are dropped past REMOTES_KEPT.
+   */
   #remote(to: string, name: string, method: string, args: readonly unknown[]): Promise<unknown> {
-    const remote = wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs });
+    const key = `${to} ${name}`;
+    let remote = this.#remotes.get(key);
+    if (!remote) {
+      remote = wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(this.node.link(to), { name, timeoutMs: this.#callTimeoutMs });
+      this.#remotes.set(key, remote);
+      if (this.#remotes.size > REMOTES_KEPT) this.#remotes.delete(this.#remotes.keys().next().value!);
+    }
     return remote[method]!(...args);
   }
 
@@ -317,14 +350,16 @@ export class AgentHost implements Disposable {
     const h = this.#hosted.get(fnv1a64(name));
     if (!h || h.state === 'incoming') throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not hosted on this node`);
     if (h.state === 'migrating') throw meshError(MeshErrorCode.MIGRATION_FAILED, `agent "${name}" is already migrating`);
-    const dest = to === undefined ? this.place(h.capabilities, [this.node.idHex]) : idHex(idBytes(to));
+    const dest = to === undefined ? this.place(h.capabilities, [this.node.idHex]) : idKey(to);
     if (dest === this.node.idHex) return dest;
     h.state = 'migrating';
     const id = this.#nextMigration++;
+    let committed: Promise<void>;
     try {
       await this.#drain(h);
-      await this.#transfer(dest, { migrationId: id, phase: 'transfer', name, kind: h.kind, state: takeSnapshot(h.agent), capabilities: h.capabilities });
-      this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'commit', name, kind: h.kind } satisfies AgentMigrationBody });
+      await this.#exchange(dest, 'transfer', { migrationId: id, phase: 'transfer', name, kind: h.kind, state: takeSnapshot(h.agent), capabilities: h.capabilities });
+      committed = this.#exchange(dest, 'commit', { migrationId: id, phase: 'commit', name, kind: h.kind });
+      committed.catch(() => {}); // awaited below, after the hand-over
     } catch (error) {
       try {
         this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: { migrationId: id, phase: 'abort', name, kind: h.kind } satisfies AgentMigrationBody });
@@ -343,8 +378,58 @@ export class AgentHost implements Disposable {
     this.#placed.set(dest, (this.#placed.get(dest) ?? 0) + 1);
     this.#changed(h, 'left');
     if (debug.on) debug.log('migrated', { agent: name, to: dest }, tracer?.active()?.traceId);
-    wake(h); // the calls that waited are handed over (#serve forwards them)
+    wake(h); // the calls that waited are handed over (#invoke forwards them)
+    this.#notify();
+    try {
+      await committed;
+    } catch (error) {
+      // Past the commit there is nothing to roll back: the agent was handed over, and the destination may still
+      // make it live (the commit is acked, so it arrives unless the link is gone for good).
+      throw meshError(MeshErrorCode.MIGRATION_FAILED, `agent "${name}" was handed over to ${dest}, which did not confirm it is live: ${(error as Error).message}`);
+    }
     return dest;
+  }
+
+  /**
+   * Stops hosting the agent `name` here: it is forgotten, and calls to it answer AGENT_NOT_FOUND. Only an agent that
+   * is not moving can be removed. Returns false when no such agent is hosted here.
+   */
+  remove(name: string): boolean {
+    const moduleId = fnv1a64(name);
+    const h = this.#hosted.get(moduleId);
+    if (!h) return false;
+    if (h.state !== 'active') throw meshError(MeshErrorCode.BAD_ARGUMENT, `agent "${name}" is ${h.state === 'migrating' ? 'migrating' : 'arriving'}: it cannot be removed now`);
+    this.#hosted.delete(moduleId);
+    this.#facades.delete(moduleId);
+    for (const stops of this.#exposed.values()) {
+      stops.get(moduleId)?.();
+      stops.delete(moduleId);
+    }
+    if (this.#where.get(name) === this.node.idHex) this.#where.delete(name);
+    this.#notify();
+    return true;
+  }
+
+  /**
+   * Calls `listener` whenever the set of agents hosted here changes (one exposed, spawned, arriving for good,
+   * leaving or removed). Returns a function that stops it.
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const at = this.#listeners.indexOf(listener);
+      if (at >= 0) this.#listeners.splice(at, 1);
+    };
+  }
+
+  #notify(): void {
+    for (const l of this.#listeners.slice()) {
+      try {
+        l();
+      } catch {
+        // a listener's failure is its own; the host carries on
+      }
+    }
   }
 
   /**
@@ -408,6 +493,7 @@ export class AgentHost implements Disposable {
       this.#moved.delete(moduleId);
       this.#where.set(name, this.node.idHex);
       this.#changed(h, 'active');
+      this.#notify();
     }
     if (!this.#factories.has(kind)) {
       // Lets this node take the agent back later without a define(): a fresh object of the same prototype.
@@ -445,15 +531,18 @@ export class AgentHost implements Disposable {
     });
   }
 
-  /** Sends a 'transfer' and waits for its MigrationAck; rejects unless it says ok within migrationTimeoutMs. */
-  #transfer(dest: string, body: AgentMigrationBody): Promise<void> {
+  /**
+   * Sends a 'transfer' or 'commit' and waits for the MigrationAck answering it; rejects unless it says ok within
+   * migrationTimeoutMs.
+   */
+  #exchange(dest: string, phase: 'transfer' | 'commit', body: AgentMigrationBody): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = this.node.clock.setTimeout(() => {
         this.#acks.delete(body.migrationId);
-        reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck from ${dest} within ${this.#migrationTimeoutMs} ms`));
+        reject(meshError(MeshErrorCode.MIGRATION_FAILED, `no MigrationAck${phase === 'commit' ? ' of the commit' : ''} from ${dest} within ${this.#migrationTimeoutMs} ms`));
       }, this.#migrationTimeoutMs);
       this.#acks.set(body.migrationId, {
-        dest, timer, reject,
+        dest, phase, timer, reject,
         resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
       });
       try {
@@ -496,7 +585,7 @@ export class AgentHost implements Disposable {
     if (!h || this.#facades.get(moduleId)?.name !== name) {
       const dest = this.#moved.get(moduleId);
       if (dest !== undefined) throw Object.assign(meshError(MeshErrorCode.AGENT_MOVED, `agent "${name}" moved to ${dest}`), { movedTo: dest });
-      throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not on node ${this.node.idHex}`);
+      throw Object.assign(meshError(MeshErrorCode.AGENT_NOT_FOUND, `agent "${name}" is not on node ${this.node.idHex}`), { absentFrom: this.node.idHex });
     }
     const fn = h.agent[method];
     if (typeof fn !== 'function') throw meshError(MeshErrorCode.BAD_ARGUMENT, `agent "${name}" has no method "${method}"`);
@@ -546,7 +635,7 @@ export class AgentHost implements Disposable {
         case MessageType.MigrationAck: {
           const ack = parseMigrationAck(decodeBody(frame));
           const w = this.#acks.get(ack.migrationId);
-          if (!w || w.dest !== from) return;
+          if (!w || w.dest !== from || (ack.phase ?? 'transfer') !== w.phase) return;
           this.#acks.delete(ack.migrationId);
           this.node.clock.clearTimeout(w.timer);
           w.resolve(ack);
@@ -574,22 +663,25 @@ export class AgentHost implements Disposable {
     const moduleId = fnv1a64(body.name);
     const h = this.#hosted.get(moduleId);
     const mine = h?.incoming && h.incoming.id === body.migrationId && h.incoming.from === from ? h : undefined;
+    const ack = (ok: boolean, message?: string): void => this.#answer(from, body, ok, message);
     if (body.phase === 'commit') {
-      if (!mine) return;
+      // The source waits for this answer: once it has it, the agent is live here.
+      if (!mine) return ack(false, `no agent "${body.name}" is arriving on ${this.node.idHex} from migration ${body.migrationId} (dropped after its deadline?)`);
       this.node.clock.clearTimeout(mine.incoming!.timer);
       mine.incoming = undefined;
       mine.state = 'active';
       this.#moved.delete(moduleId);
       this.#where.set(body.name, this.node.idHex);
       this.#changed(mine, 'active');
-      return wake(mine);
+      wake(mine);
+      this.#notify();
+      return ack(true);
     }
     if (body.phase === 'abort') {
       this.#chunks.cancel(from, body.migrationId);
       if (mine) this.#dropIncoming(mine, from);
       return;
     }
-    const ack = (ok: boolean, message?: string): void => this.#answer(from, body, ok, message);
     if (h) return ack(false, `an agent named "${body.name}" is already hosted on ${this.node.idHex}`);
     const factory = this.#factories.get(body.kind);
     if (!factory) return ack(false, `no factory for agent kind "${body.kind}" on ${this.node.idHex}`);
@@ -607,8 +699,9 @@ export class AgentHost implements Disposable {
     ack(true);
   }
 
-  #answer(to: string, body: Pick<AgentMigrationBody, 'migrationId' | 'name'>, ok: boolean, message?: string): void {
-    this.node.send(to, { type: MessageType.MigrationAck, ack: true, trace: tracer?.active(), body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}) } satisfies MigrationAckBody });
+  #answer(to: string, body: Pick<AgentMigrationBody, 'migrationId' | 'name'> & { phase?: AgentMigrationBody['phase'] }, ok: boolean, message?: string): void {
+    const phase = body.phase === 'commit' ? { phase: 'commit' as const } : {}; // the commit is answered too (MigrationAck)
+    this.node.send(to, { type: MessageType.MigrationAck, ack: true, trace: tracer?.active(), body: { migrationId: body.migrationId, name: body.name, ok, ...(message ? { message } : {}), ...phase } satisfies MigrationAckBody });
   }
 
   /**

@@ -30,6 +30,15 @@ export const MeshErrorCode = {
   SNAPSHOT_SEQUENCE: 'SW_ERR_SNAPSHOT_SEQUENCE',
   /** A chunked snapshot was not complete by its deadline: what had arrived was dropped. */
   SNAPSHOT_EXPIRED: 'SW_ERR_SNAPSHOT_EXPIRED',
+  /**
+   * A node refused to load or unload a module (LoadModule, UnloadModule), or the import failed; the error's status
+   * says why (ModuleNotFound, Unauthorized, ExecutionError, InvalidFrame).
+   */
+  MODULE: 'SW_ERR_MESH_MODULE',
+  /** A node did not answer a LoadModule, UnloadModule or Stats within the deadline. */
+  TIMEOUT: 'SW_ERR_MESH_TIMEOUT',
+  /** A swarm's worker could not be started or linked (its script failed, it did not answer, its relay refused it). */
+  WORKER_FAILED: 'SW_ERR_SWARM_WORKER',
 } as const;
 export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
 
@@ -47,6 +56,9 @@ const statusOf = (code: MeshErrorCode): Status => ({
   SW_ERR_SNAPSHOT_TOO_LARGE: Status.PayloadTooLarge,
   SW_ERR_SNAPSHOT_SEQUENCE: Status.InvalidFrame,
   SW_ERR_SNAPSHOT_EXPIRED: Status.Timeout,
+  SW_ERR_MESH_MODULE: Status.ExecutionError,
+  SW_ERR_MESH_TIMEOUT: Status.Timeout,
+  SW_ERR_SWARM_WORKER: Status.ExecutionError,
 } satisfies Record<MeshErrorCode, Status>)[code];
 
 /** @internal */

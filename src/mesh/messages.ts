@@ -1,5 +1,7 @@
 // Payload shapes of the mesh's own frames (docs/protocol.md, "The mesh"). Types and defaults only: no behaviour.
 import type { Role } from '../wire/constants.js';
+import type { AgentInfo } from './agent-host.js';
+import type { ConnectionStats, NodeStats } from './node.js';
 
 /** Largest number of hops a route may announce; longer ones would be dropped by the TTL anyway. */
 export const MAX_ROUTE_HOPS = 15;
@@ -85,15 +87,62 @@ export interface AgentMigrationBody {
 /** An AgentMigration 'chunk', its fields checked (parseMigration). */
 export type ChunkBody = AgentMigrationBody & { phase: 'chunk'; index: number; count: number; bytes: number; data: Uint8Array };
 
-/** MigrationAck (117): the destination restored the agent (ok) or could not (ok false, with why). */
+/**
+ * MigrationAck (117): the destination restored the agent (ok) or could not (ok false, with why). It answers the
+ * 'transfer', and again the 'commit' (phase 'commit': the agent is live at the destination now).
+ */
 export interface MigrationAckBody {
   migrationId: number;
   name: string;
   ok: boolean;
   message?: string;
+  /** Which message this answers: absent (or 'transfer') the transfer, 'commit' the commit. */
+  phase?: 'transfer' | 'commit';
 }
 
 /** `data` of the Error a node answers for an agent that has moved: the caller re-sends there. */
 export interface MovedData {
   movedTo: Uint8Array;
 }
+
+/**
+ * LoadModule (32): import the ES module at `url` and define the agent kinds it exports (each exported class or
+ * factory, under its export name). Sent acked, by a node's owner only; answered with a Response carrying a ModuleInfo.
+ */
+export interface LoadModuleBody {
+  url: string;
+}
+
+/**
+ * UnloadModule (33): stop the agents of the kinds the module at `url` defined, and forget those kinds. Sent acked,
+ * by a node's owner only; answered with a Response carrying a ModuleInfo with `stopped`.
+ */
+export interface UnloadModuleBody {
+  url: string;
+}
+
+/** What a node says of a module it loaded (or unloaded). */
+export interface ModuleInfo {
+  url: string;
+  /** The agent kinds the module defines (defined, for LoadModule; forgotten, for UnloadModule). */
+  kinds: string[];
+  /** UnloadModule only: the agents that were stopped. */
+  stopped?: string[];
+}
+
+/** One connection as a Stats answer lists it: ConnectionStats with the peer's id as bin(16). */
+export type ConnectionStatsBody = Omit<ConnectionStats, 'peer'> & { peer: Uint8Array };
+
+/** One hosted agent as a Stats answer lists it (AgentHost.agents()). */
+export type AgentStatsBody = AgentInfo;
+
+/**
+ * Stats (48) has an empty payload; it is answered with a Response carrying this: the node's counters (MeshNode.stats()
+ * with ids as bin(16)), the agents it hosts and the modules it loaded.
+ */
+export type StatsBody = Omit<NodeStats, 'id' | 'connections'> & {
+  id: Uint8Array;
+  connections: ConnectionStatsBody[];
+  agents: AgentStatsBody[];
+  modules: ModuleInfo[];
+};

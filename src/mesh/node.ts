@@ -12,7 +12,7 @@ import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
 import { meshError, MeshErrorCode } from './errors.js';
-import { idBytes, idHex } from './ids.js';
+import { idBytes, idHex, idKey } from './ids.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { LoadMeter } from './load.js';
 import type { DiscoveryBody, KnownPeer, LoadInfoBody } from './messages.js';
@@ -261,7 +261,7 @@ export class MeshNode implements Disposable {
    */
   send(to: string | Uint8Array, frame: Readonly<MeshFrame>): number {
     this.#assertOpen();
-    const target = idHex(idBytes(to));
+    const target = idKey(to);
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
     const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace: frame.trace };
@@ -303,7 +303,7 @@ export class MeshNode implements Disposable {
    * object). Requests from a node that has no link yet make one, announced to onLink() listeners first.
    */
   link(peer: string | Uint8Array): PeerLink {
-    const id = idHex(idBytes(peer));
+    const id = idKey(peer);
     let link = this.#links.get(id);
     if (!link) {
       link = new PeerLink(this, id);
@@ -556,17 +556,21 @@ export class MeshNode implements Disposable {
     if (!isControl(frame.type)) conn.lastActive = this.clock.now();
     try {
       switch (frame.type) {
-        case MessageType.Discovery:
-          this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
+        // Announce only what changed: two core nodes that each announced on every announcement they received
+        // would echo DiscoveryResponses at each other for as long as they are linked.
+        case MessageType.Discovery: {
+          const changed = this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
           this.#sendOn(conn, { type: MessageType.DiscoveryResponse, requestId: frame.requestId, body: this.#discoveryBody(conn.id) });
           conn.markDiscovered();
           this.#checkReachable();
-          return this.#announce();
-        case MessageType.DiscoveryResponse:
-          this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
+          return changed ? this.#announce() : undefined;
+        }
+        case MessageType.DiscoveryResponse: {
+          const changed = this.router.learn(conn.id, parseDiscovery(decodeBody(frame)).peers);
           conn.markDiscovered();
           this.#checkReachable();
-          return this.#announce();
+          return changed ? this.#announce() : undefined;
+        }
         case MessageType.LoadInfo:
           conn.load = parseLoadInfo(decodeBody(frame));
           return this.#emit('load', conn.id, conn.load);

@@ -2,7 +2,9 @@
 // (SW_ERR_PAYLOAD, status InvalidFrame) that names the field, never a TypeError deep inside the node.
 import type { Role } from '../wire/constants.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
-import type { AgentMigrationBody, AgentQueryBody, DiscoveryBody, KnownPeer, LoadInfoBody, MigrationAckBody } from './messages.js';
+import type {
+  AgentMigrationBody, AgentQueryBody, AgentStatsBody, ConnectionStatsBody, DiscoveryBody, KnownPeer, LoadInfoBody, MigrationAckBody, ModuleInfo, StatsBody,
+} from './messages.js';
 
 /** Peers listed in one Discovery at most: a bound on what one peer can make a node store. */
 export const MAX_KNOWN_PEERS = 10_000;
@@ -79,5 +81,65 @@ export function parseMigrationAck(value: unknown): MigrationAckBody {
   if (typeof v.ok !== 'boolean') fail(what, '`ok` must be a boolean');
   const out: MigrationAckBody = { migrationId: num(what, v.migrationId, 'migrationId'), name: str(what, v.name, 'name'), ok: v.ok as boolean };
   if (v.message !== undefined) out.message = str(what, v.message, 'message');
+  if (v.phase !== undefined) {
+    if (v.phase !== 'transfer' && v.phase !== 'commit') fail(what, '`phase` must be "transfer" or "commit"');
+    out.phase = v.phase as 'transfer' | 'commit';
+  }
   return out;
+}
+
+/** A LoadModule or UnloadModule payload: `{ url }`. */
+export function parseModuleRequest(value: unknown, what: 'LoadModule' | 'UnloadModule'): { url: string } {
+  const url = str(what, obj(what, value).url, 'url');
+  if (url.length === 0) fail(what, '`url` must not be empty');
+  return { url };
+}
+
+/** The answer to a LoadModule or UnloadModule. */
+export function parseModuleInfo(value: unknown): ModuleInfo {
+  const what = 'module info';
+  const v = obj(what, value);
+  const out: ModuleInfo = { url: str(what, v.url, 'url'), kinds: strings(what, v.kinds, 'kinds') };
+  if (v.stopped !== undefined) out.stopped = strings(what, v.stopped, 'stopped');
+  return out;
+}
+
+const id16 = (what: string, v: unknown, field: string): Uint8Array => (v instanceof Uint8Array && v.length === 16 ? v : fail(what, `\`${field}\` must be 16 bytes`));
+const list = (what: string, v: unknown, field: string): unknown[] =>
+  Array.isArray(v) && v.length <= MAX_KNOWN_PEERS ? v : fail(what, `\`${field}\` must be an array of at most ${MAX_KNOWN_PEERS}`);
+const counters = <K extends string>(what: string, v: Obj, fields: readonly K[]): Record<K, number> =>
+  Object.fromEntries(fields.map((f) => [f, num(what, v[f], f)])) as Record<K, number>;
+const AGENT_STATES: ReadonlySet<string> = /* @__PURE__ */ new Set(['active', 'migrating', 'incoming']);
+
+/** The answer to a Stats. */
+export function parseStats(value: unknown): StatsBody {
+  const what = 'Stats';
+  const v = obj(what, value);
+  const connections = list(what, v.connections, 'connections').map((c): ConnectionStatsBody => {
+    const e = obj(what, c);
+    if (e.direction !== 'in' && e.direction !== 'out') fail(what, 'a connection\'s `direction` must be "in" or "out"');
+    if (e.rtt !== null && e.rtt !== undefined) num(what, e.rtt, 'rtt');
+    const out: ConnectionStatsBody = {
+      peer: id16(what, e.peer, 'peer'), role: role(what, e.role), capabilities: strings(what, e.capabilities, 'capabilities'),
+      direction: e.direction as 'in' | 'out', transport: str(what, e.transport, 'transport'), state: str(what, e.state, 'state'),
+      ...counters(what, e, ['framesIn', 'framesOut', 'bytesIn', 'bytesOut', 'unacked', 'unackedBytes', 'idleMs'] as const),
+      rtt: (e.rtt ?? null) as number | null,
+    };
+    if (e.load !== undefined && e.load !== null) out.load = parseLoadInfo(e.load);
+    return out;
+  });
+  const agents = list(what, v.agents, 'agents').map((a): AgentStatsBody => {
+    const e = obj(what, a);
+    if (typeof e.state !== 'string' || !AGENT_STATES.has(e.state)) fail(what, 'an agent\'s `state` must be "active", "migrating" or "incoming"');
+    return {
+      name: str(what, e.name, 'name'), kind: str(what, e.kind, 'kind'), state: e.state as AgentStatsBody['state'],
+      capabilities: strings(what, e.capabilities, 'capabilities'), ...counters(what, e, ['calls', 'running', 'waiting'] as const),
+    };
+  });
+  return {
+    id: id16(what, v.id, 'id'), role: role(what, v.role),
+    ...counters(what, v, ['uptimeMs', 'framesIn', 'framesOut', 'bytesIn', 'bytesOut', 'forwarded', 'dropped'] as const),
+    load: parseLoadInfo(v.load), connections, agents,
+    modules: list(what, v.modules, 'modules').map(parseModuleInfo),
+  };
 }

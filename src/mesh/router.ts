@@ -50,8 +50,8 @@ export class Router {
   }
 
   /**
-   * Replaces what the direct peer `via` can reach. Announcements of peers this node does not trust are ignored.
-   * Returns whether that changed which nodes are reachable through `via`, or in how many hops.
+   * Replaces what the direct peer `via` can reach, and says whether that changed anything. Announcements of peers
+   * this node does not trust are ignored (and change nothing).
    */
   learn(via: string, peers: readonly KnownPeer[]): boolean {
     if (this.#direct.get(via)?.trusted !== true) return false;
@@ -62,7 +62,7 @@ export class Router {
     }
     const before = this.#announced.get(via);
     this.#announced.set(via, table);
-    return before === undefined ? table.size > 0 : before.size !== table.size || [...table].some(([id, p]) => before.get(id)?.hops !== p.hops);
+    return before === undefined ? table.size > 0 : before.size !== table.size || [...table].some(([id, p]) => !samePeer(before.get(id), p));
   }
 
   /** The direct peer to hand a frame for `to` to: `to` itself when direct, else the one announcing the fewest hops. */
@@ -115,6 +115,11 @@ export class Router {
     if (via === undefined || via === idHex(sender.id)) return { action: 'drop', status: Status.ModuleNotFound, message: `no node ${to} on this relay` };
     return { action: 'forward', via, body: { to: body.to, from, ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame } };
   }
+}
+
+/** Whether two announcements of one node say the same (role, capabilities, hops). */
+function samePeer(a: KnownPeer | undefined, b: KnownPeer): boolean {
+  return a !== undefined && a.hops === b.hops && a.role === b.role && a.capabilities.length === b.capabilities.length && a.capabilities.every((c, i) => c === b.capabilities[i]);
 }
 
 /**

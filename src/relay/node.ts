@@ -11,7 +11,7 @@ import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transpo
 import { Relay, type RelayOptions } from './relay.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { relayPage } from './page.js';
-import { agentWorkerScript } from './agent-worker.js';
+import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 
@@ -56,6 +56,8 @@ const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-e
 const ASSETS: Record<string, [file: string, type: string]> = {
   '/swarmwire.global.js': ['swarmwire.global.js', 'text/javascript; charset=utf-8'],
   '/swarmwire.wasm': ['swarmwire.wasm', 'application/wasm'],
+  // The shipped worker entry: the dashboard's swarm runs it.
+  '/worker.global.js': ['worker.global.js', 'text/javascript; charset=utf-8'],
 };
 
 /**
@@ -129,11 +131,11 @@ function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse
 
 async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
-  if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage());
+  if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
-  if (path === '/agent-worker.js') return send(res, 200, 'text/javascript; charset=utf-8', agentWorkerScript());
+  if (path === '/dashboard-agents.js') return send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_AGENTS);
   const asset = ASSETS[path];
   if (!asset) return send(res, 404, 'text/plain', 'not found');
   try {

@@ -1,9 +1,10 @@
 // The relay's dashboard: the page joins the mesh as a node over WebSocket (script-tag build), starts a swarm of Web
-// Workers that are agent hosts too (src/relay/agent-worker.ts) linked to it over the shared-memory ring, hosts a
-// counter agent and calls it continuously, and shows the relay's counters, the nodes, the agents, call rates and
-// latencies. A click migrates the counter between the page, a worker and the relay's own Node process (when the
-// relay runs its agent host) while the calls keep flowing. window.dashboard lets tests drive it.
-// Given a WebTransport endpoint (the Deno relay), it tries that first and falls back to WebSocket.
+// Workers with startSwarm() (the shipped worker entry, loading the dashboard's agent module; the relay serves
+// both) linked to it over the shared-memory ring, hosts a counter agent and calls it continuously, and shows the
+// relay's counters, the nodes, the agents, call rates and latencies. A click migrates the counter between the page,
+// a worker and the relay's own Node process (when the relay runs its agent host) while the calls keep flowing.
+// window.dashboard lets tests drive it. Given a WebTransport endpoint (the Deno relay), it tries that first and
+// falls back to WebSocket.
 
 /** Where the page finds the relay's WebTransport endpoint: port, path and certificate hash (hex). */
 export interface PageWebTransport {
@@ -12,8 +13,11 @@ export interface PageWebTransport {
   hash: string;
 }
 
-/** The page's HTML. It loads /swarmwire.global.js from the same relay. */
-export function relayPage(webtransport?: PageWebTransport): string {
+/**
+ * The page's HTML. It loads /swarmwire.global.js from the same relay, and with `swarm` (a relay that serves the
+ * worker entry at /worker.global.js and the agent module at /dashboard-agents.js) starts a swarm of workers.
+ */
+export function relayPage(webtransport?: PageWebTransport, swarm = false): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -62,12 +66,11 @@ export function relayPage(webtransport?: PageWebTransport): string {
   const wsUrl = location.origin.replace(/^http/, 'ws') + '/ws';
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-  class Counter {
-    count = 0;
-    increment(by = 1) { this.count += by; return this.count; }
-    get() { return this.count; }
-  }
-  const node = await sw.MeshNode.create({ metadata: { name: 'dashboard page' }, capabilities: ['page'], heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
+  const swarmServed = ${swarm};
+  // The page's own Counter comes from the module its workers load (the relay serves it).
+  const { Counter } = swarmServed ? await import('/dashboard-agents.js') : { Counter: class Counter { count = 0; increment(by = 1) { return (this.count += by); } get() { return this.count; } } };
+  // Role core: the page forwards between its workers; no idle timeout, as its links to them must stay up.
+  const node = await sw.MeshNode.create({ role: 'core', idleTimeoutMs: 0, metadata: { name: 'dashboard page' }, capabilities: ['page'], heartbeatIntervalMs: 2000, loadIntervalMs: 1000 });
   const host = new sw.AgentHost(node, { callTimeoutMs: 10000 });
   host.define('Counter', () => new Counter());
   let relayId;
@@ -95,23 +98,23 @@ export function relayPage(webtransport?: PageWebTransport): string {
   const findProcess = async () => (processId ??= (await relay.peers()).find((p) => p.metadata.name === 'relay process')?.id);
   await findProcess().catch(() => {});
 
-  // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2), when this relay hosts agents
-  // (the Node relay with its agent host serves their script).
-  const swarmSize = processId ? Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2))) : 0;
-  // Each worker links to this page directly: connectWorker() takes the shared-memory ring here (this page is cross-origin
-  // isolated), postMessage where it is not; calls and migrations between the page and a worker go that way.
-  const workers = await Promise.all(Array.from({ length: swarmSize }, (_, i) => new Promise((resolve, reject) => {
-    const w = new Worker('/agent-worker.js', { name: 'worker ' + i });
-    w.onmessage = (e) => (e.data.id ? resolve({ w, id: e.data.id }) : reject(new Error(e.data.error)));
-    w.onerror = (e) => reject(new Error('worker ' + i + ': ' + e.message));
-  }).then(async ({ w, id }) => {
-    const transport = await sw.connectWorker(w);
-    const peer = await node.connect(() => transport, { reconnect: false });
-    if (peer !== id) throw new Error('worker ' + i + ' answered as ' + peer + ', not ' + id);
-    return id;
-  }))).catch((e) => { console.warn('[swarmwire] no worker agents on this relay: ' + e.message); return []; });
-  const workerLinks = () => node.stats().connections.filter((c) => workers.includes(c.peer)).map((c) => c.transport);
-  const nameOf = (id) => (id === node.idHex ? 'page' : id === processId ? 'relay process' : workers.includes(id) ? 'worker ' + workers.indexOf(id) : id ? id.slice(0, 8) + '…' : '?');
+  // A swarm of Web Workers, each a mesh node hosting agents (?workers=N, default 2), when this relay hosts agents.
+  // Each worker links to this page directly: over the shared-memory ring here (this page is cross-origin isolated),
+  // postMessage where it is not; calls and migrations between the page and a worker go that way. Every worker also
+  // joins the relay, so the relay lists it and an agent moves straight between a worker and the relay process.
+  const swarmSize = swarmServed && processId ? Math.max(0, Math.min(16, Number(new URLSearchParams(location.search).get('workers') ?? 2))) : 0;
+  const swarm = swarmSize === 0 ? undefined : await sw.startSwarm({
+    size: swarmSize, worker: '/worker.global.js', module: '/dashboard-agents.js', relay: wsUrl, node, host, loadIntervalMs: 1000,
+  }).catch((e) => { console.warn('[swarmwire] no worker agents on this relay: ' + e.message); return undefined; });
+  const losses = [];
+  swarm?.on('lost', (loss) => losses.push(loss));
+  const members = () => (swarm ? swarm.workers : []);
+  const workerIds = () => members().map((w) => w.id);
+  const workerLinks = () => node.stats().connections.filter((c) => workerIds().includes(c.peer)).map((c) => c.transport);
+  const nameOf = (id) => {
+    const w = members().find((m) => m.id === id);
+    return id === node.idHex ? 'page' : id === processId ? 'relay process' : w ? 'worker ' + w.index : id ? id.slice(0, 8) + '…' : '?';
+  };
 
   // Calls flow all the time: one at a time, as fast as they come back.
   const calls = { ok: 0, failed: 0, last: 0, errors: [], window: [] };
@@ -132,13 +135,14 @@ export function relayPage(webtransport?: PageWebTransport): string {
   })();
 
   async function migrateTo(target) {
-    const to = target === 'page' ? node.idHex : target.startsWith('worker ') ? workers[Number(target.slice(7))] : await findProcess();
-    if (!to) throw new Error('the relay runs no agent host (start it with swarmwire relay)');
+    const to = target === 'page' ? node.idHex : target.startsWith('worker ') ? members().find((w) => w.index === Number(target.slice(7)))?.id : await findProcess();
+    if (!to) throw new Error(target.startsWith('worker ') ? 'no ' + target + ' now' : 'the relay runs no agent host (start it with swarmwire relay)');
     const where = await host.locate('counter');
     if (where === to) return to;
     const t0 = performance.now();
-    if (where === node.idHex) await host.migrate('counter', to);
-    else await dashboardOf(where).migrate('counter', to);
+    if (where === processId) await dashboardOf(where).migrate('counter', to);
+    else if (swarm) await swarm.migrate('counter', to); // from this page or one of its workers
+    else await host.migrate('counter', to);
     lastMigration = { to: nameOf(to), ms: performance.now() - t0 };
     return to;
   }
@@ -155,7 +159,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
       ['calls/s', calls.window.length], ['p50 ms', p(0.5)], ['p99 ms', p(0.99)], ['calls ok', calls.ok], ['calls failed', calls.failed],
       ['counter', calls.last], ['counter lives on', nameOf(where)],
       ['last migration', lastMigration ? lastMigration.to + ', ' + lastMigration.ms.toFixed(1) + ' ms' : '–'],
-      ['worker links', [...new Set(workerLinks())].join(', ') || '–'],
+      ['worker links', [...new Set(workerLinks())].join(', ') || '–'], ['worker restarts', losses.length],
     ].map(([k, v]) => '<div class="card">' + k + '<b data-stat="' + k + '">' + esc(v) + '</b></div>').join('');
     const [stats, peers] = await Promise.all([relay.stats(), relay.peers()]);
     document.getElementById('cards').innerHTML = [
@@ -169,7 +173,8 @@ export function relayPage(webtransport?: PageWebTransport): string {
       '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + (p.id === node.idHex ? ' <span class="here">(this page)</span>' : '') +
       '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
     const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
-    for (const id of [...workers, ...(processId ? [processId] : [])]) rows.push(...(await dashboardOf(id).agents()).map((a) => ({ ...a, on: id })));
+    for (const s of swarm ? await swarm.stats() : []) rows.push(...s.agents.map((a) => ({ ...a, on: s.id })));
+    if (processId) rows.push(...(await dashboardOf(processId).agents()).map((a) => ({ ...a, on: processId })));
     // Each agent's methods, as any node learns them: describe() asked of the node hosting it, once per agent and
     // place, in the background (the table shows '…' until the answer is in; a failed ask is tried again).
     for (const a of rows) {
@@ -181,7 +186,7 @@ export function relayPage(webtransport?: PageWebTransport): string {
         () => methods.delete(key),
       );
     }
-    const targets = [['page', node.idHex], ...workers.map((id, i) => ['worker ' + i, id]), ...(processId ? [['relay', processId]] : [])];
+    const targets = [['page', node.idHex], ...members().map((w) => ['worker ' + w.index, w.id]), ...(processId ? [['relay', processId]] : [])];
     document.getElementById('agents').innerHTML = rows.map((a) => '<tr data-agent="' + esc(a.name) + '"><td>' + esc(a.name) + '</td><td>' + esc(a.kind) +
       '</td><td data-where>' + esc(nameOf(a.on)) + '</td><td data-methods><code>' + esc(methods.get(a.name + '@' + a.on) ?? '…') + '</code></td><td>' + (a.name === 'counter' ? calls.last : '') + '</td><td>' + a.calls + '</td><td>' +
       targets.map(([t, id]) => '<button data-migrate="' + t + '"' + (a.on === id ? ' disabled' : '') + '>→ ' + (t === 'relay' ? 'relay process' : t) + '</button>').join(' ') +
@@ -197,14 +202,16 @@ export function relayPage(webtransport?: PageWebTransport): string {
   await refresh().catch(() => {});
   window.dashboard = {
     ready: true,
-    ids: { page: node.idHex, relay: processId, workers },
+    ids: { page: node.idHex, relay: processId, get workers() { return workerIds(); } },
     workerLinks,
     calls: () => ({ ok: calls.ok, failed: calls.failed, last: calls.last, errors: calls.errors.slice() }),
+    losses: () => losses.slice(),
     where: async () => nameOf(await host.locate('counter')),
     migrateTo,
     stop: () => { stopped = true; },
     node,
     host,
+    swarm,
   };
 })();
 </script>
