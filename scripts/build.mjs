@@ -154,11 +154,16 @@ await bundle('src/lite/index.ts', 'lite-browser.js', { format: 'esm', platform: 
 // Workers: the layer entries sharing chunks, the core imported as a module that wrangler / workerd compile.
 const wasmModule = replace('wasm-module', /\/wasm-source\.js$/, `import wasm from './swarmwire.wasm';
 export function defaultWasm() { return Promise.resolve(wasm); }`);
+// workerd builds a module graph it can see whole: an import() of a computed specifier fails the upload, so loading an
+// agent module by URL (LoadModule without importModule) says why instead.
+const noImportByUrl = replace('no-import-by-url', /\/import-url\.js$/, `export function importByUrl(url) {
+  return Promise.reject(new Error('[swarmwire] Cloudflare Workers cannot import ' + url + ' by URL: pass importModule'));
+}`);
 await build({
   ...common,
   entryPoints: { workers: `${root}src/edge/workers.ts`, 'wire-workers': `${root}src/wire/index.ts`, 'transport-workers': `${root}src/transport/index.ts` },
   outdir: `${root}dist`, chunkNames: 'workers-[hash]', splitting: true, format: 'esm', platform: 'neutral',
-  external: ['./swarmwire.wasm'], plugins: [wasmModule, nodeOnly],
+  external: ['./swarmwire.wasm'], plugins: [wasmModule, noImportByUrl, nodeOnly],
 });
 
 // keepNames' helper gives every named function an own `name` property, made for every instance of a closure: an

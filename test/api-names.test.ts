@@ -57,7 +57,9 @@ describe('the root entry', () => {
     const values = Object.keys(await import('swarmwire')).sort();
     expect(values).toEqual([...api.root].filter(([, e]) => e.value).map(([n]) => n).sort());
     expect(values.length).toBeGreaterThanOrEqual(40);
-    expect(values.length).toBeLessThanOrEqual(60);
+    // A root a reader can hold in mind: the issue-15 reorganisation left 51 values, issues 16 and 18 added swarms,
+    // Comlink's finalizer and transfer handlers, and tracing. Growing past this bound is a decision, not a drift.
+    expect(values.length).toBeLessThanOrEqual(64);
     for (const internal of ['Router', 'bounce', 'parseDiscovery', 'compareLoad', 'MAX_KNOWN_PEERS', 'acceptHandshake', 'InitiatorHandshake', 'HANDSHAKE_MAX_PAYLOAD', 'Op'])
       expect(values).not.toContain(internal);
   }, 60_000); // the first import of the whole source tree is transformed on the spot

@@ -15,6 +15,7 @@ import { idBytes, idHex } from './ids.js';
 import type { ModuleInfo, StatsBody } from './messages.js';
 import type { ConnectionStats, MeshMessage, MeshNode, NodeStats } from './node.js';
 import { parseModuleInfo, parseModuleRequest, parseStats } from './parse.js';
+import { importByUrl } from './import-url.js';
 
 /**
  * An agent kind as a module exports it or a worker registers it: a class, built with `new Kind(host)`, or a factory
@@ -43,8 +44,6 @@ export interface RemoteStats extends NodeStats {
   agents: AgentInfo[];
   modules: ModuleInfo[];
 }
-
-const importByUrl = (url: string): Promise<Readonly<Record<string, unknown>>> => import(/* @vite-ignore */ url) as Promise<Readonly<Record<string, unknown>>>;
 
 /** The agent kinds a module exports: every function export under its name; a default export under its own name. */
 export function kindsOf(module: Readonly<Record<string, unknown>>): Map<string, AgentKind> {
