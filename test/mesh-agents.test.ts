@@ -7,6 +7,7 @@ import { type MemoryTransport } from 'swarmwire/transport';
 import { parseMigrationAck } from '../src/mesh/parse.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { TestClock } from './fixtures/clock.js';
+import { link } from './fixtures/host-links.js';
 
 class Counter {
   count = 0;
@@ -60,14 +61,6 @@ function make(options: Partial<MeshNodeOptions> = {}, hostOptions: ConstructorPa
   host.define('Notes', () => new Notes());
   hosts.push(host);
   return host;
-}
-
-async function link(a: AgentHost, b: AgentHost): Promise<[MemoryTransport, MemoryTransport]> {
-  const [ta, tb] = memoryPair();
-  const accepted = b.node.accept(tb);
-  await a.node.connect(() => ta, { reconnect: false });
-  await accepted;
-  return [ta, tb];
 }
 
 const until = async (what: () => boolean, ms = 5_000): Promise<void> => {

@@ -11,6 +11,7 @@ import { parseMigration } from '../src/mesh/parse.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { until } from './fixtures/until.js';
 import { keepCalling, oneToN } from './fixtures/calls.js';
+import { link } from './fixtures/host-links.js';
 
 const FROM = 'aa'.repeat(16);
 const OTHER = 'bb'.repeat(16);
@@ -160,12 +161,6 @@ describe('chunked migration between nodes', () => {
     return host;
   }
 
-  async function link(a: AgentHost, b: AgentHost): Promise<void> {
-    const [ta, tb] = memoryPair();
-    const accepted = b.node.accept(tb);
-    await a.node.connect(() => ta, { reconnect: false });
-    await accepted;
-  }
 
   it('moves a 1.5 MiB state under calls there and back: none lost, none twice', async () => {
     const [a, b, c] = [make(), make(), make()];

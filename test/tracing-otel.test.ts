@@ -9,6 +9,7 @@ import { AgentHost, configureDebug, type DebugEvent, type Frame, MeshNode, type 
 import { memorySession } from './fixtures/rpc-links.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { until } from './fixtures/until.js';
+import { link } from './fixtures/host-links.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -172,12 +173,6 @@ describe('agents', () => {
     host.define('Counter', () => new Counter());
     hosts.push(host);
     return host;
-  }
-  async function link(a: AgentHost, b: AgentHost): Promise<void> {
-    const [ta, tb] = memoryPair();
-    const accepted = b.node.accept(tb);
-    await a.node.connect(() => ta, { reconnect: false });
-    await accepted;
   }
 
   it('a call that follows a moved agent is one span with a redirect event, its hops nested under it', async () => {
