@@ -71,7 +71,7 @@ export { MeshNode } from './mesh/node.js';
 export type { ConnectionStats, MeshFrame, MeshMessage, MeshNodeEvents, MeshNodeOptions, MeshPeer, NodeStats } from './mesh/node.js';
 export { AgentHost } from './mesh/agent-host.js';
 export type { Agent } from './mesh/snapshot.js';
-export type { AgentExposeOptions, AgentHostOptions, AgentInfo, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
+export type { AgentExposeOptions, AgentChange, AgentHostOptions, AgentInfo, AgentProxy, SpawnOptions } from './mesh/agent-host.js';
 
 // Swarms of worker agent hosts (Web Workers, worker_threads): startSwarm() on the page's side, startSwarmWorker() in a
 // worker script of one's own (the shipped swarmwire/worker runs it). Node control underneath (LoadModule,
