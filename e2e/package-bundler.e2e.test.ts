@@ -115,11 +115,12 @@ try {
 describe('files loaded as they are, with no import map and no bundler', () => {
   const check = `
     await swarmwire.init();
-    const frame = swarmwire.encodeFrame({ type: swarmwire.MessageType.Event, features: swarmwire.Feature.CHECKSUM, requestId: 3, body: { n: 1 } });
+    const { wire } = swarmwire; // the layer below the root, as a namespace in the one-file builds
+    const frame = wire.encodeFrame({ type: swarmwire.MessageType.Event, features: wire.Feature.CHECKSUM, requestId: 3, body: { n: 1 } });
     const error = new swarmwire.MeshError('SW_ERR_TEST', 1, 'a test');
     console.log(JSON.stringify({
-      crc: swarmwire.crc32c(new TextEncoder().encode('123456789')).toString(16),
-      requestId: Number(swarmwire.decodeFrame(frame).requestId),
+      crc: wire.crc32c(new TextEncoder().encode('123456789')).toString(16),
+      requestId: Number(wire.decodeFrame(frame).requestId),
       names: [error.name, error.constructor.name, swarmwire.RpcError.name, swarmwire.SessionError.name],
     }));`;
   const expected = { crc: 'e3069283', requestId: 3, names: ['MeshError', 'MeshError', 'RpcError', 'SessionError'] };
