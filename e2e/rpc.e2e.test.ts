@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { type Plugin, build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionHost, expose } from 'swarmwire';
@@ -23,13 +23,22 @@ let host: SessionHost;
 let listener: WebSocketListener;
 let deno: JsonChild;
 let denoDir: string;
+
+/** Each swarmwire entry from its source (esbuild's alias would map `swarmwire/deno` under src/index.ts). */
+const ENTRIES: Record<string, string> = { swarmwire: 'src/index.ts', 'swarmwire/wire': 'src/wire/index.ts', 'swarmwire/transport': 'src/transport/index.ts', 'swarmwire/deno': 'src/deno.ts' };
+const fromSource: Plugin = {
+  name: 'swarmwire-source',
+  setup(b) {
+    b.onResolve({ filter: /^swarmwire(\/[a-z]+)?$/ }, (args) => ({ path: join(ROOT, ENTRIES[args.path] ?? `no source for ${args.path}`) }));
+  },
+};
 beforeAll(async () => {
   denoDir = mkdtempSync(join(tmpdir(), 'sw-deno-rpc-'));
   const agent = join(denoDir, 'agent.js');
   // One self-contained file (swarmwire from src/, MessagePack inlined): deno run needs no node_modules.
   await build({
     entryPoints: [join(ROOT, 'e2e/deno-rpc/agent.ts')], outfile: agent, bundle: true, format: 'esm', platform: 'neutral',
-    alias: { swarmwire: join(ROOT, 'src/index.ts') }, external: ['ws', 'node:*'], logLevel: 'warning', mainFields: ['module', 'main'],
+    plugins: [fromSource], external: ['ws', 'node:*'], logLevel: 'warning', mainFields: ['module', 'main'],
   });
   [rig, deno] = await Promise.all([
     startRig(),

@@ -54,6 +54,12 @@ const VERDICTS: Record<string, [make: () => SwarmwireError, recoverable: boolean
   [MeshErrorCode.MIGRATION_FAILED]: [() => meshError(MeshErrorCode.MIGRATION_FAILED, 'x'), false],
   [MeshErrorCode.NO_PLACEMENT]: [() => meshError(MeshErrorCode.NO_PLACEMENT, 'x'), false],
   [MeshErrorCode.BAD_ARGUMENT]: [() => meshError(MeshErrorCode.BAD_ARGUMENT, 'x'), false],
+  [MeshErrorCode.SNAPSHOT_TOO_LARGE]: [() => meshError(MeshErrorCode.SNAPSHOT_TOO_LARGE, 'x'), false],
+  [MeshErrorCode.SNAPSHOT_SEQUENCE]: [() => meshError(MeshErrorCode.SNAPSHOT_SEQUENCE, 'x'), false],
+  [MeshErrorCode.SNAPSHOT_EXPIRED]: [() => meshError(MeshErrorCode.SNAPSHOT_EXPIRED, 'x'), true],
+  [MeshErrorCode.MODULE]: [() => meshError(MeshErrorCode.MODULE, 'x'), false],
+  [MeshErrorCode.TIMEOUT]: [() => meshError(MeshErrorCode.TIMEOUT, 'x'), true],
+  [MeshErrorCode.WORKER_FAILED]: [() => meshError(MeshErrorCode.WORKER_FAILED, 'x'), false],
 };
 
 describe('every error code has a verdict', () => {
