@@ -80,7 +80,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
     socket.on('error', ignore);
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404, req);
+    if (pathOf(req.url) !== '/ws') return refuseUpgrade(socket, 404, req);
     if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403, req);
     const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
     if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
@@ -129,8 +129,17 @@ function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse
   socket.end(refusalResponse(status), () => socket.destroy());
 }
 
+/**
+ * The path of a request's target, or undefined when it is no URL: Node's parser passes targets such as `//[` that
+ * `new URL` refuses with a throw, and a throw here (an upgrade listener, or serve's promise) ended the process.
+ */
+function pathOf(target = '/'): string | undefined {
+  return URL.canParse(target, 'http://x') ? new URL(target, 'http://x').pathname : undefined;
+}
+
 async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const path = pathOf(req.url);
+  if (path === undefined) return send(res, 400, 'text/plain', 'bad request target');
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay));
