@@ -9,6 +9,7 @@ import { slowReaders, neverAcks, agentBurst, broadcastBurst } from './attacks/sl
 import { rpcSurface } from './attacks/surface.mjs';
 import { crossLayerFuzz } from './attacks/fuzz.mjs';
 import { httpSurface } from './attacks/http.mjs';
+import { migrationAndControl } from './attacks/migration.mjs';
 
 export { runAttack, formatRow, failures, TABLE_HEADER } from './harness/arena.mjs';
 export { SHORT, longScale } from './harness/scale.mjs';
@@ -22,5 +23,5 @@ export const ATTACKS = {
   slowReaders, neverAcks, agentBurst, broadcastBurst,
   rpcSurface,
   crossLayerFuzz,
-  httpSurface,
+  httpSurface, migrationAndControl,
 };
