@@ -25,8 +25,9 @@ async function sign(body: Uint8Array): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(BRIDGE_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return Buffer.from(await crypto.subtle.sign('HMAC', key, new Uint8Array(body))).toString('hex');
 }
-const post = (room: string, body: BodyInit, mac: string, headers: Record<string, string> = {}) =>
-  rooms.workerd.mf.dispatchFetch(`http://x/?room=${room}`, { method: 'POST', headers: { 'x-swarmwire-bridge': mac, ...headers }, body, duplex: 'half' } as RequestInit);
+type Init = Parameters<typeof rooms.workerd.mf.dispatchFetch>[1];
+const post = (room: string, body: Uint8Array | ReadableStream<Uint8Array>, mac: string) =>
+  rooms.workerd.mf.dispatchFetch(`http://x/?room=${room}`, { method: 'POST', headers: { 'x-swarmwire-bridge': mac }, body, duplex: 'half' } as Init);
 
 describe('adversarial: the room bridge', () => {
   it('misdirected, non-integer and flooding pushes are refused and change nothing; honest calls across the bridge all answered', { timeout: 90_000 }, async () => {

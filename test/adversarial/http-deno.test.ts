@@ -3,11 +3,11 @@
 // slowloris. Expected: each odd request answered or closed with the relay alive after it, /metrics parseable with
 // nothing a peer wrote in it, every scrape answered, and an SDK peer's calls answered throughout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSession, connectWebSocket, wrap, type Session } from 'swarmwire';
+import { MessageType, connectSession, connectWebSocket, wrap, type Session } from 'swarmwire';
+import { pack } from '../../src/wire/payload.js';
 import { type DenoRelay, startDenoRelay } from '../../e2e/deno-relay.js';
 import { LABEL_BREAKERS, ODD_REQUESTS, metricsProblems } from './attacks/http.mjs';
 import { rawRequest, trickleRequest } from './harness/raw-http.mjs';
-import { T, pack } from './harness/wire.mjs';
 
 let deno: DenoRelay;
 let honest: Session;
@@ -45,7 +45,7 @@ describe('adversarial: the Deno relay\'s HTTP side', () => {
       for (const s of LABEL_BREAKERS) {
         const session = await connectSession(() => connectWebSocket(deno.wsUrl), { heartbeatIntervalMs: 0, metadata: { name: s } });
         sessions.push(session);
-        for (const topic of LABEL_BREAKERS) session.send({ type: T.Subscribe, payload: pack(topic) });
+        for (const topic of LABEL_BREAKERS) session.send({ type: MessageType.Subscribe, payload: pack(topic) });
       }
       expect(await metricsProblems(deno.url)).toEqual([]);
     } finally {
