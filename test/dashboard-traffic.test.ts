@@ -2,7 +2,7 @@
 // over, on an injected clock: call latencies per second, traced hops with their answer times, agent moves, and the
 // bounds that hold whatever ids a hostile peer sends.
 import { describe, expect, it } from 'vitest';
-import { MessageType, encodeFrame, routedBody } from 'swarmwire/wire';
+import { MessageType, decodeFrame, encodeFrame, routedBody } from 'swarmwire/wire';
 import type { RoutedBody } from '../src/wire/routed.js';
 import type { DirectPeer } from '../src/mesh/router.js';
 import { DashboardTraffic } from '../src/relay/dashboard-traffic.js';
@@ -61,6 +61,20 @@ describe('dashboard traffic', () => {
       { from: hex(0xa1), to: hex(0xb2), type: 'Request', module: '0000000000001234', method: '0000abcd', requestId: 1, span: TRACE.spanId, at: 1_000_000, answered: 1_000_005 },
       { from: hex(0xa1), to: hex(0xb2), type: 'Event', module: '0000000000000000', method: '00000000', requestId: 2, span: '1111111111111111', at: 1_000_002 },
     ]);
+  });
+
+  it('records a traced call to the relay\'s own module as a hop answered at once, and times no call for it', () => {
+    const { clock, traffic } = rig();
+    traffic.snapshot();
+    const call = (trace?: typeof TRACE) => decodeFrame(encodeFrame({ type: MessageType.Request, requestId: 5, moduleId: 0x77n, methodHash: 9, body: [], trace }));
+    traffic.request(call(), A);
+    traffic.request(call(TRACE), A);
+    clock.t += 1_000;
+    const { series, traces, pending } = traffic.snapshot();
+    expect([series[0]!.calls, pending]).toEqual([0, 0]);
+    expect(traces.map((t) => t.hops)).toEqual([[
+      { from: hex(0xa1), to: hex(0xee), type: 'Request', module: '0000000000000077', method: '00000009', requestId: 5, span: TRACE.spanId, at: 1_000_000, answered: 1_000_000 },
+    ]]);
   });
 
   it('sees an agent move when its migration commit passes', () => {

@@ -21,7 +21,7 @@ export interface TrafficSecond {
   frames: number;
   /** Routed frames it forwarded. */
   routed: number;
-  /** Requests it saw pass (routed, or to its own module). */
+  /** Routed Requests it saw pass. */
   calls: number;
   p50: number | null;
   p95: number | null;

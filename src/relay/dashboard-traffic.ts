@@ -87,12 +87,12 @@ export class DashboardTraffic implements RelayObserver {
   }
 
   request(frame: Frame, from: DirectPeer): void {
-    // Answered in this same turn: a call with no latency to speak of, but a hop of its trace all the same.
-    const id = Number(frame.requestId);
-    const module = frame.moduleId.toString(16).padStart(16, '0');
-    const origin = idHex(from.id);
-    this.#pass(MessageType.Request, origin, this.#relayId, id, module, hex8(frame.methodHash), frame.trace);
-    this.#pass(MessageType.Response, this.#relayId, origin, id, module, hex8(frame.methodHash), undefined);
+    // Answered in this same turn: not a call the relay carries (its latency plot would only fill with zeros), but a
+    // hop of its trace all the same, answered as it arrived.
+    if (!frame.trace) return;
+    const at = this.#now();
+    const hop = { from: idHex(from.id), to: this.#relayId, type: 'Request', module: frame.moduleId.toString(16).padStart(16, '0'), method: hex8(frame.methodHash), requestId: Number(frame.requestId), span: frame.trace.spanId, at };
+    this.#traces.add(frame.trace.traceId, { ...hop, answered: at });
   }
 
   /** The dashboard's view now. */
