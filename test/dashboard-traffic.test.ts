@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { MessageType, decodeFrame, encodeFrame, routedBody } from 'swarmwire/wire';
 import type { RoutedBody } from '../src/wire/routed.js';
 import type { DirectPeer } from '../src/mesh/router.js';
-import { DashboardTraffic } from '../src/relay/dashboard-traffic.js';
+import { DashboardTraffic, WATCH_MS } from '../src/relay/dashboard-traffic.js';
+import type { RelayObserver } from '../src/relay/relay.js';
 import { HISTORY_SECONDS, MAX_PENDING_CALLS } from '../src/relay/dashboard-calls.js';
 import { MAX_HOPS, MAX_TRACES } from '../src/relay/dashboard-trace-ring.js';
 
@@ -18,7 +19,9 @@ const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0b
 function rig() {
   const clock = { t: 1_000_000 };
   const counters = { framesIn: 0, routed: 0 };
-  const traffic = new DashboardTraffic({ nodeId: id(0xee), uplink: undefined, stats: () => counters }, () => clock.t);
+  const relay = { nodeId: id(0xee), uplink: undefined, stats: () => counters, observer: undefined as RelayObserver | undefined };
+  const traffic = new DashboardTraffic(relay, () => clock.t);
+  traffic.snapshot(); // a dashboard looks: the recorder watches from now on
   /** `from` sends `init` in a Routed envelope to `to`. */
   const pass = (from: DirectPeer, to: DirectPeer, init: Parameters<typeof encodeFrame>[0]): void => {
     const body: RoutedBody = { ...routedBody(to.id, encodeFrame(init)), from: new Uint8Array(16) };
@@ -26,13 +29,12 @@ function rig() {
     counters.routed++;
     traffic.routed(body, from);
   };
-  return { clock, traffic, pass };
+  return { clock, traffic, pass, relay };
 }
 
 describe('dashboard traffic', () => {
   it('times a call from its Request to its Response and keeps each second\'s rates and percentiles', () => {
     const { clock, traffic, pass } = rig();
-    traffic.snapshot(); // the page's first read opens the second (the counters are read when one opens and closes)
     pass(A, B, { type: MessageType.Request, requestId: 7, moduleId: 1n, body: [1] });
     clock.t += 3.5;
     pass(B, A, { type: MessageType.Response, requestId: 8, moduleId: 1n, body: 0 }); // another id: not this call
@@ -75,6 +77,18 @@ describe('dashboard traffic', () => {
     expect(traces.map((t) => t.hops)).toEqual([[
       { from: hex(0xa1), to: hex(0xee), type: 'Request', module: '0000000000000077', method: '00000009', requestId: 5, span: TRACE.spanId, at: 1_000_000, answered: 1_000_000 },
     ]]);
+  });
+
+  it('watches only while someone looks: it stops WATCH_MS after the last snapshot and starts again with the next', () => {
+    const { clock, traffic, pass, relay } = rig();
+    expect(relay.observer).toBe(traffic);
+    clock.t += WATCH_MS + 1;
+    pass(A, B, { type: MessageType.Request, requestId: 1, body: [], trace: TRACE });
+    expect(relay.observer).toBeUndefined();
+    expect(traffic.snapshot().traces).toEqual([]);
+    expect(relay.observer).toBe(traffic);
+    pass(A, B, { type: MessageType.Request, requestId: 2, body: [], trace: TRACE });
+    expect(traffic.snapshot().traces[0]!.hops.map((h) => h.requestId)).toEqual([2]);
   });
 
   it('sees an agent move when its migration commit passes', () => {

@@ -1,7 +1,9 @@
 // What the relay's dashboard plots, beyond stats() and peers(): call rates and latencies over the last minutes,
 // recent traces hop by hop, and the agent moves that passed this relay. It watches the relay as its observer
 // (Relay.observer): per Routed frame one header read, a trace block read when the frame has one, and a Map entry
-// per call until its answer. The Node relay serves snapshot() as JSON at /dashboard.json. @internal
+// per call until its answer — about as much again as decoding the envelope costs, so it watches only while someone
+// looks: the first snapshot() starts it, and it stops once none was asked for WATCH_MS. The Node and Deno relays
+// serve snapshot() as JSON at /dashboard.json. @internal
 import { Feature, HEADER_SIZE, MAX_PAYLOAD, MessageType } from '../wire/constants.js';
 import type { Frame } from '../wire/frame.js';
 import { headerFields, readHeaderBytes } from '../wire/header.js';
@@ -13,6 +15,9 @@ import { type AgentMove, migrationCommit } from './activity.js';
 import { CallTimes, type Counters, MAX_PENDING_CALLS, type TrafficSecond } from './dashboard-calls.js';
 import { type RecentTrace, type TraceHop, TraceRing } from './dashboard-trace-ring.js';
 import type { RelayObserver } from './relay.js';
+
+/** How long the recorder keeps watching after the last snapshot() (the page asks every second). */
+export const WATCH_MS = 60_000;
 
 /** Agent moves kept, most recent last. */
 export const MAX_MOVES = 32;
@@ -37,6 +42,8 @@ export interface WatchedRelay {
   readonly nodeId: Uint8Array;
   readonly uplink: unknown;
   stats: Counters;
+  /** Set to the recorder while it watches. */
+  observer: RelayObserver | undefined;
 }
 
 const TYPE_NAMES = /* @__PURE__ */ new Map<number, string>(Object.entries(MessageType).map(([name, code]) => [code, name]));
@@ -54,6 +61,8 @@ export class DashboardTraffic implements RelayObserver {
   readonly #tracedCalls = new Map<string, TraceHop>();
   readonly #moves: Array<AgentMove & { at: number }> = [];
   readonly #header = headerFields();
+  /** When snapshot() was last asked for. */
+  #read = -Infinity;
 
   /** `now`: the clock (ms since the epoch). Default: performance.timeOrigin + performance.now(). */
   constructor(relay: WatchedRelay, now: () => number = preciseNow) {
@@ -72,17 +81,40 @@ export class DashboardTraffic implements RelayObserver {
     } catch {
       return; // the destination refuses it; nothing to show
     }
-    const origin = idHex(routedOrigin(body, from));
-    const to = idHex(body.to);
+    const type = h.type;
+    const isCall = type === MessageType.Request;
+    const isAnswer = type === MessageType.Response || type === MessageType.Error;
+    const traced = (h.features & Feature.TRACE) !== 0;
+    if (!isCall && !isAnswer && !traced && type !== MessageType.AgentMigration) return;
+    const now = this.#now();
+    if (now - this.#read > WATCH_MS) return this.#stop();
+    const origin = routedOrigin(body, from);
     const requestId = h.requestHi * 2 ** 32 + h.requestLo;
-    const trace = h.features & Feature.TRACE ? traceOf(bytes) : undefined;
-    this.#pass(h.type, origin, to, requestId, hex8(h.moduleHi) + hex8(h.moduleLo), hex8(h.methodHash), trace);
-    if (h.type === MessageType.AgentMigration) {
-      const move = migrationCommit(body, origin);
+    // A call is named by who asked whom and its id: the answer travels the other way with the same id. The ids go
+    // into the key as 16 one-byte characters, not hex: this runs for every call the relay carries.
+    const key = isCall ? callKey(origin, body.to, requestId) : isAnswer ? callKey(body.to, origin, requestId) : '';
+    if (isCall) this.#calls.request(key, now);
+    else if (isAnswer) {
+      this.#calls.answer(key, now);
+      const hop = this.#tracedCalls.get(key);
+      if (hop) (this.#tracedCalls.delete(key), (hop.answered = now));
+    }
+    if (type === MessageType.AgentMigration) {
+      const move = migrationCommit(body, idHex(origin));
       if (move) {
-        this.#moves.push({ ...move, at: this.#now() });
+        this.#moves.push({ ...move, at: now });
         if (this.#moves.length > MAX_MOVES) this.#moves.shift();
       }
+    }
+    const trace = traced ? traceOf(bytes) : undefined;
+    if (!trace) return;
+    const hop = this.#traces.add(trace.traceId, {
+      from: idHex(origin), to: idHex(body.to), type: TYPE_NAMES.get(type) ?? String(type), module: hex8(h.moduleHi) + hex8(h.moduleLo),
+      method: hex8(h.methodHash), requestId, span: trace.spanId, at: now,
+    });
+    if (hop && isCall) {
+      if (this.#tracedCalls.size >= MAX_PENDING_CALLS) this.#tracedCalls.delete(this.#tracedCalls.keys().next().value!);
+      this.#tracedCalls.set(key, hop);
     }
   }
 
@@ -91,13 +123,16 @@ export class DashboardTraffic implements RelayObserver {
     // hop of its trace all the same, answered as it arrived.
     if (!frame.trace) return;
     const at = this.#now();
+    if (at - this.#read > WATCH_MS) return this.#stop();
     const hop = { from: idHex(from.id), to: this.#relayId, type: 'Request', module: frame.moduleId.toString(16).padStart(16, '0'), method: hex8(frame.methodHash), requestId: Number(frame.requestId), span: frame.trace.spanId, at };
     this.#traces.add(frame.trace.traceId, { ...hop, answered: at });
   }
 
-  /** The dashboard's view now. */
+  /** The dashboard's view now; watches the relay from now on, until no snapshot was asked for WATCH_MS. */
   snapshot(): DashboardSnapshot {
     const now = this.#now();
+    this.#read = now;
+    this.#relay.observer = this;
     this.#calls.roll(now);
     return {
       now, relay: this.#relayId, uplink: this.#relay.uplink !== undefined, pending: this.#calls.pending,
@@ -105,27 +140,15 @@ export class DashboardTraffic implements RelayObserver {
     };
   }
 
-  #pass(type: number, from: string, to: string, requestId: number, module: string, method: string, trace: TraceContext | undefined): void {
-    const now = this.#now();
-    const isCall = type === MessageType.Request;
-    const isAnswer = type === MessageType.Response || type === MessageType.Error;
-    // A call is named by who asked whom and its id: the answer travels the other way with the same id.
-    if (isCall) this.#calls.request(`${from}|${to}|${requestId}`, now);
-    else if (isAnswer) {
-      const key = `${to}|${from}|${requestId}`;
-      this.#calls.answer(key, now);
-      const hop = this.#tracedCalls.get(key);
-      if (hop) (this.#tracedCalls.delete(key), (hop.answered = now));
-    }
-    if (!trace) return;
-    const hop = this.#traces.add(trace.traceId, { from, to, type: TYPE_NAMES.get(type) ?? String(type), module, method, requestId, span: trace.spanId, at: now });
-    if (hop && isCall) {
-      const key = `${from}|${to}|${requestId}`;
-      if (this.#tracedCalls.size >= MAX_PENDING_CALLS) this.#tracedCalls.delete(this.#tracedCalls.keys().next().value!);
-      this.#tracedCalls.set(key, hop);
-    }
+  /** Stops watching: nobody has looked for WATCH_MS. The history stays, with a gap, for the next look. */
+  #stop(): void {
+    if (this.#relay.observer === this) this.#relay.observer = undefined;
   }
 }
+
+/** The key of the call `id` from node `from` to node `to`: both ids as one-byte characters, then the id. */
+const callKey = (from: Uint8Array, to: Uint8Array, id: number): string =>
+  String.fromCharCode.apply(null, from as unknown as number[]) + String.fromCharCode.apply(null, to as unknown as number[]) + id;
 
 /** The trace block of a whole frame with TRACE set, or undefined if it is malformed (its receiver refuses it). */
 function traceOf(frame: Uint8Array): TraceContext | undefined {

@@ -73,8 +73,8 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   const deno = (globalThis as { Deno?: DenoServe }).Deno;
   if (!deno?.serve) throw new Error('[swarmwire] startDenoRelay needs Deno');
   const relay = await Relay.create(options);
+  // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
   const traffic = new DashboardTraffic(relay);
-  relay.observer = traffic;
   const hostname = options.hostname ?? '127.0.0.1';
   let page = relayPage();
   const accept = (transport: Parameters<Relay['accept']>[0]): void => {

@@ -70,8 +70,8 @@ const ignore = (): void => {};
 
 export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
   const relay = await Relay.create(options);
+  // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
   const traffic = new DashboardTraffic(relay);
-  relay.observer = traffic;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
 
