@@ -191,16 +191,16 @@ describe('dashboard', () => {
     await ctx.explain(callsPass(page, 100));
     await until(() => page.locator('#plot-rate').screenshot(), (after) => !after.equals(before), 'the rate plot as calls flow');
 
-    // Through the relay: with the counter in the relay process, the relay times each call (before, only the page's
-    // two asks a second of the relay process's agents passed it); its p50 line (blue) draws.
+    // Through the relay: with the counter in the relay process, the relay times each call (before, only each open
+    // page's two asks a second of the relay process's agents passed it); its p50 line (blue) draws.
     const busiest = async () => Math.max(0, ...(await live(page)).snapshot.series.slice(-5).map((s) => s.calls));
-    expect(await busiest()).toBeLessThan(10);
+    const quiet = await busiest();
     await page.click('tr[data-agent="counter"] button[data-migrate="relay"]');
     await ctx.explain(lives(page, 'relay process'));
     await ctx.explain(callsPass(page, 100));
     await until(() => ink(page, 'plot-latency', BLUE), (n) => n > 20, 'blue p50 line of the latency plot');
     await until(() => ink(page, 'plot-rate', BLUE), (n) => n > 20, 'blue calls line of the rate plot');
-    await until(busiest, (n) => n >= 20, 'calls per second through the relay');
+    await until(busiest, (n) => n >= quiet + 15, `calls per second through the relay (${quiet} before)`);
 
     // Topology: the relay, the page, both workers and the relay process, linked by their transports.
     const snapshot = (await live(page)).snapshot;
