@@ -130,8 +130,8 @@ async function start(m: WorkerStart, options: Readonly<Partial<SwarmWorkerOption
 /** Tells the owner the agents hosted here after every change (one report per task; the link keeps them in order). */
 function reportAgents(host: AgentHost, owner: { agents(names: string[]): Promise<void> }): void {
   let queued = false;
-  host.onChange(() => {
-    if (queued) return;
+  host.onChange((change) => {
+    if (queued || change.event === 'called') return; // a call changes no name
     queued = true;
     queueMicrotask(() => {
       queued = false;
