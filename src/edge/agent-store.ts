@@ -8,7 +8,7 @@
 //   agent:<name>               AgentRecord
 //   agent-part:<name>:<index>  part <index> of a state larger than PART_BYTES
 import { pack } from '../wire/payload.js';
-import { concat } from '../session/batcher.js';
+import { concat } from '../core/concat.js';
 import type { AgentChange } from '../mesh/agent-host.js';
 import { takeSnapshot } from '../mesh/snapshot.js';
 import type { DurableStorage } from './workers-types.js';
