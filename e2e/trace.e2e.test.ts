@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RelayServer, startRelay } from 'swarmwire/node';
 import type { WatchedContext } from './browser.js';
 import type * as TraceCaller from './pages/trace-caller.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 
 let rig: Rig;
 let relay: RelayServer;
@@ -47,7 +47,7 @@ it('a call from a Chromium page through a relay to an agent in a worker thread i
   const browser: WatchedContext = await rig.chromium.newContext();
   try {
     const report = await browser.explain((async () => {
-      const page: Page = await browser.open(rig.url('/pages/trace.html', { isolated: false }));
+      const page: Page = await browser.open(rig.url(checksPage({ traceCaller: 'trace-caller' }), { isolated: false }));
       await page.waitForFunction(() => 'traceCaller' in globalThis, undefined, { timeout: 10_000 });
       return page.evaluate(([ws, id]) => (globalThis as unknown as { traceCaller: typeof TraceCaller }).traceCaller.tracedCall(ws, id), [relay.wsUrl, agentNode] as const);
     })(), 60_000);
