@@ -197,7 +197,7 @@ export class Relay {
   #lastAnnounced = -Infinity;
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
-  /** What watches the traffic for the dashboard (the Node relay sets one). Default: none. @internal */
+  /** What watches the traffic for the dashboard (the Node and Deno relays set one while a dashboard is open). Default: none. @internal */
   observer: RelayObserver | undefined;
   readonly #peers = new Map<string, PeerState>();
   /** The subscribers of each topic: a broadcast to a topic visits them alone, not every peer. */
