@@ -173,7 +173,7 @@ ${DASHBOARD_STYLE}</style>
     const fromPage = (id) => (id === node.idHex ? '–' : direct.get(id) ?? 'routed');
     document.getElementById('peers').innerHTML = peers.map((p) => '<tr data-peer="' + p.id + '"><td><code>' + p.id.slice(0, 12) +
       '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + (p.id === node.idHex ? ' <span class="here">(this page)</span>' : '') +
-      '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
+      '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt.toFixed(2)) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
     const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
     for (const s of swarm ? await swarm.stats() : []) rows.push(...s.agents.map((a) => ({ ...a, on: s.id })));
     if (processId) rows.push(...(await dashboardOf(processId).agents()).map((a) => ({ ...a, on: processId })));
