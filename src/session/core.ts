@@ -18,10 +18,14 @@
 //     transport (1006), and otherwise a tick sends a Ping.
 // States are explicit (CoreState). Sending application frames — ids, acked frames kept for re-sending, queues,
 // compression, batching — is the host's, through `transmit`.
+// The rules are SessionCoreBase, which reads and writes frames with the codec it is given; SessionCore is that with
+// the wire layer's codec (bigint ids, CRC-32C trailers, trace blocks) and stream positions. swarmwire/lite drives
+// the base with its own lean frames (u32 halves, no trailers: src/lite/frames.ts), which its size budget needs.
 import { Feature, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame } from '../wire/frame.js';
-import { CloseCode, type CloseInfo, Priority } from '../transport/transport.js';
+import { CloseCode, Priority } from '../transport/codes.js';
+import type { CloseInfo } from '../transport/transport.js';
 import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody } from './messages.js';
@@ -42,12 +46,31 @@ export const CoreState = {
 } as const;
 export type CoreState = (typeof CoreState)[keyof typeof CoreState];
 
+/** What the core reads of a frame: the wire layer's Frame has it, and so have lite's frames. */
+export interface CoreFrame {
+  type: number;
+  features: number;
+  requestId: number | bigint;
+  payload: Uint8Array;
+}
+
+/** The control frames a core writes: a type, features, a request id, and raw bytes or a MessagePack body. */
+export type ControlInit = Pick<FrameInit, 'type' | 'features' | 'requestId' | 'payload' | 'body'>;
+
+/** How a core reads and writes frames. */
+export interface FrameCodec<F extends CoreFrame> {
+  /** The frames of one transport message, each checked (payloads up to maxPayload). Throws WireError. */
+  decode(bytes: Uint8Array, options: { maxPayload: number }): F[];
+  /** One control frame's bytes. */
+  encode(init: ControlInit): Uint8Array;
+}
+
 /** What a core asks of the host that drives it. */
-export interface CoreHost {
+export interface CoreHost<F extends CoreFrame = Frame> {
   /** Puts a frame on the current transport. May throw (a full or closed transport): control frames are best effort. */
   transmit(bytes: Uint8Array, priority: Priority): void;
   /** An application frame, once (a repeat of an acked frame is acked and not delivered again). */
-  deliver(frame: Frame): void;
+  deliver(frame: F): void;
   /** The current transport must close with `code`; the core has said why already (an Error, a Goodbye). */
   drop(code: number, reason: string): void;
   /** The session ended for good (a Goodbye either way, a violation). Called once. */
@@ -60,7 +83,7 @@ export interface CoreHost {
    * True when the host sends this acked frame's Ack itself, later, through the core's release(id): a relay does for
    * a frame it must first hand to something durable, so that an Ack means the frame cannot be lost any more.
    */
-  holdAck?(frame: Frame): boolean;
+  holdAck?(frame: F): boolean;
   /** A Pong answered this side's Ping `id`; `rtt` in ms. */
   pong?(id: number, rtt: number): void;
   /** Something the host should hear of: the peer's Error about the session, a damaged frame. */
@@ -87,9 +110,11 @@ export interface CoreOptions {
   clock: Clock;
 }
 
-export class SessionCore {
+/** The session's rules over the frame codec it is given (see SessionCore for the wire layer's). */
+export class SessionCoreBase<F extends CoreFrame> {
   #state: CoreState = CoreState.Handshaking;
-  readonly #host: CoreHost;
+  readonly #host: CoreHost<F>;
+  readonly #codec: FrameCodec<F>;
   /** Feature bits every frame this core sends carries (CHECKSUM when required). */
   readonly always: number;
   #maxPayload: number;
@@ -100,11 +125,10 @@ export class SessionCore {
   readonly #floor: number;
   /** Ids of acked frames delivered whose Ack the host holds (holdAck), until release(). */
   readonly #held = new Set<number>();
-  /** Positions of Routed frames from this node's stream, once followPositions() is called. */
-  #positions: StreamPositions | undefined;
   readonly #clock: Clock;
 
-  constructor(host: CoreHost, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
+  constructor(codec: FrameCodec<F>, host: CoreHost<F>, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
+    this.#codec = codec;
     this.#host = host;
     this.always = options.requireChecksum ? Feature.CHECKSUM : 0;
     this.#maxPayload = maxPayload;
@@ -132,11 +156,6 @@ export class SessionCore {
     if (this.#replay) this.#replay = replay;
   }
 
-  /** Delivers each stream position of a Routed frame once, from whichever relay it comes (a node that dials relays). */
-  followPositions(): void {
-    this.#positions ??= new StreamPositions();
-  }
-
   /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
   release(id: number): void {
     if (this.#held.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
@@ -161,10 +180,10 @@ export class SessionCore {
    * for the host to pass to handle() in order — after an async step of its own where it has one (inflating
    * compressed frames). A message that is not frames is a violation (or damage, see requireChecksum): undefined.
    */
-  decode(bytes: Uint8Array): Frame[] | undefined {
+  decode(bytes: Uint8Array): F[] | undefined {
     this.#silent = 0;
     try {
-      const frames = decodeFrames(bytes, this.#decodeOptions);
+      const frames = this.#codec.decode(bytes, this.#decodeOptions);
       if (this.always) for (const f of frames) requireChecksum(f);
       return frames;
     } catch (error) {
@@ -180,14 +199,21 @@ export class SessionCore {
   receive(bytes: Uint8Array): void {
     const frames = this.decode(bytes);
     if (!frames) return;
-    for (const frame of frames) {
-      if (frame.features & Feature.COMPRESSED) return this.violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
-      this.handle(frame);
+    for (const frame of frames) if (!this.handleUncompressed(frame)) return;
+  }
+
+  /** One decoded frame, for hosts that never negotiate COMPRESSED: handled, or (compressed) a violation, then false. */
+  handleUncompressed(frame: F): boolean {
+    if (frame.features & Feature.COMPRESSED) {
+      this.violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
+      return false;
     }
+    this.handle(frame);
+    return true;
   }
 
   /** One frame, decoded (and inflated): a control frame is handled here, anything else delivered. */
-  handle(frame: Frame): void {
+  handle(frame: F): void {
     if (this.#state !== CoreState.Open) return;
     const id = Number(frame.requestId);
     switch (frame.type) {
@@ -231,13 +257,18 @@ export class SessionCore {
       // started doing so by then, and the object's output gate holds the Ack until that is durable — an Ack must
       // not outlive an eviction that lost the frame.
       try {
-        if (!this.#positions?.repeat(frame)) this.#host.deliver(frame);
+        if (!this.repeat(frame)) this.#host.deliver(frame);
       } finally {
         if (!hold) this.control({ type: MessageType.Ack, requestId: frame.requestId });
       }
       return;
     }
     this.#host.deliver(frame);
+  }
+
+  /** Whether an acked frame the duplicate filter let through was delivered before all the same (SessionCore: by stream position). */
+  protected repeat(_frame: F): boolean {
+    return false;
   }
 
   /** One clock tick of the heartbeat: the transport is dropped after too many silent ones, else a Ping goes out. */
@@ -261,9 +292,9 @@ export class SessionCore {
    * Sends a control frame (Ping, Pong, Ack) best effort: a full or closing transport just loses it. High priority,
    * like default traffic, so acks ride in the same batches as the frames around them.
    */
-  control(init: FrameInit): void {
+  control(init: ControlInit): void {
     try {
-      this.#host.transmit(encodeFrame(this.always ? { ...init, features: (init.features ?? 0) | this.always } : init), Priority.High);
+      this.#host.transmit(this.#codec.encode(this.always ? { ...init, features: (init.features ?? 0) | this.always } : init), Priority.High);
     } catch {
       // the transport is full or going; a lost control frame is what heartbeats and re-sends exist for
     }
@@ -279,12 +310,14 @@ export class SessionCore {
     this.#host.ended({ code, reason });
   }
 
-  /** The peer broke the protocol: an Error saying why, a close with 1002 (1009 for too big), and the end. */
-  violation(error: SwarmwireError): void {
+  /**
+   * The peer broke the protocol: an Error saying why, a close with 1002 (1009 for too big; `code` where the host's
+   * rule names another: 1008 for a peer that cannot prove its id, 1003 for a WebSocket text message), and the end.
+   */
+  violation(error: SwarmwireError, code = closeCodeOf(error)): void {
     if (this.#state === CoreState.Closed) return;
     this.#state = CoreState.Closed;
     this.#tell(MessageType.Error, errorBody(error));
-    const code = closeCodeOf(error);
     this.#host.drop(code, error.code);
     this.#host.ended({ code, reason: error.code, error });
   }
@@ -306,20 +339,42 @@ export class SessionCore {
   /** An Error or Goodbye ahead of everything queued (Critical), best effort. */
   #tell(type: MessageType, body: unknown): void {
     try {
-      this.#host.transmit(encodeFrame({ type, body, features: this.always }), Priority.Critical);
+      this.#host.transmit(this.#codec.encode({ type, body, features: this.always }), Priority.Critical);
     } catch {
       // nothing more to tell a transport that cannot take it
     }
   }
 
   /** The checked body of a control frame, or undefined after treating a malformed one as a violation. */
-  #body<T>(frame: Frame, read: (frame: Frame) => T): T | undefined {
+  #body<T>(frame: F, read: (frame: F) => T): T | undefined {
     try {
       return read(frame);
     } catch (error) {
       this.violation(error as SwarmwireError);
       return undefined;
     }
+  }
+}
+
+/** The wire layer's frames: whole Frames, CRC-32C trailers checked and written, trace blocks read. */
+const WIRE_CODEC: FrameCodec<Frame> = { decode: decodeFrames, encode: encodeFrame };
+
+/** The session's rules on the wire layer's frames: the core of Session and of the Durable Object relay's peers. */
+export class SessionCore extends SessionCoreBase<Frame> {
+  /** Positions of Routed frames from this node's stream, once followPositions() is called. */
+  #positions: StreamPositions | undefined;
+
+  constructor(host: CoreHost, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
+    super(WIRE_CODEC, host, maxPayload, options);
+  }
+
+  /** Delivers each stream position of a Routed frame once, from whichever relay it comes (a node that dials relays). */
+  followPositions(): void {
+    this.#positions ??= new StreamPositions();
+  }
+
+  protected override repeat(frame: Frame): boolean {
+    return this.#positions?.repeat(frame) === true;
   }
 }
 
@@ -334,6 +389,6 @@ export function closeCodeOf(error: { status: number }): number {
 }
 
 /** Throws WireError CHECKSUM for a frame without a CRC-32C trailer (a damaged features field looks like this too). */
-export function requireChecksum(frame: Frame): void {
+export function requireChecksum(frame: Pick<CoreFrame, 'type' | 'features'>): void {
   if (!(frame.features & Feature.CHECKSUM)) throw wireError(WireErrorCode.CHECKSUM, `a frame of type ${frame.type} without the checksum this session requires`);
 }
