@@ -12,7 +12,6 @@ import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
 import { CoreState, SessionCoreBase } from '../session/core.js';
-import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
 // Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
@@ -72,6 +71,11 @@ interface Module {
 }
 
 const DIRECT: Route = { to: undefined, key: '' };
+/**
+ * Largest handshake payload: Session's HANDSHAKE_MAX_PAYLOAD, written out here because importing it from
+ * session/session.ts keeps that module's other constants in lite's bundle (their initializers read imports).
+ */
+const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 /** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
 const SEEN_MAX = 4096;
@@ -266,7 +270,7 @@ export class LiteConnection {
       if (f.type === MessageType.Error) return p.reject(remoteError(unpackPlain(f.payload, true)));
       const stream = (unpackPlain(f.payload) as { stream?: unknown }).stream;
       // Tell the producer to stop, so it does not wait on credit that will never come.
-      if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite'));
+      if (typeof stream === 'number') this.#sendFrame(p.route, this.#frame(MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite')));
       p.reject(rpcError(RpcErrorCode.PROTOCOL, 'a stream result: swarmwire/lite reads none (the full SDK does)'));
     } catch (error) {
       p.reject(error);
@@ -278,15 +282,16 @@ export class LiteConnection {
   #serve(f: LiteFrame, from: Route): void {
     const key = `${from.key}#${f.requestId}`;
     let answered = false;
+    // Answers name the request as it came (id, module, method), with no features of its own.
     const answer = (type: number, payload: Uint8Array): void => {
       if (answered || this.#end) return;
       answered = true;
       this.#running.delete(key);
       try {
-        this.#send(from, type, f.requestId, f.moduleHi, f.moduleLo, f.methodHash, payload);
+        this.#sendFrame(from, { ...f, type, payload, features: 0 });
       } catch (error) {
         // A result the link cannot carry (too large): the caller hears why now, not at its deadline.
-        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.requestId, f.moduleHi, f.moduleLo, f.methodHash, pack(errorBody(error)));
+        if (type !== MessageType.Error) this.#sendFrame(from, { ...f, type: MessageType.Error, payload: pack(errorBody(error)), features: 0 });
       }
     };
     const fail = (error: unknown): void => {
@@ -376,18 +381,13 @@ export class LiteConnection {
     if (!p) return;
     p.done();
     p.reject(error);
-    const { frame } = p;
-    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.methodHash, pack(reason));
+    this.#sendFrame(p.route, { ...p.frame, type: MessageType.Cancel, payload: pack(reason) });
   }
 
   // --- frames out -----------------------------------------------------------------------------------------
 
   #frame(type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): LiteFrame {
     return { type, requestId: id, moduleHi: hi, moduleLo: lo, methodHash: hash, payload, features: 0 };
-  }
-
-  #send(route: Route, type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): void {
-    this.#sendFrame(route, this.#frame(type, id, hi, lo, hash, payload));
   }
 
   /** Sends a frame to the peer, or in a Routed envelope (with the same request id) to the node behind it. */
