@@ -1,5 +1,5 @@
 // One swarmwire/lite connection: a WebSocket driving the full SDK's session rules — the InitiatorHandshake (Hello →
-// HelloAck → HelloProof → HelloDone, proving this node's key), then the session core (session/core.ts: Ping/Pong,
+// HelloAck → HelloProof → HelloDone, proving this node's key), then the session core (session/core-rules.ts: Ping/Pong,
 // Acks, Goodbye, Error bodies, violations, the heartbeat deadline) on lite's lean frames — with Routed envelopes to
 // and from other nodes behind a relay, and the RPC calls and exposed modules on top. What is lite's own is I/O: the
 // socket, the handshake deadline, the heartbeat's timer, batching. It is the full SDK's Session + RpcConnection cut
@@ -11,7 +11,7 @@ import { call, operationOf } from '../rpc/dispatch.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
-import { CoreState, SessionCoreBase } from '../session/core.js';
+import { CoreState, SessionCoreBase } from '../session/core-rules.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
 // Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).

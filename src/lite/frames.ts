@@ -6,7 +6,7 @@
 import { Feature, HEADER_SIZE, VERSION } from '../wire/constants.js';
 import { WireErrorCode, wireError } from '../wire/errors.js';
 import { headerFields, readHeaderBytes, writeHeader } from '../wire/header.js';
-import type { FrameCodec } from '../session/core.js';
+import type { FrameCodec } from '../session/core-rules.js';
 import { pack } from './msgpack.js';
 
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
