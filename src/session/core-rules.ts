@@ -6,9 +6,10 @@
 //   - control frames: Ping is answered with Pong (the same id and payload), a Pong measures the round trip, an Ack
 //     settles an acked frame, Goodbye ends the session, a handshake frame on an open session is a violation, an
 //     Error with request_id 0 is about the session itself;
-//   - an ACK_REQUIRED frame is acked every time it arrives and delivered once (the duplicate filter) — or, when the
-//     host holds its Ack (holdAck: a relay that first hands the frame to something durable), acked on release(),
-//     and a copy arriving meanwhile is not acked before the first; the Ack goes after the delivery;
+//   - an ACK_REQUIRED frame is acked every time it arrives, the Ack after the delivery; SessionCore (session/core.ts)
+//     delivers it once (the duplicate filter) — or, when the host holds its Ack (holdAck: a relay that first hands
+//     the frame to something durable), acks it on release(), and a copy arriving meanwhile is not acked before the
+//     first;
 //   - a Routed frame delivered from the destination's stream (relays bridged through Redis) carries its position
 //     there; a session that follows positions (a dialling one: SessionCore.followPositions) delivers each position
 //     once, whichever relay sends it;
@@ -32,7 +33,7 @@ import type { CloseInfo } from '../transport/transport.js';
 import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody } from './messages.js';
-import { ReplayWindow } from './replay-window.js';
+import type { ReplayWindow } from './replay-window.js';
 import { type Clock, realClock } from '../core/clock.js';
 
 /** Where a session core is in its life. */
@@ -102,11 +103,11 @@ export interface CoreOptions {
   requireChecksum: boolean;
   /** Ticks of silence after which the transport is declared dead. Default: 3. */
   missedHeartbeats: number;
-  /** The duplicate filter, to carry one over from an earlier core of the same session. Default: a new one. */
+  /** SessionCore's duplicate filter, to carry one over from an earlier core of the same session. Default: a new one. */
   replay: ReplayWindow;
-  /** Acked ids at or below this are repeats (a filter lost to hibernation, with the highest id it had seen). Default: 0. */
+  /** SessionCore: acked ids at or below this are repeats (a filter lost to hibernation, with the highest id it had seen). Default: 0. */
   floor: number;
-  /** Whether acked frames are delivered through the duplicate filter. False for a peer that never asks for acks. Default: true. */
+  /** SessionCore: whether acked frames are delivered through the duplicate filter. False for a peer that never asks for acks. Default: true. */
   dedupe: boolean;
   /** Where a Ping's timestamp and a Pong's round trip are read. Default: the real clock. */
   clock: Clock;
@@ -123,10 +124,6 @@ export class SessionCoreBase<F extends CoreFrame> {
   #decodeOptions: { maxPayload: number };
   #silent = 0;
   readonly #missed: number;
-  #replay: ReplayWindow | undefined;
-  readonly #floor: number;
-  /** Ids of acked frames delivered whose Ack the host holds (holdAck), until release(). */
-  readonly #held = new Set<number>();
   readonly #clock: Clock;
 
   constructor(codec: FrameCodec<F>, host: CoreHost<F>, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
@@ -136,31 +133,11 @@ export class SessionCoreBase<F extends CoreFrame> {
     this.#maxPayload = maxPayload;
     this.#decodeOptions = { maxPayload };
     this.#missed = options.missedHeartbeats ?? 3;
-    this.#replay = options.dedupe === false ? undefined : options.replay ?? new ReplayWindow();
-    this.#floor = options.floor ?? 0;
     this.#clock = options.clock ?? realClock;
   }
 
   get state(): CoreState {
     return this.#state;
-  }
-
-  /** The duplicate filter, to hand to the next core of the same session. */
-  get replay(): ReplayWindow | undefined {
-    return this.#replay;
-  }
-
-  /**
-   * The duplicate filter to use from now on: the session's peer changed (a node moved to another relay), and the
-   * new peer numbers its frames from its own counter, so it needs a filter of its own (see Session).
-   */
-  useReplay(replay: ReplayWindow): void {
-    if (this.#replay) this.#replay = replay;
-  }
-
-  /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
-  release(id: number): void {
-    if (this.#held.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
   }
 
   /** The handshake is through on a new transport: frames flow, with payloads up to `maxPayload` (the agreed limit). */
@@ -247,30 +224,23 @@ export class SessionCoreBase<F extends CoreFrame> {
           return;
         }
     }
-    if (frame.features & Feature.ACK_REQUIRED) {
-      if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) {
-        // A repeat is acked again — unless the first copy's Ack is still held: that Ack says it is safe, not this one.
-        if (!this.#held.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
-        return;
-      }
-      const hold = this.#host.holdAck?.(frame) === true;
-      if (hold) this.#held.add(id);
-      // Delivered before the Ack goes: a host that keeps what it takes (a Durable Object writes it to storage) has
-      // started doing so by then, and the object's output gate holds the Ack until that is durable — an Ack must
-      // not outlive an eviction that lost the frame.
-      try {
-        if (!this.repeat(frame)) this.#host.deliver(frame);
-      } finally {
-        if (!hold) this.control({ type: MessageType.Ack, requestId: frame.requestId });
-      }
-      return;
-    }
+    if (frame.features & Feature.ACK_REQUIRED) return this.deliverAcked(frame, id);
     this.#host.deliver(frame);
   }
 
-  /** Whether an acked frame the duplicate filter let through was delivered before all the same (SessionCore: by stream position). */
-  protected repeat(_frame: F): boolean {
-    return false;
+  /**
+   * An ACK_REQUIRED frame: delivered, then acked, every copy. Delivered before the Ack goes: a host that keeps what
+   * it takes (a Durable Object writes it to storage) has started doing so by then, and the object's output gate
+   * holds the Ack until that is durable — an Ack must not outlive an eviction that lost the frame. SessionCore adds
+   * acked replay's receiving half (the duplicate filter, held Acks, stream positions); a host with no resume (lite)
+   * meets no repeats, since a peer re-sends acked frames only to the session that resumes.
+   */
+  protected deliverAcked(frame: F, _id: number): void {
+    try {
+      this.#host.deliver(frame);
+    } finally {
+      this.control({ type: MessageType.Ack, requestId: frame.requestId });
+    }
   }
 
   /** One clock tick of the heartbeat: the transport is dropped after too many silent ones, else a Ping goes out. */
