@@ -15,7 +15,8 @@
 //     once, whichever relay sends it;
 //   - what is not a frame, or a control payload that is not what the protocol says, is a violation: an Error frame
 //     saying why, then the transport closes (1002, 1009 for too big) and the session ends — or, on a link declared
-//     able to damage bytes (requireChecksum), the transport goes and the session waits for the next one;
+//     able to damage bytes (requireChecksum: SessionCore's piece), the transport goes and the session waits for the
+//     next one;
 //   - heartbeats: the host ticks the core every interval; silence for more than `missedHeartbeats` ticks drops the
 //     transport (1006), and otherwise a tick sends a Ping.
 // States are explicit (CoreState). Sending application frames — ids, acked frames kept for re-sending, queues,
@@ -157,28 +158,21 @@ export class SessionCoreBase<F extends CoreFrame> {
   /**
    * One transport message's frames, checked (decoded against the payload limit; CRC-32C trailers when required),
    * for the host to pass to handle() in order — after an async step of its own where it has one (inflating
-   * compressed frames). A message that is not frames is a violation (or damage, see requireChecksum): undefined.
+   * compressed frames). A message that is not frames is a violation (or damage, see SessionCore): undefined.
    */
   decode(bytes: Uint8Array): F[] | undefined {
     this.#silent = 0;
     try {
-      const frames = this.#codec.decode(bytes, this.#decodeOptions);
-      if (this.always) for (const f of frames) requireChecksum(f);
-      return frames;
+      return this.#codec.decode(bytes, this.#decodeOptions);
     } catch (error) {
-      // On a link declared able to damage bytes, any undecodable message is damage (a corrupted length field cannot
-      // be told from a lie); elsewhere it is the peer breaking the protocol.
-      if (this.always) this.damaged(error as SwarmwireError);
-      else this.violation(error as SwarmwireError);
+      this.undecodable(error as SwarmwireError);
       return undefined;
     }
   }
 
-  /** One transport message, for hosts that never negotiate COMPRESSED (a compressed frame is a violation). */
-  receive(bytes: Uint8Array): void {
-    const frames = this.decode(bytes);
-    if (!frames) return;
-    for (const frame of frames) if (!this.handleUncompressed(frame)) return;
+  /** Bytes that are not frames: the peer broke the protocol. (SessionCore: damage, on a link that requires checksums.) */
+  protected undecodable(error: SwarmwireError): void {
+    this.violation(error);
   }
 
   /** One decoded frame, for hosts that never negotiate COMPRESSED: handled, or (compressed) a violation, then false. */
@@ -277,7 +271,7 @@ export class SessionCoreBase<F extends CoreFrame> {
     if (this.#state === CoreState.Closed) return;
     const open = this.#state === CoreState.Open;
     this.#state = CoreState.Closed;
-    if (open) this.#tell(MessageType.Goodbye, { code, reason });
+    if (open) this.tell(MessageType.Goodbye, { code, reason });
     this.#host.drop(code, reason);
     this.#host.ended({ code, reason });
   }
@@ -289,27 +283,13 @@ export class SessionCoreBase<F extends CoreFrame> {
   violation(error: SwarmwireError, code = closeCodeOf(error)): void {
     if (this.#state === CoreState.Closed) return;
     this.#state = CoreState.Closed;
-    this.#tell(MessageType.Error, errorBody(error));
+    this.tell(MessageType.Error, errorBody(error));
     this.#host.drop(code, error.code);
     this.#host.ended({ code, reason: error.code, error });
   }
 
-  /**
-   * Bytes that are not frames arrived on a link that requires checksums: damage. The transport goes (after an
-   * Error saying why) but the session waits for the next one, where acked frames are sent again.
-   */
-  damaged(error: SwarmwireError): void {
-    if (this.#state !== CoreState.Open) return;
-    this.#state = CoreState.Suspended;
-    this.#tell(MessageType.Error, errorBody(error));
-    this.#host.error?.(error);
-    const info = { code: closeCodeOf(error), reason: error.code, error };
-    if (this.#host.suspend) this.#host.suspend(info);
-    else this.#host.drop(info.code, info.reason);
-  }
-
   /** An Error or Goodbye ahead of everything queued (Critical), best effort. */
-  #tell(type: MessageType, body: unknown): void {
+  protected tell(type: MessageType, body: unknown): void {
     try {
       this.#host.transmit(this.#codec.encode({ type, body, features: this.always }), Priority.Critical);
     } catch {

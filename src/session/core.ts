@@ -1,9 +1,12 @@
 // The session core on the wire layer's frames: the rules of session/core-rules.ts (SessionCoreBase: control frames,
-// violations, heartbeats) reading and writing src/wire/frame.ts's Frames, plus the pieces of acked replay a
-// receiver keeps — the duplicate filter, held Acks, the stream positions a dialling node follows. Session and the
-// Durable Object relay's peers drive it; swarmwire/lite, which resumes nothing, drives the base on its own frames.
+// violations, heartbeats) reading and writing src/wire/frame.ts's Frames, plus the pieces a session that resumes
+// needs: acked replay's receiving half (the duplicate filter, held Acks, the stream positions a dialling node
+// follows) and links that can damage bytes (CRC-32C trailers required; damage suspends instead of ending). Session
+// and the Durable Object relay's peers drive it; swarmwire/lite, which resumes nothing and never offers CHECKSUM,
+// drives the base on its own frames: pieces it leaves out cost it no bytes.
 export * from './core-rules.js';
-import { type CoreHost, type CoreOptions, type FrameCodec, SessionCoreBase } from './core-rules.js';
+import { type CoreHost, type CoreOptions, CoreState, type FrameCodec, SessionCoreBase, closeCodeOf, errorBody, requireChecksum } from './core-rules.js';
+import type { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeFrames, encodeFrame } from '../wire/frame.js';
 import { StreamPositions } from './stream-positions.js';
 import { ReplayWindow } from './replay-window.js';
@@ -11,6 +14,15 @@ import { MessageType } from '../wire/constants.js';
 
 /** The wire layer's frames: whole Frames, CRC-32C trailers checked and written, trace blocks read. */
 const WIRE_CODEC: FrameCodec<Frame> = { decode: decodeFrames, encode: encodeFrame };
+/** The same, refusing a frame without a CRC-32C trailer (requireChecksum). */
+const CHECKED_CODEC: FrameCodec<Frame> = {
+  decode: (bytes, options) => {
+    const frames = decodeFrames(bytes, options);
+    for (const f of frames) requireChecksum(f);
+    return frames;
+  },
+  encode: encodeFrame,
+};
 
 /** The session's rules on the wire layer's frames: the core of Session and of the Durable Object relay's peers. */
 export class SessionCore extends SessionCoreBase<Frame> {
@@ -23,7 +35,7 @@ export class SessionCore extends SessionCoreBase<Frame> {
   #positions: StreamPositions | undefined;
 
   constructor(host: CoreHost, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
-    super(WIRE_CODEC, host, maxPayload, options);
+    super(options.requireChecksum ? CHECKED_CODEC : WIRE_CODEC, host, maxPayload, options);
     this.#host = host;
     this.#replay = options.dedupe === false ? undefined : options.replay ?? new ReplayWindow();
     this.#floor = options.floor ?? 0;
@@ -45,6 +57,36 @@ export class SessionCore extends SessionCoreBase<Frame> {
   /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
   release(id: number): void {
     if (this.#held.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
+  }
+
+  /** One transport message, for hosts that never negotiate COMPRESSED (a compressed frame is a violation). */
+  receive(bytes: Uint8Array): void {
+    const frames = this.decode(bytes);
+    if (!frames) return;
+    for (const frame of frames) if (!this.handleUncompressed(frame)) return;
+  }
+
+  /**
+   * On a link declared able to damage bytes (requireChecksum), any undecodable message is damage (a corrupted length
+   * field cannot be told from a lie); elsewhere it is the peer breaking the protocol.
+   */
+  protected override undecodable(error: SwarmwireError): void {
+    if (this.always) this.damaged(error);
+    else this.violation(error);
+  }
+
+  /**
+   * Bytes that are not frames arrived on a link that requires checksums: damage. The transport goes (after an
+   * Error saying why) but the session waits for the next one, where acked frames are sent again.
+   */
+  damaged(error: SwarmwireError): void {
+    if (this.state !== CoreState.Open) return;
+    this.suspend();
+    this.tell(MessageType.Error, errorBody(error));
+    this.#host.error?.(error);
+    const info = { code: closeCodeOf(error), reason: error.code, error };
+    if (this.#host.suspend) this.#host.suspend(info);
+    else this.#host.drop(info.code, info.reason);
   }
 
   /** Delivers each stream position of a Routed frame once, from whichever relay it comes (a node that dials relays). */
