@@ -25,6 +25,8 @@ export class Counter {
 export interface RelayAgents {
   readonly node: MeshNode;
   readonly host: AgentHost;
+  /** Agents that went live here after arriving from another node, and agents that migrated away (for /metrics). */
+  readonly moves: { readonly arrived: number; readonly left: number };
   close(): void;
 }
 
@@ -37,13 +39,23 @@ const RELINK_DELAY_MS = 100;
  */
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
-  const host = new AgentHost(node);
+  const moves = { arrived: 0, left: 0 };
+  // An agent exposed here goes live before startRelayAgents returns; every later 'active' is an arrival.
+  let started = false;
+  const host = new AgentHost(node, {
+    onChange: ({ event }) => {
+      if (event === 'left') moves.left++;
+      else if (event === 'active' && started) moves.arrived++;
+    },
+  });
   host.define('Counter', () => new Counter());
   serveDashboard(node, host);
   const unlink = await linkLocal(relay, node);
+  started = true;
   return {
     node,
     host,
+    moves,
     close() {
       unlink();
       host.close();

@@ -34,7 +34,8 @@ export interface CallLatencySnapshot extends HistogramSnapshot {
 
 export class CallLatency {
   readonly #open = new Map<string, number>();
-  readonly #histogram = new Histogram();
+  /** Every answered call's latency, seconds. */
+  readonly histogram = new Histogram();
   readonly #recent: Float64Array;
   /** Answered calls so far (the ring's write position is this modulo its size). */
   #answered = 0;
@@ -77,7 +78,7 @@ export class CallLatency {
     if (started === undefined) return;
     this.#open.delete(key);
     const seconds = (this.#clock.now() - started) / 1000;
-    this.#histogram.observe(seconds);
+    this.histogram.observe(seconds);
     this.#recent[this.#answered++ % this.#recent.length] = seconds;
   }
 
@@ -88,7 +89,7 @@ export class CallLatency {
     const sorted = this.#recent.slice(0, n).sort();
     const at = (q: number): number => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!);
     return {
-      ...this.#histogram.snapshot(),
+      ...this.histogram.snapshot(),
       recent: { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99) },
       pending: this.#open.size, expired: this.#expired, evicted: this.#evicted,
     };

@@ -112,6 +112,8 @@ export interface SessionEvents {
   disconnect: [info: CloseInfo];
   close: [info: CloseInfo];
   error: [error: SwarmwireError];
+  /** A Pong came back: the round trip it measured, ms (what `rtt` now reads). A relay keeps these as a histogram. */
+  rtt: [ms: number];
 }
 
 interface Outgoing {
@@ -172,7 +174,7 @@ export class Session {
   #inChain: Promise<void> = Promise.resolve();
   #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
-    open: [], frame: [], acked: [], disconnect: [], close: [], error: [],
+    open: [], frame: [], acked: [], disconnect: [], close: [], error: [], rtt: [],
   };
 
   constructor(options: Readonly<Partial<SessionOptions>> = {}) {
@@ -240,6 +242,16 @@ export class Session {
   /** Bytes of the acked frames sent and not yet acknowledged. */
   get unackedBytes(): number {
     return this.#unackedBytes;
+  }
+
+  /** Bytes handed to the transport and not yet sent (its bufferedAmount; 0 without one). */
+  get bufferedAmount(): number {
+    return this.#transport?.bufferedAmount ?? 0;
+  }
+
+  /** Frames waiting for a connection (sent while disconnected, best effort). */
+  get queued(): number {
+    return this.#queued.length;
   }
 
   /** What this side says of itself in a Hello (its identity and the protocol fill in the rest). */
@@ -627,6 +639,7 @@ export class Session {
       holdAck: this.#options.holdAck,
       pong: (id, rtt) => {
         this.#rtt = rtt;
+        if (this.#listeners.rtt.length > 0) this.#emit('rtt', rtt);
         const ping = this.#pings.get(id);
         if (!ping) return;
         this.#pings.delete(id);
