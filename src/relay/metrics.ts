@@ -68,7 +68,7 @@ export function relayFigures(relay: Relay, sources: Readonly<Partial<RelayMetric
     { name: 'swarmwire_relay_peer_rtt_max_seconds', type: 'gauge', help: 'Largest round trip last measured to a connected peer.', samples: rtts.length ? one(Math.max(...rtts) / 1000) : [] },
     { name: 'swarmwire_relay_call_duration_seconds', type: 'histogram', help: 'Calls routed between two nodes through this relay, from the Request to its Response or Error.', samples: [[{}, calls]] },
     { name: 'swarmwire_relay_calls_pending', type: 'gauge', help: 'Calls routed through this relay and not answered yet.', samples: one(calls.pending) },
-    { name: 'swarmwire_relay_calls_untimed_total', type: 'counter', help: 'Calls no longer timed, unanswered: past the call deadline (expired) or pushed out of the full table (evicted).', samples: [[{ reason: 'expired' }, calls.expired], [{ reason: 'evicted' }, calls.evicted]] },
+    { name: 'swarmwire_relay_calls_untimed_total', type: 'counter', help: 'Calls not timed: forgotten unanswered past the call deadline (expired), or not tracked because too many calls were open (full).', samples: [[{ reason: 'expired' }, calls.expired], [{ reason: 'full' }, calls.full]] },
     { name: 'swarmwire_relay_uplink_frames_total', type: 'counter', help: 'Routed frames and broadcasts handed to other relays (out) and received from them (in).', samples: [[{ direction: 'out' }, counters.uplinkOut], [{ direction: 'in' }, counters.uplinkIn]] },
   ];
   if (sources.refused) {

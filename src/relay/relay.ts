@@ -116,6 +116,8 @@ export interface RelayPeer {
   readonly rtt: number;
   /** Sends a frame to the peer; throws when it cannot take it. */
   send(frame: Readonly<SessionFrame>): number;
+  /** Size of the frame the last send() took, bytes (for /metrics; a peer without it counts 0). */
+  readonly lastSentBytes?: number;
   on(event: 'frame', listener: (frame: Frame) => void): () => void;
   on(event: 'close', listener: (info: CloseInfo) => void): () => void;
   /** 'closed' once it has ended; a peer that cannot say is treated as open. */
@@ -669,7 +671,7 @@ export class Relay {
       // A best-effort frame encoded once for every receiver goes as those bytes where it can (no id: nothing acks it).
       let id: number | undefined;
       if (encoded && target.sendEncoded?.(encoded, out.payload!.length)) this.#counters.sent(out.type, encoded.length);
-      else id = this.#send(target, out, false);
+      else id = this.#send(target, out.compress === false ? out : { ...out, compress: false });
       this.#stats.framesOut++;
       return id;
     } catch (error) {
@@ -701,21 +703,15 @@ export class Relay {
   }
 
   #reply(to: RelayPeer, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
-    const payload = pack(result);
-    to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload });
-    this.#counters.sent(type, HEADER_SIZE + payload.length);
+    to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
+    this.#counters.sent(type, to.lastSentBytes ?? 0);
     this.#stats.framesOut++;
   }
 
-  /**
-   * Sends a frame to a peer and counts it by type, with its size: its body is packed here (the session would pack it
-   * anyway) so the bytes are known. Throws what send() throws.
-   */
-  #send(to: RelayPeer, out: Readonly<SessionFrame>, compress?: false): number {
-    const payload = out.payload ?? (out.body === undefined ? undefined : pack(out.body));
-    const same = payload === out.payload && (compress === undefined || out.compress === false);
-    const id = to.send(same ? out : { ...out, payload, body: undefined, compress: compress ?? out.compress });
-    this.#counters.sent(out.type, HEADER_SIZE + (payload?.length ?? 0));
+  /** Sends a frame to a peer and counts it, by type and size (what the peer says it took). Throws what send() throws. */
+  #send(to: RelayPeer, out: Readonly<SessionFrame>): number {
+    const id = to.send(out);
+    this.#counters.sent(out.type, to.lastSentBytes ?? 0);
     return id;
   }
 

@@ -2,7 +2,7 @@
 // transport it is given, keeps heartbeats, and gives acked frames exactly-once, in-order delivery across
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
-import { Feature, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
+import { Feature, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
@@ -157,6 +157,8 @@ export class Session {
   /** Whether the core is on its clock's and interval's heartbeat wheel (heartbeats.ts). */
   #heartbeat = false;
   #rtt = NaN;
+  /** See lastSentBytes. */
+  #lastSent = 0;
   /**
    * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
    * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
@@ -247,6 +249,14 @@ export class Session {
   /** Bytes handed to the transport and not yet sent (its bufferedAmount; 0 without one). */
   get bufferedAmount(): number {
     return this.#transport?.bufferedAmount ?? 0;
+  }
+
+  /**
+   * Size of the frame the last send() took, bytes: header and payload before compression (a trace block and checksum
+   * trailer not counted). A relay counts the bytes it sends with it, without packing bodies itself.
+   */
+  get lastSentBytes(): number {
+    return this.#lastSent;
   }
 
   /** Frames waiting for a connection (sent while disconnected, best effort). */
@@ -388,6 +398,7 @@ export class Session {
     const trace = negotiated & Feature.TRACE ? frame.trace : undefined;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
+    this.#lastSent = HEADER_SIZE + (payload?.length ?? 0);
     // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
     // as Goodbye does: queued behind them it would be lost with the session.
     const critical = priority === Priority.Critical;
