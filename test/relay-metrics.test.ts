@@ -3,7 +3,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { WebSocket } from 'ws';
-import { MessageType, type Session, connectSession, connectWebSocket, wrap } from 'swarmwire';
+import { AgentHost, MeshNode, MessageType, type Session, connectSession, connectWebSocket, wrap } from 'swarmwire';
 import { encodeFrame, routedBody } from 'swarmwire/wire';
 import { bridgeRedis, type RelayServer, startRelay } from 'swarmwire/node';
 import { type DenoRelay, startDenoRelay } from '../e2e/deno-relay.js';
@@ -118,8 +118,9 @@ describe('/metrics', () => {
     const stray = new WebSocket(server.wsUrl.replace('/ws', '/nope'));
     await new Promise((r) => stray.once('error', r));
     // The relay pings every 50 ms: wait for a Pong to come back (no figure about how long it took).
-    let families = await scrape(server.url);
-    await eventually(async () => (families = await scrape(server.url), histogram(families, 'swarmwire_relay_peer_rtt_seconds').count > 0), 10_000);
+    const url = server.url;
+    let families = await scrape(url);
+    await eventually(async () => (families = await scrape(url), histogram(families, 'swarmwire_relay_peer_rtt_seconds').count > 0), 10_000);
     const calls = histogram(families, 'swarmwire_relay_call_duration_seconds');
     expect(calls.count).toBe(1);
     expect(calls.buckets['+Inf']).toBe(1);
@@ -168,6 +169,35 @@ describe('/metrics', () => {
       }
     } finally {
       if (redisUp) await redis.stop();
+    }
+  }, 30_000);
+
+  it('on the Node relay: an agent migrated into the relay\'s agent host and out again is counted in and out', async () => {
+    server = await startRelay({ port: 0, heartbeatIntervalMs: 0, agents: true });
+    const node = await MeshNode.create({ heartbeatIntervalMs: 0 });
+    try {
+      await node.connect(() => connectWebSocket(server!.wsUrl), { reconnect: false });
+      const host = new AgentHost(node);
+      class Counter {
+        count = 0;
+        increment(by = 1): number {
+          return (this.count += by);
+        }
+      }
+      host.define('Counter', () => new Counter());
+      host.expose('c1', new Counter(), { kind: 'Counter' });
+      const relayNode = server.agents!.node.idHex;
+      await host.migrate('c1', relayNode);
+      const moved = await scrape(server.url);
+      expect(value(moved, 'swarmwire_relay_agents')).toBe(1);
+      expect(value(moved, 'swarmwire_relay_agent_moves_total', { direction: 'in' })).toBe(1);
+      expect(value(moved, 'swarmwire_relay_agent_moves_total', { direction: 'out' })).toBe(0);
+      await server.agents!.host.migrate('c1', node.idHex);
+      const back = await scrape(server.url);
+      expect(value(back, 'swarmwire_relay_agents')).toBe(0);
+      expect(value(back, 'swarmwire_relay_agent_moves_total', { direction: 'out' })).toBe(1);
+    } finally {
+      node.close();
     }
   }, 30_000);
 

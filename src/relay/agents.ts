@@ -4,7 +4,7 @@
 import { memoryPair } from '../transport/memory.js';
 import { expose } from '../rpc/expose.js';
 import { MeshNode } from '../mesh/node.js';
-import { AgentHost } from '../mesh/agent-host.js';
+import { type AgentChange, AgentHost } from '../mesh/agent-host.js';
 import { idHex } from '../mesh/ids.js';
 import type { Relay } from './relay.js';
 
@@ -30,6 +30,22 @@ export interface RelayAgents {
   close(): void;
 }
 
+/**
+ * Counts a relay's agent host's arrivals and departures for /metrics, fed its onChange. Agents exposed while the host
+ * starts (restored from storage) go live before `started` is set; every 'active' after it is an arrival (a migration
+ * or a spawn from another node).
+ */
+export class AgentMoves {
+  arrived = 0;
+  left = 0;
+  started = false;
+
+  count({ event }: AgentChange): void {
+    if (event === 'left') this.left++;
+    else if (event === 'active' && this.started) this.arrived++;
+  }
+}
+
 /** How long the agent host waits before linking to its relay again after the link ended. */
 const RELINK_DELAY_MS = 100;
 
@@ -39,19 +55,12 @@ const RELINK_DELAY_MS = 100;
  */
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
-  const moves = { arrived: 0, left: 0 };
-  // An agent exposed here goes live before startRelayAgents returns; every later 'active' is an arrival.
-  let started = false;
-  const host = new AgentHost(node, {
-    onChange: ({ event }) => {
-      if (event === 'left') moves.left++;
-      else if (event === 'active' && started) moves.arrived++;
-    },
-  });
+  const moves = new AgentMoves();
+  const host = new AgentHost(node, { onChange: (change) => moves.count(change) });
   host.define('Counter', () => new Counter());
   serveDashboard(node, host);
   const unlink = await linkLocal(relay, node);
-  started = true;
+  moves.started = true;
   return {
     node,
     host,
