@@ -56,7 +56,8 @@ const RELINK_DELAY_MS = 100;
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
   const moves = new AgentMoves();
-  const host = new AgentHost(node, { onChange: (change) => moves.count(change) });
+  const host = new AgentHost(node);
+  host.onChange((change) => moves.count(change));
   host.define('Counter', () => new Counter());
   serveDashboard(node, host);
   const unlink = await linkLocal(relay, node);
