@@ -71,10 +71,10 @@ const shipped = [
   whole('wire-workers.js', '10.3 KB'),
   whole('transport-workers.js', '23.8 KB'),
   whole('transport-browser.js', '24 KB'),
-  whole('node.js', '79.9 KB'),
-  whole('deno.js', '57.4 KB'),
+  whole('node.js', '82.9 KB'),
+  whole('deno.js', '60.2 KB'),
   whole('workers.js', '77.1 KB'),
-  whole('cli.js', '77.1 KB'),
+  whole('cli.js', '80.0 KB'),
 ];
 
 export default [
