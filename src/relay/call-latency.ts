@@ -84,17 +84,21 @@ export class CallLatency {
     this.#pending++;
   }
 
-  /** The answer (Response or Error) from `callee` back to `caller` for `requestId`: records the latency if the call is open. */
-  response(callee: string, caller: string, requestId: number): void {
-    if (this.#pending === 0) return;
+  /**
+   * The answer (Response or Error) from `callee` back to `caller` for `requestId`: records the latency if the call is
+   * open, and returns it (seconds; undefined when no such call was open), for whoever plots it (the dashboard).
+   */
+  response(callee: string, caller: string, requestId: number): number | undefined {
+    if (this.#pending === 0) return undefined;
     const calls = this.#open.get(caller);
     const open = calls?.get(requestId);
-    if (open === undefined || open.callee !== callee) return;
+    if (open === undefined || open.callee !== callee) return undefined;
     calls!.delete(requestId);
     this.#pending--;
     const seconds = (this.#clock.now() - open.started) / 1000;
     this.histogram.observe(seconds);
     this.#recent[this.#answered++ % this.#recent.length] = seconds;
+    return seconds;
   }
 
   /** The histogram, the recent percentiles and the table's state (allocates: for scrapes and dashboards). */

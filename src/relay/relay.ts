@@ -92,6 +92,8 @@ export interface RelayObserver {
   routed(body: RoutedBody, from: DirectPeer): void;
   /** A Request to the relay's own module from `from` (answered in the same turn). */
   request(frame: Frame, from: DirectPeer): void;
+  /** A call routed through this relay was answered after `seconds` (timed by the relay's CallLatency). */
+  answered(seconds: number): void;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -529,8 +531,9 @@ export class Relay {
     const origin = from && (body.hops === 0 || !from.direct.trusted) ? from.session.peer!.id : idHex(body.from);
     const target = to ?? idHex(body.to);
     const id = (inner[8]! * 2 ** 24 + (inner[9]! << 16 | inner[10]! << 8 | inner[11]!)) * 2 ** 32 + (inner[12]! * 2 ** 24 + (inner[13]! << 16 | inner[14]! << 8 | inner[15]!));
-    if (request) this.#calls.request(origin, target, id);
-    else this.#calls.response(origin, target, id);
+    if (request) return this.#calls.request(origin, target, id);
+    const seconds = this.#calls.response(origin, target, id);
+    if (seconds !== undefined) this.observer?.answered(seconds);
   }
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
