@@ -17,8 +17,8 @@ import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { idHex } from '../wire/node-id.js';
 import { connectRedis, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
-import { COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
-import { Outbox } from './redis-outbox.js';
+import { AHEAD, COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
+import { AGAIN, Outbox } from './redis-outbox.js';
 import { NodeInbox } from './redis-inbox.js';
 
 export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect'> {
@@ -267,10 +267,18 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       }
       const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
       const own = relay.router.direct.has(to) ? '1' : '';
-      const originKey = k.origin(idHex(body.from));
+      const from = idHex(body.from);
+      const originKey = k.origin(from);
+      // One chain per (receiver, origin): its frames enter the stream in the order the origin sent them (ENQUEUE).
       const reply = await outbox.push(
-        () => link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs)], true),
+        async (ahead) => {
+          const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [
+            entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs), ahead === undefined ? '' : String(ahead),
+          ], true);
+          return r === AHEAD ? AGAIN : r;
+        },
         entry.length,
+        origin === undefined ? undefined : { chain: `${to} ${from}`, id: origin },
       );
       if (reply === NO_NODE) return false;
       if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames waiting in its stream (maxPending)`);
