@@ -14,7 +14,7 @@
 // one is held unsettled, and Redis refuses a frame whose named predecessor has not entered (ENQUEUE answers AHEAD,
 // which `send` turns into AGAIN): it is sent again, in its place, after its predecessor.
 import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
-import { isTransient, redisError, RedisErrorCode } from './redis-client.js';
+import { isTransient, type RedisError, redisError, RedisErrorCode } from './redis-client.js';
 
 export interface OutboxOptions {
   /** Frames held at most (in flight or waiting for Redis); one more is refused with FULL. Default: 10,000. */
@@ -71,7 +71,8 @@ export class Outbox {
   #paused = false;
   #failures = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
+  /** Why it was closed: every frame pushed after is refused with it. */
+  #closed: RedisError | undefined;
 
   constructor(options: Readonly<Partial<OutboxOptions>> = {}) {
     this.#o = {
@@ -92,7 +93,7 @@ export class Outbox {
    * not take this write before that one, and `send` resolves AGAIN when Redis said so.
    */
   push(send: (ahead: number | undefined) => Promise<unknown>, bytes: number, order?: OutboxOrder): Promise<unknown> {
-    if (this.#closed) return Promise.reject(redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge is closed'));
+    if (this.#closed) return Promise.reject(this.#closed);
     if (this.#queue.length >= this.#o.maxHeld || this.#bytes + bytes > this.#o.maxHeldBytes) {
       return Promise.reject(redisError(RedisErrorCode.FULL,
         `${this.#queue.length} frames (${this.#bytes} bytes) already wait for Redis (maxHeld ${this.#o.maxHeld}, maxHeldBytes ${this.#o.maxHeldBytes})`));
@@ -116,11 +117,15 @@ export class Outbox {
     this.#pump();
   }
 
-  /** Refuses everything held, with UNAVAILABLE. */
-  close(): void {
-    this.#closed = true;
+  /** Refuses everything held, and all that comes after, with `reason` (default: UNAVAILABLE, the bridge closed). */
+  close(reason = redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge closed before Redis took this frame')): void {
+    if (this.#closed) return;
+    this.#closed = reason;
     clearTimeout(this.#retry);
-    for (const item of this.#queue.splice(0)) item.reject(redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge closed before Redis took this frame'));
+    for (const item of this.#queue.splice(0)) {
+      item.flying = false; // its reply, when it comes, finds it answered
+      item.reject(reason);
+    }
     this.#tails.clear();
     this.#bytes = 0;
     this.#flying = 0;
