@@ -2,7 +2,7 @@
 // broadcasts to everyone or a topic, HealthCheck, and the built-in module `relay` (echo, stats, peers).
 // src/relay/node.ts puts it behind an HTTP + WebSocket server; src/edge/durable-relay.ts behind a Durable Object;
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
-import { Feature, MessageType, Status } from '../wire/constants.js';
+import { Feature, HEADER_SIZE, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody, encodeFrame, frameSize, withoutTrace } from '../wire/frame.js';
 import { pack } from '../wire/payload.js';
@@ -25,6 +25,7 @@ import { type Permits, permits } from './permits.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
 import { createDebug } from '../core/debug.js';
+import { CallLatency, type CallLatencySnapshot } from './call-latency.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -195,6 +196,8 @@ export class Relay {
   /** What /metrics adds to stats(): frames in by msg_type, bytes in, handshakes by outcome. */
   readonly #traffic: RelayTraffic = { framesInByType: new Map(), bytesIn: 0, handshakes: new Map() };
   readonly #maxRate: number;
+  /** Calls routed between this relay's peers, timed from Request to answer (src/relay/call-latency.ts). */
+  readonly #calls: CallLatency;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
   readonly #module: Dispatchable;
   readonly #trusted: Set<string>;
@@ -215,6 +218,7 @@ export class Relay {
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.#clock = options.clock ?? realClock;
     this.#started = this.#clock.now();
+    this.#calls = new CallLatency({ clock: this.#clock });
     this.host.onSession((session) => this.join(session));
     this.#module = {
       target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.peers() },
@@ -262,6 +266,14 @@ export class Relay {
 
   stats(): RelayStats {
     return { uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+  }
+
+  /**
+   * How long calls routed through this relay took, Request to Response (or Error), between any two nodes: a histogram
+   * (seconds) since the relay started, and percentiles of the most recent calls. For /metrics and the dashboard.
+   */
+  callLatency(): CallLatencySnapshot {
+    return this.#calls.snapshot();
   }
 
   /** The counters behind /metrics that stats() leaves out (live maps: read, do not keep). @internal */
@@ -435,7 +447,7 @@ export class Relay {
     // So does any frame for a peer whose connection is gone (it may be on another relay by now) when there is one.
     const away = step.action === 'forward' && step.via === to && this.uplink !== undefined && this.#peers.get(to)!.session.state === 'disconnected';
     if (step.action === 'forward' && !(durable && step.via === to) && !away) {
-      this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame);
+      if (this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame) !== false) this.#timeCall(body, from, to);
       this.#stats.routed++;
       return;
     }
@@ -448,7 +460,7 @@ export class Relay {
     this.uplink.route(out, ack, body.hops === 0 ? Number(frame.requestId) : undefined).then(
       (found) => {
         release();
-        if (found) this.#stats.routed++;
+        if (found) (this.#stats.routed++, this.#timeCall(body, from, to));
         else this.#drop(from, frame, body, Status.ModuleNotFound, missing);
       },
       (error: unknown) => {
@@ -458,6 +470,24 @@ export class Relay {
       },
     );
     return durable;
+  }
+
+  /**
+   * Times a call whose Request or answer this relay just passed on (src/relay/call-latency.ts). The carried frame's
+   * type and request_id are read from its header's bytes (offsets 5 and 8): no decode on the forwarding path.
+   * `from` is the peer it came from (undefined: from the uplink, whose envelope's `from` is the origin it vouches for).
+   */
+  #timeCall(body: RoutedBody, from?: PeerState, to?: string): void {
+    const inner = body.frame;
+    if (inner.length < HEADER_SIZE) return;
+    const type = inner[5];
+    const request = type === MessageType.Request;
+    if (!request && (type !== MessageType.Response && type !== MessageType.Error || this.#calls.pending === 0)) return;
+    const origin = from && (body.hops === 0 || !from.direct.trusted) ? from.session.peer!.id : idHex(body.from);
+    const target = to ?? idHex(body.to);
+    const id = (inner[8]! * 2 ** 24 + (inner[9]! << 16 | inner[10]! << 8 | inner[11]!)) * 2 ** 32 + (inner[12]! * 2 ** 24 + (inner[13]! << 16 | inner[14]! << 8 | inner[15]!));
+    if (request) this.#calls.request(origin, target, id);
+    else this.#calls.response(origin, target, id);
   }
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
@@ -550,9 +580,10 @@ export class Relay {
     const target = via === undefined ? undefined : this.#peers.get(via);
     if (!target) return false;
     const id = this.#forward(target.session, { type: MessageType.Routed, ack, body });
-    if (id === undefined) return false;
+    if (id === false) return false;
     this.#stats.routed++;
-    if (ack && acked) this.#whenAcked(target, id, acked);
+    this.#timeCall(body);
+    if (ack && acked && id !== undefined) this.#whenAcked(target, id, acked);
     return true;
   }
 
@@ -593,7 +624,7 @@ export class Relay {
    * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
    * Error for the frame that could not be forwarded.
    */
-  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame, encoded?: Uint8Array): number | undefined {
+  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame, encoded?: Uint8Array): number | undefined | false {
     try {
       // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
       // (swarmwire/lite) the bit is reserved and the block would read as payload.
@@ -615,6 +646,7 @@ export class Relay {
       if (isFull(error)) this.#dropSlow(target, (error as Error).message);
       if (sender && frame) this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
       else this.#stats.errors++; // from another relay: its sender is not here to tell
+      return false;
     }
   }
 
