@@ -79,6 +79,17 @@ export interface RelayTraffic {
   handshakes: Map<string, number>;
 }
 
+/**
+ * Watches what passes through a relay, for its dashboard (src/relay/dashboard-traffic.ts). Called before the frame
+ * is handled, in the same turn; it must not throw or keep the bytes. @internal
+ */
+export interface RelayObserver {
+  /** A Routed envelope from the direct peer `from` (parsed, not yet forwarded). */
+  routed(body: RoutedBody, from: DirectPeer): void;
+  /** A Request to the relay's own module from `from` (answered in the same turn). */
+  request(frame: Frame, from: DirectPeer): void;
+}
+
 /** A connected peer, as `peers()` reports it. */
 export interface PeerInfo {
   id: string;
@@ -186,6 +197,8 @@ export class Relay {
   #lastAnnounced = -Infinity;
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
+  /** What watches the traffic for the dashboard (the Node and Deno relays set one while a dashboard is open). Default: none. @internal */
+  observer: RelayObserver | undefined;
   readonly #peers = new Map<string, PeerState>();
   /** The subscribers of each topic: a broadcast to a topic visits them alone, not every peer. */
   readonly #subscribers = new Map<string, Set<PeerState>>();
@@ -390,6 +403,7 @@ export class Relay {
         return this.#reply(from.session, frame, { status: 'ok', uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
         if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
+        this.observer?.request(frame, from.direct);
         return this.#call(from.session, frame);
     }
   }
@@ -437,6 +451,7 @@ export class Relay {
         return this.#fail(sender, frame, Status.Unauthorized, `not allowed to call module 0x${inner.moduleId.toString(16)}`);
       }
     }
+    this.observer?.routed(body, from.direct);
     const step = this.router.step(body, from.direct);
     if (step.action === 'deliver') return this.#fail(sender, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
