@@ -147,7 +147,6 @@ describe('/metrics', () => {
     try {
       server = await startRelay({ port: 0, heartbeatIntervalMs: 0, agents: true });
       const bridge = await bridgeRedis(server.relay, { url: redis.url, prefix: 'metrics', heartbeatMs: 100 });
-      server.bridge = bridge;
       try {
         const families = await scrape(server.url);
         expect(value(families, 'swarmwire_relay_redis_connected')).toBe(1);

@@ -16,7 +16,7 @@ export interface RelayMetricsSources {
   refused: Readonly<Record<string, number>>;
   /** Connections upgraded whose handshake has not completed. */
   handshaking: number;
-  /** The Redis bridge (what bridgeRedis() resolves to), or anything with its state. */
+  /** The uplink's state (connected, frames held, relays heard from). Default: the relay's uplink's (bridgeRedis sets it). */
   bridge: { readonly connected: boolean; readonly held: number; relays(): string[] };
   /** The agent host inside the relay: agents hosted, and agents that arrived and left. */
   agents: { hosted: number; arrived: number; left: number };
@@ -75,7 +75,7 @@ export function relayFigures(relay: Relay, sources: Readonly<Partial<RelayMetric
     figures.push({ name: 'swarmwire_relay_refused_connections_total', type: 'counter', help: 'Connections refused before their handshake, by reason.', samples: Object.entries(sources.refused).map(([reason, n]) => [{ reason }, n]) });
   }
   if (sources.handshaking !== undefined) figures.push({ name: 'swarmwire_relay_handshaking', type: 'gauge', help: 'Connections whose handshake has not completed.', samples: one(sources.handshaking) });
-  const bridge = sources.bridge;
+  const bridge = sources.bridge ?? relay.uplink?.state;
   if (bridge) {
     figures.push(
       { name: 'swarmwire_relay_redis_connected', type: 'gauge', help: '1 while the Redis bridge is connected, 0 while it reconnects.', samples: one(bridge.connected ? 1 : 0) },

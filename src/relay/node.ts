@@ -48,12 +48,7 @@ export interface RelayServer {
   readonly port: number;
   /** Connections upgraded whose handshake has not completed yet. */
   readonly handshaking: number;
-  /**
-   * The Redis bridge /metrics reports on (connected, frames held, relays heard from): set it to what bridgeRedis()
-   * resolved to. Default: none.
-   */
-  bridge: RelayMetricsSources['bridge'] | undefined;
-  /** What /metrics serves beyond the Relay's own counters: this server's refusals and handshakes, the bridge, the agent host. */
+  /** What /metrics serves beyond the Relay's own counters: this server's refusals and handshakes, the agent host. */
   metricsSources(): Partial<RelayMetricsSources>;
   /** Says Goodbye to every peer and stops listening. */
   close(): Promise<void>;
@@ -111,9 +106,8 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   const served: RelayServer = {
     relay,
     agents,
-    bridge: undefined,
     metricsSources: () => ({
-      refused: gate.refused, handshaking: gate.handshaking, bridge: served.bridge,
+      refused: gate.refused, handshaking: gate.handshaking,
       agents: agents && { hosted: agents.host.agents().length, arrived: agents.moves.arrived, left: agents.moves.left },
     }),
     url: `http://${origin}/`,

@@ -178,6 +178,8 @@ export interface RelayUplink {
   joined?(id: string): void;
   /** Node `id` left this relay. */
   left?(id: string): void;
+  /** What /metrics reports of the link (the Redis bridge has it): connected now, frames held, relays heard from. */
+  readonly state?: { readonly connected: boolean; readonly held: number; relays(): string[] };
 }
 
 interface PeerState {
