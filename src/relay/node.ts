@@ -14,6 +14,7 @@ import { relayPage } from './page.js';
 import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
+import { useNodeIdentityCrypto } from '../session/identity-node.js';
 
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
@@ -68,6 +69,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 const ignore = (): void => {};
 
 export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
+  useNodeIdentityCrypto(); // every handshake signs, checks and hashes: node:crypto does it for a fraction of WebCrypto's cost
   const relay = await Relay.create(options);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
