@@ -99,7 +99,7 @@ export class SessionCore {
   #replay: ReplayWindow | undefined;
   readonly #floor: number;
   /** Ids of acked frames delivered whose Ack the host holds (holdAck), until release(). */
-  readonly #held = new Set<number>();
+  #held: Set<number> | undefined; // made on the first held Ack: most peers never hold one
   /** Positions of Routed frames from this node's stream, once followPositions() is called. */
   #positions: StreamPositions | undefined;
   readonly #clock: Clock;
@@ -139,7 +139,7 @@ export class SessionCore {
 
   /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
   release(id: number): void {
-    if (this.#held.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
+    if (this.#held?.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
   }
 
   /** The handshake is through on a new transport: frames flow, with payloads up to `maxPayload` (the agreed limit). */
@@ -222,11 +222,11 @@ export class SessionCore {
     if (frame.features & Feature.ACK_REQUIRED) {
       if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) {
         // A repeat is acked again — unless the first copy's Ack is still held: that Ack says it is safe, not this one.
-        if (!this.#held.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
+        if (!this.#held?.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
         return;
       }
       const hold = this.#host.holdAck?.(frame) === true;
-      if (hold) this.#held.add(id);
+      if (hold) (this.#held ??= new Set()).add(id);
       // Delivered before the Ack goes: a host that keeps what it takes (a Durable Object writes it to storage) has
       // started doing so by then, and the object's output gate holds the Ack until that is durable — an Ack must
       // not outlive an eviction that lost the frame.

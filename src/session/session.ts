@@ -130,6 +130,12 @@ const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUI
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 
+/** The methods of every session's CoreHost (set in Session's static block, where they may reach its private fields). */
+let CORE_HOST: Omit<CoreHost, 'holdAck'>;
+
+/** The start of every session's ordered pipelines (one promise for all: each session holds many while idle). */
+const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
+
 export class Session {
   readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
   #identity: Identity | Promise<Identity> | undefined;
@@ -160,16 +166,17 @@ export class Session {
    * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
    */
   readonly #replays = new Map<string, ReplayWindow>();
-  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }>();
+  /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
+  #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
   #batcher: Batcher | undefined;
   // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
   // turn, so compression never reorders anything.
-  #outChain: Promise<void> = Promise.resolve();
+  #outChain: Promise<void> = SETTLED;
   #pendingOut = 0;
   #pendingAcked = 0;
-  #inChain: Promise<void> = Promise.resolve();
+  #inChain: Promise<void> = SETTLED;
   #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
     open: [], frame: [], acked: [], disconnect: [], close: [], error: [],
@@ -271,7 +278,7 @@ export class Session {
     // Copy on write: #emit walks the array it finds without copying it (it runs for every frame), and a listener
     // added or removed meanwhile changes the next emit, not this one.
     const listeners = this.#listeners as unknown as Record<E, Array<(...args: SessionEvents[E]) => void>>;
-    listeners[event] = [...listeners[event], listener];
+    listeners[event] = listeners[event].concat(listener); // concat, not a spread: an array of its length, not of 17
     if (event === 'frame' && this.#unheard.length > 0) {
       // Frames that arrived before anyone listened (right behind HelloDone, before connect() had resolved): the first
       // listener gets them now, in order, ahead of anything that arrives later.
@@ -502,10 +509,10 @@ export class Session {
     const id = this.#nextId++;
     return new Promise<number>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
-        this.#pings.delete(id);
+        this.#pings?.delete(id);
         reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pings.set(id, { resolve, reject, timer });
+      (this.#pings ??= new Map()).set(id, { resolve, reject, timer });
       this.#core.ping(id);
     });
   }
@@ -569,7 +576,7 @@ export class Session {
   #bindEarly(transport: Transport): void {
     this.#unbind();
     this.#transport = transport;
-    this.#detach.push(transport.on('close', (info) => this.#onTransportClose(transport, info)));
+    this.#detach = this.#detach.concat(transport.on('close', (info) => this.#onTransportClose(transport, info)));
   }
 
   #establish(transport: Transport, hello: Hello): Peer {
@@ -586,7 +593,7 @@ export class Session {
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
-    this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
+    this.#detach = this.#detach.concat(transport.on('message', (bytes) => this.#onMessage(bytes)));
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
@@ -604,36 +611,59 @@ export class Session {
     return peer;
   }
 
-  /** What the session core asks of this session: its transport, its listeners, its re-send store, its pings. */
+  /**
+   * What the session core asks of this session: its transport, its listeners, its re-send store, its pings. One
+   * small object per session over methods all sessions share (CORE_HOST): a relay holds a session per peer, and a
+   * closure per method cost each of them ~0.5 KB.
+   */
   #coreHost(): CoreHost {
-    return {
-      transmit: (bytes, priority) => {
-        if (this.#transport) this.#transmit(bytes, priority);
+    const host = Object.create(CORE_HOST) as CoreHost & { session: Session };
+    host.session = this;
+    if (this.#options.holdAck) host.holdAck = this.#options.holdAck;
+    return host;
+  }
+
+  static {
+    type Bound = { session: Session };
+    CORE_HOST = {
+      transmit(this: Bound, bytes, priority) {
+        const s = this.session;
+        if (s.#transport) s.#transmit(bytes, priority);
       },
-      deliver: (frame) => {
-        if (this.#listeners.frame.length > 0) return this.#emit('frame', frame);
+      deliver(this: Bound, frame) {
+        const s = this.session;
+        if (s.#listeners.frame.length > 0) return s.#emit('frame', frame);
         // Nobody listens yet (frames right behind HelloDone, before connect() resolved): keep it (a copy: the payload
         // may be a view into a reused buffer) for the first listener.
-        if (this.#unheard.length < this.#options.maxQueued) this.#unheard.push({ ...frame, payload: frame.payload.slice() });
-        else this.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${this.#unheard.length} wait for a 'frame' listener`));
+        if (s.#unheard.length < s.#options.maxQueued) s.#unheard.push({ ...frame, payload: frame.payload.slice() });
+        else s.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${s.#unheard.length} wait for a 'frame' listener`));
       },
-      drop: (code, reason) => this.#transport?.close(code, reason),
-      ended: (info) => this.#finish(info),
-      suspend: (info) => this.suspend(info),
-      acked: (id) => {
-        this.#forget(id);
-        if (this.#listeners.acked.length > 0) this.#emit('acked', id);
+      drop(this: Bound, code, reason) {
+        this.session.#transport?.close(code, reason);
       },
-      holdAck: this.#options.holdAck,
-      pong: (id, rtt) => {
-        this.#rtt = rtt;
-        const ping = this.#pings.get(id);
+      ended(this: Bound, info) {
+        this.session.#finish(info);
+      },
+      suspend(this: Bound, info) {
+        this.session.suspend(info);
+      },
+      acked(this: Bound, id) {
+        const s = this.session;
+        s.#forget(id);
+        if (s.#listeners.acked.length > 0) s.#emit('acked', id);
+      },
+      pong(this: Bound, id, rtt) {
+        const s = this.session;
+        s.#rtt = rtt;
+        const ping = s.#pings?.get(id);
         if (!ping) return;
-        this.#pings.delete(id);
-        this.clock.clearTimeout(ping.timer);
+        s.#pings!.delete(id);
+        s.clock.clearTimeout(ping.timer);
         ping.resolve(rtt);
       },
-      error: (error) => this.#emit('error', error),
+      error(this: Bound, error) {
+        this.session.#emit('error', error);
+      },
     };
   }
 
@@ -723,10 +753,11 @@ export class Session {
     this.#detach = [];
     this.#transport = undefined;
     this.#stopHeartbeat();
-    for (const [id, ping] of this.#pings) {
+    const pings = this.#pings;
+    this.#pings = undefined;
+    for (const ping of pings?.values() ?? []) {
       this.clock.clearTimeout(ping.timer);
       ping.reject(sessionError(SessionErrorCode.CLOSED, 'the connection closed before the Pong'));
-      this.#pings.delete(id);
     }
   }
 
