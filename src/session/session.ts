@@ -165,7 +165,7 @@ export class Session {
    * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
    * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
    */
-  readonly #replays = new Map<string, ReplayWindow>();
+  #replays: Map<string, ReplayWindow> | undefined;
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
   #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -669,16 +669,20 @@ export class Session {
 
   /** Gives the core the duplicate filter of peer `id` (a new one for a peer not seen lately). */
   #useReplayOf(id: string): void {
-    if (this.#peer?.id === id) return;
-    const first = this.#peer === undefined;
-    let replay = this.#replays.get(id);
+    const current = this.#peer?.id;
+    // The first peer's filter is the core's own: the map is made only when a second peer shows up (a node that
+    // moved to another relay), so the session of each of a relay's peers carries none.
+    if (current === id || current === undefined) return;
+    const now = this.#core.replay;
+    if (!now) return; // no filter at all
+    const replays = (this.#replays ??= new Map([[current, now]]));
+    let replay = replays.get(id);
     if (!replay) {
-      replay = first ? this.#core.replay : new ReplayWindow();
-      if (!replay) return; // no filter at all
-      if (this.#replays.size >= 4) this.#replays.delete(this.#replays.keys().next().value!);
+      replay = new ReplayWindow();
+      if (replays.size >= 4) replays.delete(replays.keys().next().value!);
     }
-    this.#replays.delete(id);
-    this.#replays.set(id, replay);
+    replays.delete(id);
+    replays.set(id, replay);
     this.#core.useReplay(replay);
   }
 
