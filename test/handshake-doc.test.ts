@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InitiatorHandshake } from '../src/session/handshake.js';
-import { createIdentity, deriveNodeId, useIdentityCrypto, verifySignature, webIdentityCrypto } from '../src/session/identity.js';
+import { createIdentity, deriveNodeId, useIdentityCrypto, verifySignature } from '../src/session/identity.js';
 import { nodeIdentityCrypto } from '../src/session/identity-node.js';
 import { MessageType } from '../src/wire/constants.js';
 import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
@@ -27,9 +27,9 @@ function frames(): Uint8Array[] {
 
 // Both sets of primitives: WebCrypto (every runtime) and node:crypto (a Node relay, identity-node.ts) must give and
 // take the same bytes.
-describe.each([['WebCrypto', webIdentityCrypto], ['node:crypto', nodeIdentityCrypto]] as const)('with %s', (_, primitives) => {
+describe.each([['WebCrypto', crypto.subtle], ['node:crypto', nodeIdentityCrypto]] as const)('with %s', (_, primitives) => {
   beforeAll(() => useIdentityCrypto(primitives));
-  afterAll(() => useIdentityCrypto(webIdentityCrypto));
+  afterAll(() => useIdentityCrypto(crypto.subtle));
 
   it('the handshake of docs/protocol.md decodes, and its ids and proofs hold by the rules it states', async () => {
     const [hello, ack, proof, done] = frames().map((bytes) => decodeFrame(bytes)) as [ReturnType<typeof decodeFrame>, ...ReturnType<typeof decodeFrame>[]];

@@ -1,8 +1,8 @@
 // A node's identity: a signing key pair, and the 16-byte node id derived from its public key. Whoever cannot sign
 // with the private key cannot be that node: the handshake (handshake.ts) proves the key against the other side's
 // fresh challenge. WebCrypto, so it runs in every runtime swarmwire does (Node ≥ 20, Deno, browsers, workerd); on
-// Node, startRelay() swaps in node:crypto's synchronous calls (identity-node.ts, through useIdentityCrypto()), which
-// cost a relay less per handshake than WebCrypto's jobs. The bytes are the same either way.
+// Node, startRelay() has the handshake's calls made by node:crypto instead (identity-node.ts, through
+// useIdentityCrypto()), which costs a relay less per handshake than WebCrypto's jobs. The bytes are the same.
 //
 // Algorithms: Ed25519 where the runtime has it (a 32-byte key, a 64-byte signature), ECDSA P-256 with SHA-256
 // otherwise (a 65-byte uncompressed key, a 64-byte IEEE P1363 signature). Each side verifies the other's algorithm,
@@ -47,30 +47,17 @@ const PARAMS = {
 const PUBLIC_KEY_BYTES: Record<KeyAlgorithm, number> = { 'Ed25519': 32, 'P-256': 65 };
 
 /**
- * The primitives an identity computes with, swappable as one piece: WebCrypto (below) everywhere, node:crypto on a
- * Node relay (identity-node.ts). A public key is whatever `importPublic` made of it (undefined: not a key). @internal
+ * The four WebCrypto calls a handshake makes (digest, sign, importKey of a peer's key, verify), swappable as one
+ * piece: crypto.subtle everywhere, node:crypto's synchronous calls behind the same shape on a Node relay
+ * (identity-node.ts). What its importKey returns is only ever handed back to its own verify. @internal
  */
-export interface IdentityCrypto {
-  sha256(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
-  sign(algorithm: KeyAlgorithm, privateKey: CryptoKey, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
-  importPublic(algorithm: KeyAlgorithm, publicKey: Uint8Array): unknown;
-  verify(algorithm: KeyAlgorithm, key: unknown, signature: Uint8Array, data: Uint8Array): boolean | Promise<boolean>;
-}
-
-/** WebCrypto's primitives: the default, in every runtime. @internal */
-export const webIdentityCrypto: IdentityCrypto = {
-  sha256: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', ownBytes(bytes))),
-  sign: async (algorithm, privateKey, data) => new Uint8Array(await crypto.subtle.sign(PARAMS[algorithm].sign, privateKey, ownBytes(data))),
-  // a key that is not a point on the curve is undefined
-  importPublic: (algorithm, publicKey) => crypto.subtle.importKey('raw', ownBytes(publicKey), PARAMS[algorithm].generate, false, ['verify']).catch(() => undefined),
-  verify: (algorithm, key, signature, data) => crypto.subtle.verify(PARAMS[algorithm].sign, key as CryptoKey, ownBytes(signature), ownBytes(data)),
-};
-let using = webIdentityCrypto;
+export type IdentityCrypto = Pick<SubtleCrypto, 'digest' | 'sign' | 'importKey' | 'verify'>;
+let subtle: IdentityCrypto = crypto.subtle;
 
 /** Makes every identity in this process compute with `primitives` (the keys seen so far are imported again). @internal */
 export function useIdentityCrypto(primitives: IdentityCrypto): void {
-  if (using === primitives) return;
-  using = primitives;
+  if (subtle === primitives) return;
+  subtle = primitives;
   peerKeys.clear();
 }
 
@@ -88,7 +75,7 @@ export const ownBytes = (bytes: Uint8Array): Uint8Array<ArrayBuffer> =>
 
 /** SHA-256 of `bytes`. @internal */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return using.sha256(bytes);
+  return new Uint8Array(await subtle.digest('SHA-256', ownBytes(bytes)));
 }
 
 /** The node id of a public key: the first 16 bytes of SHA-256(algorithm id ‖ raw key). */
@@ -111,7 +98,11 @@ export async function identityFromKeys(keys: CryptoKeyPair): Promise<Identity> {
   const algorithm = algorithmOf(keys.publicKey);
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey));
   const id = await deriveNodeId(algorithm, publicKey);
-  return { id, idHex: idHex(id), algorithm, publicKey, keys, sign: async (data) => using.sign(algorithm, keys.privateKey, data) };
+  const params = PARAMS[algorithm].sign;
+  return {
+    id, idHex: idHex(id), algorithm, publicKey, keys,
+    sign: async (data) => new Uint8Array(await subtle.sign(params, keys.privateKey, ownBytes(data))),
+  };
 }
 
 function algorithmOf(key: CryptoKey): KeyAlgorithm {
@@ -126,10 +117,10 @@ export function algorithmById(alg: number): KeyAlgorithm | undefined {
   return alg === 1 ? 'Ed25519' : alg === 2 ? 'P-256' : undefined;
 }
 
-/** A peer's public key, imported once: its node id and the key that checks its signatures (undefined: not a key). */
+/** A peer's public key, imported once: its node id and the CryptoKey that checks its signatures (undefined: not a key). */
 interface PeerKey {
   id: Uint8Array;
-  key: unknown;
+  key: CryptoKey | undefined;
 }
 
 /** Keys seen lately, so a node that reconnects (or many that share a relay) costs one import, not one per handshake. */
@@ -140,7 +131,10 @@ function peerKey(algorithm: KeyAlgorithm, publicKey: Uint8Array): Promise<PeerKe
   const cacheKey = `${KeyAlgorithmId[algorithm]}:${idHex(publicKey)}`;
   let entry = peerKeys.get(cacheKey);
   if (!entry) {
-    entry = Promise.all([deriveNodeId(algorithm, publicKey), using.importPublic(algorithm, publicKey)]).then(([id, key]) => ({ id, key }));
+    entry = Promise.all([
+      deriveNodeId(algorithm, publicKey),
+      subtle.importKey('raw', ownBytes(publicKey), PARAMS[algorithm].generate, false, ['verify']).catch(() => undefined), // not a point on the curve
+    ]).then(([id, key]) => ({ id, key }));
     if (peerKeys.size >= PEER_KEYS_KEPT) peerKeys.delete(peerKeys.keys().next().value!);
     peerKeys.set(cacheKey, entry);
   }
@@ -163,5 +157,5 @@ export async function verifySignature(algorithm: KeyAlgorithm, publicKey: Uint8A
     throw sessionError(SessionErrorCode.UNSUPPORTED_KEY, 'this runtime cannot verify Ed25519 keys: the peer must use a P-256 identity', Status.UnsupportedVersion);
   }
   const { key } = await peerKey(algorithm, publicKey);
-  return key !== undefined && using.verify(algorithm, key, signature, data);
+  return key !== undefined && subtle.verify(PARAMS[algorithm].sign, key, ownBytes(signature), ownBytes(data));
 }
