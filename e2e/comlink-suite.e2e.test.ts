@@ -8,7 +8,7 @@ import { type WebSocketListener, listenWebSocket } from 'swarmwire/node';
 import { joinInPairs } from '../test/fixtures/join-pairs.js';
 import type { WatchedContext } from './browser.js';
 import type * as Checks from './pages/comlink-suite-checks.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 
 let rig: Rig;
 let browser: WatchedContext;
@@ -18,7 +18,7 @@ let joiner: WebSocketListener;
 beforeAll(async () => {
   [rig, joiner] = await Promise.all([startRig(), listenWebSocket(joinInPairs())]);
   browser = await rig.chromium.newContext();
-  page = await browser.open(rig.url('/pages/esm.html', { isolated: true }));
+  page = await browser.open(rig.url(checksPage({ comlinkSuite: 'comlink-suite-checks' }), { isolated: true }));
   await page.waitForFunction(() => 'comlinkSuite' in globalThis, undefined, { timeout: 10_000 });
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { WatchedContext } from './browser.js';
 import type * as ContactChecks from './pages/contact-checks.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 
 type Checks = typeof ContactChecks;
 const HIDDEN = 'could not connect: the runtime does not say why (browsers hide it from pages; their console shows it)';
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function open(): Promise<Page> {
-  const page = await browser.open(rig.url('/pages/contact.html', { isolated: false }));
+  const page = await browser.open(rig.url(checksPage({ contactChecks: 'contact-checks' }), { isolated: false }));
   await page.waitForFunction(() => 'contactChecks' in globalThis, undefined, { timeout: 10_000 });
   return page;
 }

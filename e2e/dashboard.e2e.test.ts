@@ -2,6 +2,9 @@
 // two worker agent hosts linked to it over the shared-memory ring, hosts a counter agent and calls it without pause;
 // clicks migrate it page → worker → relay process → page while the calls flow.
 // Every call must succeed and the count must equal the number of calls (state survives, nothing runs twice).
+// The live views: the plots draw and change as calls flow (pixels of the lines' colours, screenshots that differ),
+// the topology lists the nodes and links by transport with the agents where they live and their moves, and a
+// traced call shows as a waterfall of the hops the relay saw.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -47,6 +50,49 @@ async function callsPass(page: Page, more: number): Promise<void> {
   const start = (await calls(page)).ok;
   await page.waitForFunction((n) => (window as unknown as { dashboard: { calls(): Calls } }).dashboard.calls().ok >= n, start + more, { timeout: 20_000 });
 }
+
+interface Hop {
+  from: string;
+  to: string;
+  type: string;
+  at: number;
+  answered?: number;
+}
+interface Live {
+  snapshot: { relay: string; series: Array<{ calls: number; p50: number | null }>; traces: Array<{ traceId: string; hops: Hop[] }> };
+  moves: Array<{ name: string; from: string; to: string }>;
+}
+type Dashboard = {
+  ids: { page: string; relay: string; workers: string[] };
+  live(): Live;
+  traceCall(): Promise<{ traceId: string; errors: string[] }>;
+};
+const live = (page: Page) => page.evaluate(() => (window as unknown as { dashboard: Dashboard }).dashboard.live());
+
+/** Pixels of `color` (#rrggbb, give or take antialiasing) in the plot area of canvas `id` (below its legend). */
+const ink = (page: Page, id: string, color: string) => page.evaluate(([id, color]) => {
+  const canvas = document.getElementById(id) as HTMLCanvasElement;
+  const top = Math.round(24 * devicePixelRatio);
+  const data = canvas.getContext('2d')!.getImageData(0, top, canvas.width, canvas.height - top).data;
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)) as [number, number, number];
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 60) n++;
+  return n;
+}, [id, color] as const);
+
+/** Polls `probe` until `ok` says yes, within 20 s. */
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const GREEN = '#18794e'; // the page's calls per second, and their p50
+const BLUE = '#2f6fdf'; // calls through the relay per second, and their p50
 
 describe('dashboard', () => {
   it('migrates a counter page → worker → relay process → page by clicks while calls flow: none fails, state survives', async () => {
@@ -130,4 +176,77 @@ describe('dashboard', () => {
     expect(figures['1 MiB']!.runs).toBe(6);
     ctx.assertNoProblems();
   });
+
+  it('plots calls and latency as they flow, draws the topology with agents and moves, and shows a traced call as a waterfall', async () => {
+    const page = await ctx.open(server.url);
+    await ctx.explain(page.waitForFunction(() => (window as unknown as { dashboard?: { ready: boolean } }).dashboard?.ready === true, undefined, { timeout: 20_000 }));
+    const ids = await page.evaluate(() => (window as unknown as { dashboard: Dashboard }).dashboard.ids);
+    const relayId = Buffer.from(server.relay.nodeId).toString('hex');
+
+    // Plots: the page's calls (green) appear in both, then keep changing the picture as calls flow.
+    await ctx.explain(callsPass(page, 30));
+    await until(() => ink(page, 'plot-rate', GREEN), (n) => n > 30, 'green line of the rate plot');
+    await until(() => ink(page, 'plot-latency', GREEN), (n) => n > 30, 'green line of the latency plot');
+    const before = await page.locator('#plot-rate').screenshot();
+    await ctx.explain(callsPass(page, 100));
+    await until(() => page.locator('#plot-rate').screenshot(), (after) => !after.equals(before), 'the rate plot as calls flow');
+
+    // Through the relay: with the counter in the relay process, the relay times each call (before, only each open
+    // page's two asks a second of the relay process's agents passed it); its p50 line (blue) draws.
+    const busiest = async () => Math.max(0, ...(await live(page)).snapshot.series.slice(-5).map((s) => s.calls));
+    const quiet = await busiest();
+    await page.click('tr[data-agent="counter"] button[data-migrate="relay"]');
+    await ctx.explain(lives(page, 'relay process'));
+    await ctx.explain(callsPass(page, 100));
+    await until(() => ink(page, 'plot-latency', BLUE), (n) => n > 20, 'blue p50 line of the latency plot');
+    await until(() => ink(page, 'plot-rate', BLUE), (n) => n > 20, 'blue calls line of the rate plot');
+    await until(busiest, (n) => n >= quiet + 15, `calls per second through the relay (${quiet} before)`);
+
+    // Topology: the relay, the page, both workers and the relay process, linked by their transports.
+    const snapshot = (await live(page)).snapshot;
+    expect(snapshot.relay).toBe(relayId);
+    for (const id of [relayId, ids.page, ids.relay, ...ids.workers]) await page.waitForSelector(`#topology g[data-node="${id}"]`, { timeout: 10_000 });
+    expect(ids.workers).toHaveLength(2);
+    await page.waitForSelector(`#topology g[data-link="${relayId} ${ids.page}"][data-transport="websocket"]`, { timeout: 10_000 });
+    await page.waitForSelector(`#topology g[data-link="${relayId} ${ids.relay}"][data-transport="memory"]`, { timeout: 10_000 });
+    for (const worker of ids.workers) {
+      await page.waitForSelector(`#topology g[data-link="${relayId} ${worker}"][data-transport="websocket"]`, { timeout: 10_000 });
+      await page.waitForSelector(`#topology g[data-link="${ids.page} ${worker}"][data-transport="ring"]`, { timeout: 10_000 });
+    }
+    expect(await page.locator('#topology g[data-transport="ring"] text').first().textContent()).toBe('ring');
+    await page.waitForSelector(`#topology g[data-node="${ids.relay}"] [data-agent="counter"]`, { timeout: 10_000 });
+    await page.waitForSelector('#moves li[data-move="counter"]:has-text("page → relay process")', { timeout: 10_000 });
+
+    // A traced call: three hops through the relay in one trace, each answered, drawn as one waterfall.
+    const { traceId, errors } = await page.evaluate(() => (window as unknown as { dashboard: Dashboard }).dashboard.traceCall());
+    expect(errors).toEqual([]);
+    const trace = await until(async () => (await live(page)).snapshot.traces.find((t) => t.traceId === traceId), (t) => (t?.hops.filter((h) => h.answered !== undefined).length ?? 0) === 3, 'the traced call at the relay');
+    expect(trace!.hops.map((h) => [h.from, h.to, h.type]).sort()).toEqual([
+      [ids.page, relayId, 'Request'], [ids.page, ids.relay, 'Request'], [ids.page, ids.relay, 'Request'],
+    ].sort());
+    for (const hop of trace!.hops) expect(hop.answered!).toBeGreaterThanOrEqual(hop.at);
+    const waterfall = `#traces [data-trace="${traceId}"]`;
+    await page.waitForSelector(waterfall, { timeout: 10_000 });
+    expect(await page.locator(`${waterfall} [data-hop]`).count()).toBe(3);
+    for (const text of ['page → relay relay.stats', 'page → relay process counter.get', 'page → relay process dashboard.agents']) {
+      await page.waitForSelector(`${waterfall} [data-hop]:has-text("${text}")`, { timeout: 10_000 });
+    }
+    const widths = await page.locator(`${waterfall} .hop-bar`).evaluateAll((bars) => bars.map((b) => (b as HTMLElement).getBoundingClientRect().width));
+    expect(widths.every((w) => w >= 3)).toBe(true);
+    expect(Math.max(...widths)).toBeGreaterThan(20); // the slowest hop spans a good part of its trace
+    // The button traces another.
+    const traces = await page.locator('#traces [data-trace]').count();
+    await page.click('#trace-call');
+    await page.waitForFunction((n) => document.querySelectorAll('#traces [data-trace]').length > n, traces, { timeout: 10_000 });
+
+    // A move back to the page: listed, and the counter is drawn under the page.
+    await page.click('tr[data-agent="counter"] button[data-migrate="page"]');
+    await ctx.explain(lives(page, 'page'));
+    await page.waitForSelector('#moves li[data-move="counter"]:has-text("relay process → page")', { timeout: 10_000 });
+    await page.waitForSelector(`#topology g[data-node="${ids.page}"] [data-agent="counter"]`, { timeout: 10_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-live.png`, fullPage: true });
+    expect((await calls(page)).failed).toBe(0);
+    ctx.assertNoProblems();
+  }, 120_000);
 });

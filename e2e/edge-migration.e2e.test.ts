@@ -11,7 +11,7 @@ import { keepCalling, oneToN } from '../test/fixtures/calls.js';
 import { Counter } from '../test/fixtures/counter-agent.js';
 import type { WatchedContext } from './browser.js';
 import type * as EdgeAgent from './pages/edge-agent.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 
 const rooms = useRooms(2);
 const { join } = rooms;
@@ -34,7 +34,7 @@ type InPage = <A, R>(f: (m: PageAgent, arg: A) => R | Promise<R>, arg?: A) => Pr
 
 /** Opens the page and hands `run` a way to run code in it; leaves the room and closes the page after. */
 async function inPage<T>(run: (page: InPage) => Promise<T>): Promise<T> {
-  const page: Page = await browser.open(rig.url('/pages/edge-agent.html', { isolated: false }));
+  const page: Page = await browser.open(rig.url(checksPage({ edgeAgent: 'edge-agent' }), { isolated: false }));
   try {
     await page.waitForFunction(() => 'edgeAgent' in globalThis, undefined, { timeout: 10_000 });
     const evaluate: InPage = (f, arg) => page.evaluate(

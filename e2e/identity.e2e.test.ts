@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRelay, type RelayServer } from 'swarmwire/node';
 import type { WatchedContext } from './browser.js';
 import type * as IdentityChecks from './pages/identity-checks.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 
 type Checks = typeof IdentityChecks;
 let rig: Rig;
@@ -14,7 +14,7 @@ let browser: WatchedContext;
 let page: Page;
 
 const load = async (): Promise<void> => {
-  page = await browser.open(rig.url('/pages/identity.html'));
+  page = await browser.open(rig.url(checksPage({ identityChecks: 'identity-checks' })));
   await page.waitForFunction(() => 'identityChecks' in globalThis, undefined, { timeout: 10_000 });
 };
 const checks = <T>(fn: (c: Checks, arg: never) => Promise<T>, arg?: unknown): Promise<T> =>

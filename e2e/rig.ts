@@ -19,9 +19,17 @@ export const ROOT = new URL('..', import.meta.url).pathname;
 export interface Rig {
   readonly server: StaticServer;
   readonly chromium: Chromium;
-  /** Absolute URL of a served path, e.g. url('/pages/esm.html', { isolated: false }). Default: isolated. */
+  /** Absolute URL of a served path, e.g. url(checksPage({ wireChecks: 'wire-checks' }), { isolated: false }). Default: isolated. */
   url(path: string, options?: { isolated?: boolean }): string;
   close(): Promise<void>;
+}
+
+/**
+ * The path of pages/checks.html loading the page modules `modules` names (global name → module of e2e/pages/, e.g.
+ * { wireChecks: 'wire-checks' }), for rig.url().
+ */
+export function checksPage(modules: Readonly<Record<string, string>>): string {
+  return `/pages/checks.html?${new URLSearchParams(modules)}`;
 }
 
 /** Bundles the page scripts, starts the server and Chromium. Needs a built dist/ (`npm run build`). */

@@ -13,7 +13,7 @@ import { type JsonChild, spawnJson } from '../test/fixtures/ws-helpers.js';
 import type { WatchedContext } from './browser.js';
 import { DENO, denoEnv } from './deno-relay.js';
 import type * as RpcClient from './pages/rpc-client.js';
-import { type Rig, ROOT, startRig } from './rig.js';
+import { checksPage, type Rig, ROOT, startRig } from './rig.js';
 import { makeAgent } from './rpc-agent.js';
 
 const nodeCancelled: string[] = [];
@@ -60,7 +60,7 @@ afterAll(async () => {
 
 async function runPage(target: RpcClient.Target) {
   return browser.explain((async () => {
-    const page: Page = await browser.open(rig.url('/pages/rpc.html', { isolated: false }));
+    const page: Page = await browser.open(rig.url(checksPage({ rpcClient: 'rpc-client' }), { isolated: false }));
     await page.waitForFunction(() => 'rpcClient' in globalThis, undefined, { timeout: 10_000 });
     return page.evaluate((t) => (globalThis as unknown as { rpcClient: typeof RpcClient }).rpcClient.runRpc(t), target);
   })(), 60_000);

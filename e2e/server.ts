@@ -32,7 +32,7 @@ export interface StaticServer {
   readonly http: Server;
   /** "http://127.0.0.1:<port>". */
   readonly origin: string;
-  /** Absolute URL of a mounted path ("/pages/esm.html"), under /iso/ when `isolated` (default: true), else /plain/. */
+  /** Absolute URL of a mounted path ("/pages/checks.html"), under /iso/ when `isolated` (default: true), else /plain/. */
   url(path: string, options?: { isolated?: boolean }): string;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;

@@ -8,7 +8,7 @@ import { Status } from '../src/wire/constants.js';
 import type { WatchedContext } from './browser.js';
 import { startDenoRelay, type DenoRelay } from './deno-relay.js';
 import type * as Checks from './pages/webtransport-checks.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 
 let rig: Rig;
 let relay: DenoRelay;
@@ -18,7 +18,7 @@ let page: Page;
 beforeAll(async () => {
   [rig, relay] = await Promise.all([startRig(), startDenoRelay()]);
   browser = await rig.chromium.newContext();
-  page = await browser.open(rig.url('/pages/esm.html', { isolated: false }));
+  page = await browser.open(rig.url(checksPage({ wtChecks: 'webtransport-checks' }), { isolated: false }));
   await page.waitForFunction(() => 'wtChecks' in globalThis, undefined, { timeout: 10_000 });
 });
 afterAll(async () => {

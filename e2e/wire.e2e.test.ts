@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_FRAME_VECTORS, CRC32C_VECTORS, FNV_VECTORS, FRAME_VECTORS } from '../test/vectors.js';
 import type { WatchedContext } from './browser.js';
 import type * as WireChecks from './pages/wire-checks.js';
-import { type Rig, startRig } from './rig.js';
+import { checksPage, type Rig, startRig } from './rig.js';
 import { testBytes } from './test-bytes.js';
 
 type WireReport = WireChecks.WireReport;
 
 const PAGES = [
-  { page: 'ESM', path: '/pages/esm.html', wasmFetched: true },
+  { page: 'ESM', path: checksPage({ wireChecks: 'wire-checks' }), wasmFetched: true },
   { page: 'script-tag', path: '/pages/script.html', wasmFetched: false },
 ];
 const CASES = PAGES.flatMap((p) => [

@@ -495,16 +495,16 @@ describe('lite: session duties and limits', () => {
 describe('lite frames (src/lite/frames.ts) against the full SDK codec', () => {
   const frame = (features: number[]) => fc.record({
     type: fc.constantFrom(...Object.values(MessageType)), features: fc.constantFrom(...features),
-    id: fc.maxSafeInteger().map(Math.abs), moduleHi: fc.nat({ max: 0xffffffff }), moduleLo: fc.nat({ max: 0xffffffff }),
+    requestId: fc.maxSafeInteger().map(Math.abs), moduleHi: fc.nat({ max: 0xffffffff }), moduleLo: fc.nat({ max: 0xffffffff }),
     methodHash: fc.nat({ max: 0xffffffff }), payload: fc.uint8Array({ maxLength: 300 }),
   });
 
   it('writes what the full SDK writes, and reads it back', () => {
     fc.assert(fc.property(frame([0, Feature.BATCHING, Feature.ACK_REQUIRED, Feature.BATCHING | Feature.ACK_REQUIRED]), (f) => {
       const bytes = frameBytes(f);
-      const full = encodeFrame({ type: f.type as never, features: f.features, requestId: f.id, moduleId: (BigInt(f.moduleHi) << 32n) | BigInt(f.moduleLo), methodHash: f.methodHash, payload: f.payload });
+      const full = encodeFrame({ type: f.type as never, features: f.features, requestId: f.requestId, moduleId: (BigInt(f.moduleHi) << 32n) | BigInt(f.moduleLo), methodHash: f.methodHash, payload: f.payload });
       expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(full).toString('hex'));
-      const [back] = readFrames(bytes, 1 << 20);
+      const [back] = readFrames(bytes, { maxPayload: 1 << 20 });
       expect({ ...back, payload: Array.from(back!.payload) }).toMatchObject({ ...f, payload: Array.from(f.payload) });
     }), { numRuns: 300 });
   });
@@ -518,7 +518,7 @@ describe('lite frames (src/lite/frames.ts) against the full SDK codec', () => {
     })), (bytes) => {
       let lite: unknown, full: unknown;
       try {
-        lite = readFrames(bytes, 1 << 20).length;
+        lite = readFrames(bytes, { maxPayload: 1 << 20 }).length;
       } catch (e) {
         expect((e as WireError).name).toBe('WireError'); // src/'s class here, not dist/'s
         lite = (e as WireError).code;

@@ -322,13 +322,18 @@ describe('agents', () => {
     const [a, b] = [make(), make()];
     await link(a, b);
     const seen: string[][] = [];
-    b.onChange(() => seen.push(b.agents().map((x) => x.name)));
+    const events: string[] = [];
+    b.onChange((change) => {
+      events.push(`${change.event} ${change.name}`);
+      seen.push(b.agents().map((x) => x.name));
+    });
     a.expose('counter', new Counter());
     await a.migrate('counter', b.node.idHex);
     await a.spawn('Counter', 'second', { on: b.node.idHex });
     expect(b.remove('counter')).toBe(true);
     expect(b.remove('counter')).toBe(false);
     expect(seen).toEqual([['counter'], ['counter', 'second'], ['second']]);
+    expect(events).toEqual(['active counter', 'active second', 'removed counter']);
     await expect(b.call('counter', 'increment')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND' });
     expect(b.kinds()).toContain('Counter');
     expect(b.undefine('Counter')).toBe(true);

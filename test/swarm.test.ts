@@ -54,6 +54,18 @@ describe('a swarm of worker_threads', () => {
     expect(swarm.workers.flatMap((w) => w.agents).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'caller']);
   });
 
+  it("knows a worker's agents from the worker's own reports: agents built and removed inside it", async () => {
+    const swarm = await swarmOf({ size: 2 });
+    const at = await swarm.spawn('Caller', 'builder');
+    const own = (): readonly string[] => swarm.workers.find((w) => w.id === at)?.agents ?? [];
+    expect(await swarm.call('builder', 'spawnHere', ['Counter', 'inner'])).toBe(at);
+    await until(() => own().includes('inner'));
+    expect(await swarm.call('inner', 'increment')).toBe(1);
+    expect(await swarm.call('builder', 'removeHere', ['inner'])).toBe(true);
+    await until(() => !own().includes('inner'));
+    expect([...own()]).toEqual(['builder']);
+  });
+
   it('moves an agent between workers and straight back, state intact (migrate() resolves once it is live there)', async () => {
     const swarm = await swarmOf({ size: 2 });
     const [w0, w1] = swarm.workers as [SwarmMember, SwarmMember];

@@ -1,6 +1,6 @@
 // Comlink's own suite (tests/same_window.comlink.test.js from the comlink package, its 48 tests with their own chai
 // assertions) in Chromium, over comlinkEndpoint() on a session over shared-memory rings through a real Web Worker
-// (comlink-forwarder.js; esm.html served cross-origin isolated), on a session over two of Chromium's WebSockets joined by
+// (comlink-forwarder.js; checks.html served cross-origin isolated), on a session over two of Chromium's WebSockets joined by
 // a Node server, and on the in-process pair; and over the plain MessageChannel it was written for, to show the
 // harness alone changes nothing. Driven by e2e/comlink-suite.e2e.test.ts.
 import { expect } from 'chai';

@@ -8,7 +8,7 @@
 //   agent:<name>               AgentRecord
 //   agent-part:<name>:<index>  part <index> of a state larger than PART_BYTES
 import { pack } from '../wire/payload.js';
-import { concat } from '../session/batcher.js';
+import { concat } from '../core/concat.js';
 import type { AgentChange } from '../mesh/agent-host.js';
 import { takeSnapshot } from '../mesh/snapshot.js';
 import type { DurableStorage } from './workers-types.js';
@@ -79,10 +79,10 @@ export class AgentStore {
     return out;
   }
 
-  /** What AgentHost's onChange is told: the agent's state is written (or forgotten, once it has moved away). */
+  /** An AgentHost's onChange listener: the agent's state is written (or forgotten, once it has moved away or gone). */
   onChange(change: AgentChange): void {
     try {
-      if (change.event === 'left') this.forget(change.name);
+      if (change.event === 'left' || change.event === 'removed') this.forget(change.name);
       else this.save(change.name, change.kind, change.capabilities, pack(takeSnapshot(change.agent)));
     } catch (error) {
       this.#onError(error); // a state MessagePack cannot carry: the agent runs on, but is not kept

@@ -9,7 +9,7 @@
 // Control frames (Acks, Pongs) have no order to keep: the ones that answer the other room's push ride back in the
 // answer to that push.
 import { MessageType } from '../wire/constants.js';
-import { concat } from '../session/batcher.js';
+import { concat } from '../core/concat.js';
 import type { PeerSocket } from './durable-peer.js';
 
 /** Bytes of frames in one push, at most (one frame larger than this still goes, alone). */

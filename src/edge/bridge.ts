@@ -22,7 +22,7 @@ import { agree, hello, type LocalHello } from '../session/handshake.js';
 import { type Identity, ownBytes } from '../session/identity.js';
 import type { Relay } from '../relay/relay.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
-import { concat } from '../session/batcher.js';
+import { concat } from '../core/concat.js';
 import type { SessionFrame } from '../session/session.js';
 import { DurablePeer, type NodeRecord } from './durable-peer.js';
 import { BridgeLink, MAX_PUSH_BYTES } from './bridge-link.js';

@@ -27,7 +27,7 @@ export interface DurableAgentsOptions {
    */
   dashboard?: boolean;
   /** Options of the object's AgentHost (deadlines, chunk size, snapshot limit). Default: AgentHost's defaults. */
-  host?: Readonly<Partial<Omit<AgentHostOptions, 'onChange'>>>;
+  host?: Readonly<Partial<AgentHostOptions>>;
 }
 
 /** Where the agent node's key pair is kept. */
@@ -57,7 +57,8 @@ export class DurableAgents {
     });
     const report = (error: unknown): void => console.error('[swarmwire] durable agents:', error);
     const store = new AgentStore(storage, report);
-    const host = new AgentHost(node, { ...options.host, onChange: (change) => store.onChange(change) });
+    const host = new AgentHost(node, options.host);
+    host.onChange((change) => store.onChange(change));
     for (const [kind, factory] of Object.entries(options.kinds)) host.define(kind, factory);
     for (const { name, record, state } of await store.load()) {
       const factory = options.kinds[record.kind];

@@ -1,15 +1,17 @@
-// One swarmwire/lite connection: a WebSocket, the client side of the session handshake (the full SDK's own
-// InitiatorHandshake: Hello → HelloAck → HelloProof → HelloDone, proving this node's key),
-// heartbeats, acks of the frames that ask for one, Routed envelopes to and from other nodes behind a relay, and the
-// RPC calls and exposed modules on top. It is the full SDK's Session + RpcConnection cut to what a client that
-// calls and serves needs: no reconnects, no resend store, no streams or proxies (docs/architecture.md, "Lite").
+// One swarmwire/lite connection: a WebSocket driving the full SDK's session rules — the InitiatorHandshake (Hello →
+// HelloAck → HelloProof → HelloDone, proving this node's key), then the session core (session/core-rules.ts: Ping/Pong,
+// Acks, Goodbye, Error bodies, violations, the heartbeat deadline) on lite's lean frames — with Routed envelopes to
+// and from other nodes behind a relay, and the RPC calls and exposed modules on top. What is lite's own is I/O: the
+// socket, the handshake deadline, the heartbeat's timer, batching. It is the full SDK's Session + RpcConnection cut
+// to what a client that calls and serves needs: no reconnects, no resend store, no streams or proxies
+// (docs/architecture.md, "Lite").
 import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
 import { call, operationOf } from '../rpc/dispatch.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
-import { readGoodbyeBody } from '../session/bodies.js';
+import { CoreState, SessionCoreBase } from '../session/core-rules.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import { idHex } from '../wire/node-id.js';
 // Payloads from the peer are read with the plain-values policy directly (lite's exported unpack() wraps it).
@@ -18,7 +20,7 @@ import { clipUtf8 } from '../transport/close-reason.js';
 import type { CloseInfo } from '../transport/transport.js';
 import type { WebSocketConstructor, WebSocketLike } from '../transport/websocket.js';
 import type { CallOptions, ServeLimits } from '../rpc/connection.js';
-import { type LiteFrame, frameBytes, readFrames } from './frames.js';
+import { type LiteFrame, controlFrame, frameBytes, liteCodec, readFrames } from './frames.js';
 import { pack } from './msgpack.js';
 import { errorBody, remoteError } from './errors.js';
 import { nodeWebSocket } from './node-websocket.js';
@@ -69,6 +71,11 @@ interface Module {
 }
 
 const DIRECT: Route = { to: undefined, key: '' };
+/**
+ * Largest handshake payload: Session's HANDSHAKE_MAX_PAYLOAD, written out here because importing it from
+ * session/session.ts keeps that module's other constants in lite's bundle (their initializers read imports).
+ */
+const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 /** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
 const SEEN_MAX = 4096;
@@ -107,14 +114,14 @@ export class LiteConnection {
   readonly closed: Promise<CloseInfo>;
   readonly #ws: WebSocketLike;
   readonly #url: string;
-  readonly #options: Readonly<Partial<LiteConnectOptions>>;
-  #open = false;
+  /** The session's rules (control frames, heartbeat deadline, Goodbye, violations): the full SDK's core, on lite's frames. */
+  readonly #core: SessionCoreBase<LiteFrame>;
   #end: CloseInfo | undefined;
   #onEnd!: (info: CloseInfo) => void;
   #features = 0;
-  #maxPayload: number;
+  /** The payload limit: the handshake's until the peer's HelloAck, then the agreed one. */
+  readonly #limit = { maxPayload: HANDSHAKE_MAX_PAYLOAD };
   #next = 1;
-  #heard = Date.now();
   #timer: ReturnType<typeof setInterval> | undefined;
   #connecting: ((error?: Error) => void) | undefined;
   /** Whether the socket opened; what broke it before it did (the runtime's error, if it gave one). */
@@ -135,10 +142,19 @@ export class LiteConnection {
   constructor(ws: WebSocketLike, url: string, identity: Identity, options: Readonly<Partial<LiteConnectOptions>>, resolve: (c: LiteConnection) => void, reject: (e: Error) => void) {
     this.#ws = ws;
     this.#url = url;
-    this.#options = options;
     this.id = identity.idHex;
-    this.#maxPayload = Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
     this.closed = new Promise((r) => (this.#onEnd = r));
+    const every = options.heartbeatIntervalMs ?? 5_000;
+    const core = (this.#core = new SessionCoreBase(liteCodec, {
+      transmit: (bytes) => this.#raw(bytes),
+      deliver: (frame) => this.#onFrame(frame, DIRECT),
+      // The core drops the link and stays alive (for a resume) only when heartbeats go unanswered: lite has no
+      // resume, so that is the end. Every other drop ends the session, which ended() reports.
+      drop: (code, reason) => {
+        if (core.state !== CoreState.Closed) this.#finish({ code, reason, error: sessionError(SessionErrorCode.PING_TIMEOUT, `nothing heard for ${3 * every} ms`) });
+      },
+      ended: (info) => this.#finish(info),
+    }, HANDSHAKE_MAX_PAYLOAD));
     ws.binaryType = 'arraybuffer';
     const ms = options.handshakeTimeoutMs ?? 10_000;
     const deadline = setTimeout(() => this.#finish({ code: 1008, reason: 'handshake timeout', error: sessionError(SessionErrorCode.HANDSHAKE_TIMEOUT, `no handshake within ${ms} ms`) }), ms);
@@ -149,7 +165,7 @@ export class LiteConnection {
       if (error) reject(error);
       else resolve(this);
     };
-    const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: this.#maxPayload, metadata: {}, token: options.token };
+    const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD), metadata: {}, token: options.token };
     const handshake = new InitiatorHandshake(identity, local, options.expectPeer);
     // Handshake frames are handled one after another: checking the peer's proof and signing ours take a moment.
     // Frames right behind HelloDone (the same message, or the next one while it is handled) queue behind it, in
@@ -158,7 +174,7 @@ export class LiteConnection {
     let queued = 0;
     ws.addEventListener('open', () => {
       this.#socketOpened = true;
-      this.#raw(this.#frame(MessageType.Hello, 0, 0, 0, 0, handshake.hello()));
+      this.#raw(controlFrame(MessageType.Hello, 0, handshake.hello()));
     });
     // The reason a socket never opened (ECONNREFUSED, a DNS failure) comes in an error event (Node's `ws` keeps it as
     // `error`); listening also keeps `ws` from throwing it as an unhandled 'error' event.
@@ -166,98 +182,60 @@ export class LiteConnection {
     // Receivers map 4001–4015 back to 1001–1015 (WebSocket clients may not send most 1xxx codes).
     ws.addEventListener('close', (e) => this.#finish({ code: e.code > 4000 && e.code < 4016 ? e.code - 3000 : e.code, reason: e.reason }));
     ws.addEventListener('message', (e) => {
-      this.#heard = Date.now();
-      if (!(e.data instanceof ArrayBuffer)) return this.#violation(wireError(WireErrorCode.BAD_PAYLOAD, 'a text message where frames were expected'), 1003);
-      let frames: LiteFrame[];
-      try {
-        // Handshake payloads are limited to 64 KiB whatever maxPayload says (nothing is negotiated yet).
-        frames = readFrames(new Uint8Array(e.data), this.#connecting ? 64 * 1024 : this.#maxPayload);
-      } catch (error) {
-        return this.#violation(error as SwarmwireError);
-      }
-      for (const frame of frames) {
+      if (this.#end) return;
+      if (!(e.data instanceof ArrayBuffer)) return core.violation(wireError(WireErrorCode.BAD_PAYLOAD, 'a text message where frames were expected'), 1003);
+      // Handshake payloads are limited to 64 KiB whatever maxPayload says (nothing is negotiated yet): the core's
+      // limit until open().
+      for (const frame of core.decode(new Uint8Array(e.data)) ?? []) {
         if (this.#connecting || queued) {
           queued++;
-          steps = steps.then(() => (queued--, this.#connecting ? this.#handshake(handshake, local, frame) : this.#deliver(frame)));
-        } else this.#deliver(frame);
+          steps = steps.then(() => void (queued--, this.#connecting ? this.#handshake(handshake, local, every, frame) : core.handleUncompressed(frame)));
+        } else core.handleUncompressed(frame);
       }
     });
   }
 
-  /** A frame from the peer on the open connection. */
-  #deliver(frame: LiteFrame): void {
-    if (this.#end) return;
-    try {
-      this.#onFrame(frame, DIRECT);
-    } catch (error) {
-      // A control payload that is not what the protocol says (a Goodbye that does not decode): a violation,
-      // never an exception out of the socket's listener.
-      this.#violation(error instanceof SwarmwireError ? error : wireError(WireErrorCode.BAD_PAYLOAD, String(error)));
-    }
-  }
-
   /**
-   * One handshake frame: the HelloAck (checked and answered with HelloProof), then HelloDone (open). A refusal, or
-   * a peer that cannot prove its id, ends the connection with 1008; anything else the peer sent is a violation.
+   * One handshake frame: the HelloAck (checked and answered with HelloProof), then HelloDone (open). A refusal ends
+   * the connection with 1008; a peer that cannot prove its id is a violation closed with 1008; anything else the peer
+   * sent is a violation.
    */
-  async #handshake(handshake: InitiatorHandshake, local: LocalHello, frame: LiteFrame): Promise<void> {
-    if (this.#end || !this.#connecting) return;
+  async #handshake(handshake: InitiatorHandshake, local: LocalHello, every: number, frame: LiteFrame): Promise<void> {
+    if (this.#end) return;
     try {
       if (handshake.state === 'awaiting-ack') {
         const { proof } = await handshake.reply(frame.type, frame.payload);
-        if (!this.#end) this.#raw(this.#frame(MessageType.HelloProof, 0, 0, 0, 0, proof));
+        this.#raw(controlFrame(MessageType.HelloProof, 0, proof));
         return;
       }
       const peer = handshake.done(frame.type, frame.payload);
       const agreed = agree(local, peer);
       this.peer = idHex(peer.nodeId);
       this.#features = agreed.features & Feature.BATCHING;
-      this.#maxPayload = agreed.maxPayload;
+      this.#core.open((this.#limit.maxPayload = agreed.maxPayload));
     } catch (error) {
       const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
       if (e.code === SessionErrorCode.REJECTED) return this.#finish({ code: 1008, reason: e.code, error: e });
-      return this.#violation(e, e.code === SessionErrorCode.IDENTITY || e.code === SessionErrorCode.UNSUPPORTED_KEY ? 1008 : undefined);
+      return this.#core.violation(e, e.code === SessionErrorCode.IDENTITY || e.code === SessionErrorCode.UNSUPPORTED_KEY ? 1008 : undefined);
     }
-    this.#open = true;
-    const every = this.#options.heartbeatIntervalMs ?? 5_000;
     if (every > 0) {
-      this.#timer = setInterval(() => {
-        // Half-open link: the socket looks fine but nothing arrives (peers ping too, so silence means trouble).
-        if (Date.now() - this.#heard > 3 * every) {
-          return this.#finish({ code: 1006, reason: 'heartbeat lost', error: sessionError(SessionErrorCode.PING_TIMEOUT, `nothing heard for ${3 * every} ms`) });
-        }
-        this.#raw(this.#frame(MessageType.Ping, this.#next++, 0, 0, 0, pack({ timestamp: Date.now() })));
-      }, every);
+      // The driver's part of heartbeats: a tick every interval. The core counts the silent ones and pings.
+      this.#timer = setInterval(() => this.#core.tick(0), every);
       (this.#timer as { unref?: () => void }).unref?.();
     }
     this.#connecting!();
   }
 
-  /** A frame from the peer, or (unwrapped) from node `from.key` behind it. */
+  /** An application frame from the peer (the core took the session's own), or (unwrapped) from node `from.key` behind it. */
   #onFrame(f: LiteFrame, from: Route): void {
-    if (from === DIRECT) {
-      // Lite never offers COMPRESSED (inflating is asynchronous and the full SDK's job): such a frame breaks the rules.
-      if (f.features & Feature.COMPRESSED) return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'COMPRESSED was not negotiated'));
-      if (f.features & Feature.ACK_REQUIRED) this.#raw(this.#frame(MessageType.Ack, f.id, 0, 0, 0, EMPTY));
-      switch (f.type) {
-        case MessageType.Ping:
-          return this.#raw(this.#frame(MessageType.Pong, f.id, 0, 0, 0, f.payload));
-        case MessageType.Goodbye:
-          return this.#finish(readGoodbyeBody(f)); // a body that is not a Goodbye throws: a violation (see the caller)
-        case MessageType.Routed:
-          return this.#onRouted(f);
-        case MessageType.Hello:
-        case MessageType.HelloAck:
-        case MessageType.HelloProof:
-        case MessageType.HelloDone:
-          return this.#violation(sessionError(SessionErrorCode.PROTOCOL, 'a second handshake on an open connection'));
-      }
-    }
     switch (f.type) {
+      case MessageType.Routed:
+        if (from === DIRECT) this.#onRouted(f);
+        return;
       case MessageType.Request:
         return this.#serve(f, from);
       case MessageType.Cancel:
-        return this.#running.get(`${from.key}#${f.id}`)?.();
+        return this.#running.get(`${from.key}#${f.requestId}`)?.();
       case MessageType.Response:
       case MessageType.Error:
       case MessageType.StreamHandle:
@@ -274,7 +252,7 @@ export class LiteConnection {
       const body = unpackPlain(f.payload) as { from?: unknown; frame?: unknown };
       if (body.from instanceof Uint8Array && body.from.length === 16 && body.frame instanceof Uint8Array) {
         from = body.from;
-        [inner] = readFrames(body.frame, this.#maxPayload);
+        [inner] = readFrames(body.frame, this.#limit);
       }
     } catch {
       // a damaged envelope from a relay: nothing to answer it with, and the link itself is fine
@@ -283,7 +261,7 @@ export class LiteConnection {
   }
 
   #onReply(f: LiteFrame, from: Route): void {
-    const p = this.pending.get(f.id);
+    const p = this.pending.get(f.requestId);
     // Only the node called answers (a relay may report a routed call's failure itself).
     if (!p || (p.route.key !== from.key && !(from === DIRECT && f.type === MessageType.Error))) return;
     p.done();
@@ -292,7 +270,7 @@ export class LiteConnection {
       if (f.type === MessageType.Error) return p.reject(remoteError(unpackPlain(f.payload, true)));
       const stream = (unpackPlain(f.payload) as { stream?: unknown }).stream;
       // Tell the producer to stop, so it does not wait on credit that will never come.
-      if (typeof stream === 'number') this.#send(p.route, MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite'));
+      if (typeof stream === 'number') this.#sendFrame(p.route, this.#frame(MessageType.StreamCancel, 0, Math.floor(stream / 0x100000000), stream >>> 0, 0, pack('no streams in lite')));
       p.reject(rpcError(RpcErrorCode.PROTOCOL, 'a stream result: swarmwire/lite reads none (the full SDK does)'));
     } catch (error) {
       p.reject(error);
@@ -302,17 +280,18 @@ export class LiteConnection {
   // --- serving --------------------------------------------------------------------------------------------
 
   #serve(f: LiteFrame, from: Route): void {
-    const key = `${from.key}#${f.id}`;
+    const key = `${from.key}#${f.requestId}`;
     let answered = false;
+    // Answers name the request as it came (id, module, method), with no features of its own.
     const answer = (type: number, payload: Uint8Array): void => {
       if (answered || this.#end) return;
       answered = true;
       this.#running.delete(key);
       try {
-        this.#send(from, type, f.id, f.moduleHi, f.moduleLo, f.methodHash, payload);
+        this.#sendFrame(from, { ...f, type, payload, features: 0 });
       } catch (error) {
         // A result the link cannot carry (too large): the caller hears why now, not at its deadline.
-        if (type !== MessageType.Error) this.#send(from, MessageType.Error, f.id, f.moduleHi, f.moduleLo, f.methodHash, pack(errorBody(error)));
+        if (type !== MessageType.Error) this.#sendFrame(from, { ...f, type: MessageType.Error, payload: pack(errorBody(error)), features: 0 });
       }
     };
     const fail = (error: unknown): void => {
@@ -327,7 +306,7 @@ export class LiteConnection {
     };
     if (this.#seen.has(key)) {
       // A repeat (the caller re-sent after a reconnect): never run twice; lite keeps no answers to send again.
-      if (!this.#running.has(key)) fail(rpcError(RpcErrorCode.GONE, `request ${f.id} was already handled (swarmwire/lite keeps no answers)`));
+      if (!this.#running.has(key)) fail(rpcError(RpcErrorCode.GONE, `request ${f.requestId} was already handled (swarmwire/lite keeps no answers)`));
       return;
     }
     this.#seen.add(key);
@@ -402,34 +381,29 @@ export class LiteConnection {
     if (!p) return;
     p.done();
     p.reject(error);
-    const { frame } = p;
-    this.#send(p.route, MessageType.Cancel, id, frame.moduleHi, frame.moduleLo, frame.methodHash, pack(reason));
+    this.#sendFrame(p.route, { ...p.frame, type: MessageType.Cancel, payload: pack(reason) });
   }
 
   // --- frames out -----------------------------------------------------------------------------------------
 
   #frame(type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): LiteFrame {
-    return { type, id, moduleHi: hi, moduleLo: lo, methodHash: hash, payload, features: 0 };
-  }
-
-  #send(route: Route, type: number, id: number, hi: number, lo: number, hash: number, payload: Uint8Array): void {
-    this.#sendFrame(route, this.#frame(type, id, hi, lo, hash, payload));
+    return { type, requestId: id, moduleHi: hi, moduleLo: lo, methodHash: hash, payload, features: 0 };
   }
 
   /** Sends a frame to the peer, or in a Routed envelope (with the same request id) to the node behind it. */
   #sendFrame(route: Route, f: LiteFrame): void {
-    if (f.payload.length > this.#maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${f.payload.length} bytes exceeds the limit of ${this.#maxPayload}`);
+    const { maxPayload } = this.#limit;
+    if (f.payload.length > maxPayload) throw wireError(WireErrorCode.TOO_LARGE, `payload of ${f.payload.length} bytes exceeds the limit of ${maxPayload}`);
     // The envelope carries the inner frame's id, so an Error a relay sends about the envelope names the call.
-    this.#raw(route.to ? this.#frame(MessageType.Routed, f.id, 0, 0, 0, pack({ to: route.to, ttl: 16, hops: 0, frame: frameBytes(f) })) : f);
+    this.#raw(route.to ? controlFrame(MessageType.Routed, f.requestId, pack({ to: route.to, ttl: 16, hops: 0, frame: frameBytes(f) })) : frameBytes(f));
   }
 
   /**
    * Sends a frame. With BATCHING negotiated, small frames sent in one task leave as one WebSocket message at its
    * end (as the full SDK's Batcher does: frames over 8 KiB alone, batches up to 64 KiB), in order.
    */
-  #raw(f: LiteFrame): void {
+  #raw(bytes: Uint8Array): void {
     if (this.#end || this.#ws.readyState !== 1) return;
-    const bytes = frameBytes(f);
     const batching = this.#features & Feature.BATCHING;
     if (!batching || bytes.length > 8192 || this.#batchBytes + bytes.length > 65536) this.#flush();
     if (!batching || bytes.length > 8192) return this.#ws.send(bytes);
@@ -455,22 +429,14 @@ export class LiteConnection {
    * `code` defaults to 1000; codes a browser may not send (1001–2999) go out as 4000 + (code − 1000).
    */
   close(code = 1000, reason = ''): void {
-    if (this.#end) return;
-    if (this.#open) this.#raw(this.#frame(MessageType.Goodbye, 0, 0, 0, 0, pack({ code, reason })));
-    this.#finish({ code, reason });
-  }
-
-  /** The peer broke the protocol: tell it why (Error frame), close with 1002 (1009 for too big), end. */
-  #violation(error: SwarmwireError, code = error.status === Status.PayloadTooLarge ? 1009 : 1002): void {
-    this.#raw(this.#frame(MessageType.Error, 0, 0, 0, 0, pack({ status: error.status, message: error.message, name: error.name })));
-    this.#finish({ code, reason: error.code, error });
+    this.#core.goodbye(code, reason); // Goodbye when open; then drop() and ended(): #finish
   }
 
   #finish(info: CloseInfo): void {
     if (this.#end) return;
     this.#flush(); // a Goodbye or an Error frame queued just before goes out ahead of the close
     this.#end = info;
-    this.#open = false;
+    this.#core.suspend(); // the socket or a deadline ended it: the core takes nothing more (a no-op once closed)
     clearInterval(this.#timer);
     try {
       this.#ws.close(info.code === 1000 || info.code >= 3000 ? info.code : 4000 + info.code - 1000, clipUtf8(info.reason, 123));

@@ -54,19 +54,15 @@ export interface AgentHostOptions {
   chunkBytes: number;
   /** Bytes of chunked states this node assembles at once; a larger incoming agent is refused. Default: 32 MiB. */
   maxSnapshotBytes: number;
-  /**
-   * Told, synchronously, whenever an agent's state here may have changed, so a host can keep it (a Durable Object
-   * writes it to storage before the call's answer leaves). It must not throw. Default: none.
-   */
-  onChange: (change: AgentChange) => void;
 }
 
 /**
- * What onChange is told: an agent went live here ('active': exposed, spawned, or arrived by migration), one of its
- * calls ended ('called', whether it returned or threw), or it moved away ('left').
+ * What an AgentHost's onChange listeners are told: an agent went live here ('active': exposed, spawned, or arrived by
+ * migration), one of its calls ended ('called', whether it returned or threw, so its state may have changed), it moved
+ * away ('left'), or it was removed ('removed').
  */
 export interface AgentChange {
-  event: 'active' | 'called' | 'left';
+  event: 'active' | 'called' | 'left' | 'removed';
   name: string;
   kind: string;
   capabilities: readonly string[];
@@ -154,13 +150,12 @@ export class AgentHost implements Disposable {
   /** Agents sent to each node since its last LoadInfo: spawns in a burst spread out instead of piling onto one node. */
   readonly #placed = new Map<string, number>();
   readonly #off: Array<() => void>;
-  readonly #listeners: Array<() => void> = [];
+  readonly #listeners: Array<(change: AgentChange) => void> = [];
   #nextMigration = 1;
   readonly #chunkBytes: number;
   /** Incoming states in chunks; #chunkTimer drops those past their deadline. */
   readonly #chunks: SnapshotAssembler;
   #chunkTimer: ClockTimer | undefined;
-  readonly #onChange: ((change: AgentChange) => void) | undefined;
 
   constructor(node: MeshNode, options: Readonly<Partial<AgentHostOptions>> = {}) {
     this.node = node;
@@ -169,7 +164,6 @@ export class AgentHost implements Disposable {
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    this.#onChange = options.onChange;
     this.#chunks = new SnapshotAssembler({ maxBytes: options.maxSnapshotBytes, deadlineMs: 2 * this.#migrationTimeoutMs });
     this.#off = [
       node.on('message', (m) => this.#onMessage(m)),
@@ -379,7 +373,6 @@ export class AgentHost implements Disposable {
     this.#changed(h, 'left');
     if (debug.on) debug.log('migrated', { agent: name, to: dest }, tracer?.active()?.traceId);
     wake(h); // the calls that waited are handed over (#invoke forwards them)
-    this.#notify();
     try {
       await committed;
     } catch (error) {
@@ -406,15 +399,16 @@ export class AgentHost implements Disposable {
       stops.delete(moduleId);
     }
     if (this.#where.get(name) === this.node.idHex) this.#where.delete(name);
-    this.#notify();
+    this.#changed(h, 'removed');
     return true;
   }
 
   /**
-   * Calls `listener` whenever the set of agents hosted here changes (one exposed, spawned, arriving for good,
-   * leaving or removed). Returns a function that stops it.
+   * Calls `listener`, synchronously, with every change of an agent hosted here (see AgentChange): one exposed,
+   * spawned or arriving for good, a call that ended, one leaving or removed. A Durable Object writes the agent's
+   * state before the call's answer leaves; a swarm worker reports its agents. Returns a function that stops it.
    */
-  onChange(listener: () => void): () => void {
+  onChange(listener: (change: AgentChange) => void): () => void {
     this.#listeners.push(listener);
     return () => {
       const at = this.#listeners.indexOf(listener);
@@ -422,15 +416,7 @@ export class AgentHost implements Disposable {
     };
   }
 
-  #notify(): void {
-    for (const l of this.#listeners.slice()) {
-      try {
-        l();
-      } catch {
-        // a listener's failure is its own; the host carries on
-      }
-    }
-  }
+
 
   /**
    * The least-loaded node (this one included) with all `capabilities`, from the peers' latest LoadInfo (plus the
@@ -493,7 +479,6 @@ export class AgentHost implements Disposable {
       this.#moved.delete(moduleId);
       this.#where.set(name, this.node.idHex);
       this.#changed(h, 'active');
-      this.#notify();
     }
     if (!this.#factories.has(kind)) {
       // Lets this node take the agent back later without a define(): a fresh object of the same prototype.
@@ -504,7 +489,15 @@ export class AgentHost implements Disposable {
   }
 
   #changed(h: Hosted, event: AgentChange['event']): void {
-    this.#onChange?.({ event, name: h.name, kind: h.kind, capabilities: h.capabilities, agent: h.agent });
+    if (this.#listeners.length === 0) return;
+    const change: AgentChange = { event, name: h.name, kind: h.kind, capabilities: h.capabilities, agent: h.agent };
+    for (const listener of this.#listeners.slice()) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's failure is its own; the host carries on
+      }
+    }
   }
 
   #knownLocation(name: string): string | undefined {
@@ -674,7 +667,6 @@ export class AgentHost implements Disposable {
       this.#where.set(body.name, this.node.idHex);
       this.#changed(mine, 'active');
       wake(mine);
-      this.#notify();
       return ack(true);
     }
     if (body.phase === 'abort') {

@@ -6,7 +6,7 @@
 // without I/O or timers (fed chunks and the time, it answers the whole state or a typed error, and says when it
 // next needs to be woken), so a hostile sequence is refused the same way in every host.
 import { pack } from '../wire/payload.js';
-import { concat } from '../session/batcher.js';
+import { concat } from '../core/concat.js';
 import { meshError, MeshErrorCode } from './errors.js';
 import type { AgentMigrationBody, ChunkBody } from './messages.js';
 

@@ -17,7 +17,7 @@ export const SWARM_VERSION = 1;
 
 /** The RPC module a worker serves its owner: migrate(name, to) for agents hosted there. */
 export const WORKER_MODULE = 'swarm-worker';
-/** The RPC module the owner serves each worker: agents(names), the worker's report of what it hosts. */
+/** The RPC module the owner serves each worker: agents(added, removed), the worker's report of what changed there. */
 export const OWNER_MODULE = 'swarm-owner';
 
 interface Tagged {

@@ -109,7 +109,7 @@ async function start(m: WorkerStart, options: Readonly<Partial<SwarmWorkerOption
   const control = serveControl(host, { owners: [m.owner] });
   const ownerLink = node.link(m.owner);
   expose({ migrate: (name: string, to: string) => host.migrate(name, to) }, ownerLink, { name: WORKER_MODULE });
-  reportAgents(host, wrap<{ agents(names: string[]): void }>(ownerLink, { name: OWNER_MODULE, timeoutMs: m.callTimeoutMs }));
+  reportAgents(host, wrap<{ agents(added: string[], removed: string[]): void }>(ownerLink, { name: OWNER_MODULE, timeoutMs: m.callTimeoutMs }));
   await acceptWorker((transport) => {
     // The owner's own links are accepted; a sibling link was announced with its role just before it.
     const linked = roles.shift() === true ? node.connect(() => transport, { reconnect: false, heartbeatIntervalMs: 0 }) : node.accept(transport);
@@ -127,16 +127,27 @@ async function start(m: WorkerStart, options: Readonly<Partial<SwarmWorkerOption
   return { node, host, owner: m.owner, index: m.index, control };
 }
 
-/** Tells the owner the agents hosted here after every change (one report per task; the link keeps them in order). */
-function reportAgents(host: AgentHost, owner: { agents(names: string[]): Promise<void> }): void {
+/**
+ * Tells the owner which agents went live here and which left, once per task (the link keeps the reports in order;
+ * a restarted worker starts from nothing, and so does its slot at the owner).
+ */
+function reportAgents(host: AgentHost, owner: { agents(added: string[], removed: string[]): Promise<void> }): void {
+  const added = new Set<string>();
+  const removed = new Set<string>();
   let queued = false;
-  host.onChange(() => {
+  host.onChange(({ event, name }) => {
+    if (event === 'called') return; // a call changes no name
+    const [into, outOf] = event === 'active' ? [added, removed] : [removed, added];
+    outOf.delete(name);
+    into.add(name);
     if (queued) return;
     queued = true;
     queueMicrotask(() => {
       queued = false;
-      const names = host.agents().filter((a) => a.state !== 'incoming').map((a) => a.name);
-      owner.agents(names).catch(() => {}); // the owner is gone, or restarting this worker
+      const [went, left] = [[...added], [...removed]];
+      added.clear();
+      removed.clear();
+      owner.agents(went, left).catch(() => {}); // the owner is gone, or restarting this worker
     });
   });
 }

@@ -116,7 +116,7 @@ interface Slot {
   thread: Thread;
   id: string;
   kind: 'ring' | 'postmessage';
-  agents: string[];
+  agents: Set<string>;
   /** Spawns sent there and not yet settled: they count against it in placement. */
   spawning: number;
   dead: boolean;
@@ -270,7 +270,7 @@ export class Swarm {
     slot.spawning++;
     try {
       const at = await this.host.spawn(kind, name, { ...options, on: slot.id });
-      if (!slot.agents.includes(name)) slot.agents.push(name); // its report follows; placement must not wait for it
+      slot.agents.add(name); // its report follows; placement must not wait for it
       return at;
     } finally {
       slot.spawning--;
@@ -295,18 +295,17 @@ export class Swarm {
     if (this.host.agents().some((a) => a.name === name)) return this.host.migrate(name, to);
     // Where the workers' reports put it, else where the mesh says it is; a report may lag behind a move the
     // destination has not told of yet, so a worker that no longer has it sends us to ask the mesh.
-    let slot = this.#live().find((s) => s.agents.includes(name)) ?? this.#slotOf(await this.host.locate(name));
+    let slot = this.#live().find((s) => s.agents.has(name)) ?? this.#slotOf(await this.host.locate(name));
     for (let tries = 0; slot && tries < 2; tries++) {
       const worker = wrap<{ migrate(name: string, to: string): string }>(this.node.link(slot.id), { name: WORKER_MODULE, timeoutMs: 3 * (this.#options.migrationTimeoutMs ?? 5_000) });
       try {
         const at = await worker.migrate(name, to);
-        slot.agents = slot.agents.filter((n) => n !== name);
-        const dest = this.#slotOf(at);
-        if (dest && !dest.agents.includes(name)) dest.agents.push(name);
+        slot.agents.delete(name);
+        this.#slotOf(at)?.agents.add(name);
         return at;
       } catch (error) {
         if ((error as { code?: unknown }).code !== MeshErrorCode.AGENT_NOT_FOUND) throw error;
-        slot.agents = slot.agents.filter((n) => n !== name);
+        slot.agents.delete(name);
         slot = this.#slotOf(await this.host.locate(name, slot.id));
       }
     }
@@ -339,7 +338,7 @@ export class Swarm {
     if (at >= 0) this.#modules.splice(at, 1);
     const infos = await Promise.all(this.#live().map(async (s) => {
       const info = await unloadModule(this.node, s.id, href);
-      s.agents = s.agents.filter((a) => !info.stopped?.includes(a));
+      for (const a of info.stopped ?? []) s.agents.delete(a);
       return info;
     }));
     return infos.flatMap((i) => i.stopped ?? []);
@@ -387,7 +386,7 @@ export class Swarm {
     const live = this.#live();
     const candidates: Candidate[] = live.map((s) => {
       const load = loads.get(s.id);
-      return { id: s.id, capabilities: caps, load: { agents: s.agents.length + s.spawning, queue: load?.queue ?? 0, lagMs: load?.lagMs ?? 0, timestamp: load?.timestamp ?? 0 } };
+      return { id: s.id, capabilities: caps, load: { agents: s.agents.size + s.spawning, queue: load?.queue ?? 0, lagMs: load?.lagMs ?? 0, timestamp: load?.timestamp ?? 0 } };
     });
     const best = leastLoaded(candidates, capabilities);
     return live.find((s) => s.id === best);
@@ -424,11 +423,11 @@ export class Swarm {
         }));
       });
       const transport = await connectWorker(thread.handle, { path: o.path ?? 'auto', laneBytes: o.laneBytes, connectTimeoutMs: deadline });
-      const slot: Slot = { index, thread, id, kind: transport.kind, agents: [], spawning: 0, dead: false, offs: [] };
+      const slot: Slot = { index, thread, id, kind: transport.kind, agents: new Set(), spawning: 0, dead: false, offs: [] };
       this.#watch(slot, transport);
       await this.node.connect(() => transport, { reconnect: false, heartbeatIntervalMs: 0, expectPeer: idBytes(id) });
       await isReady; // the worker joined the relay, if asked
-      slot.offs.push(expose({ agents: (names: string[]) => void (slot.agents = names.filter((n) => typeof n === 'string')) }, this.node.link(id), { name: OWNER_MODULE }));
+      slot.offs.push(expose({ agents: (added: unknown, removed: unknown) => applyReport(slot.agents, added, removed) }, this.node.link(id), { name: OWNER_MODULE }));
       for (const url of this.#modules) await loadModule(this.node, id, url, deadline);
       return slot;
     };
@@ -529,4 +528,13 @@ export class Swarm {
       }
     }
   }
+}
+
+/**
+ * A worker's report of what changed among its agents since its last one (names that went live, names that left or
+ * were removed). Deltas, not the whole list, so spawning N agents costs N short reports, not lists of 1…N names.
+ */
+function applyReport(agents: Set<string>, added: unknown, removed: unknown): void {
+  for (const name of Array.isArray(removed) ? removed : []) if (typeof name === 'string') agents.delete(name);
+  for (const name of Array.isArray(added) ? added : []) if (typeof name === 'string') agents.add(name);
 }

@@ -3,7 +3,7 @@
 // so the relay itself does no logging work unless asked. @internal
 import { MessageType } from '../wire/constants.js';
 import { decodeBody, decodeFrame, type Frame } from '../wire/frame.js';
-import { parseRouted } from '../wire/routed.js';
+import { parseRouted, type RoutedBody } from '../wire/routed.js';
 import type { Session } from '../session/session.js';
 import type { Relay } from './relay.js';
 import { idHex } from '../wire/node-id.js';
@@ -70,16 +70,34 @@ const short = (hex: string): string => hex.slice(0, 8);
  * The agent move a Routed frame finishes, if it carries an AgentMigration commit: the moment the destination's copy
  * becomes the live one. Anything else, malformed frames included, is not a move (the relay answers those itself).
  */
-function committedMove(session: Session, frame: Frame): { name: string; from: string; to: string } | undefined {
+function committedMove(session: Session, frame: Frame): AgentMove | undefined {
   try {
     const routed = parseRouted(decodeBody(frame));
+    // A frame straight from its origin has hops 0 and no trusted `from` yet: the origin is this session's peer.
+    return migrationCommit(routed, routed.hops === 0 ? (session.peer?.id ?? '?') : idHex(routed.from));
+  } catch {
+    return undefined;
+  }
+}
+
+/** An agent's move from node `from` to node `to` (ids in hex). */
+export interface AgentMove {
+  name: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The move `routed` (sent by node `origin`) commits, if its inner frame is an AgentMigration commit; undefined for
+ * any other frame, malformed ones included. Shared by the activity log and the dashboard. @internal
+ */
+export function migrationCommit(routed: RoutedBody, origin: string): AgentMove | undefined {
+  try {
     const inner = decodeFrame(routed.frame);
     if (inner.type !== MessageType.AgentMigration) return undefined;
     const body = decodeBody(inner) as { phase?: unknown; name?: unknown };
     if (body?.phase !== 'commit' || typeof body.name !== 'string') return undefined;
-    // A frame straight from its origin has hops 0 and no trusted `from` yet: the origin is this session's peer.
-    const from = routed.hops === 0 ? (session.peer?.id ?? '?') : idHex(routed.from);
-    return { name: body.name, from, to: idHex(routed.to) };
+    return { name: body.name, from: origin, to: idHex(routed.to) };
   } catch {
     return undefined;
   }

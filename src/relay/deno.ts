@@ -12,6 +12,7 @@ import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { logRelayActivity } from './activity.js';
+import { DashboardTraffic } from './dashboard-traffic.js';
 import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 import {
   CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress, relayTrust,
@@ -72,6 +73,8 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   const deno = (globalThis as { Deno?: DenoServe }).Deno;
   if (!deno?.serve) throw new Error('[swarmwire] startDenoRelay needs Deno');
   const relay = await Relay.create(options);
+  // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
+  const traffic = new DashboardTraffic(relay);
   const hostname = options.hostname ?? '127.0.0.1';
   let page = relayPage();
   const accept = (transport: Parameters<Relay['accept']>[0]): void => {
@@ -100,6 +103,7 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
     if (path === '/') return respond(200, 'text/html; charset=utf-8', page);
     if (path === '/healthz') return respond(200, 'application/json', JSON.stringify(relay.stats()));
     if (path === '/metrics') return respond(200, METRICS_CONTENT_TYPE, relayMetrics(relay));
+    if (path === '/dashboard.json') return respond(200, 'application/json', JSON.stringify(traffic.snapshot()));
     if (path === '/favicon.ico') return respond(204, 'image/x-icon', null);
     const asset = ASSETS[path];
     if (!asset) return respond(404, 'text/plain', 'not found');

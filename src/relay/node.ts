@@ -12,6 +12,7 @@ import { Relay, type RelayOptions } from './relay.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { relayPage } from './page.js';
 import { DASHBOARD_AGENTS } from './dashboard-agents.js';
+import { DashboardTraffic } from './dashboard-traffic.js';
 import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
 import { useNodeIdentityCrypto } from '../session/identity-node.js';
@@ -71,13 +72,15 @@ const ignore = (): void => {};
 export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
   useNodeIdentityCrypto(); // every handshake signs, checks and hashes: node:crypto does it for a fraction of WebCrypto's cost
   const relay = await Relay.create(options);
+  // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
+  const traffic = new DashboardTraffic(relay);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
 
   const deadlineMs = (options.handshakeTimeoutMs ?? 10_000) + 1_000;
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   // A connection that never finishes its HTTP request holds a socket too: Node's defaults wait 60 s and check every 30 s.
-  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay));
+  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay, traffic));
   gate.screen(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
@@ -131,10 +134,11 @@ function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse
   socket.end(refusalResponse(status), () => socket.destroy());
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay, traffic: DashboardTraffic): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
+  if (path === '/dashboard.json') return send(res, 200, 'application/json', JSON.stringify(traffic.snapshot()));
   if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
   if (path === '/dashboard-agents.js') return send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_AGENTS);

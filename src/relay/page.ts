@@ -1,10 +1,18 @@
 // The relay's dashboard: the page joins the mesh as a node over WebSocket (script-tag build), starts a swarm of Web
 // Workers with startSwarm() (the shipped worker entry, loading the dashboard's agent module; the relay serves
 // both) linked to it over the shared-memory ring, hosts a counter agent and calls it continuously, and shows the
-// relay's counters, the nodes, the agents, call rates and latencies. A click migrates the counter between the page,
+// relay's counters, the nodes, the agents, call rates and latencies; below them the live views (dashboard-live.ts:
+// plots over the last minutes, the topology with agent moves, trace waterfalls), each in its own file and inlined
+// here as a script, so every relay that serves this page serves them. A click migrates the counter between the page,
 // a worker and the relay's own Node process (when the relay runs its agent host) while the calls keep flowing.
 // window.dashboard lets tests drive it. Given a WebTransport endpoint (the Deno relay), it tries that first and
 // falls back to WebSocket.
+
+import { DASHBOARD_LIVE } from './dashboard-live.js';
+import { DASHBOARD_PLOTS } from './dashboard-plots.js';
+import { DASHBOARD_STYLE } from './dashboard-style.js';
+import { DASHBOARD_TOPOLOGY } from './dashboard-topology.js';
+import { DASHBOARD_WATERFALL } from './dashboard-waterfall.js';
 
 /** Where the page finds the relay's WebTransport endpoint: port, path and certificate hash (hex). */
 export interface PageWebTransport {
@@ -25,29 +33,19 @@ export function relayPage(webtransport?: PageWebTransport, swarm = false): strin
 <title>swarmwire relay dashboard</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2330; background: #f7f8fa; }
-  h1 { font-size: 1.4rem; margin: 0 0 .2rem; }
-  .sub { color: #5b6475; margin-bottom: 1.2rem; }
-  .cards { display: flex; gap: .8rem; flex-wrap: wrap; margin-bottom: 1.2rem; }
-  .card { background: #fff; border: 1px solid #dde1e8; border-radius: 8px; padding: .6rem .9rem; min-width: 7rem; }
-  .card b { display: block; font-size: 1.3rem; }
-  table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #dde1e8; }
-  th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #eef0f4; font-variant-numeric: tabular-nums; }
-  th { background: #eef1f6; font-weight: 600; }
-  code { font-size: 12px; }
-  #status[data-state="open"] { color: #18794e; }
-  #status[data-state="error"] { color: #c0362c; }
-  h2 { font-size: 1.05rem; margin: 1.4rem 0 .5rem; }
-  button { font: inherit; padding: .15rem .6rem; border: 1px solid #b8c0cc; border-radius: 5px; background: #fff; cursor: pointer; }
-  button:disabled { opacity: .45; cursor: default; }
-  .here { color: #18794e; font-weight: 600; }
-</style>
+${DASHBOARD_STYLE}</style>
 </head>
 <body>
 <h1>swarmwire relay dashboard</h1>
 <div class="sub">This page is a mesh node too: <span id="status" data-state="connecting">connecting…</span></div>
 <div class="cards" id="cards"></div>
 <div class="cards" id="calls"></div>
+<h2>Traffic <small class="sub">last 3 minutes, per second</small></h2>
+<div class="plots"><canvas id="plot-rate" aria-label="frames and calls per second"></canvas><canvas id="plot-latency" aria-label="call latency percentiles"></canvas></div>
+<h2>Topology</h2>
+<div class="topo"><svg id="topology" role="img" aria-label="nodes, their links and agents"></svg><div><b>Agent moves</b><ol id="moves"></ol></div></div>
+<h2>Recent traces <button id="trace-call">trace a call</button></h2>
+<div id="traces"></div>
 <h2>Agents</h2>
 <table>
   <thead><tr><th>agent</th><th>kind</th><th>lives on</th><th>methods (name/arity)</th><th>value</th><th>calls served there</th><th>migrate</th></tr></thead>
@@ -59,6 +57,7 @@ export function relayPage(webtransport?: PageWebTransport, swarm = false): strin
   <tbody id="peers"></tbody>
 </table>
 <script src="/swarmwire.global.js"></script>
+<script>${DASHBOARD_PLOTS}${DASHBOARD_TOPOLOGY}${DASHBOARD_WATERFALL}${DASHBOARD_LIVE}</script>
 <script>
 (async () => {
   const sw = window.swarmwire;
@@ -148,6 +147,9 @@ export function relayPage(webtransport?: PageWebTransport, swarm = false): strin
   }
   let lastMigration;
   const methods = new Map();
+  const live = swLive({
+    sw, node, host, relay, relayId, processId, dashboardOf, nameOf, pageCalls: () => calls.window,
+  });
 
   async function refresh() {
     const now = Date.now();
@@ -171,7 +173,7 @@ export function relayPage(webtransport?: PageWebTransport, swarm = false): strin
     const fromPage = (id) => (id === node.idHex ? '–' : direct.get(id) ?? 'routed');
     document.getElementById('peers').innerHTML = peers.map((p) => '<tr data-peer="' + p.id + '"><td><code>' + p.id.slice(0, 12) +
       '…</code></td><td>' + esc(p.role) + '</td><td>' + esc(p.metadata.name ?? '') + (p.id === node.idHex ? ' <span class="here">(this page)</span>' : '') +
-      '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
+      '</td><td>' + esc(p.transport) + '</td><td data-link>' + esc(fromPage(p.id)) + '</td><td>' + (p.rtt === null ? '–' : p.rtt.toFixed(2)) + '</td><td>' + esc(p.topics.join(', ')) + '</td></tr>').join('');
     const rows = host.agents().map((a) => ({ ...a, on: node.idHex }));
     for (const s of swarm ? await swarm.stats() : []) rows.push(...s.agents.map((a) => ({ ...a, on: s.id })));
     if (processId) rows.push(...(await dashboardOf(processId).agents()).map((a) => ({ ...a, on: processId })));
@@ -186,6 +188,7 @@ export function relayPage(webtransport?: PageWebTransport, swarm = false): strin
         () => methods.delete(key),
       );
     }
+    live.update({ peers, rows, methods });
     const targets = [['page', node.idHex], ...members().map((w) => ['worker ' + w.index, w.id]), ...(processId ? [['relay', processId]] : [])];
     document.getElementById('agents').innerHTML = rows.map((a) => '<tr data-agent="' + esc(a.name) + '"><td>' + esc(a.name) + '</td><td>' + esc(a.kind) +
       '</td><td data-where>' + esc(nameOf(a.on)) + '</td><td data-methods><code>' + esc(methods.get(a.name + '@' + a.on) ?? '…') + '</code></td><td>' + (a.name === 'counter' ? calls.last : '') + '</td><td>' + a.calls + '</td><td>' +
@@ -208,6 +211,8 @@ export function relayPage(webtransport?: PageWebTransport, swarm = false): strin
     losses: () => losses.slice(),
     where: async () => nameOf(await host.locate('counter')),
     migrateTo,
+    traceCall: live.traceCall,
+    live: () => ({ snapshot: live.snapshot(), moves: live.moves() }),
     stop: () => { stopped = true; },
     node,
     host,

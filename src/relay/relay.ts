@@ -2,7 +2,7 @@
 // broadcasts to everyone or a topic, HealthCheck, and the built-in module `relay` (echo, stats, peers).
 // src/relay/node.ts puts it behind an HTTP + WebSocket server; src/edge/durable-relay.ts behind a Durable Object;
 // src/relay/redis-bridge.ts links several relays into one (the uplink).
-import { Feature, MessageType, Status } from '../wire/constants.js';
+import { Feature, HEADER_SIZE, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { type Frame, decodeBody, encodeFrame, frameSize, withoutTrace } from '../wire/frame.js';
 import { pack } from '../wire/payload.js';
@@ -25,6 +25,7 @@ import { type Permits, permits } from './permits.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
 import { createDebug } from '../core/debug.js';
+import { CallLatency, type CallLatencySnapshot } from './call-latency.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -76,6 +77,17 @@ export interface RelayTraffic {
   bytesIn: number;
   /** Handshakes by outcome: 'accepted', or the error code that refused them. */
   handshakes: Map<string, number>;
+}
+
+/**
+ * Watches what passes through a relay, for its dashboard (src/relay/dashboard-traffic.ts). Called before the frame
+ * is handled, in the same turn; it must not throw or keep the bytes. @internal
+ */
+export interface RelayObserver {
+  /** A Routed envelope from the direct peer `from` (parsed, not yet forwarded). */
+  routed(body: RoutedBody, from: DirectPeer): void;
+  /** A Request to the relay's own module from `from` (answered in the same turn). */
+  request(frame: Frame, from: DirectPeer): void;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -185,6 +197,8 @@ export class Relay {
   #lastAnnounced = -Infinity;
   /** Other relays this one is linked to (set by a bridge). Default: none. */
   uplink: RelayUplink | undefined;
+  /** What watches the traffic for the dashboard (the Node and Deno relays set one while a dashboard is open). Default: none. @internal */
+  observer: RelayObserver | undefined;
   readonly #peers = new Map<string, PeerState>();
   /** The subscribers of each topic: a broadcast to a topic visits them alone, not every peer. */
   readonly #subscribers = new Map<string, Set<PeerState>>();
@@ -195,6 +209,8 @@ export class Relay {
   /** What /metrics adds to stats(): frames in by msg_type, bytes in, handshakes by outcome. */
   readonly #traffic: RelayTraffic = { framesInByType: new Map(), bytesIn: 0, handshakes: new Map() };
   readonly #maxRate: number;
+  /** Calls routed between this relay's peers, timed from Request to answer (src/relay/call-latency.ts). */
+  readonly #calls: CallLatency;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
   readonly #module: Dispatchable;
   readonly #trusted: Set<string>;
@@ -215,6 +231,7 @@ export class Relay {
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.#clock = options.clock ?? realClock;
     this.#started = this.#clock.now();
+    this.#calls = new CallLatency({ clock: this.#clock });
     this.host.onSession((session) => this.join(session));
     this.#module = {
       target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.peers() },
@@ -262,6 +279,14 @@ export class Relay {
 
   stats(): RelayStats {
     return { uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size, ...this.#stats };
+  }
+
+  /**
+   * How long calls routed through this relay took, Request to Response (or Error), between any two nodes: a histogram
+   * (seconds) since the relay started, and percentiles of the most recent calls. For /metrics and the dashboard.
+   */
+  callLatency(): CallLatencySnapshot {
+    return this.#calls.snapshot();
   }
 
   /** The counters behind /metrics that stats() leaves out (live maps: read, do not keep). @internal */
@@ -378,6 +403,7 @@ export class Relay {
         return this.#reply(from.session, frame, { status: 'ok', uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
         if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
+        this.observer?.request(frame, from.direct);
         return this.#call(from.session, frame);
     }
   }
@@ -425,6 +451,7 @@ export class Relay {
         return this.#fail(sender, frame, Status.Unauthorized, `not allowed to call module 0x${inner.moduleId.toString(16)}`);
       }
     }
+    this.observer?.routed(body, from.direct);
     const step = this.router.step(body, from.direct);
     if (step.action === 'deliver') return this.#fail(sender, frame, Status.ModuleNotFound, 'this relay takes its module\'s calls directly, not routed');
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
@@ -435,7 +462,7 @@ export class Relay {
     // So does any frame for a peer whose connection is gone (it may be on another relay by now) when there is one.
     const away = step.action === 'forward' && step.via === to && this.uplink !== undefined && this.#peers.get(to)!.session.state === 'disconnected';
     if (step.action === 'forward' && !(durable && step.via === to) && !away) {
-      this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame);
+      if (this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame) !== false) this.#timeCall(body, from, to);
       this.#stats.routed++;
       return;
     }
@@ -448,7 +475,7 @@ export class Relay {
     this.uplink.route(out, ack, body.hops === 0 ? Number(frame.requestId) : undefined).then(
       (found) => {
         release();
-        if (found) this.#stats.routed++;
+        if (found) (this.#stats.routed++, this.#timeCall(body, from, to));
         else this.#drop(from, frame, body, Status.ModuleNotFound, missing);
       },
       (error: unknown) => {
@@ -458,6 +485,24 @@ export class Relay {
       },
     );
     return durable;
+  }
+
+  /**
+   * Times a call whose Request or answer this relay just passed on (src/relay/call-latency.ts). The carried frame's
+   * type and request_id are read from its header's bytes (offsets 5 and 8): no decode on the forwarding path.
+   * `from` is the peer it came from (undefined: from the uplink, whose envelope's `from` is the origin it vouches for).
+   */
+  #timeCall(body: RoutedBody, from?: PeerState, to?: string): void {
+    const inner = body.frame;
+    if (inner.length < HEADER_SIZE) return;
+    const type = inner[5];
+    const request = type === MessageType.Request;
+    if (!request && (type !== MessageType.Response && type !== MessageType.Error || this.#calls.pending === 0)) return;
+    const origin = from && (body.hops === 0 || !from.direct.trusted) ? from.session.peer!.id : idHex(body.from);
+    const target = to ?? idHex(body.to);
+    const id = (inner[8]! * 2 ** 24 + (inner[9]! << 16 | inner[10]! << 8 | inner[11]!)) * 2 ** 32 + (inner[12]! * 2 ** 24 + (inner[13]! << 16 | inner[14]! << 8 | inner[15]!));
+    if (request) this.#calls.request(origin, target, id);
+    else this.#calls.response(origin, target, id);
   }
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
@@ -550,9 +595,10 @@ export class Relay {
     const target = via === undefined ? undefined : this.#peers.get(via);
     if (!target) return false;
     const id = this.#forward(target.session, { type: MessageType.Routed, ack, body });
-    if (id === undefined) return false;
+    if (id === false) return false;
     this.#stats.routed++;
-    if (ack && acked) this.#whenAcked(target, id, acked);
+    this.#timeCall(body);
+    if (ack && acked && id !== undefined) this.#whenAcked(target, id, acked);
     return true;
   }
 
@@ -593,7 +639,7 @@ export class Relay {
    * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
    * Error for the frame that could not be forwarded.
    */
-  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame, encoded?: Uint8Array): number | undefined {
+  #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame, encoded?: Uint8Array): number | undefined | false {
     try {
       // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
       // (swarmwire/lite) the bit is reserved and the block would read as payload.
@@ -615,6 +661,7 @@ export class Relay {
       if (isFull(error)) this.#dropSlow(target, (error as Error).message);
       if (sender && frame) this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
       else this.#stats.errors++; // from another relay: its sender is not here to tell
+      return false;
     }
   }
 

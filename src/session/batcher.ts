@@ -4,6 +4,7 @@
 // full, so order and priority hold.
 import { Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { microtask } from '../transport/microtask.js';
+import { concat } from '../core/concat.js';
 
 /** Frames larger than this go alone. */
 export const BATCH_FRAME_MAX = 8 * 1024;
@@ -76,15 +77,4 @@ export class Batcher {
       this.#transport.ready().then(() => this.#flushLater(), () => {});
     }
   }
-}
-
-/** `parts` in one new buffer of `size` bytes (their total). @internal */
-export function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

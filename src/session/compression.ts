@@ -1,6 +1,7 @@
 // deflate-raw through the platform's CompressionStream (browsers, Deno, Node ≥ 20, workerd): no dependency, and
 // native speed. Inflating stops as soon as the output passes the limit, so a small bomb cannot fill memory.
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { concat } from '../core/concat.js';
 
 async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = stream.getReader();
@@ -16,14 +17,7 @@ async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promi
     }
     parts.push(value);
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concat(parts, size);
 }
 
 function through(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): ReadableStream<Uint8Array> {

@@ -19,6 +19,7 @@ import { FrameQueue } from './queue.js';
 import { clipUtf8 } from './close-reason.js';
 import { connectFailed } from './connect-failure.js';
 import { createDebug } from '../core/debug.js';
+import { concat } from '../core/concat.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:transport');
 
@@ -236,14 +237,7 @@ export class WebTransportTransport extends BaseTransport {
       parts.push(this.#queue.shift()!.frame);
       size += next.frame.byteLength;
     }
-    if (parts.length === 1) return first;
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
+    return parts.length === 1 ? first : concat(parts, size);
   }
 
   /** Sends one best-effort frame as a datagram if it qualifies; false sends it on the stream instead. */
