@@ -67,10 +67,10 @@ const shipped = [
   whole('wire-workers.js', '10.3 KB'),
   whole('transport-workers.js', '23.8 KB'),
   whole('transport-browser.js', '24 KB'),
-  whole('node.js', '79.9 KB'),
+  whole('node.js', '80.7 KB'), // issue 17: a relay's handshakes on node:crypto (session/identity-node.ts) put it 8 B over 79.9; figure + 1 %
   whole('deno.js', '57.4 KB'),
   whole('workers.js', '73.2 KB'),
-  whole('cli.js', '77.1 KB'),
+  whole('cli.js', '77.9 KB'), // issue 17: the same (identity-node.ts): 11 B over 77.1; figure + 1 %
 ];
 
 export default [

@@ -85,6 +85,8 @@ describe('node:crypto identities give and take the bytes WebCrypto does', () => 
       sign: (...a) => (calls.push('sign'), node.sign(...a)),
       importKey: ((...a: Parameters<typeof node.importKey>) => (calls.push('importKey'), node.importKey(...a))) as typeof node.importKey,
       verify: (...a) => (calls.push('verify'), node.verify(...a)),
+      generateKey: node.generateKey,
+      exportKey: node.exportKey,
     });
     expect(await before.sign(data)).toEqual(expected);
     expect(await sha256(data)).toEqual(new Uint8Array(await web.digest('SHA-256', data)));

@@ -71,6 +71,9 @@ export const nodeIdentityCrypto: IdentityCrypto = {
       }
     });
   },
+  // Made once per identity, not per handshake: WebCrypto's, whose keys sign() above takes.
+  generateKey: crypto.subtle.generateKey.bind(crypto.subtle),
+  exportKey: crypto.subtle.exportKey.bind(crypto.subtle),
 } as IdentityCrypto;
 
 /** Makes the handshakes in this process use node:crypto (idempotent). */

@@ -47,11 +47,12 @@ const PARAMS = {
 const PUBLIC_KEY_BYTES: Record<KeyAlgorithm, number> = { 'Ed25519': 32, 'P-256': 65 };
 
 /**
- * The four WebCrypto calls a handshake makes (digest, sign, importKey of a peer's key, verify), swappable as one
- * piece: crypto.subtle everywhere, node:crypto's synchronous calls behind the same shape on a Node relay
- * (identity-node.ts). What its importKey returns is only ever handed back to its own verify. @internal
+ * The WebCrypto calls identities make, swappable as one piece: crypto.subtle everywhere; on a Node relay
+ * (identity-node.ts) node:crypto makes the handshake's four (digest, sign, importKey of a peer's key, verify) and
+ * key generation and export stay WebCrypto's. What its importKey returns is only ever handed back to its own
+ * verify. @internal
  */
-export type IdentityCrypto = Pick<SubtleCrypto, 'digest' | 'sign' | 'importKey' | 'verify'>;
+export type IdentityCrypto = Pick<SubtleCrypto, 'digest' | 'sign' | 'importKey' | 'verify' | 'generateKey' | 'exportKey'>;
 let subtle: IdentityCrypto = crypto.subtle;
 
 /** Makes every identity in this process compute with `primitives` (the keys seen so far are imported again). @internal */
@@ -65,7 +66,7 @@ let ed25519Support: Promise<boolean> | undefined;
 
 /** Whether this runtime's WebCrypto signs and verifies Ed25519 (checked once). */
 export function supportsEd25519(): Promise<boolean> {
-  ed25519Support ??= crypto.subtle.generateKey(PARAMS['Ed25519'].generate, false, ['sign', 'verify']).then(() => true, () => false);
+  ed25519Support ??= subtle.generateKey(PARAMS['Ed25519'].generate, false, ['sign', 'verify']).then(() => true, () => false);
   return ed25519Support;
 }
 
@@ -89,14 +90,14 @@ export async function deriveNodeId(algorithm: KeyAlgorithm, publicKey: Uint8Arra
 /** A new identity with a fresh key pair. Ephemeral unless its keys are kept (see identityStore.ts). */
 export async function createIdentity(options: Readonly<Partial<IdentityOptions>> = {}): Promise<Identity> {
   const algorithm = options.algorithm ?? ((await supportsEd25519()) ? 'Ed25519' : 'P-256');
-  const keys = await crypto.subtle.generateKey(PARAMS[algorithm].generate, options.extractable ?? false, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = await subtle.generateKey(PARAMS[algorithm].generate, options.extractable ?? false, ['sign', 'verify']) as CryptoKeyPair;
   return identityFromKeys(keys);
 }
 
 /** The identity of an existing key pair (one loaded from storage). */
 export async function identityFromKeys(keys: CryptoKeyPair): Promise<Identity> {
   const algorithm = algorithmOf(keys.publicKey);
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey));
+  const publicKey = new Uint8Array(await subtle.exportKey('raw', keys.publicKey));
   const id = await deriveNodeId(algorithm, publicKey);
   const params = PARAMS[algorithm].sign;
   return {
