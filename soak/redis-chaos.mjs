@@ -51,6 +51,18 @@ export async function runChaos(options = {}) {
       }
     }
   };
+  // Should the run die on its own failure (a restart past its deadline), its relays and Redis must not outlive it:
+  // they are processes of their own, and nothing else would stop them.
+  const orphans = () => {
+    for (const pid of [...relays.map((r) => r.child.pid), redis.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  };
+  process.once('exit', orphans);
   for (let i = 0; i < relayCount; i++) await addRelay();
 
   /** A peer that dials a random live relay each time it (re)connects. */
@@ -131,7 +143,8 @@ export async function runChaos(options = {}) {
       } else if (kind === 'redis') {
         await redis.kill();
         await sleep(200 + random() * 500);
-        redis = await startRedis(port, { persist: true, dir });
+        // Loading the append-only file of a long run, on a busy machine, can take longer than a fresh start.
+        redis = await startRedis(port, { persist: true, dir, readyMs: 60_000 });
         faults.redisRestarted++;
       } else {
         pick([...senders, ...receivers]).move();
@@ -192,6 +205,7 @@ export async function runChaos(options = {}) {
   for (const c of cleanups.reverse()) await c();
   for (const r of relays) await r.kill();
   await redis.stop();
+  process.off('exit', orphans);
   if (harness.length > 0) throw harness[0];
   return {
     frames: total, received: stats.received, lost: total - stats.received, duplicates: stats.duplicates, outOfOrder: stats.outOfOrder,

@@ -11,6 +11,7 @@ import { SessionError, SessionErrorCode, sessionError } from '../src/session/err
 import { RpcErrorCode, rpcError } from '../src/rpc/errors.js';
 import { MeshErrorCode, meshError } from '../src/mesh/errors.js';
 import { deserializeError, serializeError } from '../src/rpc/error-codec.js';
+import { RedisErrorCode, redisError } from '../src/relay/redis-client.js';
 
 const VERDICTS: Record<string, [make: () => SwarmwireError, recoverable: boolean]> = {
   ...Object.fromEntries(Object.values(WireErrorCode).map((code) => [code, [() => wireError(code, 'x'), false]])),
@@ -60,11 +61,18 @@ const VERDICTS: Record<string, [make: () => SwarmwireError, recoverable: boolean
   [MeshErrorCode.MODULE]: [() => meshError(MeshErrorCode.MODULE, 'x'), false],
   [MeshErrorCode.TIMEOUT]: [() => meshError(MeshErrorCode.TIMEOUT, 'x'), true],
   [MeshErrorCode.WORKER_FAILED]: [() => meshError(MeshErrorCode.WORKER_FAILED, 'x'), false],
+  [RedisErrorCode.CLIENT_MISSING]: [() => redisError(RedisErrorCode.CLIENT_MISSING, 'x'), false],
+  [RedisErrorCode.CONNECT]: [() => redisError(RedisErrorCode.CONNECT, 'x'), false],
+  [RedisErrorCode.UNAVAILABLE]: [() => redisError(RedisErrorCode.UNAVAILABLE, 'x'), true],
+  [RedisErrorCode.FULL]: [() => redisError(RedisErrorCode.FULL, 'x'), true],
+  [RedisErrorCode.COMMAND]: [() => redisError(RedisErrorCode.COMMAND, 'x'), false],
+  // NOAUTH, WRONGPASS, NOPERM after connecting: the same user gets the same answer however often it asks.
+  [RedisErrorCode.REFUSED]: [() => redisError(RedisErrorCode.REFUSED, 'x'), false],
 };
 
 describe('every error code has a verdict', () => {
   it('covers every code of every layer', () => {
-    const codes = [WireErrorCode, TransportErrorCode, SessionErrorCode, RpcErrorCode, MeshErrorCode].flatMap((c) => Object.values(c));
+    const codes = [WireErrorCode, TransportErrorCode, SessionErrorCode, RpcErrorCode, MeshErrorCode, RedisErrorCode].flatMap((c) => Object.values(c));
     expect(Object.keys(VERDICTS).sort()).toEqual([...new Set(codes)].sort());
   });
 

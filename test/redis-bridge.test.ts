@@ -2,6 +2,7 @@
 // relay, and a relay killed with SIGKILL is reported down and its nodes become unreachable at once (best effort) or
 // reachable at its next relay (acked). Losing Redis: best-effort frames are refused, acked ones held, within bounds.
 import { rmSync, writeFileSync } from 'node:fs';
+import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectSession, connectWebSocket, createIdentity, decodeBody, MessageType, Status, type Frame, type Session, type Transport,
@@ -353,6 +354,86 @@ describe('exactly once across relays', () => {
     const got = bob.inbox.map(carried) as number[];
     expect(got.filter((n) => n % 2 === 0)).toEqual([...Array(20).keys()].map((n) => 2 * n));
     expect(got.filter((n) => n % 2 === 1).sort((x, y) => x - y)).toEqual([...Array(20).keys()].map((n) => 2 * n + 1));
+  });
+});
+
+describe('an answer every try would get', () => {
+  /** Redis's counters of connections accepted and error replies sent, read on one connection of the test's own. */
+  const counters = async (url: string) => {
+    const admin = createClient({ url });
+    admin.on('error', () => {});
+    await admin.connect();
+    cleanups.push(() => admin.destroy());
+    return async (): Promise<[connections: number, errors: number]> => {
+      const info = String(await admin.sendCommand(['INFO', 'stats']));
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)![1]);
+      return [field('total_connections_received'), field('total_error_replies')];
+    };
+  };
+  const USER = ['--user', 'relay', 'on', '>relay-pass', '~*', '&*', '+@all'];
+  // What an operator does after the relays connected; `admin` is a URL Redis still takes afterwards.
+  const cases: Array<[reply: string, args: string[], change: (url: string) => Promise<string>]> = [
+    ['NOAUTH', [], async (url) => {
+      await redisCommand(url, 'CONFIG', 'SET', 'requirepass', 'secret');
+      const admin = url.replace('redis://', 'redis://:secret@');
+      await redisCommand(admin, 'CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await redisCommand(admin, 'CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      return admin;
+    }],
+    ['WRONGPASS', USER, async (url) => {
+      await redisCommand(url, 'ACL', 'SETUSER', 'relay', 'resetpass', '>another-pass');
+      await redisCommand(url, 'CLIENT', 'KILL', 'USER', 'relay'); // it reconnects with the old one
+      return url;
+    }],
+    ['NOPERM', USER, async (url) => {
+      await redisCommand(url, 'ACL', 'SETUSER', 'relay', '-@all'); // its connections stay; every command is refused
+      return url;
+    }],
+  ];
+
+  it.each(cases)('%s after connecting: SW_ERR_REDIS_REFUSED (not recoverable) once, no more tries, the relay serves its own peers alone', async (reply, args, change) => {
+    const own = await startRedis(undefined, { args });
+    cleanups.push(() => own.stop());
+    const url = args.length > 0 ? own.url.replace('redis://', 'redis://relay:relay-pass@') : own.url;
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', url);
+    const told: unknown[] = [];
+    a.bridge.onError((e) => told.push(e));
+    const alice = await client(a.server.wsUrl, 'alice');
+    const carol = await client(a.server.wsUrl, 'carol');
+    await reachable(prefix, carol.session, own.url);
+    expect(a.bridge.failure).toBeUndefined();
+
+    const admin = await change(own.url);
+    await until(() => a.bridge.failure !== undefined);
+    const failure = a.bridge.failure!;
+    expect(failure).toMatchObject({ name: 'RedisError', code: 'SW_ERR_REDIS_REFUSED', status: Status.Unauthorized, recoverable: false });
+    expect(failure.message).toContain(reply);
+    expect(failure.message).not.toContain('relay-pass');
+    expect(a.bridge.connected).toBe(false);
+    expect(told).toEqual([failure]);
+    const late: unknown[] = [];
+    a.bridge.onError((e) => late.push(e));
+    expect(late).toEqual([failure]); // a listener added after is told at once
+
+    // No more tries: Redis accepts no connection from it and refuses it nothing.
+    const tries = await counters(admin);
+    await new Promise((r) => setTimeout(r, 100)); // replies still on their way when it gave up
+    const before = await tries();
+    await new Promise((r) => setTimeout(r, 500)); // five times the bridge's largest backoff (relay(): 100 ms)
+    const after = await tries();
+    expect([after[0] - before[0], after[1] - before[1]]).toEqual([0, 0]);
+    expect(told).toHaveLength(1);
+
+    // Alone: an acked frame for a peer of its own is delivered; one for a node elsewhere is answered with why.
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(carol.session.nodeId, event('here')) });
+    await until(() => carol.inbox.length === 1);
+    expect(carried(carol.inbox[0]!)).toBe('here');
+    await until(() => alice.session.unacked === 0);
+    const id = alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(new Uint8Array(16).fill(7), event('elsewhere')) });
+    const error = await errorFor(alice, id);
+    expect(error.status).toBe(Status.Unauthorized);
+    expect(error.message).toContain(reply);
   });
 });
 

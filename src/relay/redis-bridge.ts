@@ -12,13 +12,16 @@
 //   - presence: every relay publishes a heartbeat and refreshes a key with a TTL; one silent for longer than
 //     `deadAfterMs` is reported down. A node is reachable for acked frames while its relay renews its lease, and for
 //     `graceMs` after that relay died: long enough to reconnect elsewhere and find its frames waiting.
+//   - an answer every try would get (NOAUTH, WRONGPASS, NOPERM: RedisError REFUSED, not recoverable) stops every
+//     retry — node-redis's reconnections, the outbox, the readers, heartbeats — and is told once (onError, failure):
+//     the relay serves its own peers alone from then on, and frames for anywhere else are answered with it.
 import { pack, unpack } from '../wire/payload.js';
 import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { idHex } from '../wire/node-id.js';
-import { connectRedis, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
-import { COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
-import { Outbox } from './redis-outbox.js';
+import { connectRedis, type RedisError, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
+import { AHEAD, COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
+import { AGAIN, Outbox } from './redis-outbox.js';
 import { NodeInbox } from './redis-inbox.js';
 
 export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect'> {
@@ -61,6 +64,14 @@ export interface RedisBridge {
   readonly connected: boolean;
   /** Acked frames this relay holds because Redis cannot take them yet. */
   readonly held: number;
+  /**
+   * Why the bridge gave up (RedisError SW_ERR_REDIS_REFUSED, Unauthorized, `recoverable` false: Redis refused this
+   * relay's user after it connected — NOAUTH, WRONGPASS, NOPERM), if it has. The relay then serves its own peers
+   * alone; frames for other relays are answered with this error. Undefined while the bridge works or retries.
+   */
+  readonly failure: RedisError | undefined;
+  /** Calls `listener` once, when the bridge gives up (see `failure`); at once if it has already. */
+  onError(listener: (error: RedisError) => void): () => void;
   /** Relays heard from recently, this one included. */
   relays(): string[];
   /** Calls `listener` when a relay is first heard from ('up') and when it leaves or goes silent ('down'). */
@@ -114,6 +125,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   /** The nodes this relay serves, each with its stream's reader. */
   const inboxes = new Map<string, NodeInbox>();
   let closed = false;
+  /** Set once Redis refused this relay for good (link.onFailure below): nothing is tried again. */
+  let failure: RedisError | undefined;
+  const errorListeners: Array<(error: RedisError) => void> = [];
 
   const envelope = (payload: Uint8Array): Envelope | undefined => {
     try {
@@ -140,7 +154,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
 
   const notConnected = () => redisError(RedisErrorCode.COMMAND, 'not connected to Redis (reconnecting)');
   const command = (args: Array<string | Uint8Array>, key?: string): Promise<unknown> =>
-    link.connected ? link.command(args, key) : Promise.reject(notConnected());
+    failure ? Promise.reject(failure) : link.connected ? link.command(args, key) : Promise.reject(notConnected());
   const announce = async (up: boolean): Promise<void> => {
     await command(['PUBLISH', RELAYS, pack({ r: relayId, up })]);
     if (up) await command(['SET', `${prefix}:relay:${relayId}`, String(Date.now()), 'PX', String(deadAfterMs)], `${prefix}:relay:${relayId}`);
@@ -180,7 +194,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   };
   /** Starts serving node `id`: its channel, its lease, its stream. */
   const serve = (id: string): void => {
-    if (closed || inboxes.has(id)) return;
+    if (closed || failure || inboxes.has(id)) return;
     const inbox = inboxOf(id);
     inboxes.set(id, inbox);
     const listener = (message: Buffer): void => {
@@ -199,7 +213,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       link.subscribe(keysOf(prefix, id).channel, sharded, listener).then(
         () => attempt > 0 && inbox.kick(), // notices sent before it held never arrived
         () => {
-          if (closed || inboxes.get(id) !== inbox) return;
+          if (closed || failure || inboxes.get(id) !== inbox) return;
           const retry = setTimeout(subscribe, backoffDelay(attempt++, options.reconnect));
           (retry as { unref?: () => void }).unref?.();
         },
@@ -257,7 +271,13 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   });
 
   const uplink: RelayUplink = {
-    durable: true,
+    // Once the bridge gave up, acked frames for this relay's own peers are delivered here, as on a relay alone.
+    get durable() {
+      return failure === undefined;
+    },
+    get state() {
+      return bridge;
+    },
     async route(body, ack, origin) {
       const to = idHex(body.to);
       const k = keysOf(prefix, to);
@@ -267,10 +287,18 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       }
       const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
       const own = relay.router.direct.has(to) ? '1' : '';
-      const originKey = k.origin(idHex(body.from));
+      const from = idHex(body.from);
+      const originKey = k.origin(from);
+      // One chain per (receiver, origin): its frames enter the stream in the order the origin sent them (ENQUEUE).
       const reply = await outbox.push(
-        () => link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs)], true),
+        async (ahead) => {
+          const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [
+            entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs), ahead === undefined ? '' : String(ahead),
+          ], true);
+          return r === AHEAD ? AGAIN : r;
+        },
         entry.length,
+        origin === undefined ? undefined : { chain: `${to} ${from}`, id: origin },
       );
       if (reply === NO_NODE) return false;
       if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames waiting in its stream (maxPending)`);
@@ -292,17 +320,38 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     await link.close();
     throw redisError(RedisErrorCode.CONNECT, `cannot subscribe: ${(error as Error).message}`, error);
   }
+  link.onFailure((error) => {
+    if (closed || failure) return;
+    failure = error;
+    clearInterval(heartbeat);
+    clearInterval(leases);
+    outbox.close(error); // held frames are answered with why (their senders' Acks were waiting on them)
+    for (const inbox of inboxes.values()) inbox.stop();
+    inboxes.clear();
+    for (const l of errorListeners.slice()) l(error);
+  });
   relay.uplink = uplink; // from here on, joins and leaves reach serve()
   for (const peer of relay.peers()) serve(peer.id);
   await announce(true).catch(() => {});
 
-  return {
+  const bridge: RedisBridge = {
     relayId,
     get connected() {
       return link.connected;
     },
     get held() {
       return outbox.held;
+    },
+    get failure() {
+      return failure;
+    },
+    onError(listener) {
+      if (failure) {
+        listener(failure);
+        return () => {};
+      }
+      errorListeners.push(listener);
+      return () => void errorListeners.splice(errorListeners.indexOf(listener) >>> 0, 1);
     },
     relays: () => [...seen.keys()].sort(),
     onRelay(listener) {
@@ -322,4 +371,5 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       await link.close();
     },
   };
+  return bridge;
 }

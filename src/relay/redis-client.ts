@@ -33,6 +33,11 @@ export const RedisErrorCode = {
   FULL: 'SW_ERR_REDIS_FULL',
   /** Redis answered a command with an error, or the connection failed. */
   COMMAND: 'SW_ERR_REDIS',
+  /**
+   * After connecting, Redis refused this relay's user: a password it now wants (NOAUTH), one it no longer takes
+   * (WRONGPASS), a permission taken away (NOPERM). Every try would get the same answer: the bridge stops trying.
+   */
+  REFUSED: 'SW_ERR_REDIS_REFUSED',
 } as const;
 export type RedisErrorCode = (typeof RedisErrorCode)[keyof typeof RedisErrorCode];
 
@@ -42,6 +47,7 @@ const STATUS_OF: Record<RedisErrorCode, Status> = {
   SW_ERR_REDIS_UNAVAILABLE: Status.Timeout,
   SW_ERR_REDIS_FULL: Status.BackpressureRejection,
   SW_ERR_REDIS: Status.ExecutionError,
+  SW_ERR_REDIS_REFUSED: Status.Unauthorized,
 };
 
 /** @internal */
@@ -113,20 +119,32 @@ export interface RedisLink {
   unsubscribe(channel: string, sharded: boolean): Promise<void>;
   /** Calls `listener` when a connection came back after being lost (what was published meanwhile never arrives). */
   onReconnect(listener: () => void): void;
+  /** Why the link gave up for good (RedisError REFUSED), if it has: its connections are closed, every call fails with it. */
+  readonly failure: RedisError | undefined;
+  /** Calls `listener` once, when the link gives up for good. */
+  onFailure(listener: (error: RedisError) => void): void;
   close(): Promise<void>;
 }
+
+const isReply = (error: unknown): error is Error =>
+  error instanceof Error && (error.constructor?.name === 'ErrorReply' || error.constructor?.name === 'SimpleError');
 
 /**
  * A reply that is an error and says Redis cannot take commands right now (LOADING after a restart, a failover…), or
  * that an ordered script call must be sent again (NOSCRIPT: see RedisLink.run).
  */
 export function isTransient(error: unknown): boolean {
+  if (error instanceof RedisError) return error.recoverable; // the link's own verdict (REFUSED: no)
   if (!(error instanceof Error)) return true;
-  if (error.constructor?.name === 'ErrorReply' || error.constructor?.name === 'SimpleError') {
-    return /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOREPLICAS|BUSY|NOSCRIPT)\b/.test(error.message);
-  }
+  if (isReply(error)) return /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOREPLICAS|BUSY|NOSCRIPT)\b/.test(error.message);
   return true; // the connection: closed, offline, timed out
 }
+
+/**
+ * A reply that refuses this client's user — as a command's answer or as the reason a reconnection failed (node-redis
+ * authenticates in its handshake) — and that the same user will get again on every try.
+ */
+export const isRefusal = (error: unknown): boolean => isReply(error) && /^(NOAUTH|WRONGPASS|NOPERM)\b/.test(error.message);
 
 // The shape of @redis/client this file uses, so no type of it leaks into swarmwire's declarations.
 type Listener = (message: Buffer, channel: Buffer) => void;
@@ -176,7 +194,8 @@ function nodeRedis(): Promise<NodeRedis> {
 export async function connectRedis(options: Readonly<RedisConnectOptions>): Promise<RedisLink> {
   const redis = await nodeRedis();
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
-  const reconnectStrategy = (retries: number): number => backoffDelay(retries, options.reconnect);
+  // A refusal stops node-redis's reconnection loop (an Error instead of a delay); anything else is tried again.
+  const reconnectStrategy = (retries: number, cause?: unknown): number | Error => refused(cause) ?? backoffDelay(retries, options.reconnect);
   // Replies as Buffers: frames are binary, and a string round trip would corrupt them.
   const commandOptions = { typeMapping: { [redis.RESP_TYPES.BLOB_STRING]: Buffer, [redis.RESP_TYPES.SIMPLE_STRING]: Buffer } };
   const tls = tlsOf(options.tls);
@@ -189,6 +208,39 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
   const reconnected = (): void => {
     loads.clear();
     for (const l of reconnects) l();
+  };
+  // The first refusal (see isRefusal) ends the link: retrying NOAUTH forever would only hide it.
+  let failure: RedisError | undefined;
+  const failed: Array<(error: RedisError) => void> = [];
+  let shut = (): unknown => undefined;
+  const refused = (error: unknown): RedisError | undefined => {
+    if (failure || !isRefusal(error)) return failure;
+    failure = redisError(RedisErrorCode.REFUSED, `${where} refused this relay: ${describe(error)} (not tried again: check the user, password and ACL permissions it connects with)`, error);
+    setImmediate(() => void shut()); // not from inside node-redis's own reconnection step
+    for (const l of failed.splice(0)) l(failure);
+    return failure;
+  };
+  /** The link every deployment gets: calls fail at once after a refusal, and a refusal a call meets ends the link. */
+  const watched = (base: Omit<RedisLink, 'failure' | 'onFailure'>): RedisLink => {
+    shut = () => base.close();
+    const guard = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+      failure ? Promise.reject(failure) : call(...args).catch((error: unknown) => Promise.reject(refused(error) ?? error));
+    return {
+      mode: base.mode,
+      get connected() {
+        return failure === undefined && base.connected;
+      },
+      command: guard(base.command),
+      run: guard(base.run),
+      subscribe: guard(base.subscribe),
+      unsubscribe: base.unsubscribe,
+      onReconnect: base.onReconnect,
+      get failure() {
+        return failure;
+      },
+      onFailure: (l) => void (failure ? l(failure) : failed.push(l)),
+      close: base.close,
+    };
   };
 
   if (options.cluster) {
@@ -204,7 +256,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
     cluster.on('node-ready', () => ready && reconnected());
     await opened(cluster, timeoutMs, where);
     ready = true;
-    return {
+    return watched({
       mode: 'cluster',
       get connected() {
         return cluster.isReady;
@@ -215,7 +267,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
       unsubscribe: (channel, sharded) => (sharded ? cluster.sUnsubscribe(channel) : cluster.unsubscribe(channel)).then(() => {}),
       onReconnect: (l) => void reconnects.push(l),
       close: () => quietly(cluster),
-    };
+    });
   }
 
   if (options.sentinel) {
@@ -234,7 +286,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
     sentinel.on('topology-change', () => ready && reconnected());
     await opened(sentinel, timeoutMs, where);
     ready = true;
-    return {
+    return watched({
       mode: 'sentinel',
       get connected() {
         return sentinel.isReady;
@@ -246,7 +298,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
       unsubscribe: (channel) => sentinel.unsubscribe(channel).then(() => {}),
       onReconnect: (l) => void reconnects.push(l),
       close: () => quietly(sentinel),
-    };
+    });
   }
 
   const server = nodeOptions(options.url, tls);
@@ -258,7 +310,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
   await opened(sub, timeoutMs, where).catch((e: unknown) => (pub.destroy(), Promise.reject(e)));
   let ready = true;
   for (const c of [pub, sub]) c.on('ready', () => ready && reconnected());
-  return {
+  return watched({
     mode: 'server',
     get connected() {
       return pub.isReady && sub.isReady;
@@ -272,7 +324,7 @@ export async function connectRedis(options: Readonly<RedisConnectOptions>): Prom
       ready = false;
       await Promise.all([quietly(pub), quietly(sub)]);
     },
-  };
+  });
 }
 
 /**
@@ -392,6 +444,6 @@ async function quietly(client: { close(): Promise<void>; destroy(): void }): Pro
   try {
     await client.close();
   } catch {
-    client.destroy();
+    client.destroy(); // idempotent: also for a client whose reconnection was stopped
   }
 }

@@ -6,8 +6,15 @@
 // silently. The relay acks a frame to its sender only when this settles it, so a relay killed meanwhile loses nothing:
 // its senders still hold what it held, and send it again through another relay. A frame sent again after its first
 // copy did enter (the reply was lost with the connection) is dropped by the stream's per-origin check (ENQUEUE).
+//
+// Order: frames are sent in the order they were pushed, and one that fails is sent again before anything behind it
+// — but Redis answers a burst one frame at a time, and can refuse the first frames and take later ones (LOADING
+// ends, or another relay loads the script, in the middle of the burst). So order is not left to the timing of
+// replies: frames pushed in one chain (an origin's frames for one node) each name the frame before them while that
+// one is held unsettled, and Redis refuses a frame whose named predecessor has not entered (ENQUEUE answers AHEAD,
+// which `send` turns into AGAIN): it is sent again, in its place, after its predecessor.
 import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
-import { isTransient, redisError, RedisErrorCode } from './redis-client.js';
+import { isTransient, type RedisError, redisError, RedisErrorCode } from './redis-client.js';
 
 export interface OutboxOptions {
   /** Frames held at most (in flight or waiting for Redis); one more is refused with FULL. Default: 10,000. */
@@ -22,14 +29,30 @@ export interface OutboxOptions {
   reconnect: Partial<BackoffOptions>;
 }
 
+/** What `send` resolves with when Redis took nothing and the write must be sent again, in its place, later. */
+export const AGAIN: unique symbol = Symbol('send again');
+
+/** A write's place in a chain: writes of one chain enter Redis in the order they were pushed. */
+export interface OutboxOrder {
+  /** The chain (the bridge: receiver and origin). */
+  readonly chain: string;
+  /** The write's id in its chain (the bridge: the origin's request id), given to the next write's `send`. */
+  readonly id: number;
+}
+
 interface Item {
-  readonly send: () => Promise<unknown>;
+  readonly send: (ahead: number | undefined) => Promise<unknown>;
   readonly bytes: number;
   readonly deadline: number;
   readonly resolve: (reply: unknown) => void;
   readonly reject: (error: unknown) => void;
+  readonly order: OutboxOrder | undefined;
+  /** The write pushed before it in its chain, if that one was held then; dropped once this one settles. */
+  ahead: Item | undefined;
   /** Sent and not answered yet. */
   flying: boolean;
+  /** Answered for good (taken, or refused): nothing waits for it any more. */
+  settled: boolean;
 }
 
 export class Outbox {
@@ -41,12 +64,15 @@ export class Outbox {
    */
   #flying = 0;
   #broken = false;
+  /** The last write pushed in each chain, while it is held. */
+  readonly #tails = new Map<string, Item>();
   #bytes = 0;
   /** Redis could not take the last attempt: wait for the retry timer (or a reconnect) before sending more. */
   #paused = false;
   #failures = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
+  /** Why it was closed: every frame pushed after is refused with it. */
+  #closed: RedisError | undefined;
 
   constructor(options: Readonly<Partial<OutboxOptions>> = {}) {
     this.#o = {
@@ -62,16 +88,21 @@ export class Outbox {
 
   /**
    * Queues one write (`send` runs it, as often as it must); resolves with Redis's reply, rejects with RedisError:
-   * FULL beyond a bound, UNAVAILABLE after holdMs, COMMAND for an error reply.
+   * FULL beyond a bound, UNAVAILABLE after holdMs, COMMAND for an error reply. With `order`, `send` is given the id
+   * of the write pushed before it in the same chain while that one is held unsettled (else undefined): Redis must
+   * not take this write before that one, and `send` resolves AGAIN when Redis said so.
    */
-  push(send: () => Promise<unknown>, bytes: number): Promise<unknown> {
-    if (this.#closed) return Promise.reject(redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge is closed'));
+  push(send: (ahead: number | undefined) => Promise<unknown>, bytes: number, order?: OutboxOrder): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.#closed);
     if (this.#queue.length >= this.#o.maxHeld || this.#bytes + bytes > this.#o.maxHeldBytes) {
       return Promise.reject(redisError(RedisErrorCode.FULL,
         `${this.#queue.length} frames (${this.#bytes} bytes) already wait for Redis (maxHeld ${this.#o.maxHeld}, maxHeldBytes ${this.#o.maxHeldBytes})`));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ send, bytes, deadline: Date.now() + this.#o.holdMs, resolve, reject, flying: false });
+      const ahead = order && this.#tails.get(order.chain);
+      const item: Item = { send, bytes, deadline: Date.now() + this.#o.holdMs, resolve, reject, order, ahead, flying: false, settled: false };
+      if (order) this.#tails.set(order.chain, item);
+      this.#queue.push(item);
       this.#bytes += bytes;
       this.#pump();
     });
@@ -86,11 +117,16 @@ export class Outbox {
     this.#pump();
   }
 
-  /** Refuses everything held, with UNAVAILABLE. */
-  close(): void {
-    this.#closed = true;
+  /** Refuses everything held, and all that comes after, with `reason` (default: UNAVAILABLE, the bridge closed). */
+  close(reason = redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge closed before Redis took this frame')): void {
+    if (this.#closed) return;
+    this.#closed = reason;
     clearTimeout(this.#retry);
-    for (const item of this.#queue.splice(0)) item.reject(redisError(RedisErrorCode.UNAVAILABLE, 'the Redis bridge closed before Redis took this frame'));
+    for (const item of this.#queue.splice(0)) {
+      item.flying = false; // its reply, when it comes, finds it answered
+      item.reject(reason);
+    }
+    this.#tails.clear();
     this.#bytes = 0;
     this.#flying = 0;
   }
@@ -105,7 +141,9 @@ export class Outbox {
       const item = this.#queue[this.#flying]!;
       this.#flying++;
       item.flying = true;
-      item.send().then((reply) => this.#settled(item, reply, undefined), (error: unknown) => this.#settled(item, undefined, error ?? new Error('failed')));
+      // The predecessor may be in flight just ahead of it: Redis runs them in this order, and checks.
+      const ahead = item.ahead && !item.ahead.settled ? item.ahead.order!.id : undefined;
+      item.send(ahead).then((reply) => this.#settled(item, reply, undefined), (error: unknown) => this.#settled(item, undefined, error ?? new Error('failed')));
     }
   }
 
@@ -113,7 +151,8 @@ export class Outbox {
     if (!item.flying) return; // closed meanwhile
     item.flying = false;
     this.#flying--;
-    if (error !== undefined && isTransient(error) && !this.#closed) {
+    if (reply === AGAIN && error === undefined) error = AGAIN;
+    if (error !== undefined && (error === AGAIN || isTransient(error)) && !this.#closed) {
       // Redis could not take it: it waits (keeping its place) for the next attempt. Frames sent after it fail too
       // (the same lost connection, the same LOADING), and wait behind it. One failed attempt, however many frames were
       // in flight with it: counting each frame would push the next attempt towards maxDelayMs after a single blip.
@@ -123,8 +162,7 @@ export class Outbox {
       this.#pump(); // the last reply in after the retry timer fired: go on
       return;
     }
-    this.#queue.splice(this.#queue.indexOf(item), 1);
-    this.#bytes -= item.bytes;
+    this.#remove(item);
     if (error !== undefined) item.reject(redisError(RedisErrorCode.COMMAND, `Redis refused a frame: ${(error as Error).message ?? String(error)}`, error));
     else {
       this.#failures = 0;
@@ -145,6 +183,15 @@ export class Outbox {
     (this.#retry as { unref?: () => void }).unref?.();
   }
 
+  /** Takes a settled write out: out of the queue, out of its chain. */
+  #remove(item: Item): void {
+    item.settled = true;
+    item.ahead = undefined; // a chain of settled writes, each holding the one before, would never be collected
+    this.#queue.splice(this.#queue.indexOf(item), 1);
+    this.#bytes -= item.bytes;
+    if (item.order && this.#tails.get(item.order.chain) === item) this.#tails.delete(item.order.chain);
+  }
+
   /** Refuses the waiting frames whose holdMs is over (in flight ones get their answer first). */
   #expire(): void {
     const now = Date.now();
@@ -154,8 +201,7 @@ export class Outbox {
         i++;
         continue;
       }
-      this.#queue.splice(i, 1);
-      this.#bytes -= item.bytes;
+      this.#remove(item);
       item.reject(redisError(RedisErrorCode.UNAVAILABLE, `Redis could not take this frame for ${this.#o.holdMs} ms (holdMs)`));
     }
   }

@@ -27,32 +27,41 @@ export const WINDOW = 128;
 /** What enqueue() answered besides a seq. */
 export const NO_NODE = -1;
 export const STREAM_FULL = -2;
+/** The frame the same origin sent the same node before this one has not entered yet: send this one again after it. */
+export const AHEAD = -3;
 export const REPEAT = 0;
 
 /**
  * Appends an envelope to a node's stream and tells the node's channel — if the node is anywhere (its lease), if the
- * stream has room, and if the origin did not send this request id before (a sender sends its unacked frames again
- * through another relay when the first one died before its Ack got out).
+ * stream has room, if the origin did not send this request id before (a sender sends its unacked frames again
+ * through another relay when the first one died before its Ack got out), and if the origin's frame before it for
+ * this node has entered (ARGV[9]).
  * KEYS: stream, seq, lease, origin ids. ARGV: envelope, origin request id or '', max entries, retainMs, channel,
  * PUBLISH or SPUBLISH, '1' when this relay serves the node itself (its lease may not be written yet), how long the
- * origin's ids are remembered (ms).
- * An id below the last WINDOW that entered counts as a repeat — as a session's duplicate filter counts one below its
- * window — unless it is more than 65,536 below (the session filter's own span): that is a sender that started
- * counting again (a restart with the same identity), not a repeat.
- * Returns the seq, or REPEAT, NO_NODE, STREAM_FULL.
+ * origin's ids are remembered (ms), the request id of the origin's frame for this node that must enter first, or ''.
+ * An id below the last WINDOW that entered counts as entered — as a session's duplicate filter counts one below its
+ * window as a repeat — unless it is more than 65,536 below (the session filter's own span): that is a sender that
+ * started counting again (a restart with the same identity), not a repeat.
+ * Why ARGV[9]: a relay sends many frames before the first reply is in, and Redis can refuse the first ones and take
+ * later ones (LOADING ends, another relay loads the script meanwhile). Checked here, in the one place that orders
+ * entries, a later frame cannot overtake an earlier one of the same origin, whatever the relay got back when. The
+ * relay names the frame before only while it holds it unsettled (src/relay/redis-outbox.ts): one refused for good
+ * (a full stream, holdMs) is not waited for.
+ * Returns the seq, or REPEAT, NO_NODE, STREAM_FULL, AHEAD.
  */
 export const ENQUEUE = luaScript(`
 if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return ${NO_NODE} end
-local origin = tonumber(ARGV[2])
-if origin then
-  if redis.call('ZSCORE', KEYS[4], ARGV[2]) then return ${REPEAT} end
-  if redis.call('ZCARD', KEYS[4]) >= ${WINDOW} then
-    local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
-    local low = tonumber(oldest[2])
-    if origin < low and origin >= low - 65536 then return ${REPEAT} end
-  end
+local function entered(member)
+  if redis.call('ZSCORE', KEYS[4], member) then return true end
+  if redis.call('ZCARD', KEYS[4]) < ${WINDOW} then return false end
+  local id = tonumber(member)
+  local low = tonumber(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2])
+  return id < low and id >= low - 65536
 end
+local origin = tonumber(ARGV[2])
+if origin and entered(ARGV[2]) then return ${REPEAT} end
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return ${STREAM_FULL} end
+if tonumber(ARGV[9]) and not entered(ARGV[9]) then return ${AHEAD} end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   local t = redis.call('TIME')
   redis.call('SET', KEYS[2], string.format('%.0f', (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) * 1000))
