@@ -15,6 +15,7 @@ import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { DashboardTraffic } from './dashboard-traffic.js';
 import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
+import { useNodeIdentityCrypto } from '../session/identity-node.js';
 
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
@@ -71,6 +72,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 const ignore = (): void => {};
 
 export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
+  useNodeIdentityCrypto(); // every handshake signs, checks and hashes: node:crypto does it for a fraction of WebCrypto's cost
   const relay = await Relay.create(options);
   // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
   const traffic = new DashboardTraffic(relay);
