@@ -1,6 +1,6 @@
 // Issue 18's figures: what tracing costs an RPC call. add(a, b) over a session on the in-process pair, three ways
-// in the same rounds: the source before tracing existed (git ref TRACING_BASE, default: where this branch left
-// `api`), this source with tracing off, and this source with OpenTelemetry on (the SDK with an always-on sampler
+// in the same rounds: the source before tracing existed (git ref TRACING_BASE, default: f505c21, main just before
+// tracing landed; a branch name would not exist in a fresh clone), this source with tracing off, and this source with OpenTelemetry on (the SDK with an always-on sampler
 // and an exporter that drops spans, so the figure is swarmwire's and the SDK's span work, not an exporter's I/O).
 // Both sources are bundled here the same way (esbuild), so the only difference between the first two is the code.
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,8 @@ import { latencies, percentile, throughput } from './lib/calls.mjs';
 import { sig } from './lib/table.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
+/** main just before tracing landed (the README's "before" row). */
+const BEFORE_TRACING = 'f505c21d5187819f17bb1831f7825465dc19272c';
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** `src/index.ts` of `dir` as one ESM file in `out`, imported. */
@@ -38,7 +40,7 @@ async function remoteAdd(m) {
 }
 
 export async function run({ rounds = 5 } = {}) {
-  const base = process.env.TRACING_BASE ?? execFileSync('git', ['merge-base', 'HEAD', 'api'], { cwd: root, encoding: 'utf8' }).trim();
+  const base = execFileSync('git', ['rev-parse', process.env.TRACING_BASE ?? BEFORE_TRACING], { cwd: root, encoding: 'utf8' }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'sw-tracing-bench-'));
   try {
     const before = join(dir, 'before');
