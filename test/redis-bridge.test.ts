@@ -399,6 +399,37 @@ describe("a node's lease", () => {
     expect(bob.inbox.map(carried)).toEqual([0, 1, 2, 3, 4]);
     expect(alice.inbox.filter((f) => f.type === MessageType.Error).map((f) => decodeBody<{ message: string }>(f).message)).toEqual([]);
   });
+  it('is written again as soon as Redis is back, also while Redis still loads its data (LOADING)', async () => {
+    // Redis comes back without bob's lease (here deleted before the restart: as one that ran out while Redis was
+    // down), and answers LOADING for its first seconds. The relays reconnect meanwhile: a single write then is
+    // refused, and bob — connected to B all along — would be "no node" until B's next renewal (20 s here).
+    const own = await startRedis();
+    cleanups.push(() => own.stop()); // (removes its folder, after the restarted one stopped)
+    const graceMs = 60_000;
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', own.url, { graceMs });
+    const b = await relay(prefix, 'B', own.url, { graceMs });
+    const alice = await client(a.server.wsUrl, 'alice');
+    const bob = await client(b.server.wsUrl, 'bob');
+    await reachable(prefix, bob.session, own.url);
+    const lease = `{${prefix}:${Buffer.from(bob.session.nodeId).toString('hex')}}:at`;
+    // Enough data that loading it, 1 ms a key, takes seconds; events (connections, LOADING replies) served meanwhile.
+    await redisCommand(own.url, 'EVAL', "for i = 1, 3000 do redis.call('SET', 'filler:' .. i, i) end", '0');
+    await redisCommand(own.url, 'DEL', lease);
+    await redisCommand(own.url, 'SAVE');
+    await own.kill();
+    const back = await startRedis(own.port, {
+      dir: own.dir, readyMs: 30_000, args: ['--key-load-delay', '1000', '--loading-process-events-interval-bytes', '1024'],
+    });
+    cleanups.push(() => back.stop());
+    const holder = async (): Promise<string> => String(await redisCommand(own.url, 'GET', lease));
+    for (const end = Date.now() + 5_000; (await holder()) !== 'B' && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
+    expect(await holder()).toBe('B');
+    for (let n = 0; n < 3; n++) alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) });
+    await until(() => bob.inbox.length === 3 && alice.session.unacked === 0, 10_000);
+    expect(bob.inbox.map(carried)).toEqual([0, 1, 2]);
+    expect(alice.inbox.filter((f) => f.type === MessageType.Error)).toEqual([]);
+  });
 });
 
 describe('an answer every try would get', () => {

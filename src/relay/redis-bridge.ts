@@ -278,7 +278,8 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     }
   }, heartbeatMs);
   (heartbeat as { unref?: () => void }).unref?.();
-  // Leases are renewed three times per graceMs: one missed renewal never makes a node look gone. Only for nodes
+  // Leases are renewed three times per graceMs, each renewal tried until it holds: Redis restarting again and again
+  // (each time down, then loading its data) must not make a node connected here look gone. Only for nodes
   // connected here now: a node that left for another relay (its session here waits to be resumed) must not take
   // its lease back from there, to delete it when that session ends.
   // Each inbox also reads its stream then: a notice that never came (lost with a connection) delays a frame by at
@@ -286,7 +287,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   const leases = setInterval(() => {
     if (closed) return;
     for (const [id, inbox] of inboxes) {
-      if (connectedHere(id)) renewLease(id).catch(() => {});
+      claim(id);
       inbox.kick();
     }
   }, Math.max(10, graceMs / 3));
