@@ -89,6 +89,13 @@ export type { OpenTelemetryApi, OpenTelemetryOptions } from './rpc/otel.js';
 export { setTracer } from './rpc/tracing.js';
 export type { SpanHandle, SpanInfo, Tracer } from './rpc/tracing.js';
 export type { TraceContext } from './wire/trace.js';
+// Observability: a relay's metrics, as Prometheus text (what /metrics serves) or through an OpenTelemetry Meter
+export { relayMetrics } from './relay/metrics.js';
+export type { RelayMetricsSources } from './relay/metrics.js';
+export { relayMetricsWithOpenTelemetry } from './relay/metrics-otel.js';
+export type { OpenTelemetryMeter } from './relay/metrics-otel.js';
+export type { CallLatencySnapshot } from './relay/call-latency.js';
+export type { HistogramSnapshot } from './relay/histogram.js';
 
 // The relay's logic, for any server (startRelay in swarmwire/node and startDenoRelay in swarmwire/deno wrap it)
 export { Relay, RELAY_MODULE } from './relay/relay.js';

@@ -1,17 +1,20 @@
 // The dashboard's traffic recorder (src/relay/dashboard-traffic.ts) fed Routed envelopes as the relay hands them
-// over, on an injected clock: call latencies per second, traced hops with their answer times, agent moves, and the
-// bounds that hold whatever ids a hostile peer sends.
+// over, on an injected clock: call latencies per second (timed by a CallLatency, wired as the relay wires it: the
+// Request, then the answer, whose latency goes to the observer's answered()), traced hops with their answer times,
+// agent moves, and the bounds that hold whatever ids a hostile peer sends.
 import { describe, expect, it } from 'vitest';
 import { MessageType, decodeFrame, encodeFrame, routedBody } from 'swarmwire/wire';
 import type { RoutedBody } from '../src/wire/routed.js';
 import type { DirectPeer } from '../src/mesh/router.js';
-import { DashboardTraffic, WATCH_MS } from '../src/relay/dashboard-traffic.js';
+import { DashboardTraffic, MAX_TRACED_CALLS, WATCH_MS } from '../src/relay/dashboard-traffic.js';
 import type { RelayObserver } from '../src/relay/relay.js';
-import { HISTORY_SECONDS, MAX_PENDING_CALLS } from '../src/relay/dashboard-calls.js';
+import { HISTORY_SECONDS } from '../src/relay/dashboard-calls.js';
+import { CallLatency } from '../src/relay/call-latency.js';
 import { MAX_HOPS, MAX_TRACES } from '../src/relay/dashboard-trace-ring.js';
 
 const id = (n: number): Uint8Array => new Uint8Array(16).fill(n);
 const hex = (n: number): string => n.toString(16).padStart(2, '0').repeat(16);
+const hexOf = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 const A: DirectPeer = { id: id(0xa1), role: 'edge', capabilities: [], trusted: false };
 const B: DirectPeer = { id: id(0xb2), role: 'core', capabilities: [], trusted: false };
 const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: 1 };
@@ -19,7 +22,8 @@ const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0b
 function rig() {
   const clock = { t: 1_000_000 };
   const counters = { framesIn: 0, routed: 0 };
-  const relay = { nodeId: id(0xee), uplink: undefined, stats: () => counters, observer: undefined as RelayObserver | undefined };
+  const calls = new CallLatency({ clock: { now: () => clock.t, setTimeout: () => 0, clearTimeout: () => {} } });
+  const relay = { nodeId: id(0xee), uplink: undefined, stats: () => counters, callLatency: () => calls.snapshot(), observer: undefined as RelayObserver | undefined };
   const traffic = new DashboardTraffic(relay, () => clock.t);
   traffic.snapshot(); // a dashboard looks: the recorder watches from now on
   /** `from` sends `init` in a Routed envelope to `to`. */
@@ -27,7 +31,13 @@ function rig() {
     const body: RoutedBody = { ...routedBody(to.id, encodeFrame(init)), from: new Uint8Array(16) };
     counters.framesIn++;
     counters.routed++;
-    traffic.routed(body, from);
+    relay.observer?.routed(body, from);
+    const [caller, callee] = [hexOf(from.id), hexOf(to.id)];
+    if (init.type === MessageType.Request) calls.request(caller, callee, Number(init.requestId ?? 0));
+    else if (init.type === MessageType.Response || init.type === MessageType.Error) {
+      const seconds = calls.response(caller, callee, Number(init.requestId ?? 0));
+      if (seconds !== undefined) relay.observer?.answered(seconds);
+    }
   };
   return { clock, traffic, pass, relay };
 }
@@ -109,8 +119,14 @@ describe('dashboard traffic', () => {
     traces = traffic.snapshot().traces;
     const long = traces.find((t) => t.traceId === TRACE.traceId)!;
     expect([long.hops.length, long.dropped]).toEqual([MAX_HOPS, 5]);
-    for (let i = 0; i < MAX_PENDING_CALLS + 100; i++) pass(A, B, { type: MessageType.Request, requestId: i, body: [] });
-    expect(traffic.snapshot().pending).toBe(MAX_PENDING_CALLS);
+    // Traced calls nobody answers, each in a trace of its own: the table of waiting traced calls keeps the newest
+    // MAX_TRACED_CALLS, so the last one's answer still finds its hop.
+    const last = MAX_TRACED_CALLS + 99;
+    for (let i = 0; i <= last; i++) pass(A, B, { type: MessageType.Request, requestId: 10_000 + i, body: [], trace: { ...TRACE, traceId: (0x10000 + i).toString(16).padStart(32, '0') } });
+    pass(B, A, { type: MessageType.Response, requestId: 10_000, body: 0 });
+    pass(B, A, { type: MessageType.Response, requestId: 10_000 + last, body: 0 });
+    expect(traffic.snapshot().traces[0]!.hops).toMatchObject([{ requestId: 10_000 + last, answered: clock.t }]);
+    expect(traffic.snapshot().pending).toBe(last - 1); // the relay's own table (CallLatency) timed both answers, waits for the rest
     // A carried frame that is not one (too short, bad magic, a trace block that does not fit) is not counted.
     const garbage: RoutedBody = { to: B.id, from: new Uint8Array(16), ttl: 16, hops: 0, frame: new Uint8Array(40).fill(0xff) };
     traffic.routed(garbage, A);

@@ -54,16 +54,21 @@ describe('CallLatency', () => {
     expect(calls.snapshot()).toMatchObject({ count: 1, pending: 1 });
   });
 
-  it('holds at most maxPending open calls, evicting the oldest, and forgets calls older than maxAgeMs', () => {
+  it('holds at most maxPending open calls, and forgets calls older than maxAgeMs (within a quarter more)', () => {
     const clock = handClock();
     const calls = new CallLatency({ clock, maxPending: 100, maxAgeMs: 1_000 });
     for (let i = 0; i < 10_000; i++) calls.request(A, B, i); // a peer that never answers
-    expect(calls.snapshot()).toMatchObject({ pending: 100, evicted: 9_900, expired: 0 });
-    calls.response(B, A, 0); // evicted: no latency for it
-    calls.response(B, A, 9_999); // still open
+    expect(calls.snapshot()).toMatchObject({ pending: 100, full: 9_900, expired: 0 });
+    calls.response(B, A, 9_999); // never tracked: no latency for it
+    calls.response(B, A, 0); // open
     expect(calls.snapshot()).toMatchObject({ count: 1, pending: 99 });
-    clock.move(1_001);
-    expect(calls.snapshot()).toMatchObject({ pending: 0, expired: 99 });
+    clock.move(999);
+    calls.request(B, A, 1); // room again for one
+    expect(calls.snapshot()).toMatchObject({ pending: 100, expired: 0 });
+    clock.move(251); // the first 99 are 1,250 ms old: swept
+    expect(calls.snapshot()).toMatchObject({ pending: 1, expired: 99 });
+    clock.move(1_250);
+    expect(calls.snapshot()).toMatchObject({ pending: 0, expired: 100 });
     expect(calls.snapshot().recent.count).toBe(1);
   });
 

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import parsePrometheus from 'parse-prometheus-text-format';
 import { connectSession, connectWebSocket, createIdentity, decodeBody, MessageType, RELAY_MODULE, Session, Status, type Frame } from 'swarmwire';
 import { crc32c, decodeFrame, decodeFrames, encodeFrame, fnv1a32, parseRouted, routedBody } from 'swarmwire/wire';
 import { readmeBlock } from './fixtures/readme.js';
@@ -203,6 +204,29 @@ describe('Durable Object relay', () => {
     // The handshake deadline (1 s here) runs on the storage alarm. (workerd sends the close frame at once but ends
     // the TCP connection only ~10 s later, and `ws` reports the close after that.)
     expect(await silent.closed).toBe(1008);
+  });
+
+  it('serves /metrics as Prometheus text: the Node relay\'s figures, with a call routed through the room timed', async () => {
+    const alice = await client('metrics', 'alice');
+    const bob = await client('metrics', 'bob');
+    bob.session.on('frame', (f) => {
+      if (f.type === MessageType.Routed) bob.session.send({ type: MessageType.Routed, body: routedBody(alice.session.nodeId, encodeFrame({ type: MessageType.Response, requestId: 5 })) });
+    });
+    alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, encodeFrame({ type: MessageType.Request, requestId: 5 })) });
+    await until(() => alice.inbox.some((f) => f.type === MessageType.Routed));
+    const response = await mf.dispatchFetch('http://x/metrics?room=metrics');
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    type Family = { name: string; type: string; metrics: Array<{ value?: string; labels?: Record<string, string>; count?: string }> };
+    const families = new Map((parsePrometheus(await response.text()) as Family[]).map((f) => [f.name, f]));
+    const sample = (name: string, labels: Record<string, string> = {}): number =>
+      Number(families.get(name)?.metrics.find((m) => JSON.stringify(m.labels ?? {}) === JSON.stringify(labels))?.value);
+    expect(sample('swarmwire_relay_peers', { transport: 'websocket' })).toBe(2);
+    expect(sample('swarmwire_relay_handshakes_total', { outcome: 'accepted' })).toBe(2);
+    expect(sample('swarmwire_relay_frames_received_total', { type: 'Routed' })).toBe(2);
+    expect(sample('swarmwire_relay_frames_sent_total', { type: 'Routed' })).toBe(2);
+    expect(sample('swarmwire_relay_refused_connections_total', { reason: 'deadline' })).toBe(0);
+    expect(families.get('swarmwire_relay_call_duration_seconds')!.type).toBe('HISTOGRAM');
+    expect(Number(families.get('swarmwire_relay_call_duration_seconds')!.metrics[0]!.count)).toBe(1);
   });
 
   it('answers /healthz with the relay\'s stats', async () => {

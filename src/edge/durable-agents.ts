@@ -9,7 +9,7 @@ import { MeshNode } from '../mesh/node.js';
 import { AgentHost, type AgentHostOptions } from '../mesh/agent-host.js';
 import { restoreSnapshot } from '../mesh/snapshot.js';
 import { loadIdentity, storageIdentityStore } from '../session/identity-store.js';
-import { linkLocal, serveDashboard } from '../relay/agents.js';
+import { AgentMoves, linkLocal, serveDashboard } from '../relay/agents.js';
 import type { Relay } from '../relay/relay.js';
 import { AgentStore } from './agent-store.js';
 import type { DurableStorage } from './workers-types.js';
@@ -37,11 +37,14 @@ const IDENTITY_KEY = 'agents-identity';
 export class DurableAgents {
   readonly node: MeshNode;
   readonly host: AgentHost;
+  /** Agents that arrived since the object woke, and agents that left (for /metrics). */
+  readonly moves: AgentMoves;
   readonly #unlink: () => void;
 
-  private constructor(node: MeshNode, host: AgentHost, unlink: () => void) {
+  private constructor(node: MeshNode, host: AgentHost, moves: AgentMoves, unlink: () => void) {
     this.node = node;
     this.host = host;
+    this.moves = moves;
     this.#unlink = unlink;
   }
 
@@ -57,8 +60,9 @@ export class DurableAgents {
     });
     const report = (error: unknown): void => console.error('[swarmwire] durable agents:', error);
     const store = new AgentStore(storage, report);
+    const moves = new AgentMoves();
     const host = new AgentHost(node, options.host);
-    host.onChange((change) => store.onChange(change));
+    host.onChange((change) => (store.onChange(change), moves.count(change)));
     for (const [kind, factory] of Object.entries(options.kinds)) host.define(kind, factory);
     for (const { name, record, state } of await store.load()) {
       const factory = options.kinds[record.kind];
@@ -71,7 +75,8 @@ export class DurableAgents {
       host.expose(name, agent, { kind: record.kind, capabilities: record.capabilities });
     }
     if (options.dashboard) serveDashboard(node, host);
-    return new DurableAgents(node, host, await linkLocal(relay, node));
+    moves.started = true;
+    return new DurableAgents(node, host, moves, await linkLocal(relay, node));
   }
 
   close(): void {

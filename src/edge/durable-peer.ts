@@ -50,6 +50,8 @@ export type PeerSocket = Pick<HibernatableWebSocket, 'send' | 'close'>;
 /** A node connected to the Durable Object relay: the relay's RelayPeer, over one hibernatable WebSocket. */
 export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implements RelayPeer {
   readonly transportKind: string;
+  /** Size of the frame the last send() encoded, bytes (the relay counts its bytes out with it). */
+  lastSentBytes = 0;
   readonly peer: Peer;
   readonly grant: Grant | undefined;
   /** The node's socket; undefined while the node is away (its acked frames then wait in storage). */
@@ -110,6 +112,7 @@ export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implement
     const id = frame.requestId === undefined ? this.#takeId() : Number(frame.requestId);
     const features = (frame.features ?? 0) | (frame.ack ? Feature.ACK_REQUIRED : 0);
     const bytes = encodeFrame({ ...frame, requestId: id, features }, { maxPayload: this.peer.negotiated.maxPayload });
+    this.lastSentBytes = bytes.length;
     if (frame.ack) void this.#storage.put(outKey(this.id, id), bytes);
     this.socket?.send(bytes);
     return id;

@@ -7,8 +7,8 @@
 // and deadlines (handshake, resume) run on the storage alarm. What a session needs to outlive eviction is kept
 // outside memory: the node id in the socket's attachment, the rest in storage (see durable-peer.ts). When the
 // object wakes, the constructor rebuilds every session from there before the first message is handled.
-// What eviction does lose: round-trip times, the counters of relay.stats, and the fine-grained duplicate filter
-// (after a wake, acked ids up to the highest one seen count as repeats).
+// What eviction does lose: round-trip times, the counters of relay.stats and /metrics, and the fine-grained duplicate
+// filter (after a wake, acked ids up to the highest one seen count as repeats).
 import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
@@ -23,6 +23,7 @@ import { loadIdentity, storageIdentityStore } from '../session/identity-store.js
 import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
+import { METRICS_CONTENT_TYPE, relayMetrics } from '../relay/metrics.js';
 import { closeQuietly, DurablePeer, type NodeRecord } from './durable-peer.js';
 import { DurableAgents, type DurableAgentsOptions } from './durable-agents.js';
 import { BRIDGE_HEADER, type BridgeOptions, RoomBridges } from './bridge.js';
@@ -76,7 +77,8 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
 /**
  * A swarmwire relay as a Durable Object class: export it from your Worker (or a subclass, to pass options) and
  * bind it in wrangler configuration. Peers connect a WebSocket to any path the Worker forwards to it; `/healthz`
- * answers the relay's stats as JSON.
+ * answers the relay's stats as JSON, and `/metrics` its figures as Prometheus text (the Node relay's, since the
+ * object last woke).
  */
 export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
@@ -91,6 +93,8 @@ export class SwarmwireRelay {
   readonly #byNode = new Map<string, DurablePeer>();
   /** Sessions moved to a new socket: their end is not the node's. */
   readonly #replaced = new WeakSet<DurablePeer>();
+  /** Sockets refused before their handshake completed, by reason (for /metrics; lost with an eviction, like the rest). */
+  readonly #refused = { deadline: 0, not_binary: 0 };
 
   constructor(state: DurableObjectStateLike, _env?: unknown, options: Readonly<Partial<DurableRelayOptions>> = {}) {
     this.state = state;
@@ -154,14 +158,20 @@ export class SwarmwireRelay {
       await this.#alarmBy(Date.now() + this.#options.handshakeTimeoutMs);
       return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
     }
-    if (new URL(request.url).pathname.endsWith('/healthz')) {
+    const path = new URL(request.url).pathname;
+    if (path.endsWith('/healthz')) {
       return new Response(JSON.stringify(this.stats()), { headers: { 'content-type': 'application/json' } });
+    }
+    if (path.endsWith('/metrics')) {
+      const agents = this.#agents && { hosted: this.#agents.host.agents().length, arrived: this.#agents.moves.arrived, left: this.#agents.moves.left };
+      return new Response(relayMetrics(this.relay, { refused: this.#refused, agents }), { headers: { 'content-type': METRICS_CONTENT_TYPE } });
     }
     return new Response('swarmwire relay: connect with a WebSocket', { status: 426, headers: { upgrade: 'websocket' } });
   }
 
   async webSocketMessage(socket: HibernatableWebSocket, message: ArrayBuffer | string): Promise<void> {
     if (typeof message === 'string') {
+      if (!this.#peers.has(socket)) this.#refused.not_binary++;
       this.#handshakes.delete(socket);
       // Binary frames only (RFC 6455 Unsupported Data), as the other WebSocket endpoints answer.
       closeQuietly(socket, CloseCode.UnsupportedData, 'binary messages only');
@@ -194,6 +204,7 @@ export class SwarmwireRelay {
       if (!at || at.id) continue;
       const due = at.acceptedAt + this.#options.handshakeTimeoutMs;
       if (due <= now) {
+        this.#refused.deadline++;
         this.#handshakes.delete(socket);
         closeQuietly(socket, CloseCode.PolicyViolation, 'no handshake in time');
       }
@@ -278,9 +289,11 @@ export class SwarmwireRelay {
       const hello = await pending.responder.proof(frame.type, frame.payload);
       this.#handshakes.delete(socket);
       await this.#open(socket, hello, pending.grant, rest);
+      this.relay.counters().handshake('accepted');
     } catch (error) {
       this.#handshakes.delete(socket);
       const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
+      this.relay.counters().handshake(e.code);
       try {
         socket.send(encodeFrame({ type: MessageType.Error, body: handshakeErrorBody(e) }));
       } catch {

@@ -4,7 +4,7 @@
 import { memoryPair } from '../transport/memory.js';
 import { expose } from '../rpc/expose.js';
 import { MeshNode } from '../mesh/node.js';
-import { AgentHost } from '../mesh/agent-host.js';
+import { type AgentChange, AgentHost } from '../mesh/agent-host.js';
 import { idHex } from '../mesh/ids.js';
 import type { Relay } from './relay.js';
 
@@ -25,7 +25,25 @@ export class Counter {
 export interface RelayAgents {
   readonly node: MeshNode;
   readonly host: AgentHost;
+  /** Agents that went live here after arriving from another node, and agents that migrated away (for /metrics). */
+  readonly moves: { readonly arrived: number; readonly left: number };
   close(): void;
+}
+
+/**
+ * Counts a relay's agent host's arrivals and departures for /metrics, fed its onChange. Agents exposed while the host
+ * starts (restored from storage) go live before `started` is set; every 'active' after it is an arrival (a migration
+ * or a spawn from another node).
+ */
+export class AgentMoves {
+  arrived = 0;
+  left = 0;
+  started = false;
+
+  count({ event }: AgentChange): void {
+    if (event === 'left') this.left++;
+    else if (event === 'active' && this.started) this.arrived++;
+  }
 }
 
 /** How long the agent host waits before linking to its relay again after the link ended. */
@@ -37,13 +55,17 @@ const RELINK_DELAY_MS = 100;
  */
 export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
   const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
+  const moves = new AgentMoves();
   const host = new AgentHost(node);
+  host.onChange((change) => moves.count(change));
   host.define('Counter', () => new Counter());
   serveDashboard(node, host);
   const unlink = await linkLocal(relay, node);
+  moves.started = true;
   return {
     node,
     host,
+    moves,
     close() {
       unlink();
       host.close();

@@ -1,13 +1,8 @@
-// The dashboard's call timing: a relay routes a Request from A to B and later the Response (or Error) from B back
-// to A with the same request id; the time between the two is the call's latency as the relay sees it (B's work
-// plus the links from the relay to B and back). Kept per second for the last few minutes as rates and the
-// p50/p95/p99 of that second, for the page's plots. Every table here is bounded by count: a hostile peer can send
-// Requests that are never answered, and as many as it likes. @internal
-// (Overlaps with src/relay/call-latency.ts on branch metrics2, which times the same pairs for /metrics histograms:
-// the pending table below is the part both need.)
+// The dashboard's call figures per second: the Requests the relay routed, and the latencies of the answers it saw
+// (timed once, by the relay's CallLatency: from a Request routed from A to B to the Response or Error routed back,
+// B's work plus the links from the relay to B and back). Kept per second for the last few minutes as rates and the
+// p50/p95/p99 of that second, for the page's plots. Bounded by count: samples per second and seconds kept. @internal
 
-/** Calls waiting for their answer, at most; the oldest is forgotten first. */
-export const MAX_PENDING_CALLS = 4096;
 /** Latencies kept per second for its percentiles (a uniform sample beyond that: reservoir sampling). */
 export const SAMPLES_PER_SECOND = 512;
 /** Seconds of history kept: five minutes. */
@@ -32,7 +27,6 @@ export interface TrafficSecond {
 export type Counters = () => { framesIn: number; routed: number };
 
 export class CallTimes {
-  readonly #pending = new Map<string, number>();
   readonly #history: TrafficSecond[] = [];
   readonly #counters: Counters;
   #second = -1;
@@ -45,22 +39,15 @@ export class CallTimes {
     this.#counters = counters;
   }
 
-  /** A Request left `from` for `to` with `id` at `now` (ms). */
-  request(key: string, now: number): void {
+  /** A Request passed at `now` (ms). */
+  request(now: number): void {
     this.roll(now);
     this.#calls++;
-    if (this.#pending.size >= MAX_PENDING_CALLS) this.#pending.delete(this.#pending.keys().next().value!);
-    this.#pending.delete(key); // a reused id starts again (and moves to the end of the eviction order)
-    this.#pending.set(key, now);
   }
 
-  /** The answer to the call `key` passed at `now`: its latency in ms, or undefined if no such call is waiting. */
-  answer(key: string, now: number): number | undefined {
+  /** A call was answered `ms` after its Request; `now` is when the answer passed. */
+  answer(ms: number, now: number): void {
     this.roll(now);
-    const at = this.#pending.get(key);
-    if (at === undefined) return undefined;
-    this.#pending.delete(key);
-    const ms = now - at;
     // Reservoir sampling: every answer of the second has the same chance to be among the samples.
     this.#answered++;
     if (this.#samples.length < SAMPLES_PER_SECOND) this.#samples.push(ms);
@@ -68,12 +55,6 @@ export class CallTimes {
       const slot = Math.floor(Math.random() * this.#answered);
       if (slot < SAMPLES_PER_SECOND) this.#samples[slot] = ms;
     }
-    return ms;
-  }
-
-  /** Calls waiting for their answer now. */
-  get pending(): number {
-    return this.#pending.size;
   }
 
   /**

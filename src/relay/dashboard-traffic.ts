@@ -12,7 +12,7 @@ import type { RoutedBody } from '../wire/routed.js';
 import { readTrace, type TraceContext } from '../wire/trace.js';
 import { type DirectPeer, routedOrigin } from '../mesh/router.js';
 import { type AgentMove, migrationCommit } from './activity.js';
-import { CallTimes, type Counters, MAX_PENDING_CALLS, type TrafficSecond } from './dashboard-calls.js';
+import { CallTimes, type Counters, type TrafficSecond } from './dashboard-calls.js';
 import { type RecentTrace, type TraceHop, TraceRing } from './dashboard-trace-ring.js';
 import type { RelayObserver } from './relay.js';
 
@@ -21,6 +21,8 @@ export const WATCH_MS = 60_000;
 
 /** Agent moves kept, most recent last. */
 export const MAX_MOVES = 32;
+/** Traced calls waiting for their answer, at most; the oldest is forgotten first. */
+export const MAX_TRACED_CALLS = 4096;
 
 /** What /dashboard.json answers. */
 export interface DashboardSnapshot {
@@ -42,6 +44,8 @@ export interface WatchedRelay {
   readonly nodeId: Uint8Array;
   readonly uplink: unknown;
   stats: Counters;
+  /** Calls routed through the relay and not answered yet (its CallLatency's table). */
+  callLatency(): { pending: number };
   /** Set to the recorder while it watches. */
   observer: RelayObserver | undefined;
 }
@@ -57,7 +61,7 @@ export class DashboardTraffic implements RelayObserver {
   readonly #relayId: string;
   readonly #calls: CallTimes;
   readonly #traces = new TraceRing();
-  /** Traced calls waiting for their answer, by the same key as #calls (bounded alike). */
+  /** Traced calls waiting for their answer, by who asked whom and the request id. */
   readonly #tracedCalls = new Map<string, TraceHop>();
   readonly #moves: Array<AgentMove & { at: number }> = [];
   readonly #header = headerFields();
@@ -92,10 +96,10 @@ export class DashboardTraffic implements RelayObserver {
     const requestId = h.requestHi * 2 ** 32 + h.requestLo;
     // A call is named by who asked whom and its id: the answer travels the other way with the same id. The ids go
     // into the key as 16 one-byte characters, not hex: this runs for every call the relay carries.
-    const key = isCall ? callKey(origin, body.to, requestId) : isAnswer ? callKey(body.to, origin, requestId) : '';
-    if (isCall) this.#calls.request(key, now);
-    else if (isAnswer) {
-      this.#calls.answer(key, now);
+    // (The relay times every call itself, and tells answered(); only traced calls are matched here, for their hops.)
+    const key = !traced && !(isAnswer && this.#tracedCalls.size > 0) ? '' : isCall ? callKey(origin, body.to, requestId) : isAnswer ? callKey(body.to, origin, requestId) : '';
+    if (isCall) this.#calls.request(now);
+    else if (key !== '') {
       const hop = this.#tracedCalls.get(key);
       if (hop) (this.#tracedCalls.delete(key), (hop.answered = now));
     }
@@ -113,7 +117,7 @@ export class DashboardTraffic implements RelayObserver {
       method: hex8(h.methodHash), requestId, span: trace.spanId, at: now,
     });
     if (hop && isCall) {
-      if (this.#tracedCalls.size >= MAX_PENDING_CALLS) this.#tracedCalls.delete(this.#tracedCalls.keys().next().value!);
+      if (this.#tracedCalls.size >= MAX_TRACED_CALLS) this.#tracedCalls.delete(this.#tracedCalls.keys().next().value!);
       this.#tracedCalls.set(key, hop);
     }
   }
@@ -128,6 +132,10 @@ export class DashboardTraffic implements RelayObserver {
     this.#traces.add(frame.trace.traceId, { ...hop, answered: at });
   }
 
+  answered(seconds: number): void {
+    this.#calls.answer(seconds * 1000, this.#now());
+  }
+
   /** The dashboard's view now; watches the relay from now on, until no snapshot was asked for WATCH_MS. */
   snapshot(): DashboardSnapshot {
     const now = this.#now();
@@ -135,7 +143,7 @@ export class DashboardTraffic implements RelayObserver {
     this.#relay.observer = this;
     this.#calls.roll(now);
     return {
-      now, relay: this.#relayId, uplink: this.#relay.uplink !== undefined, pending: this.#calls.pending,
+      now, relay: this.#relayId, uplink: this.#relay.uplink !== undefined, pending: this.#relay.callLatency().pending,
       series: this.#calls.history(), traces: this.#traces.recent(), moves: this.#moves.slice(),
     };
   }

@@ -97,12 +97,13 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
         return response;
       } catch {
         pass.done();
+        gate.refused.not_websocket = (gate.refused.not_websocket ?? 0) + 1;
         return new Response('expected a WebSocket upgrade', { status: 400 });
       }
     }
     if (path === '/') return respond(200, 'text/html; charset=utf-8', page);
     if (path === '/healthz') return respond(200, 'application/json', JSON.stringify(relay.stats()));
-    if (path === '/metrics') return respond(200, METRICS_CONTENT_TYPE, relayMetrics(relay));
+    if (path === '/metrics') return respond(200, METRICS_CONTENT_TYPE, relayMetrics(relay, { refused: gate.refused, handshaking: gate.handshaking }));
     if (path === '/dashboard.json') return respond(200, 'application/json', JSON.stringify(traffic.snapshot()));
     if (path === '/favicon.ico') return respond(204, 'image/x-icon', null);
     const asset = ASSETS[path];

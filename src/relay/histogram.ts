@@ -20,6 +20,8 @@ export class Histogram {
   readonly #counts: Float64Array;
   #count = 0;
   #sum = 0;
+  /** Told every observation (seconds) as it is made: how a bridge records into another system's histogram. Default: none. */
+  tap: ((seconds: number) => void) | undefined;
 
   constructor(bounds: readonly number[] = LATENCY_BUCKETS) {
     this.bounds = bounds;
@@ -34,6 +36,7 @@ export class Histogram {
     this.#counts[i]!++;
     this.#count++;
     this.#sum += seconds;
+    this.tap?.(seconds);
   }
 
   /** The cumulative buckets, count and sum (allocates: for scrapes). */

@@ -9,7 +9,7 @@ import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type We
 import { type OriginPolicy, originAllowed } from '../transport/origin.js';
 import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transport/handshake-gate.js';
 import { Relay, type RelayOptions } from './relay.js';
-import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
+import { METRICS_CONTENT_TYPE, type RelayMetricsSources, relayMetrics } from './metrics.js';
 import { relayPage } from './page.js';
 import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { DashboardTraffic } from './dashboard-traffic.js';
@@ -48,6 +48,8 @@ export interface RelayServer {
   readonly port: number;
   /** Connections upgraded whose handshake has not completed yet. */
   readonly handshaking: number;
+  /** What /metrics serves beyond the Relay's own counters: this server's refusals and handshakes, the agent host. */
+  metricsSources(): Partial<RelayMetricsSources>;
   /** Says Goodbye to every peer and stops listening. */
   close(): Promise<void>;
 }
@@ -78,13 +80,13 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   const deadlineMs = (options.handshakeTimeoutMs ?? 10_000) + 1_000;
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   // A connection that never finishes its HTTP request holds a socket too: Node's defaults wait 60 s and check every 30 s.
-  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay, traffic));
+  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay, traffic, served));
   gate.screen(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
     socket.on('error', ignore);
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return refuseUpgrade(socket, 404, req);
-    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return refuseUpgrade(socket, 403, req);
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return (gate.refused.not_found = (gate.refused.not_found ?? 0) + 1, refuseUpgrade(socket, 404, req));
+    if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return (gate.refused.origin = (gate.refused.origin ?? 0) + 1, refuseUpgrade(socket, 403, req));
     const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
     if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -101,9 +103,13 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   const { port } = server.address() as AddressInfo;
   const agents = options.agents === true ? await startRelayAgents(relay) : undefined;
   const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return {
+  const served: RelayServer = {
     relay,
     agents,
+    metricsSources: () => ({
+      refused: gate.refused, handshaking: gate.handshaking,
+      agents: agents && { hosted: agents.host.agents().length, arrived: agents.moves.arrived, left: agents.moves.left },
+    }),
     url: `http://${origin}/`,
     wsUrl: `ws://${origin}/ws`,
     port,
@@ -119,6 +125,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return served;
 }
 
 /** Answers an upgrade with an HTTP error and drops the socket once the answer is out (the peer need not close it). */
@@ -132,12 +139,12 @@ function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse
   socket.end(refusalResponse(status), () => socket.destroy());
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay, traffic: DashboardTraffic): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay, traffic: DashboardTraffic, served: RelayServer): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/dashboard.json') return send(res, 200, 'application/json', JSON.stringify(traffic.snapshot()));
-  if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay));
+  if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, relayMetrics(relay, served.metricsSources()));
   if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
   if (path === '/dashboard-agents.js') return send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_AGENTS);
   const asset = ASSETS[path];

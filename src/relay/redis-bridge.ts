@@ -308,6 +308,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     get durable() {
       return failure === undefined;
     },
+    get state() {
+      return bridge;
+    },
     async route(body, ack, origin) {
       const to = idHex(body.to);
       const k = keysOf(prefix, to);
@@ -365,7 +368,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   for (const peer of relay.peers()) serve(peer.id);
   await announce(true).catch(() => {});
 
-  return {
+  const bridge: RedisBridge = {
     relayId,
     get connected() {
       return link.connected;
@@ -403,4 +406,5 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       await link.close();
     },
   };
+  return bridge;
 }

@@ -26,6 +26,8 @@ import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
 import { createDebug } from '../core/debug.js';
 import { CallLatency, type CallLatencySnapshot } from './call-latency.js';
+import { RelayCounters } from './relay-counters.js';
+import type { Histogram } from './histogram.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -69,14 +71,16 @@ export interface RelayStats {
   slowPeersDropped: number;
 }
 
-/** Counters a relay keeps for /metrics beyond RelayStats. @internal */
-export interface RelayTraffic {
-  /** Frames received from peers, by msg_type. */
-  framesInByType: Map<number, number>;
-  /** Bytes of those frames, as they crossed the wire (header, payload, trailer). */
-  bytesIn: number;
-  /** Handshakes by outcome: 'accepted', or the error code that refused them. */
-  handshakes: Map<string, number>;
+/** What the relay's peers hold that has not reached them yet, summed over peers (read at scrape time). */
+export interface RelayQueues {
+  /** Acked frames sent and not yet acknowledged. */
+  unackedFrames: number;
+  /** Their bytes. */
+  unackedBytes: number;
+  /** Bytes handed to transports and not yet sent. */
+  bufferedBytes: number;
+  /** Frames waiting for a peer that is away (best effort, until it resumes). */
+  queuedFrames: number;
 }
 
 /**
@@ -88,6 +92,8 @@ export interface RelayObserver {
   routed(body: RoutedBody, from: DirectPeer): void;
   /** A Request to the relay's own module from `from` (answered in the same turn). */
   request(frame: Frame, from: DirectPeer): void;
+  /** A call routed through this relay was answered after `seconds` (timed by the relay's CallLatency). */
+  answered(seconds: number): void;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -123,6 +129,8 @@ export interface RelayPeer {
   readonly rtt: number;
   /** Sends a frame to the peer; throws when it cannot take it. */
   send(frame: Readonly<SessionFrame>): number;
+  /** Size of the frame the last send() took, bytes (for /metrics; a peer without it counts 0). */
+  readonly lastSentBytes?: number;
   on(event: 'frame', listener: (frame: Frame) => void): () => void;
   on(event: 'close', listener: (info: CloseInfo) => void): () => void;
   /** 'closed' once it has ended; a peer that cannot say is treated as open. */
@@ -170,6 +178,8 @@ export interface RelayUplink {
   joined?(id: string): void;
   /** Node `id` left this relay. */
   left?(id: string): void;
+  /** What /metrics reports of the link (the Redis bridge has it): connected now, frames held, relays heard from. */
+  readonly state?: { readonly connected: boolean; readonly held: number; relays(): string[] };
 }
 
 interface PeerState {
@@ -206,8 +216,10 @@ export class Relay {
   readonly #clock: Clock;
   readonly #started: number;
   readonly #stats = { framesIn: 0, framesOut: 0, routed: 0, broadcasts: 0, errors: 0, rateLimited: 0, slowPeersDropped: 0 };
-  /** What /metrics adds to stats(): frames in by msg_type, bytes in, handshakes by outcome. */
-  readonly #traffic: RelayTraffic = { framesInByType: new Map(), bytesIn: 0, handshakes: new Map() };
+  /** What /metrics adds to stats() (src/relay/relay-counters.ts). */
+  readonly #counters = new RelayCounters();
+  /** One listener for every peer's heartbeat round trips (one function, not a closure per peer). */
+  readonly #onRtt = (ms: number): void => this.#counters.rtt.observe(ms / 1000);
   readonly #maxRate: number;
   /** Calls routed between this relay's peers, timed from Request to answer (src/relay/call-latency.ts). */
   readonly #calls: CallLatency;
@@ -254,13 +266,12 @@ export class Relay {
 
   /** Runs the handshake on a new connection and serves the peer until it leaves. */
   async accept(transport: Transport): Promise<Session> {
-    const outcome = (what: string): void => void this.#traffic.handshakes.set(what, (this.#traffic.handshakes.get(what) ?? 0) + 1);
     try {
       const session = await this.host.accept(transport);
-      outcome('accepted');
+      this.#counters.handshake('accepted');
       return session;
     } catch (error) {
-      outcome((error as { code?: string }).code ?? 'error');
+      this.#counters.handshake((error as { code?: string }).code ?? 'error');
       // Refusals (authorize, maxPeers, a key that does not prove), timeouts and violations before the handshake ended.
       if (debug.on) debug.log('refused', { transport: transport.kind, error });
       throw error;
@@ -289,9 +300,27 @@ export class Relay {
     return this.#calls.snapshot();
   }
 
-  /** The counters behind /metrics that stats() leaves out (live maps: read, do not keep). @internal */
-  traffic(): Readonly<RelayTraffic> {
-    return this.#traffic;
+  /** The live histograms (heartbeat round trips, call latency), for a bridge that taps each observation. @internal */
+  histograms(): { readonly rtt: Histogram; readonly calls: Histogram } {
+    return { rtt: this.#counters.rtt, calls: this.#calls.histogram };
+  }
+
+  /** The counters behind /metrics that stats() leaves out (live: read, do not keep). @internal */
+  counters(): Readonly<RelayCounters> {
+    return this.#counters;
+  }
+
+  /** What is waiting to reach the peers, summed over them now (walks every peer: for scrapes). */
+  queues(): RelayQueues {
+    const q: RelayQueues = { unackedFrames: 0, unackedBytes: 0, bufferedBytes: 0, queuedFrames: 0 };
+    for (const { session } of this.#peers.values()) {
+      if (!(session instanceof Session)) continue;
+      q.unackedFrames += session.unacked;
+      q.unackedBytes += session.unackedBytes;
+      q.bufferedBytes += session.bufferedAmount;
+      q.queuedFrames += session.queued;
+    }
+    return q;
   }
 
   peers(): PeerInfo[] {
@@ -332,9 +361,7 @@ export class Relay {
     this.#announce();
     session.on('frame', (frame) => {
       this.#stats.framesIn++;
-      const byType = this.#traffic.framesInByType;
-      byType.set(frame.type, (byType.get(frame.type) ?? 0) + 1);
-      this.#traffic.bytesIn += frameSize(frame.payloadLength, frame.features);
+      this.#counters.received(frame.type, frameSize(frame.payloadLength, frame.features));
       // The session held this frame's Ack (the same test, in the same turn): whatever does not hand it to the uplink
       // below — a refusal, a local delivery, an error — sends the Ack now.
       const held = this.#holdsAck(frame);
@@ -342,6 +369,7 @@ export class Relay {
       try {
         if (state.rate && !state.rate.take()) {
           this.#stats.rateLimited++;
+          this.#counters.dropped.rate_limited++;
           if (state.rate.shouldWarn()) {
             if (debug.on) debug.log('drop', { peer: id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
             this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
@@ -351,6 +379,7 @@ export class Relay {
         kept = this.#handle(state, frame) === true;
       } catch (error) {
         // A bad payload is the sender's problem, never the relay's: answer it and carry on.
+        this.#counters.dropped.invalid++;
         this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
       } finally {
         if (held && !kept) session.releaseAck?.(Number(frame.requestId));
@@ -371,6 +400,7 @@ export class Relay {
       session.on('error', (error) => {
         if (isFull(error)) this.#dropSlow(session, error.message);
       });
+      session.on('rtt', this.#onRtt);
     }
     this.uplink?.joined?.(id);
   }
@@ -472,6 +502,7 @@ export class Relay {
     const missing = `no node ${to} on this relay or any relay linked to it`;
     const out: RoutedOut = { to: body.to, from: routedOrigin(body, from.direct), ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
     const release = durable ? () => sender.releaseAck?.(Number(frame.requestId)) : () => {};
+    this.#counters.uplinkOut++;
     this.uplink.route(out, ack, body.hops === 0 ? Number(frame.requestId) : undefined).then(
       (found) => {
         release();
@@ -480,6 +511,7 @@ export class Relay {
       },
       (error: unknown) => {
         release(); // after the Error that says why, the sender must not send it again: it was answered
+        this.#counters.dropped.uplink_failed++;
         const e = error instanceof SwarmwireError ? error : undefined;
         this.#fail(sender, frame, e?.status ?? Status.ExecutionError, `could not forward to another relay: ${(error as Error).message}`);
       },
@@ -501,13 +533,15 @@ export class Relay {
     const origin = from && (body.hops === 0 || !from.direct.trusted) ? from.session.peer!.id : idHex(body.from);
     const target = to ?? idHex(body.to);
     const id = (inner[8]! * 2 ** 24 + (inner[9]! << 16 | inner[10]! << 8 | inner[11]!)) * 2 ** 32 + (inner[12]! * 2 ** 24 + (inner[13]! << 16 | inner[14]! << 8 | inner[15]!));
-    if (request) this.#calls.request(origin, target, id);
-    else this.#calls.response(origin, target, id);
+    if (request) return this.#calls.request(origin, target, id);
+    const seconds = this.#calls.response(origin, target, id);
+    if (seconds !== undefined) this.observer?.answered(seconds);
   }
 
   /** Tells the origin of a dropped frame why: directly when it is the sender, else routed back through the relays. */
   #drop(from: PeerState, frame: Frame, body: RoutedBody, status: Status, message: string): void {
     if (debug.on) debug.log('undeliverable', { from: from.session.peer?.id, to: idHex(body.to), status, message });
+    this.#counters.dropped[status === Status.Timeout ? 'ttl_expired' : status === Status.Unauthorized ? 'unauthorized' : 'no_route']++;
     const back = bounce(this.nodeId, body, status, message);
     if (!back) return this.#fail(from.session, frame, status, message);
     this.#stats.errors++;
@@ -519,7 +553,7 @@ export class Relay {
     const via = this.router.nextHop(idHex(body.to));
     const target = via === undefined ? undefined : this.#peers.get(via);
     try {
-      target?.session.send({ type: MessageType.Routed, ack, body });
+      if (target) this.#send(target.session, { type: MessageType.Routed, ack, body });
     } catch {
       // best effort: the origin's own deadline covers a lost bounce
     }
@@ -547,7 +581,7 @@ export class Relay {
       for (const [id, peer] of this.#peers) {
         if (peer.direct.role === 'edge') continue;
         try {
-          peer.session.send({ type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
+          this.#send(peer.session, { type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
         } catch {
           // a peer too full (or gone) to hear it learns on its next Discovery
         }
@@ -565,7 +599,7 @@ export class Relay {
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
     const out = { ...body, from: sender.peer!.hello.nodeId };
     this.#fanOut(out, ack, sender, frame);
-    this.uplink?.broadcast(out, ack);
+    if (this.uplink) (this.#counters.uplinkOut++, this.uplink.broadcast(out, ack));
     this.#stats.broadcasts++;
   }
 
@@ -591,6 +625,7 @@ export class Relay {
    * it (a frame from a node's stream is forgotten there only then).
    */
   deliverRouted(body: RoutedOut & { seq?: number }, ack: boolean, acked?: () => void): boolean {
+    this.#counters.uplinkIn++;
     const via = this.router.nextHop(idHex(body.to));
     const target = via === undefined ? undefined : this.#peers.get(via);
     if (!target) return false;
@@ -617,6 +652,7 @@ export class Relay {
 
   /** A broadcast from another relay (through the uplink): delivers it to this relay's peers. */
   deliverBroadcast(body: BroadcastBody, ack: boolean): void {
+    this.#counters.uplinkIn++;
     this.#fanOut(body, ack);
   }
 
@@ -637,7 +673,8 @@ export class Relay {
   /**
    * Sends to a peer. A peer too slow to take it (its transport buffer or its unacked store is full) is dropped with
    * BackpressureRejection, so one slow reader cannot make the relay hold an unbounded backlog; the sender gets an
-   * Error for the frame that could not be forwarded.
+   * Error for the frame that could not be forwarded. Returns the frame's request id (undefined when it went as the
+   * bytes encoded once for every receiver), or false when the peer could not take it.
    */
   #forward(target: RelayPeer, out: Readonly<SessionFrame>, sender?: RelayPeer, frame?: Frame, encoded?: Uint8Array): number | undefined | false {
     try {
@@ -653,12 +690,15 @@ export class Relay {
       // broadcast burst dropped honest peers that way).
       // A best-effort frame encoded once for every receiver goes as those bytes where it can (no id: nothing acks it).
       let id: number | undefined;
-      if (!encoded || !target.sendEncoded?.(encoded, out.payload!.length)) id = target.send(out.compress === false ? out : { ...out, compress: false });
+      if (encoded && target.sendEncoded?.(encoded, out.payload!.length)) this.#counters.sent(out.type, encoded.length);
+      else id = this.#send(target, out.compress === false ? out : { ...out, compress: false });
       this.#stats.framesOut++;
       return id;
     } catch (error) {
       const status = error instanceof SwarmwireError ? error.status : Status.ExecutionError;
-      if (isFull(error)) this.#dropSlow(target, (error as Error).message);
+      const full = isFull(error);
+      this.#counters.dropped[full ? 'backpressure' : 'send_failed']++;
+      if (full) this.#dropSlow(target, (error as Error).message);
       if (sender && frame) this.#fail(sender, frame, status, `could not forward: ${(error as Error).message}`);
       else this.#stats.errors++; // from another relay: its sender is not here to tell
       return false;
@@ -675,7 +715,7 @@ export class Relay {
     this.#stats.slowPeersDropped++;
     if (debug.on) debug.log('drop', { peer: peer.peer?.id, why: 'too slow', detail: why });
     try {
-      peer.send({ type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });
+      this.#send(peer, { type: MessageType.Error, priority: 0, body: { status: Status.BackpressureRejection, message: `dropped: too slow to keep up (${why})` } satisfies ErrorBody });
     } catch {
       // its buffer is full: the Goodbye below still carries the reason
     }
@@ -684,14 +724,23 @@ export class Relay {
 
   #reply(to: RelayPeer, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
     to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
+    this.#counters.sent(type, to.lastSentBytes ?? 0);
     this.#stats.framesOut++;
+  }
+
+  /** Sends a frame to a peer and counts it, by type and size (what the peer says it took). Throws what send() throws. */
+  #send(to: RelayPeer, out: Readonly<SessionFrame>): number {
+    const id = to.send(out);
+    this.#counters.sent(out.type, to.lastSentBytes ?? 0);
+    return id;
   }
 
   #fail(to: RelayPeer, frame: Frame, status: number, message: string): void {
     this.#stats.errors++;
+    if (status === Status.Unauthorized) this.#counters.dropped.unauthorized++;
     if (debug.on) debug.log('error reply', { peer: to.peer?.id, type: frame.type, status, message });
     try {
-      to.send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });
+      this.#send(to, { type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });
     } catch {
       // the sender itself is gone or full: nothing to tell it
     }

@@ -37,10 +37,13 @@ export const RpcErrorCode = {
 } as const;
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
-/** The status an Error frame carries for each code. */
 // Tables made by pure calls: their keys and values read other modules' constants, which a bundler cannot prove
 // free of side effects, so as plain literals they would stay in bundles that never use RPC.
-export const RPC_STATUS: Record<RpcErrorCode, Status> = /* @__PURE__ */ (() => ({
+/**
+ * The status an Error frame carries for each code that is not ExecutionError, rpcError's default (the exceptions
+ * only: fewer bytes in swarmwire/lite's size budget).
+ */
+export const RPC_STATUS: Readonly<Partial<Record<RpcErrorCode, Status>>> = /* @__PURE__ */ (() => ({
   SW_ERR_RPC_MODULE_NOT_FOUND: Status.ModuleNotFound,
   SW_ERR_RPC_METHOD_NOT_FOUND: Status.MethodNotFound,
   SW_ERR_RPC_BAD_ARGS: Status.InvalidFrame,
@@ -48,11 +51,7 @@ export const RPC_STATUS: Record<RpcErrorCode, Status> = /* @__PURE__ */ (() => (
   SW_ERR_RPC_UNSERIALIZABLE: Status.InvalidFrame,
   SW_ERR_RPC_TIMEOUT: Status.Timeout,
   SW_ERR_RPC_CANCELLED: Status.Cancelled,
-  SW_ERR_RPC_CLOSED: Status.ExecutionError,
-  SW_ERR_RPC_RELEASED: Status.ExecutionError,
   SW_ERR_RPC_BUSY: Status.QuotaExceeded,
-  SW_ERR_RPC_GONE: Status.ExecutionError,
-  SW_ERR_RPC_NO_CALL: Status.ExecutionError,
   SW_ERR_RPC_PROTOCOL: Status.InvalidFrame,
   SW_ERR_RPC_READ_ONLY: Status.Unauthorized,
 }))();
@@ -69,5 +68,5 @@ export const CODE_OF_STATUS: Partial<Record<number, RpcErrorCode>> = /* @__PURE_
 
 /** @internal */
 export function rpcError(code: RpcErrorCode, message: string, cause?: unknown): RpcError {
-  return new RpcError(code, RPC_STATUS[code], message, cause === undefined ? undefined : { cause });
+  return new RpcError(code, RPC_STATUS[code] ?? Status.ExecutionError, message, cause === undefined ? undefined : { cause });
 }

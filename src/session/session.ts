@@ -2,7 +2,7 @@
 // transport it is given, keeps heartbeats, and gives acked frames exactly-once, in-order delivery across
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
-import { Feature, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
+import { Feature, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
@@ -112,6 +112,8 @@ export interface SessionEvents {
   disconnect: [info: CloseInfo];
   close: [info: CloseInfo];
   error: [error: SwarmwireError];
+  /** A Pong came back: the round trip it measured, ms (what `rtt` now reads). A relay keeps these as a histogram. */
+  rtt: [ms: number];
 }
 
 interface Outgoing {
@@ -155,6 +157,8 @@ export class Session {
   /** Whether the core is on its clock's and interval's heartbeat wheel (heartbeats.ts). */
   #heartbeat = false;
   #rtt = NaN;
+  /** See lastSentBytes. */
+  #lastSent = 0;
   /**
    * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
    * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
@@ -172,7 +176,7 @@ export class Session {
   #inChain: Promise<void> = Promise.resolve();
   #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
-    open: [], frame: [], acked: [], disconnect: [], close: [], error: [],
+    open: [], frame: [], acked: [], disconnect: [], close: [], error: [], rtt: [],
   };
 
   constructor(options: Readonly<Partial<SessionOptions>> = {}) {
@@ -240,6 +244,24 @@ export class Session {
   /** Bytes of the acked frames sent and not yet acknowledged. */
   get unackedBytes(): number {
     return this.#unackedBytes;
+  }
+
+  /** Bytes handed to the transport and not yet sent (its bufferedAmount; 0 without one). */
+  get bufferedAmount(): number {
+    return this.#transport?.bufferedAmount ?? 0;
+  }
+
+  /**
+   * Size of the frame the last send() took, bytes: header and payload before compression (a trace block and checksum
+   * trailer not counted). A relay counts the bytes it sends with it, without packing bodies itself.
+   */
+  get lastSentBytes(): number {
+    return this.#lastSent;
+  }
+
+  /** Frames waiting for a connection (sent while disconnected, best effort). */
+  get queued(): number {
+    return this.#queued.length;
   }
 
   /** What this side says of itself in a Hello (its identity and the protocol fill in the rest). */
@@ -376,6 +398,7 @@ export class Session {
     const trace = negotiated & Feature.TRACE ? frame.trace : undefined;
     const maxPayload = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
+    this.#lastSent = HEADER_SIZE + (payload?.length ?? 0);
     // A Critical frame (the Error that says why a peer is dropped) goes now, ahead of frames still being compressed,
     // as Goodbye does: queued behind them it would be lost with the session.
     const critical = priority === Priority.Critical;
@@ -627,6 +650,7 @@ export class Session {
       holdAck: this.#options.holdAck,
       pong: (id, rtt) => {
         this.#rtt = rtt;
+        if (this.#listeners.rtt.length > 0) this.#emit('rtt', rtt);
         const ping = this.#pings.get(id);
         if (!ping) return;
         this.#pings.delete(id);

@@ -71,8 +71,17 @@ export interface Pass {
   done(): void;
 }
 
+/**
+ * Connections refused before their handshake completed, by reason, as a gate counts them: every place taken (503),
+ * every place of the address taken (429), the address banned (dropped on arrival), a message or byte limit broken
+ * (cut), the deadline passed. The server that owns the gate adds its own reasons (a wrong path, an origin refused).
+ */
+export type Refusals = Record<string, number>;
+
 export class HandshakeGate {
   readonly limits: Readonly<HandshakeLimits>;
+  /** Connections refused so far, by reason: busy, address_busy, banned, too_large, deadline, and the server's own. */
+  readonly refused: Refusals = { busy: 0, address_busy: 0, banned: 0, too_large: 0, deadline: 0 };
   #handshaking = 0;
   readonly #perAddress = new Map<string, number>();
   /** Banned address → until when (performance.now()), oldest first. */
@@ -109,15 +118,15 @@ export class HandshakeGate {
    */
   screen(server: { prependListener(event: 'connection', listener: (socket: { remoteAddress?: string; destroy(): void }) => void): unknown }): void {
     server.prependListener('connection', (socket) => {
-      if (this.#bans.size > 0 && this.banned(socket.remoteAddress ?? '')) socket.destroy();
+      if (this.#bans.size > 0 && this.banned(socket.remoteAddress ?? '')) (this.refused.banned!++, socket.destroy());
     });
   }
 
   /** Takes a place for a connection from `address`: its Pass (done() gives the place back), or the status that refuses it. */
   admit(address: string): Pass | Refusal {
-    if (this.#handshaking >= this.limits.maxHandshaking) return 503;
+    if (this.#handshaking >= this.limits.maxHandshaking) return (this.refused.busy!++, 503);
     const mine = this.#perAddress.get(address) ?? 0;
-    if (mine >= this.limits.maxHandshakingPerAddress) return 429;
+    if (mine >= this.limits.maxHandshakingPerAddress) return (this.refused.address_busy!++, 429);
     this.#handshaking++;
     this.#perAddress.set(address, mine + 1);
     let open = true;
@@ -144,10 +153,11 @@ export class HandshakeGate {
     const watch = new WebSocketWatch(this.limits.maxHandshakeMessage, this.limits.maxHandshakeBytes);
     const onData = (chunk: Uint8Array): void => {
       if (watch.feed(chunk) === 'ok') return;
+      this.refused.too_large!++;
       this.#ban(address);
       socket.destroy();
     };
-    const timer = setTimeout(() => socket.destroy(), this.limits.handshakeDeadlineMs);
+    const timer = setTimeout(() => (this.refused.deadline!++, socket.destroy()), this.limits.handshakeDeadlineMs);
     (timer as { unref?: () => void }).unref?.();
     const done = (): void => {
       clearTimeout(timer);
