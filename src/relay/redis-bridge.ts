@@ -192,7 +192,11 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     const lease = keysOf(prefix, id).lease;
     return command(['SET', lease, relayId, 'PX', String(graceMs)], lease);
   };
-  const connectedHere = (id: string): boolean => relay.host.sessions.get(id)?.state === 'open';
+  /** Whether node `id` is connected to this relay now (a peer joined without the relay's host: while it is joined). */
+  const connectedHere = (id: string): boolean => {
+    const session = relay.host.sessions.get(id);
+    return session ? session.state === 'open' : relay.router.direct.has(id);
+  };
   /** Per node served here: a lease write being retried, and the end of its session's 'open' listener. */
   const claims = new Map<string, { retry?: ReturnType<typeof setTimeout>; off: () => void }>();
   /**
@@ -208,6 +212,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     at.retry = undefined;
     renewLease(id).catch(() => {
       if (claims.get(id) !== at || closed || failure) return;
+      clearTimeout(at.retry); // one retry at a time, however many writes failed
       at.retry = setTimeout(() => claim(id, attempt + 1), backoffDelay(attempt, options.reconnect));
       (at.retry as { unref?: () => void }).unref?.();
     });
