@@ -3,9 +3,10 @@
 // text is accepted by InitiatorHandshake, whose proof verifies by the text's rule).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InitiatorHandshake } from '../src/session/handshake.js';
-import { createIdentity, deriveNodeId, verifySignature } from '../src/session/identity.js';
+import { createIdentity, deriveNodeId, useIdentityCrypto, verifySignature } from '../src/session/identity.js';
+import { nodeIdentityCrypto } from '../src/session/identity-node.js';
 import { MessageType } from '../src/wire/constants.js';
 import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
 import { parseHello } from '../src/wire/hello.js';
@@ -24,41 +25,48 @@ function frames(): Uint8Array[] {
   return blocks.map((block) => Uint8Array.from(Buffer.from(block.split('\n').map((line) => line.slice(0, 71).replace(/\s+/g, '')).join(''), 'hex')));
 }
 
-it('the handshake of docs/protocol.md decodes, and its ids and proofs hold by the rules it states', async () => {
-  const [hello, ack, proof, done] = frames().map((bytes) => decodeFrame(bytes)) as [ReturnType<typeof decodeFrame>, ...ReturnType<typeof decodeFrame>[]];
-  expect([hello, ack, proof, done].map((f) => f!.type)).toEqual([MessageType.Hello, MessageType.HelloAck, MessageType.HelloProof, MessageType.HelloDone]);
-  const h = parseHello(unpack(hello.payload));
-  const a = parseHello(unpack(ack!.payload));
-  expect([h.version, h.alg, a.alg]).toEqual([2, 1, 1]);
-  expect(h.nonce).toEqual(new Uint8Array(32).fill(0xa1));
-  for (const side of [h, a]) expect(await deriveNodeId('Ed25519', side.key)).toEqual(side.nodeId);
-  expect(Buffer.from(h.nodeId).toString('hex')).toBe('225455f8723545755d6790616ea3636a');
-  expect(await verifySignature('Ed25519', a.key, a.proof!, Buffer.concat([utf8(RESPONDER), sha(hello.payload)]))).toBe(true);
-  const { proof: p } = unpack<{ proof: Uint8Array }>(proof!.payload);
-  expect(await verifySignature('Ed25519', h.key, p, Buffer.concat([utf8(INITIATOR), sha(hello.payload), sha(ack!.payload)]))).toBe(true);
-  // One byte of the Hello changed, and the relay's proof no longer covers it.
-  const tampered = hello.payload.slice();
-  tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
-  expect(await verifySignature('Ed25519', a.key, a.proof!, Buffer.concat([utf8(RESPONDER), sha(tampered)]))).toBe(false);
-  expect(done!.payloadLength).toBe(0);
-});
+// Both sets of primitives: WebCrypto (every runtime) and node:crypto (a Node relay, identity-node.ts) must give and
+// take the same bytes.
+describe.each([['WebCrypto', crypto.subtle], ['node:crypto', nodeIdentityCrypto]] as const)('with %s', (_, primitives) => {
+  beforeAll(() => useIdentityCrypto(primitives));
+  afterAll(() => useIdentityCrypto(crypto.subtle));
 
-it('the implementation follows the documented transcript, for both algorithms', async () => {
-  for (const algorithm of ['Ed25519', 'P-256'] as const) {
-    const node = await createIdentity({ algorithm });
-    const relay = await createIdentity({ algorithm });
-    const handshake = new InitiatorHandshake(node, { role: 'edge', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {} });
-    const helloPayload = handshake.hello();
-    // A responder written from the text alone.
-    const ackPayload = pack({
-      version: 2, minVersion: 2, nodeId: relay.id, role: 'relay', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {},
-      alg: algorithm === 'Ed25519' ? 1 : 2, key: relay.publicKey, nonce: new Uint8Array(32).fill(9),
-      proof: await relay.sign(Buffer.concat([utf8(RESPONDER), sha(helloPayload)])),
-    });
-    const { proof } = await handshake.reply(MessageType.HelloAck, ackPayload);
-    const signature = unpack<{ proof: Uint8Array }>(proof).proof;
-    expect(await verifySignature(algorithm, node.publicKey, signature, Buffer.concat([utf8(INITIATOR), sha(helloPayload), sha(ackPayload)]))).toBe(true);
-    expect(handshake.done(MessageType.HelloDone, new Uint8Array(0)).nodeId).toEqual(relay.id);
-    expect(decodeFrame(encodeFrame({ type: MessageType.HelloDone })).payloadLength).toBe(0);
-  }
+  it('the handshake of docs/protocol.md decodes, and its ids and proofs hold by the rules it states', async () => {
+    const [hello, ack, proof, done] = frames().map((bytes) => decodeFrame(bytes)) as [ReturnType<typeof decodeFrame>, ...ReturnType<typeof decodeFrame>[]];
+    expect([hello, ack, proof, done].map((f) => f!.type)).toEqual([MessageType.Hello, MessageType.HelloAck, MessageType.HelloProof, MessageType.HelloDone]);
+    const h = parseHello(unpack(hello.payload));
+    const a = parseHello(unpack(ack!.payload));
+    expect([h.version, h.alg, a.alg]).toEqual([2, 1, 1]);
+    expect(h.nonce).toEqual(new Uint8Array(32).fill(0xa1));
+    for (const side of [h, a]) expect(await deriveNodeId('Ed25519', side.key)).toEqual(side.nodeId);
+    expect(Buffer.from(h.nodeId).toString('hex')).toBe('225455f8723545755d6790616ea3636a');
+    expect(await verifySignature('Ed25519', a.key, a.proof!, Buffer.concat([utf8(RESPONDER), sha(hello.payload)]))).toBe(true);
+    const { proof: p } = unpack<{ proof: Uint8Array }>(proof!.payload);
+    expect(await verifySignature('Ed25519', h.key, p, Buffer.concat([utf8(INITIATOR), sha(hello.payload), sha(ack!.payload)]))).toBe(true);
+    // One byte of the Hello changed, and the relay's proof no longer covers it.
+    const tampered = hello.payload.slice();
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
+    expect(await verifySignature('Ed25519', a.key, a.proof!, Buffer.concat([utf8(RESPONDER), sha(tampered)]))).toBe(false);
+    expect(done!.payloadLength).toBe(0);
+  });
+
+  it('the implementation follows the documented transcript, for both algorithms', async () => {
+    for (const algorithm of ['Ed25519', 'P-256'] as const) {
+      const node = await createIdentity({ algorithm });
+      const relay = await createIdentity({ algorithm });
+      const handshake = new InitiatorHandshake(node, { role: 'edge', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {} });
+      const helloPayload = handshake.hello();
+      // A responder written from the text alone.
+      const ackPayload = pack({
+        version: 2, minVersion: 2, nodeId: relay.id, role: 'relay', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {},
+        alg: algorithm === 'Ed25519' ? 1 : 2, key: relay.publicKey, nonce: new Uint8Array(32).fill(9),
+        proof: await relay.sign(Buffer.concat([utf8(RESPONDER), sha(helloPayload)])),
+      });
+      const { proof } = await handshake.reply(MessageType.HelloAck, ackPayload);
+      const signature = unpack<{ proof: Uint8Array }>(proof).proof;
+      expect(await verifySignature(algorithm, node.publicKey, signature, Buffer.concat([utf8(INITIATOR), sha(helloPayload), sha(ackPayload)]))).toBe(true);
+      expect(handshake.done(MessageType.HelloDone, new Uint8Array(0)).nodeId).toEqual(relay.id);
+      expect(decodeFrame(encodeFrame({ type: MessageType.HelloDone })).payloadLength).toBe(0);
+    }
+  });
 });

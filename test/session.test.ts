@@ -259,6 +259,35 @@ describe('acked delivery', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('keeps a duplicate filter per peer: a node moving between relays gets each one\'s acked frames once', async () => {
+    // Each relay numbers its frames from 1, so one filter for all would drop the second relay's as repeats, and a
+    // filter forgotten on the way back would deliver again what the first re-sends.
+    const a = rig();
+    const b = rig();
+    const client = new Session({ heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    const seen: string[] = [];
+    client.on('frame', (f) => seen.push(decodeBody<string>(f)));
+    await client.connect(a.dial());
+    const onA = await a.accepted[0]!;
+    a.last()[0].faults.drop(() => true); // the client's Acks to A are lost: A will send a1, a2 again
+    onA.send({ type: MessageType.Event, body: 'a1', ack: true });
+    onA.send({ type: MessageType.Event, body: 'a2', ack: true });
+    await until(() => seen.length === 2);
+    client.suspend({ code: CloseCode.Abnormal, reason: 'moving to b' });
+    await client.connect(b.dial());
+    const onB = await b.accepted[0]!;
+    onB.send({ type: MessageType.Event, body: 'b1', ack: true });
+    onB.send({ type: MessageType.Event, body: 'b2', ack: true });
+    await until(() => seen.length === 4 && onB.unacked === 0);
+    client.suspend({ code: CloseCode.Abnormal, reason: 'back to a' });
+    await client.connect(a.dial());
+    await until(() => onA.unacked === 0);
+    onA.send({ type: MessageType.Event, body: 'a3', ack: true });
+    await until(() => seen.length >= 5 && onA.unacked === 0);
+    expect(seen).toEqual(['a1', 'a2', 'b1', 'b2', 'a3']);
+  });
+
   it('re-sends what a dying link lost when the next one comes up, in order', async () => {
     const r = rig();
     const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1 } });

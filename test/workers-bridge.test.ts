@@ -176,7 +176,7 @@ describe('rooms bridged', () => {
 
     const stranger = await createIdentity();
     const envelope = (seq: number, nodeId = stranger.id) => pack({
-      room: east.room, seq, frames: new Uint8Array(0),
+      room: east.room, to: west.room, seq, frames: new Uint8Array(0),
       hello: { version: 2, minVersion: 2, nodeId, role: 'relay', capabilities: ['relay'], features: 0, maxPayload: 1 << 20, metadata: {}, alg: 1, key: stranger.publicKey, nonce: new Uint8Array(32) },
     });
     const forged = await push('west-3', envelope(Date.now() * 2000), 'not the secret, but long enough');

@@ -53,9 +53,14 @@ interface BridgeRecord extends NodeRecord {
   seq: number;
 }
 
-/** A push: who sends it (its room and relay), its sequence number, and the frames. */
+/**
+ * A push: who sends it (its room and relay), the room it is for (signed with the rest, so a push taken from one
+ * room's traffic cannot be replayed into another room, whose sequence numbers from that relay are its own), its
+ * sequence number, and the frames.
+ */
 interface Envelope {
   room: string;
+  to: string;
   hello: Hello;
   seq: number;
   frames: Uint8Array;
@@ -159,10 +164,12 @@ export class RoomBridges {
     const body = await readAtMost(request, MAX_BODY);
     if (!mac || !await crypto.subtle.verify('HMAC', await this.#key, ownBytes(mac), body)) throw bridgeError(Status.Unauthorized, 'the push is not signed with the bridge secret');
     const v = unpack<Partial<Envelope> | null>(body);
-    if (typeof v !== 'object' || v === null || typeof v.room !== 'string' || !/^[0-9a-f]{64}$/.test(v.room) || typeof v.seq !== 'number' || !(v.frames instanceof Uint8Array)) {
-      throw bridgeError(Status.InvalidFrame, 'a push is { room, hello, seq, frames }');
+    // seq a safe integer: a NaN would make every later push look new, an Infinity every later one a replay.
+    if (typeof v !== 'object' || v === null || typeof v.room !== 'string' || !/^[0-9a-f]{64}$/.test(v.room) || typeof v.to !== 'string' || !Number.isSafeInteger(v.seq) || v.seq! < 0 || !(v.frames instanceof Uint8Array)) {
+      throw bridgeError(Status.InvalidFrame, 'a push is { room, to, hello, seq, frames }');
     }
-    return { room: v.room, hello: parseHello(v.hello), seq: v.seq, frames: v.frames.slice() };
+    if (v.to !== this.#host.room) throw bridgeError(Status.Unauthorized, `the push is for room ${v.to}, not this one`);
+    return { room: v.room, to: v.to, hello: parseHello(v.hello), seq: v.seq!, frames: v.frames.slice() };
   }
 
   /** The bridge to the relay that said `hello`, from room `room`: the one there is, or a new one (kept in storage). */
@@ -222,7 +229,7 @@ export class RoomBridges {
   async #push(room: string, frames: Uint8Array): Promise<Answer> {
     // Above every number sent before, by this instance or an earlier one (clocks move on across an eviction).
     this.#seq = Math.max(this.#seq + 1, Date.now() * 1000);
-    const body = ownBytes(pack({ room: this.#host.room, hello: this.#hello(), seq: this.#seq, frames } satisfies Envelope));
+    const body = ownBytes(pack({ room: this.#host.room, to: room, hello: this.#hello(), seq: this.#seq, frames } satisfies Envelope));
     const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#key, body));
     const stub = this.#options.rooms.get(this.#options.rooms.idFromString(room));
     const response = await stub.fetch(new Request('https://bridge.swarmwire/push', { method: 'POST', headers: { [BRIDGE_HEADER]: idHex(mac), 'content-length': String(body.length) }, body }));

@@ -84,6 +84,8 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   };
   const gate = new HandshakeGate(options.handshake);
   const server = deno.serve({ hostname, port: options.port ?? 8787, onListen: () => {} }, async (request, info) => {
+    // Deno passes request targets such as `http://[::1` on as a URL that new URL refuses (the handler's throw was a 500).
+    if (!URL.canParse(request.url)) return new Response('bad request target', { status: 400 });
     const path = new URL(request.url).pathname;
     if (path === '/ws') {
       const pass = gate.admit(info.remoteAddr.hostname ?? '');

@@ -15,6 +15,7 @@ import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { DashboardTraffic } from './dashboard-traffic.js';
 import { createDebug } from '../core/debug.js';
 import { type RelayAgents, startRelayAgents } from './agents.js';
+import { useNodeIdentityCrypto } from '../session/identity-node.js';
 
 export interface RelayServerOptions extends RelayOptions {
   /** Interface to listen on. Default: '127.0.0.1'. */
@@ -71,6 +72,7 @@ const ASSETS: Record<string, [file: string, type: string]> = {
 const ignore = (): void => {};
 
 export async function startRelay(options: Readonly<Partial<RelayServerOptions>> = {}): Promise<RelayServer> {
+  useNodeIdentityCrypto(); // every handshake signs, checks and hashes: node:crypto does it for a fraction of WebCrypto's cost
   const relay = await Relay.create(options);
   // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
   const traffic = new DashboardTraffic(relay);
@@ -85,7 +87,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
     socket.on('error', ignore);
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return (gate.refused.not_found = (gate.refused.not_found ?? 0) + 1, refuseUpgrade(socket, 404, req));
+    if (pathOf(req.url) !== '/ws') return (gate.refused.not_found = (gate.refused.not_found ?? 0) + 1, refuseUpgrade(socket, 404, req));
     if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return (gate.refused.origin = (gate.refused.origin ?? 0) + 1, refuseUpgrade(socket, 403, req));
     const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
     if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
@@ -139,8 +141,17 @@ function refuseUpgrade(socket: Duplex, status: Parameters<typeof refusalResponse
   socket.end(refusalResponse(status), () => socket.destroy());
 }
 
+/**
+ * The path of a request's target, or undefined when it is no URL: Node's parser passes targets such as `//[` that
+ * `new URL` refuses with a throw, and a throw here (an upgrade listener, or serve's promise) ended the process.
+ */
+function pathOf(target = '/'): string | undefined {
+  return URL.canParse(target, 'http://x') ? new URL(target, 'http://x').pathname : undefined;
+}
+
 async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay, traffic: DashboardTraffic, served: RelayServer): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const path = pathOf(req.url);
+  if (path === undefined) return send(res, 400, 'text/plain', 'bad request target');
   if (path === '/') return send(res, 200, 'text/html; charset=utf-8', relayPage(undefined, true));
   if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify(relay.stats()));
   if (path === '/dashboard.json') return send(res, 200, 'application/json', JSON.stringify(traffic.snapshot()));

@@ -184,8 +184,8 @@ export interface RelayUplink {
 
 interface PeerState {
   session: RelayPeer;
-  /** Its subscriptions (also indexed in Relay.#subscribers). */
-  topics: Set<string>;
+  /** Its subscriptions (also indexed in Relay.#subscribers), made on its first: most peers never subscribe. */
+  topics: Set<string> | undefined;
   direct: DirectPeer;
   rate: RateLimiter | undefined;
   /** What its grant allows; undefined: everything. */
@@ -330,7 +330,7 @@ export class Relay {
       capabilities: session.peer?.hello.capabilities ?? [],
       metadata: session.peer?.hello.metadata ?? {},
       transport: session.transportKind ?? 'none',
-      topics: [...topics],
+      topics: [...(topics ?? [])],
       rtt: Number.isNaN(session.rtt) ? null : session.rtt,
     }));
   }
@@ -347,7 +347,7 @@ export class Relay {
     const id = session.peer!.id;
     const { hello } = session.peer!;
     const state: PeerState = {
-      session, topics: new Set(),
+      session, topics: undefined,
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
       rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate, this.#clock) : undefined,
       permits: permits(session.grant),
@@ -439,21 +439,21 @@ export class Relay {
   }
 
   #subscribe(peer: PeerState, topic: string): void {
-    peer.topics.add(topic);
+    (peer.topics ??= new Set()).add(topic);
     let subscribers = this.#subscribers.get(topic);
     if (!subscribers) this.#subscribers.set(topic, (subscribers = new Set()));
     subscribers.add(peer);
   }
 
   #unsubscribe(peer: PeerState, topic: string): void {
-    if (!peer.topics.delete(topic)) return;
+    if (!peer.topics?.delete(topic)) return;
     const subscribers = this.#subscribers.get(topic)!;
     subscribers.delete(peer);
     if (subscribers.size === 0) this.#subscribers.delete(topic);
   }
 
   #unsubscribeAll(peer: PeerState): void {
-    for (const topic of [...peer.topics]) this.#unsubscribe(peer, topic);
+    for (const topic of [...(peer.topics ?? [])]) this.#unsubscribe(peer, topic);
   }
 
   /**

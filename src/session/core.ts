@@ -30,7 +30,7 @@ export class SessionCore extends SessionCoreBase<Frame> {
   #replay: ReplayWindow | undefined;
   readonly #floor: number;
   /** Ids of acked frames delivered whose Ack the host holds (holdAck), until release(). */
-  readonly #held = new Set<number>();
+  #held: Set<number> | undefined; // made on the first held Ack: most peers never hold one
   /** Positions of Routed frames from this node's stream, once followPositions() is called. */
   #positions: StreamPositions | undefined;
 
@@ -56,7 +56,7 @@ export class SessionCore extends SessionCoreBase<Frame> {
 
   /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
   release(id: number): void {
-    if (this.#held.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
+    if (this.#held?.delete(id)) this.control({ type: MessageType.Ack, requestId: id });
   }
 
   /** One transport message, for hosts that never negotiate COMPRESSED (a compressed frame is a violation). */
@@ -98,11 +98,11 @@ export class SessionCore extends SessionCoreBase<Frame> {
   protected override deliverAcked(frame: Frame, id: number): void {
     if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) {
       // A repeat is acked again — unless the first copy's Ack is still held: that Ack says it is safe, not this one.
-      if (!this.#held.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
+      if (!this.#held?.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
       return;
     }
     const hold = this.#host.holdAck?.(frame) === true;
-    if (hold) this.#held.add(id);
+    if (hold) (this.#held ??= new Set()).add(id);
     try {
       if (!this.#positions?.repeat(frame)) this.#host.deliver(frame);
     } finally {

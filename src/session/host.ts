@@ -7,6 +7,7 @@ import { Status } from '../wire/constants.js';
 import type { Hello } from '../wire/hello.js';
 import { idHex } from '../wire/node-id.js';
 import { acceptHandshake } from './accept.js';
+import type { LocalHello } from './handshake.js';
 import { inboxOf } from './inbox.js';
 import type { Authorize } from './auth.js';
 import { SessionError, SessionErrorCode } from './errors.js';
@@ -32,6 +33,8 @@ export class SessionHost {
   readonly #sessions = new Map<string, Session>();
   readonly #onSession: Array<(session: Session) => void> = [];
   #identity: Identity | Promise<Identity> | undefined;
+  /** What this host says of itself in each HelloAck: the same for every peer, so made once. */
+  #local: LocalHello | undefined;
 
   constructor(options: Readonly<Partial<HostOptions>> = {}) {
     this.#options = options;
@@ -60,7 +63,7 @@ export class SessionHost {
     inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
     const identity = await this.identity();
     const options = this.#options;
-    const local = new Session({ ...options, identity }).localHello();
+    const local = (this.#local ??= new Session({ ...options, identity }).localHello());
     const max = options.maxSessions ?? 10_000;
     const { hello, grant } = await acceptHandshake(transport, identity, local, {
       handshakeTimeoutMs: options.handshakeTimeoutMs,

@@ -1,6 +1,8 @@
 // A node's identity: a signing key pair, and the 16-byte node id derived from its public key. Whoever cannot sign
 // with the private key cannot be that node: the handshake (handshake.ts) proves the key against the other side's
-// fresh challenge. WebCrypto only, so it runs in every runtime swarmwire does (Node ≥ 20, Deno, browsers, workerd).
+// fresh challenge. WebCrypto, so it runs in every runtime swarmwire does (Node ≥ 20, Deno, browsers, workerd); on
+// Node, startRelay() has the handshake's calls made by node:crypto instead (identity-node.ts, through
+// useIdentityCrypto()), which costs a relay less per handshake than WebCrypto's jobs. The bytes are the same.
 //
 // Algorithms: Ed25519 where the runtime has it (a 32-byte key, a 64-byte signature), ECDSA P-256 with SHA-256
 // otherwise (a 65-byte uncompressed key, a 64-byte IEEE P1363 signature). Each side verifies the other's algorithm,
@@ -44,11 +46,27 @@ const PARAMS = {
 } as const;
 const PUBLIC_KEY_BYTES: Record<KeyAlgorithm, number> = { 'Ed25519': 32, 'P-256': 65 };
 
+/**
+ * The WebCrypto calls identities make, swappable as one piece: crypto.subtle everywhere; on a Node relay
+ * (identity-node.ts) node:crypto makes the handshake's four (digest, sign, importKey of a peer's key, verify) and
+ * key generation and export stay WebCrypto's. What its importKey returns is only ever handed back to its own
+ * verify. @internal
+ */
+export type IdentityCrypto = Pick<SubtleCrypto, 'digest' | 'sign' | 'importKey' | 'verify' | 'generateKey' | 'exportKey'>;
+let subtle: IdentityCrypto = crypto.subtle;
+
+/** Makes every identity in this process compute with `primitives` (the keys seen so far are imported again). @internal */
+export function useIdentityCrypto(primitives: IdentityCrypto): void {
+  if (subtle === primitives) return;
+  subtle = primitives;
+  peerKeys.clear();
+}
+
 let ed25519Support: Promise<boolean> | undefined;
 
 /** Whether this runtime's WebCrypto signs and verifies Ed25519 (checked once). */
 export function supportsEd25519(): Promise<boolean> {
-  ed25519Support ??= crypto.subtle.generateKey(PARAMS['Ed25519'].generate, false, ['sign', 'verify']).then(() => true, () => false);
+  ed25519Support ??= subtle.generateKey(PARAMS['Ed25519'].generate, false, ['sign', 'verify']).then(() => true, () => false);
   return ed25519Support;
 }
 
@@ -58,7 +76,7 @@ export const ownBytes = (bytes: Uint8Array): Uint8Array<ArrayBuffer> =>
 
 /** SHA-256 of `bytes`. @internal */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', ownBytes(bytes)));
+  return new Uint8Array(await subtle.digest('SHA-256', ownBytes(bytes)));
 }
 
 /** The node id of a public key: the first 16 bytes of SHA-256(algorithm id ‖ raw key). */
@@ -72,19 +90,19 @@ export async function deriveNodeId(algorithm: KeyAlgorithm, publicKey: Uint8Arra
 /** A new identity with a fresh key pair. Ephemeral unless its keys are kept (see identityStore.ts). */
 export async function createIdentity(options: Readonly<Partial<IdentityOptions>> = {}): Promise<Identity> {
   const algorithm = options.algorithm ?? ((await supportsEd25519()) ? 'Ed25519' : 'P-256');
-  const keys = await crypto.subtle.generateKey(PARAMS[algorithm].generate, options.extractable ?? false, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = await subtle.generateKey(PARAMS[algorithm].generate, options.extractable ?? false, ['sign', 'verify']) as CryptoKeyPair;
   return identityFromKeys(keys);
 }
 
 /** The identity of an existing key pair (one loaded from storage). */
 export async function identityFromKeys(keys: CryptoKeyPair): Promise<Identity> {
   const algorithm = algorithmOf(keys.publicKey);
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey));
+  const publicKey = new Uint8Array(await subtle.exportKey('raw', keys.publicKey));
   const id = await deriveNodeId(algorithm, publicKey);
   const params = PARAMS[algorithm].sign;
   return {
     id, idHex: idHex(id), algorithm, publicKey, keys,
-    sign: async (data) => new Uint8Array(await crypto.subtle.sign(params, keys.privateKey, ownBytes(data))),
+    sign: async (data) => new Uint8Array(await subtle.sign(params, keys.privateKey, ownBytes(data))),
   };
 }
 
@@ -116,7 +134,7 @@ function peerKey(algorithm: KeyAlgorithm, publicKey: Uint8Array): Promise<PeerKe
   if (!entry) {
     entry = Promise.all([
       deriveNodeId(algorithm, publicKey),
-      crypto.subtle.importKey('raw', ownBytes(publicKey), PARAMS[algorithm].generate, false, ['verify']).catch(() => undefined), // not a point on the curve
+      subtle.importKey('raw', ownBytes(publicKey), PARAMS[algorithm].generate, false, ['verify']).catch(() => undefined), // not a point on the curve
     ]).then(([id, key]) => ({ id, key }));
     if (peerKeys.size >= PEER_KEYS_KEPT) peerKeys.delete(peerKeys.keys().next().value!);
     peerKeys.set(cacheKey, entry);
@@ -140,5 +158,5 @@ export async function verifySignature(algorithm: KeyAlgorithm, publicKey: Uint8A
     throw sessionError(SessionErrorCode.UNSUPPORTED_KEY, 'this runtime cannot verify Ed25519 keys: the peer must use a P-256 identity', Status.UnsupportedVersion);
   }
   const { key } = await peerKey(algorithm, publicKey);
-  return key !== undefined && crypto.subtle.verify(PARAMS[algorithm].sign, key, ownBytes(signature), ownBytes(data));
+  return key !== undefined && subtle.verify(PARAMS[algorithm].sign, key, ownBytes(signature), ownBytes(data));
 }

@@ -132,6 +132,12 @@ const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUI
   (typeof CompressionStream === 'function' ? Feature.COMPRESSED : 0);
 
 
+/** The methods of every session's CoreHost (set in Session's static block, where they may reach its private fields). */
+let CORE_HOST: Omit<CoreHost, 'holdAck'>;
+
+/** The start of every session's ordered pipelines (one promise for all: each session holds many while idle). */
+const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
+
 export class Session {
   readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
   #identity: Identity | Promise<Identity> | undefined;
@@ -163,17 +169,18 @@ export class Session {
    * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
    * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
    */
-  readonly #replays = new Map<string, ReplayWindow>();
-  readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }>();
+  #replays: Map<string, ReplayWindow> | undefined;
+  /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
+  #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
   #batcher: Batcher | undefined;
   // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
   // turn, so compression never reorders anything.
-  #outChain: Promise<void> = Promise.resolve();
+  #outChain: Promise<void> = SETTLED;
   #pendingOut = 0;
   #pendingAcked = 0;
-  #inChain: Promise<void> = Promise.resolve();
+  #inChain: Promise<void> = SETTLED;
   #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
     open: [], frame: [], acked: [], disconnect: [], close: [], error: [], rtt: [],
@@ -293,7 +300,7 @@ export class Session {
     // Copy on write: #emit walks the array it finds without copying it (it runs for every frame), and a listener
     // added or removed meanwhile changes the next emit, not this one.
     const listeners = this.#listeners as unknown as Record<E, Array<(...args: SessionEvents[E]) => void>>;
-    listeners[event] = [...listeners[event], listener];
+    listeners[event] = listeners[event].concat(listener); // concat, not a spread: an array of its length, not of 17
     if (event === 'frame' && this.#unheard.length > 0) {
       // Frames that arrived before anyone listened (right behind HelloDone, before connect() had resolved): the first
       // listener gets them now, in order, ahead of anything that arrives later.
@@ -525,10 +532,10 @@ export class Session {
     const id = this.#nextId++;
     return new Promise<number>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
-        this.#pings.delete(id);
+        this.#pings?.delete(id);
         reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pings.set(id, { resolve, reject, timer });
+      (this.#pings ??= new Map()).set(id, { resolve, reject, timer });
       this.#core.ping(id);
     });
   }
@@ -592,7 +599,7 @@ export class Session {
   #bindEarly(transport: Transport): void {
     this.#unbind();
     this.#transport = transport;
-    this.#detach.push(transport.on('close', (info) => this.#onTransportClose(transport, info)));
+    this.#detach = this.#detach.concat(transport.on('close', (info) => this.#onTransportClose(transport, info)));
   }
 
   #establish(transport: Transport, hello: Hello): Peer {
@@ -609,7 +616,7 @@ export class Session {
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
-    this.#detach.push(transport.on('message', (bytes) => this.#onMessage(bytes)));
+    this.#detach = this.#detach.concat(transport.on('message', (bytes) => this.#onMessage(bytes)));
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
@@ -627,52 +634,79 @@ export class Session {
     return peer;
   }
 
-  /** What the session core asks of this session: its transport, its listeners, its re-send store, its pings. */
+  /**
+   * What the session core asks of this session: its transport, its listeners, its re-send store, its pings. One
+   * small object per session over methods all sessions share (CORE_HOST): a relay holds a session per peer, and a
+   * closure per method cost each of them ~0.5 KB.
+   */
   #coreHost(): CoreHost {
-    return {
-      transmit: (bytes, priority) => {
-        if (this.#transport) this.#transmit(bytes, priority);
+    const host = Object.create(CORE_HOST) as CoreHost & { session: Session };
+    host.session = this;
+    if (this.#options.holdAck) host.holdAck = this.#options.holdAck;
+    return host;
+  }
+
+  static {
+    type Bound = { session: Session };
+    CORE_HOST = {
+      transmit(this: Bound, bytes, priority) {
+        const s = this.session;
+        if (s.#transport) s.#transmit(bytes, priority);
       },
-      deliver: (frame) => {
-        if (this.#listeners.frame.length > 0) return this.#emit('frame', frame);
+      deliver(this: Bound, frame) {
+        const s = this.session;
+        if (s.#listeners.frame.length > 0) return s.#emit('frame', frame);
         // Nobody listens yet (frames right behind HelloDone, before connect() resolved): keep it (a copy: the payload
         // may be a view into a reused buffer) for the first listener.
-        if (this.#unheard.length < this.#options.maxQueued) this.#unheard.push({ ...frame, payload: frame.payload.slice() });
-        else this.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${this.#unheard.length} wait for a 'frame' listener`));
+        if (s.#unheard.length < s.#options.maxQueued) s.#unheard.push({ ...frame, payload: frame.payload.slice() });
+        else s.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${s.#unheard.length} wait for a 'frame' listener`));
       },
-      drop: (code, reason) => this.#transport?.close(code, reason),
-      ended: (info) => this.#finish(info),
-      suspend: (info) => this.suspend(info),
-      acked: (id) => {
-        this.#forget(id);
-        if (this.#listeners.acked.length > 0) this.#emit('acked', id);
+      drop(this: Bound, code, reason) {
+        this.session.#transport?.close(code, reason);
       },
-      holdAck: this.#options.holdAck,
-      pong: (id, rtt) => {
-        this.#rtt = rtt;
-        if (this.#listeners.rtt.length > 0) this.#emit('rtt', rtt);
-        const ping = this.#pings.get(id);
+      ended(this: Bound, info) {
+        this.session.#finish(info);
+      },
+      suspend(this: Bound, info) {
+        this.session.suspend(info);
+      },
+      acked(this: Bound, id) {
+        const s = this.session;
+        s.#forget(id);
+        if (s.#listeners.acked.length > 0) s.#emit('acked', id);
+      },
+      pong(this: Bound, id, rtt) {
+        const s = this.session;
+        s.#rtt = rtt;
+        if (s.#listeners.rtt.length > 0) s.#emit('rtt', rtt);
+        const ping = s.#pings?.get(id);
         if (!ping) return;
-        this.#pings.delete(id);
-        this.clock.clearTimeout(ping.timer);
+        s.#pings!.delete(id);
+        s.clock.clearTimeout(ping.timer);
         ping.resolve(rtt);
       },
-      error: (error) => this.#emit('error', error),
+      error(this: Bound, error) {
+        this.session.#emit('error', error);
+      },
     };
   }
 
   /** Gives the core the duplicate filter of peer `id` (a new one for a peer not seen lately). */
   #useReplayOf(id: string): void {
-    if (this.#peer?.id === id) return;
-    const first = this.#peer === undefined;
-    let replay = this.#replays.get(id);
+    const current = this.#peer?.id;
+    // The first peer's filter is the core's own: the map is made only when a second peer shows up (a node that
+    // moved to another relay), so the session of each of a relay's peers carries none.
+    if (current === id || current === undefined) return;
+    const now = this.#core.replay;
+    if (!now) return; // no filter at all
+    const replays = (this.#replays ??= new Map([[current, now]]));
+    let replay = replays.get(id);
     if (!replay) {
-      replay = first ? this.#core.replay : new ReplayWindow();
-      if (!replay) return; // no filter at all
-      if (this.#replays.size >= 4) this.#replays.delete(this.#replays.keys().next().value!);
+      replay = new ReplayWindow();
+      if (replays.size >= 4) replays.delete(replays.keys().next().value!);
     }
-    this.#replays.delete(id);
-    this.#replays.set(id, replay);
+    replays.delete(id);
+    replays.set(id, replay);
     this.#core.useReplay(replay);
   }
 
@@ -747,10 +781,11 @@ export class Session {
     this.#detach = [];
     this.#transport = undefined;
     this.#stopHeartbeat();
-    for (const [id, ping] of this.#pings) {
+    const pings = this.#pings;
+    this.#pings = undefined;
+    for (const ping of pings?.values() ?? []) {
       this.clock.clearTimeout(ping.timer);
       ping.reject(sessionError(SessionErrorCode.CLOSED, 'the connection closed before the Pong'));
-      this.#pings.delete(id);
     }
   }
 

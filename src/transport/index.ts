@@ -17,7 +17,7 @@ export type { FaultOptions, FaultStats } from './faulty.js';
 export { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_BYTES, WebSocketTransport, acceptWebSocket, connectWebSocket } from './websocket.js';
 export type { ConnectWebSocketOptions, WebSocketConstructor, WebSocketLike, WebSocketOptions } from './websocket.js';
 export { DEFAULT_HANDSHAKE_LIMITS, HandshakeGate } from './handshake-gate.js';
-export type { GuardedSocket, HandshakeLimits, Pass, Refusal } from './handshake-gate.js';
+export type { GuardedSocket, HandshakeLimits, Pass, Refusal, Refusals } from './handshake-gate.js';
 export { originAllowed } from './origin.js';
 export type { OriginPolicy } from './origin.js';
 

@@ -143,7 +143,7 @@ export abstract class BaseTransport implements Transport {
     // an event is being delivered cannot make the walk skip the listener after it — a skipped close listener
     // left a handshake waiting out its whole deadline.
     const listeners = this.#listeners as unknown as Record<E, Array<(...args: TransportEvents[E]) => void>>;
-    listeners[event] = [...listeners[event], listener];
+    listeners[event] = listeners[event].concat(listener); // concat, not a spread: an array of its length, not of 17
     return () => {
       const list = listeners[event];
       const at = list.indexOf(listener);

@@ -1,6 +1,7 @@
 // npm run attack: every attack of the adversarial suite at the long scale, each against a fresh relay process, one
 // table row per attack as it finishes and the whole table at the end (the figures of docs/adversarial.md). Exits 1
-// if any attack broke something. Usage: node test/adversarial/run.mjs [--short] [attack…]
+// if any attack broke something. Usage: node --import ./scripts/ts-hooks.mjs test/adversarial/run.mjs [--short] [attack…]
+// (the hooks let the cross-layer fuzzer's engine import the .ts source it reads).
 // Environment: ATTACK_SECONDS (timed attacks, default 10), ATTACK_FUZZ_INPUTS (default 20,000), ATTACK_SEED (1),
 // ATTACK_FLOOD_PARALLEL (huge first messages streaming at once, default 50).
 import { ATTACKS, SHORT, TABLE_HEADER, failures, formatRow, longScale, runAttack } from './suite.mjs';

@@ -35,7 +35,8 @@ export interface Attack {
   readonly layers: string;
 }
 export type AttackName = 'extensionBombs' | 'collectionDepth' | 'hugeBigint' | 'takeover' | 'replay' | 'originSpoof' |
-  'hugeFirstMessages' | 'silentAndSlow' | 'slowReaders' | 'neverAcks' | 'agentBurst' | 'broadcastBurst' | 'rpcSurface' | 'crossLayerFuzz';
+  'hugeFirstMessages' | 'silentAndSlow' | 'slowReaders' | 'neverAcks' | 'agentBurst' | 'broadcastBurst' | 'rpcSurface' | 'crossLayerFuzz' |
+  'httpSurface' | 'migrationAndControl';
 export const ATTACKS: Readonly<Record<AttackName, Attack>>;
 export const SHORT: Scale;
 export function longScale(env?: Record<string, string | undefined>): Scale;

@@ -8,6 +8,8 @@ import { hugeFirstMessages, silentAndSlow } from './attacks/pre-handshake.mjs';
 import { slowReaders, neverAcks, agentBurst, broadcastBurst } from './attacks/slow-peers.mjs';
 import { rpcSurface } from './attacks/surface.mjs';
 import { crossLayerFuzz } from './attacks/fuzz.mjs';
+import { httpSurface } from './attacks/http.mjs';
+import { migrationAndControl } from './attacks/migration.mjs';
 
 export { runAttack, formatRow, failures, TABLE_HEADER } from './harness/arena.mjs';
 export { SHORT, longScale } from './harness/scale.mjs';
@@ -21,4 +23,5 @@ export const ATTACKS = {
   slowReaders, neverAcks, agentBurst, broadcastBurst,
   rpcSurface,
   crossLayerFuzz,
+  httpSurface, migrationAndControl,
 };
