@@ -31,8 +31,10 @@ const FAST = { heartbeatMs: 100, deadAfterMs: 1_000 };
 let swarm = 0;
 
 /** A relay on its own port, bridged into swarm `prefix`. */
-async function relay(prefix: string, relayId: string, url = redis.url, options: Partial<RedisBridgeOptions> = {}): Promise<{ server: RelayServer; bridge: RedisBridge }> {
-  const server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
+async function relay(
+  prefix: string, relayId: string, url = redis.url, options: Partial<RedisBridgeOptions> = {}, resumeTimeoutMs?: number,
+): Promise<{ server: RelayServer; bridge: RedisBridge }> {
+  const server = await startRelay({ port: 0, heartbeatIntervalMs: 0, resumeTimeoutMs });
   const bridge = await bridgeRedis(server.relay, { url, prefix, relayId, ...FAST, reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...options });
   cleanups.push(() => server.close(), () => bridge.close());
   return { server, bridge };
@@ -354,6 +356,79 @@ describe('exactly once across relays', () => {
     const got = bob.inbox.map(carried) as number[];
     expect(got.filter((n) => n % 2 === 0)).toEqual([...Array(20).keys()].map((n) => 2 * n));
     expect(got.filter((n) => n % 2 === 1).sort((x, y) => x - y)).toEqual([...Array(20).keys()].map((n) => 2 * n + 1));
+  });
+});
+
+describe("a node's lease", () => {
+  it('is written when a node resumes its session on a relay, so the relay it left cannot delete it on leaving', async () => {
+    // Bob on A, then on B (a new session there: B writes the lease), then back on A — where his first session still
+    // waits, so he resumes it: no join. B's session for him ends (its resume window) and B deletes the lease if it
+    // still names B. Unless A wrote it on the resume, bob — connected to A all along — is "no node" for acked frames
+    // from any other relay until A's next renewal (graceMs / 3: 20 s here, far past this test).
+    const prefix = `t${swarm++}`;
+    const graceMs = 60_000;
+    const a = await relay(prefix, 'A', redis.url, { graceMs }, 60_000);
+    const b = await relay(prefix, 'B', redis.url, { graceMs }, 200);
+    const bobId = (s: Session) => Buffer.from(s.nodeId).toString('hex');
+    let at = a.server.wsUrl;
+    const bob = await client(() => at, 'bob');
+    const alice = await client(b.server.wsUrl, 'alice');
+    await reachable(prefix, bob.session);
+    const lease = `{${prefix}:${bobId(bob.session)}}:at`;
+    /** The relay the lease names once `done` holds of it (deadline 5 s). */
+    const leaseOnce = async (done: (holder: string) => boolean): Promise<string> => {
+      for (const end = Date.now() + 5_000; ;) {
+        const holder = String(await redisCommand(redis.url, 'GET', lease));
+        if (done(holder) || Date.now() > end) return holder;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const opens = (server: RelayServer) => server.relay.host.sessions.get(bobId(bob.session))?.state === 'open';
+    at = b.server.wsUrl;
+    bob.drop();
+    await until(() => opens(b.server), 10_000);
+    expect(await leaseOnce((holder) => holder === 'B')).toBe('B');
+    at = a.server.wsUrl;
+    bob.drop();
+    await until(() => opens(a.server), 10_000);
+    // B's session for bob ends (200 ms after he left it): B lets go of bob.
+    await until(() => !b.server.relay.host.sessions.has(bobId(bob.session)), 10_000);
+    expect(await leaseOnce((holder) => holder !== 'B')).toBe('A');
+    for (let n = 0; n < 5; n++) alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) });
+    await until(() => bob.inbox.length === 5 && alice.session.unacked === 0, 10_000);
+    expect(bob.inbox.map(carried)).toEqual([0, 1, 2, 3, 4]);
+    expect(alice.inbox.filter((f) => f.type === MessageType.Error).map((f) => decodeBody<{ message: string }>(f).message)).toEqual([]);
+  });
+  it('is written again as soon as Redis is back, also while Redis still loads its data (LOADING)', async () => {
+    // Redis comes back without bob's lease (here deleted before the restart: as one that ran out while Redis was
+    // down), and answers LOADING for its first seconds. The relays reconnect meanwhile: a single write then is
+    // refused, and bob — connected to B all along — would be "no node" until B's next renewal (20 s here).
+    const own = await startRedis();
+    cleanups.push(() => own.stop()); // (removes its folder, after the restarted one stopped)
+    const graceMs = 60_000;
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', own.url, { graceMs });
+    const b = await relay(prefix, 'B', own.url, { graceMs });
+    const alice = await client(a.server.wsUrl, 'alice');
+    const bob = await client(b.server.wsUrl, 'bob');
+    await reachable(prefix, bob.session, own.url);
+    const lease = `{${prefix}:${Buffer.from(bob.session.nodeId).toString('hex')}}:at`;
+    // Enough data that loading it, 1 ms a key, takes seconds; events (connections, LOADING replies) served meanwhile.
+    await redisCommand(own.url, 'EVAL', "for i = 1, 3000 do redis.call('SET', 'filler:' .. i, i) end", '0');
+    await redisCommand(own.url, 'DEL', lease);
+    await redisCommand(own.url, 'SAVE');
+    await own.kill();
+    const back = await startRedis(own.port, {
+      dir: own.dir, readyMs: 30_000, args: ['--key-load-delay', '1000', '--loading-process-events-interval-bytes', '1024'],
+    });
+    cleanups.push(() => back.stop());
+    const holder = async (): Promise<string> => String(await redisCommand(own.url, 'GET', lease));
+    for (const end = Date.now() + 5_000; (await holder()) !== 'B' && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
+    expect(await holder()).toBe('B');
+    for (let n = 0; n < 3; n++) alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) });
+    await until(() => bob.inbox.length === 3 && alice.session.unacked === 0, 10_000);
+    expect(bob.inbox.map(carried)).toEqual([0, 1, 2]);
+    expect(alice.inbox.filter((f) => f.type === MessageType.Error)).toEqual([]);
   });
 });
 

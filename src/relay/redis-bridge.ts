@@ -192,11 +192,44 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     const lease = keysOf(prefix, id).lease;
     return command(['SET', lease, relayId, 'PX', String(graceMs)], lease);
   };
+  /** Whether node `id` is connected to this relay now (a peer joined without the relay's host: while it is joined). */
+  const connectedHere = (id: string): boolean => {
+    const session = relay.host.sessions.get(id);
+    return session ? session.state === 'open' : relay.router.direct.has(id);
+  };
+  /** Per node served here: a lease write being retried, and the end of its session's 'open' listener. */
+  const claims = new Map<string, { retry?: ReturnType<typeof setTimeout>; off: () => void }>();
+  /**
+   * Writes node `id`'s lease now — it joined, it resumed its session here, Redis is back — and again until it holds.
+   * Not left to the next renewal (graceMs / 3): meanwhile the lease may name a relay the node left, which deletes it
+   * when the node's session there ends, or Redis may have lost it (restarted, or written while it was down or
+   * loading); either way the node, connected here, is "no node" to acked frames from every other relay.
+   */
+  const claim = (id: string, attempt = 0): void => {
+    const at = claims.get(id);
+    if (!at || closed || failure || !connectedHere(id)) return;
+    clearTimeout(at.retry);
+    at.retry = undefined;
+    renewLease(id).catch(() => {
+      if (claims.get(id) !== at || closed || failure) return;
+      clearTimeout(at.retry); // one retry at a time, however many writes failed
+      at.retry = setTimeout(() => claim(id, attempt + 1), backoffDelay(attempt, options.reconnect));
+      (at.retry as { unref?: () => void }).unref?.();
+    });
+  };
+  const unclaimAll = (): void => {
+    for (const at of claims.values()) (clearTimeout(at.retry), at.off());
+    claims.clear();
+  };
   /** Starts serving node `id`: its channel, its lease, its stream. */
   const serve = (id: string): void => {
-    if (closed || failure || inboxes.has(id)) return;
+    if (closed || failure) return;
+    if (inboxes.has(id)) return claim(id);
     const inbox = inboxOf(id);
     inboxes.set(id, inbox);
+    // A session resumed here (the node comes back from another relay, or after a dropped connection) is no join.
+    const session = relay.host.sessions.get(id);
+    claims.set(id, { off: session ? session.on('open', () => (claim(id), inbox.kick())) : () => {} });
     const listener = (message: Buffer): void => {
       if (isNotice(message)) {
         const notice = readNotice(message);
@@ -220,7 +253,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       );
     };
     subscribe();
-    renewLease(id).catch(() => {}); // the next renewal tries again
+    claim(id);
     inbox.start();
   };
   const unserve = (id: string): void => {
@@ -228,6 +261,10 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     if (!inbox) return;
     inbox.stop();
     inboxes.delete(id);
+    const at = claims.get(id);
+    claims.delete(id);
+    clearTimeout(at?.retry);
+    at?.off();
     if (closed) return;
     const k = keysOf(prefix, id);
     link.unsubscribe(k.channel, sharded).catch(() => {});
@@ -246,7 +283,8 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     }
   }, heartbeatMs);
   (heartbeat as { unref?: () => void }).unref?.();
-  // Leases are renewed three times per graceMs: one missed renewal never makes a node look gone. Only for nodes
+  // Leases are renewed three times per graceMs, each renewal tried until it holds: Redis restarting again and again
+  // (each time down, then loading its data) must not make a node connected here look gone. Only for nodes
   // connected here now: a node that left for another relay (its session here waits to be resumed) must not take
   // its lease back from there, to delete it when that session ends.
   // Each inbox also reads its stream then: a notice that never came (lost with a connection) delays a frame by at
@@ -254,7 +292,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   const leases = setInterval(() => {
     if (closed) return;
     for (const [id, inbox] of inboxes) {
-      if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
+      claim(id);
       inbox.kick();
     }
   }, Math.max(10, graceMs / 3));
@@ -264,7 +302,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     if (closed) return;
     outbox.kick();
     for (const [id, inbox] of inboxes) {
-      if (relay.host.sessions.get(id)?.state === 'open') renewLease(id).catch(() => {});
+      claim(id); // a Redis that restarted may not have it; one that is still loading its data refuses it: until it holds
       inbox.kick(); // notices published while the connection was down never arrive
     }
     announce(true).catch(() => {});
@@ -328,6 +366,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     outbox.close(error); // held frames are answered with why (their senders' Acks were waiting on them)
     for (const inbox of inboxes.values()) inbox.stop();
     inboxes.clear();
+    unclaimAll();
     for (const l of errorListeners.slice()) l(error);
   });
   relay.uplink = uplink; // from here on, joins and leaves reach serve()
@@ -367,6 +406,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       outbox.close();
       for (const inbox of inboxes.values()) inbox.stop();
       inboxes.clear();
+      unclaimAll();
       await announce(false).catch(() => {});
       await link.close();
     },
