@@ -5,7 +5,7 @@
 // cost of each relay hop a Routed frame takes (sequential round trips of a 64 B frame through 0, 1, 2 and 4 relay
 // nodes, and the bytes the envelope adds).
 import { Worker } from 'node:worker_threads';
-import { AgentHost, MeshNode, MessageType, connectWebSocket, linkWorkers, memoryPair } from 'swarmwire';
+import { AgentHost, MeshNode, MessageType, connectWebSocket, createIdentity, linkWorkers, memoryPair } from 'swarmwire';
 import { listenWebSocket } from 'swarmwire/node';
 import { mark, sig } from './lib/table.mjs';
 
@@ -135,9 +135,13 @@ async function ringMigrations(linkKind, stateBytes, rounds) {
 
 /** Round trips of a 64 B Request through `relays` relay nodes in a line; answers come back the same way. */
 async function routed(relays, count) {
-  const chain = [await MeshNode.create(nodeOptions)];
-  for (let i = 0; i < relays; i++) chain.push(await MeshNode.create({ ...nodeOptions, role: 'relay' }));
-  chain.push(await MeshNode.create(nodeOptions));
+  // A node believes the origins a relay reports only from relays it trusts (issue 13): every node of the line lists
+  // the relays, as an operator would.
+  const identities = await Promise.all(Array.from({ length: relays }, () => createIdentity()));
+  const trusted = { ...nodeOptions, trustedRelays: identities.map((identity) => identity.idHex) };
+  const chain = [await MeshNode.create(trusted)];
+  for (const identity of identities) chain.push(await MeshNode.create({ ...trusted, identity, role: 'relay' }));
+  chain.push(await MeshNode.create(trusted));
   for (let i = 0; i + 1 < chain.length; i++) await memoryLink(chain[i], chain[i + 1]);
   const [a, b] = [chain[0], chain.at(-1)];
   // wait for the routes (each relay learns what lies beyond it from Discovery)
