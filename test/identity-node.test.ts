@@ -34,6 +34,16 @@ describe('node:crypto identities give and take the bytes WebCrypto does', () => 
     expect(await web.verify(SIGN['Ed25519'], await importPublic(web, 'Ed25519', id.publicKey as Uint8Array<ArrayBuffer>), fromNode, data)).toBe(true);
   });
 
+  it('signs with node:crypto for an extractable key, and in WebCrypto for a non-extractable one (Node 24 deprecates converting those): the same bytes', async () => {
+    const data = bytes(100, 9);
+    const extractable = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const kept = await createIdentity({ algorithm: 'Ed25519' });
+    expect([extractable.privateKey.extractable, kept.keys.privateKey.extractable]).toEqual([true, false]);
+    for (const key of [extractable.privateKey, kept.keys.privateKey]) {
+      expect(new Uint8Array(await node.sign(SIGN['Ed25519'], key, data))).toEqual(new Uint8Array(await web.sign(SIGN['Ed25519'], key, data)));
+    }
+  });
+
   it('P-256: 64-byte IEEE P1363 signatures that each side accepts from the other', async () => {
     const id = await createIdentity({ algorithm: 'P-256' });
     const data = bytes(120, 9);

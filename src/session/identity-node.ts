@@ -51,6 +51,9 @@ export const nodeIdentityCrypto: IdentityCrypto = {
     return arrayBuffer(createHash('sha256').update(view(data)).digest());
   },
   sign(params, key, data) {
+    // node:crypto takes a CryptoKey only through KeyObject.from(), which Node 24 deprecates (DEP0204, a warning on
+    // stderr) for a non-extractable key — and identities keep theirs non-extractable: those sign in WebCrypto.
+    if (!key.extractable) return crypto.subtle.sign(params as Params, key, data as BufferSource);
     const { digest, key: options } = keyOptions(params as Params, privateKeyObject(key));
     return new Promise((resolve, reject) => sign(digest, view(data), options, (error, signature) => (error ? reject(error) : resolve(arrayBuffer(signature)))));
   },
