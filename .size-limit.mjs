@@ -71,7 +71,7 @@ const shipped = [
   whole('wire-workers.js', '10.3 KB'),
   whole('transport-workers.js', '23.8 KB'),
   whole('transport-browser.js', '24 KB'),
-  whole('node.js', '82.9 KB'),
+  whole('node.js', '84.6 KB'), // figure + 2 %: 82.91 KB with the node:crypto identity seam and its WebCrypto fallback for non-extractable keys
   whole('deno.js', '60.2 KB'),
   whole('workers.js', '77.1 KB'),
   whole('cli.js', '80.0 KB'),
