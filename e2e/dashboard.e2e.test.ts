@@ -69,14 +69,21 @@ type Dashboard = {
 };
 const live = (page: Page) => page.evaluate(() => (window as unknown as { dashboard: Dashboard }).dashboard.live());
 
-/** Pixels of `color` (#rrggbb, give or take antialiasing) in the plot area of canvas `id` (below its legend). */
+/**
+ * Pixels of `color` (#rrggbb) in the plot area of canvas `id` (below its legend), counting antialiased ones: a pixel
+ * is `color` laid over the white background with some coverage a (the same a in all three channels) of at least 0.3.
+ * A 1.6 px line at a fractional y covers two rows partly, so matching the exact colour alone undercounts a flat line.
+ */
 const ink = (page: Page, id: string, color: string) => page.evaluate(([id, color]) => {
   const canvas = document.getElementById(id) as HTMLCanvasElement;
   const top = Math.round(24 * devicePixelRatio);
   const data = canvas.getContext('2d')!.getImageData(0, top, canvas.width, canvas.height - top).data;
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)) as [number, number, number];
+  const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
   let n = 0;
-  for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 60) n++;
+  for (let i = 0; i < data.length; i += 4) {
+    const a = rgb.map((c, k) => (255 - data[i + k]!) / (255 - c));
+    if (Math.min(...a) >= 0.3 && Math.max(...a) - Math.min(...a) < 0.15) n++;
+  }
   return n;
 }, [id, color] as const);
 
