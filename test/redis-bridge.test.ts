@@ -475,7 +475,8 @@ describe('an answer every try would get', () => {
     const told: unknown[] = [];
     a.bridge.onError((e) => told.push(e));
     const alice = await client(a.server.wsUrl, 'alice');
-    const carol = await client(a.server.wsUrl, 'carol');
+    let carolMayReturn = true;
+    const carol = await client(() => (carolMayReturn ? a.server.wsUrl : 'ws://127.0.0.1:1/'), 'carol');
     await reachable(prefix, carol.session, own.url);
     expect(a.bridge.failure).toBeUndefined();
 
@@ -509,6 +510,21 @@ describe('an answer every try would get', () => {
     const error = await errorFor(alice, id);
     expect(error.status).toBe(Status.Unauthorized);
     expect(error.message).toContain(reply);
+
+    // Carol away (her connection gone, her session kept for its grace): an acked frame for her waits in her session,
+    // not sent to the failed bridge to be refused, and reaches her when she is back.
+    carolMayReturn = false;
+    const carolId = Buffer.from(carol.session.nodeId).toString('hex');
+    carol.drop();
+    await until(() => a.server.relay.peers().find((p) => p.id === carolId)?.transport === 'none');
+    const waiting = alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(carol.session.nodeId, event('while away')) });
+    const refused: unknown[] = [];
+    alice.session.on('frame', (f) => f.type === MessageType.Error && Number(f.requestId) === waiting && refused.push(f));
+    carolMayReturn = true;
+    await until(() => carol.inbox.length === 2);
+    expect(carried(carol.inbox[1]!)).toBe('while away');
+    await until(() => alice.session.unacked === 0);
+    expect(refused).toEqual([]);
   });
 });
 

@@ -231,6 +231,32 @@ describe('an open session', () => {
     expect(client.state).toBe('open'); // a lost Pong alone is not a dead link
   });
 
+  it('times round trips from its own record: a Pong nobody asked for, or one echoing a forged timestamp, measures nothing (fake time)', async () => {
+    const clock = new TestClock();
+    const { client, last } = await pair({ client: { clock, heartbeatIntervalMs: 5_000 } });
+    const rtts: number[] = [];
+    client.on('rtt', (ms) => rtts.push(ms));
+    const server = last()[1];
+    const pong = (id: number, timestamp: number): void => server.send(encodeFrame({ type: MessageType.Pong, requestId: id, body: { timestamp } }));
+    // Unsolicited, for the heartbeat's id and for an id no ping() sent, with timestamps that would read as huge,
+    // negative or infinite round trips.
+    pong(0, -1.7e308);
+    pong(0, 1e308);
+    pong(12345, -1e12);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rtts).toEqual([]);
+    expect(Number.isNaN(client.rtt)).toBe(true);
+    // A heartbeat's own Ping, whose Pong is held back 40 ms: the figure is the delay.
+    server.faults.hold();
+    await clock.advance(5_000);
+    await clock.advance(40);
+    server.faults.release();
+    await until(() => rtts.length === 1);
+    pong(0, -1.7e308); // a second Pong for the same Ping: nothing waits for it any more
+    expect(await client.ping()).toBe(0);
+    expect(rtts).toEqual([40, 0]);
+  });
+
   it('bounds what waits: queued frames while disconnected, and unacked frames', async () => {
     const r = rig();
     const client = await connectSession(r.dial, { heartbeatIntervalMs: 0, maxQueued: 3, maxUnacked: 2, reconnect: { initialDelayMs: 60_000 } });

@@ -59,7 +59,8 @@ export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implement
   readonly record: NodeRecord;
   /** Where the record is kept: `<prefix>:<id>`. */
   readonly #prefix: string;
-  rtt = NaN;
+  /** Never measured: the relay sends no Pings (it holds no timers; peers send the heartbeats and it answers). */
+  readonly rtt = NaN;
   readonly #storage: DurableStorage;
   /** The session's rules (control frames, the duplicate filter, violations): the same core every session runs. */
   readonly #core: SessionCore;
@@ -159,7 +160,6 @@ export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implement
       },
       ended: (info) => this.end(info),
       acked: (id) => void this.#storage.delete(outKey(this.id, id)),
-      pong: (_id, rtt) => void (this.rtt = rtt),
     };
   }
 

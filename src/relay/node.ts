@@ -82,7 +82,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   const deadlineMs = (options.handshakeTimeoutMs ?? 10_000) + 1_000;
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   // A connection that never finishes its HTTP request holds a socket too: Node's defaults wait 60 s and check every 30 s.
-  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => void serve(req, res, relay, traffic, served));
+  const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => serve(req, res, relay, traffic, served).catch((error) => fail(res, error)));
   gate.screen(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrade's socket over with no 'error' listener: a peer's reset must not become an uncaught error.
@@ -165,6 +165,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, relay: Relay, tr
   } catch {
     send(res, 404, 'text/plain', `${asset[0]} is missing: run npm run build`);
   }
+}
+
+/** A page that could not be served: 500, never an unhandled rejection (Node would exit on one). */
+function fail(res: ServerResponse, error: unknown): void {
+  if (debug.on) debug.log('http error', { error });
+  if (res.headersSent) res.destroy();
+  else send(res, 500, 'text/plain', 'internal error');
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array): void {

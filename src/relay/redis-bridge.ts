@@ -313,6 +313,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     get durable() {
       return failure === undefined;
     },
+    get failed() {
+      return failure !== undefined;
+    },
     get state() {
       return bridge;
     },
@@ -369,10 +372,6 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     unclaimAll();
     for (const l of errorListeners.slice()) l(error);
   });
-  relay.uplink = uplink; // from here on, joins and leaves reach serve()
-  for (const peer of relay.peers()) serve(peer.id);
-  await announce(true).catch(() => {});
-
   const bridge: RedisBridge = {
     relayId,
     get connected() {
@@ -411,5 +410,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       await link.close();
     },
   };
+  // Linked only now that `bridge` exists: a /metrics scrape reads relay.uplink.state from this moment on.
+  relay.uplink = uplink; // from here on, joins and leaves reach serve()
+  for (const peer of relay.peers()) serve(peer.id);
+  await announce(true).catch(() => {});
   return bridge;
 }

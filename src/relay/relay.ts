@@ -172,6 +172,12 @@ export interface RelayUplink {
    * it reads them — and their sender's Ack waits until route() has settled. Default: false.
    */
   readonly durable?: boolean;
+  /**
+   * True once the link failed for good (Redis refused the relay's user): the relay serves its own peers alone from
+   * then on — a frame for a peer of its own that is away waits in its session, as on a relay with no uplink, and
+   * one for any other node goes to route(), which answers why. Default: false.
+   */
+  readonly failed?: boolean;
   /** Carries a broadcast (its `from` already set) to every other relay. */
   broadcast(body: BroadcastBody, ack: boolean): void;
   /** Node `id` (32 hex digits) is now served by this relay. */
@@ -424,7 +430,7 @@ export class Relay {
         return this.#broadcast(from, frame);
       case MessageType.Subscribe: {
         const topic = this.#topic(frame);
-        if (from.permits && !from.permits.subscribe(topic)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to subscribe to topic "${topic}"`);
+        if (from.permits && !from.permits.subscribe(topic)) return this.#refuse(from.session, frame, `not allowed to subscribe to topic "${topic}"`);
         return this.#subscribe(from, topic);
       }
       case MessageType.Unsubscribe:
@@ -432,7 +438,7 @@ export class Relay {
       case MessageType.HealthCheck:
         return this.#reply(from.session, frame, { status: 'ok', uptimeMs: this.#clock.now() - this.#started, peers: this.#peers.size });
       case MessageType.Request:
-        if (from.permits && !from.permits.call(frame.moduleId)) return this.#fail(from.session, frame, Status.Unauthorized, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
+        if (from.permits && !from.permits.call(frame.moduleId)) return this.#refuse(from.session, frame, `not allowed to call module 0x${frame.moduleId.toString(16)}`);
         this.observer?.request(frame, from.direct);
         return this.#call(from.session, frame);
     }
@@ -478,7 +484,7 @@ export class Relay {
       // Only the first relay checks what its own peer may call; later hops carry what a trusted relay let through.
       const inner = decodeHeader(body.frame);
       if (inner.type === MessageType.Request && !from.permits.call(inner.moduleId)) {
-        return this.#fail(sender, frame, Status.Unauthorized, `not allowed to call module 0x${inner.moduleId.toString(16)}`);
+        return this.#refuse(sender, frame, `not allowed to call module 0x${inner.moduleId.toString(16)}`);
       }
     }
     this.observer?.routed(body, from.direct);
@@ -490,11 +496,12 @@ export class Relay {
     // another relay before it reads the frame, and the uplink hands it over wherever the peer is by then.
     const durable = ack && this.uplink?.durable === true;
     // So does any frame for a peer whose connection is gone (it may be on another relay by now) when there is one.
-    const away = step.action === 'forward' && step.via === to && this.uplink !== undefined && this.#peers.get(to)!.session.state === 'disconnected';
+    // (Not through an uplink that failed for good: the frame waits in the peer's session, as on a relay alone.)
+    const away = step.action === 'forward' && step.via === to && this.uplink !== undefined && !this.uplink.failed && this.#peers.get(to)!.session.state === 'disconnected';
     if (step.action === 'forward' && !(durable && step.via === to) && !away) {
-      if (this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame) !== false) this.#timeCall(body, from, to);
+      if (this.#forward(this.#peers.get(step.via)!.session, { type: MessageType.Routed, ack, body: step.body }, sender, frame) === false) return;
       this.#stats.routed++;
-      return;
+      return this.#timeCall(body, from, to);
     }
     if (step.action === 'drop' && (step.status !== Status.ModuleNotFound || !this.uplink)) return this.#drop(from, frame, body, step.status, step.message);
     if (!this.uplink) return; // (a forward kept for a durable uplink has one)
@@ -594,7 +601,7 @@ export class Relay {
     const body = (decodeBody(frame) ?? {}) as BroadcastBody;
     const topic = typeof body.topic === 'string' ? body.topic : undefined;
     if (from.permits && !from.permits.publish(topic)) {
-      return this.#fail(sender, frame, Status.Unauthorized, topic === undefined ? 'not allowed to broadcast to everyone' : `not allowed to broadcast to topic "${topic}"`);
+      return this.#refuse(sender, frame, topic === undefined ? 'not allowed to broadcast to everyone' : `not allowed to broadcast to topic "${topic}"`);
     }
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
     const out = { ...body, from: sender.peer!.hello.nodeId };
@@ -735,9 +742,14 @@ export class Relay {
     return id;
   }
 
+  /** A frame its sender's grant does not allow: counted, and answered with Unauthorized. */
+  #refuse(to: RelayPeer, frame: Frame, message: string): void {
+    this.#counters.dropped.unauthorized++;
+    this.#fail(to, frame, Status.Unauthorized, message);
+  }
+
   #fail(to: RelayPeer, frame: Frame, status: number, message: string): void {
     this.#stats.errors++;
-    if (status === Status.Unauthorized) this.#counters.dropped.unauthorized++;
     if (debug.on) debug.log('error reply', { peer: to.peer?.id, type: frame.type, status, message });
     try {
       this.#send(to, { type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: { status, message } satisfies ErrorBody });

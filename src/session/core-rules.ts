@@ -88,7 +88,10 @@ export interface CoreHost<F extends CoreFrame = Frame> {
    * a frame it must first hand to something durable, so that an Ack means the frame cannot be lost any more.
    */
   holdAck?(frame: F): boolean;
-  /** A Pong answered this side's Ping `id`; `rtt` in ms. */
+  /**
+   * A Pong answered this side's Ping `id`: the heartbeat's (id 0), with its round trip `rtt` in ms, or another id,
+   * with NaN (the host checks that it sent that id, and times it from its own record).
+   */
   pong?(id: number, rtt: number): void;
   /** Something the host should hear of: the peer's Error about the session, a damaged frame. */
   error?(error: SwarmwireError): void;
@@ -124,6 +127,8 @@ export class SessionCoreBase<F extends CoreFrame> {
   #maxPayload: number;
   #decodeOptions: { maxPayload: number };
   #silent = 0;
+  /** When the heartbeat's Ping (id 0) went out, on this side's clock; -1: none is waiting for its Pong. */
+  #beatAt = -1;
   readonly #missed: number;
   readonly #clock: Clock;
 
@@ -193,9 +198,14 @@ export class SessionCoreBase<F extends CoreFrame> {
       case MessageType.Ping:
         return this.control({ type: MessageType.Pong, requestId: frame.requestId, payload: frame.payload });
       case MessageType.Pong: {
-        const body = this.#body(frame, readPingBody);
-        if (body) this.#host.pong?.(id, this.#clock.now() - body.timestamp);
-        return;
+        if (!this.#body(frame, readPingBody)) return;
+        // Timed from this side's own record, never from the timestamp the peer echoes (it could say anything), and
+        // only for a Ping that is waiting: a heartbeat's here; another id's the host checks (Session.ping()'s).
+        if (id !== 0) return this.#host.pong?.(id, NaN);
+        if (this.#beatAt < 0) return; // a Pong nobody asked for measures nothing
+        const rtt = this.#clock.now() - this.#beatAt;
+        this.#beatAt = -1;
+        return this.#host.pong?.(0, rtt);
       }
       case MessageType.Ack:
         return this.#host.acked?.(id);
@@ -249,9 +259,14 @@ export class SessionCoreBase<F extends CoreFrame> {
     this.ping(pingId);
   }
 
-  /** Sends a Ping with this side's clock; its Pong comes back through host.pong(). */
+  /**
+   * Sends a Ping with this side's clock; its Pong comes back through host.pong(). Id 0 is the heartbeat's, timed
+   * here; the host times any other id it sends (host.pong gets NaN for those).
+   */
   ping(id: number): void {
-    this.control({ type: MessageType.Ping, requestId: id, body: { timestamp: this.#clock.now() } });
+    const now = this.#clock.now();
+    if (id === 0) this.#beatAt = now;
+    this.control({ type: MessageType.Ping, requestId: id, body: { timestamp: now } });
   }
 
   /**

@@ -171,7 +171,7 @@ export class Session {
    */
   #replays: Map<string, ReplayWindow> | undefined;
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
-  #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer }> | undefined;
+  #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer; at: number }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
   #batcher: Batcher | undefined;
@@ -535,7 +535,7 @@ export class Session {
         this.#pings?.delete(id);
         reject(sessionError(SessionErrorCode.PING_TIMEOUT, `no Pong within ${timeoutMs} ms`));
       }, timeoutMs);
-      (this.#pings ??= new Map()).set(id, { resolve, reject, timer });
+      (this.#pings ??= new Map()).set(id, { resolve, reject, timer, at: this.clock.now() });
       this.#core.ping(id);
     });
   }
@@ -677,13 +677,16 @@ export class Session {
       },
       pong(this: Bound, id, rtt) {
         const s = this.session;
+        const ping = id === 0 ? undefined : s.#pings?.get(id);
+        if (id !== 0) {
+          if (!ping) return; // a Pong for no ping() of ours
+          s.#pings!.delete(id);
+          s.clock.clearTimeout(ping.timer);
+          rtt = s.clock.now() - ping.at;
+        }
         s.#rtt = rtt;
         if (s.#listeners.rtt.length > 0) s.#emit('rtt', rtt);
-        const ping = s.#pings?.get(id);
-        if (!ping) return;
-        s.#pings!.delete(id);
-        s.clock.clearTimeout(ping.timer);
-        ping.resolve(rtt);
+        ping?.resolve(rtt);
       },
       error(this: Bound, error) {
         this.session.#emit('error', error);
