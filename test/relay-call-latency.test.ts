@@ -56,7 +56,7 @@ describe('CallLatency', () => {
 
   it('holds at most maxPending open calls, and forgets calls older than maxAgeMs (within a quarter more)', () => {
     const clock = handClock();
-    const calls = new CallLatency({ clock, maxPending: 100, maxAgeMs: 1_000 });
+    const calls = new CallLatency({ clock, maxPending: 100, maxPendingPerCaller: 100, maxAgeMs: 1_000 });
     for (let i = 0; i < 10_000; i++) calls.request(A, B, i); // a peer that never answers
     expect(calls.snapshot()).toMatchObject({ pending: 100, full: 9_900, expired: 0 });
     calls.response(B, A, 9_999); // never tracked: no latency for it
@@ -70,6 +70,17 @@ describe('CallLatency', () => {
     clock.move(1_250);
     expect(calls.snapshot()).toMatchObject({ pending: 0, expired: 100 });
     expect(calls.snapshot().recent.count).toBe(1);
+  });
+
+  it('one caller holds at most maxPendingPerCaller open calls: its unanswered flood leaves the others timed', () => {
+    const clock = handClock();
+    const calls = new CallLatency({ clock, maxPending: 100 }); // a caller: 13 at most (100 / 8)
+    for (let i = 0; i < 10_000; i++) calls.request(A, B, i);
+    expect(calls.snapshot()).toMatchObject({ pending: 13, full: 9_987 });
+    calls.request(B, A, 1); // another caller's call is still timed
+    clock.move(5);
+    expect(calls.response(A, B, 1)).toBe(0.005);
+    expect(calls.snapshot()).toMatchObject({ count: 1, pending: 13 });
   });
 
   it('percentiles read the most recent calls only (a ring of `recent`)', () => {

@@ -50,6 +50,8 @@ describe('relayMetricsWithOpenTelemetry', () => {
     const reader = new TestReader();
     provider = new MeterProvider({ readers: [reader] });
     const stop = relayMetricsWithOpenTelemetry(relay, provider.getMeter('swarmwire'));
+    // One reporter at a time: a second would take the first's histogram observations.
+    expect(() => relayMetricsWithOpenTelemetry(relay!, provider!.getMeter('other'))).toThrow(/reports through OpenTelemetry already/);
     const alice = await join();
     const bob = await join();
     alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, encodeFrame({ type: MessageType.Request, requestId: 3 })) });
@@ -88,6 +90,7 @@ describe('relayMetricsWithOpenTelemetry', () => {
     const after = await collect(reader);
     expect(point(after.get('swarmwire_relay_frames_received'), { type: 'Routed' })?.value ?? 2).toBe(2);
     expect((point(after.get('swarmwire_relay_call_duration_seconds'))!.value as Histogram).count).toBe(1);
+    relayMetricsWithOpenTelemetry(relay, provider.getMeter('again'))(); // stopped: another may report
   });
 
   it('reads what the host knows through `sources`: refusals, the bridge, the agent host', async () => {

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Socket, connect } from 'node:net';
 import { DEFAULT_HANDSHAKE_LIMITS } from 'swarmwire/transport';
-import { HANDSHAKE_MAX_PAYLOAD } from '../src/session/session.js';
+import { HANDSHAKE_MAX_PAYLOAD } from '../src/wire/constants.js';
 import { HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, VERSION, decodeFrames, encodeFrame, fnv1a32 } from 'swarmwire/wire';
 import { MessageType, RELAY_MODULE, SessionHost, connectSession, connectWebSocket, decodeBody, type Session } from 'swarmwire';
 import { listenWebSocket } from 'swarmwire/node';

@@ -9,7 +9,7 @@
 // object wakes, the constructor rebuilds every session from there before the first message is handled.
 // What eviction does lose: round-trip times, the counters of relay.stats and /metrics, and the fine-grained duplicate
 // filter (after a wake, acked ids up to the highest one seen count as repeats).
-import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
+import { Feature, HANDSHAKE_MAX_PAYLOAD, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
@@ -20,7 +20,6 @@ import { sessionError, SessionErrorCode } from '../session/errors.js';
 import { agree, handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from '../session/handshake.js';
 import type { Identity } from '../session/identity.js';
 import { loadIdentity, storageIdentityStore } from '../session/identity-store.js';
-import { HANDSHAKE_MAX_PAYLOAD } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from '../relay/metrics.js';

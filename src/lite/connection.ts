@@ -5,7 +5,7 @@
 // socket, the handshake deadline, the heartbeat's timer, batching. It is the full SDK's Session + RpcConnection cut
 // to what a client that calls and serves needs: no reconnects, no resend store, no streams or proxies
 // (docs/architecture.md, "Lite").
-import { Feature, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
+import { Feature, HANDSHAKE_MAX_PAYLOAD, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
 import { call, operationOf } from '../rpc/dispatch.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
@@ -71,11 +71,6 @@ interface Module {
 }
 
 const DIRECT: Route = { to: undefined, key: '' };
-/**
- * Largest handshake payload: Session's HANDSHAKE_MAX_PAYLOAD, written out here because importing it from
- * session/session.ts keeps that module's other constants in lite's bundle (their initializers read imports).
- */
-const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 /** Answers kept track of, to refuse a repeated request id rather than run the call twice. */
 const SEEN_MAX = 4096;
@@ -189,7 +184,7 @@ export class LiteConnection {
       for (const frame of core.decode(new Uint8Array(e.data)) ?? []) {
         if (this.#connecting || queued) {
           queued++;
-          steps = steps.then(() => void (queued--, this.#connecting ? this.#handshake(handshake, local, every, frame) : core.handleUncompressed(frame)));
+          steps = steps.then(() => (queued--, this.#connecting ? this.#handshake(handshake, local, every, frame) : void core.handleUncompressed(frame)));
         } else core.handleUncompressed(frame);
       }
     });
@@ -223,7 +218,7 @@ export class LiteConnection {
       this.#timer = setInterval(() => this.#core.tick(0), every);
       (this.#timer as { unref?: () => void }).unref?.();
     }
-    this.#connecting!();
+    this.#connecting?.(); // (gone if the deadline or a close ended the connection while the proof was checked)
   }
 
   /** An application frame from the peer (the core took the session's own), or (unwrapped) from node `from.key` behind it. */

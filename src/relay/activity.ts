@@ -48,7 +48,9 @@ export function logRelayActivity(relay: Relay, options: Readonly<ActivityOptions
     });
     session.on('frame', (frame) => {
       const move = frame.type === MessageType.Routed ? committedMove(session, frame) : undefined;
-      if (move) line(`> agent "${move.name}" moved ${short(move.from)} → ${short(move.to)}`);
+      // A move that came through another relay names the origin that relay wrote: say which peer passed it on.
+      const via = move && move.from !== session.peer?.id ? ` (passed on by ${short(session.peer?.id ?? '?')})` : '';
+      if (move) line(`> agent "${move.name}" moved ${short(move.from)} → ${short(move.to)}${via}`);
     });
   };
   // Peers already there (the relay process's own agent host joins before the command can start logging).

@@ -3,7 +3,8 @@
 // can time calls between any two of its peers without either telling it anything.
 //
 // A peer must not be able to grow the table (Requests nobody answers, or one-way calls): it holds at most
-// `maxPending` open calls (a Request beyond is not timed), and a call open longer than `maxAgeMs` (the default call
+// `maxPending` open calls (a Request beyond is not timed), one caller at most `maxPendingPerCaller` of them (so that
+// one peer's unanswered flood does not stop the timing of everyone else's calls), and a call open longer than `maxAgeMs` (the default call
 // deadline: its caller gave up by then) is forgotten by a sweep that runs at most every maxAgeMs / 4. The table is
 // keyed by caller, then by request id (a number): a key made of both as one string cost ~5 µs per call to build and
 // hash, the whole budget of a routed frame.
@@ -13,6 +14,8 @@ import { Histogram, type HistogramSnapshot } from './histogram.js';
 export interface CallLatencyOptions {
   /** Open calls tracked at most; a Request beyond is not timed (counted in `full`). Default: 10,000. */
   maxPending: number;
+  /** Open calls of one caller tracked at most (also counted in `full` beyond). Default: maxPending / 8. */
+  maxPendingPerCaller: number;
   /**
    * A call unanswered this long (ms) is forgotten, within a quarter more: the caller's deadline (30 s by default) has
    * passed. Default: 30,000.
@@ -32,7 +35,7 @@ export interface CallLatencySnapshot extends HistogramSnapshot {
   pending: number;
   /** Calls forgotten unanswered after maxAgeMs. */
   expired: number;
-  /** Requests not timed because maxPending calls were open already. */
+  /** Requests not timed because maxPending calls (or maxPendingPerCaller of their caller's) were open already. */
   full: number;
 }
 
@@ -56,11 +59,13 @@ export class CallLatency {
   #expired = 0;
   #full = 0;
   readonly #maxPending: number;
+  readonly #maxPerCaller: number;
   readonly #maxAgeMs: number;
   readonly #clock: Clock;
 
   constructor(options: Readonly<Partial<CallLatencyOptions>> = {}) {
     this.#maxPending = Math.max(1, options.maxPending ?? 10_000);
+    this.#maxPerCaller = Math.max(1, options.maxPendingPerCaller ?? Math.ceil(this.#maxPending / 8));
     this.#maxAgeMs = options.maxAgeMs ?? 30_000;
     this.#recent = new Float64Array(Math.max(1, options.recent ?? 1024));
     this.#clock = options.clock ?? realClock;
@@ -78,7 +83,7 @@ export class CallLatency {
     if (now >= this.#sweepAt) this.#sweep(now);
     let calls = this.#open.get(caller);
     if (calls?.has(requestId)) return; // sent again (a resend after a reconnect): the caller has waited since the first
-    if (this.#pending >= this.#maxPending) return void this.#full++;
+    if (this.#pending >= this.#maxPending || (calls?.size ?? 0) >= this.#maxPerCaller) return void this.#full++;
     if (calls === undefined) this.#open.set(caller, (calls = new Map()));
     calls.set(requestId, { callee, started: now });
     this.#pending++;

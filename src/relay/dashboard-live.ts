@@ -10,7 +10,7 @@ export const DASHBOARD_LIVE = `
   const WINDOW_MS = 180000;
   const HISTORY = 300;
   const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const esc = window.swEsc;
 
   // ctx: { sw, node, host, relay (the relay module's proxy), relayId, processId, dashboardOf(id), nameOf(id), pageCalls() }
   window.swLive = (ctx) => {

@@ -7,7 +7,7 @@
 export const DASHBOARD_TOPOLOGY = `
 (() => {
   const NS = 'http://www.w3.org/2000/svg';
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const esc = window.swEsc;
   const TRANSPORTS = { websocket: ['WebSocket', '#2f6fdf'], webtransport: ['WebTransport', '#8a3ffc'], ring: ['ring', '#18794e'], redis: ['Redis', '#c0362c'], memory: ['in-process', '#7a5a00'], postmessage: ['postMessage', '#0b7285'] };
   const transport = (t) => TRANSPORTS[t] || [t, '#5b6475'];
   const ROLE = { relay: '#1d2330', core: '#2f6fdf', edge: '#5b6475', redis: '#c0362c' };

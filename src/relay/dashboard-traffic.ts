@@ -5,6 +5,7 @@
 // looks: the first snapshot() starts it, and it stops once none was asked for WATCH_MS. The Node and Deno relays
 // serve snapshot() as JSON at /dashboard.json. @internal
 import { Feature, HEADER_SIZE, MAX_PAYLOAD, MessageType } from '../wire/constants.js';
+import { typeName } from './type-names.js';
 import type { Frame } from '../wire/frame.js';
 import { headerFields, readHeaderBytes } from '../wire/header.js';
 import { idHex } from '../wire/node-id.js';
@@ -50,7 +51,6 @@ export interface WatchedRelay {
   observer: RelayObserver | undefined;
 }
 
-const TYPE_NAMES = /* @__PURE__ */ new Map<number, string>(Object.entries(MessageType).map(([name, code]) => [code, name]));
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 /** performance.now() on the epoch's scale: sub-millisecond, as the latencies of calls on one machine need. */
 const preciseNow = (): number => performance.timeOrigin + performance.now();
@@ -113,7 +113,7 @@ export class DashboardTraffic implements RelayObserver {
     const trace = traced ? traceOf(bytes) : undefined;
     if (!trace) return;
     const hop = this.#traces.add(trace.traceId, {
-      from: idHex(origin), to: idHex(body.to), type: TYPE_NAMES.get(type) ?? String(type), module: hex8(h.moduleHi) + hex8(h.moduleLo),
+      from: idHex(origin), to: idHex(body.to), type: typeName(type), module: hex8(h.moduleHi) + hex8(h.moduleLo),
       method: hex8(h.methodHash), requestId, span: trace.spanId, at: now,
     });
     if (hop && isCall) {

@@ -6,7 +6,7 @@
 /** The script's source: defines window.swWaterfall. */
 export const DASHBOARD_WATERFALL = `
 (() => {
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const esc = window.swEsc;
   const ms = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1)) + ' ms';
   // names: { node(id), module(hex), method(hex) } -> a name, or undefined when unknown.
   window.swWaterfall = (container, traces, names, shown = 6) => {

@@ -36,13 +36,15 @@ const unitOf = (name: string): string | undefined => (name.endsWith('_seconds') 
  * host knows (a Node RelayServer: `() => server.metricsSources()`). Returns a function that stops reporting.
  */
 export function relayMetricsWithOpenTelemetry(relay: Relay, meter: OpenTelemetryMeter, sources: () => Readonly<Partial<RelayMetricsSources>> = () => ({})): () => void {
+  const histograms = relay.histograms();
+  // Each histogram feeds one recorder: a second reporter would take the first's observations (and its stop, the second's).
+  if (histograms.rtt.tap || histograms.calls.tap) throw new TypeError('[swarmwire] relayMetricsWithOpenTelemetry: this relay reports through OpenTelemetry already; stop that first');
   const instruments = new Map<string, OtelObservable>();
   for (const f of relayFigures(relay, ALL_SOURCES)) {
     if (f.type === 'histogram') continue;
     const options = { description: f.help, unit: unitOf(f.name) };
     instruments.set(f.name, f.type === 'counter' ? meter.createObservableCounter(otelName(f), options) : meter.createObservableGauge(otelName(f), options));
   }
-  const histograms = relay.histograms();
   const tap = (h: typeof histograms.rtt, name: string, description: string): void => {
     const instrument = meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS] } });
     h.tap = (seconds) => instrument.record(seconds);

@@ -2,7 +2,7 @@
 // the Node, Deno and Durable Object relays, and as OpenTelemetry instruments (src/relay/metrics-otel.ts). Names are
 // swarmwire_relay_…, counters end in _total, times are in seconds and sizes in bytes. Everything is read from the
 // relay's counters when someone asks, so serving metrics costs nothing between scrapes.
-import { MessageType } from '../wire/constants.js';
+import { typeName } from './type-names.js';
 import type { Relay } from './relay.js';
 import type { HistogramSnapshot } from './histogram.js';
 import { DROP_REASONS } from './relay-counters.js';
@@ -29,12 +29,11 @@ export type Figure =
   | { name: string; type: 'counter' | 'gauge'; help: string; samples: Array<[labels: Labels, value: number]> }
   | { name: string; type: 'histogram'; help: string; samples: Array<[labels: Labels, histogram: HistogramSnapshot]> };
 
-const TYPE_NAMES = /* @__PURE__ */ new Map<number, string>(Object.entries(MessageType).map(([name, code]) => [code, name]));
 
 /** Per message type, the types seen (a count above 0). */
 function byType(counts: Float64Array): Array<[Labels, number]> {
   const out: Array<[Labels, number]> = [];
-  for (let type = 0; type < counts.length; type++) if (counts[type]! > 0) out.push([{ type: TYPE_NAMES.get(type) ?? String(type) }, counts[type]!]);
+  for (let type = 0; type < counts.length; type++) if (counts[type]! > 0) out.push([{ type: typeName(type) }, counts[type]!]);
   return out;
 }
 

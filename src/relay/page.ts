@@ -8,6 +8,7 @@
 // window.dashboard lets tests drive it. Given a WebTransport endpoint (the Deno relay), it tries that first and
 // falls back to WebSocket.
 
+import { DASHBOARD_ESCAPE } from './dashboard-escape.js';
 import { DASHBOARD_LIVE } from './dashboard-live.js';
 import { DASHBOARD_PLOTS } from './dashboard-plots.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
@@ -57,14 +58,14 @@ ${DASHBOARD_STYLE}</style>
   <tbody id="peers"></tbody>
 </table>
 <script src="/swarmwire.global.js"></script>
-<script>${DASHBOARD_PLOTS}${DASHBOARD_TOPOLOGY}${DASHBOARD_WATERFALL}${DASHBOARD_LIVE}</script>
+<script>${DASHBOARD_ESCAPE}${DASHBOARD_PLOTS}${DASHBOARD_TOPOLOGY}${DASHBOARD_WATERFALL}${DASHBOARD_LIVE}</script>
 <script>
 (async () => {
   const sw = window.swarmwire;
   const status = document.getElementById('status');
   const wsUrl = location.origin.replace(/^http/, 'ws') + '/ws';
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const esc = window.swEsc;
   const swarmServed = ${swarm};
   // The page's own Counter comes from the module its workers load (the relay serves it).
   const { Counter } = swarmServed ? await import('/dashboard-agents.js') : { Counter: class Counter { count = 0; increment(by = 1) { return (this.count += by); } get() { return this.count; } } };

@@ -20,7 +20,7 @@ import { type DirectPeer, Router, bounce, routedOrigin } from '../mesh/router.js
 import { idBytes, idHex } from '../mesh/ids.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import type { Grant } from '../session/auth.js';
-import { decodeHeader } from '../wire/header.js';
+import { decodeHeader, requestIdAt, typeAt } from '../wire/header.js';
 import { type Permits, permits } from './permits.js';
 import type { DiscoveryBody } from '../mesh/messages.js';
 import { parseDiscovery } from '../mesh/parse.js';
@@ -528,18 +528,19 @@ export class Relay {
 
   /**
    * Times a call whose Request or answer this relay just passed on (src/relay/call-latency.ts). The carried frame's
-   * type and request_id are read from its header's bytes (offsets 5 and 8): no decode on the forwarding path.
-   * `from` is the peer it came from (undefined: from the uplink, whose envelope's `from` is the origin it vouches for).
+   * type and request_id are glanced at in its header's bytes: no decode on the forwarding path. `from` is the peer it
+   * came from (undefined: from the uplink, whose envelope's `from` is the origin it vouches for).
    */
   #timeCall(body: RoutedBody, from?: PeerState, to?: string): void {
     const inner = body.frame;
     if (inner.length < HEADER_SIZE) return;
-    const type = inner[5];
+    const type = typeAt(inner, 0);
     const request = type === MessageType.Request;
     if (!request && (type !== MessageType.Response && type !== MessageType.Error || this.#calls.pending === 0)) return;
-    const origin = from && (body.hops === 0 || !from.direct.trusted) ? from.session.peer!.id : idHex(body.from);
+    // The origin as routedOrigin() decides it; the sender's own id as the string its session already holds.
+    const origin = from === undefined ? idHex(body.from) : routedOrigin(body, from.direct) === from.direct.id ? from.session.peer!.id : idHex(body.from);
     const target = to ?? idHex(body.to);
-    const id = (inner[8]! * 2 ** 24 + (inner[9]! << 16 | inner[10]! << 8 | inner[11]!)) * 2 ** 32 + (inner[12]! * 2 ** 24 + (inner[13]! << 16 | inner[14]! << 8 | inner[15]!));
+    const id = requestIdAt(inner, 0);
     if (request) return this.#calls.request(origin, target, id);
     const seconds = this.#calls.response(origin, target, id);
     if (seconds !== undefined) this.observer?.answered(seconds);

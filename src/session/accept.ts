@@ -3,7 +3,7 @@
 // HelloDone — all within one deadline. Nothing about the peer is trusted, and nothing is granted, before the proof holds: SessionHost
 // (host.ts) hands the transport to a session only then, so a peer that claims another node's id takes over nothing.
 import { idHex } from '../wire/node-id.js';
-import { Feature, MessageType, Status } from '../wire/constants.js';
+import { Feature, HANDSHAKE_MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
 import { encodeFrame } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
@@ -12,7 +12,7 @@ import { type Authorize, type Grant } from './auth.js';
 import { sessionError, SessionErrorCode } from './errors.js';
 import { handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from './handshake.js';
 import type { Identity } from './identity.js';
-import { HANDSHAKE_MAX_PAYLOAD, readHandshakeFrame } from './session.js';
+import { readHandshakeFrame } from './session.js';
 import { type Clock, realClock } from '../core/clock.js';
 
 /** Options of acceptHandshake(). */

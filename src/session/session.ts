@@ -2,7 +2,7 @@
 // transport it is given, keeps heartbeats, and gives acked frames exactly-once, in-order delivery across
 // reconnects: the sender keeps each ACK_REQUIRED frame until its Ack and re-sends it on the next transport; the
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
-import { Feature, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
+import { Feature, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
@@ -121,11 +121,6 @@ interface Outgoing {
   priority: Priority;
 }
 
-/**
- * Largest Hello / HelloAck / handshake Error payload. The handshake runs before any limit is negotiated, so it has
- * its own: small enough that unauthenticated peers cannot make a node buffer much.
- */
-export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 /** Handshake failures that end a dialling session for good (see connect()). */
 const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJECTED, SessionErrorCode.IDENTITY, SessionErrorCode.UNSUPPORTED_KEY]);
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.TRACE |

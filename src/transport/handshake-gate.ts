@@ -3,7 +3,7 @@
 // many are handshaking at once (in all, and per remote address), how large a message and how many bytes each may
 // send, how long it may take, and, for an address that broke a limit, whether it may connect at all for a while. The server host (the Node relay, listenWebSocket, the Deno relay) asks the gate
 // before upgrading and tells it when the session layer has completed the handshake (accept() resolved).
-import { CHECKSUM_SIZE, HEADER_SIZE } from '../wire/constants.js';
+import { CHECKSUM_SIZE, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE } from '../wire/constants.js';
 import { WebSocketWatch } from './websocket-watch.js';
 
 export interface HandshakeLimits {
@@ -37,12 +37,9 @@ export interface HandshakeLimits {
   banMs: number;
 }
 
-/** The session layer's handshake payload limit (src/session/session.ts HANDSHAKE_MAX_PAYLOAD, a layer above this). */
-const HANDSHAKE_PAYLOAD = 64 * 1024;
-
 // Made by a pure call: it reads other modules' constants, which a bundler cannot prove free of side effects.
 export const DEFAULT_HANDSHAKE_LIMITS: Readonly<HandshakeLimits> = /* @__PURE__ */ (() => ({
-  maxHandshakeMessage: HANDSHAKE_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE,
+  maxHandshakeMessage: HANDSHAKE_MAX_PAYLOAD + HEADER_SIZE + CHECKSUM_SIZE,
   maxHandshakeBytes: 160 * 1024,
   maxHandshaking: 1024,
   maxHandshakingPerAddress: 64,

@@ -19,6 +19,11 @@ export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 2;
 /** Default and hard cap of payload_len: 64 MiB. Peers negotiate lower limits in Hello. */
 export const MAX_PAYLOAD = 64 * 1024 * 1024;
+/**
+ * Largest Hello / HelloAck / handshake Error payload. The handshake runs before any limit is negotiated, so it has
+ * its own: small enough that unauthenticated peers cannot make a node buffer much.
+ */
+export const HANDSHAKE_MAX_PAYLOAD = 64 * 1024;
 
 /** msg_type values. 0–48 and 96 are memlink-protocol's; 112–118 follow mielin-mesh-wire. */
 export const MessageType = {

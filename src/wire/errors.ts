@@ -71,7 +71,8 @@ export const WireErrorCode = {
 
 // The status of each code that is not InvalidFrame (every other one is): the exceptions only, which is the most of
 // what this table would say (bytes in swarmwire/lite's size budget).
-const STATUS_OF: Readonly<Record<string, Status>> = {
+// Keyed by the codes' values, typed so that a key that is no WireErrorCode does not compile.
+const STATUS_OF: Readonly<Partial<Record<(typeof WireErrorCode)[keyof typeof WireErrorCode], Status>>> = {
   SW_ERR_FRAME_VERSION: Status.UnsupportedVersion,
   SW_ERR_FRAME_TOO_LARGE: Status.PayloadTooLarge,
   SW_ERR_FRAME_CHECKSUM: Status.ChecksumMismatch,
