@@ -44,15 +44,16 @@ async function relay(
 async function client(wsUrl: string | (() => string), name: string) {
   const where = typeof wsUrl === 'string' ? () => wsUrl : wsUrl;
   let live: Transport | undefined;
+  const identity = await createIdentity();
   const session: Session = await connectSession(() => (live = connectWebSocket(where())), {
-    metadata: { name }, heartbeatIntervalMs: 0, reconnect: typeof wsUrl === 'string' ? false : { initialDelayMs: 10, maxDelayMs: 100 },
+    identity, metadata: { name }, heartbeatIntervalMs: 0, reconnect: typeof wsUrl === 'string' ? false : { initialDelayMs: 10, maxDelayMs: 100 },
   });
   cleanups.push(() => session.close());
   const inbox: Frame[] = [];
   session.on('frame', (f) => inbox.push({ ...f, payload: f.payload.slice() }));
   /** Drops the connection (the session reconnects, to wherever `wsUrl` says then). */
   const drop = () => live?.close(1001, 'moving');
-  return { session, inbox, drop };
+  return { session, inbox, drop, identity };
 }
 
 /**
@@ -307,30 +308,35 @@ describe('exactly once across relays', () => {
     expect(bob.inbox.map(carried)).toEqual([...Array(TOTAL).keys()]);
   });
 
-  it('drops a frame its origin sends again through another relay after the first copy entered the stream', async () => {
-    // What a sender does when its relay died after Redis took a frame and before the Ack got out: it sends the frame
-    // again, with the same request id, to the relay it reconnects to. Here as two sessions of one identity.
+  it('drops a frame its origin sends again through another relay after the first copy entered the stream; a restarted origin\'s ids are new', async () => {
+    // What a sender does when its relay died after Redis took a frame and before the Ack got out: its session resumes
+    // on the relay it reconnects to and sends the frame again, with the same request id.
     const prefix = `t${swarm++}`;
     const a = await relay(prefix, 'A');
     const b = await relay(prefix, 'B');
-    const identity = await createIdentity();
-    const options = { identity, heartbeatIntervalMs: 0, reconnect: false as const };
-    const first = await connectSession(() => connectWebSocket(a.server.wsUrl), options);
-    cleanups.push(() => first.close());
+    let at = a.server.wsUrl;
+    const sender = await client(() => at, 'sender');
     const bob = await client(b.server.wsUrl, 'bob');
     await reachable(prefix, bob.session);
     const frame = (n: number, requestId: number) => ({ type: MessageType.Routed, ack: true, requestId, body: routedBody(bob.session.nodeId, event(n)) });
-    first.send(frame(1, 101));
-    first.send(frame(2, 102));
-    await until(() => bob.inbox.length === 2 && first.unacked === 0);
-    first.close();
-    const again = await connectSession(() => connectWebSocket(b.server.wsUrl), options);
-    cleanups.push(() => again.close());
-    again.send(frame(2, 102)); // a repeat: dropped by bob's stream
-    again.send(frame(3, 103)); // new
-    await until(() => bob.inbox.length === 3 && again.unacked === 0);
+    sender.session.send(frame(1, 101));
+    sender.session.send(frame(2, 102));
+    await until(() => bob.inbox.length === 2 && sender.session.unacked === 0);
+    at = b.server.wsUrl;
+    sender.drop();
+    await until(() => sender.session.state === 'open' && b.server.relay.peers().some((p) => p.id === Buffer.from(sender.session.nodeId).toString('hex')), 10_000);
+    sender.session.send(frame(2, 102)); // a repeat of the same session: dropped by bob's stream
+    sender.session.send(frame(3, 103)); // new
+    await until(() => bob.inbox.length === 3 && sender.session.unacked === 0);
+    // The sender restarts with its identity (a new session, ids from 1 again — here the same ones): they are new.
+    sender.session.close();
+    const restarted = await connectSession(() => connectWebSocket(b.server.wsUrl), { identity: sender.identity, heartbeatIntervalMs: 0, reconnect: false });
+    cleanups.push(() => restarted.close());
+    restarted.send(frame(4, 101));
+    restarted.send(frame(5, 102));
+    await until(() => bob.inbox.length === 5 && restarted.unacked === 0);
     await new Promise((r) => setTimeout(r, 200)); // nothing more arrives
-    expect(bob.inbox.map(carried)).toEqual([1, 2, 3]);
+    expect(bob.inbox.map(carried)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('a node that moves between relays keeps getting acked frames from each (its duplicate filter is per relay)', async () => {

@@ -11,6 +11,7 @@ import { decodeBody, decodeFrame, encodeFrame } from '../src/wire/frame.js';
 import { Feature, MessageType, Status } from '../src/wire/constants.js';
 import type { Frame } from '../src/wire/frame.js';
 import { TestClock } from './fixtures/clock.js';
+import { createIdentity } from '../src/session/identity.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -255,6 +256,53 @@ describe('an open session', () => {
     pong(0, -1.7e308); // a second Pong for the same Ping: nothing waits for it any more
     expect(await client.ping()).toBe(0);
     expect(rtts).toEqual([40, 0]);
+  });
+
+  it('a node that restarts with the same identity inside the resume window starts a new session: nothing it sends is a repeat, and what waited for it reaches the new one', async () => {
+    const r = rig();
+    const identity = await createIdentity();
+    const got: unknown[] = [];
+    r.host.onSession((s) => s.on('frame', (f) => got.push(decodeBody(f))));
+    const first = await connectSession(r.dial, { heartbeatIntervalMs: 0, identity, reconnect: false });
+    const server = await r.accepted[0]!;
+    for (const v of ['a', 'b', 'c']) first.send({ type: MessageType.Event, ack: true, body: v });
+    await until(() => got.length === 3 && first.unacked === 0);
+    r.last()[0].faults.disconnect(); // the page dies: no Goodbye, and its session with it
+    await until(() => server.state === 'disconnected');
+    server.send({ type: MessageType.Event, ack: true, body: 'while away' });
+    const second = await connectSession(r.dial, { heartbeatIntervalMs: 0, identity, reconnect: false }); // ids from 1 again
+    cleanups.push(() => second.close());
+    const atSecond: unknown[] = [];
+    second.on('frame', (f) => atSecond.push(decodeBody(f)));
+    expect(await r.accepted[1]).toBe(server); // handed to the node's session: its unacked frame is re-sent
+    for (const v of ['x', 'y']) second.send({ type: MessageType.Event, ack: true, body: v });
+    await until(() => got.length === 5 && atSecond.length === 1 && second.unacked === 0 && server.unacked === 0);
+    expect(got).toEqual(['a', 'b', 'c', 'x', 'y']);
+    expect(atSecond).toEqual(['while away']);
+  });
+
+  it('a peer whose session changed (a relay restarted with the same identity) gets a new filter on the dialling side too', async () => {
+    const identity = await createIdentity();
+    const hosts = [new SessionHost({ heartbeatIntervalMs: 0, identity }), new SessionHost({ heartbeatIntervalMs: 0, identity })];
+    cleanups.push(() => hosts.forEach((h) => h.close()));
+    let which = 0;
+    const links: MemoryTransport[] = [];
+    const dial = (): MemoryTransport => {
+      const [a, b] = memoryPair();
+      links.push(a);
+      hosts[which]!.accept(b).catch(() => {});
+      return a;
+    };
+    hosts.forEach((h, i) => h.onSession((s) => s.send({ type: MessageType.Event, ack: true, body: `from host ${i}` })));
+    const client = await connectSession(dial, { heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } });
+    cleanups.push(() => client.close());
+    const got: unknown[] = [];
+    client.on('frame', (f) => got.push(decodeBody(f)));
+    await until(() => got.length === 1);
+    which = 1; // the relay process restarts: the same node id, a new session whose ids count from 1 again
+    links[0]!.faults.disconnect();
+    await until(() => got.length === 2);
+    expect(got).toEqual(['from host 0', 'from host 1']);
   });
 
   it('bounds what waits: queued frames while disconnected, and unacked frames', async () => {

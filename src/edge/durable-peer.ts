@@ -31,6 +31,12 @@ export interface NodeRecord {
   idLease: number;
   /** Highest acked request id received from the node: after a wake, ids up to it count as seen. */
   seen: number;
+  /**
+   * The relay's session tag towards the node (Hello.session in its HelloAck), made with the record: the relay's ids
+   * towards the node continue while the record lives, and start again under another tag after it was forgotten.
+   * (Absent in a record stored before tags: one is made on the node's next handshake.)
+   */
+  tag?: number;
   connectedAt: number;
   /** Set while the node is away; its record (and unacked frames) go once the resume timeout passes. */
   disconnectedAt?: number;

@@ -79,6 +79,15 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
  * answers the relay's stats as JSON, and `/metrics` its figures as Prometheus text (the Node relay's, since the
  * object last woke).
  */
+/** A handshake in progress on a socket: its responder, the grant authorize gave, and the session tag its HelloAck named. */
+interface Handshaking {
+  responder: ResponderHandshake;
+  grant?: Grant | undefined;
+  tag: number;
+  /** Whether that tag was a stored record's (it must still be there when the session opens). */
+  resuming: boolean;
+}
+
 export class SwarmwireRelay {
   readonly state: DurableObjectStateLike;
   readonly #options: Omit<DurableRelayOptions, 'authorize' | 'trustedRelays' | 'agents' | 'bridge'> & Partial<Pick<DurableRelayOptions, 'authorize' | 'trustedRelays' | 'agents' | 'bridge'>>;
@@ -87,7 +96,7 @@ export class SwarmwireRelay {
   #agents: DurableAgents | undefined;
   #bridges: RoomBridges | undefined;
   /** Handshakes between their HelloAck and the HelloProof, by socket (lost with an eviction: the peer dials again). */
-  readonly #handshakes = new Map<HibernatableWebSocket, { responder: ResponderHandshake; grant?: Grant | undefined }>();
+  readonly #handshakes = new Map<HibernatableWebSocket, Handshaking>();
   readonly #peers = new Map<HibernatableWebSocket, DurablePeer>();
   readonly #byNode = new Map<string, DurablePeer>();
   /** Sessions moved to a new socket: their end is not the node's. */
@@ -275,19 +284,23 @@ export class SwarmwireRelay {
       if (!pending) {
         if (frame.type === MessageType.HelloProof) throw sessionError(SessionErrorCode.PROTOCOL, 'a HelloProof without a handshake: the relay restarted meanwhile, dial again');
         const responder = new ResponderHandshake(this.#identity(), this.localHello());
-        const state: { responder: ResponderHandshake; grant?: Grant | undefined } = { responder };
+        const state: Handshaking = { responder, tag: 0, resuming: false };
         this.#handshakes.set(socket, state);
         const hello = await responder.hello(frame.type, frame.payload);
         const verdict = this.#options.authorize ? await this.#options.authorize({ id: idHex(hello.nodeId), hello }) : true;
         if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
         if (verdict !== true) state.grant = verdict;
-        socket.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack() }));
+        // The HelloAck names the relay's session towards the node: its record's, or a new record's.
+        const stored = await this.state.storage.get<NodeRecord>(`node:${idHex(hello.nodeId)}`);
+        state.resuming = stored?.tag !== undefined;
+        state.tag = stored?.tag ?? (Math.random() * 2 ** 32) >>> 0;
+        socket.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(state.tag) }));
         if (rest.length > 0) await this.#handshake(socket, rest);
         return;
       }
       const hello = await pending.responder.proof(frame.type, frame.payload);
       this.#handshakes.delete(socket);
-      await this.#open(socket, hello, pending.grant, rest);
+      await this.#open(socket, hello, pending, rest);
       this.relay.counters().handshake('accepted');
     } catch (error) {
       this.#handshakes.delete(socket);
@@ -303,8 +316,17 @@ export class SwarmwireRelay {
   }
 
   /** Opens the session of a node that has proven its id: a new one, or its earlier one moved to this socket. */
-  async #open(socket: HibernatableWebSocket, hello: Hello, grant: Grant | undefined, rest: Uint8Array): Promise<void> {
+  async #open(socket: HibernatableWebSocket, hello: Hello, { grant, tag, resuming }: Handshaking, rest: Uint8Array): Promise<void> {
     const id = idHex(hello.nodeId);
+    const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
+    if ((stored?.tag ?? tag) !== tag || (resuming && !stored)) {
+      // The record the HelloAck named was forgotten or replaced while the handshake ran: its tag would lie about the
+      // ids that follow. The node dials again.
+      throw sessionError(SessionErrorCode.CLOSED, 'the session changed during the handshake: connect again');
+    }
+    // The node's own session: the same as before (a resume), or a new one (a restart with the same identity), whose
+    // request ids count from 1 again — nothing it sends is a repeat of what the old one sent.
+    const same = stored !== undefined && stored.hello.session === hello.session;
     const previous = this.#byNode.get(id);
     if (previous) {
       // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
@@ -315,14 +337,13 @@ export class SwarmwireRelay {
       }
       previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
     }
-    const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
     const record: NodeRecord = stored
-      ? { ...stored, hello, grant, connectedAt: Date.now() }
-      : { hello, grant, topics: [], idLease: 1, seen: 0, connectedAt: Date.now() };
+      ? { ...stored, hello, grant, connectedAt: Date.now(), tag, seen: same ? stored.seen : 0 }
+      : { hello, grant, topics: [], idLease: 1, seen: 0, connectedAt: Date.now(), tag };
     delete record.disconnectedAt;
     await this.state.storage.put(`node:${id}`, record);
     socket.serializeAttachment({ acceptedAt: Date.now(), id } satisfies Attachment);
-    const peer = this.#serve(socket, record, previous?.replay);
+    const peer = this.#serve(socket, record, same ? previous?.replay : new ReplayWindow());
     socket.send(encodeFrame({ type: MessageType.HelloDone }));
     // A resumed node gets what it has not acknowledged, oldest first, before anything new.
     for (const frame of await peer.unacked()) socket.send(frame);

@@ -160,7 +160,12 @@ export class LiteConnection {
       if (error) reject(error);
       else resolve(this);
     };
-    const local: LocalHello = { role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD), metadata: {}, token: options.token };
+    // Every connection is a new session (lite never resumes): a session tag of its own tells a relay that still holds
+    // this node's last one that the request ids count from 1 again.
+    const local: LocalHello = {
+      role: 'edge', capabilities: [], features: Feature.BATCHING, maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD), metadata: {}, token: options.token,
+      session: (Math.random() * 2 ** 32) >>> 0,
+    };
     const handshake = new InitiatorHandshake(identity, local, options.expectPeer);
     // Handshake frames are handled one after another: checking the peer's proof and signing ours take a moment.
     // Frames right behind HelloDone (the same message, or the next one while it is handled) queue behind it, in

@@ -319,7 +319,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     get state() {
       return bridge;
     },
-    async route(body, ack, origin) {
+    async route(body, ack, origin, session) {
       const to = idHex(body.to);
       const k = keysOf(prefix, to);
       if (!ack) {
@@ -328,9 +328,10 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
       }
       const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
       const own = relay.router.direct.has(to) ? '1' : '';
-      const from = idHex(body.from);
+      // The origin's request ids are its session's: a new session (tag) of the same node counts from 1 again.
+      const from = session === undefined ? idHex(body.from) : `${idHex(body.from)}.${session}`;
       const originKey = k.origin(from);
-      // One chain per (receiver, origin): its frames enter the stream in the order the origin sent them (ENQUEUE).
+      // One chain per (receiver, origin session): its frames enter the stream in the order it sent them (ENQUEUE).
       const reply = await outbox.push(
         async (ahead) => {
           const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [

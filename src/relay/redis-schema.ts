@@ -7,7 +7,8 @@
 //                  starts above every position a node has seen)
 //   {P:N}:c        cursor: every seq at or below it was acked by the node (and trimmed from the stream)
 //   {P:N}:at       lease: the id of the relay serving the node; expires graceMs after that relay stops renewing it
-//   {P:N}:o:<id>   the last WINDOW request ids of origin <id> that entered the stream (a sender's repeats are dropped)
+//   {P:N}:o:<id>.<tag>  the last WINDOW request ids of origin <id>'s session <tag> (Hello.session) that entered the
+//                  stream (a sender's repeats are dropped; a new session of the same node counts from 1 under another)
 //   {P:N}:ch       channel: best-effort frames for the node, and a notice of each stream entry (SPUBLISH on a cluster)
 //   P:broadcast    channel: broadcasts;  P:relays  channel: relay heartbeats;  P:relay:<id>  a live relay's key
 import { luaScript } from './redis-client.js';
@@ -40,8 +41,8 @@ export const REPEAT = 0;
  * PUBLISH or SPUBLISH, '1' when this relay serves the node itself (its lease may not be written yet), how long the
  * origin's ids are remembered (ms), the request id of the origin's frame for this node that must enter first, or ''.
  * An id below the last WINDOW that entered counts as entered — as a session's duplicate filter counts one below its
- * window as a repeat — unless it is more than 65,536 below (the session filter's own span): that is a sender that
- * started counting again (a restart with the same identity), not a repeat.
+ * window as a repeat — unless it is more than 65,536 below (the session filter's own span). A sender that starts
+ * counting again (a restart with the same identity) does so under a new session tag, whose ids have a key of their own.
  * Why ARGV[9]: a relay sends many frames before the first reply is in, and Redis can refuse the first ones and take
  * later ones (LOADING ends, another relay loads the script meanwhile). Checked here, in the one place that orders
  * entries, a later frame cannot overtake an earlier one of the same origin, whatever the relay got back when. The

@@ -162,10 +162,11 @@ export interface RoutedOut {
 export interface RelayUplink {
   /**
    * Carries a Routed frame to the relay that has node `body.to`; resolves false when no relay has it. `origin` is
-   * the request id its sender gave the envelope, when the sender is the origin (first hop): with the origin's id, it
-   * names the frame when the sender sends it again through another relay.
+   * the request id its sender gave the envelope, when the sender is the origin (first hop): with the origin's id and
+   * its session tag (`session`, Hello.session: ids start afresh under a new one), it names the frame when the sender
+   * sends it again through another relay.
    */
-  route(body: RoutedOut, ack: boolean, origin?: number): Promise<boolean>;
+  route(body: RoutedOut, ack: boolean, origin?: number, session?: number): Promise<boolean>;
   /**
    * Acked Routed frames are kept by the uplink until their receiver acked them (relays bridged through Redis
    * streams): they go through route() even for this relay's own peers — the node may move to another relay before
@@ -510,7 +511,8 @@ export class Relay {
     const out: RoutedOut = { to: body.to, from: routedOrigin(body, from.direct), ttl: body.ttl - 1, hops: body.hops + 1, frame: body.frame };
     const release = durable ? () => sender.releaseAck?.(Number(frame.requestId)) : () => {};
     this.#counters.uplinkOut++;
-    this.uplink.route(out, ack, body.hops === 0 ? Number(frame.requestId) : undefined).then(
+    const first = body.hops === 0;
+    this.uplink.route(out, ack, first ? Number(frame.requestId) : undefined, first ? sender.peer?.hello.session : undefined).then(
       (found) => {
         release();
         if (found) (this.#stats.routed++, this.#timeCall(body, from, to));

@@ -23,8 +23,11 @@ export interface AcceptHandshakeOptions {
   requireChecksum: boolean;
   /** Decides whether the peer may connect, and with what grant. Default: everyone, with every grant. */
   authorize: Authorize;
-  /** Called with the checked Hello before it is answered; throwing a SwarmwireError refuses the peer with its status (a full host). */
-  admit: (hello: Hello) => void;
+  /**
+   * Called with the checked Hello before it is answered; throwing a SwarmwireError refuses the peer with its status
+   * (a full host). May return the session tag the HelloAck names (Hello.session: the session the peer is handed to).
+   */
+  admit: (hello: Hello) => number | void;
   /** Where the deadline's time comes from. Default: the real clock. */
   clock: Clock;
 }
@@ -53,11 +56,11 @@ export async function acceptHandshake(transport: Transport, identity: Identity, 
   let grant: Grant | undefined;
   try {
     const hello = await responder.hello(first.type, first.payload);
-    options.admit?.(hello);
+    const session = options.admit?.(hello);
     const verdict = options.authorize ? await options.authorize({ id: idHex(hello.nodeId), hello }) : true;
     if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
     if (verdict !== true) grant = verdict;
-    transport.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(), features }), Priority.Critical);
+    transport.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(session ?? undefined), features }), Priority.Critical);
   } catch (error) {
     throw refuse(transport, error, features);
   }

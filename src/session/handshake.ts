@@ -26,7 +26,7 @@ import { algorithmById, type Identity, KeyAlgorithmId, peerNodeId, sha256, verif
 import type { ErrorBody } from './messages.js';
 
 /** What a side says of itself in its Hello, besides what its identity and the protocol fill in. */
-export type LocalHello = Pick<Hello, 'role' | 'capabilities' | 'features' | 'maxPayload' | 'metadata'> & { token?: string | undefined };
+export type LocalHello = Pick<Hello, 'role' | 'capabilities' | 'features' | 'maxPayload' | 'metadata'> & { token?: string | undefined; session?: number | undefined };
 
 /** Handshake answers that are final: the peer will say the same again, so reconnecting is pointless. */
 export const REFUSALS: ReadonlySet<number> = /* @__PURE__ */ new Set([Status.Unauthorized, Status.UnsupportedVersion, Status.QuotaExceeded]);
@@ -51,6 +51,7 @@ export function hello(identity: Identity, local: Readonly<LocalHello>, nonce: Ui
     capabilities: [...local.capabilities], features: local.features, maxPayload: local.maxPayload, metadata: { ...local.metadata },
     ...(local.token === undefined ? {} : { token: local.token }),
     alg: KeyAlgorithmId[identity.algorithm], key: identity.publicKey, nonce,
+    ...(local.session === undefined ? {} : { session: local.session }),
   };
 }
 
@@ -219,12 +220,16 @@ export class ResponderHandshake {
     return peer;
   }
 
-  /** The HelloAck payload: this side's Hello with a fresh nonce and its proof of the Hello it answers. */
-  async ack(): Promise<Uint8Array> {
+  /**
+   * The HelloAck payload: this side's Hello with a fresh nonce and its proof of the Hello it answers, naming
+   * `session` (the session the peer is handed to) when given.
+   */
+  async ack(session?: number): Promise<Uint8Array> {
     if (this.#state !== 'checked') throw new Error(`[swarmwire] ack() in state ${this.#state}`);
     this.#state = 'failed';
     const proof = await this.#identity.sign(concat(RESPONDER_LABEL, await this.#helloHash!));
-    const ack = pack({ ...hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
+    const local = session === undefined ? this.#local : { ...this.#local, session };
+    const ack = pack({ ...hello(this.#identity, local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
     this.#ackHash = sha256(ack);
     this.#ackHash.catch(() => {}); // awaited in proof(), unless the peer never sends one
     this.#state = 'awaiting-proof';

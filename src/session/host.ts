@@ -10,7 +10,7 @@ import { acceptHandshake } from './accept.js';
 import type { LocalHello } from './handshake.js';
 import { inboxOf } from './inbox.js';
 import type { Authorize } from './auth.js';
-import { SessionError, SessionErrorCode } from './errors.js';
+import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
 import { type ClockTimer, unref } from '../core/clock.js';
@@ -65,6 +65,9 @@ export class SessionHost {
     const options = this.#options;
     const local = (this.#local ??= new Session({ ...options, identity }).localHello());
     const max = options.maxSessions ?? 10_000;
+    // The session tag the HelloAck names: the node's session it will be handed to (resumed), or a new one's.
+    let tag = 0;
+    let resuming = false;
     const { hello, grant } = await acceptHandshake(transport, identity, local, {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       requireChecksum: options.requireChecksum,
@@ -72,20 +75,31 @@ export class SessionHost {
       clock: options.clock,
       admit: (h: Hello) => {
         const existing = this.#sessions.get(idHex(h.nodeId));
-        if ((!existing || existing.state === 'closed') && this.#sessions.size >= max) {
+        const alive = existing !== undefined && existing.state !== 'closed';
+        if (!alive && this.#sessions.size >= max) {
           throw new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`);
         }
+        resuming = alive;
+        return (tag = alive ? existing.tag : (Math.random() * 2 ** 32) >>> 0);
       },
     });
     const id = idHex(hello.nodeId);
     const existing = this.#sessions.get(id);
-    if (existing && existing.state !== 'closed') {
+    const alive = existing !== undefined && existing.state !== 'closed';
+    if (alive ? existing.tag !== tag : resuming) {
+      // The session the HelloAck named ended, or another took its place, while the handshake ran (a resume deadline,
+      // a second connection): its tag would lie about the ids that follow. The peer dials again.
+      transport.close(CloseCode.GoingAway, 'the session changed during the handshake');
+      throw sessionError(SessionErrorCode.CLOSED, 'the session changed during the handshake: connect again');
+    }
+    if (alive) {
       // The peer is back (perhaps before its old link was noticed dead), and has proven it: move it to the new transport.
       if (existing.state === 'open') existing.suspend({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
       existing.adopt(transport, hello, grant);
       return existing;
     }
     const session = new Session({ ...options, identity });
+    session.tag = tag;
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
     const clock = session.clock;

@@ -148,6 +148,11 @@ export class Session {
   #peer: Peer | undefined;
   #closeInfo: CloseInfo | undefined;
   #nextId = 1;
+  /**
+   * Names this session's request-id counter in the Hello (Hello.session): a peer that sees another tag from this node
+   * knows its ids start afresh. Random; a SessionHost sets the one its HelloAck named. @internal
+   */
+  tag = (Math.random() * 2 ** 32) >>> 0;
   readonly #unacked = new Map<number, Outgoing>();
   #unackedBytes = 0;
   #queued: Outgoing[] = [];
@@ -162,9 +167,10 @@ export class Session {
   #lastSent = 0;
   /**
    * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
-   * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last.
+   * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last,
+   * each with the peer's session tag it belongs to.
    */
-  #replays: Map<string, ReplayWindow> | undefined;
+  #replays: Map<string, { replay: ReplayWindow; tag: number | undefined }> | undefined;
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
   #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer; at: number }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -327,7 +333,7 @@ export class Session {
     reply.catch(() => {}); // awaited below; if opening fails first, its rejection must not go unhandled
     this.#bindEarly(transport);
     if (transport.state === 'connecting') await this.#opened(transport);
-    const handshake = new InitiatorHandshake(identity, this.localHello(), this.#options.expectPeer);
+    const handshake = new InitiatorHandshake(identity, { ...this.localHello(), session: this.tag }, this.#options.expectPeer);
     transport.send(encodeFrame({ type: MessageType.Hello, payload: handshake.hello(), features: this.#always }), Priority.Critical);
     const deadline = this.clock.now() + this.#options.handshakeTimeoutMs;
     // Frames that fail to arrive (a timeout, a close, bytes that are not frames) reject as they are: the caller may
@@ -606,7 +612,7 @@ export class Session {
     }
     const negotiated = agree(this.localHello(), hello);
     const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
-    this.#useReplayOf(peer.id);
+    this.#useReplayOf(peer.id, hello.session);
     this.#peer = peer;
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
@@ -689,23 +695,32 @@ export class Session {
     };
   }
 
-  /** Gives the core the duplicate filter of peer `id` (a new one for a peer not seen lately). */
-  #useReplayOf(id: string): void {
-    const current = this.#peer?.id;
-    // The first peer's filter is the core's own: the map is made only when a second peer shows up (a node that
-    // moved to another relay), so the session of each of a relay's peers carries none.
-    if (current === id || current === undefined) return;
+  /**
+   * Gives the core the duplicate filter of peer `id` in its session `tag`: the one it had, or a new one for a peer not
+   * seen lately — or one whose tag changed: it started a new session (a restart with the same identity), whose
+   * request ids count from 1 again, and the old filter would drop its first frames as repeats, acked and lost.
+   */
+  #useReplayOf(id: string, tag: number | undefined): void {
+    const current = this.#peer;
     const now = this.#core.replay;
-    if (!now) return; // no filter at all
-    const replays = (this.#replays ??= new Map([[current, now]]));
-    let replay = replays.get(id);
-    if (!replay) {
-      replay = new ReplayWindow();
-      if (replays.size >= 4) replays.delete(replays.keys().next().value!);
+    // The first peer's filter is the core's own; without a filter (dedupe off) there is nothing to choose.
+    if (current === undefined || !now) return;
+    if (current.id === id) {
+      if (current.hello.session !== tag) this.#core.useReplay(new ReplayWindow());
+      return;
+    }
+    // The map is made only when a second peer shows up (a node that moved to another relay), so the session of each
+    // of a relay's peers carries none.
+    const replays = (this.#replays ??= new Map());
+    replays.set(current.id, { replay: now, tag: current.hello.session });
+    let entry = replays.get(id);
+    if (!entry || entry.tag !== tag) {
+      entry = { replay: new ReplayWindow(), tag };
+      if (!replays.has(id) && replays.size >= 4) replays.delete(replays.keys().next().value!);
     }
     replays.delete(id);
-    replays.set(id, replay);
-    this.#core.useReplay(replay);
+    replays.set(id, entry);
+    this.#core.useReplay(entry.replay);
   }
 
   #startHeartbeat(): void {

@@ -29,6 +29,12 @@ export interface Hello {
   nonce: Uint8Array;
   /** HelloAck only: the responder's signature of the Hello (docs/protocol.md, Handshake). */
   proof?: Uint8Array;
+  /**
+   * A u32 naming the sender's session, the one that numbers its request ids: the same on every transport of one
+   * session, another when the sender starts a new one (a restart with the same identity counts its ids from 1 again).
+   * The receiver keeps its duplicate filter for the peer only while this stays the same. Absent: the same as before.
+   */
+  session?: number;
 }
 
 /** What both sides agree on after Hello / HelloAck. */
@@ -72,12 +78,14 @@ export function parseHello(value: unknown): Hello {
     if (!isBin(v.nonce, NONCE_BYTES, NONCE_BYTES)) fail(`nonce must be ${NONCE_BYTES} bytes`);
     if (v.proof !== undefined && !isBin(v.proof, 1, 256)) fail('proof must be 1–256 bytes');
   }
+  if (v.session !== undefined && !isUint(v.session, 0xffffffff)) fail('session must be u32');
   return {
     version: v.version, minVersion: v.minVersion, nodeId: v.nodeId, role: v.role as Role,
     capabilities: v.capabilities as string[], features: v.features, maxPayload: v.maxPayload,
     metadata: metadata as Record<string, string>, ...(v.token === undefined ? {} : { token: v.token }),
     alg: v.alg as number, key: v.key as Uint8Array, nonce: v.nonce as Uint8Array,
     ...(v.proof === undefined ? {} : { proof: v.proof as Uint8Array }),
+    ...(v.session === undefined ? {} : { session: v.session }),
   };
 }
 
