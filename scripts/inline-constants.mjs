@@ -18,11 +18,26 @@ import ts from 'typescript';
  * it exports; their members must be numbers or strings.
  */
 export async function inlineConstants(root, tables) {
+  const known = await loadTables(root, tables);
+  const pattern = new RegExp(`\\b(${[...known.keys()].join('|')})\\.`);
+  return {
+    name: 'inline-constants',
+    setup(b) {
+      b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!pattern.test(text)) return undefined;
+        return { contents: inlineSource(text, args.path, root, known), loader: 'ts' };
+      });
+    },
+  };
+}
+
+/** The tables' values, as the modules build them: table name → { module (from the root, no extension), members }. */
+export async function loadTables(root, tables) {
   const entries = Object.entries(tables);
   const contents = entries.map(([file, names]) => `export { ${names.join(', ')} } from './${file}';`).join('\n');
   const out = await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, write: false, format: 'esm', platform: 'neutral', external: ['node:*', 'ws', '@redis/client'], logLevel: 'error' });
   const values = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].contents).toString('base64')}`);
-  /** table name → { module (without extension), members } */
   const known = new Map();
   for (const [file, names] of entries) {
     for (const name of names) {
@@ -31,21 +46,11 @@ export async function inlineConstants(root, tables) {
       known.set(name, { module: file.replace(/\.ts$/, ''), members });
     }
   }
-  const pattern = new RegExp(`\\b(${[...known.keys()].join('|')})\\.`);
-  return {
-    name: 'inline-constants',
-    setup(b) {
-      b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        if (!pattern.test(text)) return undefined;
-        return { contents: inline(text, args.path, root, known), loader: 'ts' };
-      });
-    },
-  };
+  return known;
 }
 
-/** `text` with each read of a known table's member written as its value. */
-function inline(text, path, root, known) {
+/** `text` (the file at `path`) with each read of a known table's member written as its value. */
+export function inlineSource(text, path, root, known) {
   const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const here = path.slice(root.length).replace(/\.ts$/, '');
   // The tables this file names: imported under their own name from their module, or its own.
