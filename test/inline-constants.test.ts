@@ -71,7 +71,7 @@ describe('inline-constants', () => {
       bundle: true, write: false, format: 'esm', platform: 'browser', external: ['ws', 'node:*'], logLevel: 'error',
       plugins: [await inlineConstants(root, LITE_TABLES)],
     });
-    const code = out.outputFiles[0].text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+    const code = out.outputFiles![0]!.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
     const reads = code.match(new RegExp(`\\b(${[...known.keys()].join('|')})\\.\\w+`, 'g')) ?? [];
     expect(reads).toEqual([]);
     expect(code).not.toMatch(/\bvar (MessageType|Status|RpcErrorCode) =/);
