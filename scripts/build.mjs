@@ -24,6 +24,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
+import { inlineConstants, LITE_TABLES } from './inline-constants.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (bin, args) => execFileSync(`${root}node_modules/.bin/${bin}`, args, { cwd: root, stdio: 'inherit' });
@@ -149,7 +150,10 @@ await bundle('src/standalone.ts', 'inline.js', { ...runsAsIs, format: 'esm', pla
 const noNodeWebSocket = replace('no-node-websocket', /\/node-websocket\.js$/, `export async function nodeWebSocket() {
   throw new Error('[swarmwire] no WebSocket global, and swarmwire/lite for browsers does not load the ws package');
 }`);
-await bundle('src/lite/index.ts', 'lite-browser.js', { format: 'esm', platform: 'browser', plugins: [noNodeWebSocket, nodeOnly] });
+// Lite's size budget (12 KB): the wire's numbers and codes written in where they are read, as const enums would be
+// (scripts/inline-constants.mjs; −1.05 KB gzipped, measured). Only here: the other files keep the tables' reads.
+const inlined = await inlineConstants(root, LITE_TABLES);
+await bundle('src/lite/index.ts', 'lite-browser.js', { format: 'esm', platform: 'browser', plugins: [inlined, noNodeWebSocket, nodeOnly] });
 
 // Workers: the layer entries sharing chunks, the core imported as a module that wrangler / workerd compile.
 const wasmModule = replace('wasm-module', /\/wasm-source\.js$/, `import wasm from './swarmwire.wasm';

@@ -8,6 +8,7 @@
 import { Feature, HANDSHAKE_MAX_PAYLOAD, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
 import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
 import { call, operationOf } from '../rpc/dispatch.js';
+import { errorPayload, remoteError } from '../rpc/error-codec.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
 import { SessionErrorCode, sessionError } from '../session/errors.js';
 import { agree, InitiatorHandshake, type LocalHello } from '../session/handshake.js';
@@ -22,7 +23,6 @@ import type { WebSocketConstructor, WebSocketLike } from '../transport/websocket
 import type { CallOptions, ServeLimits } from '../rpc/connection.js';
 import { type LiteFrame, controlFrame, frameBytes, liteCodec, readFrames } from './frames.js';
 import { pack } from './msgpack.js';
-import { errorBody, remoteError } from './errors.js';
 import { nodeWebSocket } from './node-websocket.js';
 
 /**
@@ -291,19 +291,10 @@ export class LiteConnection {
         this.#sendFrame(from, { ...f, type, payload, features: 0 });
       } catch (error) {
         // A result the link cannot carry (too large): the caller hears why now, not at its deadline.
-        if (type !== MessageType.Error) this.#sendFrame(from, { ...f, type: MessageType.Error, payload: pack(errorBody(error)), features: 0 });
+        if (type !== MessageType.Error) this.#sendFrame(from, { ...f, type: MessageType.Error, payload: errorPayload(error, false, pack), features: 0 });
       }
     };
-    const fail = (error: unknown): void => {
-      let payload: Uint8Array;
-      try {
-        payload = pack(errorBody(error));
-      } catch {
-        const { status, message, name } = errorBody(error); // fields that cannot cross: drop them
-        payload = pack({ status, message, name });
-      }
-      answer(MessageType.Error, payload);
-    };
+    const fail = (error: unknown): void => answer(MessageType.Error, errorPayload(error, false, pack));
     if (this.#seen.has(key)) {
       // A repeat (the caller re-sent after a reconnect): never run twice; lite keeps no answers to send again.
       if (!this.#running.has(key)) fail(rpcError(RpcErrorCode.GONE, `request ${f.requestId} was already handled (swarmwire/lite keeps no answers)`));

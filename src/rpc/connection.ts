@@ -2,22 +2,21 @@
 // both serves Requests (its modules, and the refs it handed out) and makes calls. It owns the pending calls and
 // their deadlines, the calls being served (with the request-id dedupe that keeps a callee from running a call
 // twice), the refs, and both directions of streams.
-import { MessageType, Status } from '../wire/constants.js';
+import { MessageType } from '../wire/constants.js';
 import type { Frame } from '../wire/frame.js';
 import { SwarmwireError } from '../wire/errors.js';
 import type { SessionFrame } from '../session/session.js';
 import { ReplayWindow } from '../session/replay-window.js';
-import type { ErrorBody } from '../session/messages.js';
 import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
 import { MAX_BIGINT_DIGITS } from '../wire/msgpack/bigint.js';
 import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './codec.js';
 import { type CallContext, withCall } from './context.js';
 import { Deadlines } from './deadlines.js';
-import { deserializeError, serializeError } from './error-codec.js';
+import { errorPayload, remoteError } from './error-codec.js';
 import { RpcError, RpcErrorCode, rpcError } from './errors.js';
 import { detachTransferred, finalizer } from './markers.js';
 import { type Module, operationOf, perform } from './dispatch.js';
-import { Op, type RemoteErrorData, type SerializedError, type StreamHandleBody, StreamKind } from './messages.js';
+import { Op, type StreamHandleBody, StreamKind } from './messages.js';
 import { createRemote } from './remote.js';
 import { type CallNames, withNames } from './not-found.js';
 import { type SpanHandle, tracer } from './tracing.js';
@@ -281,16 +280,10 @@ export class Connection implements CodecHost {
     this.#answer(served, { type: MessageType.Error, payload: this.#errorPayload(error, served.stacks) });
   }
 
-  /** An Error frame's payload: `{ status, message, name, data }` (docs/protocol.md). */
+  /** An Error frame's payload (error-codec.ts), nested errors written with or without their stacks as `stacks` says. */
   #errorPayload(error: unknown, stacks: boolean): Uint8Array {
-    const { status, message, name, ...data } = serializeError(error, stacks);
-    const body: ErrorBody = Object.keys(data).length ? { status, message, name, data } : { status, message, name };
     this.stacks = stacks;
-    try {
-      return encodeValue(this, body);
-    } catch {
-      return encodeValue(this, { status, message, name } satisfies ErrorBody); // fields that cannot cross: drop them
-    }
+    return errorPayload(error, stacks, (body) => encodeValue(this, body));
   }
 
   #answer(served: Served, reply: Reply): void {
@@ -625,18 +618,4 @@ function cancelled(signal: AbortSignal): SwarmwireError {
   const reason: unknown = signal.reason;
   const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
   return rpcError(RpcErrorCode.CANCELLED, `the call was cancelled${why ? `: ${why}` : ''}`, reason);
-}
-
-/** The error an Error frame (or a failed stream's StreamEnd) describes. */
-function remoteError(body: unknown): Error {
-  if (typeof body !== 'object' || body === null) return rpcError(RpcErrorCode.PROTOCOL, 'an Error frame without a body');
-  const { status, message, name, data } = body as Partial<ErrorBody> & { data?: RemoteErrorData };
-  const s: Partial<SerializedError> = {
-    ...(typeof data === 'object' && data !== null ? data : {}),
-    status: typeof status === 'number' ? status : Status.ExecutionError,
-    message: typeof message === 'string' ? message : 'remote error',
-    // Plain implementations send { status, message }: their non-execution statuses become RpcErrors.
-    name: typeof name === 'string' ? name : status === Status.ExecutionError || status === undefined ? 'Error' : 'RpcError',
-  };
-  return deserializeError(s);
 }

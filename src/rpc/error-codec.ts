@@ -1,21 +1,25 @@
-// Errors across the wire: class (from an allowlist), message, cause, code and own fields; the stack only when the
-// exposing side asks. Unknown classes come back as Error with the remote name, never as a constructor the peer
-// named: a peer must not be able to make this side run arbitrary constructors (capnweb's ERROR_TYPES).
+// Errors across the wire, in both of their forms: an Error frame's body (docs/protocol.md, RPC "Errors") and an error
+// as a value (extension type Error). Class (from an allowlist), message, cause, code and own fields; the stack only
+// when the exposing side asks. Unknown classes come back as Error with the remote name, never as a constructor the
+// peer named: a peer must not be able to make this side run arbitrary constructors (capnweb's ERROR_TYPES). The one
+// codec of both: the full SDK's RPC and swarmwire/lite answer and read Error frames here. It lives in the RPC layer,
+// the lowest that can name every class it allows (TransportError, SessionError, RpcError) and RPC's codes.
 import { Status } from '../wire/constants.js';
 import { SwarmwireError, WireError } from '../wire/errors.js';
 import { TransportError } from '../transport/transport.js';
 import { SessionError } from '../session/errors.js';
-import { CODE_OF_STATUS, RpcError } from './errors.js';
-import type { SerializedError } from './messages.js';
+import { CODE_OF_STATUS, RpcError, RpcErrorCode, rpcError } from './errors.js';
+import type { RemoteErrorData, SerializedError } from './messages.js';
+import type { ErrorBody } from '../session/messages.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-const allowed = new Map<string, ErrorClass>([
-  ['Error', Error], ['TypeError', TypeError], ['RangeError', RangeError], ['SyntaxError', SyntaxError],
-  ['ReferenceError', ReferenceError], ['EvalError', EvalError], ['URIError', URIError], ['AggregateError', AggregateError],
-  ['SwarmwireError', SwarmwireError], ['WireError', WireError], ['TransportError', TransportError], ['SessionError', SessionError],
-  ['RpcError', RpcError],
-]);
+// Each class under its own name: the built-ins', and swarmwire's as named() set them (minifiers rename classes).
+// A pure call, so that a bundle that never reads errors from the wire drops the table with the classes it names.
+const allowed = /* @__PURE__ */ (() => new Map<string, ErrorClass>([
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError,
+  SwarmwireError, WireError, TransportError, SessionError, RpcError,
+].map((cls) => [cls.name, cls])))();
 const KNOWN_FIELDS = new Set(['message', 'stack', 'cause', 'code', 'errors', 'name', 'status']);
 
 /**
@@ -75,6 +79,38 @@ export function deserializeError(s: Partial<SerializedError>): Error {
   if (s.value !== undefined) define(error, 'value', s.value);
   if (typeof s.stack === 'string') define(error, 'stack', s.stack);
   return error;
+}
+
+/**
+ * An Error frame's payload for `thrown`: `{ status, message, name, data? }`, `data` holding the rest of
+ * serializeError's map, written by `encode`. Fields that cannot cross (a function, a symbol, an error as `cause`
+ * where the encoder takes no errors, as lite's) are dropped rather than leaving the caller to wait for its deadline:
+ * the body is written again with the code alone, then without `data`. @internal
+ */
+export function errorPayload(thrown: unknown, stacks: boolean, encode: (body: ErrorBody) => Uint8Array): Uint8Array {
+  const { status, message, name, ...data } = serializeError(thrown, stacks);
+  const head: ErrorBody = { status, message, name };
+  const bodies = [Object.keys(data).length ? { ...head, data } : head, ...(data.code === undefined ? [] : [{ ...head, data: { code: data.code } }]), head];
+  for (let i = 0; ; i++) {
+    try {
+      return encode(bodies[i]!);
+    } catch (error) {
+      if (i === bodies.length - 1) throw error;
+    }
+  }
+}
+
+/** The error an Error frame's decoded body (or a failed stream's StreamEnd) describes. @internal */
+export function remoteError(body: unknown): Error {
+  if (typeof body !== 'object' || body === null) return rpcError(RpcErrorCode.PROTOCOL, 'an Error frame without a body');
+  const { status, message, name, data } = body as Partial<ErrorBody> & { data?: RemoteErrorData };
+  return deserializeError({
+    ...(typeof data === 'object' && data !== null ? data : {}),
+    status: typeof status === 'number' ? status : Status.ExecutionError,
+    message: typeof message === 'string' ? message : 'remote error',
+    // Plain implementations send { status, message }: their non-execution statuses become RpcErrors.
+    name: typeof name === 'string' ? name : status === Status.ExecutionError || status === undefined ? 'Error' : 'RpcError',
+  });
 }
 
 function define(target: object, key: string, value: unknown): void {

@@ -24,6 +24,8 @@ import { packPlain as pack, unpackPlain as unpack } from '../wire/msgpack/plain.
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import { algorithmById, type Identity, KeyAlgorithmId, peerNodeId, sha256, verifySignature } from './identity.js';
 import type { ErrorBody } from './messages.js';
+import { readErrorBody } from './bodies.js';
+import { errorBody as errorBodyOf } from './core-rules.js';
 
 /** What a side says of itself in its Hello, besides what its identity and the protocol fill in. */
 export type LocalHello = Pick<Hello, 'role' | 'capabilities' | 'features' | 'maxPayload' | 'metadata'> & { token?: string | undefined; session?: number | undefined };
@@ -155,16 +157,16 @@ export class InitiatorHandshake {
   }
 }
 
-/** An Error frame's status and message, checked (a handshake Error must not throw anything but a typed error). */
+/**
+ * An Error frame's status and message, read by the session's one checked reader (bodies.ts); a body that is not an
+ * Error body still refuses the handshake (a handshake Error must not throw anything but a typed error).
+ */
 function errorBody(payload: Uint8Array): { status: number; message: string } {
-  let v: { status?: unknown; message?: unknown } | undefined;
   try {
-    v = unpack(payload, true) as typeof v;
+    return readErrorBody({ payload });
   } catch {
-    v = undefined;
+    return { status: Status.ExecutionError, message: '(an Error whose body is not an Error body)' };
   }
-  const status = typeof v?.status === 'number' && Number.isInteger(v.status) && v.status > 0 && v.status <= 0xffff ? v.status : Status.ExecutionError;
-  return { status, message: typeof v?.message === 'string' ? v.message : v ? '(an Error without a message)' : '(an Error whose body does not decode)' };
 }
 
 /** Throws the refusal an Error frame in the handshake carries (see InitiatorHandshake.reply); returns for other frames. */
@@ -251,6 +253,5 @@ export class ResponderHandshake {
 
 /** The Error payload a handshake failure is answered with. */
 export function handshakeErrorBody(error: unknown): ErrorBody {
-  const e = error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error));
-  return { status: e.status, message: e.message, name: e.name };
+  return errorBodyOf(error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.PROTOCOL, String(error)));
 }
