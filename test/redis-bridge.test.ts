@@ -359,6 +359,88 @@ describe('exactly once across relays', () => {
   });
 });
 
+describe('a node connected to no relay', () => {
+  /**
+   * Relays A and B, alice on B, bob on A. bob's relay-side session ends 200 ms after his connection does, and A then
+   * deletes his lease: while he dials nowhere (`away()`), no relay serves him. `back()` sends him to B.
+   */
+  async function leaving(awayMs?: number) {
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', redis.url, {}, 200);
+    const b = await relay(prefix, 'B', redis.url, awayMs === undefined ? {} : { awayMs });
+    const alice = await client(b.server.wsUrl, 'alice');
+    let at: string = a.server.wsUrl;
+    const bob = await client(() => at, 'bob');
+    await reachable(prefix, bob.session);
+    const lease = `{${prefix}:${Buffer.from(bob.session.nodeId).toString('hex')}}:at`;
+    const send = (n: number): number => alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) });
+    const away = async () => {
+      at = 'ws://127.0.0.1:1/'; // nothing listens there: bob keeps dialling
+      bob.drop();
+      for (const end = Date.now() + 5_000; (await redisCommand(redis.url, 'EXISTS', lease)) !== 0;) { // his session on A ended
+        if (Date.now() > end) throw new Error(`${lease} still there`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const back = async () => {
+      at = b.server.wsUrl;
+      await until(() => bob.session.state === 'open' && b.server.relay.peers().some((p) => p.id === Buffer.from(bob.session.nodeId).toString('hex')), 10_000);
+    };
+    return { a, b, alice, bob, send, away, back };
+  }
+  const errors = (c: Awaited<ReturnType<typeof client>>) => c.inbox.filter((f) => f.type === MessageType.Error);
+
+  it('holds acked frames for a node between relays, unacked, and delivers each once, in order, when it reappears on another', async () => {
+    const { b, alice, bob, send, away, back } = await leaving();
+    for (let n = 0; n < 10; n++) send(n);
+    await until(() => bob.inbox.length === 10 && alice.session.unacked === 0);
+    await away();
+    for (let n = 10; n < 60; n++) send(n);
+    // Before this change they were answered "no node" at once. Now held by B, their Acks too: nothing is answered.
+    await until(() => b.bridge.held === 50);
+    await new Promise((r) => setTimeout(r, 300)); // a few probes: bob is still nowhere
+    expect(b.bridge.held).toBe(50);
+    expect(alice.session.unacked).toBe(50);
+    expect(errors(alice)).toEqual([]);
+    await back();
+    await until(() => bob.inbox.length >= 60 && alice.session.unacked === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more arrives
+    expect(bob.inbox.map(carried)).toEqual([...Array(60).keys()]);
+    expect(errors(alice)).toEqual([]);
+    expect(b.bridge.held).toBe(0);
+  });
+
+  it('answers a frame held past awayMs with ModuleNotFound, and it never arrives later; the frames after it do', async () => {
+    const { b, alice, bob, send, away, back } = await leaving(600);
+    send(0);
+    await until(() => bob.inbox.length === 1 && alice.session.unacked === 0);
+    await away();
+    const ids = [1, 2, 3].map(send);
+    await until(() => b.bridge.held === 3);
+    for (const id of ids) {
+      const error = await errorFor(alice, id);
+      expect(error.status).toBe(Status.ModuleNotFound);
+      expect(error.message).toContain('no node');
+    }
+    expect(b.bridge.held).toBe(0);
+    await until(() => alice.session.unacked === 0);
+    await back();
+    send(4);
+    await until(() => bob.inbox.length === 2 && alice.session.unacked === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bob.inbox.map(carried)).toEqual([0, 4]);
+    expect(errors(alice)).toHaveLength(3);
+  });
+
+  it('answers at once with awayMs 0 (the bridge as before)', async () => {
+    const { b, alice, send, away } = await leaving(0);
+    await away();
+    const id = send(1);
+    expect((await errorFor(alice, id)).status).toBe(Status.ModuleNotFound);
+    expect(b.bridge.held).toBe(0);
+  });
+});
+
 describe("a node's lease", () => {
   it('is written when a node resumes its session on a relay, so the relay it left cannot delete it on leaving', async () => {
     // Bob on A, then on B (a new session there: B writes the lease), then back on A — where his first session still
