@@ -12,6 +12,7 @@ import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, typ
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { bridgedRelayProcess, redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
+import { DashboardTraffic } from '../src/relay/dashboard-traffic.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -438,6 +439,45 @@ describe('a node connected to no relay', () => {
     const id = send(1);
     expect((await errorFor(alice, id)).status).toBe(Status.ModuleNotFound);
     expect(b.bridge.held).toBe(0);
+  });
+});
+
+describe("the dashboard of a relay bridged through Redis (issue 18)", () => {
+  it('counts the frames that come from Redis in its series (calls once each), and lists their origins behind Redis', async () => {
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A');
+    const b = await relay(prefix, 'B');
+    const alice = await client(a.server.wsUrl, 'alice');
+    const bob = await client(b.server.wsUrl, 'bob');
+    const carol = await client(b.server.wsUrl, 'carol');
+    await reachable(prefix, bob.session);
+    await reachable(prefix, carol.session);
+    // B's recorder on a clock of the test's own, watching from now on (as the page's first /dashboard.json does).
+    const clock = { t: Math.ceil(Date.now() / 1000) * 1000 };
+    const traffic = new DashboardTraffic(b.server.relay, () => clock.t);
+    traffic.snapshot();
+    const call = (n: number) => encodeFrame({ type: MessageType.Request, requestId: n, moduleId: 1n, body: [n] });
+    for (let n = 1; n <= 3; n++) alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, call(n)) }); // best effort: PUBLISH
+    for (let n = 4; n <= 5; n++) alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) }); // its stream
+    alice.session.send({ type: MessageType.Broadcast, body: { data: 'all' } });
+    // carol's acked call to bob, both on B, goes through bob's stream too (he may move before he reads it): it comes
+    // back from Redis, and is counted as a call once, as it left carol.
+    carol.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, call(6)) });
+    await until(() => bob.inbox.filter((f) => f.type === MessageType.Routed).length === 6 && bob.inbox.some((f) => f.type === MessageType.Broadcast));
+    clock.t += 1_000;
+    const snap = traffic.snapshot();
+    expect(snap.uplink).toBe(true);
+    const second = snap.series.at(-1)!;
+    // Before: calls 1 (carol's, seen as it left her), no uplink figure, no remote nodes.
+    expect({ calls: second.calls, uplink: second.uplink }).toEqual({ calls: 4, uplink: 3 + 2 + 1 + 1 });
+    expect(snap.remote.map((r) => r.id)).toEqual([Buffer.from(alice.session.nodeId).toString('hex')]);
+    // The relay's own recorder, read as the page reads it.
+    const served = (await (await fetch(new URL('/dashboard.json', b.server.url))).json()) as { uplink: boolean; remote: unknown[] };
+    expect(served).toMatchObject({ uplink: true, remote: [] }); // it watches from this first look on
+    alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, call(7)) });
+    await until(() => bob.inbox.filter((f) => f.type === MessageType.Routed).length === 7);
+    const again = (await (await fetch(new URL('/dashboard.json', b.server.url))).json()) as { remote: Array<{ id: string }> };
+    expect(again.remote.map((r) => r.id)).toEqual([Buffer.from(alice.session.nodeId).toString('hex')]);
   });
 });
 
