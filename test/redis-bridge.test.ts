@@ -12,7 +12,7 @@ import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, typ
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { bridgedRelayProcess, redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
-import { DashboardTraffic } from '../src/relay/dashboard-traffic.js';
+import { DashboardTraffic, type WatchedRelay } from '../src/relay/dashboard-traffic.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -454,7 +454,8 @@ describe("the dashboard of a relay bridged through Redis (issue 18)", () => {
     await reachable(prefix, carol.session);
     // B's recorder on a clock of the test's own, watching from now on (as the page's first /dashboard.json does).
     const clock = { t: Math.ceil(Date.now() / 1000) * 1000 };
-    const traffic = new DashboardTraffic(b.server.relay, () => clock.t);
+    // (The relay as the recorder sees it: its `observer` is @internal, left out of the published types.)
+    const traffic = new DashboardTraffic(b.server.relay as unknown as WatchedRelay, () => clock.t);
     traffic.snapshot();
     const call = (n: number) => encodeFrame({ type: MessageType.Request, requestId: n, moduleId: 1n, body: [n] });
     for (let n = 1; n <= 3; n++) alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, call(n)) }); // best effort: PUBLISH
