@@ -46,7 +46,8 @@ async function client(wsUrl: string | (() => string), name: string) {
   const where = typeof wsUrl === 'string' ? () => wsUrl : wsUrl;
   let live: Transport | undefined;
   const session: Session = await connectSession(() => (live = connectWebSocket(where())), {
-    metadata: { name }, heartbeatIntervalMs: 0, reconnect: typeof wsUrl === 'string' ? false : { initialDelayMs: 10, maxDelayMs: 100 },
+    // Dialling on for longer than the default 20 attempts (~2 s here): a test may keep a node between relays a while.
+    metadata: { name }, heartbeatIntervalMs: 0, reconnect: typeof wsUrl === 'string' ? false : { initialDelayMs: 10, maxDelayMs: 100, maxAttempts: 1_000 },
   });
   cleanups.push(() => session.close());
   const inbox: Frame[] = [];
@@ -385,7 +386,10 @@ describe('a node connected to no relay', () => {
     };
     const back = async () => {
       at = b.server.wsUrl;
-      await until(() => bob.session.state === 'open' && b.server.relay.peers().some((p) => p.id === Buffer.from(bob.session.nodeId).toString('hex')), 10_000);
+      const onB = () => b.server.relay.peers().some((p) => p.id === Buffer.from(bob.session.nodeId).toString('hex'));
+      await until(() => bob.session.state === 'open' && onB(), 10_000).catch((e: Error) => {
+        throw new Error(`${e.message}: bob ${bob.session.state}, on B ${onB()}`);
+      });
     };
     return { a, b, alice, bob, send, away, back };
   }
