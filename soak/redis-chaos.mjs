@@ -91,16 +91,19 @@ export async function runChaos(options = {}) {
   // (`outOfOrder`: a jump ahead, or a late one).
   const stats = { received: 0, duplicates: 0, outOfOrder: 0, senderErrors: 0, errorMessages: new Map() };
   const expected = receivers.map(() => senders.map(() => 0));
-  const seen = receivers.map(() => senders.map(() => new Set()));
+  const seen = receivers.map(() => senders.map(() => new Map())); // number → the stream position it first came with
   for (const [ri, r] of receivers.entries()) {
     r.session.on('frame', (frame) => {
       if (frame.type !== MessageType.Routed) return;
       const routed = parseRouted(decodeBody(frame));
       const [si, n] = decodeBody(decodeFrame(routed.frame));
       const next = expected[ri][si];
-      if (seen[ri][si].has(n)) stats.duplicates++;
-      else {
-        seen[ri][si].add(n);
+      if (seen[ri][si].has(n)) {
+        // What tells a repeat's way in: its stream position (none: it did not come from the stream) and hop request id.
+        // Two positions: it entered the stream twice; the same one: a relay handed it over again and the node took it.
+        if (++stats.duplicates <= 20) log(`[chaos] ${r.name} from sender${si}: ${n} again (seq ${routed.seq ?? '-'}, first seq ${seen[ri][si].get(n) ?? '-'}, request ${frame.requestId}, t ${Date.now() - started} ms)`);
+      } else {
+        seen[ri][si].set(n, routed.seq);
         stats.received++;
         if (n !== next && ++stats.outOfOrder <= 20) log(`[chaos] ${r.name} from sender${si}: ${n}, expected ${next} (seq ${routed.seq ?? '-'}, request ${frame.requestId}, t ${Date.now() - started} ms)`);
       }

@@ -56,8 +56,8 @@ describe('dashboard traffic', () => {
     clock.t += 2_000;
     const series = traffic.snapshot().series;
     expect(series).toHaveLength(2);
-    expect(series[0]).toEqual({ t: 1_000_000, frames: 4, routed: 4, calls: 1, p50: 3.5, p95: 3.5, p99: 3.5 });
-    expect(series[1]).toEqual({ t: 1_001_000, frames: 0, routed: 0, calls: 0, p50: null, p95: null, p99: null });
+    expect(series[0]).toEqual({ t: 1_000_000, frames: 4, routed: 4, calls: 1, uplink: 0, p50: 3.5, p95: 3.5, p99: 3.5 });
+    expect(series[1]).toEqual({ t: 1_001_000, frames: 0, routed: 0, calls: 0, uplink: 0, p50: null, p95: null, p99: null });
   });
 
   it('records each traced frame as a hop of its trace, with the time its answer came back', () => {

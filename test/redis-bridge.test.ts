@@ -12,6 +12,7 @@ import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, typ
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { bridgedRelayProcess, redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
+import { DashboardTraffic, type WatchedRelay } from '../src/relay/dashboard-traffic.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -46,7 +47,8 @@ async function client(wsUrl: string | (() => string), name: string) {
   let live: Transport | undefined;
   const identity = await createIdentity();
   const session: Session = await connectSession(() => (live = connectWebSocket(where())), {
-    identity, metadata: { name }, heartbeatIntervalMs: 0, reconnect: typeof wsUrl === 'string' ? false : { initialDelayMs: 10, maxDelayMs: 100 },
+    // Dialling on for longer than the default 20 attempts (~2 s here): a test may keep a node between relays a while.
+    identity, metadata: { name }, heartbeatIntervalMs: 0, reconnect: typeof wsUrl === 'string' ? false : { initialDelayMs: 10, maxDelayMs: 100, maxAttempts: 1_000 },
   });
   cleanups.push(() => session.close());
   const inbox: Frame[] = [];
@@ -362,6 +364,131 @@ describe('exactly once across relays', () => {
     const got = bob.inbox.map(carried) as number[];
     expect(got.filter((n) => n % 2 === 0)).toEqual([...Array(20).keys()].map((n) => 2 * n));
     expect(got.filter((n) => n % 2 === 1).sort((x, y) => x - y)).toEqual([...Array(20).keys()].map((n) => 2 * n + 1));
+  });
+});
+
+describe('a node connected to no relay', () => {
+  /**
+   * Relays A and B, alice on B, bob on A. bob's relay-side session ends 200 ms after his connection does, and A then
+   * deletes his lease: while he dials nowhere (`away()`), no relay serves him. `back()` sends him to B.
+   */
+  async function leaving(awayMs?: number) {
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A', redis.url, {}, 200);
+    const b = await relay(prefix, 'B', redis.url, awayMs === undefined ? {} : { awayMs });
+    const alice = await client(b.server.wsUrl, 'alice');
+    let at: string = a.server.wsUrl;
+    const bob = await client(() => at, 'bob');
+    await reachable(prefix, bob.session);
+    const lease = `{${prefix}:${Buffer.from(bob.session.nodeId).toString('hex')}}:at`;
+    const send = (n: number): number => alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) });
+    const away = async () => {
+      at = 'ws://127.0.0.1:1/'; // nothing listens there: bob keeps dialling
+      bob.drop();
+      for (const end = Date.now() + 5_000; (await redisCommand(redis.url, 'EXISTS', lease)) !== 0;) { // his session on A ended
+        if (Date.now() > end) throw new Error(`${lease} still there`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const back = async () => {
+      at = b.server.wsUrl;
+      const onB = () => b.server.relay.peers().some((p) => p.id === Buffer.from(bob.session.nodeId).toString('hex'));
+      await until(() => bob.session.state === 'open' && onB(), 10_000).catch((e: Error) => {
+        throw new Error(`${e.message}: bob ${bob.session.state}, on B ${onB()}`);
+      });
+    };
+    return { a, b, alice, bob, send, away, back };
+  }
+  const errors = (c: Awaited<ReturnType<typeof client>>) => c.inbox.filter((f) => f.type === MessageType.Error);
+
+  it('holds acked frames for a node between relays, unacked, and delivers each once, in order, when it reappears on another', async () => {
+    const { b, alice, bob, send, away, back } = await leaving();
+    for (let n = 0; n < 10; n++) send(n);
+    await until(() => bob.inbox.length === 10 && alice.session.unacked === 0);
+    await away();
+    for (let n = 10; n < 60; n++) send(n);
+    // Before this change they were answered "no node" at once. Now held by B, their Acks too: nothing is answered.
+    await until(() => b.bridge.held === 50);
+    await new Promise((r) => setTimeout(r, 300)); // a few probes: bob is still nowhere
+    expect(b.bridge.held).toBe(50);
+    expect(alice.session.unacked).toBe(50);
+    expect(errors(alice)).toEqual([]);
+    await back();
+    await until(() => bob.inbox.length >= 60 && alice.session.unacked === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more arrives
+    expect(bob.inbox.map(carried)).toEqual([...Array(60).keys()]);
+    expect(errors(alice)).toEqual([]);
+    expect(b.bridge.held).toBe(0);
+  });
+
+  it('answers a frame held past awayMs with ModuleNotFound, and it never arrives later; the frames after it do', async () => {
+    const { b, alice, bob, send, away, back } = await leaving(600);
+    send(0);
+    await until(() => bob.inbox.length === 1 && alice.session.unacked === 0);
+    await away();
+    const ids = [1, 2, 3].map(send);
+    await until(() => b.bridge.held === 3);
+    for (const id of ids) {
+      const error = await errorFor(alice, id);
+      expect(error.status).toBe(Status.ModuleNotFound);
+      expect(error.message).toContain('no node');
+    }
+    expect(b.bridge.held).toBe(0);
+    await until(() => alice.session.unacked === 0);
+    await back();
+    send(4);
+    await until(() => bob.inbox.length === 2 && alice.session.unacked === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bob.inbox.map(carried)).toEqual([0, 4]);
+    expect(errors(alice)).toHaveLength(3);
+  });
+
+  it('answers at once with awayMs 0 (the bridge as before)', async () => {
+    const { b, alice, send, away } = await leaving(0);
+    await away();
+    const id = send(1);
+    expect((await errorFor(alice, id)).status).toBe(Status.ModuleNotFound);
+    expect(b.bridge.held).toBe(0);
+  });
+});
+
+describe("the dashboard of a relay bridged through Redis (issue 18)", () => {
+  it('counts the frames that come from Redis in its series (calls once each), and lists their origins behind Redis', async () => {
+    const prefix = `t${swarm++}`;
+    const a = await relay(prefix, 'A');
+    const b = await relay(prefix, 'B');
+    const alice = await client(a.server.wsUrl, 'alice');
+    const bob = await client(b.server.wsUrl, 'bob');
+    const carol = await client(b.server.wsUrl, 'carol');
+    await reachable(prefix, bob.session);
+    await reachable(prefix, carol.session);
+    // B's recorder on a clock of the test's own, watching from now on (as the page's first /dashboard.json does).
+    const clock = { t: Math.ceil(Date.now() / 1000) * 1000 };
+    // (The relay as the recorder sees it: its `observer` is @internal, left out of the published types.)
+    const traffic = new DashboardTraffic(b.server.relay as unknown as WatchedRelay, () => clock.t);
+    traffic.snapshot();
+    const call = (n: number) => encodeFrame({ type: MessageType.Request, requestId: n, moduleId: 1n, body: [n] });
+    for (let n = 1; n <= 3; n++) alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, call(n)) }); // best effort: PUBLISH
+    for (let n = 4; n <= 5; n++) alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, event(n)) }); // its stream
+    alice.session.send({ type: MessageType.Broadcast, body: { data: 'all' } });
+    // carol's acked call to bob, both on B, goes through bob's stream too (he may move before he reads it): it comes
+    // back from Redis, and is counted as a call once, as it left carol.
+    carol.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, call(6)) });
+    await until(() => bob.inbox.filter((f) => f.type === MessageType.Routed).length === 6 && bob.inbox.some((f) => f.type === MessageType.Broadcast));
+    clock.t += 1_000;
+    const snap = traffic.snapshot();
+    expect(snap.uplink).toBe(true);
+    const second = snap.series.at(-1)!;
+    // Before: calls 1 (carol's, seen as it left her), no uplink figure, no remote nodes.
+    expect({ calls: second.calls, uplink: second.uplink }).toEqual({ calls: 4, uplink: 3 + 2 + 1 + 1 });
+    expect(snap.remote.map((r) => r.id)).toEqual([Buffer.from(alice.session.nodeId).toString('hex')]);
+    // The relay's own recorder, read as the page reads it.
+    const served = (await (await fetch(new URL('/dashboard.json', b.server.url))).json()) as { uplink: boolean; remote: unknown[] };
+    expect(served).toMatchObject({ uplink: true, remote: [] }); // it watches from this first look on
+    alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, call(7)) });
+    await until(() => bob.inbox.filter((f) => f.type === MessageType.Routed).length === 7);
+    const again = (await (await fetch(new URL('/dashboard.json', b.server.url))).json()) as { remote: Array<{ id: string }> };
+    expect(again.remote.map((r) => r.id)).toEqual([Buffer.from(alice.session.nodeId).toString('hex')]);
   });
 });
 

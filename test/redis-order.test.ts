@@ -10,7 +10,7 @@ import { connectSession, connectWebSocket, decodeBody, MessageType, type Frame, 
 import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
 import { bridgeRedis, startRelay } from 'swarmwire/node';
 import type { LuaScript, RedisLink } from '../src/relay/redis-client.js';
-import { AHEAD, ENQUEUE, keysOf, REPEAT } from '../src/relay/redis-schema.js';
+import { AHEAD, ENQUEUE, keysOf, NO_NODE, REPEAT } from '../src/relay/redis-schema.js';
 import { redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
 import { until } from './fixtures/until.js';
 
@@ -127,5 +127,10 @@ describe('the enqueue script against a real redis-server', () => {
     expect(await redisCommand(redis.url, 'ZSCORE', origin, '2')).toBeNull();
     expect(await enqueue(1_000, 2)).toBeGreaterThan(0);
     expect(await enqueue(1_001, 300)).toBe(AHEAD);
+    // bob connected nowhere (no lease): a repeat is still a repeat — its first copy waits in his stream — and a new
+    // frame is refused.
+    await redisCommand(redis.url, 'DEL', k.lease);
+    expect(await enqueue(1_000, '')).toBe(REPEAT);
+    expect(await enqueue(1_002, '')).toBe(NO_NODE);
   });
 });

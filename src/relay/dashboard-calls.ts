@@ -16,8 +16,10 @@ export interface TrafficSecond {
   frames: number;
   /** Routed frames it forwarded. */
   routed: number;
-  /** Routed Requests it saw pass. */
+  /** Routed Requests it saw pass (from peers, and from other relays through Redis). */
   calls: number;
+  /** Frames other relays sent it through Redis (Routed envelopes and broadcasts). */
+  uplink: number;
   p50: number | null;
   p95: number | null;
   p99: number | null;
@@ -32,6 +34,7 @@ export class CallTimes {
   #second = -1;
   #start = { framesIn: 0, routed: 0 };
   #calls = 0;
+  #uplink = 0;
   #answered = 0;
   #samples: number[] = [];
 
@@ -43,6 +46,12 @@ export class CallTimes {
   request(now: number): void {
     this.roll(now);
     this.#calls++;
+  }
+
+  /** A frame came from another relay (through Redis) at `now` (ms). */
+  uplinkFrame(now: number): void {
+    this.roll(now);
+    this.#uplink++;
   }
 
   /** A call was answered `ms` after its Request; `now` is when the answer passed. */
@@ -70,17 +79,18 @@ export class CallTimes {
       const p = (q: number): number | null => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]! : null);
       this.#push({
         t: this.#second * 1000, frames: counters.framesIn - this.#start.framesIn, routed: counters.routed - this.#start.routed,
-        calls: this.#calls, p50: p(0.5), p95: p(0.95), p99: p(0.99),
+        calls: this.#calls, uplink: this.#uplink, p50: p(0.5), p95: p(0.95), p99: p(0.99),
       });
       // Quiet seconds in between, at most the history's length of them.
       for (let s = Math.max(this.#second + 1, second - HISTORY_SECONDS); s < second; s++) {
-        this.#push({ t: s * 1000, frames: 0, routed: 0, calls: 0, p50: null, p95: null, p99: null });
+        this.#push({ t: s * 1000, frames: 0, routed: 0, calls: 0, uplink: 0, p50: null, p95: null, p99: null });
       }
     }
     const { framesIn, routed } = this.#counters();
     this.#start = { framesIn, routed };
     this.#second = second;
     this.#calls = 0;
+    this.#uplink = 0;
     this.#answered = 0;
     this.#samples = [];
   }

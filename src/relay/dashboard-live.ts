@@ -54,6 +54,7 @@ export const DASHBOARD_LIVE = `
       swPlot(el('plot-rate'), { from, to, unit: '/s', lines: [
         { label: 'frames in (relay)', color: '#5b6475', points: s.map((b) => [b.t, b.frames]) },
         { label: 'calls through the relay', color: '#2f6fdf', points: s.map((b) => [b.t, b.calls]) },
+        ...(snap && snap.uplink ? [{ label: 'frames from Redis', color: '#c0362c', dash: true, points: s.map((b) => [b.t, b.uplink || 0]) }] : []),
         { label: 'page calls', color: '#18794e', dash: true, points: page(1) },
       ] });
       swPlot(el('plot-latency'), { from, to, unit: 'ms', lines: [
@@ -80,6 +81,12 @@ export const DASHBOARD_LIVE = `
       if (snap && snap.uplink) {
         nodes.push({ id: 'redis', label: 'other relays (Redis)', role: 'redis', agents: [] });
         links.push({ a: relayId, b: 'redis', transport: 'redis' });
+        // Nodes on other relays whose frames came through Redis lately: behind the Redis node.
+        for (const r of snap.remote || []) {
+          if (nodes.some((n) => n.id === r.id)) continue;
+          nodes.push({ id: r.id, label: nodeName(r.id), role: 'remote', agents: on.get(r.id) || [] });
+          links.push({ a: 'redis', b: r.id, transport: 'redis' });
+        }
       }
       swTopology.draw(el('topology'), { nodes, links });
       // Moves the relay saw (a commit passed it) that the page did not see itself.

@@ -3,7 +3,9 @@
 // (Relay.observer): per Routed frame one header read, a trace block read when the frame has one, and a Map entry
 // per call until its answer — about as much again as decoding the envelope costs, so it watches only while someone
 // looks: the first snapshot() starts it, and it stops once none was asked for WATCH_MS. The Node and Deno relays
-// serve snapshot() as JSON at /dashboard.json. @internal
+// serve snapshot() as JSON at /dashboard.json. Frames other relays send through Redis count too: per second, as
+// calls (a Request delivered here from Redis passes this relay as one from a peer does), and their origins as the
+// nodes behind the topology's Redis node. @internal
 import { Feature, HEADER_SIZE, MAX_PAYLOAD, MessageType } from '../wire/constants.js';
 import { typeName } from './type-names.js';
 import type { Frame } from '../wire/frame.js';
@@ -24,6 +26,12 @@ export const WATCH_MS = 60_000;
 export const MAX_MOVES = 32;
 /** Traced calls waiting for their answer, at most; the oldest is forgotten first. */
 export const MAX_TRACED_CALLS = 4096;
+/** Nodes on other relays listed (those heard from through Redis most recently), and for how long after, ms. */
+export const MAX_REMOTE = 32;
+export const REMOTE_MS = 60_000;
+
+/** Who sent an envelope through the uplink: a trusted relay, so routedOrigin() takes the envelope's `from`. */
+const UPLINK: DirectPeer = { id: new Uint8Array(16), role: 'relay', capabilities: [], trusted: true };
 
 /** What /dashboard.json answers. */
 export interface DashboardSnapshot {
@@ -36,6 +44,8 @@ export interface DashboardSnapshot {
   /** Calls seen whose answer has not passed yet. */
   pending: number;
   series: TrafficSecond[];
+  /** Nodes on other relays whose frames reached this relay through Redis lately, most recent last. */
+  remote: Array<{ id: string; at: number }>;
   traces: RecentTrace[];
   moves: Array<AgentMove & { at: number }>;
 }
@@ -64,6 +74,8 @@ export class DashboardTraffic implements RelayObserver {
   /** Traced calls waiting for their answer, by who asked whom and the request id. */
   readonly #tracedCalls = new Map<string, TraceHop>();
   readonly #moves: Array<AgentMove & { at: number }> = [];
+  /** Nodes on other relays heard from through Redis: id → when last (insertion order: least recent first). */
+  readonly #remote = new Map<string, number>();
   readonly #header = headerFields();
   /** When snapshot() was last asked for. */
   #read = -Infinity;
@@ -132,6 +144,29 @@ export class DashboardTraffic implements RelayObserver {
     this.#traces.add(frame.trace.traceId, { ...hop, answered: at });
   }
 
+  uplinkRouted(body: RoutedBody, seen: boolean): void {
+    const now = this.#now();
+    if (now - this.#read > WATCH_MS) return this.#stop();
+    this.#calls.uplinkFrame(now);
+    if (seen) return; // routed() saw it leave a peer here: its call and hops are counted
+    this.#heard(body.from, now);
+    this.routed(body, UPLINK);
+  }
+
+  uplinkBroadcast(from: Uint8Array | undefined): void {
+    const now = this.#now();
+    if (now - this.#read > WATCH_MS) return this.#stop();
+    this.#calls.uplinkFrame(now);
+    if (from) this.#heard(from, now);
+  }
+
+  #heard(node: Uint8Array, now: number): void {
+    const id = idHex(node);
+    this.#remote.delete(id);
+    this.#remote.set(id, now);
+    if (this.#remote.size > MAX_REMOTE) this.#remote.delete(this.#remote.keys().next().value!);
+  }
+
   answered(seconds: number): void {
     this.#calls.answer(seconds * 1000, this.#now());
   }
@@ -144,8 +179,17 @@ export class DashboardTraffic implements RelayObserver {
     this.#calls.roll(now);
     return {
       now, relay: this.#relayId, uplink: this.#relay.uplink !== undefined, pending: this.#relay.callLatency().pending,
-      series: this.#calls.history(), traces: this.#traces.recent(), moves: this.#moves.slice(),
+      series: this.#calls.history(), remote: this.#recentRemote(now), traces: this.#traces.recent(), moves: this.#moves.slice(),
     };
+  }
+
+  /** The remote nodes heard from within REMOTE_MS; older ones are forgotten. */
+  #recentRemote(now: number): Array<{ id: string; at: number }> {
+    for (const [id, at] of this.#remote) {
+      if (now - at <= REMOTE_MS) break; // the rest are more recent
+      this.#remote.delete(id);
+    }
+    return [...this.#remote].map(([id, at]) => ({ id, at }));
   }
 
   /** Stops watching: nobody has looked for WATCH_MS. The history stays, with a gap, for the next look. */

@@ -78,7 +78,7 @@ export function relayFigures(relay: Relay, sources: Readonly<Partial<RelayMetric
   if (bridge) {
     figures.push(
       { name: 'swarmwire_relay_redis_connected', type: 'gauge', help: '1 while the Redis bridge is connected, 0 while it reconnects.', samples: one(bridge.connected ? 1 : 0) },
-      { name: 'swarmwire_relay_redis_held_frames', type: 'gauge', help: 'Acked frames held because Redis cannot take them yet (the bridge\'s outbox).', samples: one(bridge.held) },
+      { name: 'swarmwire_relay_redis_held_frames', type: 'gauge', help: 'Acked frames held because Redis cannot take them yet, or their node is connected to no relay (the bridge\'s outbox).', samples: one(bridge.held) },
       { name: 'swarmwire_relay_redis_relays', type: 'gauge', help: 'Relays heard from recently through Redis, this one included.', samples: one(bridge.relays().length) },
     );
   }

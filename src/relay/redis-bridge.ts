@@ -21,7 +21,7 @@ import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { idHex } from '../wire/node-id.js';
 import { connectRedis, type RedisError, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
 import { AHEAD, COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
-import { AGAIN, Outbox } from './redis-outbox.js';
+import { ABSENT, AGAIN, Outbox } from './redis-outbox.js';
 import { NodeInbox } from './redis-inbox.js';
 
 export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect'> {
@@ -56,13 +56,20 @@ export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect
   graceMs: number;
   /** A node's stream and cursor are dropped after this long without a frame or an Ack, ms. Default: 600,000. */
   retainMs: number;
+  /**
+   * How long an acked frame for a node connected to no relay (its lease gone: it left its relay and has not reached
+   * the next one yet, or its relay died more than graceMs ago) is held for it, ms: the sender's Ack waits, and the
+   * frame enters the node's stream as soon as the node is served anywhere; then its sender gets an Error
+   * (ModuleNotFound, "no node"). Counts towards maxHeld and maxHeldBytes. 0: answered at once. Default: 10,000.
+   */
+  awayMs: number;
 }
 
 export interface RedisBridge {
   readonly relayId: string;
   /** Whether the bridge is connected to Redis (false while it reconnects). */
   readonly connected: boolean;
-  /** Acked frames this relay holds because Redis cannot take them yet. */
+  /** Acked frames this relay holds because Redis cannot take them yet, or their node is connected to no relay. */
   readonly held: number;
   /**
    * Why the bridge gave up (RedisError SW_ERR_REDIS_REFUSED, Unauthorized, `recoverable` false: Redis refused this
@@ -115,7 +122,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   // the node's stream, instead of being copied to every shard as PUBLISH is.
   const sharded = link.mode === 'cluster';
   const PUBLISH = sharded ? 'SPUBLISH' : 'PUBLISH';
-  const outbox = new Outbox({ holdMs: options.holdMs, maxHeld: options.maxHeld, maxHeldBytes: options.maxHeldBytes, reconnect: options.reconnect });
+  const outbox = new Outbox({
+    holdMs: options.holdMs, maxHeld: options.maxHeld, maxHeldBytes: options.maxHeldBytes, reconnect: options.reconnect, awayMs: options.awayMs,
+  });
 
   const seen = new Map<string, number>([[relayId, Infinity]]);
   const listeners: Array<(id: string, state: 'up' | 'down') => void> = [];
@@ -224,6 +233,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   /** Starts serving node `id`: its channel, its lease, its stream. */
   const serve = (id: string): void => {
     if (closed || failure) return;
+    outbox.wake(id); // frames held for it while it was connected nowhere: they enter its stream now
     if (inboxes.has(id)) return claim(id);
     const inbox = inboxOf(id);
     inboxes.set(id, inbox);
@@ -327,22 +337,25 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
         return typeof receivers === 'number' && receivers > 0;
       }
       const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
-      const own = relay.router.direct.has(to) ? '1' : '';
       // The origin's request ids are its session's: a new session (tag) of the same node counts from 1 again.
       const from = session === undefined ? idHex(body.from) : `${idHex(body.from)}.${session}`;
       const originKey = k.origin(from);
       // One chain per (receiver, origin session): its frames enter the stream in the order it sent them (ENQUEUE).
+      // A node connected nowhere (NO_NODE) has its frames parked, for awayMs at most, until it is served anywhere.
       const reply = await outbox.push(
         async (ahead) => {
+          // Asked at each attempt: a frame parked for a node that joined here since needs no lease written first.
+          const own = relay.router.direct.has(to) ? '1' : '';
           const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [
             entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs), ahead === undefined ? '' : String(ahead),
           ], true);
-          return r === AHEAD ? AGAIN : r;
+          return r === AHEAD ? AGAIN : r === NO_NODE ? ABSENT : r;
         },
         entry.length,
         origin === undefined ? undefined : { chain: `${to} ${from}`, id: origin },
+        to,
       );
-      if (reply === NO_NODE) return false;
+      if (reply === ABSENT) return false; // connected nowhere for awayMs: the relay answers no node
       if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames waiting in its stream (maxPending)`);
       return true; // its seq, or a repeat that is there already
     },

@@ -48,10 +48,12 @@ export const REPEAT = 0;
  * entries, a later frame cannot overtake an earlier one of the same origin, whatever the relay got back when. The
  * relay names the frame before only while it holds it unsettled (src/relay/redis-outbox.ts): one refused for good
  * (a full stream, holdMs) is not waited for.
+ * A repeat is recognised before the node's lease is looked at: its first copy is in the stream, waiting for the node
+ * wherever it is, so its sender gets its Ack — not "no node" for a frame the node will get (a sender whose relay died
+ * before the Ack got out sends it again through another relay, perhaps while the node is between relays).
  * Returns the seq, or REPEAT, NO_NODE, STREAM_FULL, AHEAD.
  */
 export const ENQUEUE = luaScript(`
-if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return ${NO_NODE} end
 local function entered(member)
   if redis.call('ZSCORE', KEYS[4], member) then return true end
   if redis.call('ZCARD', KEYS[4]) < ${WINDOW} then return false end
@@ -61,6 +63,7 @@ local function entered(member)
 end
 local origin = tonumber(ARGV[2])
 if origin and entered(ARGV[2]) then return ${REPEAT} end
+if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return ${NO_NODE} end
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return ${STREAM_FULL} end
 if tonumber(ARGV[9]) and not entered(ARGV[9]) then return ${AHEAD} end
 if redis.call('EXISTS', KEYS[2]) == 0 then

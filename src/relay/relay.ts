@@ -94,6 +94,13 @@ export interface RelayObserver {
   request(frame: Frame, from: DirectPeer): void;
   /** A call routed through this relay was answered after `seconds` (timed by the relay's CallLatency). */
   answered(seconds: number): void;
+  /**
+   * A Routed envelope another relay sent through the uplink, about to be delivered here. `seen`: its origin is a
+   * peer of this relay, whose frame routed() saw on its way out (an acked frame for a peer here goes through Redis).
+   */
+  uplinkRouted(body: RoutedBody, seen: boolean): void;
+  /** A broadcast from node `from` that came through the uplink. */
+  uplinkBroadcast(from: Uint8Array | undefined): void;
 }
 
 /** A connected peer, as `peers()` reports it. */
@@ -636,6 +643,7 @@ export class Relay {
    */
   deliverRouted(body: RoutedOut & { seq?: number }, ack: boolean, acked?: () => void): boolean {
     this.#counters.uplinkIn++;
+    if (this.observer) this.observer.uplinkRouted(body, this.#peers.has(idHex(body.from)));
     const via = this.router.nextHop(idHex(body.to));
     const target = via === undefined ? undefined : this.#peers.get(via);
     if (!target) return false;
@@ -663,6 +671,7 @@ export class Relay {
   /** A broadcast from another relay (through the uplink): delivers it to this relay's peers. */
   deliverBroadcast(body: BroadcastBody, ack: boolean): void {
     this.#counters.uplinkIn++;
+    this.observer?.uplinkBroadcast(body.from instanceof Uint8Array ? body.from : undefined);
     this.#fanOut(body, ack);
   }
 
