@@ -6,7 +6,7 @@
 // or `npx swarmwire relay --deno`.
 import { upgradeWebSocket } from '../transport/websocket-deno.js';
 import { listenWebTransport, type WebTransportListener } from '../transport/webtransport-deno.js';
-import { type HandshakeLimits, HandshakeGate } from '../transport/handshake-gate.js';
+import { type HandshakeLimits, HandshakeGate, handshakeDeadline } from '../transport/handshake-gate.js';
 import { generateCertificate, type GeneratedCertificate } from '../transport/certificate.js';
 import { relayPage } from './page.js';
 import { Relay, type RelayOptions } from './relay.js';
@@ -28,12 +28,14 @@ export interface DenoRelayOptions extends RelayOptions {
   /** The certificate for WebTransport. Default: a new one from generateCertificate(). */
   certificate: GeneratedCertificate;
   /**
-   * Limits on WebSocket connections whose handshake has not completed: how many at once, in all (HTTP 503 past
-   * it) and per remote address (429). Deno reads each message whole before handing it over, so the message and
-   * byte limits and the deadline of DEFAULT_HANDSHAKE_LIMITS cannot apply here (the session's own handshake
-   * limit and deadline still do). Default: DEFAULT_HANDSHAKE_LIMITS.
+   * Limits on connections, WebSocket and WebTransport together, whose handshake has not completed: how many at
+   * once, in all and per remote address (a WebSocket past them gets HTTP 503 or 429, a WebTransport connection is
+   * closed before its session starts), and the deadline after which one is closed. Deno reads each message whole
+   * before handing it over, so the message and byte limits of DEFAULT_HANDSHAKE_LIMITS cannot apply here (the
+   * session's own handshake limit still does). Default: DEFAULT_HANDSHAKE_LIMITS, with handshakeDeadlineMs =
+   * handshakeTimeoutMs + 1,000 ms.
    */
-  handshake: Readonly<Partial<Pick<HandshakeLimits, 'maxHandshaking' | 'maxHandshakingPerAddress'>>>;
+  handshake: Readonly<Partial<Pick<HandshakeLimits, 'maxHandshaking' | 'maxHandshakingPerAddress' | 'handshakeDeadlineMs'>>>;
 }
 
 export interface DenoRelayServer {
@@ -77,25 +79,26 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   const traffic = new DashboardTraffic(relay);
   const hostname = options.hostname ?? '127.0.0.1';
   let page = relayPage();
-  const accept = (transport: Parameters<Relay['accept']>[0]): void => {
-    relay.accept(transport).catch(() => {
+  const gate = new HandshakeGate({ handshakeDeadlineMs: handshakeDeadline(options.handshakeTimeoutMs), ...options.handshake });
+  /** Hands a connection the gate let through to the relay: its place is given back once its handshake ends, either way. */
+  const accept = (transport: Parameters<Relay['accept']>[0], handshaken: () => void): void => {
+    transport.on('close', handshaken);
+    relay.accept(transport).then(handshaken, () => {
       // a failed handshake was already answered with an Error frame and a close
     });
   };
-  const gate = new HandshakeGate(options.handshake);
   const server = deno.serve({ hostname, port: options.port ?? 8787, onListen: () => {} }, async (request, info) => {
     // Deno passes request targets such as `http://[::1` on as a URL that new URL refuses (the handler's throw was a 500).
     if (!URL.canParse(request.url)) return new Response('bad request target', { status: 400 });
     const path = new URL(request.url).pathname;
     if (path === '/ws') {
-      const pass = gate.admit(info.remoteAddr.hostname ?? '');
+      let transport: ReturnType<typeof upgradeWebSocket>['transport'] | undefined;
+      const pass = gate.hold(info.remoteAddr.hostname ?? '', () => transport?.close(1008, 'handshake deadline'));
       if (typeof pass === 'number') return new Response(null, { status: pass });
       try {
-        const { response, transport } = upgradeWebSocket(request);
-        transport.on('close', pass.done);
-        relay.accept(transport).then(pass.done, () => {
-          // a failed handshake was already answered with an Error frame and a close
-        });
+        let response: Response;
+        ({ response, transport } = upgradeWebSocket(request));
+        accept(transport, pass.done);
         return response;
       } catch {
         pass.done();
@@ -123,7 +126,7 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   if (options.webtransport ?? true) {
     certificate = options.certificate ?? (await generateCertificate({ hosts: [...new Set(['localhost', '127.0.0.1', hostname])] }));
     const listen = (udpPort: number): WebTransportListener =>
-      listenWebTransport((transport) => accept(transport), { cert: certificate!.cert, key: certificate!.key, hostname, port: udpPort, path: '/wt' });
+      listenWebTransport((transport, _url, handshaken) => accept(transport, handshaken), { cert: certificate!.cert, key: certificate!.key, hostname, port: udpPort, path: '/wt', gate });
     try {
       wt = listen(port);
     } catch {
