@@ -13,6 +13,7 @@ import { Relay, type RelayOptions } from './relay.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from './metrics.js';
 import { logRelayActivity } from './activity.js';
 import { DashboardTraffic } from './dashboard-traffic.js';
+import { type DenoNet, startDenoFront } from './deno-front.js';
 import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 import {
   CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress, relayTrust,
@@ -53,10 +54,10 @@ export interface DenoRelayServer {
   close(): Promise<void>;
 }
 
-interface DenoServe {
+interface DenoServe extends DenoNet {
   serve(
     options: { hostname: string; port: number; onListen?: () => void },
-    handler: (request: Request, info: { remoteAddr: { hostname?: string } }) => Response | Promise<Response>,
+    handler: (request: Request, info: { remoteAddr: { hostname?: string; port?: number } }) => Response | Promise<Response>,
   ): {
     readonly addr: { port: number };
     shutdown(): Promise<void>;
@@ -79,7 +80,8 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   const traffic = new DashboardTraffic(relay);
   const hostname = options.hostname ?? '127.0.0.1';
   let page = relayPage();
-  const gate = new HandshakeGate({ handshakeDeadlineMs: handshakeDeadline(options.handshakeTimeoutMs), ...options.handshake });
+  const deadlineMs = handshakeDeadline(options.handshakeTimeoutMs);
+  const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   /** Hands a connection the gate let through to the relay: its place is given back once its handshake ends, either way. */
   const accept = (transport: Parameters<Relay['accept']>[0], handshaken: () => void): void => {
     transport.on('close', handshaken);
@@ -87,13 +89,16 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
       // a failed handshake was already answered with an Error frame and a close
     });
   };
-  const server = deno.serve({ hostname, port: options.port ?? 8787, onListen: () => {} }, async (request, info) => {
+  // Deno.serve listens on loopback only, behind the front (deno-front.ts), which gives request heads a deadline.
+  let front: ReturnType<typeof startDenoFront> | undefined;
+  const server = deno.serve({ hostname: '127.0.0.1', port: 0, onListen: () => {} }, async (request, info) => {
     // Deno passes request targets such as `http://[::1` on as a URL that new URL refuses (the handler's throw was a 500).
     if (!URL.canParse(request.url)) return new Response('bad request target', { status: 400 });
     const path = new URL(request.url).pathname;
     if (path === '/ws') {
       let transport: ReturnType<typeof upgradeWebSocket>['transport'] | undefined;
-      const pass = gate.hold(info.remoteAddr.hostname ?? '', () => transport?.close(1008, 'handshake deadline'));
+      const address = front?.address(info.remoteAddr.port) ?? info.remoteAddr.hostname ?? '';
+      const pass = gate.hold(address, () => transport?.close(1008, 'handshake deadline'));
       if (typeof pass === 'number') return new Response(null, { status: pass });
       try {
         let response: Response;
@@ -119,7 +124,13 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
       return respond(404, 'text/plain', `${asset[0]} is missing: run npm run build`);
     }
   });
-  const port = server.addr.port;
+  try {
+    front = startDenoFront(deno, { hostname, port: options.port ?? 8787, to: server.addr.port, deadlineMs });
+  } catch (error) {
+    await server.shutdown();
+    throw error;
+  }
+  const port = front.port;
   const origin = `${hostname.includes(':') ? `[${hostname}]` : hostname}`;
   let wt: WebTransportListener | undefined;
   let certificate: GeneratedCertificate | undefined;
@@ -144,6 +155,7 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
     async close() {
       relay.close();
       wt?.close();
+      front!.close();
       await server.shutdown();
     },
   };
