@@ -17,7 +17,7 @@ let chromium: Chromium;
 let server: RelayServer;
 let ctx: WatchedContext;
 beforeAll(async () => {
-  server = await startRelay({ port: 0, agents: true });
+  server = await startRelay({ port: 0, agents: true, acceptAgents: true }); // as npm start runs it (--accept-agents): the page's buttons move agents in
   chromium = await launchChromium();
   ctx = await chromium.newContext({ viewport: { width: 1200, height: 860 } });
 });

@@ -4,6 +4,7 @@
 // The relay server: status page, SDK files, WebSocket at /ws, its own agent host
 export { startRelay } from './relay/node.js';
 export type { RelayServer, RelayServerOptions } from './relay/node.js';
+export type { AcceptAgents } from './relay/agents.js'; // who may move agents into its agent host
 
 // Scale-out: relays linked through Redis (streams for acked frames, pub/sub for the rest)
 export { bridgeRedis } from './relay/redis-bridge.js';

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { MessageType, decodeFrame, encodeFrame, routedBody } from 'swarmwire/wire';
 import type { RoutedBody } from '../src/wire/routed.js';
 import type { DirectPeer } from '../src/mesh/router.js';
-import { DashboardTraffic, MAX_TRACED_CALLS, WATCH_MS } from '../src/relay/dashboard-traffic.js';
+import { DashboardTraffic, MAX_MOVES, MAX_TRACED_CALLS, WATCH_MS } from '../src/relay/dashboard-traffic.js';
+import { MAX_SHOWN_NAME } from '../src/relay/activity.js';
 import type { RelayObserver } from '../src/relay/relay.js';
 import { HISTORY_SECONDS } from '../src/relay/dashboard-calls.js';
 import { CallLatency } from '../src/relay/call-latency.js';
@@ -107,6 +108,16 @@ describe('dashboard traffic', () => {
     expect(traffic.snapshot().moves).toEqual([]);
     pass(A, B, { type: MessageType.AgentMigration, requestId: 4, body: { migrationId: 1, phase: 'commit', name: 'counter', kind: 'Counter' } });
     expect(traffic.snapshot().moves).toEqual([{ name: 'counter', from: hex(0xa1), to: hex(0xb2), at: 1_000_000 }]);
+  });
+
+  it('keeps what a stranger\'s commits can make it hold and serve small: a 512 KiB agent name is shown cut at 128 characters', () => {
+    const { traffic, pass } = rig();
+    const huge = 'n'.repeat(512 * 1024);
+    for (let i = 0; i < MAX_MOVES + 8; i++) pass(A, B, { type: MessageType.AgentMigration, requestId: i + 1, body: { migrationId: i, phase: 'commit', name: huge, kind: 'Counter' } });
+    const moves = traffic.snapshot().moves;
+    expect(moves).toHaveLength(MAX_MOVES);
+    expect(moves.every((m) => m.name === `${'n'.repeat(MAX_SHOWN_NAME)}…`)).toBe(true);
+    expect(JSON.stringify(traffic.snapshot()).length).toBeLessThan(64 * 1024);
   });
 
   it('holds its bounds against made-up trace ids, endless hops, unanswered calls and malformed frames', () => {

@@ -129,6 +129,50 @@ describe('SnapshotAssembler (the destination)', () => {
   });
 });
 
+describe('SnapshotAssembler: one sender\'s share (issue 13: a stranger held the whole budget)', () => {
+  const state = { data: blob(1000) };
+  const N = pack(state).length;
+  const first = (migrationId: number): ChunkBody => cut(state, 256, migrationId)[0]!;
+
+  it('refuses a sender past its share with SNAPSHOT_BUSY before keeping anything, while others still get theirs', () => {
+    const assembler = new SnapshotAssembler({ maxBytes: 4 * N, maxBytesPerSender: 2 * N });
+    assembler.add(FROM, first(1), 0);
+    assembler.add(FROM, first(2), 0);
+    expect(() => assembler.add(FROM, first(3), 0)).toThrow(expect.objectContaining({
+      code: 'SW_ERR_SNAPSHOT_BUSY', status: 5, recoverable: true, message: expect.stringContaining(`${N} bytes announced, over the ${2 * N} one node may have in progress (${2 * N} bytes of its other snapshots)`),
+    }));
+    expect([assembler.reservedBytes, assembler.reservedBy(FROM), assembler.size]).toEqual([2 * N, 2 * N, 2]);
+    const whole = cut(state, 256, 9).map((c) => assembler.add(OTHER, c, 0)).at(-1)!;
+    expect(decodeBody({ payload: whole })).toEqual(state);
+  });
+
+  it('gives a sender\'s share back when it is forgotten (it left), and only its own', () => {
+    const assembler = new SnapshotAssembler({ maxBytes: 4 * N, maxBytesPerSender: 2 * N });
+    assembler.add(FROM, first(1), 0);
+    assembler.add(FROM, first(2), 0);
+    assembler.add(OTHER, first(1), 0);
+    assembler.forget(FROM);
+    expect([assembler.reservedBytes, assembler.reservedBy(FROM), assembler.reservedBy(OTHER), assembler.size]).toEqual([N, 0, N, 1]);
+    expect(() => assembler.add(FROM, cut(state, 256, 1)[1]!, 0)).toThrow(/without a snapshot in progress/);
+    assembler.add(FROM, first(3), 0);
+    assembler.add(FROM, first(4), 0);
+    expect(assembler.reservedBy(FROM)).toBe(2 * N);
+  });
+
+  it('takes half the node\'s budget as a sender\'s share by default, or the whole of a budget smaller than that', () => {
+    const big = { ...first(1), count: 2, bytes: 16 * 1024 * 1024 };
+    const assembler = new SnapshotAssembler();
+    assembler.add(FROM, big, 0);
+    expect(() => assembler.add(FROM, { ...big, migrationId: 2, bytes: 2 }, 0)).toThrow(expect.objectContaining({ code: 'SW_ERR_SNAPSHOT_BUSY' }));
+    assembler.add(OTHER, big, 0);
+    expect(assembler.reservedBytes).toBe(32 * 1024 * 1024);
+    const small = new SnapshotAssembler({ maxBytes: 2 * N });
+    small.add(FROM, first(1), 0);
+    small.add(FROM, first(2), 0);
+    expect(small.reservedBy(FROM)).toBe(2 * N);
+  });
+});
+
 describe('chunked migration between nodes', () => {
   class Blob {
     data: Uint8Array = new Uint8Array(0);
@@ -199,6 +243,67 @@ describe('chunked migration between nodes', () => {
     expect(a.agents()).toEqual([expect.objectContaining({ name: 'blob', state: 'active' })]);
     expect(b.agents()).toEqual([]);
     expect(await b.call('blob', 'increment')).toBe(1);
+  });
+
+  it('keeps one stranger to its share of the snapshot budget, so an honest migration still lands; its share comes back when it leaves', async () => {
+    const MiB = 1024 * 1024;
+    const [a, b] = [make(), make({ maxSnapshotBytes: 4 * MiB, maxSnapshotBytesPerSender: 2 * MiB })];
+    await link(a, b);
+    const strangerId = takeIdentity();
+    const acks: Array<{ migrationId: number; ok: boolean; message?: string }> = [];
+    const stranger = async (): Promise<MeshNode> => {
+      const raw = new MeshNode({ heartbeatIntervalMs: 0, loadIntervalMs: 0, identity: strangerId });
+      nodes.push(raw);
+      const [ta, tb] = memoryPair();
+      const accepted = b.node.accept(tb);
+      await raw.connect(() => ta, { reconnect: false });
+      await accepted;
+      raw.on('message', ({ frame }) => {
+        if (frame.type === MessageType.MigrationAck) acks.push(decodeBody(frame));
+      });
+      return raw;
+    };
+    // First chunks announcing 2 MiB each, never followed: each would hold its bytes until its deadline (10 s).
+    const open = (raw: MeshNode, migrationId: number, bytes = 2 * MiB): void =>
+      void raw.send(b.node.idHex, { type: MessageType.AgentMigration, ack: true, body: { migrationId, phase: 'chunk', name: `hog-${migrationId}`, kind: 'Blob', index: 0, count: 2, bytes, data: new Uint8Array(1) } });
+    const raw = await stranger();
+    open(raw, 1);
+    open(raw, 2);
+    await until(() => acks.length === 1);
+    expect(acks).toEqual([{ migrationId: 2, name: 'hog-2', ok: false, message: expect.stringMatching(/^SW_ERR_SNAPSHOT_BUSY: .*over the 2097152 one node may have in progress \(2097152 bytes of its other snapshots\)/) }]);
+    const agent = new Blob();
+    agent.data = blob(1.5 * MiB);
+    a.expose('blob', agent);
+    expect(await a.migrate('blob', b.node.idHex)).toBe(b.node.idHex);
+    expect(await a.call('blob', 'sum')).toBe(agent.sum());
+    // It leaves and comes back with the same id: what it held was given back at once, not at the deadline.
+    raw.close();
+    await until(() => !b.node.links().some((l) => l.peer === strangerId.idHex));
+    const again = await stranger();
+    open(again, 3);
+    open(again, 4, 2);
+    await until(() => acks.length === 2);
+    expect(acks[1]).toEqual({ migrationId: 4, name: 'hog-4', ok: false, message: expect.stringContaining('(2097152 bytes of its other snapshots)') });
+  });
+
+  it('refuses an agent from a node its admit hook refuses, before keeping any of its state: SW_ERR_MIGRATION_REFUSED, the agent stays', async () => {
+    const [a, b, c] = [make(), make(), make()];
+    const allowed = c.node.idHex;
+    const d = make({ admit: (from) => from === allowed });
+    await link(a, d);
+    await link(c, d);
+    const agent = new Blob();
+    agent.data = blob(300 * 1024); // chunked: the first chunk is what is refused
+    a.expose('blob', agent);
+    a.expose('small', new Blob());
+    await expect(a.migrate('blob', d.node.idHex)).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_REFUSED', status: 11, message: expect.stringContaining(`takes no agents from ${a.node.idHex}`) });
+    await expect(a.migrate('small', d.node.idHex)).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_REFUSED' });
+    await expect(a.spawn('Blob', 'spawned', { on: d.node.idHex })).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_REFUSED' });
+    expect(a.agents().map((x) => [x.name, x.state])).toEqual([['blob', 'active'], ['small', 'active']]);
+    expect(d.agents()).toEqual([]);
+    c.expose('welcome', new Blob());
+    expect(await c.migrate('welcome', d.node.idHex)).toBe(d.node.idHex);
+    void b;
   });
 
   it('answers a hostile chunk sequence from a raw node with MigrationAck ok false and hosts nothing', async () => {

@@ -85,6 +85,22 @@ async function ownPair(options: Partial<RedisBridgeOptions> = {}, persist = fals
   return { own, prefix, a, b, alice, bob };
 }
 
+/**
+ * Relay A in process and relay C in a child process (killable), alice on A, bob on C and reachable; once `dead()` is
+ * set, bob's reconnections go to A.
+ */
+async function killablePair(options: Partial<RedisBridgeOptions> = {}) {
+  const prefix = `t${swarm++}`;
+  const a = await relay(prefix, 'A', redis.url, options);
+  const c = await bridgedRelayProcess(redis.url, 'C', prefix);
+  cleanups.push(() => c.kill());
+  let dead = false;
+  const alice = await client(a.server.wsUrl, 'alice');
+  const bob = await client(() => (dead ? a.server.wsUrl : c.wsUrl), 'bob');
+  await reachable(prefix, bob.session);
+  return { prefix, a, c, alice, bob, dead: () => void (dead = true) };
+}
+
 /** Sends TOTAL acked frames from `from` to `to`, at most 50 unacked; `midway` runs once `received()` passes 100. */
 async function stream(from: Session, to: Session, received: () => number, midway: () => Promise<void>, total = 400): Promise<void> {
   let sent = 0;
@@ -274,19 +290,42 @@ describe('losing Redis', () => {
   });
 });
 
+// Issue 13, round 3: a node's stream was capped by count only (100,000), so anyone could park 100,000 frames of up
+// to 1 MiB in Redis for a node that is away; it holds maxPendingBytes at most, and gives them back as they are acked.
+describe('what one node\'s stream may hold', () => {
+  it('refuses acked frames past maxPendingBytes for a node that is away with SW_ERR_REDIS_FULL, and takes them again once it read them', async () => {
+    const { prefix, c, alice, bob, dead } = await killablePair({ maxPendingBytes: 70_000 });
+    // Bob's relay is gone (he keeps dialling it, away for now): his lease holds for graceMs, and acked frames for
+    // him wait in his stream.
+    await c.kill();
+    const bytesHeld = async (): Promise<number> => Number(await redisCommand(redis.url, 'GET', `{${prefix}:${Buffer.from(bob.session.nodeId).toString('hex')}}:b`));
+    const data = crypto.getRandomValues(new Uint8Array(16 * 1024));
+    const send = (n: number) => alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(bob.session.nodeId, encodeFrame({ type: MessageType.Event, requestId: n, body: { n, data } })) });
+    const ids = [1, 2, 3, 4, 5].map(send); // ~16.5 KB each in the stream: four fit in 70,000 bytes
+    const error = await errorFor(alice, ids[4]!);
+    expect(error.status).toBe(Status.BackpressureRejection);
+    expect(error.message).toContain('70000 bytes waiting in its stream');
+    const held = await bytesHeld();
+    expect(held).toBeGreaterThan(4 * 16 * 1024);
+    expect(held).toBeLessThanOrEqual(70_000);
+    // Bob comes back, at A, and reads his stream: what he acked is taken off the count, and there is room again.
+    dead();
+    await until(() => bob.inbox.filter((f) => f.type === MessageType.Routed).length >= 4, 15_000);
+    for (const end = Date.now() + 10_000; (await bytesHeld()) !== 0; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > end) throw new Error(`still ${await bytesHeld()} bytes counted in bob's stream`);
+    }
+    const more = send(6);
+    await until(() => bob.inbox.filter((f) => f.type === MessageType.Routed).length >= 5, 10_000);
+    expect(alice.inbox.filter((f) => f.type === MessageType.Error && f.requestId === BigInt(more))).toEqual([]);
+  });
+});
+
 describe('exactly once across relays', () => {
   it('a receiver whose relay is SIGKILLed reconnects to another relay and gets every acked frame once, in order', async () => {
-    const prefix = `t${swarm++}`;
-    const a = await relay(prefix, 'A');
-    const c = await bridgedRelayProcess(redis.url, 'C', prefix);
-    cleanups.push(() => c.kill());
-    let dead = false;
-    const alice = await client(a.server.wsUrl, 'alice');
-    const bob = await client(() => (dead ? a.server.wsUrl : c.wsUrl), 'bob');
-    await reachable(prefix, bob.session);
+    const { c, alice, bob, dead } = await killablePair();
     const TOTAL = 400;
     // Killed with frames in flight at C: read from bob's stream, perhaps handed over, perhaps acked, not committed.
-    await stream(alice.session, bob.session, () => bob.inbox.length, async () => void (await c.kill(), (dead = true)), TOTAL);
+    await stream(alice.session, bob.session, () => bob.inbox.length, async () => void (await c.kill(), dead()), TOTAL);
     await until(() => bob.inbox.length >= TOTAL && alice.session.unacked === 0, 15_000);
     await new Promise((r) => setTimeout(r, 200)); // nothing more arrives
     expect(bob.inbox.map(carried)).toEqual([...Array(TOTAL).keys()]);

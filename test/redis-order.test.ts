@@ -114,7 +114,7 @@ describe('the enqueue script against a real redis-server', () => {
     const origin = k.origin('alice');
     await redisCommand(redis.url, 'SET', k.lease, 'R');
     const enqueue = (id: number, ahead: number | '') =>
-      link.run(ENQUEUE, [k.stream, k.seq, k.lease, origin], ['e', String(id), '1000', '60000', k.channel, 'PUBLISH', '', '60000', String(ahead)], true);
+      link.run(ENQUEUE, [k.stream, k.seq, k.lease, origin, k.bytes], ['e', String(id), '1000', '60000', k.channel, 'PUBLISH', '', '60000', String(ahead), '1000000'], true);
 
     expect(await enqueue(2, 1)).toBe(AHEAD); // 1 has not entered
     expect(await redisCommand(redis.url, 'XLEN', k.stream)).toBe(0); // and nothing of 2 was kept

@@ -3,7 +3,8 @@
 // it dropped as a slow peer; and if its link ends anyway, it links again and the dashboard answers again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Feature, MAX_PAYLOAD, MIN_VERSION, VERSION, encodeFrame } from 'swarmwire/wire';
-import { MeshNode, MessageType, connectWebSocket, wrap } from 'swarmwire';
+import { AgentHost, MeshNode, MessageType, connectWebSocket, decodeBody, wrap } from 'swarmwire';
+import { createIdentity, type Identity } from '../src/session/identity.js';
 import { startRelay, type RelayServer } from 'swarmwire/node';
 import { rawWs, type RawWs } from './fixtures/raw-ws.js';
 import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
@@ -15,8 +16,10 @@ let relay: RelayProcess | undefined;
 let server: RelayServer | undefined;
 let attacker: RawWs | undefined;
 let node: MeshNode | undefined;
+const others: MeshNode[] = [];
 afterEach(async () => {
   node?.close();
+  for (const n of others.splice(0)) n.close();
   attacker?.socket.destroy();
   relay?.stop();
   await server?.close();
@@ -71,5 +74,80 @@ describe('the relay\'s own agent host', () => {
     await back;
     expect(server.relay.peers().map((p) => p.id)).toContain(agentId);
     expect((await remote.stats()).framesIn).toBeGreaterThan(0);
+  });
+});
+
+// Issue 13 (trust, round 3): any peer could move agents into the relay's own process, and one peer could hold the
+// whole of its snapshot budget (32 MiB) with snapshots it never finishes.
+describe('agents moving into the relay\'s agent host', () => {
+  class Counter {
+    count = 0;
+    increment(by = 1): number {
+      return (this.count += by);
+    }
+  }
+  /** A mesh node linked to the relay over WebSocket, hosting agents of kind Counter. */
+  async function peer(wsUrl: string, identity?: Identity): Promise<AgentHost> {
+    const n = await MeshNode.create({ heartbeatIntervalMs: 0, ...(identity ? { identity } : {}) });
+    others.push(n);
+    await n.connect(() => connectWebSocket(wsUrl), { reconnect: false });
+    const host = new AgentHost(n);
+    host.define('Counter', () => new Counter());
+    return host;
+  }
+
+  it('refuses them by default with SW_ERR_MIGRATION_REFUSED (the agent stays), and takes them from the ids acceptAgents names', async () => {
+    server = await startRelay({ port: 0, agents: true, heartbeatIntervalMs: 0 });
+    const into = server.agents!.node.idHex;
+    const stranger = await peer(server.wsUrl);
+    stranger.expose('c', Object.assign(new Counter(), { count: 5 }), { kind: 'Counter' });
+    await expect(stranger.migrate('c', into)).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_REFUSED', status: 11, recoverable: false });
+    await expect(stranger.spawn('Counter', 'spawned', { on: into })).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_REFUSED' });
+    expect(server.agents!.host.agents()).toEqual([]);
+    expect(await stranger.call('c', 'increment', [1])).toBe(6);
+    await server.close();
+
+    const operator = await createIdentity();
+    server = await startRelay({ port: 0, agents: true, heartbeatIntervalMs: 0, acceptAgents: [operator.idHex] });
+    const allowed = await peer(server.wsUrl, operator);
+    allowed.expose('c', Object.assign(new Counter(), { count: 7 }), { kind: 'Counter' });
+    expect(await allowed.migrate('c', server.agents!.node.idHex)).toBe(server.agents!.node.idHex);
+    expect(await allowed.call('c', 'increment', [1])).toBe(8);
+    const other = await peer(server.wsUrl);
+    other.expose('d', new Counter(), { kind: 'Counter' });
+    await expect(other.migrate('d', server.agents!.node.idHex)).rejects.toMatchObject({ code: 'SW_ERR_MIGRATION_REFUSED' });
+  });
+
+  it('keeps one peer to half its snapshot budget (SW_ERR_SNAPSHOT_BUSY), and gives that half back the moment the peer leaves the relay', async () => {
+    server = await startRelay({ port: 0, agents: true, heartbeatIntervalMs: 0, acceptAgents: true });
+    const into = server.agents!.node.idHex;
+    const identity = await createIdentity();
+    const acks: Array<{ migrationId: number; ok: boolean; message?: string }> = [];
+    const hog = async (): Promise<MeshNode> => {
+      const n = (await peer(server!.wsUrl, identity)).node;
+      n.on('message', ({ frame }) => {
+        if (frame.type === MessageType.MigrationAck) acks.push(decodeBody(frame));
+      });
+      return n;
+    };
+    // First chunks that announce 16 MiB and never go on: each would hold that much of the 32 MiB until its deadline.
+    const open = (n: MeshNode, migrationId: number, bytes: number): void =>
+      void n.send(into, { type: MessageType.AgentMigration, ack: true, body: { migrationId, phase: 'chunk', name: `hog-${migrationId}`, kind: 'Counter', index: 0, count: 2, bytes, data: new Uint8Array(1) } });
+    const first = await hog();
+    open(first, 1, 16 * 1024 * 1024);
+    open(first, 2, 2);
+    await until(() => acks.length === 1, 5_000);
+    expect(acks[0]).toEqual({ migrationId: 2, name: 'hog-2', ok: false, message: expect.stringMatching(/^SW_ERR_SNAPSHOT_BUSY: .*\(16777216 bytes of its other snapshots\)/) });
+    // Another peer still moves its agent in.
+    const honest = await peer(server.wsUrl);
+    honest.expose('c', new Counter(), { kind: 'Counter' });
+    expect(await honest.migrate('c', into)).toBe(into);
+    first.close();
+    await until(() => !server!.relay.peers().some((p) => p.id === identity.idHex), 5_000);
+    const again = await hog();
+    open(again, 3, 16 * 1024 * 1024); // taken: what it held before was given back when it left, not at the 10 s deadline
+    open(again, 4, 2);
+    await until(() => acks.length === 2, 5_000);
+    expect(acks[1]).toMatchObject({ migrationId: 4, ok: false, message: expect.stringContaining('SW_ERR_SNAPSHOT_BUSY') });
   });
 });

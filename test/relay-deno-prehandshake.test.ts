@@ -1,8 +1,8 @@
 // Issue 13, hole 4 on the Deno relay (dist/deno.js under the real deno binary), attacked from this process:
 // connections still handshaking are capped per remote address (HTTP 429) and in all (503) before any WebSocket
-// exists, and a place comes back when its connection goes or its handshake completes. (Deno reads each message whole
-// and cannot destroy a server WebSocket, so the byte limits and the hard deadline are Node's alone: see
-// DenoRelayOptions.handshake.)
+// exists, and a place comes back when its connection goes or its handshake completes — behind the relay's TCP front
+// (deno-front.ts, which tells Deno.serve each connection's real address) and without it. (Deno reads each message
+// whole, so the byte limits are Node's alone: see DenoRelayOptions.handshake.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,24 +16,26 @@ import { within } from './fixtures/ws-helpers.js';
 let dir: string;
 let child: ChildProcess;
 let wsUrl: string;
+let directUrl: string;
 const sockets: RawWs[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sw-deno-gate-'));
   writeFileSync(join(dir, 'relay.js'), `import { startDenoRelay } from ${JSON.stringify(`${ROOT}dist/deno.js`)};
 const server = await startDenoRelay({ port: 0, webtransport: false, heartbeatIntervalMs: 0, handshake: { maxHandshaking: 6, maxHandshakingPerAddress: 4 } });
-console.log(JSON.stringify({ wsUrl: server.wsUrl }));`);
+const direct = await startDenoRelay({ port: 0, webtransport: false, heartbeatIntervalMs: 0, httpFront: false, handshake: { maxHandshaking: 6, maxHandshakingPerAddress: 2 } });
+console.log(JSON.stringify({ wsUrl: server.wsUrl, directUrl: direct.wsUrl }));`);
   child = spawn(DENO, ['run', '--no-config', '--no-lock', '-A', join(dir, 'relay.js')], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(join(dir, 'deno')) });
   let out = '';
   child.stderr!.on('data', (d) => (out += d));
-  wsUrl = await within(new Promise<string>((resolve, reject) => {
+  ({ wsUrl, directUrl } = await within(new Promise<{ wsUrl: string; directUrl: string }>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
-      const line = /\{"wsUrl":"[^"]+"\}/.exec(out)?.[0];
-      if (line) resolve(JSON.parse(line).wsUrl);
+      const line = /\{"wsUrl":"[^"]+","directUrl":"[^"]+"\}/.exec(out)?.[0];
+      if (line) resolve(JSON.parse(line));
     });
     child.once('exit', (code) => reject(new Error(`deno exited with ${code}: ${out}`)));
-  }), 30_000, 'the Deno relay to start');
+  }), 30_000, 'the Deno relay to start'));
 }, 40_000);
 
 afterAll(() => {
@@ -42,8 +44,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function raw(localAddress = '127.0.0.1'): RawWs {
-  const r = rawWs(wsUrl, { localAddress });
+function raw(localAddress = '127.0.0.1', url = wsUrl): RawWs {
+  const r = rawWs(url, { localAddress });
   sockets.push(r);
   return r;
 }
@@ -72,5 +74,14 @@ describe('the Deno relay before Hello completes', () => {
     } finally {
       session.close();
     }
+  }, 30_000);
+
+  it('caps the same with httpFront: false, where Deno.serve takes the port itself and sees the addresses', async () => {
+    expect(await Promise.all([raw('127.0.0.6', directUrl).status, raw('127.0.0.6', directUrl).status])).toEqual([101, 101]);
+    expect(await raw('127.0.0.6', directUrl).status).toBe(429);
+    expect(await raw('127.0.0.7', directUrl).status).toBe(101);
+    const session = await connectSession(() => connectWebSocket(directUrl), { heartbeatIntervalMs: 0, reconnect: false });
+    expect(session.state).toBe('open');
+    session.close();
   }, 30_000);
 });

@@ -172,7 +172,7 @@ describe('/metrics', () => {
   }, 30_000);
 
   it('on the Node relay: an agent migrated into the relay\'s agent host and out again is counted in and out', async () => {
-    server = await startRelay({ port: 0, heartbeatIntervalMs: 0, agents: true });
+    server = await startRelay({ port: 0, heartbeatIntervalMs: 0, agents: true, acceptAgents: true });
     const node = await MeshNode.create({ heartbeatIntervalMs: 0 });
     try {
       await node.connect(() => connectWebSocket(server!.wsUrl), { reconnect: false });

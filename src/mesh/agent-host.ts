@@ -54,6 +54,17 @@ export interface AgentHostOptions {
   chunkBytes: number;
   /** Bytes of chunked states this node assembles at once; a larger incoming agent is refused. Default: 32 MiB. */
   maxSnapshotBytes: number;
+  /**
+   * Bytes of chunked states one sending node may have in progress here at once, within maxSnapshotBytes (so one
+   * peer cannot hold the whole budget); past it a state is refused with SNAPSHOT_BUSY. Default: 16 MiB.
+   */
+  maxSnapshotBytesPerSender: number;
+  /**
+   * Whether node `from` (32 hex digits, the id its relay or link authenticated) may move or spawn agents into this
+   * host. Asked at the first frame of each incoming agent, before any of its state is kept; a refusal is answered
+   * MigrationAck ok false, `SW_ERR_MIGRATION_REFUSED`. Default: every node may.
+   */
+  admit: (from: string) => boolean;
 }
 
 /**
@@ -156,6 +167,7 @@ export class AgentHost implements Disposable {
   /** Incoming states in chunks; #chunkTimer drops those past their deadline. */
   readonly #chunks: SnapshotAssembler;
   #chunkTimer: ClockTimer | undefined;
+  readonly #admit: ((from: string) => boolean) | undefined;
 
   constructor(node: MeshNode, options: Readonly<Partial<AgentHostOptions>> = {}) {
     this.node = node;
@@ -164,9 +176,11 @@ export class AgentHost implements Disposable {
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
     this.#maxRedirects = options.maxRedirects ?? 8;
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    this.#chunks = new SnapshotAssembler({ maxBytes: options.maxSnapshotBytes, deadlineMs: 2 * this.#migrationTimeoutMs });
+    this.#chunks = new SnapshotAssembler({ maxBytes: options.maxSnapshotBytes, maxBytesPerSender: options.maxSnapshotBytesPerSender, deadlineMs: 2 * this.#migrationTimeoutMs });
+    this.#admit = options.admit;
     this.#off = [
       node.on('message', (m) => this.#onMessage(m)),
+      node.on('disconnected', (peer) => this.forget(peer)),
       node.onLink((link) => this.#exposeAll(link)),
       node.on('load', (peer) => this.#placed.delete(peer)),
     ];
@@ -338,7 +352,7 @@ export class AgentHost implements Disposable {
   /**
    * Moves the agent `name` from this node to `to` (default: the least-loaded other node with its capabilities)
    * and resolves with the destination's id. On failure the agent keeps running here and this rejects with
-   * MeshError MIGRATION_FAILED (or AGENT_NOT_FOUND, NO_PLACEMENT).
+   * MeshError MIGRATION_FAILED (or MIGRATION_REFUSED: the destination takes no agents from this node; AGENT_NOT_FOUND, NO_PLACEMENT).
    */
   async migrate(name: string, to?: string): Promise<string> {
     const h = this.#hosted.get(fnv1a64(name));
@@ -363,7 +377,7 @@ export class AgentHost implements Disposable {
       h.state = 'active';
       wake(h);
       if (debug.on) debug.log('migration rolled back', { agent: name, to: dest, error }, tracer?.active()?.traceId);
-      throw error instanceof MeshError && error.code === MeshErrorCode.MIGRATION_FAILED ? error
+      throw error instanceof MeshError && (error.code === MeshErrorCode.MIGRATION_FAILED || error.code === MeshErrorCode.MIGRATION_REFUSED) ? error
         : meshError(MeshErrorCode.MIGRATION_FAILED, `migration of "${name}" to ${dest} rolled back: ${(error as Error).message}`);
     }
     this.#hosted.delete(h.moduleId);
@@ -536,7 +550,12 @@ export class AgentHost implements Disposable {
       }, this.#migrationTimeoutMs);
       this.#acks.set(body.migrationId, {
         dest, phase, timer, reject,
-        resolve: (ack) => (ack.ok ? resolve() : reject(meshError(MeshErrorCode.MIGRATION_FAILED, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`))),
+        resolve: (ack) => {
+          if (ack.ok) return resolve();
+          // A destination that takes no agents from this node says so with its code: the caller can tell it from a failure.
+          const code = ack.message?.startsWith(MeshErrorCode.MIGRATION_REFUSED) ? MeshErrorCode.MIGRATION_REFUSED : MeshErrorCode.MIGRATION_FAILED;
+          reject(meshError(code, `${dest} refused agent "${body.name}": ${ack.message ?? 'no reason'}`));
+        },
       });
       try {
         for (const frame of transferFrames(body, this.#chunkBytes)) this.node.send(dest, { type: MessageType.AgentMigration, ack: true, trace: tracer?.active(), body: frame });
@@ -646,7 +665,22 @@ export class AgentHost implements Disposable {
     }
   }
 
+  /**
+   * Drops the chunked states node `from` has in progress here (their share of maxSnapshotBytes is free again): it
+   * left. Called on this node's own 'disconnected'; a host whose senders reach it through a relay calls it when the
+   * relay says a peer left.
+   */
+  forget(from: string): void {
+    this.#chunks.forget(from);
+    this.#armChunkTimer();
+  }
+
   #onMigration(from: string, body: AgentMigrationBody): void {
+    // Refused before any of the state is kept: the first chunk, or the transfer, of an agent from a node not admitted.
+    const arriving = body.phase === 'transfer' || (body.phase === 'chunk' && body.index === 0);
+    if (arriving && this.#admit && !this.#admit(from)) {
+      return this.#answer(from, body, false, `${MeshErrorCode.MIGRATION_REFUSED}: ${this.node.idHex} takes no agents from ${from}`);
+    }
     if (body.phase === 'chunk') {
       // The last chunk of a state too large for one frame is the transfer.
       const state = this.#chunk(from, body as ChunkBody);

@@ -20,6 +20,12 @@ export const DEFAULT_CHUNK_BYTES = 120 * 1024;
 export const DEFAULT_MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024;
 
 /**
+ * Default for the share of those bytes one sending node may hold: half, so a single peer (a stranger opening
+ * snapshots it never finishes) cannot take the whole budget and starve every other node's migrations.
+ */
+export const DEFAULT_MAX_SENDER_SNAPSHOT_BYTES = DEFAULT_MAX_SNAPSHOT_BYTES / 2;
+
+/**
  * The frames that carry a 'transfer': the transfer itself when its state encodes to at most `chunkBytes`, else the
  * encoding cut into 'chunk' bodies (the last one with the capabilities). Throws WireError BAD_PAYLOAD for a state
  * MessagePack cannot carry, as sending the transfer would.
@@ -46,6 +52,13 @@ export interface AssemblerLimits {
    * DEFAULT_MAX_SNAPSHOT_BYTES (32 MiB).
    */
   maxBytes: number;
+  /**
+   * Bytes of snapshots one sending node may have in progress at once, within maxBytes: a first chunk that would
+   * take its sender past it is refused before anything is kept (SNAPSHOT_BUSY, or SNAPSHOT_TOO_LARGE for a
+   * snapshot larger than this alone). Default:
+   * DEFAULT_MAX_SENDER_SNAPSHOT_BYTES (16 MiB), or maxBytes if that is smaller.
+   */
+  maxBytesPerSender: number;
   /** Time from a snapshot's first chunk to its last, ms; past it, what arrived is dropped. Default: 10,000. */
   deadlineMs: number;
 }
@@ -70,8 +83,9 @@ interface Assembly extends ExpiredSnapshot {
 
 /**
  * Puts chunked snapshots back together, one per (sender, migration). Chunks must arrive in order, each once, all
- * agreeing on `count`, `bytes`, `name` and `kind`, within `deadlineMs` of the first and within `maxBytes`: any
- * other sequence is refused with a MeshError (SNAPSHOT_SEQUENCE, SNAPSHOT_TOO_LARGE, SNAPSHOT_EXPIRED) and drops
+ * agreeing on `count`, `bytes`, `name` and `kind`, within `deadlineMs` of the first, within `maxBytes` and within
+ * the sender's share of it: any other sequence is refused with a MeshError (SNAPSHOT_SEQUENCE, SNAPSHOT_TOO_LARGE,
+ * SNAPSHOT_BUSY, SNAPSHOT_EXPIRED) and drops
  * that snapshot only, so nothing is restored from it and no other snapshot is touched.
  */
 export class SnapshotAssembler {
@@ -79,9 +93,12 @@ export class SnapshotAssembler {
   readonly #open = new Map<string, Assembly>();
   /** Bytes announced by the snapshots in progress: reserved when the first chunk arrives. */
   #reserved = 0;
+  /** The same, by sender. */
+  readonly #bySender = new Map<string, number>();
 
   constructor(limits: Readonly<Partial<AssemblerLimits>> = {}) {
-    this.#limits = { maxBytes: limits.maxBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES, deadlineMs: limits.deadlineMs ?? 10_000 };
+    const maxBytes = limits.maxBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES;
+    this.#limits = { maxBytes, maxBytesPerSender: limits.maxBytesPerSender ?? Math.min(maxBytes, DEFAULT_MAX_SENDER_SNAPSHOT_BYTES), deadlineMs: limits.deadlineMs ?? 10_000 };
   }
 
   /** Snapshots in progress. */
@@ -97,7 +114,8 @@ export class SnapshotAssembler {
   /**
    * Takes one chunk from node `from` at time `now` (ms). Returns the whole encoded state when this was the last
    * chunk, else undefined. Throws MeshError SNAPSHOT_SEQUENCE (out of order, repeated, inconsistent, no first
-   * chunk, fewer bytes than announced), SNAPSHOT_TOO_LARGE (over maxBytes, or more bytes than announced) or
+   * chunk, fewer bytes than announced), SNAPSHOT_TOO_LARGE (over maxBytes, or more bytes than announced),
+   * SNAPSHOT_BUSY (over the sender's share, maxBytesPerSender) or
    * SNAPSHOT_EXPIRED (the snapshot's deadline passed); the snapshot it belongs to is then dropped.
    * The chunk's data is copied: it may be a view of a buffer its caller reuses.
    */
@@ -161,9 +179,21 @@ export class SnapshotAssembler {
     if (a) this.#drop(a);
   }
 
+  /** Bytes the snapshots in progress from node `from` announced. */
+  reservedBy(from: string): number {
+    return this.#bySender.get(from) ?? 0;
+  }
+
+  /** Drops every snapshot in progress from node `from` (it disconnected: its share of maxBytes is free again). */
+  forget(from: string): void {
+    if (!this.#bySender.has(from)) return;
+    for (const a of [...this.#open.values()]) if (a.from === from) this.#drop(a);
+  }
+
   /** Drops every snapshot in progress. */
   clear(): void {
     this.#open.clear();
+    this.#bySender.clear();
     this.#reserved = 0;
   }
 
@@ -177,14 +207,26 @@ export class SnapshotAssembler {
       const busy = this.#reserved > 0 ? ` (${this.#reserved} bytes of other snapshots in progress)` : '';
       throw refuse(MeshErrorCode.SNAPSHOT_TOO_LARGE, what, `${bytes} bytes announced, over the ${this.#limits.maxBytes} allowed${busy}`);
     }
+    const mine = this.reservedBy(from);
+    const share = this.#limits.maxBytesPerSender;
+    if (bytes > share - mine) {
+      // Too large for any one sender, or only while its own other snapshots are in progress.
+      const code = bytes > share ? MeshErrorCode.SNAPSHOT_TOO_LARGE : MeshErrorCode.SNAPSHOT_BUSY;
+      throw refuse(code, what, `${bytes} bytes announced, over the ${share} one node may have in progress (${mine} bytes of its other snapshots)`);
+    }
     const a: Assembly = { ...what, count, bytes, next: 0, received: 0, parts: [], deadline: now + this.#limits.deadlineMs };
     this.#open.set(key, a);
     this.#reserved += bytes;
+    this.#bySender.set(from, mine + bytes);
     return a;
   }
 
   #drop(a: Assembly): void {
-    if (this.#open.delete(`${a.from}/${a.migrationId}`)) this.#reserved -= a.bytes;
+    if (!this.#open.delete(`${a.from}/${a.migrationId}`)) return;
+    this.#reserved -= a.bytes;
+    const left = this.reservedBy(a.from) - a.bytes;
+    if (left === 0) this.#bySender.delete(a.from);
+    else this.#bySender.set(a.from, left);
   }
 }
 

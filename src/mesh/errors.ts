@@ -20,12 +20,22 @@ export const MeshErrorCode = {
   LISTENER_FAILED: 'SW_ERR_MESH_LISTENER',
   /** A migration failed and was rolled back: the agent runs where it was. */
   MIGRATION_FAILED: 'SW_ERR_MIGRATION_FAILED',
+  /**
+   * A node refused to take an agent (a migration or a spawn into it) from this sender: its host's `admit` said no,
+   * as a relay's agent host says to every node its operator has not allowed (`acceptAgents`).
+   */
+  MIGRATION_REFUSED: 'SW_ERR_MIGRATION_REFUSED',
   /** No node has the capabilities asked for. */
   NO_PLACEMENT: 'SW_ERR_NO_PLACEMENT',
   /** An argument is not what the API takes (bad node id, duplicate agent name). */
   BAD_ARGUMENT: 'SW_ERR_MESH_ARGUMENT',
   /** A chunked snapshot announces, or brings, more bytes than the receiver allows (or than it announced). */
   SNAPSHOT_TOO_LARGE: 'SW_ERR_SNAPSHOT_TOO_LARGE',
+  /**
+   * A chunked snapshot would take its sender past its share of the receiver's snapshot budget (its other snapshots
+   * in progress hold it): refused before anything is kept; the sender may try again once those are done.
+   */
+  SNAPSHOT_BUSY: 'SW_ERR_SNAPSHOT_BUSY',
   /** A snapshot chunk out of order, repeated, inconsistent with the chunks before it, or without a first chunk. */
   SNAPSHOT_SEQUENCE: 'SW_ERR_SNAPSHOT_SEQUENCE',
   /** A chunked snapshot was not complete by its deadline: what had arrived was dropped. */
@@ -51,9 +61,11 @@ const statusOf = (code: MeshErrorCode): Status => ({
   SW_ERR_AGENT_MOVED: Status.ModuleNotFound,
   SW_ERR_MESH_LISTENER: Status.ExecutionError,
   SW_ERR_MIGRATION_FAILED: Status.ExecutionError,
+  SW_ERR_MIGRATION_REFUSED: Status.Unauthorized,
   SW_ERR_NO_PLACEMENT: Status.ModuleNotFound,
   SW_ERR_MESH_ARGUMENT: Status.InvalidFrame,
   SW_ERR_SNAPSHOT_TOO_LARGE: Status.PayloadTooLarge,
+  SW_ERR_SNAPSHOT_BUSY: Status.QuotaExceeded,
   SW_ERR_SNAPSHOT_SEQUENCE: Status.InvalidFrame,
   SW_ERR_SNAPSHOT_EXPIRED: Status.Timeout,
   SW_ERR_MESH_MODULE: Status.ExecutionError,

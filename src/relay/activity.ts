@@ -90,6 +90,15 @@ export interface AgentMove {
 }
 
 /**
+ * Longest agent name shown, characters. A name is whatever its sender wrote (any peer can send a commit), up to a
+ * frame's size: the dashboard keeps its last 32 moves and serves them every second, and the log prints each, so a
+ * longer one is cut here, once for both.
+ */
+export const MAX_SHOWN_NAME = 128;
+
+const shortName = (name: string): string => (name.length <= MAX_SHOWN_NAME ? name : `${name.slice(0, MAX_SHOWN_NAME)}…`);
+
+/**
  * The move `routed` (sent by node `origin`) commits, if its inner frame is an AgentMigration commit; undefined for
  * any other frame, malformed ones included. Shared by the activity log and the dashboard. @internal
  */
@@ -99,7 +108,7 @@ export function migrationCommit(routed: RoutedBody, origin: string): AgentMove |
     if (inner.type !== MessageType.AgentMigration) return undefined;
     const body = decodeBody(inner) as { phase?: unknown; name?: unknown };
     if (body?.phase !== 'commit' || typeof body.name !== 'string') return undefined;
-    return { name: body.name, from: origin, to: idHex(routed.to) };
+    return { name: shortName(body.name), from: origin, to: idHex(routed.to) };
   } catch {
     return undefined;
   }

@@ -46,17 +46,42 @@ export class AgentMoves {
   }
 }
 
+/**
+ * Which nodes may move (or spawn) agents into the relay's agent host: true (any peer), false (none), the node ids
+ * allowed (32 hex digits), or a function of the id the peer proved in its handshake.
+ */
+export type AcceptAgents = boolean | readonly string[] | ((id: string) => boolean);
+
+/** The agent host's admit hook for `accept`; undefined admits every node. */
+export function admitAgents(accept: AcceptAgents): ((from: string) => boolean) | undefined {
+  if (accept === true) return undefined;
+  if (accept === false) return () => false;
+  if (typeof accept === 'function') return (from) => accept(from) === true;
+  const ids = new Set(accept.map((id) => id.toLowerCase()));
+  return (from) => ids.has(from);
+}
+
 /** How long the agent host waits before linking to its relay again after the link ended. */
 const RELINK_DELAY_MS = 100;
 
 /**
  * Starts a mesh node (role core, capability "node") inside the relay process and links it to `relay` (linkLocal),
- * serving the dashboard module on every link.
+ * serving the dashboard module on every link. Agents move in only from the nodes `accept` names (default: none):
+ * anyone can reach this node through the relay, and every agent it takes lives in the relay's own memory.
  */
-export async function startRelayAgents(relay: Relay): Promise<RelayAgents> {
+export async function startRelayAgents(relay: Relay, accept: AcceptAgents = false): Promise<RelayAgents> {
   const node = await MeshNode.create({ role: 'core', capabilities: ['node'], metadata: { name: 'relay process' }, loadIntervalMs: 1_000, idleTimeoutMs: 0 });
   const moves = new AgentMoves();
-  const host = new AgentHost(node);
+  const admit = admitAgents(accept);
+  const host = new AgentHost(node, admit ? { admit } : {});
+  // Its senders reach it through the relay: a peer that leaves the relay gives back its share of the snapshot budget.
+  relay.host.onSession((session) => {
+    const release = (): void => {
+      if (session.peer) host.forget(session.peer.id);
+    };
+    session.on('disconnect', release);
+    session.on('close', release);
+  });
   host.onChange((change) => moves.count(change));
   host.define('Counter', () => new Counter());
   serveDashboard(node, host);

@@ -21,6 +21,7 @@ const NODE_RELAY_FLAGS = {
   ...RELAY_FLAGS,
   deno: { type: 'boolean', help: 'run the Deno relay (WebSocket and WebTransport) under deno instead (default off)' },
   'no-webtransport': { type: 'boolean', help: 'with --deno: serve WebSocket only (default: WebTransport too)' },
+  'accept-agents': { type: 'boolean', help: "let any peer move agents into the relay process, as the dashboard's buttons do (default: refused)" },
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -80,9 +81,10 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
       if (values.help) return done(io, RELAY_USAGE);
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
       if (values['no-webtransport'] && !values.deno) throw new UsageError('--no-webtransport needs --deno (the Node relay serves WebSocket only)');
+      if (values['accept-agents'] && values.deno) throw new UsageError('--accept-agents is for the Node relay (the Deno relay hosts no agents)');
       const { port, host } = relayAddress(values);
       const trust = relayTrust(values);
-      return values.deno ? await runDeno(io, port, host, values) : await runNode(io, port, host, values.log === true, trust);
+      return values.deno ? await runDeno(io, port, host, values) : await runNode(io, port, host, values.log === true, trust, values['accept-agents'] === true);
     }
     const { values, positionals } = parseFlags(args, TOP_FLAGS);
     if (values.version) return done(io, CLI_VERSION);
@@ -100,7 +102,7 @@ function done(io: CliIo, text: string): number {
   return 0;
 }
 
-async function runNode(io: CliIo, port: number, host: string, log: boolean, trust: ReturnType<typeof relayTrust>): Promise<number> {
+async function runNode(io: CliIo, port: number, host: string, log: boolean, trust: ReturnType<typeof relayTrust>, acceptAgents: boolean): Promise<number> {
   let identity;
   try {
     identity = trust.identityFile ? await loadIdentity(fileIdentityStore(trust.identityFile)) : undefined;
@@ -110,7 +112,7 @@ async function runNode(io: CliIo, port: number, host: string, log: boolean, trus
   }
   let server: Awaited<ReturnType<typeof startRelay>>;
   try {
-    server = await startRelay({ port, host, agents: true, ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays });
+    server = await startRelay({ port, host, agents: true, acceptAgents, ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays });
   } catch (error) {
     io.err(`swarmwire relay: ${listenFailure(error, host, port)}`);
     return EXIT_FAILURE;

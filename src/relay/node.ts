@@ -7,14 +7,14 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { acceptWebSocket, DEFAULT_MAX_MESSAGE_BYTES, type WebSocketLike, type WebSocketOptions } from '../transport/websocket.js';
 import { type OriginPolicy, originAllowed } from '../transport/origin.js';
-import { type HandshakeLimits, HandshakeGate, refusalResponse } from '../transport/handshake-gate.js';
+import { type HandshakeLimits, HandshakeGate, handshakeDeadline, refusalResponse } from '../transport/handshake-gate.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { METRICS_CONTENT_TYPE, type RelayMetricsSources, relayMetrics } from './metrics.js';
 import { relayPage } from './page.js';
 import { DASHBOARD_AGENTS } from './dashboard-agents.js';
 import { DashboardTraffic } from './dashboard-traffic.js';
 import { createDebug } from '../core/debug.js';
-import { type RelayAgents, startRelayAgents } from './agents.js';
+import { type AcceptAgents, type RelayAgents, startRelayAgents } from './agents.js';
 import { useNodeIdentityCrypto } from '../session/identity-node.js';
 
 export interface RelayServerOptions extends RelayOptions {
@@ -24,6 +24,12 @@ export interface RelayServerOptions extends RelayOptions {
   port: number;
   /** Run an agent host inside the relay process (the dashboard migrates agents to it; `swarmwire relay` turns it on). Default: false. */
   agents: boolean;
+  /**
+   * Which peers may move (or spawn) agents into that agent host: true (any), false (none), their node ids, or a
+   * function of the id a peer proved. A refused migration is answered `SW_ERR_MIGRATION_REFUSED` and the agent stays
+   * where it was. Moving agents out (the `dashboard` module's migrate) is not affected. Default: false.
+   */
+  acceptAgents: AcceptAgents;
   /** Origins whose WebSocket upgrades are accepted; others get HTTP 403 before any socket exists. Default: any. */
   allowedOrigins: OriginPolicy;
   /** With allowedOrigins, refuse upgrades without an Origin header (non-browser clients) too. Default: false. */
@@ -79,7 +85,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
 
-  const deadlineMs = (options.handshakeTimeoutMs ?? 10_000) + 1_000;
+  const deadlineMs = handshakeDeadline(options.handshakeTimeoutMs);
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   // A connection that never finishes its HTTP request holds a socket too: Node's defaults wait 60 s and check every 30 s.
   const server = createServer({ headersTimeout: deadlineMs, requestTimeout: deadlineMs, connectionsCheckingInterval: 1_000 }, (req, res) => serve(req, res, relay, traffic, served).catch((error) => fail(res, error)));
@@ -103,7 +109,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
     server.listen(options.port ?? 8787, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const agents = options.agents === true ? await startRelayAgents(relay) : undefined;
+  const agents = options.agents === true ? await startRelayAgents(relay, options.acceptAgents) : undefined;
   const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const served: RelayServer = {
     relay,

@@ -49,6 +49,12 @@ export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect
   /** Frames waiting in one node's stream at most (a node away, or slow); beyond, senders get SW_ERR_REDIS_FULL. Default: 100,000. */
   maxPending: number;
   /**
+   * Bytes of the frames waiting in one node's stream at most: anyone can send acked frames to any node, and without
+   * it 100,000 frames of 1 MiB would all wait in Redis for a node that is away. Beyond, SW_ERR_REDIS_FULL.
+   * Default: 64 MiB.
+   */
+  maxPendingBytes: number;
+  /**
    * How long a node stays reachable for acked frames after its relay stopped renewing its lease (the relay died),
    * ms: frames wait in its stream for it to reconnect anywhere. A sender's repeats are recognised for twice that.
    * Default: 30,000 (a relay's resume window).
@@ -114,6 +120,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   const graceMs = options.graceMs ?? 30_000;
   const retainMs = String(options.retainMs ?? 600_000);
   const maxPending = String(options.maxPending ?? 100_000);
+  const maxPendingBytes = String(options.maxPendingBytes ?? 64 * 1024 * 1024);
   const BROADCAST = `${prefix}:broadcast`;
   const RELAYS = `${prefix}:relays`;
 
@@ -182,7 +189,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
           return [seqOf(entryId), at < 0 ? new Uint8Array(0) : fields[at + 1]!];
         });
       },
-      commit: async (seq) => void (await link.run(COMMIT, [k.cursor, k.stream], [String(seq), retainMs])),
+      commit: async (seq) => void (await link.run(COMMIT, [k.cursor, k.stream, k.bytes], [String(seq), retainMs])),
       deliver: (seq, entry, acked) => {
         let body: RoutedOut;
         try {
@@ -346,8 +353,9 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
         async (ahead) => {
           // Asked at each attempt: a frame parked for a node that joined here since needs no lease written first.
           const own = relay.router.direct.has(to) ? '1' : '';
-          const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey], [
+          const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey, k.bytes], [
             entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs), ahead === undefined ? '' : String(ahead),
+            maxPendingBytes,
           ], true);
           return r === AHEAD ? AGAIN : r === NO_NODE ? ABSENT : r;
         },
@@ -356,7 +364,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
         to,
       );
       if (reply === ABSENT) return false; // connected nowhere for awayMs: the relay answers no node
-      if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames waiting in its stream (maxPending)`);
+      if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames or ${maxPendingBytes} bytes waiting in its stream (maxPending, maxPendingBytes)`);
       return true; // its seq, or a repeat that is there already
     },
     broadcast(body, ack) {

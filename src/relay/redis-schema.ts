@@ -6,6 +6,7 @@
 //   {P:N}:n        the last seq given out (the first one is the time in ms × 1,000, so a stream lost with its Redis
 //                  starts above every position a node has seen)
 //   {P:N}:c        cursor: every seq at or below it was acked by the node (and trimmed from the stream)
+//   {P:N}:b        bytes of the envelopes in the stream (kept by ENQUEUE and COMMIT; bounds what one node can hold)
 //   {P:N}:at       lease: the id of the relay serving the node; expires graceMs after that relay stops renewing it
 //   {P:N}:o:<id>.<tag>  the last WINDOW request ids of origin <id>'s session <tag> (Hello.session) that entered the
 //                  stream (a sender's repeats are dropped; a new session of the same node counts from 1 under another)
@@ -16,7 +17,7 @@ import { luaScript } from './redis-client.js';
 export const keysOf = (prefix: string, node: string) => {
   const tag = `{${prefix}:${node}}`;
   return {
-    stream: `${tag}:s`, seq: `${tag}:n`, cursor: `${tag}:c`, lease: `${tag}:at`, channel: `${tag}:ch`,
+    stream: `${tag}:s`, seq: `${tag}:n`, cursor: `${tag}:c`, lease: `${tag}:at`, channel: `${tag}:ch`, bytes: `${tag}:b`,
     origin: (origin: string) => `${tag}:o:${origin}`,
   };
 };
@@ -37,9 +38,10 @@ export const REPEAT = 0;
  * stream has room, if the origin did not send this request id before (a sender sends its unacked frames again
  * through another relay when the first one died before its Ack got out), and if the origin's frame before it for
  * this node has entered (ARGV[9]).
- * KEYS: stream, seq, lease, origin ids. ARGV: envelope, origin request id or '', max entries, retainMs, channel,
- * PUBLISH or SPUBLISH, '1' when this relay serves the node itself (its lease may not be written yet), how long the
- * origin's ids are remembered (ms), the request id of the origin's frame for this node that must enter first, or ''.
+ * KEYS: stream, seq, lease, origin ids, bytes. ARGV: envelope, origin request id or '', max entries, retainMs,
+ * channel, PUBLISH or SPUBLISH, '1' when this relay serves the node itself (its lease may not be written yet), how
+ * long the origin's ids are remembered (ms), the request id of the origin's frame for this node that must enter
+ * first, or '', max bytes of the envelopes in the stream (a stream is full past either bound).
  * An id below the last WINDOW that entered counts as entered — as a session's duplicate filter counts one below its
  * window as a repeat — unless it is more than 65,536 below (the session filter's own span). A sender that starts
  * counting again (a restart with the same identity) does so under a new session tag, whose ids have a key of their own.
@@ -65,6 +67,7 @@ local origin = tonumber(ARGV[2])
 if origin and entered(ARGV[2]) then return ${REPEAT} end
 if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return ${NO_NODE} end
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return ${STREAM_FULL} end
+if tonumber(redis.call('GET', KEYS[5]) or '0') + #ARGV[1] > tonumber(ARGV[10]) then return ${STREAM_FULL} end
 if tonumber(ARGV[9]) and not entered(ARGV[9]) then return ${AHEAD} end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   local t = redis.call('TIME')
@@ -72,8 +75,10 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
 end
 local seq = string.format('%.0f', redis.call('INCR', KEYS[2]))
 redis.call('XADD', KEYS[1], seq .. '-0', 'e', ARGV[1])
+redis.call('INCRBY', KEYS[5], #ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[5], ARGV[4])
 if origin then
   redis.call('ZADD', KEYS[4], origin, ARGV[2])
   redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -${WINDOW + 1})
@@ -84,14 +89,20 @@ return tonumber(seq)
 `);
 
 /**
- * Moves a node's cursor forward to ARGV[1] (never back) and trims what it passed from the stream.
- * KEYS: cursor, stream. ARGV: seq, retainMs.
+ * Moves a node's cursor forward to ARGV[1] (never back) and trims what it passed from the stream, taking the
+ * trimmed envelopes' bytes off the stream's count (never below 0: a relay of an older version did not add them).
+ * KEYS: cursor, stream, bytes. ARGV: seq, retainMs.
  */
 export const COMMIT = luaScript(`
 local at = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > at then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  local gone = 0
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[2], '-', string.format('%.0f', tonumber(ARGV[1])) .. '-0')) do
+    gone = gone + #entry[2][2]
+  end
   redis.call('XTRIM', KEYS[2], 'MINID', string.format('%.0f', tonumber(ARGV[1]) + 1))
+  if gone > 0 and redis.call('DECRBY', KEYS[3], gone) <= 0 then redis.call('DEL', KEYS[3]) end
 end
 return 1
 `);

@@ -43,9 +43,19 @@ export const DEFAULT_HANDSHAKE_LIMITS: Readonly<HandshakeLimits> = /* @__PURE__ 
   maxHandshakeBytes: 160 * 1024,
   maxHandshaking: 1024,
   maxHandshakingPerAddress: 64,
-  handshakeDeadlineMs: 11_000,
+  handshakeDeadlineMs: handshakeDeadline(),
   banMs: 10_000,
 }))();
+
+/**
+ * The deadline of a connection that has not completed its handshake, and of an HTTP request's headers, on a server
+ * whose sessions allow `handshakeTimeoutMs` for the handshake (the session layer's default, 10 s): one second past
+ * it, so the session's own timeout closes politely first and this destroys what is left. The one place the relays
+ * take the figure from.
+ */
+export function handshakeDeadline(handshakeTimeoutMs = 10_000): number {
+  return handshakeTimeoutMs + 1_000;
+}
 
 /** Addresses banned at once, at most: past it the oldest ban is forgotten (an attacker with many addresses cannot grow the table). */
 const MAX_BANS = 65_536;
@@ -140,12 +150,34 @@ export class HandshakeGate {
   }
 
   /**
+   * Admits a connection from `address` (a place, as admit() takes it) and calls `destroy` if its Pass is not done
+   * within handshakeDeadlineMs, giving the place back then. For connections whose bytes the gate cannot watch
+   * (WebTransport sessions, Deno's WebSockets): the cap and the deadline still hold.
+   */
+  hold(address: string, destroy: () => void): Pass | Refusal {
+    const pass = this.admit(address);
+    if (typeof pass === 'number') return pass;
+    const timer = setTimeout(() => {
+      this.refused.deadline!++;
+      pass.done();
+      destroy();
+    }, this.limits.handshakeDeadlineMs);
+    (timer as { unref?: () => void }).unref?.();
+    return {
+      done: () => {
+        clearTimeout(timer);
+        pass.done();
+      },
+    };
+  }
+
+  /**
    * Admits a Node socket about to be upgraded and watches it until its Pass is done: a message announced over
    * maxHandshakeMessage, bytes past maxHandshakeBytes or the deadline destroy it. Call before the upgrade, in the
    * same tick (the watch sees every byte, `head` included, once the upgrade puts it back into the socket).
    */
   guard(socket: GuardedSocket, address: string): Pass | Refusal {
-    const pass = this.admit(address);
+    const pass = this.hold(address, () => socket.destroy());
     if (typeof pass === 'number') return pass;
     const watch = new WebSocketWatch(this.limits.maxHandshakeMessage, this.limits.maxHandshakeBytes);
     const onData = (chunk: Uint8Array): void => {
@@ -154,10 +186,7 @@ export class HandshakeGate {
       this.#ban(address);
       socket.destroy();
     };
-    const timer = setTimeout(() => (this.refused.deadline!++, socket.destroy()), this.limits.handshakeDeadlineMs);
-    (timer as { unref?: () => void }).unref?.();
     const done = (): void => {
-      clearTimeout(timer);
       socket.removeListener('data', onData);
       // Left on the socket, this listener would keep the watch, its timer and these closures for as long as the
       // peer stays connected (~0.7 KB per peer on a relay).

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSession, connectWebSocket, wrap, type Session } from 'swarmwire';
 import { DENO, denoEnv, startDenoRelay, type DenoRelay } from '../../e2e/deno-relay.js';
+import { rawRequest } from './harness/raw-http.mjs';
 
 const ATTACKER = new URL('./deno/wt-attacker.js', import.meta.url).pathname;
 /** The handshake deadline (10 s) with slack for two shared cores. */
@@ -86,4 +87,37 @@ describe('adversarial: WebTransport on the Deno relay', () => {
       honest.close();
     }
   }, 150_000);
+
+  // Issue 13, round 3: WebTransport sessions were not counted under the pre-handshake caps at all, so one address
+  // could hold any number of them, and a WebSocket from it was let in whatever it held.
+  it('counts WebTransport sessions under the same pre-handshake caps as WebSockets: one address holds 64, the rest and its next WebSocket are refused, all given back', async () => {
+    const child = spawn(DENO, ['run', '--no-config', '--no-lock', '--unstable-net', '-A', ATTACKER, relay.wtUrl, relay.hash, '0', 'hold', '100', '4000'], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(join(dir, 'deno')) });
+    let out = '';
+    child.stderr!.on('data', (d) => (out += d));
+    const lines: Array<Record<string, unknown>> = [];
+    child.stdout!.on('data', (d) => {
+      out += d;
+      for (const l of String(d).split('\n')) if (l.startsWith('{')) lines.push(JSON.parse(l));
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    const gauge = async (): Promise<number> => Number(/^swarmwire_relay_handshaking (\d+)/m.exec(await (await fetch(`${relay.url}metrics`)).text())?.[1]);
+    try {
+      const end = Date.now() + 60_000;
+      while (!lines.some((l) => 'held' in l) && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      const held = lines.find((l) => 'held' in l);
+      expect(held, out).toEqual({ held: 64, refused: 36 });
+      expect(await gauge()).toBe(64);
+      expect((await rawRequest(relay.wsUrl.replace(/^ws/, 'http'), upgrade, { timeoutMs: 2_000 })).statuses[0]).toBe(429);
+      await exited;
+      expect(lines.some((l) => l.closed), out).toBe(true);
+      // Closed by the attacker: every place is given back, and the same address is let in again.
+      const back = Date.now() + 10_000;
+      while ((await gauge()) !== 0 && Date.now() < back) await new Promise((r) => setTimeout(r, 100));
+      expect(await gauge()).toBe(0);
+      expect((await rawRequest(relay.wsUrl.replace(/^ws/, 'http'), upgrade, { timeoutMs: 2_000 })).statuses[0]).toBe(101);
+    } finally {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+    }
+  }, 120_000);
 });

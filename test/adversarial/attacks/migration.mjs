@@ -2,8 +2,10 @@
 // node the dashboard migrates agents to; its id is public in the relay's peers()). Hostile chunked snapshots
 // (src/mesh/chunks.ts: counts, sizes and orders that lie, a bomb as the assembled state, thousands of snapshots
 // left open), LoadModule / UnloadModule naming arbitrary URLs, a Stats flood. Expected: each hostile snapshot
-// answered with MigrationAck ok false naming a typed code (or an Error frame for a body that does not parse), no
-// agent restored from one, no module loaded, the agent host serving the honest peers throughout.
+// answered with MigrationAck ok false naming a typed code (or an Error frame for a body that does not parse), a
+// whole agent moved in refused (SW_ERR_MIGRATION_REFUSED: `swarmwire relay` takes agents from nobody unless its
+// operator says --accept-agents), no agent restored from any of it, no module loaded, the agent host serving the
+// honest peers throughout.
 import { check, sleep } from '../harness/arena.mjs';
 import { HUGE_ARRAY, body, concat, frame, pack } from '../harness/wire.mjs';
 
@@ -79,6 +81,14 @@ export const migrationAndControl = {
       if (!(a?.error && Number.isInteger(a.error.status) && typeof a.error.message === 'string')) malformed.push(`${what}: ${JSON.stringify(a)?.slice(0, 160) ?? 'no answer'}`);
     }
 
+    // A whole agent moved in, transfer then commit, as any node's migrate() sends it: the relay's process takes
+    // agents only from the nodes its operator allows (acceptAgents; `swarmwire relay` allows none).
+    const moveId = nextId++;
+    const moved = await answerTo(moveId, [{ migrationId: moveId, phase: 'transfer', name: `intruder-${moveId}`, kind: 'Counter', state: { count: 1 } }]);
+    tried++;
+    await outsider.routed(agent, frameOf(C.AgentMigration, { migrationId: moveId, phase: 'commit', name: `intruder-${moveId}`, kind: 'Counter' }), { requestId: outsider.nextId() });
+    const refusedMove = moved?.ack?.ok === false && /^SW_ERR_MIGRATION_REFUSED: /.test(moved.ack.message ?? '');
+
     // Snapshots left open: first chunks of 2-byte states that never finish (each holds an assembly until its deadline).
     const open = 2_000;
     for (let i = 0; i < open; i++) {
@@ -113,6 +123,7 @@ export const migrationAndControl = {
       checks: [
         check('each hostile chunk sequence is answered MigrationAck ok false with a typed code', wrong.length === 0, wrong.slice(0, 4).join('; ')),
         check('each chunk body that does not parse is answered with a typed Error', malformed.length === 0, malformed.join('; ')),
+        check('an agent moved in by a stranger is refused with SW_ERR_MIGRATION_REFUSED', refusedMove, JSON.stringify(moved)?.slice(0, 160) ?? 'no answer'),
         check('no agent was restored from a hostile snapshot', intruders.length === 0, JSON.stringify(intruders).slice(0, 200)),
         check('LoadModule / UnloadModule from a stranger load and unload nothing', control.length === 0, control.join('; ')),
         check('the dashboard agent answers agents() after the attack', Array.isArray(agents?.body), JSON.stringify(agents?.body)?.slice(0, 100)),

@@ -2,6 +2,7 @@
 // each on raw WebTransport sessions (the browser API, no SDK): bytes written on a bidirectional stream exactly as
 // the attack needs them. One JSON line per attack, then {"done":true}.
 //   deno run --unstable-net -A wt-attacker.js <wt url> <cert hash hex> <sessions for the flood>
+//   deno run --unstable-net -A wt-attacker.js <wt url> <cert hash hex> 0 hold <sessions> <ms>
 const [wtUrl, hash, floodArg] = Deno.args;
 const print = (line) => console.log(JSON.stringify(line));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -137,6 +138,26 @@ const attacks = {
     return { opened: sessions.length, of: n, endedAfterMs: Math.max(0, ...ended), lingering: ended.filter((ms) => ms === Infinity).length };
   },
 };
+
+// `hold <sessions> <ms>`: opens that many sessions one after another, none ever opening a stream, prints how many
+// the relay let in ({"held", "refused"}), keeps them for <ms>, closes them, prints {"closed": true}, then done.
+if (Deno.args[3] === 'hold') {
+  const sessions = [];
+  let refused = 0;
+  for (let i = 0; i < Number(Deno.args[4]); i++) {
+    try {
+      sessions.push(await session());
+    } catch {
+      refused++;
+    }
+  }
+  print({ held: sessions.filter((s) => !s.ended).length, refused });
+  await sleep(Number(Deno.args[5]));
+  for (const s of sessions) s.close();
+  print({ closed: true });
+  print({ done: true });
+  Deno.exit(0);
+}
 
 const results = await Promise.all(Object.entries(attacks).map(async ([name, run]) => {
   try {
