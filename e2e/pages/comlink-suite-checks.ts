@@ -59,31 +59,35 @@ const CHANNELS = {
   websocket: (url: string) => sessionOver(async () => [connectWebSocket(url), connectWebSocket(url)]),
 } as const;
 
+/** How the suite's cases get their channel: the MessageChannel their beforeEach made, or a fresh session's endpoints. */
+function adapterOver(channel: keyof typeof CHANNELS, url: string): { adapter: Adapter; overSession: boolean } {
+  const channelOf = CHANNELS[channel];
+  if (!channelOf) return { adapter: { before() {}, after() {} }, overSession: false };
+  let pair: Pair | undefined;
+  const adapter: Adapter = {
+    async before(context) {
+      (context.port1 as MessagePort).close();
+      (context.port2 as MessagePort).close();
+      pair = await channelOf(url);
+      context.port1 = comlinkEndpoint(pair.client);
+      context.port2 = comlinkEndpoint(pair.server);
+    },
+    after() {
+      pair?.close();
+      pair = undefined;
+    },
+  };
+  return { adapter, overSession: true };
+}
+
 /** Runs every test of the suite over `channel` (a fresh connection per test) and reports; `url`: the WebSocket joiner's. */
 export async function runSuite(channel: keyof typeof CHANNELS, url = ''): Promise<SuiteReport> {
   await init();
-  const channelOf = CHANNELS[channel];
-  const make = channelOf && ((): Promise<Pair> => channelOf(url));
-  let pair: Pair | undefined;
-  const adapter: Adapter = make
-    ? {
-        async before(context) {
-          (context.port1 as MessagePort).close();
-          (context.port2 as MessagePort).close();
-          pair = await make();
-          context.port1 = comlinkEndpoint(pair.client);
-          context.port2 = comlinkEndpoint(pair.server);
-        },
-        after() {
-          pair?.close();
-          pair = undefined;
-        },
-      }
-    : { before() {}, after() {} };
+  const { adapter, overSession } = adapterOver(channel, url);
   const report: SuiteReport = { channel, total: suite.cases.length, skipped: suite.skipped, passed: [], failed: [], lostTheRace: [] };
   for (const c of suite.cases) {
     try {
-      if (TIMING_DEPENDENT[c.name] && make) {
+      if (TIMING_DEPENDENT[c.name] && overSession) {
         if ((await runTimingCase(c, adapter)) === 'lost the race') report.lostTheRace.push(c.name);
         else report.passed.push(c.name);
       } else {
@@ -95,4 +99,104 @@ export async function runSuite(channel: keyof typeof CHANNELS, url = ''): Promis
     }
   }
   return report;
+}
+
+/** Runs the case titled `name` `times` times over `channel`, a fresh connection each time; returns each failure's message. */
+export async function repeatCase(channel: keyof typeof CHANNELS, name: string, times: number, url = ''): Promise<string[]> {
+  await init();
+  const c = suite.cases.find((x) => x.name === name);
+  if (!c) throw new Error(`no case named ${name}`);
+  const { adapter } = adapterOver(channel, url);
+  const failures: string[] = [];
+  for (let i = 0; i < times; i++) {
+    try {
+      await runCase(c, adapter);
+    } catch (error) {
+      failures.push(String((error as Error)?.message ?? error));
+    }
+  }
+  return failures;
+}
+
+/**
+ * The order in which the server side's listeners see messages posted by the client on two crossed ports and on the
+ * endpoint, one after the other, while the link holds them (they arrive in one task, as after a ring reader slept),
+ * and the order they were posted in. comlinkEndpoint fences a port's MessageChannel hop with a newer MessageChannel:
+ * this checks Chromium hands same-thread MessageChannels' messages on in that order.
+ */
+export async function arrivalOrder(): Promise<{ posted: string[]; seen: string[] }> {
+  await init();
+  let link!: MemoryTransport;
+  const pair = await sessionOver(async () => {
+    const ends = memoryPair();
+    link = ends[0];
+    return ends;
+  });
+  const client = comlinkEndpoint(pair.client);
+  const server = comlinkEndpoint(pair.server);
+  const seen: string[] = [];
+  const arrived: Array<(event: MessageEvent) => void> = [];
+  server.addEventListener('message', (e) => {
+    const event = e as MessageEvent;
+    if (event.ports.length) arrived.shift()!(event);
+    else seen.push(`endpoint:${event.data}`);
+  });
+  const crossed = async (label: string): Promise<MessagePort> => {
+    const { port1, port2 } = new MessageChannel();
+    const there = new Promise<MessagePort>((resolve) => arrived.push((e) => resolve(e.ports[0]!)));
+    client.postMessage({ port: port2 }, [port2]);
+    (await there).onmessage = (e) => seen.push(`${label}:${e.data}`);
+    return port1;
+  };
+  try {
+    const one = await crossed('one');
+    const two = await crossed('two');
+    const order: Array<[string, (m: string) => void]> = [
+      ['one', (m) => one.postMessage(m)], ['one', (m) => one.postMessage(m)], ['two', (m) => two.postMessage(m)],
+      ['endpoint', (m) => client.postMessage(m)], ['one', (m) => one.postMessage(m)], ['endpoint', (m) => client.postMessage(m)],
+      ['two', (m) => two.postMessage(m)], ['two', (m) => two.postMessage(m)], ['one', (m) => one.postMessage(m)],
+    ];
+    link.faults.hold();
+    const posted: string[] = [];
+    for (const [i, [where, post]] of order.entries()) {
+      // Each on the held link before the next is posted (a port's message crosses a MessageChannel to get there).
+      const before = link.bufferedAmount;
+      post(String(i));
+      posted.push(`${where}:${i}`);
+      for (const end = Date.now() + 5_000; link.bufferedAmount === before;) {
+        if (Date.now() > end) throw new Error(`message ${i} never reached the link`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    link.faults.release();
+    for (const end = Date.now() + 5_000; seen.length < posted.length && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
+    return { posted, seen };
+  } finally {
+    pair.close();
+  }
+}
+
+/**
+ * Comlink's "released proxy should invoke finalizer" without its fixed 1 ms wait: over `channel`, the exposed
+ * object's finalizer runs after the caller releases its proxy, waited for with a deadline. The suite may file that
+ * test as having lost its race; this is what shows the finalizer did not simply never run. Resolves with the ms it took.
+ */
+export async function finalizerRuns(channel: Exclude<keyof typeof CHANNELS, 'messagechannel'>, url = ''): Promise<number> {
+  await init();
+  const pair = await CHANNELS[channel](url);
+  try {
+    let finalized = false;
+    Comlink.expose({ a: 'thing', [Comlink.finalizer]: () => void (finalized = true) }, comlinkEndpoint(pair.server));
+    const remote = Comlink.wrap<{ a: string }>(comlinkEndpoint(pair.client));
+    if ((await remote.a) !== 'thing') throw new Error('the exposed object did not answer');
+    const released = performance.now();
+    remote[Comlink.releaseProxy]();
+    for (const end = released + 5_000; !finalized;) {
+      if (performance.now() > end) throw new Error('the finalizer did not run within 5 s of the release');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    return performance.now() - released;
+  } finally {
+    pair.close();
+  }
 }

@@ -14,6 +14,7 @@ import type { RpcLink } from './channel.js';
 import { RpcErrorCode, rpcError } from './errors.js';
 import { type PortHost, decodeClone, encodeClone, isDetached } from './comlink-clone.js';
 import { ENDPOINT_HASH, MAX_PORT_NUMBER } from './comlink-protocol.js';
+import { ArrivalOrder } from './comlink-arrival.js';
 
 /** What a listener of the endpoint receives: a MessageEvent's fields that Comlink and its users read. */
 export interface ComlinkMessageEvent {
@@ -69,6 +70,7 @@ export class ComlinkPorts {
   readonly #theirs = new Map<number, Bridge>();
   #nextPort = 1;
   readonly #outbox: SessionFrame[] = [];
+  readonly #arrivals = new ArrivalOrder();
   readonly #off: Array<() => void>;
   #closed = false;
 
@@ -192,6 +194,10 @@ export class ComlinkPorts {
     }
   }
 
+  /**
+   * A frame from the peer, decoded at once (the ports it names are made and bridged as it arrives) and delivered in
+   * arrival order with the frames before it, whether they went to the endpoint or to a port (comlink-arrival.ts).
+   */
   #onFrame(frame: Frame): void {
     if (frame.type !== MessageType.Event || frame.moduleId !== this.#moduleId) return;
     const hash = frame.methodHash >>> 0;
@@ -199,17 +205,26 @@ export class ComlinkPorts {
       const read = this.#read(frame.payload);
       if (!read) return;
       const event: ComlinkMessageEvent = { type: 'message', data: read.data, ports: read.ports };
-      if (this.#started) this.#dispatch(event);
-      else if (this.#waiting.length < MAX_WAITING_MESSAGES) this.#waiting.push(event);
-      else for (const port of read.ports) port.close();
-      return;
+      return this.#arrivals.deliver({ port: undefined, run: () => this.#receive(event), drop: () => closeAll(read.ports) });
     }
     // Owner bit as the sender wrote it: 0, the sender numbered the port (one of theirs here); 1, this side did.
     const bridge = ((hash & 1) === 0 ? this.#theirs : this.#mine).get(hash >>> 1);
     if (!bridge) return; // closed meanwhile: its close is on the way to the peer
-    if (frame.payloadLength === 0) return this.#forget(bridge, false);
+    if (frame.payloadLength === 0) return this.#arrivals.deliver({ port: bridge.port, run: () => this.#forget(bridge, false), drop() {} });
     const read = this.#read(frame.payload);
-    if (read) bridge.port.postMessage(read.data, read.ports as MessagePort[]);
+    if (!read) return;
+    this.#arrivals.deliver({
+      port: bridge.port,
+      run: () => (this.#isOpen(bridge) ? bridge.port.postMessage(read.data, read.ports) : closeAll(read.ports)),
+      drop: () => closeAll(read.ports),
+    });
+  }
+
+  /** A message for the endpoint itself: to its listeners, or kept until the first one is added. */
+  #receive(event: ComlinkMessageEvent): void {
+    if (this.#started) this.#dispatch(event);
+    else if (this.#waiting.length < MAX_WAITING_MESSAGES) this.#waiting.push(event);
+    else closeAll(event.ports);
   }
 
   /**
@@ -313,6 +328,7 @@ export class ComlinkPorts {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#off) off();
+    this.#arrivals.close();
     for (const bridge of [...this.#mine.values(), ...this.#theirs.values()]) {
       bridge.port.onmessage = null;
       bridge.port.close();
@@ -320,8 +336,12 @@ export class ComlinkPorts {
     this.#mine.clear();
     this.#theirs.clear();
     this.#outbox.length = 0;
-    for (const event of this.#waiting.splice(0)) for (const port of event.ports) port.close();
+    for (const event of this.#waiting.splice(0)) closeAll(event.ports);
   }
+}
+
+function closeAll(ports: readonly MessagePort[]): void {
+  for (const port of ports) port.close();
 }
 
 /**
