@@ -122,6 +122,28 @@ describe('handshake', () => {
   });
 });
 
+describe('options', () => {
+  it('an options object changed between two sessions gives the second the change (only frozen ones are shared), and a host\'s sessions all say the same', async () => {
+    const options: { role: string; metadata: Record<string, string>; heartbeatIntervalMs: number } = { role: 'edge', metadata: { a: '1' }, heartbeatIntervalMs: 0 };
+    const first = new Session(options);
+    options.role = 'core';
+    options.metadata = { b: '2' };
+    const second = new Session(options);
+    expect([first.localHello().role, first.localHello().metadata]).toEqual(['edge', { a: '1' }]);
+    expect([second.localHello().role, second.localHello().metadata]).toEqual(['core', { b: '2' }]);
+    const frozen = Object.freeze({ role: 'relay', capabilities: ['x'], heartbeatIntervalMs: 0 });
+    expect(new Session(frozen).localHello()).toEqual(new Session(frozen).localHello());
+    // Two peers of one host: each session reports the host's Hello fields, and each its own peer.
+    const { host, dial } = rig({ role: 'relay', metadata: { room: 'r1' } });
+    const a = await connectSession(dial, { heartbeatIntervalMs: 0, metadata: { who: 'a' } });
+    const b = await connectSession(dial, { heartbeatIntervalMs: 0, metadata: { who: 'b' } });
+    cleanups.push(() => a.close(), () => b.close());
+    expect([a.peer!.hello.role, a.peer!.hello.metadata, b.peer!.hello.role, b.peer!.hello.metadata]).toEqual(['relay', { room: 'r1' }, 'relay', { room: 'r1' }]);
+    await until(() => host.sessions.size === 2);
+    expect([...host.sessions.values()].map((s) => s.peer!.hello.metadata).sort((x, y) => x.who!.localeCompare(y.who!))).toEqual([{ who: 'a' }, { who: 'b' }]);
+  });
+});
+
 describe('an open session', () => {
   async function pair(options: { client?: Parameters<typeof connectSession>[1]; host?: ConstructorParameters<typeof SessionHost>[0] } = {}) {
     const r = rig(options.host);
