@@ -162,6 +162,29 @@ type NormalizedOptions = Omit<SessionOptions, 'token' | 'identity' | 'expectPeer
  */
 const NORMALIZED = /* @__PURE__ */ new WeakMap<object, NormalizedOptions>();
 
+/** `options` with the defaults filled in. */
+function normalize(options: Readonly<Partial<SessionOptions>>): NormalizedOptions {
+  return {
+    expectPeer: options.expectPeer,
+    role: options.role ?? 'edge',
+    capabilities: options.capabilities ?? [],
+    features: options.features ?? DEFAULT_FEATURES,
+    maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
+    metadata: options.metadata ?? {},
+    token: options.token,
+    checksum: options.checksum ?? options.requireChecksum ?? false,
+    requireChecksum: options.requireChecksum ?? false,
+    compressThreshold: options.compressThreshold ?? 4096,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
+    missedHeartbeats: options.missedHeartbeats ?? 3,
+    maxUnacked: options.maxUnacked ?? 10_000,
+    maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
+    maxQueued: options.maxQueued ?? 1_000,
+    holdAck: options.holdAck,
+  };
+}
+
 export class Session {
   readonly #options: NormalizedOptions;
   #identity: Identity | Promise<Identity> | undefined;
@@ -216,7 +239,7 @@ export class Session {
     this.clock = options.clock ?? realClock;
     let normalized = NORMALIZED.get(options);
     if (!normalized) {
-      normalized = Session.#normalize(options);
+      normalized = normalize(options);
       if (Object.isFrozen(options)) NORMALIZED.set(options, normalized);
     }
     this.#options = normalized;
@@ -224,27 +247,6 @@ export class Session {
     this.#always = this.#core.always;
   }
 
-  static #normalize(options: Readonly<Partial<SessionOptions>>): NormalizedOptions {
-    return {
-      expectPeer: options.expectPeer,
-      role: options.role ?? 'edge',
-      capabilities: options.capabilities ?? [],
-      features: options.features ?? DEFAULT_FEATURES,
-      maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
-      metadata: options.metadata ?? {},
-      token: options.token,
-      checksum: options.checksum ?? options.requireChecksum ?? false,
-      requireChecksum: options.requireChecksum ?? false,
-      compressThreshold: options.compressThreshold ?? 4096,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
-      missedHeartbeats: options.missedHeartbeats ?? 3,
-      maxUnacked: options.maxUnacked ?? 10_000,
-      maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
-      maxQueued: options.maxQueued ?? 1_000,
-      holdAck: options.holdAck,
-    };
-  }
 
   get state(): SessionState {
     return this.#state;

@@ -72,27 +72,13 @@ export function parseHello(value: unknown): Hello {
     if (!isBin(v.nonce, NONCE_BYTES, NONCE_BYTES)) fail(`nonce must be ${NONCE_BYTES} bytes`);
     if (v.proof !== undefined && !isBin(v.proof, 1, 256)) fail('proof must be 1–256 bytes');
   }
-  // The three byte strings a peer's Hello is kept with for the whole connection, in one ArrayBuffer instead of one
-  // each: a relay keeps every peer's Hello, and each ArrayBuffer costs ~0.2 KB besides its bytes (issue 17).
-  const [nodeId, key, nonce] = v.version >= 2 ? oneBuffer(v.nodeId, v.key as Uint8Array, v.nonce as Uint8Array) : [v.nodeId, v.key, v.nonce];
   return {
-    version: v.version, minVersion: v.minVersion, nodeId, role: v.role as Role,
+    version: v.version, minVersion: v.minVersion, nodeId: v.nodeId, role: v.role as Role,
     capabilities: v.capabilities as string[], features: v.features, maxPayload: v.maxPayload,
     metadata: metadata as Record<string, string>, ...(v.token === undefined ? {} : { token: v.token }),
-    alg: v.alg as number, key: key as Uint8Array, nonce: nonce as Uint8Array,
+    alg: v.alg as number, key: v.key as Uint8Array, nonce: v.nonce as Uint8Array,
     ...(v.proof === undefined ? {} : { proof: v.proof as Uint8Array }),
   };
-}
-
-/** Copies of `parts`, each a view of its own range of one new ArrayBuffer. */
-function oneBuffer(...parts: Uint8Array[]): Uint8Array[] {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  return parts.map((p) => {
-    all.set(p, at);
-    at += p.length;
-    return all.subarray(at - p.length, at);
-  });
 }
 
 /**
