@@ -136,7 +136,7 @@ describe('handshake', () => {
 
 describe('options', () => {
   it('an options object changed between two sessions gives the second the change (only frozen ones are shared), and a host\'s sessions all say the same', async () => {
-    const options: { role: string; metadata: Record<string, string>; heartbeatIntervalMs: number } = { role: 'edge', metadata: { a: '1' }, heartbeatIntervalMs: 0 };
+    const options: { role: 'edge' | 'core'; metadata: Record<string, string>; heartbeatIntervalMs: number } = { role: 'edge', metadata: { a: '1' }, heartbeatIntervalMs: 0 };
     const first = new Session(options);
     options.role = 'core';
     options.metadata = { b: '2' };
