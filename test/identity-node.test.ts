@@ -2,7 +2,7 @@
 // signatures each side accepts from the other, and the same refusals of keys and signatures that are not what
 // they claim. A relay on Node (startRelay) makes the handshake's calls through node:crypto while its peers in
 // browsers use WebCrypto, so any difference would refuse honest peers or accept forged ones.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity, type IdentityCrypto, type KeyAlgorithm, sha256, useIdentityCrypto, verifySignature } from '../src/session/identity.js';
 import { nodeIdentityCrypto as node } from '../src/session/identity-node.js';
 
@@ -42,6 +42,34 @@ describe('node:crypto identities give and take the bytes WebCrypto does', () => 
     for (const key of [extractable.privateKey, kept.keys.privateKey]) {
       expect(new Uint8Array(await node.sign(SIGN['Ed25519'], key, data))).toEqual(new Uint8Array(await web.sign(SIGN['Ed25519'], key, data)));
     }
+  });
+
+  it('identities made while it is installed keep a non-extractable private key and sign with node:crypto, not WebCrypto: the same bytes', async () => {
+    useIdentityCrypto(node);
+    const data = bytes(90, 4);
+    for (const algorithm of ALGORITHMS) {
+      const id = await createIdentity({ algorithm });
+      expect([id.keys.privateKey.extractable, id.keys.publicKey.extractable]).toEqual([false, true]);
+      await expect(web.exportKey('pkcs8', id.keys.privateKey)).rejects.toThrow();
+      const webSign = vi.spyOn(crypto.subtle, 'sign');
+      let signature: Uint8Array;
+      try {
+        signature = await id.sign(data);
+        expect(webSign).not.toHaveBeenCalled();
+      } finally {
+        webSign.mockRestore();
+      }
+      // WebCrypto with the same CryptoKey: byte for byte for Ed25519, and each side checks the other's signature.
+      if (algorithm === 'Ed25519') expect(signature).toEqual(new Uint8Array(await web.sign(SIGN[algorithm], id.keys.privateKey, data)));
+      expect(await web.verify(SIGN[algorithm], await importPublic(web, algorithm, id.publicKey as Uint8Array<ArrayBuffer>), signature as Uint8Array<ArrayBuffer>, data)).toBe(true);
+      expect(await verifySignature(algorithm, id.publicKey, signature, data)).toBe(true);
+      // The id is derived from the public key as for any identity.
+      const digest = new Uint8Array(await web.digest('SHA-256', Uint8Array.of(algorithm === 'Ed25519' ? 1 : 2, ...id.publicKey)));
+      expect(id.id).toEqual(digest.slice(0, 16));
+    }
+    // An extractable one stays extractable (a store of bytes exports it).
+    const stored = await createIdentity({ extractable: true });
+    expect((await web.exportKey('pkcs8', stored.keys.privateKey)).byteLength).toBeGreaterThan(32);
   });
 
   it('P-256: 64-byte IEEE P1363 signatures that each side accepts from the other', async () => {

@@ -43,6 +43,18 @@ const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
 };
 
 describe('handshake', () => {
+  it('the accepting side keeps the peer\'s node id, key and nonce as copies in one buffer: the same bytes the peer sent', async () => {
+    const { host, dial } = rig();
+    const client = await connectSession(dial, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    await until(() => host.sessions.size === 1);
+    const { hello } = [...host.sessions.values()][0]!.peer!;
+    expect([hello.nodeId, hello.key]).toEqual([client.nodeId, client.identity!.publicKey]);
+    expect(hello.nonce.length).toBeGreaterThan(0);
+    expect(new Set([hello.nodeId.buffer, hello.key.buffer, hello.nonce.buffer]).size).toBe(1);
+    expect(hello.nodeId.buffer.byteLength).toBe(hello.nodeId.length + hello.key.length + hello.nonce.length);
+  });
+
   it('keeps frames that arrive before anyone listens for the first listener, in order, ahead of later ones', async () => {
     const { host, dial } = rig();
     host.onSession((s) => {
@@ -120,6 +132,28 @@ describe('handshake', () => {
     await clock.advance(1);
     await expect(connecting).rejects.toMatchObject({ code: 'SW_ERR_HANDSHAKE_TIMEOUT', status: Status.Timeout });
     expect(a.state).toBe('closed');
+  });
+});
+
+describe('options', () => {
+  it('an options object changed between two sessions gives the second the change (only frozen ones are shared), and a host\'s sessions all say the same', async () => {
+    const options: { role: 'edge' | 'core'; metadata: Record<string, string>; heartbeatIntervalMs: number } = { role: 'edge', metadata: { a: '1' }, heartbeatIntervalMs: 0 };
+    const first = new Session(options);
+    options.role = 'core';
+    options.metadata = { b: '2' };
+    const second = new Session(options);
+    expect([first.localHello().role, first.localHello().metadata]).toEqual(['edge', { a: '1' }]);
+    expect([second.localHello().role, second.localHello().metadata]).toEqual(['core', { b: '2' }]);
+    const frozen = Object.freeze({ role: 'relay', capabilities: ['x'], heartbeatIntervalMs: 0 });
+    expect(new Session(frozen).localHello()).toEqual(new Session(frozen).localHello());
+    // Two peers of one host: each session reports the host's Hello fields, and each its own peer.
+    const { host, dial } = rig({ role: 'relay', metadata: { room: 'r1' } });
+    const a = await connectSession(dial, { heartbeatIntervalMs: 0, metadata: { who: 'a' } });
+    const b = await connectSession(dial, { heartbeatIntervalMs: 0, metadata: { who: 'b' } });
+    cleanups.push(() => a.close(), () => b.close());
+    expect([a.peer!.hello.role, a.peer!.hello.metadata, b.peer!.hello.role, b.peer!.hello.metadata]).toEqual(['relay', { room: 'r1' }, 'relay', { room: 'r1' }]);
+    await until(() => host.sessions.size === 2);
+    expect([...host.sessions.values()].map((s) => s.peer!.hello.metadata).sort((x, y) => x.who!.localeCompare(y.who!))).toEqual([{ who: 'a' }, { who: 'b' }]);
   });
 });
 

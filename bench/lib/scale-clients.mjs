@@ -6,15 +6,20 @@
 // relay's Pings.
 import { WebSocket } from 'ws';
 import { build } from 'esbuild';
-import { MessageType, createIdentity } from 'swarmwire';
+import { MessageType } from 'swarmwire';
 import { Feature, MAX_PAYLOAD, encodeFrame, pack } from 'swarmwire/wire';
 
 // The initiator's side of the handshake (the identity proofs included) is internal to the package, not an export:
 // these raw peers take it from the source, bundled on the spot, so they prove identities exactly as sessions do.
-const { InitiatorHandshake } = await (async () => {
-  const out = await build({ entryPoints: [new URL('../../src/session/handshake.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
+// They sign, check and hash with node:crypto (identity-node.ts, as a Node relay does) rather than WebCrypto: the
+// same bytes on the wire and the same work for the server, but less of the shared cores spent by the clients
+// while the server is being timed (their identities are made with the same module, so their keys sign by callback).
+const { InitiatorHandshake, createIdentity, useNodeIdentityCrypto } = await (async () => {
+  const contents = "export { InitiatorHandshake } from './handshake.ts'; export { createIdentity } from './identity.ts'; export { useNodeIdentityCrypto } from './identity-node.ts';";
+  const out = await build({ stdin: { contents, resolveDir: new URL('../../src/session/', import.meta.url).pathname, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
   return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
 })();
+useNodeIdentityCrypto();
 
 const PAYLOAD = new Uint8Array(64).fill(0x61);
 // socket.io's cheapest 64 B message: a string, one WebSocket message (binary data would add an attachment message).

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import * as Comlink from 'comlink';
 import { type Session, SessionHost, type Transport, comlinkEndpoint, connectSession, connectWebSocket, connectWorker, init, memoryPair } from 'swarmwire';
+import type { MemoryTransport } from 'swarmwire/transport';
 import source from 'comlink/tests/same_window.comlink.test.js' with { type: 'text' };
 import { type Adapter, TIMING_DEPENDENT, collectComlinkSuite, runCase, runTimingCase } from '../../test/fixtures/comlink-harness.js';
 

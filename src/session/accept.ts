@@ -72,7 +72,20 @@ export async function acceptHandshake(transport: Transport, identity: Identity, 
     throw refuse(transport, error, features);
   }
   transport.send(encodeFrame({ type: MessageType.HelloDone, features }), Priority.Critical);
-  return { hello, grant };
+  return { hello: kept(hello), grant };
+}
+
+/**
+ * The peer's Hello as the accepting side keeps it for the whole connection: its node id, key and nonce copied into
+ * one ArrayBuffer instead of the decoder's one each (an ArrayBuffer object and a native backing store each, ~0.2 KB:
+ * a relay keeps every peer's Hello, issue 17).
+ */
+function kept(hello: Hello): Hello {
+  const parts = [hello.nodeId, hello.key, hello.nonce];
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  const [nodeId, key, nonce] = parts.map((p) => (all.set(p, at), all.subarray(at, (at += p.length))));
+  return { ...hello, nodeId: nodeId!, key: key!, nonce: nonce! };
 }
 
 /** Answers a failed handshake with an Error frame and closes the transport; returns the error to throw. */

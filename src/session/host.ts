@@ -35,6 +35,8 @@ export class SessionHost {
   #identity: Identity | Promise<Identity> | undefined;
   /** What this host says of itself in each HelloAck: the same for every peer, so made once. */
   #local: LocalHello | undefined;
+  /** The options of each session it accepts (its own, with the identity), made on the first. */
+  #sessionOptions: Readonly<Partial<SessionOptions>> | undefined;
 
   constructor(options: Readonly<Partial<HostOptions>> = {}) {
     this.#options = options;
@@ -63,7 +65,9 @@ export class SessionHost {
     inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
     const identity = await this.identity();
     const options = this.#options;
-    const local = (this.#local ??= new Session({ ...options, identity }).localHello());
+    // One frozen options object for every session of this host: they share its normalized form (session.ts).
+    const sessionOptions = (this.#sessionOptions ??= Object.freeze({ ...options, identity }));
+    const local = (this.#local ??= new Session(sessionOptions).localHello());
     const max = options.maxSessions ?? 10_000;
     // The session tag the HelloAck names: the node's session it will be handed to (resumed), or a new one's.
     let tag = 0;
@@ -98,7 +102,7 @@ export class SessionHost {
       existing.adopt(transport, hello, grant);
       return existing;
     }
-    const session = new Session({ ...options, identity });
+    const session = new Session(sessionOptions);
     session.tag = tag;
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);

@@ -4,9 +4,10 @@
 // ~100–380 µs of the main thread per signature check around ~200 µs of work on the thread pool; node:crypto's
 // callback form does the same work on the pool for ~50–130 µs of the main thread; done synchronously it would
 // keep the main thread for all of it and leave the second core idle. So: signatures and checks on the pool by
-// callback, SHA-256 (~10 µs) and key imports (~25 µs) in place. Node only: startRelay() installs it; browsers,
-// Deno and workerd keep WebCrypto, and nothing outside swarmwire/node imports this file.
-import { createHash, createPublicKey, type JsonWebKey, KeyObject, sign, verify } from 'node:crypto';
+// callback, SHA-256 (~10 µs) and key imports (~25 µs) in place; key pairs made here sign by callback even when their
+// CryptoKey is not extractable. Node only: startRelay() installs it; browsers, Deno and workerd keep WebCrypto, and
+// nothing outside swarmwire/node imports this file.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type JsonWebKey, KeyObject, sign, verify } from 'node:crypto';
 import { type IdentityCrypto, useIdentityCrypto } from './identity.js';
 
 type Params = { name: string; hash?: string };
@@ -36,13 +37,43 @@ function jwk(params: { name: string; namedCurve?: string }, raw: Uint8Array): Js
   return undefined;
 }
 
-/** Private keys as node:crypto takes them, one conversion per key (a relay signs with one key all its life). */
+/**
+ * Private keys as node:crypto takes them, one conversion per key (a relay signs with one key all its life): those
+ * generateKey() below made (kept from birth, whether or not the CryptoKey is extractable) and extractable ones
+ * converted on first use.
+ */
 const privateKeys = new WeakMap<CryptoKey, KeyObject>();
 
-function privateKeyObject(key: CryptoKey): KeyObject {
+function privateKeyObject(key: CryptoKey): KeyObject | undefined {
   let out = privateKeys.get(key);
-  if (!out) privateKeys.set(key, (out = KeyObject.from(key)));
+  if (!out && key.extractable) privateKeys.set(key, (out = KeyObject.from(key)));
   return out;
+}
+
+/**
+ * A key pair as WebCrypto's generateKey() gives it, made by node:crypto so that its private key's KeyObject is
+ * known here even when the CryptoKey is not extractable (a relay's own identity): its signatures then go to the
+ * thread pool by callback. WebCrypto signing with a non-extractable key cost the CLI relay ~0.5 ms of its main
+ * thread per handshake in a connect storm (a CPU profile of 2,000 connects: 1.1 s in crypto.subtle.sign), and
+ * node:crypto cannot take such a key without KeyObject.from(), which Node 24 deprecates (DEP0204). Other key
+ * types go to WebCrypto.
+ */
+async function generateKey(params: { name: string; namedCurve?: string }, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKeyPair> {
+  const curve = params.name === 'Ed25519' ? 'ed25519' : params.name === 'ECDSA' && params.namedCurve === 'P-256' ? 'P-256' : undefined;
+  if (!curve || usages.some((u) => u !== 'sign' && u !== 'verify')) return crypto.subtle.generateKey(params as EcKeyGenParams, extractable, usages) as Promise<CryptoKeyPair>;
+  const pair = await new Promise<{ privateKey: KeyObject }>((resolve, reject) => {
+    const done = (error: Error | null, _: KeyObject, privateKey: KeyObject): void => (error ? reject(error) : resolve({ privateKey }));
+    if (curve === 'ed25519') generateKeyPair('ed25519', {}, done);
+    else generateKeyPair('ec', { namedCurve: 'P-256' }, done);
+  });
+  const jwkPrivate = pair.privateKey.export({ format: 'jwk' });
+  const { d: _d, ...jwkPublic } = jwkPrivate;
+  const algorithm = params as EcKeyImportParams;
+  const privateKey = await crypto.subtle.importKey('jwk', jwkPrivate, algorithm, extractable, usages.filter((u) => u === 'sign'));
+  const publicKey = await crypto.subtle.importKey('jwk', jwkPublic, algorithm, true, usages.filter((u) => u === 'verify'));
+  // The KeyObject of the very key bytes WebCrypto holds (an import, so both sign alike).
+  privateKeys.set(privateKey, createPrivateKey({ key: jwkPrivate, format: 'jwk' }));
+  return { privateKey, publicKey };
 }
 
 export const nodeIdentityCrypto: IdentityCrypto = {
@@ -52,9 +83,10 @@ export const nodeIdentityCrypto: IdentityCrypto = {
   },
   sign(params, key, data) {
     // node:crypto takes a CryptoKey only through KeyObject.from(), which Node 24 deprecates (DEP0204, a warning on
-    // stderr) for a non-extractable key — and identities keep theirs non-extractable: those sign in WebCrypto.
-    if (!key.extractable) return crypto.subtle.sign(params as Params, key, data as BufferSource);
-    const { digest, key: options } = keyOptions(params as Params, privateKeyObject(key));
+    // stderr) for a non-extractable key: one that generateKey() below did not make signs in WebCrypto.
+    const object = privateKeyObject(key);
+    if (!object) return crypto.subtle.sign(params as Params, key, data as BufferSource);
+    const { digest, key: options } = keyOptions(params as Params, object);
     return new Promise((resolve, reject) => sign(digest, view(data), options, (error, signature) => (error ? reject(error) : resolve(arrayBuffer(signature)))));
   },
   // Only what a handshake imports: a peer's raw public key, to verify with. It throws, as WebCrypto does, for a
@@ -74,8 +106,8 @@ export const nodeIdentityCrypto: IdentityCrypto = {
       }
     });
   },
-  // Made once per identity, not per handshake: WebCrypto's, whose keys sign() above takes.
-  generateKey: crypto.subtle.generateKey.bind(crypto.subtle),
+  // Once per identity, not per handshake: CryptoKeys whose private KeyObject sign() above knows.
+  generateKey: generateKey as IdentityCrypto['generateKey'],
   exportKey: crypto.subtle.exportKey.bind(crypto.subtle),
 } as IdentityCrypto;
 

@@ -49,8 +49,8 @@ const PUBLIC_KEY_BYTES: Record<KeyAlgorithm, number> = { 'Ed25519': 32, 'P-256':
 /**
  * The WebCrypto calls identities make, swappable as one piece: crypto.subtle everywhere; on a Node relay
  * (identity-node.ts) node:crypto makes the handshake's four (digest, sign, importKey of a peer's key, verify) and
- * key generation and export stay WebCrypto's. What its importKey returns is only ever handed back to its own
- * verify. @internal
+ * the key pairs (as WebCrypto keys whose private KeyObject it keeps, to sign with); export stays WebCrypto's. What
+ * its importKey returns is only ever handed back to its own verify. @internal
  */
 export type IdentityCrypto = Pick<SubtleCrypto, 'digest' | 'sign' | 'importKey' | 'verify' | 'generateKey' | 'exportKey'>;
 let subtle: IdentityCrypto = crypto.subtle;

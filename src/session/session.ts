@@ -133,8 +133,55 @@ let CORE_HOST: Omit<CoreHost, 'holdAck'>;
 /** The start of every session's ordered pipelines (one promise for all: each session holds many while idle). */
 const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
+/**
+ * The empty list every session's lists start as (listeners, queued frames, waiters): most of a relay's idle peers
+ * never use most of them, and an empty array each cost ~0.3 KB per session in all (issue 17). Frozen, so a list must
+ * be replaced, never pushed to, while it is this one (pushed() below, or concat).
+ */
+const NONE: never[] = /* @__PURE__ */ Object.freeze([]) as unknown as never[];
+
+/** `list` with `item` at its end: a new array in place of NONE, else the same array, pushed to. */
+function pushed<T>(list: T[], item: T): T[] {
+  if (list === NONE) return [item];
+  list.push(item);
+  return list;
+}
+
+/** Options with their defaults filled in. */
+type NormalizedOptions = Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
+
+/**
+ * The normalized form of each frozen options object, made once: a host passes one frozen object to every session
+ * it accepts, and a relay's ten thousand sessions then share one (~0.2 KB each). Only frozen ones, since nothing
+ * can change them after.
+ */
+const NORMALIZED = /* @__PURE__ */ new WeakMap<object, NormalizedOptions>();
+
+/** `options` with the defaults filled in. */
+function normalize(options: Readonly<Partial<SessionOptions>>): NormalizedOptions {
+  return {
+    expectPeer: options.expectPeer,
+    role: options.role ?? 'edge',
+    capabilities: options.capabilities ?? [],
+    features: options.features ?? DEFAULT_FEATURES,
+    maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
+    metadata: options.metadata ?? {},
+    token: options.token,
+    checksum: options.checksum ?? options.requireChecksum ?? false,
+    requireChecksum: options.requireChecksum ?? false,
+    compressThreshold: options.compressThreshold ?? 4096,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
+    missedHeartbeats: options.missedHeartbeats ?? 3,
+    maxUnacked: options.maxUnacked ?? 10_000,
+    maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
+    maxQueued: options.maxQueued ?? 1_000,
+    holdAck: options.holdAck,
+  };
+}
+
 export class Session {
-  readonly #options: Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
+  readonly #options: NormalizedOptions;
   #identity: Identity | Promise<Identity> | undefined;
   /** Where this session's time comes from (options.clock), for the layers above it too (RPC deadlines). */
   readonly clock: Clock;
@@ -144,7 +191,7 @@ export class Session {
   readonly #always: number;
   #state: SessionState = 'connecting';
   #transport: Transport | undefined;
-  #detach: Array<() => void> = [];
+  #detach: Array<() => void> = NONE;
   #peer: Peer | undefined;
   #closeInfo: CloseInfo | undefined;
   #nextId = 1;
@@ -153,13 +200,14 @@ export class Session {
    * knows its ids start afresh. Random; a SessionHost sets the one its HelloAck named. @internal
    */
   tag = (Math.random() * 2 ** 32) >>> 0;
-  readonly #unacked = new Map<number, Outgoing>();
+  /** Acked frames kept for re-sending until acknowledged, by request id; made on the first. */
+  #unacked: Map<number, Outgoing> | undefined;
   #unackedBytes = 0;
-  #queued: Outgoing[] = [];
+  #queued: Outgoing[] = NONE;
   /** The session's rules (control frames, the duplicate filter, heartbeats, violations), for every transport it gets. */
   readonly #core: SessionCore;
   /** Frames that arrived while no 'frame' listener was attached, for the first one (at most maxQueued). */
-  #unheard: Frame[] = [];
+  #unheard: Frame[] = NONE;
   /** Whether the core is on its clock's and interval's heartbeat wheel (heartbeats.ts). */
   #heartbeat = false;
   #rtt = NaN;
@@ -173,7 +221,7 @@ export class Session {
   #replays: Map<string, { replay: ReplayWindow; tag: number | undefined }> | undefined;
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
   #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer; at: number }> | undefined;
-  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = NONE;
   /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
   #batcher: Batcher | undefined;
   // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
@@ -184,34 +232,22 @@ export class Session {
   #inChain: Promise<void> = SETTLED;
   #pendingIn = 0;
   readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
-    open: [], frame: [], acked: [], disconnect: [], close: [], error: [], rtt: [],
+    open: NONE, frame: NONE, acked: NONE, disconnect: NONE, close: NONE, error: NONE, rtt: NONE,
   };
 
   constructor(options: Readonly<Partial<SessionOptions>> = {}) {
     this.#identity = options.identity;
     this.clock = options.clock ?? realClock;
-    this.#options = {
-      expectPeer: options.expectPeer,
-      role: options.role ?? 'edge',
-      capabilities: options.capabilities ?? [],
-      features: options.features ?? DEFAULT_FEATURES,
-      maxPayload: Math.min(options.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD),
-      metadata: options.metadata ?? {},
-      token: options.token,
-      checksum: options.checksum ?? options.requireChecksum ?? false,
-      requireChecksum: options.requireChecksum ?? false,
-      compressThreshold: options.compressThreshold ?? 4096,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
-      missedHeartbeats: options.missedHeartbeats ?? 3,
-      maxUnacked: options.maxUnacked ?? 10_000,
-      maxUnackedBytes: options.maxUnackedBytes ?? 64 * 1024 * 1024,
-      maxQueued: options.maxQueued ?? 1_000,
-      holdAck: options.holdAck,
-    };
+    let normalized = NORMALIZED.get(options);
+    if (!normalized) {
+      normalized = normalize(options);
+      if (Object.isFrozen(options)) NORMALIZED.set(options, normalized);
+    }
+    this.#options = normalized;
     this.#core = new SessionCore(this.#coreHost(), this.#options.maxPayload, { requireChecksum: this.#options.requireChecksum, missedHeartbeats: this.#options.missedHeartbeats, clock: this.clock });
     this.#always = this.#core.always;
   }
+
 
   get state(): SessionState {
     return this.#state;
@@ -246,7 +282,7 @@ export class Session {
 
   /** Acked frames sent and not yet acknowledged. */
   get unacked(): number {
-    return this.#unacked.size;
+    return this.#unacked?.size ?? 0;
   }
 
   /** Bytes of the acked frames sent and not yet acknowledged. */
@@ -306,7 +342,7 @@ export class Session {
       // Frames that arrived before anyone listened (right behind HelloDone, before connect() had resolved): the first
       // listener gets them now, in order, ahead of anything that arrives later.
       const held = this.#unheard;
-      this.#unheard = [];
+      this.#unheard = NONE;
       for (const frame of held) (listener as (f: Frame) => void)(frame);
     }
     return () => {
@@ -424,7 +460,7 @@ export class Session {
     if (payload && frameLimit !== undefined && frameSize(payload.length, features) > frameLimit) {
       throw transportError(TransportErrorCode.TOO_LARGE, `a frame with a payload of ${payload.length} bytes exceeds the ${this.#transport!.kind} transport's limit of ${frameLimit} bytes`);
     }
-    if (ack && this.#unacked.size + this.#pendingAcked >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size + this.#pendingAcked);
+    if (ack && this.unacked + this.#pendingAcked >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.unacked + this.#pendingAcked);
     if (this.#pendingOut >= this.#options.maxQueued) throw this.#full('frames wait for compression', this.#pendingOut);
     this.#pendingOut++;
     if (ack) this.#pendingAcked++;
@@ -469,15 +505,15 @@ export class Session {
   #dispatch(bytes: Uint8Array, priority: Priority, ack: boolean, id: number): void {
     const out = { bytes, priority };
     if (ack) {
-      if (this.#unacked.size >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.#unacked.size);
+      if (this.unacked >= this.#options.maxUnacked) throw this.#full('acked frames await acknowledgement', this.unacked);
       if (this.#unackedBytes + bytes.length > this.#options.maxUnackedBytes) {
         throw sessionError(SessionErrorCode.FULL, `${this.#unackedBytes} bytes of acked frames await acknowledgement (maxUnackedBytes ${this.#options.maxUnackedBytes})`);
       }
-      this.#unacked.set(id, out);
+      (this.#unacked ??= new Map()).set(id, out);
       this.#unackedBytes += bytes.length;
     } else if (this.#state !== 'open') {
       if (this.#queued.length >= this.#options.maxQueued) throw this.#full('frames wait for a connection', this.#queued.length);
-      this.#queued.push(out);
+      this.#queued = pushed(this.#queued, out);
       return;
     }
     if (this.#state !== 'open') return;
@@ -507,9 +543,9 @@ export class Session {
 
   /** Drops an acked frame from the re-send store. */
   #forget(id: number): void {
-    const out = this.#unacked.get(id);
+    const out = this.#unacked?.get(id);
     if (!out) return;
-    this.#unacked.delete(id);
+    this.#unacked!.delete(id);
     this.#unackedBytes -= out.bytes.length;
   }
 
@@ -522,7 +558,7 @@ export class Session {
   async ready(): Promise<void> {
     while (this.#state !== 'open') {
       if (this.#state === 'closed') throw this.#closedError();
-      await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+      await new Promise<void>((resolve, reject) => (this.#waiters = pushed(this.#waiters, { resolve, reject })));
     }
     await this.#transport!.ready();
   }
@@ -614,21 +650,21 @@ export class Session {
     const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
     this.#useReplayOf(peer.id, hello.session);
     this.#peer = peer;
-    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.#unacked.size });
+    if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.unacked });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
     this.#detach = this.#detach.concat(transport.on('message', (bytes) => this.#onMessage(bytes)));
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
-    for (const [id, out] of this.#unacked) this.#resend(out, id);
+    if (this.#unacked) for (const [id, out] of this.#unacked) this.#resend(out, id);
     const queued = this.#queued;
-    this.#queued = [];
+    this.#queued = NONE;
     for (const out of queued) this.#resend(out);
     this.#state = 'open';
     this.#startHeartbeat();
     const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#waiters = NONE;
     for (const w of waiters) w.resolve();
     this.#emit('open', peer);
     for (const bytes of early) this.#onMessage(bytes);
@@ -659,7 +695,7 @@ export class Session {
         if (s.#listeners.frame.length > 0) return s.#emit('frame', frame);
         // Nobody listens yet (frames right behind HelloDone, before connect() resolved): keep it (a copy: the payload
         // may be a view into a reused buffer) for the first listener.
-        if (s.#unheard.length < s.#options.maxQueued) s.#unheard.push({ ...frame, payload: frame.payload.slice() });
+        if (s.#unheard.length < s.#options.maxQueued) s.#unheard = pushed(s.#unheard, { ...frame, payload: frame.payload.slice() });
         else s.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${s.#unheard.length} wait for a 'frame' listener`));
       },
       drop(this: Bound, code, reason) {
@@ -791,7 +827,7 @@ export class Session {
   #unbind(): void {
     this.#batcher = undefined;
     for (const off of this.#detach) off();
-    this.#detach = [];
+    this.#detach = NONE;
     this.#transport = undefined;
     this.#stopHeartbeat();
     const pings = this.#pings;
@@ -812,13 +848,13 @@ export class Session {
     this.#unbind();
     this.#state = 'closed';
     this.#closeInfo = info;
-    if (debug.on) debug.log('close', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error, unacked: this.#unacked.size });
-    this.#unacked.clear();
+    if (debug.on) debug.log('close', { peer: this.#peer?.id, code: info.code, reason: info.reason, error: info.error, unacked: this.unacked });
+    this.#unacked = undefined;
     this.#unackedBytes = 0;
-    this.#queued = [];
+    this.#queued = NONE;
     const error = this.#closedError();
     for (const w of this.#waiters) w.reject(error);
-    this.#waiters = [];
+    this.#waiters = NONE;
     if (info.error) this.#emit('error', info.error);
     this.#emit('close', info);
   }

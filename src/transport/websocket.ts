@@ -80,15 +80,31 @@ const MAX_REASON_BYTES = 123;
  */
 const CRITICAL_ALLOWANCE = 64 * 1024;
 
+/** `options` with the defaults filled in. */
+function withDefaults(options: Readonly<Partial<WebSocketOptions>>): WebSocketOptions {
+  return {
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    highWaterMark: options.highWaterMark ?? 1024 * 1024,
+    maxBuffered: options.maxBuffered ?? 16 * 1024 * 1024,
+    pollIntervalMs: options.pollIntervalMs ?? 1,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+  };
+}
+
+/** The defaults, one object for every transport given no options (a relay's thousands of accepted sockets). */
+const DEFAULTS: WebSocketOptions = /* @__PURE__ */ Object.freeze(withDefaults({}));
+
 /** A Transport over one WebSocket. Frames given to send() must not be modified afterwards. */
 export class WebSocketTransport extends BaseTransport {
   readonly kind = 'websocket' as const;
   readonly #options: WebSocketOptions;
   readonly #label: string;
   #socket: WebSocketLike | undefined;
-  // One FIFO per priority; frames wait here only while the socket's own buffer is above the high-water mark.
-  readonly #queues: Uint8Array[][] = [[], [], []];
-  readonly #heads = [0, 0, 0];
+  // One FIFO per priority, and the index of each one's head; frames wait here only while the socket's own buffer is
+  // above the high-water mark, so most sockets never need them: made on the first frame queued.
+  #queues: Uint8Array[][] | undefined;
+  #heads: number[] | undefined;
   #queued = 0;
   /** Frames queued: a 0-byte frame adds nothing to #queued and must still go out, in order. */
   #waitingFrames = 0;
@@ -105,14 +121,7 @@ export class WebSocketTransport extends BaseTransport {
   /** @internal Use connectWebSocket or acceptWebSocket. */
   constructor(options: Readonly<Partial<WebSocketOptions>>, label: string) {
     super();
-    this.#options = {
-      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      highWaterMark: options.highWaterMark ?? 1024 * 1024,
-      maxBuffered: options.maxBuffered ?? 16 * 1024 * 1024,
-      pollIntervalMs: options.pollIntervalMs ?? 1,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
-    };
+    this.#options = Object.keys(options).length === 0 ? DEFAULTS : withDefaults(options);
     this.#label = label;
     this.#connectTimer = setTimeout(() => {
       this.#fail(CloseCode.Abnormal, 'connect timeout', transportError(TransportErrorCode.CONNECT_FAILED, `${label}: no connection within ${this.#options.connectTimeoutMs} ms`));
@@ -141,7 +150,9 @@ export class WebSocketTransport extends BaseTransport {
       socket.send(frame);
       return;
     }
-    (this.#queues[priority] ?? this.#queues[Priority.Low]!).push(frame);
+    const queues = (this.#queues ??= [[], [], []]);
+    this.#heads ??= [0, 0, 0];
+    (queues[priority] ?? queues[Priority.Low]!).push(frame);
     this.#queued += size;
     this.#waitingFrames++;
     if (this.state === 'open') this.#schedule();
@@ -219,10 +230,8 @@ export class WebSocketTransport extends BaseTransport {
         this.#destroyLater(socket);
       }
     }
-    for (let p = 0; p < 3; p++) {
-      this.#queues[p] = [];
-      this.#heads[p] = 0;
-    }
+    this.#queues = undefined;
+    this.#heads = undefined;
     this.#queued = 0;
     this.#waitingFrames = 0;
   }
@@ -311,16 +320,19 @@ export class WebSocketTransport extends BaseTransport {
 
   /** The next queued frame of the first `lanes` priorities, highest first. */
   #dequeue(lanes = 3): Uint8Array | undefined {
+    const queues = this.#queues;
+    const heads = this.#heads;
+    if (!queues || !heads) return undefined;
     for (let p = 0; p < lanes; p++) {
-      const queue = this.#queues[p]!;
-      const head = this.#heads[p]!;
+      const queue = queues[p]!;
+      const head = heads[p]!;
       if (head === queue.length) continue;
       const frame = queue[head]!;
       queue[head] = undefined as unknown as Uint8Array;
       if (head + 1 === queue.length) {
         queue.length = 0;
-        this.#heads[p] = 0;
-      } else this.#heads[p] = head + 1;
+        heads[p] = 0;
+      } else heads[p] = head + 1;
       this.#queued -= frame.byteLength;
       this.#waitingFrames--;
       return frame;
