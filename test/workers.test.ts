@@ -132,6 +132,34 @@ describe('Durable Object relay', () => {
     expect(got).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('takes a node restarted with its identity for a new session: what it sends is not a repeat, and what waited reaches it', async () => {
+    const alice = await client('restart', 'alice');
+    const got: unknown[] = [];
+    alice.session.on('frame', (f) => f.type === MessageType.Routed && got.push(carried(f)));
+    const identity = await createIdentity();
+    const old = new Session({ heartbeatIntervalMs: 0, identity, metadata: { name: 'carol' } });
+    sessions.push(old);
+    const socket = connectWebSocket(wsUrl('restart'));
+    await old.connect(socket);
+    for (let i = 0; i < 3; i++) old.send({ type: MessageType.Routed, ack: true, body: routedBody(alice.session.nodeId, event(`old ${i}`)) });
+    await until(() => got.length === 3 && old.unacked === 0);
+    socket.close(4006, 'the page died'); // no Goodbye: the relay keeps carol's session for a resume
+    await until(() => old.state === 'disconnected');
+    await new Promise((r) => setTimeout(r, 100)); // the relay notices
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(old.nodeId, event('while away')) });
+    await until(() => alice.session.unacked === 0);
+    // The page loads again: the same identity, a new session whose request ids count from 1 again.
+    const carol = new Session({ heartbeatIntervalMs: 0, identity, metadata: { name: 'carol' } });
+    sessions.push(carol);
+    const atCarol: unknown[] = [];
+    carol.on('frame', (f) => atCarol.push(carried(f)));
+    await carol.connect(connectWebSocket(wsUrl('restart')));
+    for (let i = 0; i < 3; i++) carol.send({ type: MessageType.Routed, ack: true, body: routedBody(alice.session.nodeId, event(`new ${i}`)) });
+    await until(() => got.length === 6 && atCarol.length === 1 && carol.unacked === 0);
+    expect(got).toEqual(['old 0', 'old 1', 'old 2', 'new 0', 'new 1', 'new 2']);
+    expect(atCarol).toEqual(['while away']);
+  });
+
   it('rebuilds its sessions from storage when the object is evicted (as after hibernation), topics included', async () => {
     const a = await client('evict', 'a');
     const b = await client('evict', 'b');
