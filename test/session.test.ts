@@ -292,7 +292,7 @@ describe('an open session', () => {
     expect(rtts).toEqual([40, 0]);
   });
 
-  it('a node that restarts with the same identity inside the resume window starts a new session: nothing it sends is a repeat, and what waited for it reaches the new one', async () => {
+  it('a node that restarts with the same identity inside the resume window starts a new session: nothing it sends is a repeat, and what waited for the old one (answers to its calls) goes with it', async () => {
     const r = rig();
     const identity = await createIdentity();
     const got: unknown[] = [];
@@ -303,16 +303,20 @@ describe('an open session', () => {
     await until(() => got.length === 3 && first.unacked === 0);
     r.last()[0].faults.disconnect(); // the page dies: no Goodbye, and its session with it
     await until(() => server.state === 'disconnected');
-    server.send({ type: MessageType.Event, ack: true, body: 'while away' });
+    server.send({ type: MessageType.Response, ack: true, requestId: 1, body: 'the answer to the old session\'s call 1' });
     const second = await connectSession(r.dial, { heartbeatIntervalMs: 0, identity, reconnect: false }); // ids from 1 again
     cleanups.push(() => second.close());
     const atSecond: unknown[] = [];
     second.on('frame', (f) => atSecond.push(decodeBody(f)));
-    expect(await r.accepted[1]).toBe(server); // handed to the node's session: its unacked frame is re-sent
+    const fresh = await r.accepted[1]!;
+    expect(fresh).not.toBe(server); // a new session: the old one ended, and what waited for it with it
+    expect(server.state).toBe('closed');
     for (const v of ['x', 'y']) second.send({ type: MessageType.Event, ack: true, body: v });
-    await until(() => got.length === 5 && atSecond.length === 1 && second.unacked === 0 && server.unacked === 0);
+    await until(() => got.length === 5 && second.unacked === 0);
+    fresh.send({ type: MessageType.Event, ack: true, body: 'to the new session' });
+    await until(() => atSecond.length === 1);
     expect(got).toEqual(['a', 'b', 'c', 'x', 'y']);
-    expect(atSecond).toEqual(['while away']);
+    expect(atSecond).toEqual(['to the new session']);
   });
 
   it('a peer whose session changed (a relay restarted with the same identity) gets a new filter on the dialling side too', async () => {

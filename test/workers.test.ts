@@ -132,7 +132,7 @@ describe('Durable Object relay', () => {
     expect(got).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('takes a node restarted with its identity for a new session: what it sends is not a repeat, and what waited reaches it', async () => {
+  it('takes a node restarted with its identity for a new session: what it sends is not a repeat, and what waited for the old one goes with it', async () => {
     const alice = await client('restart', 'alice');
     const got: unknown[] = [];
     alice.session.on('frame', (f) => f.type === MessageType.Routed && got.push(carried(f)));
@@ -146,7 +146,7 @@ describe('Durable Object relay', () => {
     socket.close(4006, 'the page died'); // no Goodbye: the relay keeps carol's session for a resume
     await until(() => old.state === 'disconnected');
     await new Promise((r) => setTimeout(r, 100)); // the relay notices
-    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(old.nodeId, event('while away')) });
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(old.nodeId, event('for the old session')) });
     await until(() => alice.session.unacked === 0);
     // The page loads again: the same identity, a new session whose request ids count from 1 again.
     const carol = new Session({ heartbeatIntervalMs: 0, identity, metadata: { name: 'carol' } });
@@ -155,9 +155,11 @@ describe('Durable Object relay', () => {
     carol.on('frame', (f) => atCarol.push(carried(f)));
     await carol.connect(connectWebSocket(wsUrl('restart')));
     for (let i = 0; i < 3; i++) carol.send({ type: MessageType.Routed, ack: true, body: routedBody(alice.session.nodeId, event(`new ${i}`)) });
-    await until(() => got.length === 6 && atCarol.length === 1 && carol.unacked === 0);
+    await until(() => got.length === 6 && carol.unacked === 0);
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(carol.nodeId, event('for the new session')) });
+    await until(() => atCarol.length === 1);
     expect(got).toEqual(['old 0', 'old 1', 'old 2', 'new 0', 'new 1', 'new 2']);
-    expect(atCarol).toEqual(['while away']);
+    expect(atCarol).toEqual(['for the new session']);
   });
 
   it('rebuilds its sessions from storage when the object is evicted (as after hibernation), topics included', async () => {

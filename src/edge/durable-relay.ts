@@ -83,7 +83,7 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
 interface Handshaking {
   responder: ResponderHandshake;
   grant?: Grant | undefined;
-  tag: number;
+  tag: number | undefined;
   /** Whether that tag was a stored record's (it must still be there when the session opens). */
   resuming: boolean;
 }
@@ -290,10 +290,11 @@ export class SwarmwireRelay {
         const verdict = this.#options.authorize ? await this.#options.authorize({ id: idHex(hello.nodeId), hello }) : true;
         if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
         if (verdict !== true) state.grant = verdict;
-        // The HelloAck names the relay's session towards the node: its record's, or a new record's.
+        // The HelloAck names the relay's session towards the node: its record's when the node resumes its own session
+        // (the same Hello.session; a record stored before tags has none, and names none), else a new record's.
         const stored = await this.state.storage.get<NodeRecord>(`node:${idHex(hello.nodeId)}`);
-        state.resuming = stored?.tag !== undefined;
-        state.tag = stored?.tag ?? (Math.random() * 2 ** 32) >>> 0;
+        state.resuming = stored !== undefined && stored.hello.session === hello.session;
+        state.tag = state.resuming ? stored!.tag : (Math.random() * 2 ** 32) >>> 0;
         socket.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(state.tag) }));
         if (rest.length > 0) await this.#handshake(socket, rest);
         return;
@@ -319,14 +320,14 @@ export class SwarmwireRelay {
   async #open(socket: HibernatableWebSocket, hello: Hello, { grant, tag, resuming }: Handshaking, rest: Uint8Array): Promise<void> {
     const id = idHex(hello.nodeId);
     const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
-    if ((stored?.tag ?? tag) !== tag || (resuming && !stored)) {
+    // The node's own session: the same as before (a resume), or a new one (a restart with the same identity, its ids
+    // from 1 again), for which the old record goes — its unacked frames answer the old session's calls, not the new's.
+    const same = stored !== undefined && stored.hello.session === hello.session;
+    if (same !== resuming || (same && stored.tag !== tag)) {
       // The record the HelloAck named was forgotten or replaced while the handshake ran: its tag would lie about the
       // ids that follow. The node dials again.
       throw sessionError(SessionErrorCode.CLOSED, 'the session changed during the handshake: connect again');
     }
-    // The node's own session: the same as before (a resume), or a new one (a restart with the same identity), whose
-    // request ids count from 1 again — nothing it sends is a repeat of what the old one sent.
-    const same = stored !== undefined && stored.hello.session === hello.session;
     const previous = this.#byNode.get(id);
     if (previous) {
       // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
@@ -337,13 +338,14 @@ export class SwarmwireRelay {
       }
       previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
     }
-    const record: NodeRecord = stored
-      ? { ...stored, hello, grant, connectedAt: Date.now(), tag, seen: same ? stored.seen : 0 }
+    if (stored && !same) await this.#forget(id);
+    const record: NodeRecord = same
+      ? { ...stored, hello, grant, connectedAt: Date.now() }
       : { hello, grant, topics: [], idLease: 1, seen: 0, connectedAt: Date.now(), tag };
     delete record.disconnectedAt;
     await this.state.storage.put(`node:${id}`, record);
     socket.serializeAttachment({ acceptedAt: Date.now(), id } satisfies Attachment);
-    const peer = this.#serve(socket, record, same ? previous?.replay : new ReplayWindow());
+    const peer = this.#serve(socket, record, same ? previous?.replay : undefined);
     socket.send(encodeFrame({ type: MessageType.HelloDone }));
     // A resumed node gets what it has not acknowledged, oldest first, before anything new.
     for (const frame of await peer.unacked()) socket.send(frame);

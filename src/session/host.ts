@@ -69,39 +69,45 @@ export class SessionHost {
     const sessionOptions = (this.#sessionOptions ??= Object.freeze({ ...options, identity }));
     const local = (this.#local ??= new Session(sessionOptions).localHello());
     const max = options.maxSessions ?? 10_000;
-    // The session tag the HelloAck names: the node's session it will be handed to (resumed), or a new one's.
+    // A Hello naming the node's session here (Hello.session, the same tag as its last) resumes it; any other is a new
+    // session of the node (a restart with its identity, its ids from 1 again): the old one ends, and with it whatever
+    // waited for it — answers to its calls, Acks held for its frames — none of which belongs to the new one. The
+    // HelloAck names the session the peer is handed to: the resumed one's tag, or a new one's.
+    const resumable = (h: Hello): Session | undefined => {
+      const existing = this.#sessions.get(idHex(h.nodeId));
+      return existing && existing.state !== 'closed' && existing.peer?.hello.session === h.session ? existing : undefined;
+    };
     let tag = 0;
-    let resuming = false;
+    let resuming: Session | undefined;
     const { hello, grant } = await acceptHandshake(transport, identity, local, {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       requireChecksum: options.requireChecksum,
       authorize: options.authorize,
       clock: options.clock,
       admit: (h: Hello) => {
-        const existing = this.#sessions.get(idHex(h.nodeId));
-        const alive = existing !== undefined && existing.state !== 'closed';
-        if (!alive && this.#sessions.size >= max) {
+        resuming = resumable(h);
+        if (!resuming && !this.#sessions.has(idHex(h.nodeId)) && this.#sessions.size >= max) {
           throw new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`);
         }
-        resuming = alive;
-        return (tag = alive ? existing.tag : (Math.random() * 2 ** 32) >>> 0);
+        return (tag = resuming ? resuming.tag : (Math.random() * 2 ** 32) >>> 0);
       },
     });
     const id = idHex(hello.nodeId);
-    const existing = this.#sessions.get(id);
-    const alive = existing !== undefined && existing.state !== 'closed';
-    if (alive ? existing.tag !== tag : resuming) {
+    const existing = resumable(hello);
+    if (existing !== resuming) {
       // The session the HelloAck named ended, or another took its place, while the handshake ran (a resume deadline,
       // a second connection): its tag would lie about the ids that follow. The peer dials again.
       transport.close(CloseCode.GoingAway, 'the session changed during the handshake');
       throw sessionError(SessionErrorCode.CLOSED, 'the session changed during the handshake: connect again');
     }
-    if (alive) {
+    if (existing) {
       // The peer is back (perhaps before its old link was noticed dead), and has proven it: move it to the new transport.
       if (existing.state === 'open') existing.suspend({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
       existing.adopt(transport, hello, grant);
       return existing;
     }
+    const old = this.#sessions.get(id);
+    if (old && old.state !== 'closed') old.finish({ code: CloseCode.GoingAway, reason: 'replaced by a new session of the node' });
     const session = new Session(sessionOptions);
     session.tag = tag;
     session.adopt(transport, hello, grant);
