@@ -6,7 +6,8 @@ const server = await startRelay({
   port: 0,
   heartbeatIntervalMs: 5_000,
   resumeTimeoutMs: 10_000,
-  maxPeers: 5_000,
+  // Room for every soak peer (SOAK_PEERS, set for `npm run soak` runs past the default) and the slow consumers.
+  maxPeers: Math.max(5_000, Number(process.env.SOAK_PEERS ?? 0) + 100),
   maxUnackedBytes: 4 << 20,
   // A slow reader may make the relay hold this much for it before it is dropped with BackpressureRejection.
   webSocket: { maxBuffered: 1 << 20, highWaterMark: 256 << 10 },

@@ -94,7 +94,7 @@ export class Router {
       for (const [id, p] of table) {
         const hops = p.hops + 1;
         if (id === to || hops >= MAX_ROUTE_HOPS || (out.get(id)?.hops ?? Infinity) <= hops) continue;
-        out.set(id, { ...p, hops });
+        out.set(id, { id: p.id, role: p.role, capabilities: p.capabilities, hops }); // not spread: "Hot paths", docs/architecture.md
       }
     }
     return [...out.values()];

@@ -199,7 +199,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
           queueMicrotask(acked); // not a frame (another program wrote it): step over it
           return true;
         }
-        return relay.deliverRouted({ ...body, seq }, true, acked);
+        return relay.deliverRouted({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame, seq }, true, acked);
       },
     }, { credit: CREDIT, reconnect: options.reconnect });
   };

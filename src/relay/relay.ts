@@ -8,7 +8,7 @@ import { type Frame, decodeBody, encodeFrame, frameSize, withoutTrace } from '..
 import { pack } from '../wire/payload.js';
 import { fnv1a64 } from '../wire/fnv.js';
 import { call, type Dispatchable, operationOf } from '../rpc/dispatch.js';
-import { parseRouted, type RoutedBody } from '../wire/routed.js';
+import { parseRouted, type RoutedBody, withFrame } from '../wire/routed.js';
 import { type CloseInfo, CloseCode, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { SessionErrorCode } from '../session/errors.js';
 import { RateLimiter } from './rate.js';
@@ -699,10 +699,11 @@ export class Relay {
     try {
       // A carried frame keeps its trace block only for a peer that reads one (its Hello offered TRACE): to any other
       // (swarmwire/lite) the bit is reserved and the block would read as payload.
-      const body = out.body as RoutedBody | undefined;
-      if (out.type === MessageType.Routed && body && !((target.peer?.hello.features ?? 0) & Feature.TRACE)) {
-        const inner = withoutTrace(body.frame);
-        if (inner !== body.frame) out = { ...out, body: { ...body, frame: inner } };
+      let body = out.body;
+      const routed = body as RoutedBody | undefined;
+      if (out.type === MessageType.Routed && routed && !((target.peer?.hello.features ?? 0) & Feature.TRACE)) {
+        const inner = withoutTrace(routed.frame);
+        if (inner !== routed.frame) body = withFrame(routed, inner);
       }
       // Uncompressed: one frame fanned out to many peers would be deflated once per peer, and a burst of large ones
       // would queue behind the deflates until each peer looked too slow to keep up (the adversarial suite's
@@ -710,7 +711,13 @@ export class Relay {
       // A best-effort frame encoded once for every receiver goes as those bytes where it can (no id: nothing acks it).
       let id: number | undefined;
       if (encoded && target.sendEncoded?.(encoded, out.payload!.length)) this.#counters.sent(out.type, encoded.length);
-      else id = this.#send(target, out.compress === false ? out : { ...out, compress: false });
+      else {
+        // Written out, not `{ ...out, … }`: see "Hot paths" in docs/architecture.md.
+        id = this.#send(target, {
+          type: out.type, features: out.features, requestId: out.requestId, moduleId: out.moduleId, methodHash: out.methodHash,
+          payload: out.payload, body, trace: out.trace, ack: out.ack, priority: out.priority, compress: false,
+        });
+      }
       this.#stats.framesOut++;
       return id;
     } catch (error) {

@@ -275,7 +275,8 @@ export class SessionCoreBase<F extends CoreFrame> {
    */
   control(init: ControlInit): void {
     try {
-      this.#host.transmit(this.#codec.encode(this.always ? { ...init, features: (init.features ?? 0) | this.always } : init), Priority.High);
+      const features = (init.features ?? 0) | this.always; // written out, not spread: "Hot paths" in docs/architecture.md
+      this.#host.transmit(this.#codec.encode(this.always ? { type: init.type, features, requestId: init.requestId, payload: init.payload, body: init.body } : init), Priority.High);
     } catch {
       // the transport is full or going; a lost control frame is what heartbeats and re-sends exist for
     }

@@ -4,7 +4,7 @@
 // receiver acks every copy and drops repeats by request id (ReplayWindow).
 import { Feature, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
-import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize } from '../wire/frame.js';
+import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize, withPayload } from '../wire/frame.js';
 import type { Hello } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode, transportError } from '../transport/transport.js';
@@ -695,7 +695,7 @@ export class Session {
         if (s.#listeners.frame.length > 0) return s.#emit('frame', frame);
         // Nobody listens yet (frames right behind HelloDone, before connect() resolved): keep it (a copy: the payload
         // may be a view into a reused buffer) for the first listener.
-        if (s.#unheard.length < s.#options.maxQueued) s.#unheard = pushed(s.#unheard, { ...frame, payload: frame.payload.slice() });
+        if (s.#unheard.length < s.#options.maxQueued) s.#unheard = pushed(s.#unheard, withPayload(frame, frame.payload.slice()));
         else s.#emit('error', sessionError(SessionErrorCode.FULL, `a frame of type ${frame.type} dropped: ${s.#unheard.length} wait for a 'frame' listener`));
       },
       drop(this: Bound, code, reason) {
@@ -785,7 +785,7 @@ export class Session {
 
   /** Handles a frame after the ones before it, inflating it first if it is compressed. */
   #deferFrame(frame: Frame): void {
-    const copy = { ...frame, payload: frame.payload.slice() }; // the original may be a view into a reused buffer
+    const copy = withPayload(frame, frame.payload.slice()); // the original may be a view into a reused buffer
     const transport = this.#transport!;
     const limit = this.#peer?.negotiated.maxPayload ?? this.#options.maxPayload;
     this.#pendingIn++;
@@ -794,7 +794,7 @@ export class Session {
         let f: Frame = copy;
         if (f.features & Feature.COMPRESSED) {
           const payload = await inflateRaw(f.payload, limit);
-          f = { ...f, payload, payloadLength: payload.length, features: f.features & ~Feature.COMPRESSED };
+          f = withPayload(f, payload, f.features & ~Feature.COMPRESSED, payload.length);
         }
         if (this.#state === 'open' && this.#transport === transport) this.#core.handle(f);
       })

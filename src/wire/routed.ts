@@ -44,3 +44,10 @@ export function parseRouted(value: unknown): RoutedBody {
 export function routedBody(to: Uint8Array, frame: Uint8Array, ttl = DEFAULT_TTL): Omit<RoutedBody, 'from'> {
   return { to, ttl, hops: 0, frame };
 }
+
+/** `body` carrying another frame (written out field by field: see "Hot paths" in docs/architecture.md). @internal */
+export function withFrame(body: RoutedBody, frame: Uint8Array): RoutedBody {
+  const out: RoutedBody = { to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame };
+  if (body.seq !== undefined) out.seq = body.seq;
+  return out;
+}
