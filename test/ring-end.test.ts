@@ -155,6 +155,41 @@ describe('RingEnd', () => {
     });
   });
 
+  it('drainFirst() drains the highest lane with records, and keeps the send order across lanes', () => {
+    const [a, b] = link();
+    const CRITICAL = 0;
+    const first = filled(10, 1); // a HelloDone, say: Critical
+    const then = filled(20, 2); // the session's first frame: High
+    expect(b.drainFirst()).toBe(0);
+    a.reserve(LOW, filled(5, 3));
+    a.reserve(HIGH, then);
+    a.commit();
+    expect(b.drainFirst()).toBe(1); // High before Low
+    expect(b.record(0)).toEqual(then);
+    expect(b.release()).toBe(RING_OK);
+
+    // The race a second thread makes: `first` lands on the Critical lane, then `then` on High, after the Critical
+    // lane was looked at and before the High lane is. The records of High are dropped unreleased; Critical goes first.
+    const drain = b.drain.bind(b);
+    let interleave = true;
+    b.drain = (lane: number): number => {
+      if (lane === HIGH && interleave) {
+        interleave = false;
+        a.reserve(CRITICAL, first);
+        a.reserve(HIGH, then);
+        a.commit();
+      }
+      return drain(lane);
+    };
+    const order: Uint8Array[] = [];
+    for (let n = b.drainFirst(); n > 0; n = b.drainFirst()) {
+      for (let i = 0; i < n; i++) order.push(b.record(i).slice());
+      expect(b.release()).toBe(RING_OK);
+    }
+    expect(order).toEqual([first, then, filled(5, 3)]);
+    expect(b.incomingEmpty()).toBe(true);
+  });
+
   it('refuses storage of a size that is not a power of two between 64 and 2^30', () => {
     for (const bad of [0, 32, 100, 3000, 2 ** 31]) expect(() => ringStorage(bad)).toThrow(RangeError);
   });

@@ -192,6 +192,30 @@ export class RingEnd {
     return n;
   }
 
+  /**
+   * drain() of the highest-priority lane that has records (Critical, then High, then Low); 0 when none has. Frames
+   * keep their send order across lanes: the producer publishes lanes in that order, so a record on a higher lane
+   * sent before the ones just drained (a HelloDone before a session's first frames) is visible once those are, and
+   * if it landed after its lane was looked at, this drain is dropped unreleased and that lane drained first.
+   */
+  drainFirst(): number {
+    let recheck = true;
+    for (let lane = 0; lane < 3; lane++) {
+      const n = this.drain(lane);
+      if (n === 0 && this.#status === RING_OK) continue;
+      if (recheck && lane > 0 && this.#higherLaneUsed(lane)) {
+        // Nothing is released: the next drain of this lane walks the same records again.
+        this.#drained = 0;
+        this.#status = RING_OK;
+        recheck = false; // once is enough: what was published before these records is visible now
+        lane = -1;
+        continue;
+      }
+      return n;
+    }
+    return 0;
+  }
+
   /** The `i`-th record of the last drain, as a view into the ring (made per call), valid until release(). */
   record(i: number): Uint8Array {
     const d = this.#list + 2 + 2 * i;
@@ -218,6 +242,11 @@ export class RingEnd {
     this.#drained = 0;
     this.#status = RING_OK;
     return status;
+  }
+
+  #higherLaneUsed(lane: number): boolean {
+    for (let l = 0; l < lane; l++) if (this.#api.ringUsed(this.#rx[l]!) !== 0) return true;
+    return false;
   }
 
   /** Whether every incoming ring is empty (published records all released). */

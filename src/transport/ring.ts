@@ -307,32 +307,28 @@ export class RingTransport extends BaseTransport {
     }
   }
 
-  /** Delivers received records, Critical lane first, re-checking higher lanes after every batch. */
+  /** Delivers received records, Critical lane first, re-checking higher lanes after every batch (drainFirst). */
   #receive(): boolean {
     const end = this.#end;
     let progress = false;
     for (let batches = 0; batches < 64; batches++) {
-      let got = 0;
-      for (let lane = 0; lane < 3 && got === 0; lane++) {
-        const n = end.drain(lane);
-        for (let i = 0; i < n; i++) {
-          try {
-            this.emitMessage(end.record(i));
-          } catch (error) {
-            // As in an event dispatch: the listener's error is reported, and delivery goes on.
-            reportLater(error);
-          }
-          if (this.state === 'closed' && !this.#peerClosed) break; // a listener closed us: the rest is not ours
+      const n = end.drainFirst();
+      for (let i = 0; i < n; i++) {
+        try {
+          this.emitMessage(end.record(i));
+        } catch (error) {
+          // As in an event dispatch: the listener's error is reported, and delivery goes on.
+          reportLater(error);
         }
-        const status = end.release();
-        if (status !== RING_OK) {
-          this.#corrupt(status);
-          return true;
-        }
-        got = n;
-        if (this.state === 'closed' && !this.#peerClosed) return true;
+        if (this.state === 'closed' && !this.#peerClosed) break; // a listener closed us: the rest is not ours
       }
-      if (got === 0) break;
+      const status = end.release();
+      if (status !== RING_OK) {
+        this.#corrupt(status);
+        return true;
+      }
+      if (this.state === 'closed' && !this.#peerClosed) return true;
+      if (n === 0) break;
       progress = true;
     }
     return progress;
