@@ -46,6 +46,9 @@ describe('swarmwire/lite package entry', () => {
     const browser = readFileSync(`${root}dist/lite-browser.js`, 'utf8');
     expect(LITE_MANGLED.filter((name) => property(name).test(browser))).toEqual([]);
     expect(browser).toMatch(property('requestId')); // (what is not listed keeps its name)
+    // Nor is one read by a computed name (`x["transmit"]`, `"transmit" in x`), which mangling would not follow.
+    const names = LITE_MANGLED.join('|');
+    expect(browser).not.toMatch(new RegExp(`\\[\\s*["'\`](${names})["'\`]\\s*\\]|["'\`](${names})["'\`]\\s+in\\b`));
     const node = readFileSync(`${root}dist/lite.js`, 'utf8') + readdirSync(`${root}dist`).filter((f) => /^chunk-.*\.js$/.test(f)).map((f) => readFileSync(`${root}dist/${f}`, 'utf8')).join('');
     expect(node).toMatch(property('moduleHi'));
   });
