@@ -41,6 +41,15 @@ describe('swarmwire/lite package entry', () => {
     expect(text).not.toContain('this needs Node');
   });
 
+  it('the browser build lets a bundle that only packs leave out the Error codec (its table of classes is a pure call)', async () => {
+    const result = await build({
+      stdin: { contents: `import { pack, unpack } from '${root}dist/lite-browser.js'; console.log(pack, unpack);`, resolveDir: root },
+      bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent',
+    });
+    expect(result.outputFiles[0]!.text).toContain('cannot send'); // (pack's own words are in)
+    expect(result.outputFiles[0]!.text).not.toContain('AggregateError');
+  });
+
   it('the browser build shortens the property names that never leave it (scripts/lite-mangle.mjs), and only there', () => {
     const property = (name: string): RegExp => new RegExp(`[.]${name}\\b|\\b${name}:`);
     const browser = readFileSync(`${root}dist/lite-browser.js`, 'utf8');
