@@ -15,11 +15,13 @@ import type { ErrorBody } from '../session/messages.js';
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 // Each class under its own name: the built-ins', and swarmwire's as named() set them (minifiers rename classes).
-// A pure call, so that a bundle that never reads errors from the wire drops the table with the classes it names.
-const allowed = /* @__PURE__ */ (() => new Map<string, ErrorClass>([
+// Pure calls, so that a bundle that never reads errors from the wire drops the table with the classes it names: the
+// map and the list each marked, not an arrow called in place, which a minifier unwraps and so loses the mark
+// (dist/lite-browser.js is built with minifySyntax; test/package/lite-package.test.ts holds the table out).
+const allowed = /* @__PURE__ */ new Map<string, ErrorClass>(/* @__PURE__ */ [
   Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError,
   SwarmwireError, WireError, TransportError, SessionError, RpcError,
-].map((cls) => [cls.name, cls])))();
+].map((cls) => [cls.name, cls]));
 const KNOWN_FIELDS = new Set(['message', 'stack', 'cause', 'code', 'errors', 'name', 'status']);
 
 /**

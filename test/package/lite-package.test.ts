@@ -1,10 +1,11 @@
 // swarmwire/lite as a user's resolver and bundler see it: the file each condition picks, and that neither build
 // pulls in @msgpack/msgpack, the session or the full RPC layer, or anything of Node's for browsers. Lite ships no
 // wasm: since it stopped offering CHECKSUM it has nothing to load (no init(), no crc32c, no swarmwire-lite.wasm).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import * as lite from 'swarmwire/lite';
+import { LITE_MANGLED } from '../../scripts/lite-mangle.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -38,6 +39,27 @@ describe('swarmwire/lite package entry', () => {
     for (const name of ['@msgpack', 'ExtensionCodec', 'StreamConsumer', 'SessionHost', 'RegionAllocator']) expect(text).not.toContain(name);
     // Nor the Node-only stand-in for `ws` (browsers have a WebSocket global; it cost lite 0.27 KB).
     expect(text).not.toContain('this needs Node');
+  });
+
+  it('the browser build lets a bundle that only packs leave out the Error codec (its table of classes is a pure call)', async () => {
+    const result = await build({
+      stdin: { contents: `import { pack, unpack } from '${root}dist/lite-browser.js'; console.log(pack, unpack);`, resolveDir: root },
+      bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent',
+    });
+    expect(result.outputFiles[0]!.text).toContain('cannot send'); // (pack's own words are in)
+    expect(result.outputFiles[0]!.text).not.toContain('AggregateError');
+  });
+
+  it('the browser build shortens the property names that never leave it (scripts/lite-mangle.mjs), and only there', () => {
+    const property = (name: string): RegExp => new RegExp(`[.]${name}\\b|\\b${name}:`);
+    const browser = readFileSync(`${root}dist/lite-browser.js`, 'utf8');
+    expect(LITE_MANGLED.filter((name) => property(name).test(browser))).toEqual([]);
+    expect(browser).toMatch(property('requestId')); // (what is not listed keeps its name)
+    // Nor is one read by a computed name (`x["transmit"]`, `"transmit" in x`), which mangling would not follow.
+    const names = LITE_MANGLED.join('|');
+    expect(browser).not.toMatch(new RegExp(`\\[\\s*["'\`](${names})["'\`]\\s*\\]|["'\`](${names})["'\`]\\s+in\\b`));
+    const node = readFileSync(`${root}dist/lite.js`, 'utf8') + readdirSync(`${root}dist`).filter((f) => /^chunk-.*\.js$/.test(f)).map((f) => readFileSync(`${root}dist/${f}`, 'utf8')).join('');
+    expect(node).toMatch(property('moduleHi'));
   });
 
   it('the browser build, where no WebSocket global exists, refuses connect() in words that say so', async () => {
