@@ -32,9 +32,9 @@ export interface NodeRecord {
   /** Highest acked request id received from the node: after a wake, ids up to it count as seen. */
   seen: number;
   /**
-   * The relay's session tag towards the node (Hello.session in its HelloAck), made with the record: the relay's ids
+   * The relay's session tag towards the node (named in its HelloDone), made with the record: the relay's ids
    * towards the node continue while the record lives, and start again under another tag after it was forgotten.
-   * (Absent in a record stored before tags: one is made on the node's next handshake.)
+   * (Absent in a record stored before tags: it resumes under none; a new record gets one.)
    */
   tag?: number;
   connectedAt: number;
