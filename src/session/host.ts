@@ -94,8 +94,9 @@ export class SessionHost {
     }
     // Any other Hello.session is a new session of the node (a restart with its identity, its ids from 1 again): the
     // old one ends, and with it whatever waited for it — answers to its calls, Acks held for its frames — none of
-    // which belongs to the new one.
-    alive?.finish({ code: CloseCode.GoingAway, reason: 'replaced by a new session of the node' });
+    // which belongs to the new one. Still connected (a second process with the identity), it is told with a Goodbye,
+    // so it does not dial back in and replace this one in turn.
+    alive?.close(CloseCode.GoingAway, 'replaced by a new session of the node');
     const session = new Session(sessionOptions);
     accepted.done(session.tag);
     session.adopt(transport, hello, grant);
