@@ -6,11 +6,12 @@ import { memoryPair, type MemoryTransport } from '../src/transport/memory.js';
 import { CloseCode, type CloseInfo } from '../src/transport/transport.js';
 import { SessionHost } from '../src/session/host.js';
 import { Session } from '../src/session/session.js';
-import { createIdentity } from '../src/session/identity.js';
-import { decodeBody, decodeFrames, type Frame } from '../src/wire/frame.js';
+import { createIdentity, type Identity } from '../src/session/identity.js';
+import { hello } from '../src/session/handshake.js';
+import { decodeBody, decodeFrames, encodeFrame, type Frame } from '../src/wire/frame.js';
 import { parseHelloDone } from '../src/wire/hello.js';
-import { unpack } from '../src/wire/payload.js';
-import { MessageType } from '../src/wire/constants.js';
+import { pack, unpack } from '../src/wire/payload.js';
+import { MessageType, Status } from '../src/wire/constants.js';
 import { TestClock } from './fixtures/clock.js';
 import { until } from './fixtures/until.js';
 import { rawHandshake } from './fixtures/raw-handshake.js';
@@ -93,12 +94,20 @@ describe('the session a proven peer gets', () => {
     const connecting = nodes.map((n, i) => n.connect(links[i]!.client));
     await until(() => links.every((l) => l.sent.includes(MessageType.HelloAck)));
     for (const l of links) l.server.faults.release();
-    await Promise.all(connecting);
-    await until(() => ends.some((e) => e !== undefined));
-    const loser = ends.findIndex((e) => e !== undefined);
-    const [winner, lost] = [nodes[1 - loser]!, nodes[loser]!];
-    expect(ends[loser]).toEqual({ code: CloseCode.GoingAway, reason: 'replaced by a new session of the node' });
-    expect(() => lost.send({ type: MessageType.Event })).toThrowError(expect.objectContaining({ code: 'SW_ERR_SESSION_CLOSED' }));
+    const results = await Promise.allSettled(connecting);
+    const out = (i: number): boolean => results[i]!.status === 'rejected' || ends[i] !== undefined;
+    await until(() => out(0) || out(1));
+    const loser = out(0) ? 0 : 1;
+    const [winner, lost, result] = [nodes[1 - loser]!, nodes[loser]!, results[loser]!];
+    if (result.status === 'rejected') {
+      // HelloDone and the Goodbye came in one go: the transport was gone before the session opened on it.
+      expect(result.reason).toMatchObject({ code: 'SW_ERR_SESSION_CLOSED' });
+      expect(lost.state).not.toBe('open');
+    } else {
+      expect(ends[loser]).toEqual({ code: CloseCode.GoingAway, reason: 'replaced by a new session of the node' });
+      expect(() => lost.send({ type: MessageType.Event })).toThrowError(expect.objectContaining({ code: 'SW_ERR_SESSION_CLOSED' }));
+    }
+    expect(results[1 - loser]!.status).toBe('fulfilled');
     expect(h.sessions.size).toBe(1);
     const onHost = [...h.sessions.values()][0]!;
     expect(onHost).toBe(await links[1 - loser]!.accepted);
@@ -111,6 +120,30 @@ describe('the session a proven peer gets', () => {
     await until(() => atWinner.length >= 5 && atHost.length >= 5 && winner.unacked === 0 && onHost.unacked === 0);
     expect([atWinner, atHost]).toEqual([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]);
     expect([winner.state, ends[1 - loser]]).toEqual(['open', undefined]);
+  });
+
+  it('a full host answers a Hello claiming a connected node as it answers a stranger\'s (a HelloAck); only a newcomer that proved its key is refused', async () => {
+    const h = host({ maxSessions: 1 });
+    const victim = await createIdentity();
+    const first = link(h);
+    await session({ identity: victim }).connect(first.client);
+    await first.accepted;
+    /** The first answer to a Hello with `who`'s public id and key (all an outsider has), with the given session. */
+    const answer = async (who: Identity, tag?: number): Promise<number> => {
+      const l = link(h);
+      const frames: Frame[] = [];
+      l.client.on('message', (bytes) => frames.push(...decodeFrames(bytes)));
+      const local = { role: 'edge' as const, capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {}, session: tag };
+      l.client.send(encodeFrame({ type: MessageType.Hello, payload: pack(hello(who, local, new Uint8Array(32))) }));
+      await until(() => frames.length > 0);
+      l.client.close();
+      return frames[0]!.type;
+    };
+    const stranger = await createIdentity();
+    const victimTag = [...h.sessions.values()][0]!.peer!.hello.session;
+    expect([await answer(victim, victimTag), await answer(victim), await answer(stranger)]).toEqual([MessageType.HelloAck, MessageType.HelloAck, MessageType.HelloAck]);
+    await expect(session({ identity: stranger }).connect(link(h).client)).rejects.toMatchObject({ status: Status.QuotaExceeded });
+    expect(h.sessions.size).toBe(1);
   });
 
   it('a Hello without `session` (an older peer) is a session of its own: HelloDone names one, and the next such Hello resumes it', async () => {
