@@ -165,6 +165,22 @@ describe('Durable Object relay', () => {
     expect(atCarol).toEqual(['for the new session']);
   });
 
+  it('a second session of one identity replaces the first, which is told Goodbye and does not dial back in', async () => {
+    const identity = await createIdentity();
+    const first = await connectSession(() => connectWebSocket(wsUrl('second')), { identity, heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+    sessions.push(first);
+    const ended = new Promise<{ code: number; reason: string }>((r) => first.on('close', (info) => r(info)));
+    const second = await connectSession(() => connectWebSocket(wsUrl('second')), { identity, heartbeatIntervalMs: 0, reconnect: false });
+    sessions.push(second);
+    expect(await ended).toMatchObject({ code: 1001, reason: 'replaced by a new session of the node' });
+    const alice = await client('second', 'alice');
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(identity.id, event('for the second')) });
+    const got: unknown[] = [];
+    second.on('frame', (f) => got.push(carried(f)));
+    await until(() => got.length === 1);
+    expect([got, first.state, second.state]).toEqual([['for the second'], 'closed', 'open']);
+  });
+
   it('names the session a node gets in HelloDone, and resumes a record stored before tags under none (a node whose Hello has no `session`)', async () => {
     const alice = await client('before-tags', 'alice');
     const identity = await createIdentity();

@@ -141,6 +141,11 @@ export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implement
     this.#core.violation(error);
   }
 
+  /** Ends the session for good: Goodbye `{ code, reason }` when connected, the close, the end. */
+  goodbye(code: number, reason: string): void {
+    this.#core.goodbye(code, reason);
+  }
+
   /** The session is over on this socket (closed, replaced, or ended): the relay stops routing to it. */
   end(info: CloseInfo): void {
     if (!this.#open) return;

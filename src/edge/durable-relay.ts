@@ -321,13 +321,17 @@ export class SwarmwireRelay {
     const same = stored !== undefined && stored.hello.session === hello.session;
     const previous = this.#byNode.get(id);
     if (previous) {
-      // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
       this.#replaced.add(previous);
-      if (previous.socket) {
-        this.#peers.delete(previous.socket);
-        closeQuietly(previous.socket, CloseCode.Abnormal + 3000, 'replaced by a new connection');
+      if (previous.socket) this.#peers.delete(previous.socket);
+      if (!same) {
+        // A new session of the node: one still connected (a second process with the identity) is told, so it does
+        // not dial back in and replace this one in turn.
+        previous.goodbye(CloseCode.GoingAway, 'replaced by a new session of the node');
+      } else {
+        // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
+        if (previous.socket) closeQuietly(previous.socket, CloseCode.Abnormal + 3000, 'replaced by a new connection');
+        previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
       }
-      previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
     }
     if (stored && !same) await this.#forget(id);
     const record: NodeRecord = same
