@@ -42,8 +42,8 @@ export interface Accepted {
 }
 
 /**
- * Runs the accepting side of the handshake on `transport`, up to the proof. A failure is answered with an Error frame and a close
- * (1008 for refusals — Unauthorized, UnsupportedVersion, QuotaExceeded — else 1002, 1009 for too big) and the
+ * Runs the accepting side of the handshake on `transport`, up to the proof. A failure is answered with an Error
+ * frame and a close (1008 for refusals — Unauthorized, UnsupportedVersion, QuotaExceeded — else 1002, 1009 for too big) and the
  * promise rejects with the typed error: SessionError PROTOCOL, IDENTITY, UNSUPPORTED_KEY, REJECTED (authorize said
  * no), HANDSHAKE_TIMEOUT, or a WireError for bytes that are not frames.
  */

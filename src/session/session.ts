@@ -753,7 +753,7 @@ export class Session {
     replays.set(was, now);
     const replay = replays.get(key) ?? new ReplayWindow();
     replays.delete(key);
-    if (replays.size >= 4) replays.delete(replays.keys().next().value!);
+    while (replays.size >= 4) replays.delete(replays.keys().next().value!); // the four most recent, this one included
     replays.set(key, replay);
     this.#core.useReplay(replay);
   }
