@@ -9,7 +9,7 @@ import { createIdentity, deriveNodeId, useIdentityCrypto, verifySignature } from
 import { nodeIdentityCrypto } from '../src/session/identity-node.js';
 import { MessageType } from '../src/wire/constants.js';
 import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
-import { parseHello } from '../src/wire/hello.js';
+import { parseHello, parseHelloDone } from '../src/wire/hello.js';
 import { pack, unpack } from '../src/wire/payload.js';
 
 const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
@@ -47,7 +47,7 @@ describe.each([['WebCrypto', crypto.subtle], ['node:crypto', nodeIdentityCrypto]
     const tampered = hello.payload.slice();
     tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
     expect(await verifySignature('Ed25519', a.key, a.proof!, Buffer.concat([utf8(RESPONDER), sha(tampered)]))).toBe(false);
-    expect(done!.payloadLength).toBe(0);
+    expect(parseHelloDone(unpack(done!.payload))).toEqual({ session: 0x8c3e51d7 });
   });
 
   it('the implementation follows the documented transcript, for both algorithms', async () => {
@@ -59,13 +59,15 @@ describe.each([['WebCrypto', crypto.subtle], ['node:crypto', nodeIdentityCrypto]
       // A responder written from the text alone.
       const ackPayload = pack({
         version: 2, minVersion: 2, nodeId: relay.id, role: 'relay', capabilities: [], features: 0, maxPayload: 1 << 20, metadata: {},
-        alg: algorithm === 'Ed25519' ? 1 : 2, key: relay.publicKey, nonce: new Uint8Array(32).fill(9),
+        alg: algorithm === 'Ed25519' ? 1 : 2, key: relay.publicKey, nonce: new Uint8Array(32).fill(9), session: 3,
         proof: await relay.sign(Buffer.concat([utf8(RESPONDER), sha(helloPayload)])),
       });
       const { proof } = await handshake.reply(MessageType.HelloAck, ackPayload);
       const signature = unpack<{ proof: Uint8Array }>(proof).proof;
       expect(await verifySignature(algorithm, node.publicKey, signature, Buffer.concat([utf8(INITIATOR), sha(helloPayload), sha(ackPayload)]))).toBe(true);
-      expect(handshake.done(MessageType.HelloDone, new Uint8Array(0)).nodeId).toEqual(relay.id);
+      // HelloDone names the responder's session; a HelloAck's `session` (said before the proof) is not taken.
+      const peer = handshake.done(MessageType.HelloDone, pack({ session: 7 }));
+      expect([peer.nodeId, peer.session]).toEqual([relay.id, 7]);
       expect(decodeFrame(encodeFrame({ type: MessageType.HelloDone })).payloadLength).toBe(0);
     }
   });

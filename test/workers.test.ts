@@ -12,6 +12,9 @@ import { connectSession, connectWebSocket, createIdentity, decodeBody, MessageTy
 import { crc32c, decodeFrame, decodeFrames, encodeFrame, fnv1a32, parseRouted, routedBody } from 'swarmwire/wire';
 import { readmeBlock } from './fixtures/readme.js';
 import { until } from './fixtures/until.js';
+import { rawHandshake } from './fixtures/raw-handshake.js';
+import { parseHelloDone } from '../src/wire/hello.js';
+import { unpack } from '../src/wire/payload.js';
 
 const root = new URL('..', import.meta.url).pathname;
 let dir: string;
@@ -160,6 +163,49 @@ describe('Durable Object relay', () => {
     await until(() => atCarol.length === 1);
     expect(got).toEqual(['old 0', 'old 1', 'old 2', 'new 0', 'new 1', 'new 2']);
     expect(atCarol).toEqual(['for the new session']);
+  });
+
+  it('a second session of one identity replaces the first, which is told Goodbye and does not dial back in', async () => {
+    const identity = await createIdentity();
+    const first = await connectSession(() => connectWebSocket(wsUrl('second')), { identity, heartbeatIntervalMs: 0, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+    sessions.push(first);
+    const ended = new Promise<{ code: number; reason: string }>((r) => first.on('close', (info) => r(info)));
+    const second = await connectSession(() => connectWebSocket(wsUrl('second')), { identity, heartbeatIntervalMs: 0, reconnect: false });
+    sessions.push(second);
+    expect(await ended).toMatchObject({ code: 1001, reason: 'replaced by a new session of the node' });
+    const alice = await client('second', 'alice');
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(identity.id, event('for the second')) });
+    const got: unknown[] = [];
+    second.on('frame', (f) => got.push(carried(f)));
+    await until(() => got.length === 1);
+    expect([got, first.state, second.state]).toEqual([['for the second'], 'closed', 'open']);
+  });
+
+  it('names the session a node gets in HelloDone, and resumes a record stored before tags under none (a node whose Hello has no `session`)', async () => {
+    const alice = await client('before-tags', 'alice');
+    const identity = await createIdentity();
+    /** A node of before tags: the handshake by hand, its Hello without `session`; never acks. */
+    const legacy = async () => {
+      const ws = new WebSocket(wsUrl('before-tags'));
+      const frames: Frame[] = [];
+      ws.on('message', (d: Buffer) => frames.push(...decodeFrames(new Uint8Array(d)).map((f) => ({ ...f, payload: f.payload.slice() }))));
+      await new Promise((r) => ws.once('open', r));
+      await rawHandshake((bytes) => ws.send(bytes), async (n) => (await until(() => frames.length >= n), frames[n - 1]!), identity);
+      return { ws, frames, done: parseHelloDone(frames[1]!.payload.length ? unpack(frames[1]!.payload) : undefined) };
+    };
+    const first = await legacy();
+    expect(first.done.session).toEqual(expect.any(Number)); // a new record, and its tag
+    first.ws.terminate(); // no Goodbye: the relay keeps the node's session for a resume
+    await new Promise((r) => setTimeout(r, 100)); // the relay notices
+    const id = Buffer.from(identity.id).toString('hex');
+    alice.session.send({ type: MessageType.Routed, ack: true, body: routedBody(identity.id, event('kept for the resume')) });
+    await until(() => alice.session.unacked === 0);
+    expect(await (await mf.dispatchFetch(`http://x/before-tags?room=before-tags&node=${id}`)).text()).toBe('stored as before tags');
+    const second = await legacy();
+    expect(second.done).toEqual({}); // resumed, under no tag
+    await until(() => second.frames.some((f) => f.type === MessageType.Routed));
+    expect(second.frames.filter((f) => f.type === MessageType.Routed).map(carried)).toEqual(['kept for the resume']);
+    second.ws.terminate();
   });
 
   it('rebuilds its sessions from storage when the object is evicted (as after hibernation), topics included', async () => {

@@ -32,9 +32,9 @@ export interface NodeRecord {
   /** Highest acked request id received from the node: after a wake, ids up to it count as seen. */
   seen: number;
   /**
-   * The relay's session tag towards the node (Hello.session in its HelloAck), made with the record: the relay's ids
+   * The relay's session tag towards the node (named in its HelloDone), made with the record: the relay's ids
    * towards the node continue while the record lives, and start again under another tag after it was forgotten.
-   * (Absent in a record stored before tags: one is made on the node's next handshake.)
+   * (Absent in a record stored before tags: it resumes under none; a new record gets one.)
    */
   tag?: number;
   connectedAt: number;
@@ -141,6 +141,11 @@ export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implement
   /** The peer broke the protocol: an Error frame, a 1002 (1009 for too big) close, and the end of its session. */
   violation(error: SwarmwireError): void {
     this.#core.violation(error);
+  }
+
+  /** Ends the session for good: Goodbye `{ code, reason }` when connected, the close, the end. */
+  goodbye(code: number, reason: string): void {
+    this.#core.goodbye(code, reason);
   }
 
   /** The session is over on this socket (closed, replaced, or ended): the relay stops routing to it. */

@@ -17,7 +17,7 @@ import { idHex } from '../wire/node-id.js';
 import { CloseCode } from '../transport/transport.js';
 import type { Authorize, Grant } from '../session/auth.js';
 import { sessionError, SessionErrorCode } from '../session/errors.js';
-import { agree, handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from '../session/handshake.js';
+import { agree, handshakeErrorBody, helloDone, type LocalHello, REFUSALS, ResponderHandshake } from '../session/handshake.js';
 import type { Identity } from '../session/identity.js';
 import { loadIdentity, storageIdentityStore } from '../session/identity-store.js';
 import { ReplayWindow } from '../session/replay-window.js';
@@ -79,13 +79,10 @@ const FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED;
  * answers the relay's stats as JSON, and `/metrics` its figures as Prometheus text (the Node relay's, since the
  * object last woke).
  */
-/** A handshake in progress on a socket: its responder, the grant authorize gave, and the session tag its HelloAck named. */
+/** A handshake in progress on a socket: its responder and the grant authorize gave. */
 interface Handshaking {
   responder: ResponderHandshake;
   grant?: Grant | undefined;
-  tag: number | undefined;
-  /** Whether that tag was a stored record's (it must still be there when the session opens). */
-  resuming: boolean;
 }
 
 export class SwarmwireRelay {
@@ -284,18 +281,13 @@ export class SwarmwireRelay {
       if (!pending) {
         if (frame.type === MessageType.HelloProof) throw sessionError(SessionErrorCode.PROTOCOL, 'a HelloProof without a handshake: the relay restarted meanwhile, dial again');
         const responder = new ResponderHandshake(this.#identity(), this.localHello());
-        const state: Handshaking = { responder, tag: 0, resuming: false };
+        const state: Handshaking = { responder };
         this.#handshakes.set(socket, state);
         const hello = await responder.hello(frame.type, frame.payload);
         const verdict = this.#options.authorize ? await this.#options.authorize({ id: idHex(hello.nodeId), hello }) : true;
         if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
         if (verdict !== true) state.grant = verdict;
-        // The HelloAck names the relay's session towards the node: its record's when the node resumes its own session
-        // (the same Hello.session; a record stored before tags has none, and names none), else a new record's.
-        const stored = await this.state.storage.get<NodeRecord>(`node:${idHex(hello.nodeId)}`);
-        state.resuming = stored !== undefined && stored.hello.session === hello.session;
-        state.tag = state.resuming ? stored!.tag : (Math.random() * 2 ** 32) >>> 0;
-        socket.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(state.tag) }));
+        socket.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack() }));
         if (rest.length > 0) await this.#handshake(socket, rest);
         return;
       }
@@ -317,36 +309,39 @@ export class SwarmwireRelay {
   }
 
   /** Opens the session of a node that has proven its id: a new one, or its earlier one moved to this socket. */
-  async #open(socket: HibernatableWebSocket, hello: Hello, { grant, tag, resuming }: Handshaking, rest: Uint8Array): Promise<void> {
+  async #open(socket: HibernatableWebSocket, hello: Hello, { grant }: Handshaking, rest: Uint8Array): Promise<void> {
     const id = idHex(hello.nodeId);
+    // Decided now that the node is proven, and named in HelloDone (docs/protocol.md, "Sessions"). Only storage is
+    // awaited from here to HelloDone, and the runtime's input gate holds other events meanwhile, so no other
+    // handshake or alarm changes the record between the decision and the HelloDone that names it.
     const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
-    // The node's own session: the same as before (a resume), or a new one (a restart with the same identity, its ids
-    // from 1 again), for which the old record goes — its unacked frames answer the old session's calls, not the new's.
+    // The node's own session: the same as before (a resume; a record stored before tags resumes under none), or a
+    // new one (a restart with the same identity, its ids from 1 again), for which the old record goes — its unacked
+    // frames answer the old session's calls, not the new's.
     const same = stored !== undefined && stored.hello.session === hello.session;
-    if (same !== resuming || (same && stored.tag !== tag)) {
-      // The record the HelloAck named was forgotten or replaced while the handshake ran: its tag would lie about the
-      // ids that follow. The node dials again.
-      throw sessionError(SessionErrorCode.CLOSED, 'the session changed during the handshake: connect again');
-    }
     const previous = this.#byNode.get(id);
     if (previous) {
-      // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
       this.#replaced.add(previous);
-      if (previous.socket) {
-        this.#peers.delete(previous.socket);
-        closeQuietly(previous.socket, CloseCode.Abnormal + 3000, 'replaced by a new connection');
+      if (previous.socket) this.#peers.delete(previous.socket);
+      if (!same) {
+        // A new session of the node: one still connected (a second process with the identity) is told, so it does
+        // not dial back in and replace this one in turn.
+        previous.goodbye(CloseCode.GoingAway, 'replaced by a new session of the node');
+      } else {
+        // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
+        if (previous.socket) closeQuietly(previous.socket, CloseCode.Abnormal + 3000, 'replaced by a new connection');
+        previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
       }
-      previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
     }
     if (stored && !same) await this.#forget(id);
     const record: NodeRecord = same
       ? { ...stored, hello, grant, connectedAt: Date.now() }
-      : { hello, grant, topics: [], idLease: 1, seen: 0, connectedAt: Date.now(), tag };
+      : { hello, grant, topics: [], idLease: 1, seen: 0, connectedAt: Date.now(), tag: (Math.random() * 2 ** 32) >>> 0 };
     delete record.disconnectedAt;
     await this.state.storage.put(`node:${id}`, record);
     socket.serializeAttachment({ acceptedAt: Date.now(), id } satisfies Attachment);
     const peer = this.#serve(socket, record, same ? previous?.replay : undefined);
-    socket.send(encodeFrame({ type: MessageType.HelloDone }));
+    socket.send(encodeFrame({ type: MessageType.HelloDone, payload: helloDone(record.tag) }));
     // A resumed node gets what it has not acknowledged, oldest first, before anything new.
     for (const frame of await peer.unacked()) socket.send(frame);
     if (rest.length > 0) peer.receive(rest);

@@ -1,6 +1,6 @@
 // The accepting side of the handshake over a Transport: read the Hello, check it (version, key, id), ask the
-// authorize hook, answer HelloAck with this side's proof, verify the HelloProof that must follow and answer
-// HelloDone — all within one deadline. Nothing about the peer is trusted, and nothing is granted, before the proof holds: SessionHost
+// authorize hook, answer HelloAck with this side's proof and verify the HelloProof that must follow — all within one
+// deadline — then leave HelloDone to the caller, who names in it the session the proven peer gets. Nothing about the peer is trusted, and nothing is granted, before the proof holds: SessionHost
 // (host.ts) hands the transport to a session only then, so a peer that claims another node's id takes over nothing.
 import { idHex } from '../wire/node-id.js';
 import { Feature, HANDSHAKE_MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
@@ -10,7 +10,7 @@ import type { Hello } from '../wire/hello.js';
 import { CloseCode, Priority, type Transport } from '../transport/transport.js';
 import { type Authorize, type Grant } from './auth.js';
 import { sessionError, SessionErrorCode } from './errors.js';
-import { handshakeErrorBody, type LocalHello, REFUSALS, ResponderHandshake } from './handshake.js';
+import { handshakeErrorBody, helloDone, type LocalHello, REFUSALS, ResponderHandshake } from './handshake.js';
 import type { Identity } from './identity.js';
 import { readHandshakeFrame } from './session.js';
 import { type Clock, realClock } from '../core/clock.js';
@@ -23,24 +23,27 @@ export interface AcceptHandshakeOptions {
   requireChecksum: boolean;
   /** Decides whether the peer may connect, and with what grant. Default: everyone, with every grant. */
   authorize: Authorize;
-  /**
-   * Called with the checked Hello before it is answered; throwing a SwarmwireError refuses the peer with its status
-   * (a full host). May return the session tag the HelloAck names (Hello.session: the session the peer is handed to).
-   */
-  admit: (hello: Hello) => number | void;
   /** Where the deadline's time comes from. Default: the real clock. */
   clock: Clock;
 }
 
-/** A handshake that completed: the peer's Hello (its id proven) and what authorize granted (undefined: everything). */
+/**
+ * A handshake whose proof held: the peer's Hello (its id proven) and what authorize granted (undefined: everything).
+ * The caller ends it with done() or refuse(), in the same synchronous run as deciding which session the peer gets
+ * (so nothing can change between the decision and the HelloDone that names it).
+ */
 export interface Accepted {
   hello: Hello;
   grant: Grant | undefined;
+  /** Sends HelloDone naming `session`, this side's session the peer is handed to (docs/protocol.md, "Sessions"). */
+  done(session: number | undefined): void;
+  /** Answers the proven peer with an Error and a close instead (a full host); returns the error to throw. */
+  refuse(error: unknown): SwarmwireError;
 }
 
 /**
- * Runs the accepting side of the handshake on `transport`. A failure is answered with an Error frame and a close
- * (1008 for refusals — Unauthorized, UnsupportedVersion, QuotaExceeded — else 1002, 1009 for too big) and the
+ * Runs the accepting side of the handshake on `transport`, up to the proof. A failure is answered with an Error
+ * frame and a close (1008 for refusals — Unauthorized, UnsupportedVersion, QuotaExceeded — else 1002, 1009 for too big) and the
  * promise rejects with the typed error: SessionError PROTOCOL, IDENTITY, UNSUPPORTED_KEY, REJECTED (authorize said
  * no), HANDSHAKE_TIMEOUT, or a WireError for bytes that are not frames.
  */
@@ -56,11 +59,10 @@ export async function acceptHandshake(transport: Transport, identity: Identity, 
   let grant: Grant | undefined;
   try {
     const hello = await responder.hello(first.type, first.payload);
-    const session = options.admit?.(hello);
     const verdict = options.authorize ? await options.authorize({ id: idHex(hello.nodeId), hello }) : true;
     if (verdict === false) throw sessionError(SessionErrorCode.REJECTED, 'not authorized');
     if (verdict !== true) grant = verdict;
-    transport.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(session ?? undefined), features }), Priority.Critical);
+    transport.send(encodeFrame({ type: MessageType.HelloAck, payload: await responder.ack(), features }), Priority.Critical);
   } catch (error) {
     throw refuse(transport, error, features);
   }
@@ -71,8 +73,11 @@ export async function acceptHandshake(transport: Transport, identity: Identity, 
   } catch (error) {
     throw refuse(transport, error, features);
   }
-  transport.send(encodeFrame({ type: MessageType.HelloDone, features }), Priority.Critical);
-  return { hello: kept(hello), grant };
+  return {
+    hello: kept(hello), grant,
+    done: (session) => transport.send(encodeFrame({ type: MessageType.HelloDone, payload: helloDone(session), features }), Priority.Critical),
+    refuse: (error) => refuse(transport, error, features),
+  };
 }
 
 /**

@@ -6,11 +6,13 @@
 //                                           ◀──       HelloAck { …, alg, key, nonce: nR, proof: sign_R(LR ‖ H(Hello)) }
 //   checks the id and the proof
 //   HelloProof { proof: sign_I(LI ‖ H(Hello) ‖ H(HelloAck)) } ──▶  checks the proof; opens (registers the node)
-//                                           ◀──       HelloDone (empty)
+//                                           ◀──       HelloDone { session }
 //   opens
 //
 // HelloDone costs a round trip, and buys this: when the dialling side opens, the other side has already taken it
 // in — a relay routes to it, resumed frames follow — so nothing sent to it meanwhile is refused as "no such node".
+// HelloDone also names the responder's session the initiator was handed to (resumed or new): decided only once the
+// proof holds, so nothing an unproven Hello gets back depends on whether that node has a session here.
 //
 // H is SHA-256 over the payload bytes as they crossed the wire, so each signature covers everything said before
 // it, including the other side's fresh nonce: a recorded Hello or proof is worthless on another connection. The
@@ -19,7 +21,7 @@
 import { idHex } from '../wire/node-id.js';
 import { MessageType, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, Status } from '../wire/constants.js';
 import { SwarmwireError } from '../wire/errors.js';
-import { type Hello, NONCE_BYTES, type Negotiated, negotiate, parseHello, parseHelloProof } from '../wire/hello.js';
+import { type Hello, NONCE_BYTES, type Negotiated, negotiate, parseHello, parseHelloDone, parseHelloProof } from '../wire/hello.js';
 import { packPlain as pack, unpackPlain as unpack } from '../wire/msgpack/plain.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import { algorithmById, type Identity, KeyAlgorithmId, peerNodeId, sha256, verifySignature } from './identity.js';
@@ -146,14 +148,19 @@ export class InitiatorHandshake {
     return { peer, proof: pack({ proof }) };
   }
 
-  /** The responder's last word: HelloDone opens the session (resolves with the peer's Hello); an Error refuses it, as in reply(). */
+  /**
+   * The responder's last word: HelloDone opens the session and resolves with the peer's Hello, its `session` the one
+   * HelloDone names (WireError BAD_PAYLOAD for a payload that is not a HelloDone's); an Error refuses it, as in reply().
+   */
   done(type: number, payload: Uint8Array): Hello {
     if (this.#state !== 'awaiting-done') throw new Error(`[swarmwire] done() in state ${this.#state}`);
     this.#state = 'failed';
     refused(type, payload);
     if (type !== MessageType.HelloDone) throw sessionError(SessionErrorCode.PROTOCOL, `expected HelloDone, got message type ${type}`);
+    const { session } = parseHelloDone(payload.length === 0 ? undefined : unpack(payload));
+    const { session: _unproven, ...peer } = this.#peer!;
     this.#state = 'done';
-    return this.#peer!;
+    return session === undefined ? peer : { ...peer, session };
   }
 }
 
@@ -179,8 +186,9 @@ function refused(type: number, payload: Uint8Array): void {
 
 /**
  * The accepting side's half. States: `awaiting-hello` → hello() → `checked` → ack() → `awaiting-proof` →
- * proof() → `done` (or `failed`); the driver then sends HelloDone (an empty payload) and opens. Between hello()
- * and ack() the driver asks its authorize hook; nothing is granted before proof() resolves.
+ * proof() → `done` (or `failed`); the driver then decides which of its sessions the proven peer gets and sends
+ * HelloDone naming it (helloDone()), in one synchronous run with handing it over. Between hello() and ack() the
+ * driver asks its authorize hook; nothing is granted before proof() resolves.
  */
 export class ResponderHandshake {
   #state: 'awaiting-hello' | 'checked' | 'awaiting-proof' | 'done' | 'failed' = 'awaiting-hello';
@@ -223,15 +231,14 @@ export class ResponderHandshake {
   }
 
   /**
-   * The HelloAck payload: this side's Hello with a fresh nonce and its proof of the Hello it answers, naming
-   * `session` (the session the peer is handed to) when given.
+   * The HelloAck payload: this side's Hello with a fresh nonce and its proof of the Hello it answers. It names no
+   * session: which one the peer gets is decided after its proof, and said in HelloDone.
    */
-  async ack(session?: number): Promise<Uint8Array> {
+  async ack(): Promise<Uint8Array> {
     if (this.#state !== 'checked') throw new Error(`[swarmwire] ack() in state ${this.#state}`);
     this.#state = 'failed';
     const proof = await this.#identity.sign(concat(RESPONDER_LABEL, await this.#helloHash!));
-    const local = session === undefined ? this.#local : { ...this.#local, session };
-    const ack = pack({ ...hello(this.#identity, local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
+    const ack = pack({ ...hello(this.#identity, this.#local, crypto.getRandomValues(new Uint8Array(NONCE_BYTES))), proof });
     this.#ackHash = sha256(ack);
     this.#ackHash.catch(() => {}); // awaited in proof(), unless the peer never sends one
     this.#state = 'awaiting-proof';
@@ -249,6 +256,11 @@ export class ResponderHandshake {
     this.#state = 'done';
     return this.#peer!;
   }
+}
+
+/** The HelloDone payload naming `session`, the responder's session the proven peer was handed to (empty without one). */
+export function helloDone(session: number | undefined): Uint8Array {
+  return session === undefined ? new Uint8Array(0) : pack({ session });
 }
 
 /** The Error payload a handshake failure is answered with. */

@@ -4,13 +4,12 @@
 // an Error and a close, and the real peer's session is not touched.
 import { CloseCode, type Transport } from '../transport/transport.js';
 import { Status } from '../wire/constants.js';
-import type { Hello } from '../wire/hello.js';
 import { idHex } from '../wire/node-id.js';
 import { acceptHandshake } from './accept.js';
 import type { LocalHello } from './handshake.js';
 import { inboxOf } from './inbox.js';
 import type { Authorize } from './auth.js';
-import { SessionError, SessionErrorCode, sessionError } from './errors.js';
+import { SessionError, SessionErrorCode } from './errors.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
 import { type ClockTimer, unref } from '../core/clock.js';
@@ -69,47 +68,37 @@ export class SessionHost {
     const sessionOptions = (this.#sessionOptions ??= Object.freeze({ ...options, identity }));
     const local = (this.#local ??= new Session(sessionOptions).localHello());
     const max = options.maxSessions ?? 10_000;
-    // A Hello naming the node's session here (Hello.session, the same tag as its last) resumes it; any other is a new
-    // session of the node (a restart with its identity, its ids from 1 again): the old one ends, and with it whatever
-    // waited for it — answers to its calls, Acks held for its frames — none of which belongs to the new one. The
-    // HelloAck names the session the peer is handed to: the resumed one's tag, or a new one's.
-    const resumable = (h: Hello): Session | undefined => {
-      const existing = this.#sessions.get(idHex(h.nodeId));
-      return existing && existing.state !== 'closed' && existing.peer?.hello.session === h.session ? existing : undefined;
-    };
-    let tag = 0;
-    let resuming: Session | undefined;
-    const { hello, grant } = await acceptHandshake(transport, identity, local, {
+    const accepted = await acceptHandshake(transport, identity, local, {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       requireChecksum: options.requireChecksum,
       authorize: options.authorize,
       clock: options.clock,
-      admit: (h: Hello) => {
-        resuming = resumable(h);
-        if (!resuming && !this.#sessions.has(idHex(h.nodeId)) && this.#sessions.size >= max) {
-          throw new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`);
-        }
-        return (tag = resuming ? resuming.tag : (Math.random() * 2 ** 32) >>> 0);
-      },
     });
+    // Everything from here to the hand-over runs in one go: which session the proven peer gets, the HelloDone that
+    // names it, and the hand-over itself, so no other handshake, timer or close can change it in between. Decided
+    // only now, after the proof: nothing an unproven Hello gets back depends on the node's sessions here.
+    const { hello, grant } = accepted;
     const id = idHex(hello.nodeId);
-    const existing = resumable(hello);
-    if (existing !== resuming) {
-      // The session the HelloAck named ended, or another took its place, while the handshake ran (a resume deadline,
-      // a second connection): its tag would lie about the ids that follow. The peer dials again.
-      transport.close(CloseCode.GoingAway, 'the session changed during the handshake');
-      throw sessionError(SessionErrorCode.CLOSED, 'the session changed during the handshake: connect again');
+    const existing = this.#sessions.get(id);
+    const alive = existing && existing.state !== 'closed' ? existing : undefined;
+    if (alive && alive.peer?.hello.session === hello.session) {
+      // The node's own session (the same Hello.session as its last) is resumed: the peer is back (perhaps before its
+      // old link was noticed dead), and has proven it. Move it to the new transport.
+      if (alive.state === 'open') alive.suspend({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
+      accepted.done(alive.tag);
+      alive.adopt(transport, hello, grant);
+      return alive;
     }
-    if (existing) {
-      // The peer is back (perhaps before its old link was noticed dead), and has proven it: move it to the new transport.
-      if (existing.state === 'open') existing.suspend({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
-      existing.adopt(transport, hello, grant);
-      return existing;
+    if (!alive && this.#sessions.size >= max) {
+      throw accepted.refuse(new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`));
     }
-    const old = this.#sessions.get(id);
-    if (old && old.state !== 'closed') old.finish({ code: CloseCode.GoingAway, reason: 'replaced by a new session of the node' });
+    // Any other Hello.session is a new session of the node (a restart with its identity, its ids from 1 again): the
+    // old one ends, and with it whatever waited for it — answers to its calls, Acks held for its frames — none of
+    // which belongs to the new one. Still connected (a second process with the identity), it is told with a Goodbye,
+    // so it does not dial back in and replace this one in turn.
+    alive?.close(CloseCode.GoingAway, 'replaced by a new session of the node');
     const session = new Session(sessionOptions);
-    session.tag = tag;
+    accepted.done(session.tag);
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
     const clock = session.clock;

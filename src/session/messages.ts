@@ -23,7 +23,7 @@ export interface ErrorBody {
 
 /** What both sides know once the handshake is through. */
 export interface Peer {
-  /** The peer's Hello (or HelloAck). */
+  /** The peer's Hello (or HelloAck, its `session` the one HelloDone named). */
   hello: Hello;
   /** The agreed version, capabilities, features and payload limit. */
   negotiated: Negotiated;

@@ -197,9 +197,9 @@ export class Session {
   #nextId = 1;
   /**
    * Names this session's request-id counter in the Hello (Hello.session): a peer that sees another tag from this node
-   * knows its ids start afresh. Random; a SessionHost sets the one its HelloAck named. @internal
+   * knows its ids start afresh. Random; a SessionHost names it in its HelloDone. @internal
    */
-  tag = (Math.random() * 2 ** 32) >>> 0;
+  readonly tag = (Math.random() * 2 ** 32) >>> 0;
   /** Acked frames kept for re-sending until acknowledged, by request id; made on the first. */
   #unacked: Map<number, Outgoing> | undefined;
   #unackedBytes = 0;
@@ -214,11 +214,13 @@ export class Session {
   /** See lastSentBytes. */
   #lastSent = 0;
   /**
-   * The duplicate filter of each recent peer: a node that moves to another relay talks to a peer whose counter is
-   * its own, and the protocol delivers each (peer, request_id) once — not each request_id. A few, most recent last,
-   * each with the peer's session tag it belongs to.
+   * The duplicate filter of each recent peer session, by `<node id>.<its session tag>`: a node that moves to another
+   * relay talks to a peer whose counter is its own, and the protocol delivers each (peer session, request_id) once —
+   * not each request_id. Keyed by the tag too, since two live relays may share one identity (behind one address,
+   * pinned by one id): each has its own counter, and a node going back to the first finds that one's filter. A few,
+   * most recent last.
    */
-  #replays: Map<string, { replay: ReplayWindow; tag: number | undefined }> | undefined;
+  #replays: Map<string, ReplayWindow> | undefined;
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
   #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer; at: number }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = NONE;
@@ -732,31 +734,28 @@ export class Session {
   }
 
   /**
-   * Gives the core the duplicate filter of peer `id` in its session `tag`: the one it had, or a new one for a peer not
-   * seen lately — or one whose tag changed: it started a new session (a restart with the same identity), whose
-   * request ids count from 1 again, and the old filter would drop its first frames as repeats, acked and lost.
+   * Gives the core the duplicate filter of peer `id` in its session `tag`: the one it had, or a new one for a peer
+   * session not seen lately — a new session of a node (a restart with the same identity) counts its request ids from
+   * 1 again, and the old filter would drop its first frames as repeats, acked and lost.
    */
   #useReplayOf(id: string, tag: number | undefined): void {
     const current = this.#peer;
     const now = this.#core.replay;
     // The first peer's filter is the core's own; without a filter (dedupe off) there is nothing to choose.
     if (current === undefined || !now) return;
-    if (current.id === id) {
-      if (current.hello.session !== tag) this.#core.useReplay(new ReplayWindow());
-      return;
-    }
-    // The map is made only when a second peer shows up (a node that moved to another relay), so the session of each
-    // of a relay's peers carries none.
+    const key = `${id}.${tag}`;
+    const was = `${current.id}.${current.hello.session}`;
+    if (key === was) return;
+    // The map is made only when a second peer session shows up (a node that moved to another relay), so the
+    // session of each of a relay's peers carries none.
     const replays = (this.#replays ??= new Map());
-    replays.set(current.id, { replay: now, tag: current.hello.session });
-    let entry = replays.get(id);
-    if (!entry || entry.tag !== tag) {
-      entry = { replay: new ReplayWindow(), tag };
-      if (!replays.has(id) && replays.size >= 4) replays.delete(replays.keys().next().value!);
-    }
-    replays.delete(id);
-    replays.set(id, entry);
-    this.#core.useReplay(entry.replay);
+    replays.delete(was);
+    replays.set(was, now);
+    const replay = replays.get(key) ?? new ReplayWindow();
+    replays.delete(key);
+    while (replays.size >= 4) replays.delete(replays.keys().next().value!); // the four most recent, this one included
+    replays.set(key, replay);
+    this.#core.useReplay(replay);
   }
 
   #startHeartbeat(): void {

@@ -33,6 +33,8 @@ export interface Hello {
    * A u32 naming the sender's session, the one that numbers its request ids: the same on every transport of one
    * session, another when the sender starts a new one (a restart with the same identity counts its ids from 1 again).
    * The receiver keeps its duplicate filter for the peer only while this stays the same. Absent: the same as before.
+   * Sent in a Hello; a responder names its own in HelloDone (HelloDoneBody), which is where the initiator's copy of
+   * the responder's Hello gets it from (a HelloAck's is ignored: it would be said before the Hello is proven).
    */
   session?: number;
 }
@@ -121,3 +123,20 @@ export function parseHelloProof(value: unknown): HelloProofBody {
   return { proof: v.proof };
 }
 
+/**
+ * The HelloDone payload (type 69): the responder's session the initiator was handed to (docs/protocol.md,
+ * "Sessions"), or nothing (an empty payload, read as `{}`).
+ */
+export interface HelloDoneBody {
+  session?: number;
+}
+
+/** Checks a decoded HelloDone payload (undefined for an empty one). Throws WireError BAD_PAYLOAD. */
+export function parseHelloDone(value: unknown): HelloDoneBody {
+  if (value === undefined) return {};
+  const v = value as HelloDoneBody | null;
+  if (typeof v !== 'object' || v === null || (v.session !== undefined && !isUint(v.session, 0xffffffff))) {
+    throw wireError(WireErrorCode.BAD_PAYLOAD, 'invalid HelloDone: session must be u32');
+  }
+  return v.session === undefined ? {} : { session: v.session };
+}

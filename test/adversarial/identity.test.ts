@@ -7,4 +7,5 @@ import { ATTACK_TIMEOUT_MS, expectHeld } from './expect-held.js';
 describe('adversarial: identity', () => {
   it('a Hello carrying another peer\'s node id gets nothing and costs the victim nothing', () => expectHeld('takeover'), ATTACK_TIMEOUT_MS);
   it('a replayed recording of the victim\'s handshake gets nothing', () => expectHeld('replay'), ATTACK_TIMEOUT_MS);
+  it('a Hello with the victim\'s id and key learns nothing before a proof: not whether it is connected, nor its session', () => expectHeld('sessionProbe'), ATTACK_TIMEOUT_MS);
 });

@@ -2,7 +2,7 @@
 // The vitest files here run each attack at SHORT scale (npm test); run.mjs runs them all at LONG scale and prints
 // the table (npm run attack).
 import { extensionBombs, collectionDepth, hugeBigint } from './attacks/bombs.mjs';
-import { takeover, replay } from './attacks/identity.mjs';
+import { takeover, replay, sessionProbe } from './attacks/identity.mjs';
 import { originSpoof } from './attacks/origin.mjs';
 import { hugeFirstMessages, silentAndSlow } from './attacks/pre-handshake.mjs';
 import { slowReaders, neverAcks, agentBurst, broadcastBurst } from './attacks/slow-peers.mjs';
@@ -17,7 +17,7 @@ export { SHORT, longScale } from './harness/scale.mjs';
 /** Every attack, in the order of the table. */
 export const ATTACKS = {
   extensionBombs, collectionDepth, hugeBigint,
-  takeover, replay,
+  takeover, replay, sessionProbe,
   originSpoof,
   hugeFirstMessages, silentAndSlow,
   slowReaders, neverAcks, agentBurst, broadcastBurst,

@@ -1,9 +1,10 @@
 // Attack 2: claiming someone else's node id. Ids are public (the relay's peer list, Discovery, broadcast `from`), so
 // an impostor writes a Hello with the victim's id by hand — or replays the victim's own recorded handshake bytes.
 // Either way it must get nothing: no session, no frame meant for the victim; the victim must not notice.
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { check, sleep } from '../harness/arena.mjs';
-import { F, T, frame, helloPayload, isUnknownType, readFrames } from '../harness/wire.mjs';
+import { F, T, body, frame, helloPayload, isUnknownType, pack, readFrames } from '../harness/wire.mjs';
 
 /** What an impostor may be sent: the handshake's own frames (a refusal, or a new handshake step), nothing else. */
 const HANDSHAKE = new Set([T.Hello, T.HelloAck, T.Goodbye, T.Error]);
@@ -19,7 +20,7 @@ const END_WITHIN_MS = 13_000;
  */
 async function impostor(wsUrl, messages) {
   const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-  const attempt = { types: [], acked: 0, error: false, close: undefined, refusedUpgrade: undefined };
+  const attempt = { types: [], acks: [], acked: 0, error: false, close: undefined, refusedUpgrade: undefined };
   ws.on('error', () => {});
   ws.on('unexpected-response', (_req, res) => {
     attempt.refusedUpgrade = res.statusCode;
@@ -29,6 +30,7 @@ async function impostor(wsUrl, messages) {
   ws.on('message', (data) => {
     for (const f of readFrames(new Uint8Array(data))) {
       attempt.types.push(f.type);
+      if (f.type === T.HelloAck) attempt.acks.push(f.payload.slice());
       if (f.type === T.Error) attempt.error = true;
       if (f.features & F.ACK_REQUIRED && ws.readyState === WebSocket.OPEN) {
         ws.send(frame({ type: T.Ack, requestId: f.requestId }));
@@ -87,21 +89,72 @@ export const takeover = {
   },
 };
 
+/**
+ * The handshake as the victim sent it through the proxy: its first messages, up to the first that carries anything
+ * but a Hello (or a handshake step the wire contract of today does not name).
+ */
+function recordedHello(arena) {
+  const recorded = [];
+  for (const m of arena.proxy.conns[0].fromClient) {
+    if (!readFrames(m).every((f) => f.type === T.Hello || isUnknownType(f.type))) break;
+    recorded.push(m);
+  }
+  if (recorded.length === 0) throw new Error('[attack] recorded no Hello from the victim');
+  return recorded;
+}
+
 export const replay = {
   title: 'replayed handshake: the victim\'s own Hello bytes (recorded through a proxy) sent again on new connections',
   layers: 'WebSocket → recorded Hello (and any later handshake step) → session resume',
   arena: { proxyBob: true },
   async run(arena, scale) {
-    const first = arena.proxy.conns[0];
-    // The handshake as the victim sent it: its first messages, up to the first that carries anything but a Hello
-    // (or a handshake step the wire contract of today does not name).
-    const recorded = [];
-    for (const m of first.fromClient) {
-      if (!readFrames(m).every((f) => f.type === T.Hello || isUnknownType(f.type))) break;
-      recorded.push(m);
-    }
-    if (recorded.length === 0) throw new Error('[attack] recorded no Hello from the victim');
+    const recorded = recordedHello(arena);
     const attempts = await impostors(arena.relay.wsUrl, scale.attackMs, () => recorded);
     return { tried: attempts.length, checks: verdict(attempts), notes: `replayed ${recorded.length} message(s)` };
+  },
+};
+
+/** A Hello frame of `fields`, with `session` as given (undefined: none). */
+function helloWith(fields, session) {
+  const { session: _, ...rest } = fields;
+  return frame({ type: T.Hello, payload: pack(session === undefined ? rest : { ...rest, session }) });
+}
+
+/** What a HelloAck says, but for what is fresh on every connection (its nonce, and its proof that covers it). */
+function ackShape(payload) {
+  const { nonce: _n, proof: _p, ...rest } = body(payload) ?? {};
+  return JSON.stringify(rest, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+}
+
+export const sessionProbe = {
+  title: 'session probing: the victim\'s Hello (its public id and key) naming its live session, another one or none, and a stranger\'s, to read from the HelloAck whether the victim is connected and under which tag',
+  layers: 'WebSocket → Hello (victim\'s id and key, a chosen `session`) → HelloAck',
+  arena: { proxyBob: true },
+  async run(arena, scale) {
+    const victim = body(readFrames(recordedHello(arena)[0]).find((f) => f.type === T.Hello).payload);
+    // A stranger: the same Hello with a key nobody holds a session for (its id derived as docs/protocol.md says).
+    const key = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+    const nodeId = createHash('sha256').update(Uint8Array.of(1)).update(key).digest().subarray(0, 16);
+    const variants = [
+      helloWith(victim, victim.session), helloWith(victim, (victim.session + 1) >>> 0), helloWith(victim, undefined),
+      helloWith({ ...victim, alg: 1, key: new Uint8Array(key), nodeId: new Uint8Array(nodeId) }, victim.session),
+    ];
+    const attempts = await impostors(arena.relay.wsUrl, scale.attackMs, (i) => [variants[i % variants.length]]);
+    const shapes = new Set(attempts.flatMap((a) => a.acks.map(ackShape)));
+    // Refused at the upgrade (the cap on connections handshaking from one address, which a long run reaches) is
+    // refused for anyone alike: the probes counted are the ones that got to say Hello.
+    const heard = attempts.filter((a) => a.refusedUpgrade === undefined);
+    const answered = heard.filter((a) => a.acks.length === 1).length;
+    return {
+      tried: attempts.length,
+      notes: `${heard.length} Hellos heard, ${attempts.length - heard.length} refused at the upgrade; ${shapes.size} HelloAck shape(s)`,
+      checks: [
+        ...verdict(attempts),
+        check('every probe is answered with a HelloAck (a Hello for the victim is no different from a stranger\'s)', answered === heard.length && answered > 0,
+          `${answered} of ${heard.length} (${attempts.length - heard.length} refused at the upgrade)`),
+        check('the HelloAcks are all the same but for nonce and proof, and name no session', shapes.size === 1 && ![...shapes][0].includes('"session"'),
+          `${shapes.size} different: ${[...shapes].map((x) => x.slice(-60)).join(' | ')}`),
+      ],
+    };
   },
 };
