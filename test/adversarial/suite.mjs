@@ -11,6 +11,7 @@ import { crossLayerFuzz } from './attacks/fuzz.mjs';
 import { httpSurface } from './attacks/http.mjs';
 import { migrationAndControl } from './attacks/migration.mjs';
 import { topicHoard } from './attacks/subscriptions.mjs';
+import { requestIdsPast2p53, replayWindowJumps } from './attacks/request-ids.mjs';
 
 export { runAttack, formatRow, failures, TABLE_HEADER } from './harness/arena.mjs';
 export { SHORT, longScale } from './harness/scale.mjs';
@@ -26,4 +27,5 @@ export const ATTACKS = {
   crossLayerFuzz,
   httpSurface, migrationAndControl,
   topicHoard,
+  requestIdsPast2p53, replayWindowJumps,
 };
