@@ -1,4 +1,4 @@
-// Attack 12: request ids past 2^53 (acked frames to the relay, Requests routed to its agent node and to an expose())
+// Attack 13: request ids past 2^53 (acked frames to the relay, Requests routed to its agent node and to an expose())
 // and acked ids jumping a whole window each. Expected: typed refusals, the relay never stalls, no extra CPU per jump.
 import { describe, it } from 'vitest';
 import { ATTACK_TIMEOUT_MS, expectHeld } from './expect-held.js';

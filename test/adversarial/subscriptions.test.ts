@@ -1,4 +1,4 @@
-// Attack 11: one peer makes the relay keep thousands of subscriptions, and topics of 64 KiB, which every stranger
+// Attack 12: one peer makes the relay keep thousands of subscriptions, and topics of 64 KiB, which every stranger
 // then reads through peers(). Expected: per-peer limits, each refusal a typed Error, the session and peers() intact.
 import { describe, it } from 'vitest';
 import { ATTACK_TIMEOUT_MS, expectHeld } from './expect-held.js';

@@ -1,4 +1,4 @@
-// Attack 12: request ids an honest sender never writes. The wire has u64 request ids, but each side counts its own
+// Attack 13: request ids an honest sender never writes. The wire has u64 request ids, but each side counts its own
 // from 1 and stays below 2^53 (docs/protocol.md, "Request ids"), and receivers keep them as numbers: the duplicate
 // filter of acked frames (session) and of calls (RPC). Past 2^53 a number cannot count by one, and the filter's loop
 // turned for ever: two acked frames to the relay, or two Requests routed to its agent node, hung the relay (and

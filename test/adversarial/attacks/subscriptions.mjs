@@ -1,4 +1,4 @@
-// Attack 11: what a peer makes the relay keep for it. Subscriptions are held for as long as the peer stays, and any
+// Attack 12: what a peer makes the relay keep for it. Subscriptions are held for as long as the peer stays, and any
 // peer reads every peer's through the relay module's peers() (the dashboard asks each second). An attacker
 // subscribes to thousands of topics, and to topics of 64 KiB. Expected: the relay keeps at most its per-peer limits
 // (maxTopicsPerPeer 1,000, maxTopicLength 1,024), refuses the rest with a typed Error naming the limit
