@@ -327,7 +327,7 @@ export class Connection implements CodecHost {
   /** A request id seen before (a caller asking again after a reconnect): answer from the cache, never run it again. */
   /** A Request whose id is not below 2^53: answered with an Error under the id it carried, and not run. */
   #badId(frame: Frame): void {
-    const error = rpcError(RpcErrorCode.PROTOCOL, `request_id ${frame.requestId} is not below 2^53 (docs/protocol.md, "Request ids")`);
+    const error = rpcError(RpcErrorCode.PROTOCOL, `request_id ${frame.requestId} is not below 2^53`);
     this.#send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: this.#errorPayload(error, false) });
   }
 
