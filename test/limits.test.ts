@@ -132,6 +132,29 @@ describe('limits', () => {
     expect(relay.stats().rateLimited).toBe(165);
   });
 
+  it('subscriptions per peer: past maxTopicsPerPeer or maxTopicLength a Subscribe gets its typed Error and nothing is kept', async () => {
+    const { relay, join } = relayOf({ maxTopicsPerPeer: 3, maxTopicLength: 8 });
+    const alice = await join('alice');
+    const subscribe = (topic: string): number => alice.session.send({ type: MessageType.Subscribe, body: topic });
+    const topics = (): string[] => relay.peers().find((p) => p.metadata.name === 'alice')?.topics ?? [];
+    const errors = (): Array<{ id: number; status: number; message: string }> =>
+      alice.inbox.filter((f) => f.type === MessageType.Error).map((f) => ({ id: Number(f.requestId), ...decodeBody<{ status: number; message: string }>(f) }));
+    for (const t of ['a', 'b', 'c', 'a']) subscribe(t); // a topic held already takes no room
+    const fourth = subscribe('d');
+    const long = subscribe('x'.repeat(9));
+    await until(() => errors().length === 2);
+    expect(errors().map((e) => [e.id, e.status, e.message.split(':')[0]])).toEqual([
+      [fourth, Status.QuotaExceeded, '[swarmwire] SW_ERR_RELAY_TOO_MANY_TOPICS'],
+      [long, Status.PayloadTooLarge, '[swarmwire] SW_ERR_RELAY_TOPIC_TOO_LONG'],
+    ]);
+    expect(topics()).toEqual(['a', 'b', 'c']);
+    // Room comes back with an Unsubscribe; the session went on throughout.
+    alice.session.send({ type: MessageType.Unsubscribe, body: 'b' });
+    subscribe('d');
+    await until(() => topics().includes('d'));
+    expect([topics(), errors().length, alice.session.state]).toEqual([['a', 'c', 'd'], 2, 'open']);
+  });
+
   it('a slow consumer: past its buffer the relay drops it with BackpressureRejection, and holds no more for it', async () => {
     const { relay, join } = relayOf({ maxUnackedBytes: 1 << 20 });
     const alice = await join('alice');

@@ -12,6 +12,7 @@ import { RpcErrorCode, rpcError } from '../src/rpc/errors.js';
 import { MeshErrorCode, meshError } from '../src/mesh/errors.js';
 import { deserializeError, serializeError } from '../src/rpc/error-codec.js';
 import { RedisErrorCode, redisError } from '../src/relay/redis-client.js';
+import { RelayErrorCode, relayError } from '../src/relay/errors.js';
 
 const VERDICTS: Record<string, [make: () => SwarmwireError, recoverable: boolean]> = {
   ...Object.fromEntries(Object.values(WireErrorCode).map((code) => [code, [() => wireError(code, 'x'), false]])),
@@ -70,11 +71,14 @@ const VERDICTS: Record<string, [make: () => SwarmwireError, recoverable: boolean
   [RedisErrorCode.COMMAND]: [() => redisError(RedisErrorCode.COMMAND, 'x'), false],
   // NOAUTH, WRONGPASS, NOPERM after connecting: the same user gets the same answer however often it asks.
   [RedisErrorCode.REFUSED]: [() => redisError(RedisErrorCode.REFUSED, 'x'), false],
+  // Room comes back when the peer unsubscribes from a topic; a topic too long is too long every time.
+  [RelayErrorCode.TOO_MANY_TOPICS]: [() => relayError(RelayErrorCode.TOO_MANY_TOPICS, 'x'), true],
+  [RelayErrorCode.TOPIC_TOO_LONG]: [() => relayError(RelayErrorCode.TOPIC_TOO_LONG, 'x'), false],
 };
 
 describe('every error code has a verdict', () => {
   it('covers every code of every layer', () => {
-    const codes = [WireErrorCode, TransportErrorCode, SessionErrorCode, RpcErrorCode, MeshErrorCode, RedisErrorCode].flatMap((c) => Object.values(c));
+    const codes = [WireErrorCode, TransportErrorCode, SessionErrorCode, RpcErrorCode, MeshErrorCode, RedisErrorCode, RelayErrorCode].flatMap((c) => Object.values(c));
     expect(Object.keys(VERDICTS).sort()).toEqual([...new Set(codes)].sort());
   });
 

@@ -133,4 +133,17 @@ describe('refusals: a typed Error, and the connection carries on', () => {
     expect(decodeBody(ok!)).toBe(42);
     expect(raw.state).toBe('open');
   });
+
+  it('request ids not below 2^53: Error InvalidFrame SW_ERR_RPC_PROTOCOL under the id as sent, the call not run (two once hung the process)', async () => {
+    await setup();
+    ran = 0;
+    for (const id of [2n ** 60n, 2n ** 60n + 4096n, 2n ** 64n - 1n]) {
+      const [err] = await exchange({ ...request(0, 'hits', encode([])), requestId: id });
+      expect([err!.type, err!.requestId]).toEqual([MessageType.Error, id]);
+      const body = decodeBody<{ status: number; message: string; data?: { code?: string } }>(err!);
+      expect([body.status, body.data?.code]).toEqual([Status.InvalidFrame, 'SW_ERR_RPC_PROTOCOL']);
+    }
+    const [ok] = await exchange(request(2, 'hits', encode([])));
+    expect([decodeBody(ok!), ran]).toEqual([1, 1]);
+  });
 });

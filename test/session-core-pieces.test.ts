@@ -70,6 +70,20 @@ describe('session core: the rules, and the pieces SessionCore adds', () => {
     expect(full.delivered).toEqual([8]);
   });
 
+  it('an acked frame whose request_id is not below 2^53: a violation for both (SW_ERR_PROTOCOL, 1002), nothing delivered or acked', () => {
+    const { bare, session, lite, full, feed } = cores();
+    feed(acked(3));
+    // 2^60, then 2^60 + 4096: as numbers the duplicate filter could not count between them, and looped for ever.
+    feed(encodeFrame({ type: MessageType.Event, requestId: 2n ** 60n, features: Feature.ACK_REQUIRED, body: 'x' }));
+    feed(encodeFrame({ type: MessageType.Event, requestId: 2n ** 60n + 4096n, features: Feature.ACK_REQUIRED, body: 'x' }));
+    for (const [core, seen] of [[bare, lite], [session, full]] as const) {
+      expect(core.state).toBe(CoreState.Closed);
+      expect(seen.delivered).toEqual([3]);
+      expect(seen.sent).toEqual([[MessageType.Ack, 3], [MessageType.Error, 0]]);
+      expect(seen.ended.map((i) => [i.code, i.reason, (i.error as { status: number }).status])).toEqual([[1002, 'SW_ERR_PROTOCOL', Status.InvalidFrame]]);
+    }
+  });
+
   it('bytes that are not frames: a violation for both (Error, 1002, the end) when no checksum is required', () => {
     const { bare, session, lite, full, feed } = cores();
     feed(new Uint8Array(40));

@@ -19,6 +19,7 @@ import { ReplayWindow } from '../session/replay-window.js';
 import { sessionError, SessionErrorCode } from '../session/errors.js';
 import type { SessionFrame } from '../session/session.js';
 import type { RelayPeer } from '../relay/relay.js';
+import { DEFAULT_TOPIC_LIMITS, checkSubscribe } from '../relay/topics.js';
 import type { DurableStorage, HibernatableWebSocket } from './workers-types.js';
 
 /** What the relay keeps in storage per node, under `node:<id>`, to resume its session after hibernation or a reconnect. */
@@ -186,7 +187,16 @@ export class DurablePeer<S extends PeerSocket = HibernatableWebSocket> implement
     }
     if (typeof topic !== 'string') return;
     const topics = new Set(this.record.topics);
-    if (frame.type === MessageType.Subscribe) topics.add(topic);
+    if (frame.type === MessageType.Subscribe) {
+      // The relay refuses a topic over its limits (its own defaults, as the Durable Object relay gives it no others):
+      // storage must not keep what the relay did not.
+      try {
+        checkSubscribe(topic, topics, DEFAULT_TOPIC_LIMITS);
+      } catch {
+        return;
+      }
+      topics.add(topic);
+    }
     else topics.delete(topic);
     this.record.topics = [...topics];
     this.save();

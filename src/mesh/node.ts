@@ -264,7 +264,8 @@ export class MeshNode implements Disposable {
     const target = idKey(to);
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
     const payload = frame.payload ?? (frame.body === undefined ? undefined : pack(frame.body));
-    const init = { type: frame.type ?? MessageType.Event, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace: frame.trace };
+    // The id as given (see Session.send: an answer to an id past 2^53 names it exactly).
+    const init = { type: frame.type ?? MessageType.Event, requestId: frame.requestId ?? id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace: frame.trace };
     if (target === this.idHex) {
       const local = decodeFrame(encodeFrame(init));
       macrotask(() => this.#dispatch({ from: this.idHex, frame: local, hops: 0 }));

@@ -28,6 +28,7 @@ import { createDebug } from '../core/debug.js';
 import { CallLatency, type CallLatencySnapshot } from './call-latency.js';
 import { RelayCounters } from './relay-counters.js';
 import type { Histogram } from './histogram.js';
+import { DEFAULT_TOPIC_LIMITS, type TopicLimits, checkSubscribe } from './topics.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -40,7 +41,7 @@ const ANNOUNCE_MS_PER_PEER = 0.1;
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
 
-export interface RelayOptions extends HostOptions {
+export interface RelayOptions extends HostOptions, TopicLimits {
   /**
    * Other relays (node ids, 32 hex digits) whose links to this one are relay-to-relay links: the origin they give a
    * frame they forward, and the routes they announce, are believed. Anyone else's are not — a peer's role in its
@@ -235,6 +236,8 @@ export class Relay {
   /** One listener for every peer's heartbeat round trips (one function, not a closure per peer). */
   readonly #onRtt = (ms: number): void => this.#counters.rtt.observe(ms / 1000);
   readonly #maxRate: number;
+  /** What one peer's subscriptions may hold (src/relay/topics.ts). */
+  readonly #topicLimits: Readonly<TopicLimits>;
   /** Calls routed between this relay's peers, timed from Request to answer (src/relay/call-latency.ts). */
   readonly #calls: CallLatency;
   /** The built-in module `relay`, served by the RPC layer's dispatcher like any exposed object. */
@@ -255,6 +258,10 @@ export class Relay {
       holdAck: (frame) => this.#holdsAck(frame),
     });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
+    this.#topicLimits = {
+      maxTopicsPerPeer: options.maxTopicsPerPeer ?? DEFAULT_TOPIC_LIMITS.maxTopicsPerPeer,
+      maxTopicLength: options.maxTopicLength ?? DEFAULT_TOPIC_LIMITS.maxTopicLength,
+    };
     this.#clock = options.clock ?? realClock;
     this.#started = this.#clock.now();
     this.#calls = new CallLatency({ clock: this.#clock });
@@ -439,6 +446,8 @@ export class Relay {
       case MessageType.Subscribe: {
         const topic = this.#topic(frame);
         if (from.permits && !from.permits.subscribe(topic)) return this.#refuse(from.session, frame, `not allowed to subscribe to topic "${topic}"`);
+        // Over a limit: a RelayError, answered to the sender by the frame listener; nothing is kept.
+        checkSubscribe(topic, from.topics, this.#topicLimits);
         return this.#subscribe(from, topic);
       }
       case MessageType.Unsubscribe:

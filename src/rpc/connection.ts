@@ -6,7 +6,7 @@ import { MessageType } from '../wire/constants.js';
 import type { Frame } from '../wire/frame.js';
 import { SwarmwireError } from '../wire/errors.js';
 import type { SessionFrame } from '../session/session.js';
-import { ReplayWindow } from '../session/replay-window.js';
+import { ReplayWindow, isRequestId } from '../session/replay-window.js';
 import { type RpcChannel, type RpcLink, linkOf } from './channel.js';
 import { MAX_BIGINT_DIGITS } from '../wire/msgpack/bigint.js';
 import { type CodecHost, decodeValue, encodeValue, isStreamSource } from './codec.js';
@@ -209,6 +209,9 @@ export class Connection implements CodecHost {
 
   #onRequest(frame: Frame): void {
     const id = Number(frame.requestId);
+    // Calls are told apart by their id as a number (the duplicate filter, the table of calls served): past 2^53 two
+    // ids are one number, and the filter could not count past it.
+    if (!isRequestId(id)) return this.#badId(frame);
     if (!this.#seen.accept(id)) return this.#repeat(id, frame);
     const module = this.#modules.get(frame.moduleId);
     const served: Served = {
@@ -322,6 +325,12 @@ export class Connection implements CodecHost {
   }
 
   /** A request id seen before (a caller asking again after a reconnect): answer from the cache, never run it again. */
+  /** A Request whose id is not below 2^53: answered with an Error under the id it carried, and not run. */
+  #badId(frame: Frame): void {
+    const error = rpcError(RpcErrorCode.PROTOCOL, `request_id ${frame.requestId} is not below 2^53`);
+    this.#send({ type: MessageType.Error, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: this.#errorPayload(error, false) });
+  }
+
   #repeat(id: number, frame: Frame): void {
     const served = this.#served.get(id);
     if (served?.reply) return this.#sendReply(served, served.reply);

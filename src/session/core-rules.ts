@@ -34,7 +34,7 @@ import type { CloseInfo } from '../transport/transport.js';
 import { readErrorBody, readGoodbyeBody, readPingBody } from './bodies.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import type { ErrorBody } from './messages.js';
-import type { ReplayWindow } from './replay-window.js';
+import { type ReplayWindow, isRequestId } from './replay-window.js';
 import { type Clock, realClock } from '../core/clock.js';
 
 /** Where a session core is in its life. */
@@ -228,7 +228,11 @@ export class SessionCoreBase<F extends CoreFrame> {
           return;
         }
     }
-    if (frame.features & Feature.ACK_REQUIRED) return this.deliverAcked(frame, id);
+    if (frame.features & Feature.ACK_REQUIRED) {
+      // The duplicate filter counts acked ids as numbers: one past 2^53 is a lie about the sender's counter.
+      if (!isRequestId(id)) return this.violation(sessionError(SessionErrorCode.PROTOCOL, `an acked frame's request_id ${frame.requestId} is not below 2^53`));
+      return this.deliverAcked(frame, id);
+    }
     this.#host.deliver(frame);
   }
 

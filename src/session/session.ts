@@ -434,6 +434,9 @@ export class Session {
     const ack = frame.ack === true;
     const priority = frame.priority ?? Priority.High;
     const id = frame.requestId === undefined ? this.#nextId++ : Number(frame.requestId);
+    // An answer carries the id it answers as given: a peer's id past 2^53 (refused by RPC with an Error) is not exact
+    // as a number. Acked frames are this side's own, numbered from its counter.
+    const wireId = ack || frame.requestId === undefined ? id : frame.requestId;
     const negotiated = this.#peer?.negotiated.features ?? 0;
     let features = frame.features ?? 0;
     if (ack) features |= Feature.ACK_REQUIRED;
@@ -451,7 +454,7 @@ export class Session {
     const compress = !critical && frame.compress !== false && (negotiated & Feature.COMPRESSED) !== 0 && (payload?.length ?? 0) >= this.#options.compressThreshold;
     if (!compress && (this.#pendingOut === 0 || critical)) {
       // A literal of one shape, not a spread of the caller's object: the header encoder then sees one hidden class.
-      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace }, { maxPayload }), priority, ack, id);
+      this.#dispatch(encodeFrame({ type: frame.type, features, requestId: wireId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload, trace }, { maxPayload }), priority, ack, id);
       return id;
     }
     // The slow path: this frame (or one before it) is being compressed. Check the bounds now, while the caller can
@@ -474,7 +477,7 @@ export class Session {
           const deflated = await deflateRaw(payload!);
           if (deflated.length < payload!.length) [body, flags] = [deflated, features | Feature.COMPRESSED];
         }
-        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: id, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body, trace }), priority, ack, id);
+        if (this.#state !== 'closed') this.#dispatch(encodeFrame({ type: frame.type, features: flags, requestId: wireId, moduleId: frame.moduleId, methodHash: frame.methodHash, payload: body, trace }), priority, ack, id);
       })
       .catch((error: unknown) => this.#emit('error', error instanceof SwarmwireError ? error : sessionError(SessionErrorCode.CLOSED, String(error))))
       .finally(() => {

@@ -36,7 +36,8 @@ export interface Attack {
 }
 export type AttackName = 'extensionBombs' | 'collectionDepth' | 'hugeBigint' | 'takeover' | 'replay' | 'originSpoof' |
   'hugeFirstMessages' | 'silentAndSlow' | 'slowReaders' | 'neverAcks' | 'agentBurst' | 'broadcastBurst' | 'rpcSurface' | 'crossLayerFuzz' |
-  'httpSurface' | 'migrationAndControl';
+  'httpSurface' | 'migrationAndControl' | 'topicHoard' |
+  'requestIdsPast2p53' | 'replayWindowJumps';
 export const ATTACKS: Readonly<Record<AttackName, Attack>>;
 export const SHORT: Scale;
 export function longScale(env?: Record<string, string | undefined>): Scale;

@@ -10,6 +10,8 @@ import { rpcSurface } from './attacks/surface.mjs';
 import { crossLayerFuzz } from './attacks/fuzz.mjs';
 import { httpSurface } from './attacks/http.mjs';
 import { migrationAndControl } from './attacks/migration.mjs';
+import { topicHoard } from './attacks/subscriptions.mjs';
+import { requestIdsPast2p53, replayWindowJumps } from './attacks/request-ids.mjs';
 
 export { runAttack, formatRow, failures, TABLE_HEADER } from './harness/arena.mjs';
 export { SHORT, longScale } from './harness/scale.mjs';
@@ -24,4 +26,6 @@ export const ATTACKS = {
   rpcSurface,
   crossLayerFuzz,
   httpSurface, migrationAndControl,
+  topicHoard,
+  requestIdsPast2p53, replayWindowJumps,
 };

@@ -113,6 +113,11 @@ export class Outsider {
     });
   }
 
+  /** Writes whole frame bytes straight on the transport, past the session's own numbering (see sdk.mjs sendRaw). */
+  sendRaw(bytes) {
+    if (!this.closed) this.session.sendRaw(bytes);
+  }
+
   /** Calls the relay's built-in module directly (no envelope); resolves with the decoded answer. */
   async relayCall(method, args = [], timeoutMs = 5_000) {
     const requestId = 1_000_000_000 + this.nextId();

@@ -40,6 +40,8 @@ export async function startRelayProcess({ startMs = 20_000 } = {}) {
     /** How it ended, if it did: exit code or signal, and the end of what it wrote to stderr. */
     death: () => (child.exitCode !== null || child.signalCode !== null ? `${child.signalCode ?? `exit ${child.exitCode}`}: ${lastLines(err, 3)}` : undefined),
     rssKiB: () => rssKiB(child.pid),
+    /** CPU time the relay process has used so far, ms (user + system). */
+    cpuMs: () => cpuMs(child.pid),
     /** One GET /healthz: `{ ok, ms }`, ok false when it did not answer 200 within `timeoutMs`. */
     healthz: (timeoutMs = 2_000) => healthz(`${urls.url}healthz`, timeoutMs),
     /** Alive: the process runs and /healthz answers. */
@@ -66,6 +68,16 @@ const lastLines = (text, n) => text.trim().split('\n').slice(-n).join(' | ');
 export function rssKiB(pid) {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time of a process, ms: utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ). NaN once gone. */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
   }

@@ -56,13 +56,19 @@ export const closeNode = (node) => node.close();
  * is part of what the attack observes.
  */
 export async function openSession(wsUrl, { role = 'edge', name = 'attacker' } = {}) {
-  const session = await connectSession(() => connectWebSocket(wsUrl), { role, metadata: { name }, reconnect: false });
+  let transport;
+  const session = await connectSession(async () => (transport = await connectWebSocket(wsUrl)), { role, metadata: { name }, reconnect: false });
   return {
     id: idHex(session.nodeId),
     relayId: session.peer.id,
     /** Sends one frame with a payload of hand-built bytes; returns its request id. Throws what Session.send throws. */
     send: ({ type, requestId, moduleId, methodHash, payload, ack = false }) =>
       session.send({ type, requestId, moduleId, methodHash, payload, ack }),
+    /**
+     * Writes whole frame bytes on the session's transport, past the session: fields the SDK would never write (a
+     * request id of the attacker's choosing on an acked frame). Throws what the transport throws.
+     */
+    sendRaw: (bytes) => transport.send(bytes),
     /** Calls `listener(frameBytesFields)` with a copy of every application frame the relay sends it. */
     onFrame: (listener) => session.on('frame', (f) => listener({ type: f.type, features: f.features, requestId: f.requestId, moduleId: f.moduleId, methodHash: f.methodHash, payload: f.payload.slice() })),
     onClose: (listener) => session.on('close', (info) => listener({ code: info.code, reason: info.reason })),
