@@ -50,7 +50,8 @@ async function peer(wsUrl, name, slow) {
     }
   };
   const session = await sw.connectSession(() => sw.connectWebSocket(wsUrl, { WebSocket: Tracked }), {
-    metadata: { name }, heartbeatIntervalMs: 5_000, maxUnacked: 100_000,
+    // A connect storm of thousands on a busy machine can outlast the relay's handshake deadline: keep trying.
+    metadata: { name }, heartbeatIntervalMs: 5_000, maxUnacked: 100_000, firstConnectTimeoutMs: 300_000,
     reconnect: slow ? false : { initialDelayMs: 50, maxDelayMs: 1_000 },
   });
   if (slow) socket._socket.pause();

@@ -34,7 +34,7 @@ export interface Attack {
   readonly title: string;
   readonly layers: string;
 }
-export type AttackName = 'extensionBombs' | 'collectionDepth' | 'hugeBigint' | 'takeover' | 'replay' | 'originSpoof' |
+export type AttackName = 'extensionBombs' | 'collectionDepth' | 'hugeBigint' | 'takeover' | 'replay' | 'sessionProbe' | 'originSpoof' |
   'hugeFirstMessages' | 'silentAndSlow' | 'slowReaders' | 'neverAcks' | 'agentBurst' | 'broadcastBurst' | 'rpcSurface' | 'crossLayerFuzz' |
   'httpSurface' | 'migrationAndControl' | 'topicHoard' |
   'requestIdsPast2p53' | 'replayWindowJumps';
