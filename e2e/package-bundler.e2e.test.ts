@@ -102,7 +102,8 @@ try {
     };
     rmSync(join(project, 'public/swarmwire.wasm'), { force: true });
     const missing = await run();
-    expect(missing.logs).toEqual([`failed [swarmwire] cannot load ${server.url('/public/swarmwire.wasm', { isolated: false })}: HTTP 404`]);
+    // The error says what to do about it (the README's three ways out), not only what went wrong.
+    expect(missing.logs).toEqual([`failed [swarmwire] cannot load ${server.url('/public/swarmwire.wasm', { isolated: false })}: HTTP 404 (bundled? import swarmwire/inline, copy swarmwire.wasm beside the bundle, or pass init({ wasm }))`]);
     expect(missing.problems).toContain(`HTTP 404 for ${server.url('/public/swarmwire.wasm', { isolated: false })}`);
     expect(missing.problems.filter((problem) => !problem.includes('/public/swarmwire.wasm'))).toEqual([]);
 

@@ -26,7 +26,8 @@ describe('deno run deno.js', () => {
   it.each([
     [['--prot', '9000'], 'swarmwire relay: unknown option --prot (did you mean --port?)'],
     [['--no-webtransprot'], 'swarmwire relay: unknown option --no-webtransprot (did you mean --no-webtransport?)'],
-    [['--port', '-1'], 'swarmwire relay: option --port needs a value (n)'],
+    [['--port', '-1'], 'swarmwire relay: --port must be a whole number from 0 to 65535, got "-1"'],
+    [['--port', '--log'], 'swarmwire relay: option --port needs a value (n)'],
     [['--port=65536'], 'swarmwire relay: --port must be a whole number from 0 to 65535, got "65536"'],
     [['8787'], 'swarmwire relay: unexpected argument "8787"'],
   ])('refuses %j: one line, the usage, exit code 2', async (args, line) => {

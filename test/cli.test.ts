@@ -48,6 +48,9 @@ describe('usage errors: one line, the usage, exit code 2', () => {
     [['relay', '--port'], 'swarmwire: option --port needs a value (n)', 'usage: swarmwire relay'],
     [['relay', '--port', 'eighty'], 'swarmwire: --port must be a whole number from 0 to 65535, got "eighty"', 'usage: swarmwire relay'],
     [['relay', '--port', '70000'], 'swarmwire: --port must be a whole number from 0 to 65535, got "70000"', 'usage: swarmwire relay'],
+    // A negative number is the value given, not a flag: "needs a value" told the user to give what they gave.
+    [['relay', '--port', '-1'], 'swarmwire: --port must be a whole number from 0 to 65535, got "-1"', 'usage: swarmwire relay'],
+    [['relay', '--port', '-v'], 'swarmwire: option --port needs a value (n)', 'usage: swarmwire relay'],
     [['relay', '--log=yes'], 'swarmwire: option --log takes no value', 'usage: swarmwire relay'],
     [['relay', 'now'], 'swarmwire: unexpected argument "now"', 'usage: swarmwire relay'],
     [['relay', '--no-webtransport'], 'swarmwire: --no-webtransport needs --deno (the Node relay serves WebSocket only)', 'usage: swarmwire relay'],

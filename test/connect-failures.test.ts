@@ -10,7 +10,7 @@ import { connect as tcpConnect, createServer as createTcpServer, type Server as 
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { type CloseInfo, connectSession, connectWebSocket, createIdentity, type RetryInfo, SessionError, Status, type Transport, TransportError, TransportErrorCode } from 'swarmwire';
+import { type CloseInfo, connect, connectSession, connectWebSocket, createIdentity, type RetryInfo, SessionError, Status, type Transport, TransportError, TransportErrorCode } from 'swarmwire';
 import { listenWebSocket, startRelay } from 'swarmwire/node';
 import { reconnecting } from 'swarmwire/transport';
 import { DEFAULT_FIRST_CONNECT_TIMEOUT_MS } from '../src/session/connect.js';
@@ -163,6 +163,16 @@ describe('connectWebSocket says why a connection failed (Node 20, `ws`)', () => 
       expect(error.recoverable).toBe(false);
       expect(error.message).toContain(url);
     }
+  });
+});
+
+describe('connect() takes URLs of its schemes, and says so for anything else', () => {
+  // A newcomer's first mistakes: no scheme at all (which the runtime's URL parser answered with a bare "Invalid URL"),
+  // a host:port that parses as a scheme of its own, an http: URL copied from the dashboard's address bar.
+  it.each(['127.0.0.1:8787', 'localhost:8787/ws', 'http://127.0.0.1:8787/ws', ''])('%j: a TypeError that names the URL and shows one it takes', async (url) => {
+    const error = await rejection(connect(url));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe(`[swarmwire] connect() takes a ws:, wss: or https: (WebTransport) URL, such as ws://127.0.0.1:8787/ws, not ${JSON.stringify(url)}`);
   });
 });
 

@@ -104,6 +104,13 @@ describe('identities', () => {
     await writeFile(path, 'not json');
     await expect(loadIdentity(fileIdentityStore(path))).rejects.toThrow(TypeError);
 
+    // A path in folders that do not exist yet (a first `swarmwire relay --identity keys/relay.key`): made, 0700.
+    const nested = join(dir, 'keys', 'relays', 'node.key');
+    const made = await loadIdentity(fileIdentityStore(nested));
+    expect((await loadIdentity(fileIdentityStore(nested))).idHex).toBe(made.idHex);
+    expect((await stat(join(dir, 'keys', 'relays'))).mode & 0o777).toBe(0o700);
+    expect((await stat(nested)).mode & 0o777).toBe(0o600);
+
     const kv = new Map<string, unknown>();
     const storage = { get: async <T>(k: string) => kv.get(k) as T | undefined, put: async (k: string, v: unknown) => void kv.set(k, v) };
     const a = await loadIdentity(storageIdentityStore(storage));

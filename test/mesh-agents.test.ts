@@ -82,8 +82,18 @@ describe('agents', () => {
     // errors cross the wire as the RPC layer carries them
     await expect(counter.fail()).rejects.toMatchObject({ name: 'Error', message: 'counter says no' });
     await expect(b.call('counter', 'nope')).rejects.toMatchObject({ code: 'SW_ERR_RPC_METHOD_NOT_FOUND', status: 2 });
-    await expect(b.call('nobody', 'increment')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND' });
+    await expect(b.call('nobody', 'increment')).rejects.toMatchObject({ code: 'SW_ERR_AGENT_NOT_FOUND', message: '[swarmwire] no node hosts agent "nobody"' });
     expect(a.agents()).toEqual([expect.objectContaining({ name: 'counter', kind: 'Counter', state: 'active', calls: 3 })]);
+  });
+
+  it('a call from a node connected to nothing says so: the newcomer forgot connect(), no agent is missing', async () => {
+    const lonely = make();
+    const error = await lonely.call('counter', 'increment').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MeshError);
+    expect(error).toMatchObject({
+      code: 'SW_ERR_AGENT_NOT_FOUND',
+      message: '[swarmwire] no node hosts agent "counter" (this node is connected to no other: connect() it to a relay or a peer first)',
+    });
   });
 
   it("an agent whose call to another agent finds no one answers that error: the caller takes it as the answer, not as the agent's absence", async () => {

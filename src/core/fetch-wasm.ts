@@ -11,7 +11,8 @@ export async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
     return WebAssembly.compile(await readFile(url));
   }
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`[swarmwire] cannot load ${url.href}: HTTP ${response.status}`);
+  // A 404 is nearly always a bundler that moved the code and left the wasm behind (esbuild does): say the ways out.
+  if (!response.ok) throw new Error(`[swarmwire] cannot load ${url.href}: HTTP ${response.status}${response.status === 404 ? ' (bundled? import swarmwire/inline, copy swarmwire.wasm beside the bundle, or pass init({ wasm }))' : ''}`);
   // compileStreaming insists on the application/wasm MIME type; plain file servers often send another.
   return response.headers.get('content-type')?.startsWith('application/wasm')
     ? WebAssembly.compileStreaming(response)

@@ -178,7 +178,12 @@ export class LiteConnection {
     });
     // The reason a socket never opened (ECONNREFUSED, a DNS failure) comes in an error event (Node's `ws` keeps it as
     // `error`); listening also keeps `ws` from throwing it as an unhandled 'error' event.
-    ws.addEventListener('error', (e) => void (this.#failure ??= (e as Event & { error?: unknown }).error ?? e));
+    // An error before the socket opened is the connection failing: end it now. WHATWG sends a close after it, but Node
+    // 22's built-in WebSocket sends none after a refused connect, which left the handshake deadline to say it 10 s on.
+    ws.addEventListener('error', (e) => {
+      this.#failure ??= (e as Event & { error?: unknown }).error ?? e;
+      if (!this.#socketOpened) this.#finish({ code: 1006, reason: '' });
+    });
     // Receivers map 4001–4015 back to 1001–1015 (WebSocket clients may not send most 1xxx codes).
     ws.addEventListener('close', (e) => this.#finish({ code: e.code > 4000 && e.code < 4016 ? e.code - 3000 : e.code, reason: e.reason }));
     ws.addEventListener('message', (e) => {

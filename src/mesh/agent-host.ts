@@ -287,7 +287,9 @@ export class AgentHost implements Disposable {
         to = again;
       }
     }
-    throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `no node hosts agent "${name}"`);
+    // A node linked to nobody can find no agent: the likelier mistake is a missing connect(), so say that too.
+    const alone = this.node.peers().length === 0 ? ' (this node is connected to no other: connect() it to a relay or a peer first)' : '';
+    throw meshError(MeshErrorCode.AGENT_NOT_FOUND, `no node hosts agent "${name}"${alone}`);
   }
 
   /**

@@ -1,8 +1,10 @@
 import { Status } from '../wire/constants.js';
 import { SwarmwireError, named } from '../wire/errors.js';
 
+// Typed as SwarmwireError's class (it adds no member): left to inference, the declaration spelled out Error's
+// statics, and @types/node's among them (NodeJS.CallSite), which projects without Node's types cannot read.
 /** A mesh operation failed: no route, a closed node, an agent that cannot be found, called or moved. */
-export const MeshError = /* @__PURE__ */ named(class MeshError extends SwarmwireError {}, 'MeshError');
+export const MeshError: typeof SwarmwireError = /* @__PURE__ */ named(class MeshError extends SwarmwireError {}, 'MeshError');
 export type MeshError = InstanceType<typeof MeshError>;
 
 export const MeshErrorCode = {

@@ -52,6 +52,7 @@ export class PeerLink implements RpcLink {
   readonly #host: LinkHost;
   readonly #on: Listeners = { frame: [], open: [], disconnect: [], close: [] };
 
+  /** Made by MeshNode.link() (its LinkHost is internal, so the declarations leave the constructor out). @internal */
   constructor(host: LinkHost, peer: string) {
     this.#host = host;
     this.peer = peer;

@@ -62,7 +62,8 @@ export function parseFlags(args: readonly string[], flags: Readonly<Record<strin
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('-') && value !== '-')) throw new UsageError(`option --${name} needs a value${spec.value ? ` (${spec.value})` : ''}`);
+    // A negative number is a value (`--port -1`: the option's own check says what it takes), not the next flag.
+    if (value === undefined || (eq < 0 && /^-(?!\d)./.test(value))) throw new UsageError(`option --${name} needs a value${spec.value ? ` (${spec.value})` : ''}`);
     values[name] = value;
   }
   return { values, positionals };

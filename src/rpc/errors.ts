@@ -1,8 +1,10 @@
 import { Status } from '../wire/constants.js';
 import { SwarmwireError, named } from '../wire/errors.js';
 
+// Typed as SwarmwireError's class (it adds no member): left to inference, the declaration spelled out Error's
+// statics, and @types/node's among them (NodeJS.CallSite), which projects without Node's types cannot read.
 /** A remote call failed for a reason of the RPC layer (not an error the remote function threw). */
-export const RpcError = /* @__PURE__ */ named(class RpcError extends SwarmwireError {}, 'RpcError');
+export const RpcError: typeof SwarmwireError = /* @__PURE__ */ named(class RpcError extends SwarmwireError {}, 'RpcError');
 export type RpcError = InstanceType<typeof RpcError>;
 
 export const RpcErrorCode = {

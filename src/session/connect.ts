@@ -189,14 +189,19 @@ export async function connect(url: string | URL, options: Readonly<Partial<Conne
 
 /** A dial function for `url`, by its scheme (connect(), MeshNode.connect()). Throws TypeError for other schemes. */
 export function dialUrl(url: string | URL, options: Readonly<Partial<Pick<ConnectOptions, 'webSocket' | 'webTransport'>>>): () => Transport {
-  const target = new URL(url);
-  switch (target.protocol) {
+  let target: URL | undefined;
+  try {
+    target = new URL(url);
+  } catch {
+    // Not a URL at all ('127.0.0.1:8787'): the runtime's own "Invalid URL" names neither the URL nor what it takes.
+  }
+  switch (target?.protocol) {
     case 'ws:':
     case 'wss:':
-      return () => connectWebSocket(target, options.webSocket);
+      return () => connectWebSocket(target!, options.webSocket);
     case 'https:':
-      return () => connectWebTransport(target, options.webTransport);
+      return () => connectWebTransport(target!, options.webTransport);
     default:
-      throw new TypeError(`[swarmwire] connect() takes ws:, wss: or https: (WebTransport) URLs, not ${target.protocol}`);
+      throw new TypeError(`[swarmwire] connect() takes a ws:, wss: or https: (WebTransport) URL, such as ws://127.0.0.1:8787/ws, not ${JSON.stringify(String(url))}`);
   }
 }

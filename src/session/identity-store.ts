@@ -110,6 +110,11 @@ export function fileIdentityStore(path: string): IdentityStore {
       const record = await exportIdentity(identity);
       const text = JSON.stringify({ algorithm: record.algorithm, privateKey: toBase64(record.privateKey), publicKey: toBase64(record.publicKey), id: identity.idHex }, null, 2);
       const temporary = `${path}.${identity.idHex.slice(0, 8)}.tmp`;
+      // `--identity keys/relay.key` on a first run: make the folders, readable by this user alone as the key is
+      // (before, the write failed with ENOENT on the temporary file, a name the user never gave).
+      // (The folder cut by hand: node:path would be one more Node module for the browser builds to stand in for.)
+      const folder = path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')));
+      if (folder) await fs.mkdir(folder, { recursive: true, mode: 0o700 });
       await fs.writeFile(temporary, `${text}\n`, { mode: 0o600 });
       await fs.rename(temporary, path);
     },

@@ -120,6 +120,34 @@ export async function main(): Promise<string> {
   }, 60_000);
 });
 
+describe('TypeScript: the README\'s typed snippets, library declarations checked too', () => {
+  // As a user copies them: the typed first program and the two Worker files, against the installed declarations under
+  // both resolutions a project picks, with skipLibCheck off (the declarations themselves are checked) and no Node
+  // types. The Workers globals stand for @cloudflare/workers-types', by the package's own shapes of them.
+  it.each(['NodeNext', 'Bundler'])('moduleResolution %s', async (resolution) => {
+    const dir = project(`typescript-readme-${resolution}`);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        strict: true, module: resolution === 'Bundler' ? 'ESNext' : 'NodeNext', moduleResolution: resolution, target: 'ES2022',
+        lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [], skipLibCheck: false, noEmit: true,
+      },
+      include: ['*.ts'],
+    }));
+    writeFileSync(join(dir, 'globals.d.ts'), `import type { DurableObjectNamespaceLike, DurableObjectStateLike } from 'swarmwire/workers';
+declare global {
+  type DurableObjectNamespace = DurableObjectNamespaceLike;
+  type DurableObjectState = DurableObjectStateLike;
+}
+`);
+    writeFileSync(join(dir, 'hello.ts'), readmeBlock('typescript'));
+    writeFileSync(join(dir, 'worker.ts'), readmeBlock('worker'));
+    writeFileSync(join(dir, 'rooms.ts'), readmeBlock('worker-rooms'));
+    const tsc = await runCommand(process.execPath, [`${ROOT}/node_modules/typescript/bin/tsc`, '-p', dir], { cwd: dir });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
+  }, 60_000);
+});
+
 describe('Deno', () => {
   let relay: ReturnType<typeof startCommand> | undefined;
   let listener: Session | undefined;
