@@ -6,7 +6,7 @@
 // to what a client that calls and serves needs: no reconnects, no resend store, no streams or proxies
 // (docs/architecture.md, "Lite").
 import { Feature, HANDSHAKE_MAX_PAYLOAD, MAX_PAYLOAD, MessageType, Status } from '../wire/constants.js';
-import { SwarmwireError, WireErrorCode, wireError } from '../wire/errors.js';
+import { SwarmwireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { call, operationOf } from '../rpc/dispatch.js';
 import { errorPayload, remoteError } from '../rpc/error-codec.js';
 import { RpcErrorCode, rpcError } from '../rpc/errors.js';
@@ -464,7 +464,9 @@ export class LiteConnection {
 function connectFailed(url: string, cause: unknown, code: number): SwarmwireError {
   const why = (cause as Error)?.message || `closed with ${code} before it opened (no server there, a wrong path, or a refused origin: this runtime gives no reason)`;
   // The full SDK's code (TransportErrorCode.CONNECT_FAILED) on the base class: lite leaves the transport layer out.
-  return new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause });
+  // Its verdict too (transport/connect-failure.ts): an HTTP client error answers every try the same, but 408 and 429.
+  const http = /response:? (4\d\d)/.exec(why)?.[1];
+  return withVerdict(new SwarmwireError('SW_ERR_CONNECT_FAILED', Status.ExecutionError, `cannot reach ${url}: ${why}`, { cause }), http && http !== '408' && http !== '429' ? false : undefined);
 }
 
 function cancelled(signal: AbortSignal): Error {
