@@ -121,10 +121,21 @@ export class SessionHost {
     session.tag = tag;
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
+    this.#track(session, id);
+    for (const l of this.#onSession) l(session);
+    return session;
+  }
+
+  /**
+   * Ends `session` if its peer does not come back within resumeTimeoutMs, and forgets it once closed. Its listeners
+   * are made here, not in accept(): closures share their function's context, and accept()'s holds the handshake's
+   * helpers, which every idle peer would then keep (issue 17).
+   */
+  #track(session: Session, id: string): void {
     const clock = session.clock;
     let resumeTimer: ClockTimer | undefined;
     session.on('disconnect', () => {
-      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000));
+      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), this.#options.resumeTimeoutMs ?? 30_000));
       for (const l of this.#onLeave) l(id);
     });
     session.on('open', () => clock.clearTimeout(resumeTimer));
@@ -133,8 +144,6 @@ export class SessionHost {
       if (this.#sessions.get(id) === session) this.#sessions.delete(id);
       for (const l of this.#onLeave) l(id);
     });
-    for (const l of this.#onSession) l(session);
-    return session;
   }
 
   /** Closes every session. */
