@@ -110,10 +110,10 @@ export function serveDashboard(node: MeshNode, host: AgentHost): void {
 
 /**
  * Joins `node`, a mesh node in the relay's own process, to `relay` over an in-memory link; the node reads the relay's
- * routes live (Relay.shareRoutes) instead of from its announcements. The link is never dropped
- * as slow (Relay.acceptLocal) and, if it ends anyway (a heartbeat lost while the process was busy), the node links
- * again: without it the agents hosted there would be cut off for good. Resolves once linked, with a function that
- * stops relinking.
+ * routes live (Relay.shareRoutes) instead of from its announcements. The link is never dropped as slow
+ * (Relay.acceptLocal) and, if it ends anyway (a heartbeat lost while the process was busy), the node links again:
+ * without it the agents hosted there would be cut off for good. Resolves once linked, with a function that stops
+ * relinking.
  */
 export async function linkLocal(relay: Relay, node: MeshNode): Promise<() => void> {
   let closed = false;
