@@ -30,3 +30,34 @@ describe('Router.learn', () => {
     expect(router.nextHop(hex(3))).toBeUndefined();
   });
 });
+
+// Issue 17: the relay's in-process agent host reads the relay's routes live instead of keeping what it announced.
+describe('Router.follow and Router.view', () => {
+  it('reads a peer\'s routes live from its router: what known(to) would list, each looked up by id', () => {
+    const relay = new Router(hex(2));
+    relay.addDirect({ id: id(1), role: 'core', capabilities: ['node'], trusted: false }); // the follower itself
+    relay.addDirect({ id: id(3), role: 'edge', capabilities: ['gpu'], trusted: false });
+    relay.addDirect({ id: id(5), role: 'relay', capabilities: ['relay'], trusted: true });
+    expect(relay.learn(hex(5), [known(6, 0)])).toBe(true);
+    const node = new Router(hex(1));
+    node.addDirect({ id: id(2), role: 'relay', capabilities: ['relay'], trusted: true });
+    node.follow(hex(2), relay.view(hex(1)));
+    // Before the peer's first announcement the view is not in use; from it on, whatever the list says.
+    expect(node.nextHop(hex(3))).toBeUndefined();
+    expect(node.learn(hex(2), [known(9)])).toBe(true);
+    expect(node.learn(hex(2), [known(9), known(10)])).toBe(false);
+    expect(node.nextHop(hex(9))).toBeUndefined();
+    expect(node.nextHop(hex(3))).toBe(hex(2));
+    expect(node.nextHop(hex(6))).toBe(hex(2));
+    const listed = (r: Router) => r.known().map((p) => [p.id[0], p.role, p.capabilities, p.hops]).sort();
+    expect(listed(node)).toEqual([[2, 'relay', ['relay'], 0], [3, 'edge', ['gpu'], 1], [5, 'relay', ['relay'], 1], [6, 'core', [], 2]].sort());
+    // Live: a peer that joins or leaves the relay is known, or not, without an announcement.
+    relay.addDirect({ id: id(7), role: 'edge', capabilities: [], trusted: false });
+    relay.removeDirect(hex(3));
+    expect(node.nextHop(hex(7))).toBe(hex(2));
+    expect(node.nextHop(hex(3))).toBeUndefined();
+    expect(listed(node).map(([n]) => n)).toEqual([2, 5, 6, 7]);
+    // Split horizon holds: the follower is never a route of its own view.
+    expect(relay.view(hex(1)).get(hex(1))).toBeUndefined();
+  });
+});

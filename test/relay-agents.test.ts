@@ -151,3 +151,43 @@ describe('agents moving into the relay\'s agent host', () => {
     expect(acks[1]).toMatchObject({ migrationId: 4, ok: false, message: expect.stringContaining('SW_ERR_SNAPSHOT_BUSY') });
   });
 });
+
+// Issue 17: the agent host reads the relay's routes live (Relay.shareRoutes) instead of being sent the whole peer
+// list on every change and keeping a route per peer; it still knows every peer, for placement and for sends.
+describe('the relay\'s agent host and the relay\'s peers', () => {
+  class Counter {
+    count = 0;
+    increment(by = 1): number {
+      return (this.count += by);
+    }
+  }
+  it('is sent no announcement when peers join, yet lists them with their capabilities and places an agent on one', async () => {
+    server = await startRelay({ port: 0, agents: true, heartbeatIntervalMs: 0 });
+    const agents = server.agents!;
+    const relayConn = () => agents.node.stats().connections.find((c) => c.role === 'relay')!;
+    await until(() => relayConn() !== undefined && relayConn().framesIn > 0, 5_000); // its Discovery was answered
+    const before = relayConn().framesIn;
+    const joined: AgentHost[] = [];
+    for (const capabilities of [[], ['gpu'], []]) {
+      const n = await MeshNode.create({ heartbeatIntervalMs: 0, capabilities });
+      others.push(n);
+      await n.connect(() => connectWebSocket(server!.wsUrl), { reconnect: false });
+      const host = new AgentHost(n);
+      host.define('Counter', () => new Counter());
+      joined.push(host);
+    }
+    const ids = joined.map((h) => h.node.idHex);
+    expect(agents.node.peers().filter((p) => ids.includes(p.id)).map((p) => [p.id, p.capabilities, p.hops]))
+      .toEqual(expect.arrayContaining([[ids[0], [], 1], [ids[1], ['gpu'], 1], [ids[2], [], 1]]));
+    // Spawned by capability: placement found the one peer that has it, and the agent answers through the relay.
+    expect(await agents.host.spawn('Counter', 'c', { capabilities: ['gpu'] })).toBe(ids[1]);
+    expect(await agents.host.call('c', 'increment', [2])).toBe(2);
+    // Past the quiet spell the relay spaces announcements by: none reached it (each would have listed every peer).
+    await new Promise((r) => setTimeout(r, 50));
+    // Its frames in since: the spawn's Discovery answered, the spawn's two MigrationAcks and the call's Response. Each
+    // announcement would add one (they are coalesced, so at least one for the three joins).
+    expect(relayConn().framesIn - before).toBeLessThanOrEqual(4);
+    joined[0]!.node.close();
+    await until(() => !agents.node.peers().some((p) => p.id === ids[0]), 5_000);
+  });
+});

@@ -72,6 +72,38 @@ describe('handshake', () => {
     expect(got).toEqual(['welcome', 'and this', 'later']);
   });
 
+  it('hands each frame to the listeners there are when it arrives: one, two, the same one twice, none after removal', async () => {
+    const { host, dial } = rig();
+    const client = await connectSession(dial, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    await until(() => host.sessions.size === 1);
+    const server = host.sessions.values().next().value!;
+    const got: string[] = [];
+    const send = async (body: string, count: number): Promise<void> => {
+      server.send({ type: MessageType.Event, body });
+      await until(() => got.length === count);
+    };
+    const a = (f: Frame) => got.push(`a:${decodeBody(f)}`);
+    const offA = client.on('frame', a);
+    await send('1', 1);
+    // One added while a frame is handed out hears the next one, not that one.
+    const offB = client.on('frame', (f) => {
+      got.push(`b:${decodeBody(f)}`);
+      if (decodeBody(f) === '2') client.on('frame', (g) => got.push(`c:${decodeBody(g)}`));
+    });
+    await send('2', 3);
+    offA();
+    offA(); // a second call removes nothing more
+    await send('3', 5);
+    offB();
+    const offA1 = client.on('frame', a);
+    client.on('frame', a);
+    await send('4', 8);
+    offA1();
+    await send('5', 10);
+    expect(got).toEqual(['a:1', 'a:2', 'b:2', 'b:3', 'c:3', 'c:4', 'a:4', 'a:4', 'c:5', 'a:5']);
+  });
+
   it('exchanges Hello / HelloAck and agrees on the same terms on both sides', async () => {
     const { dial, accepted } = rig({ role: 'relay', capabilities: ['rpc', 'relay'], maxPayload: 1 << 20 });
     const client = await connectSession(dial, { capabilities: ['rpc', 'mesh'], metadata: { name: 'page' }, heartbeatIntervalMs: 0 });

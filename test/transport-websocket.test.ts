@@ -57,6 +57,31 @@ function thrown(fn: () => unknown): TransportError {
 }
 
 describe('websocket transport: frames', () => {
+  // Issue 17: through addEventListener `ws` wrapped each listener of each socket in a closure of its own; a relay's
+  // sockets now share one set of listeners, and a closed transport takes its own off the socket.
+  it('gives every `ws` socket the same listeners, one per event, and removes them (but the error one) on close', async () => {
+    const { url, next } = await rawServer();
+    const raws: WebSocket[] = [];
+    const transports: WebSocketTransport[] = [];
+    for (let i = 0; i < 2; i++) {
+      const rawPromise = next();
+      await opened(client(url));
+      const raw = await rawPromise;
+      raws.push(raw);
+      transports.push(acceptWebSocket(raw as unknown as WebSocketLike));
+    }
+    // The transport's are the last added (the server adds its own 'close' listener first).
+    const last = (raw: WebSocket, event: string) => raw.listeners(event).at(-1);
+    for (const event of ['open', 'message', 'close', 'error']) expect(last(raws[0]!, event)).toBe(last(raws[1]!, event));
+    expect(raws[0]!.listenerCount('message')).toBe(1);
+    transports[0]!.close(1000, 'done');
+    expect(raws[0]!.listenerCount('message')).toBe(0);
+    expect(raws[0]!.listenerCount('open')).toBe(0);
+    expect(raws[0]!.listeners('close')).not.toContain(last(raws[1]!, 'close'));
+    expect(raws[0]!.listeners('error')).toContain(last(raws[1]!, 'error'));
+    expect(raws[1]!.listenerCount('message')).toBe(1);
+  });
+
   it('round-trips frames of 0 B to 1 MiB in order, through a Node server', async () => {
     const { server } = await echoServer();
     const t = client(server.url);

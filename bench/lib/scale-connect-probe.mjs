@@ -1,7 +1,9 @@
 // A quicker look than the relay-scale suite, for working on connects and idle memory (its figures are not in any
 // table): one server of KIND (as in scale-server.mjs) and N peers connected to it, then the connect time, RSS and heap
 // per idle peer and the server's CPU time; with PROFILE_DIR, a CPU profile of the server during the first
-// PROBE_PROFILE_MS (default 8,000) of the connects. After `npm run build`:
+// PROBE_PROFILE_MS (default 8,000) of the connects; with PROBE_HEAP_DIR, heap snapshots of the server before the
+// first peer and with the peers idle (KIND-before.heapsnapshot, KIND-after.heapsnapshot: compare them with
+// heap-diff.mjs). After `npm run build`:
 //   node bench/lib/scale-connect-probe.mjs KIND N [PROFILE_DIR]
 import { fork } from 'node:child_process';
 const [kind, n, prof] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
@@ -17,12 +19,15 @@ const clients = child('./scale-clients.mjs', []);
 const { url } = await server.ready; await clients.ready;
 await new Promise((r) => setTimeout(r, 500));
 const base = await server.ask('sample');
+const heapDir = process.env.PROBE_HEAP_DIR;
+if (heapDir) await server.ask('heap', { file: `${heapDir}/${kind}-before.heapsnapshot` });
 const profiling = prof ? server.ask('profile', { ms: Number(process.env.PROBE_PROFILE_MS ?? 8000), file: `${prof}/${kind}-${n}.cpuprofile` }) : null;
 const c = await clients.ask('connect', { server: kind, url, n, batching: true });
 await profiling;
 if (c.error) console.log(c.error.slice(0, 400));
 await new Promise((r) => setTimeout(r, 3000));
 const idle = await server.ask('sample');
+if (heapDir) await server.ask('heap', { file: `${heapDir}/${kind}-after.heapsnapshot` });
 console.log(JSON.stringify({ kind, n, connectS: c.ms / 1000, kbPerPeer: (idle.rss - base.rss) / n / 1024, heapKbPerPeer: (idle.heapUsed - base.heapUsed) / n / 1024, cpuS: (idle.cpuUs - base.cpuUs) / 1e6 }));
 clients.proc.send({ cmd: 'stop' }); server.proc.send({ cmd: 'stop' });
 setTimeout(() => { clients.proc.kill(); server.proc.kill(); process.exit(0); }, 3000);

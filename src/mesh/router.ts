@@ -22,6 +22,15 @@ export interface DirectPeer {
   trusted: boolean;
 }
 
+/**
+ * The routes learnt through one direct peer, by destination: a Map of what it announced, or a live view of the
+ * router of a relay in this process (Router.view).
+ */
+export interface RouteTable {
+  get(id: string): KnownPeer | undefined;
+  [Symbol.iterator](): Iterator<[string, KnownPeer]>;
+}
+
 /** What to do with one Routed envelope. */
 export type RouteDecision =
   | { action: 'deliver'; from: Uint8Array }
@@ -32,7 +41,9 @@ export class Router {
   readonly #self: string;
   readonly #direct = new Map<string, DirectPeer>();
   /** What each direct peer last announced, by destination. */
-  readonly #announced = new Map<string, Map<string, KnownPeer>>();
+  readonly #announced = new Map<string, RouteTable>();
+  /** Direct peers whose routes are read live from their own router (follow()), not from their announcements. */
+  readonly #followed = new Map<string, RouteTable>();
 
   constructor(selfId: string) {
     this.#self = selfId;
@@ -55,6 +66,13 @@ export class Router {
    */
   learn(via: string, peers: readonly KnownPeer[]): boolean {
     if (this.#direct.get(via)?.trusted !== true) return false;
+    const followed = this.#followed.get(via);
+    if (followed) {
+      // Read live: the list announced says nothing the view does not, so it is neither kept nor compared.
+      if (this.#announced.get(via) === followed) return false;
+      this.#announced.set(via, followed);
+      return true;
+    }
     const table = new Map<string, KnownPeer>();
     for (const p of peers) {
       const id = idHex(p.id);
@@ -62,7 +80,43 @@ export class Router {
     }
     const before = this.#announced.get(via);
     this.#announced.set(via, table);
-    return before === undefined ? table.size > 0 : before.size !== table.size || [...table].some(([id, p]) => !samePeer(before.get(id), p));
+    if (before === undefined) return table.size > 0;
+    return !(before instanceof Map) || before.size !== table.size || [...table].some(([id, p]) => !samePeer(before.get(id), p));
+  }
+
+  /**
+   * Takes the routes through the direct peer `via` from `table` (another router's view(), for a relay in this
+   * process) from its next announcement on, for as long as this router lives: its announcements, which list every
+   * node it reaches, are then neither parsed into routes nor kept, and what it reaches is never out of date. The
+   * relay's in-process agent host follows its relay this way: ten thousand peers cost it no route each (issue 17).
+   */
+  follow(via: string, table: RouteTable): void {
+    this.#followed.set(via, table);
+  }
+
+  /**
+   * What this router would announce to the direct peer `to` (known(to)), read live: lookups by id cost one map
+   * lookup here, and only iterating lists everything.
+   */
+  view(to: string): RouteTable {
+    return {
+      get: (id) => this.#route(id, to),
+      [Symbol.iterator]: () => this.known(to).map((p): [string, KnownPeer] => [idHex(p.id), p])[Symbol.iterator](),
+    };
+  }
+
+  /** The entry known(to) would list for the node `id`, if any. */
+  #route(id: string, to: string): KnownPeer | undefined {
+    if (id === to) return undefined;
+    const direct = this.#direct.get(id);
+    if (direct) return { id: direct.id, role: direct.role, capabilities: [...direct.capabilities], hops: 0 };
+    let best: KnownPeer | undefined;
+    for (const [via, table] of this.#announced) {
+      if (via === to || !this.#direct.has(via)) continue;
+      const p = table.get(id);
+      if (p && p.hops + 1 < MAX_ROUTE_HOPS && p.hops + 1 < (best?.hops ?? Infinity)) best = { ...p, hops: p.hops + 1 };
+    }
+    return best;
   }
 
   /** The direct peer to hand a frame for `to` to: `to` itself when direct, else the one announcing the fewest hops. */

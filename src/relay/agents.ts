@@ -75,13 +75,7 @@ export async function startRelayAgents(relay: Relay, accept: AcceptAgents = fals
   const admit = admitAgents(accept);
   const host = new AgentHost(node, admit ? { admit } : {});
   // Its senders reach it through the relay: a peer that leaves the relay gives back its share of the snapshot budget.
-  relay.host.onSession((session) => {
-    const release = (): void => {
-      if (session.peer) host.forget(session.peer.id);
-    };
-    session.on('disconnect', release);
-    session.on('close', release);
-  });
+  relay.host.onLeave((id) => host.forget(id));
   host.onChange((change) => moves.count(change));
   host.define('Counter', () => new Counter());
   serveDashboard(node, host);
@@ -115,10 +109,11 @@ export function serveDashboard(node: MeshNode, host: AgentHost): void {
 }
 
 /**
- * Joins `node`, a mesh node in the relay's own process, to `relay` over an in-memory link. The link is never dropped
- * as slow (Relay.acceptLocal) and, if it ends anyway (a heartbeat lost while the process was busy), the node links
- * again: without it the agents hosted there would be cut off for good. Resolves once linked, with a function that
- * stops relinking.
+ * Joins `node`, a mesh node in the relay's own process, to `relay` over an in-memory link; the node reads the relay's
+ * routes live (Relay.shareRoutes) instead of from its announcements. The link is never dropped as slow
+ * (Relay.acceptLocal) and, if it ends anyway (a heartbeat lost while the process was busy), the node links again:
+ * without it the agents hosted there would be cut off for good. Resolves once linked, with a function that stops
+ * relinking.
  */
 export async function linkLocal(relay: Relay, node: MeshNode): Promise<() => void> {
   let closed = false;
@@ -138,9 +133,13 @@ export async function linkLocal(relay: Relay, node: MeshNode): Promise<() => voi
       if (!closed) timer ??= setTimeout(relink, RELINK_DELAY_MS);
     });
   };
+  const relayId = idHex(relay.nodeId);
   node.on('disconnected', (peer) => {
-    if (peer === idHex(relay.nodeId) && !closed) timer ??= setTimeout(relink, RELINK_DELAY_MS);
+    if (peer === relayId && !closed) timer ??= setTimeout(relink, RELINK_DELAY_MS);
   });
+  // Every node the relay reaches is reached through it: the node reads the relay's routes where they are, rather
+  // than being sent the whole peer list on every change and keeping a route per peer (issue 17).
+  node.router.follow(relayId, relay.shareRoutes(node.idHex));
   await link();
   return () => {
     closed = true;

@@ -16,7 +16,7 @@ import { type Clock, realClock } from '../core/clock.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
 import type { ErrorBody, Peer } from '../session/messages.js';
 import { Session, type SessionFrame } from '../session/session.js';
-import { type DirectPeer, Router, bounce, routedOrigin } from '../mesh/router.js';
+import { type DirectPeer, type RouteTable, Router, bounce, routedOrigin } from '../mesh/router.js';
 import { idBytes, idHex } from '../mesh/ids.js';
 import { createIdentity, type Identity } from '../session/identity.js';
 import type { Grant } from '../session/auth.js';
@@ -245,6 +245,8 @@ export class Relay {
   readonly #trusted: Set<string>;
   /** Peers in this process (acceptLocal), never dropped as slow. */
   readonly #local = new WeakSet<RelayPeer>();
+  /** Peers in this process that read this relay's routes live (shareRoutes): announcements skip them. */
+  readonly #following = new Set<string>();
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
   constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
@@ -307,6 +309,17 @@ export class Relay {
     const session = await this.host.accept(transport);
     this.#local.add(session);
     return session;
+  }
+
+  /**
+   * The routes this relay would announce to the node `id`, as a live view for a node in this process to follow
+   * (Router.follow: the relay's own agent host, src/relay/agents.ts). From then on the relay sends that node no
+   * announcements and answers its Discovery without the peer list: with ten thousand peers, each announcement listed
+   * them all, and the node kept a route for each (issue 17). @internal
+   */
+  shareRoutes(id: string): RouteTable {
+    this.#following.add(id);
+    return this.router.view(id);
   }
 
   stats(): RelayStats {
@@ -585,9 +598,9 @@ export class Relay {
     }
   }
 
-  /** This relay's Discovery answer for the peer `to`. */
-  #discovery(to?: string): DiscoveryBody {
-    return { role: 'relay', capabilities: ['relay'], peers: this.router.known(to) };
+  /** This relay's Discovery answer for the peer `to` (no peers for one that reads them live: shareRoutes). */
+  #discovery(to: string): DiscoveryBody {
+    return { role: 'relay', capabilities: ['relay'], peers: this.#following.has(to) ? [] : this.router.known(to) };
   }
 
   /**
@@ -605,7 +618,7 @@ export class Relay {
       this.#announcing = false;
       this.#lastAnnounced = this.#clock.now();
       for (const [id, peer] of this.#peers) {
-        if (peer.direct.role === 'edge') continue;
+        if (peer.direct.role === 'edge' || this.#following.has(id)) continue;
         try {
           this.#send(peer.session, { type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
         } catch {

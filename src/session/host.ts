@@ -31,6 +31,7 @@ export class SessionHost {
   readonly #options: Readonly<Partial<HostOptions>>;
   readonly #sessions = new Map<string, Session>();
   readonly #onSession: Array<(session: Session) => void> = [];
+  readonly #onLeave: Array<(id: string) => void> = [];
   #identity: Identity | Promise<Identity> | undefined;
   /** What this host says of itself in each HelloAck: the same for every peer, so made once. */
   #local: LocalHello | undefined;
@@ -57,6 +58,14 @@ export class SessionHost {
   /** Calls `listener` with each new session (not with resumed ones). */
   onSession(listener: (session: Session) => void): void {
     this.#onSession.push(listener);
+  }
+
+  /**
+   * Calls `listener` with a peer's node id (hex) each time its session disconnects or closes: one listener for the
+   * host, where one per session would cost a closure for each of a relay's peers.
+   */
+  onLeave(listener: (id: string) => void): void {
+    this.#onLeave.push(listener);
   }
 
   /** Runs the handshake on `transport`; resolves with the (new or resumed) session. */
@@ -101,18 +110,29 @@ export class SessionHost {
     accepted.done(session.tag);
     session.adopt(transport, hello, grant);
     this.#sessions.set(id, session);
+    this.#track(session, id);
+    for (const l of this.#onSession) l(session);
+    return session;
+  }
+
+  /**
+   * Ends `session` if its peer does not come back within resumeTimeoutMs, and forgets it once closed. Its listeners
+   * are made here, not in accept(): closures share their function's context, and accept()'s holds the handshake's
+   * helpers, which every idle peer would then keep (issue 17).
+   */
+  #track(session: Session, id: string): void {
     const clock = session.clock;
     let resumeTimer: ClockTimer | undefined;
     session.on('disconnect', () => {
-      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), options.resumeTimeoutMs ?? 30_000));
+      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), this.#options.resumeTimeoutMs ?? 30_000));
+      for (const l of this.#onLeave) l(id);
     });
     session.on('open', () => clock.clearTimeout(resumeTimer));
     session.on('close', () => {
       clock.clearTimeout(resumeTimer);
       if (this.#sessions.get(id) === session) this.#sessions.delete(id);
+      for (const l of this.#onLeave) l(id);
     });
-    for (const l of this.#onSession) l(session);
-    return session;
   }
 
   /** Closes every session. */

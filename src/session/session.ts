@@ -22,6 +22,7 @@ import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
 import { createDebug } from '../core/debug.js';
 import { type Clock, type ClockTimer, realClock } from '../core/clock.js';
+import { added, emit, type Listeners, NONE, pushed, removed } from '../core/listeners.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:session');
 
@@ -133,20 +134,6 @@ let CORE_HOST: Omit<CoreHost, 'holdAck'>;
 /** The start of every session's ordered pipelines (one promise for all: each session holds many while idle). */
 const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
-/**
- * The empty list every session's lists start as (listeners, queued frames, waiters): most of a relay's idle peers
- * never use most of them, and an empty array each cost ~0.3 KB per session in all (issue 17). Frozen, so a list must
- * be replaced, never pushed to, while it is this one (pushed() below, or concat).
- */
-const NONE: never[] = /* @__PURE__ */ Object.freeze([]) as unknown as never[];
-
-/** `list` with `item` at its end: a new array in place of NONE, else the same array, pushed to. */
-function pushed<T>(list: T[], item: T): T[] {
-  if (list === NONE) return [item];
-  list.push(item);
-  return list;
-}
-
 /** Options with their defaults filled in. */
 type NormalizedOptions = Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
 
@@ -233,7 +220,8 @@ export class Session {
   #pendingAcked = 0;
   #inChain: Promise<void> = SETTLED;
   #pendingIn = 0;
-  readonly #listeners: { [E in keyof SessionEvents]: Array<(...args: SessionEvents[E]) => void> } = {
+  /** Each event's listeners (core/listeners.ts): most of a relay's peers have one or none per event. */
+  readonly #listeners: { [E in keyof SessionEvents]: Listeners<SessionEvents[E]> } = {
     open: NONE, frame: NONE, acked: NONE, disconnect: NONE, close: NONE, error: NONE, rtt: NONE,
   };
 
@@ -336,10 +324,9 @@ export class Session {
   }
 
   on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): () => void {
-    // Copy on write: #emit walks the array it finds without copying it (it runs for every frame), and a listener
-    // added or removed meanwhile changes the next emit, not this one.
-    const listeners = this.#listeners as unknown as Record<E, Array<(...args: SessionEvents[E]) => void>>;
-    listeners[event] = listeners[event].concat(listener); // concat, not a spread: an array of its length, not of 17
+    // Copy on write (core/listeners.ts): a listener added or removed while an event is emitted changes the next one.
+    const listeners = this.#listeners as unknown as Record<E, Listeners<SessionEvents[E]>>;
+    listeners[event] = added(listeners[event], listener);
     if (event === 'frame' && this.#unheard.length > 0) {
       // Frames that arrived before anyone listened (right behind HelloDone, before connect() had resolved): the first
       // listener gets them now, in order, ahead of anything that arrives later.
@@ -348,9 +335,7 @@ export class Session {
       for (const frame of held) (listener as (f: Frame) => void)(frame);
     }
     return () => {
-      const list = listeners[event];
-      const at = list.indexOf(listener);
-      if (at >= 0) listeners[event] = list.filter((_, i) => i !== at);
+      listeners[event] = removed(listeners[event], listener);
     };
   }
 
@@ -622,7 +607,7 @@ export class Session {
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
-    for (const l of this.#listeners[event] as Array<(...a: SessionEvents[E]) => void>) l(...args);
+    emit(this.#listeners[event] as Listeners<SessionEvents[E]>, ...args);
   }
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
@@ -697,7 +682,7 @@ export class Session {
       },
       deliver(this: Bound, frame) {
         const s = this.session;
-        if (s.#listeners.frame.length > 0) return s.#emit('frame', frame);
+        if (s.#listeners.frame !== NONE) return s.#emit('frame', frame);
         // Nobody listens yet (frames right behind HelloDone, before connect() resolved): keep it (a copy: the payload
         // may be a view into a reused buffer) for the first listener.
         if (s.#unheard.length < s.#options.maxQueued) s.#unheard = pushed(s.#unheard, withPayload(frame, frame.payload.slice()));
@@ -715,7 +700,7 @@ export class Session {
       acked(this: Bound, id) {
         const s = this.session;
         s.#forget(id);
-        if (s.#listeners.acked.length > 0) s.#emit('acked', id);
+        if (s.#listeners.acked !== NONE) s.#emit('acked', id);
       },
       pong(this: Bound, id, rtt) {
         const s = this.session;
@@ -727,7 +712,7 @@ export class Session {
           rtt = s.clock.now() - ping.at;
         }
         s.#rtt = rtt;
-        if (s.#listeners.rtt.length > 0) s.#emit('rtt', rtt);
+        if (s.#listeners.rtt !== NONE) s.#emit('rtt', rtt);
         ping?.resolve(rtt);
       },
       error(this: Bound, error) {

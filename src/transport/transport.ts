@@ -11,6 +11,7 @@ export type TransportState = 'connecting' | 'open' | 'closed';
 
 export { CloseCode, Priority } from './codes.js';
 import { CloseCode, Priority } from './codes.js';
+import { added, emit, type Listeners, NONE, pushed, removed } from '../core/listeners.js';
 
 export interface CloseInfo {
   code: number;
@@ -106,10 +107,11 @@ export abstract class BaseTransport implements Transport {
   abstract readonly bufferedAmount: number;
   #state: TransportState = 'connecting';
   #closeInfo: CloseInfo | undefined;
-  readonly #listeners: { [E in keyof TransportEvents]: Array<(...args: TransportEvents[E]) => void> } = {
-    open: [], message: [], close: [], error: [],
+  /** Each event's listeners (core/listeners.ts): a relay's peer's transport has one or none per event. */
+  readonly #listeners: { [E in keyof TransportEvents]: Listeners<TransportEvents[E]> } = {
+    open: NONE, message: NONE, close: NONE, error: NONE,
   };
-  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = NONE;
 
   get state(): TransportState {
     return this.#state;
@@ -131,7 +133,7 @@ export abstract class BaseTransport implements Transport {
   ready(): Promise<void> {
     if (this.#closeInfo) return Promise.reject(this.closedError());
     if (this.hasRoom()) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (this.#waiters = pushed(this.#waiters, { resolve, reject })));
   }
 
   close(code: number = CloseCode.Normal, reason = ''): void {
@@ -139,15 +141,13 @@ export abstract class BaseTransport implements Transport {
   }
 
   on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): () => void {
-    // Copy on write: an emit walks the array it started with, so a listener that removes itself (or another) while
+    // Copy on write: an emit walks the list it started with, so a listener that removes itself (or another) while
     // an event is being delivered cannot make the walk skip the listener after it — a skipped close listener
     // left a handshake waiting out its whole deadline.
-    const listeners = this.#listeners as unknown as Record<E, Array<(...args: TransportEvents[E]) => void>>;
-    listeners[event] = listeners[event].concat(listener); // concat, not a spread: an array of its length, not of 17
+    const listeners = this.#listeners as unknown as Record<E, Listeners<TransportEvents[E]>>;
+    listeners[event] = added(listeners[event], listener);
     return () => {
-      const list = listeners[event];
-      const at = list.indexOf(listener);
-      if (at >= 0) listeners[event] = list.filter((_, i) => i !== at);
+      listeners[event] = removed(listeners[event], listener);
     };
   }
 
@@ -160,19 +160,20 @@ export abstract class BaseTransport implements Transport {
   protected emitOpen(): void {
     if (this.#state !== 'connecting') return;
     this.#state = 'open';
-    for (const l of this.#listeners.open) l();
+    emit(this.#listeners.open);
   }
 
   protected emitMessage(frame: Uint8Array): void {
     const list = this.#listeners.message;
-    for (let i = 0; i < list.length; i++) list[i]!(frame);
+    if (typeof list === 'function') list(frame);
+    else for (let i = 0; i < list.length; i++) list[i]!(frame);
   }
 
   /** Wakes ready() waiters once there is room again. */
   protected emitDrain(): void {
     if (this.#waiters.length === 0 || !this.hasRoom()) return;
     const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#waiters = NONE;
     for (const w of waiters) w.resolve();
   }
 
@@ -185,10 +186,11 @@ export abstract class BaseTransport implements Transport {
       this.onClose(info);
     } finally {
       const error = this.closedError();
-      for (const w of this.#waiters) w.reject(error);
-      this.#waiters = [];
-      if (info.error) for (const l of this.#listeners.error) l(info.error);
-      for (const l of this.#listeners.close) l(info);
+      const waiters = this.#waiters;
+      this.#waiters = NONE;
+      for (const w of waiters) w.reject(error);
+      if (info.error) emit(this.#listeners.error, info.error);
+      emit(this.#listeners.close, info);
     }
   }
 }

@@ -95,6 +95,17 @@ function withDefaults(options: Readonly<Partial<WebSocketOptions>>): WebSocketOp
 /** The defaults, one object for every transport given no options (a relay's thousands of accepted sockets). */
 const DEFAULTS: WebSocketOptions = /* @__PURE__ */ Object.freeze(withDefaults({}));
 
+/** `ws`'s sockets: EventEmitters as well as EventTargets. */
+interface EmitterSocket extends WebSocketLike {
+  on(type: string, listener: (...args: any[]) => void): unknown;
+  removeListener(type: string, listener: (...args: any[]) => void): unknown;
+}
+
+const isEmitter = (socket: WebSocketLike): socket is EmitterSocket => typeof (socket as { on?: unknown }).on === 'function';
+
+/** The transport of each `ws` socket, for the listeners they all share (WebSocketTransport.#wsListeners). */
+const TRANSPORTS = /* @__PURE__ */ new WeakMap<object, WebSocketTransport>();
+
 /** A Transport over one WebSocket. Frames given to send() must not be modified afterwards. */
 export class WebSocketTransport extends BaseTransport {
   readonly kind = 'websocket' as const;
@@ -117,6 +128,10 @@ export class WebSocketTransport extends BaseTransport {
   #lastError: unknown;
   /** The TCP socket's writes are held until the end of this task (#cork). */
   #corked = false;
+  /** #schedule's timer callback, made on the first wait. */
+  #tick: (() => void) | undefined;
+  /** The listeners of a platform socket (browsers, Deno, Node's built-in); undefined with `ws` (#wsListeners). */
+  #domListeners: { open(): void; message(e: { data: unknown }): void; close(e: { code: number; reason?: string }): void; error(e: { error?: unknown; message?: unknown }): void } | undefined;
 
   /** @internal Use connectWebSocket or acceptWebSocket. */
   constructor(options: Readonly<Partial<WebSocketOptions>>, label: string) {
@@ -194,15 +209,51 @@ export class WebSocketTransport extends BaseTransport {
     this.#socket = socket;
     // `ws` (an EventEmitter, hence `on`) hands over its own Buffer without a copy with 'nodebuffer'; platform
     // sockets only know 'arraybuffer' (and browsers log a warning for anything else).
-    socket.binaryType = typeof (socket as { on?: unknown }).on === 'function' ? 'nodebuffer' : 'arraybuffer';
-    socket.addEventListener('open', this.#onOpen);
-    socket.addEventListener('message', this.#onMessage);
-    socket.addEventListener('close', this.#onClose);
-    // Never removed: `ws` throws an 'error' event nobody listens to.
-    socket.addEventListener('error', this.#onError);
-    if (socket.readyState === OPEN) this.#onOpen();
-    else if (socket.readyState !== CONNECTING) this.#onClose({ code: CloseCode.Abnormal, reason: 'socket already closed' });
+    const emitter = isEmitter(socket);
+    socket.binaryType = emitter ? 'nodebuffer' : 'arraybuffer';
+    if (emitter) {
+      TRANSPORTS.set(socket, this);
+      const on = WebSocketTransport.#wsListeners;
+      socket.on('open', on.open);
+      socket.on('message', on.message);
+      socket.on('close', on.close);
+      // Never removed: `ws` throws an 'error' event nobody listens to.
+      socket.on('error', on.error);
+    } else {
+      const on = (this.#domListeners = {
+        open: () => this.#opened(),
+        message: (event: { data: unknown }) => this.#received(event.data),
+        close: (event: { code: number; reason?: string }) => this.#closed(event.code, event.reason ?? ''),
+        error: (event: { error?: unknown; message?: unknown }) => this.#errored(event?.error, event?.message),
+      });
+      socket.addEventListener('open', on.open);
+      socket.addEventListener('message', on.message);
+      socket.addEventListener('close', on.close);
+      socket.addEventListener('error', on.error); // never removed, as with `ws`
+    }
+    if (socket.readyState === OPEN) this.#opened();
+    else if (socket.readyState !== CONNECTING) this.#closed(CloseCode.Abnormal, 'socket already closed');
   }
+
+  /**
+   * The listeners of every `ws` socket, one set for all, each finding its transport by the socket `ws` calls it on:
+   * through addEventListener, `ws` wrapped each listener of each socket in a closure of its own (and each message in
+   * an event object), so a relay's peer carried eight closures here with their contexts, ~0.7 KB (issue 17).
+   */
+  static readonly #wsListeners = {
+    open(this: object): void {
+      TRANSPORTS.get(this)!.#opened();
+    },
+    message(this: object, data: unknown, isBinary: boolean): void {
+      TRANSPORTS.get(this)!.#received(isBinary ? data : ''); // a text message: refused, so not decoded
+    },
+    close(this: object, code: number, reason: { toString(): string }): void {
+      TRANSPORTS.get(this)!.#closed(code, reason.toString());
+    },
+    error(this: object, error: Error): void {
+      TRANSPORTS.get(this)!.#errored(error, error?.message);
+    },
+  };
 
   /** @internal Fails a transport that never got a socket. */
   fail(error: TransportError): void {
@@ -215,9 +266,17 @@ export class WebSocketTransport extends BaseTransport {
     if (debug.on) debug.log('close', { transport: this.#label, code: info.code, reason: info.reason, error: info.error });
     const socket = this.#socket;
     if (socket) {
-      socket.removeEventListener('open', this.#onOpen);
-      socket.removeEventListener('message', this.#onMessage);
-      socket.removeEventListener('close', this.#onClose);
+      const dom = this.#domListeners;
+      if (dom) {
+        socket.removeEventListener('open', dom.open);
+        socket.removeEventListener('message', dom.message);
+        socket.removeEventListener('close', dom.close);
+      } else if (isEmitter(socket)) {
+        const on = WebSocketTransport.#wsListeners;
+        socket.removeListener('open', on.open);
+        socket.removeListener('message', on.message);
+        socket.removeListener('close', on.close);
+      }
       if (!this.#socketClosed) {
         // A plain close() lets frames still queued go first (a Goodbye sent just before close(), say). A peer that
         // stopped reading gets only the Critical ones (the Error and Goodbye saying why it is dropped), ahead of the
@@ -236,7 +295,7 @@ export class WebSocketTransport extends BaseTransport {
     this.#waitingFrames = 0;
   }
 
-  readonly #onOpen = (): void => {
+  #opened(): void {
     if (this.state !== 'connecting') return;
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined; // not kept for the life of the connection
@@ -244,11 +303,10 @@ export class WebSocketTransport extends BaseTransport {
     this.#pump();
     this.emitOpen();
     this.#progress();
-  };
+  }
 
-  readonly #onMessage = (event: { data: unknown }): void => {
+  #received(data: unknown): void {
     if (this.state === 'closed') return;
-    const data = event.data;
     let bytes: Uint8Array;
     if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
     // A plain view, not the Buffer itself: Buffer#slice would not copy as the Transport contract promises.
@@ -263,25 +321,25 @@ export class WebSocketTransport extends BaseTransport {
       return;
     }
     this.emitMessage(bytes);
-  };
+  }
 
-  readonly #onClose = (event: { code: number; reason: string }): void => {
+  #closed(closeCode: number, reason: string): void {
     this.#socketClosed = true;
     if (this.state === 'closed') return;
     // Deno reports a connection that never opened with code 0; the standard says 1006.
-    const raw = event.code >= 1000 && event.code <= 4999 ? event.code : CloseCode.Abnormal;
+    const raw = closeCode >= 1000 && closeCode <= 4999 ? closeCode : CloseCode.Abnormal;
     const code = raw >= 4001 && raw <= 4015 ? raw - 3000 : raw;
-    const reason = event.reason ?? '';
     const said = `${code}${reason ? ` ${reason}` : ''}`;
     let error: TransportError | undefined;
     if (this.state === 'connecting') error = connectFailed(this.#label, this.#lastError, code);
     else if (code === CloseCode.TooBig) error = transportError(TransportErrorCode.TOO_LARGE, `${this.#label}: the peer closed: message too big (${said})`);
     else if (code === CloseCode.Abnormal) error = transportError(TransportErrorCode.PEER_GONE, `${this.#label}: connection lost without a close (${said})`, this.#lastError);
     this.finish(error ? { code, reason, error } : { code, reason });
-  };
+  }
 
-  readonly #onError = (event: { error?: unknown; message?: unknown }): void => {
-    const error = event?.error ?? (typeof event?.message === 'string' && event.message ? new Error(event.message) : undefined);
+  /** An error event: `ws`'s error, or a platform socket's event (which may carry only a message, or nothing). */
+  #errored(thrown: unknown, message: unknown): void {
+    const error = thrown ?? (typeof message === 'string' && message ? new Error(message) : undefined);
     if (error !== undefined) this.#lastError = error;
     // An error before the socket opened is the connection failing (WHATWG: a close follows). Fail now: Node 22's
     // built-in WebSocket sends no close after a refused connect, which left the connect deadline to say it.
@@ -299,7 +357,7 @@ export class WebSocketTransport extends BaseTransport {
     } else {
       this.#fail(code === 'WS_ERR_INVALID_UTF8' ? 1007 : CloseCode.ProtocolError, 'protocol error', transportError(TransportErrorCode.PROTOCOL, `${this.#label}: WebSocket protocol error (${code})`, error));
     }
-  };
+  }
 
   /**
    * Destroys the connection if the peer has not answered this side's Close within closeTimeoutMs: `ws` would wait
@@ -357,15 +415,16 @@ export class WebSocketTransport extends BaseTransport {
   }
 
   #schedule(): void {
-    if (this.#timer === undefined) this.#timer = setTimeout(this.#tick, this.#options.pollIntervalMs);
+    // The callback is made on the first wait: most of a relay's sockets never wait.
+    if (this.#timer === undefined) this.#timer = setTimeout((this.#tick ??= () => this.#tock()), this.#options.pollIntervalMs);
   }
 
-  readonly #tick = (): void => {
+  #tock(): void {
     this.#timer = undefined;
     if (this.state !== 'open') return;
     this.#pump();
     this.#progress();
-  };
+  }
 }
 
 /**
