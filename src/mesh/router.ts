@@ -114,7 +114,7 @@ export class Router {
     for (const [via, table] of this.#announced) {
       if (via === to || !this.#direct.has(via)) continue;
       const p = table.get(id);
-      if (p && p.hops + 1 < MAX_ROUTE_HOPS && p.hops + 1 < (best?.hops ?? Infinity)) best = { ...p, hops: p.hops + 1 };
+      if (p && p.hops + 1 < MAX_ROUTE_HOPS && p.hops + 1 < (best?.hops ?? Infinity)) best = { id: p.id, role: p.role, capabilities: p.capabilities, hops: p.hops + 1 }; // not spread: "Hot paths"
     }
     return best;
   }
