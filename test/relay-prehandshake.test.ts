@@ -7,7 +7,7 @@ import { type Socket, connect } from 'node:net';
 import { DEFAULT_HANDSHAKE_LIMITS } from 'swarmwire/transport';
 import { HANDSHAKE_MAX_PAYLOAD } from '../src/wire/constants.js';
 import { HEADER_SIZE, CHECKSUM_SIZE, MAX_PAYLOAD, MIN_VERSION, VERSION, decodeFrames, encodeFrame, fnv1a32 } from 'swarmwire/wire';
-import { MessageType, RELAY_MODULE, SessionHost, connectSession, connectWebSocket, decodeBody, type Session } from 'swarmwire';
+import { MessageType, RELAY_MODULE, SessionHost, Status, connectSession, connectWebSocket, decodeBody, type Session } from 'swarmwire';
 import { listenWebSocket } from 'swarmwire/node';
 import { type RawWs, rawWs } from './fixtures/raw-ws.js';
 import { type RelayProcess, relayProcess } from './fixtures/relay-process.js';
@@ -128,11 +128,22 @@ describe('before Hello completes (Node relay, attacked from another process)', (
 
   it('an honest Hello near the 64 KiB handshake limit is let through, and once open the peer may send large messages', async () => {
     relay = await relayProcess();
-    const session = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false, metadata: { pad: 'x'.repeat(60_000) } });
+    // Near 64 KiB by its token (what authorize reads, which the relay does not repeat); its metadata under the
+    // relay's maxPeerInfoBytes (4,096 bytes of capabilities and metadata, which every peers() answer repeats).
+    const session = await connectSession(() => connectWebSocket(relay!.wsUrl), {
+      heartbeatIntervalMs: 0, reconnect: false, token: 't'.repeat(60_000), metadata: { name: 'honest', pad: 'x'.repeat(3_900) },
+    });
     sessions.push(session);
     const big = 'y'.repeat(1 << 20);
     expect(await echo(session, big)).toBe(big);
     expect((await relay.stats()).handshaking).toBe(0);
+    // 60 KB of metadata is more than the relay will repeat to every peer: refused at the handshake, typed, for good.
+    const refused = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false, metadata: { pad: 'x'.repeat(60_000) } })
+      .then(() => undefined, (error: unknown) => error as { code?: string; status?: number; message: string });
+    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+    expect(refused!.message).toMatch(/SW_ERR_RELAY_PEER_INFO_TOO_LARGE: .* maxPeerInfoBytes of 4096/);
+    await handshaking(0); // its place given back once its socket is gone
+    expect((await relay.stats()).peers).toHaveLength(1);
   });
 
   it('connections still handshaking are capped: per remote address (HTTP 429) and in all (503), and a completed handshake gives its place back', async () => {

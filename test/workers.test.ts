@@ -260,6 +260,16 @@ describe('Durable Object relay', () => {
     expect(victim.session.state).toBe('open');
   });
 
+  it('refuses a Hello over maxPeerInfoBytes as the Node relay does: typed, for good, nothing of it listed', async () => {
+    const alice = await client('info', 'alice');
+    const refused = await connectSession(() => connectWebSocket(wsUrl('info')), { metadata: { pad: 'x'.repeat(60_000) }, heartbeatIntervalMs: 0, reconnect: false })
+      .then(() => undefined, (error: unknown) => error as { code?: string; status?: number; message: string });
+    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+    expect(refused!.message).toMatch(/SW_ERR_RELAY_PEER_INFO_TOO_LARGE: .* maxPeerInfoBytes of 4096/);
+    const peers = decodeBody<Array<{ metadata: { name?: string } }>>(await call(alice, 'peers'));
+    expect(peers.map((p) => p.metadata.name)).toEqual(['alice']);
+  });
+
   it('refuses text, frames before Hello and silence with the same codes as the Node relay', async () => {
     const open = async () => {
       const ws = new WebSocket(wsUrl('raw'));

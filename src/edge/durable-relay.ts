@@ -22,6 +22,7 @@ import type { Identity } from '../session/identity.js';
 import { loadIdentity, storageIdentityStore } from '../session/identity-store.js';
 import { ReplayWindow } from '../session/replay-window.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
+import { DEFAULT_MAX_PEER_INFO_BYTES, withPeerInfoLimit } from '../relay/peer-info.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from '../relay/metrics.js';
 import { closeQuietly, DurablePeer, type NodeRecord } from './durable-peer.js';
 import { DurableAgents, type DurableAgentsOptions } from './durable-agents.js';
@@ -47,6 +48,11 @@ export interface DurableRelayOptions {
   maxPayload: number;
   /** Free-form strings announced in the relay's HelloAck. Default: {}. */
   metadata: Readonly<Record<string, string>>;
+  /**
+   * Bytes a peer's Hello may spend on its capabilities and metadata, which the relay repeats to every peer; a Hello
+   * over it is refused at the handshake (see RelayOptions.maxPeerInfoBytes). Default: 4,096.
+   */
+  maxPeerInfoBytes: number;
   /**
    * Host agents in the object (durable-agents.ts): a mesh node of the room whose agents are kept in storage, callable
    * from any node and movable in and out by migration. Default: none (the object only relays).
@@ -104,7 +110,9 @@ export class SwarmwireRelay {
   constructor(state: DurableObjectStateLike, _env?: unknown, options: Readonly<Partial<DurableRelayOptions>> = {}) {
     this.state = state;
     this.#options = {
-      authorize: options.authorize,
+      // The Node relay's rule (src/relay/peer-info.ts): an oversized Hello is refused before authorize is asked.
+      authorize: withPeerInfoLimit(options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES, options.authorize),
+      maxPeerInfoBytes: options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES,
       trustedRelays: options.trustedRelays,
       resumeTimeoutMs: options.resumeTimeoutMs ?? 30_000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,

@@ -29,6 +29,7 @@ import { CallLatency, type CallLatencySnapshot } from './call-latency.js';
 import { RelayCounters } from './relay-counters.js';
 import type { Histogram } from './histogram.js';
 import { DEFAULT_TOPIC_LIMITS, type TopicLimits, checkSubscribe } from './topics.js';
+import { DEFAULT_MAX_PEER_INFO_BYTES, withPeerInfoLimit } from './peer-info.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -37,6 +38,18 @@ const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
  * most ~10,000 listed peers per second however many join.
  */
 const ANNOUNCE_MS_PER_PEER = 0.1;
+
+/**
+ * How long the relay module's encoded peers() answer is served as it is when nothing it tracks has changed (joins,
+ * leaves, subscriptions rebuild it at once): round trips, and a peer resumed on another transport or with a new
+ * Hello, change without telling the relay, so they show within this long.
+ */
+const PEERS_MAX_AGE_MS = 1_000;
+
+/** An answer of the relay module encoded already (peers()'s, cached): #call sends its bytes as they are. */
+class Encoded {
+  constructor(readonly payload: Uint8Array) {}
+}
 
 /** module_id of the built-in module: fnv1a64("relay"). */
 export const RELAY_MODULE = /* @__PURE__ */ fnv1a64('relay');
@@ -55,6 +68,14 @@ export interface RelayOptions extends HostOptions, TopicLimits {
    * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
    */
   maxFramesPerSecond: number;
+  /**
+   * Bytes a peer's Hello may spend on its capabilities and metadata, as MessagePack encodes them: the relay keeps
+   * them and repeats them to every peer (peers(), and capabilities in each Discovery announcement). A Hello over it
+   * is refused at the handshake with Error QuotaExceeded `SW_ERR_RELAY_PEER_INFO_TOO_LARGE` (a RelayError on the
+   * relay's side; the peer's connect fails with SessionError SW_ERR_HANDSHAKE_REJECTED) and a close 1008; Infinity
+   * turns the limit off. Default: 4,096.
+   */
+  maxPeerInfoBytes: number;
 }
 
 /** Counters since the relay started. */
@@ -247,6 +268,8 @@ export class Relay {
   readonly #local = new WeakSet<RelayPeer>();
   /** Peers in this process that read this relay's routes live (shareRoutes): announcements skip them. */
   readonly #following = new Set<string>();
+  /** The relay module's peers() answer, encoded, and when (undefined: to be rebuilt; see #peersAnswer). */
+  #peersEncoded: { answer: Encoded; at: number } | undefined;
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
   constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
@@ -258,6 +281,7 @@ export class Relay {
     this.host = new SessionHost({
       ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000,
       holdAck: (frame) => this.#holdsAck(frame),
+      authorize: withPeerInfoLimit(options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES, options.authorize),
     });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
     this.#topicLimits = {
@@ -269,7 +293,7 @@ export class Relay {
     this.#calls = new CallLatency({ clock: this.#clock });
     this.host.onSession((session) => this.join(session));
     this.#module = {
-      target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.peers() },
+      target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.#peersAnswer() },
       table: undefined,
     };
   }
@@ -357,6 +381,7 @@ export class Relay {
     return q;
   }
 
+  /** The connected peers, as the relay module's peers() reports them (a new list at each call). */
   peers(): PeerInfo[] {
     return [...this.#peers.entries()].map(([id, { session, topics }]) => ({
       id,
@@ -367,6 +392,21 @@ export class Relay {
       topics: [...(topics ?? [])],
       rtt: Number.isNaN(session.rtt) ? null : session.rtt,
     }));
+  }
+
+  /**
+   * The relay module's peers() answer: encoded once per change of what it lists, not once per call. Any peer may ask,
+   * as often as it likes, and the answer carries every peer's capabilities, metadata and topics: built, encoded and
+   * deflated per call, 40 calls of 40 bytes cost the relay 1.8 s of CPU with 50 peers of 60 KB. It goes uncompressed
+   * (deflating it per call was most of that cost); its size is bounded by maxPeerInfoBytes and the topic limits.
+   */
+  #peersAnswer(): Encoded {
+    const now = this.#clock.now();
+    const cached = this.#peersEncoded;
+    if (cached && now - cached.at < PEERS_MAX_AGE_MS) return cached.answer;
+    const answer = new Encoded(pack(this.peers()));
+    this.#peersEncoded = { answer, at: now };
+    return answer;
   }
 
   close(): void {
@@ -389,6 +429,7 @@ export class Relay {
     const replaced = this.#peers.get(id);
     if (replaced) this.#unsubscribeAll(replaced);
     this.#peers.set(id, state);
+    this.#peersEncoded = undefined;
     for (const topic of topics) this.#subscribe(state, topic);
     this.router.addDirect(state.direct);
     if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
@@ -423,6 +464,7 @@ export class Relay {
       if (this.#peers.get(id)?.session !== session) return;
       this.#unsubscribeAll(state);
       this.#peers.delete(id);
+      this.#peersEncoded = undefined;
       if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
       this.router.removeDirect(id);
       this.#announce();
@@ -475,7 +517,9 @@ export class Relay {
   }
 
   #subscribe(peer: PeerState, topic: string): void {
+    if (peer.topics?.has(topic)) return;
     (peer.topics ??= new Set()).add(topic);
+    this.#peersEncoded = undefined;
     let subscribers = this.#subscribers.get(topic);
     if (!subscribers) this.#subscribers.set(topic, (subscribers = new Set()));
     subscribers.add(peer);
@@ -483,6 +527,7 @@ export class Relay {
 
   #unsubscribe(peer: PeerState, topic: string): void {
     if (!peer.topics?.delete(topic)) return;
+    this.#peersEncoded = undefined;
     const subscribers = this.#subscribers.get(topic)!;
     subscribers.delete(peer);
     if (subscribers.size === 0) this.#subscribers.delete(topic);
@@ -771,7 +816,9 @@ export class Relay {
   }
 
   #reply(to: RelayPeer, frame: Frame, result: unknown, type: MessageType = MessageType.Response): void {
-    to.send({ type, requestId: frame.requestId, moduleId: frame.moduleId, methodHash: frame.methodHash, body: result });
+    const { requestId, moduleId, methodHash } = frame;
+    if (result instanceof Encoded) to.send({ type, requestId, moduleId, methodHash, payload: result.payload, compress: false });
+    else to.send({ type, requestId, moduleId, methodHash, body: result });
     this.#counters.sent(type, to.lastSentBytes ?? 0);
     this.#stats.framesOut++;
   }

@@ -12,6 +12,7 @@ import { httpSurface } from './attacks/http.mjs';
 import { migrationAndControl } from './attacks/migration.mjs';
 import { topicHoard } from './attacks/subscriptions.mjs';
 import { requestIdsPast2p53, replayWindowJumps } from './attacks/request-ids.mjs';
+import { peerInfoFlood } from './attacks/peer-info.mjs';
 
 export { runAttack, formatRow, failures, TABLE_HEADER } from './harness/arena.mjs';
 export { SHORT, longScale } from './harness/scale.mjs';
@@ -28,4 +29,5 @@ export const ATTACKS = {
   httpSurface, migrationAndControl,
   topicHoard,
   requestIdsPast2p53, replayWindowJumps,
+  peerInfoFlood,
 };

@@ -52,12 +52,14 @@ export const closeNode = (node) => node.close();
 
 /**
  * A bare session to the relay whose handshake the SDK runs (whatever proof of identity it needs), for an attacker
- * that then sends hand-built frames. `role` is what it claims in its Hello. No reconnects: a relay that drops it
- * is part of what the attack observes.
+ * that then sends hand-built frames. `role` is what it claims in its Hello, `metadata` (besides its name) and
+ * `capabilities` what else it says there. No reconnects: a relay that drops it is part of what the attack observes.
  */
-export async function openSession(wsUrl, { role = 'edge', name = 'attacker' } = {}) {
+export async function openSession(wsUrl, { role = 'edge', name = 'attacker', metadata = {}, capabilities } = {}) {
   let transport;
-  const session = await connectSession(async () => (transport = await connectWebSocket(wsUrl)), { role, metadata: { name }, reconnect: false });
+  const session = await connectSession(async () => (transport = await connectWebSocket(wsUrl)), {
+    role, metadata: { name, ...metadata }, reconnect: false, ...(capabilities ? { capabilities } : {}),
+  });
   return {
     id: idHex(session.nodeId),
     relayId: session.peer.id,
