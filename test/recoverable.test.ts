@@ -74,6 +74,7 @@ const VERDICTS: Record<string, [make: () => SwarmwireError, recoverable: boolean
   // Room comes back when the peer unsubscribes from a topic; a topic too long is too long every time.
   [RelayErrorCode.TOO_MANY_TOPICS]: [() => relayError(RelayErrorCode.TOO_MANY_TOPICS, 'x'), true],
   [RelayErrorCode.TOPIC_TOO_LONG]: [() => relayError(RelayErrorCode.TOPIC_TOO_LONG, 'x'), false],
+  [RelayErrorCode.PEER_INFO_TOO_LARGE]: [() => relayError(RelayErrorCode.PEER_INFO_TOO_LARGE, 'x'), false],
 };
 
 describe('every error code has a verdict', () => {

@@ -59,7 +59,7 @@ describe('maxPeerInfoBytes: what of its Hello a peer makes the relay repeat', ()
       error = e;
     }
     expect(error).toBeInstanceOf(RelayError);
-    expect(error).toMatchObject({ code: 'SW_ERR_RELAY_PEER_INFO_TOO_LARGE', status: Status.QuotaExceeded });
+    expect(error).toMatchObject({ code: 'SW_ERR_RELAY_PEER_INFO_TOO_LARGE', status: Status.Unauthorized, recoverable: false });
     expect((error as Error).message).toContain(`take ${bytes} bytes, over the relay's maxPeerInfoBytes of ${bytes - 1}`);
   });
 
@@ -73,7 +73,7 @@ describe('maxPeerInfoBytes: what of its Hello a peer makes the relay repeat', ()
       const refused = await join(hello);
       // The peer: a final refusal (no reconnect loop), with the relay's code and the limit in its message.
       expect(refused.connected).toBeInstanceOf(SessionError);
-      expect(refused.connected).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+      expect(refused.connected).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.Unauthorized, recoverable: false });
       expect((refused.connected as Error).message).toMatch(/SW_ERR_RELAY_PEER_INFO_TOO_LARGE: .* over the relay's maxPeerInfoBytes of 4096/);
       // The relay: its own typed error, counted by code for /metrics.
       expect(refused.accepted).toBeInstanceOf(RelayError);

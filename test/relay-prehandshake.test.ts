@@ -140,7 +140,7 @@ describe('before Hello completes (Node relay, attacked from another process)', (
     // 60 KB of metadata is more than the relay will repeat to every peer: refused at the handshake, typed, for good.
     const refused = await connectSession(() => connectWebSocket(relay!.wsUrl), { heartbeatIntervalMs: 0, reconnect: false, metadata: { pad: 'x'.repeat(60_000) } })
       .then(() => undefined, (error: unknown) => error as { code?: string; status?: number; message: string });
-    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.Unauthorized, recoverable: false });
     expect(refused!.message).toMatch(/SW_ERR_RELAY_PEER_INFO_TOO_LARGE: .* maxPeerInfoBytes of 4096/);
     await handshaking(0); // its place given back once its socket is gone
     expect((await relay.stats()).peers).toHaveLength(1);

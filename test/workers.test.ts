@@ -264,7 +264,7 @@ describe('Durable Object relay', () => {
     const alice = await client('info', 'alice');
     const refused = await connectSession(() => connectWebSocket(wsUrl('info')), { metadata: { pad: 'x'.repeat(60_000) }, heartbeatIntervalMs: 0, reconnect: false })
       .then(() => undefined, (error: unknown) => error as { code?: string; status?: number; message: string });
-    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.Unauthorized, recoverable: false });
     expect(refused!.message).toMatch(/SW_ERR_RELAY_PEER_INFO_TOO_LARGE: .* maxPeerInfoBytes of 4096/);
     const peers = decodeBody<Array<{ metadata: { name?: string } }>>(await call(alice, 'peers'));
     expect(peers.map((p) => p.metadata.name)).toEqual(['alice']);

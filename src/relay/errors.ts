@@ -22,7 +22,7 @@ const STATUS: Readonly<Record<RelayErrorCode, Status>> = {
   [RelayErrorCode.TOO_MANY_TOPICS]: Status.QuotaExceeded,
   [RelayErrorCode.TOPIC_TOO_LONG]: Status.PayloadTooLarge,
   // A final refusal of the handshake (REFUSALS): the peer would send the same Hello again.
-  [RelayErrorCode.PEER_INFO_TOO_LARGE]: Status.QuotaExceeded,
+  [RelayErrorCode.PEER_INFO_TOO_LARGE]: Status.Unauthorized,
 };
 
 /** A RelayError; its message starts with the code, since the Error frame that tells the peer carries only the text. */

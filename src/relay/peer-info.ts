@@ -6,8 +6,9 @@
 //
 // Over the limit, the Hello is refused rather than kept with its metadata cut or left out: a peer whose metadata
 // other peers silently never see would be harder to debug than one told at connect time, by a typed error naming the
-// limit — and a relay keeps nothing of it. QuotaExceeded is one of the handshake's final refusals (the peer would say
-// the same again), so a client gives up at once instead of dialling again for ever.
+// limit — and a relay keeps nothing of it. The refusal's status is Unauthorized, not QuotaExceeded: a full relay's
+// QuotaExceeded says "later" (recoverable: the dialling side tries again), while this Hello would meet the same answer
+// every time, so the dialling side must give up at once.
 import type { Hello } from '../wire/hello.js';
 import { packPlain } from '../wire/msgpack/plain.js';
 import type { Authorize } from '../session/auth.js';
@@ -25,7 +26,7 @@ export function peerInfoBytes(hello: Readonly<Pick<Hello, 'capabilities' | 'meta
   return packPlain(hello.capabilities).length + packPlain(hello.metadata).length;
 }
 
-/** Throws RelayError PEER_INFO_TOO_LARGE (QuotaExceeded) when a Hello's capabilities and metadata are over `max` bytes. */
+/** Throws RelayError PEER_INFO_TOO_LARGE (Unauthorized) when a Hello's capabilities and metadata are over `max` bytes. */
 export function checkPeerInfo(hello: Readonly<Pick<Hello, 'capabilities' | 'metadata'>>, max: number): void {
   const bytes = peerInfoBytes(hello);
   if (bytes > max) {

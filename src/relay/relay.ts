@@ -71,7 +71,7 @@ export interface RelayOptions extends HostOptions, TopicLimits {
   /**
    * Bytes a peer's Hello may spend on its capabilities and metadata, as MessagePack encodes them: the relay keeps
    * them and repeats them to every peer (peers(), and capabilities in each Discovery announcement). A Hello over it
-   * is refused at the handshake with Error QuotaExceeded `SW_ERR_RELAY_PEER_INFO_TOO_LARGE` (a RelayError on the
+   * is refused at the handshake with Error Unauthorized `SW_ERR_RELAY_PEER_INFO_TOO_LARGE` (a RelayError on the
    * relay's side; the peer's connect fails with SessionError SW_ERR_HANDSHAKE_REJECTED) and a close 1008; Infinity
    * turns the limit off. Default: 4,096.
    */

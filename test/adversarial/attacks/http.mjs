@@ -40,7 +40,7 @@ export const ODD_REQUESTS = [
 export const LABEL_BREAKERS = [
   'x"} 1\nswarmwire_relay_forged_total 666\n# EOF',
   '\\"\\\\\n\r\t\u0000}{=,',
-  'a'.repeat(4096),
+  'a'.repeat(4000), // long, and under the relay's maxPeerInfoBytes (4,096) as a peer's name
   '# HELP swarmwire_relay_peers forged\n# TYPE swarmwire_relay_peers counter',
   '\u2028\u2029\ud800', // line separators and a lone surrogate
 ];
