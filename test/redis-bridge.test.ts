@@ -162,6 +162,13 @@ describe('relays bridged through Redis', () => {
     expect(parseRouted(decodeBody(bob.inbox[1]!)).from).toEqual(alice.session.nodeId);
   });
 
+  it('refuses a relay id its messages cannot carry (past 255 bytes of UTF-8) with a TypeError, before connecting', async () => {
+    const server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
+    cleanups.push(() => server.close());
+    await expect(bridgeRedis(server.relay, { url: 'redis://127.0.0.1:1', relayId: 'r'.repeat(256) })).rejects.toThrow(TypeError);
+    expect(server.relay.uplink).toBeUndefined();
+  });
+
   it('delivers broadcasts on every relay, and topic broadcasts to subscribers only', async () => {
     const prefix = `t${swarm++}`;
     const a = await relay(prefix, 'A');

@@ -30,7 +30,7 @@ export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect
   url: string;
   /** Prefix of every channel and key, so several swarms can share one Redis. Default: 'swarmwire'. */
   prefix: string;
-  /** This relay's id among the bridged relays. Default: 16 random hex digits. */
+  /** This relay's id among the bridged relays, at most 255 bytes of UTF-8 (TypeError). Default: 16 random hex digits. */
   relayId: string;
   /** How often this relay announces itself, ms. Default: 1,000. */
   heartbeatMs: number;
