@@ -90,9 +90,9 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   const deadlineMs = handshakeDeadline(options.handshakeTimeoutMs);
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   /** Hands a connection the gate let through to the relay: its place is given back once its handshake ends, either way. */
-  const accept = (transport: Parameters<Relay['accept']>[0], handshaken: () => void): void => {
+  const accept = (transport: Parameters<Relay['accept']>[0], handshaken: () => void, address?: string): void => {
     transport.on('close', handshaken);
-    relay.accept(transport).then(handshaken, () => {
+    relay.accept(transport, address).then(handshaken, () => {
       // a failed handshake was already answered with an Error frame and a close
     });
   };
@@ -112,7 +112,7 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
       try {
         let response: Response;
         ({ response, transport } = upgradeWebSocket(request));
-        accept(transport, pass.done);
+        accept(transport, pass.done, address);
         return response;
       } catch {
         pass.done();

@@ -64,6 +64,18 @@ export interface RelayOptions extends HostOptions, TopicLimits {
   /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
   maxPeers: number;
   /**
+   * Peers served at most (connected or awaiting resume) that came from one remote address (an IPv6 address's /64):
+   * one more is refused at the handshake with Error QuotaExceeded `SW_ERR_ADDRESS_FULL` and a close 1008 (its
+   * connect fails SessionError SW_ERR_HANDSHAKE_REJECTED, recoverable: it tries again), counted in /metrics as
+   * `swarmwire_relay_handshakes_total{outcome="SW_ERR_ADDRESS_FULL"}`; a peer resuming its session is always let
+   * back. Without it one address could take every place. A quarter by default, not less: peers behind one NAT, a
+   * corporate proxy or a carrier-grade NAT share an address honestly, and four addresses are still needed to fill
+   * the relay. Behind a reverse proxy on the relay's own machine every peer has the proxy's address: raise it to
+   * maxPeers (or Infinity) there. Counted where the host knows the address (the Node and Deno relays' WebSockets;
+   * not WebTransport sessions, nor relay.accept() without one). Default: maxPeers / 4, rounded up (2,500).
+   */
+  maxPeersPerAddress: number;
+  /**
    * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
    * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
    */
@@ -278,8 +290,10 @@ export class Relay {
     this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
+    const maxPeers = options.maxPeers ?? options.maxSessions ?? 10_000;
     this.host = new SessionHost({
-      ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000,
+      ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: maxPeers,
+      maxSessionsPerAddress: options.maxPeersPerAddress ?? options.maxSessionsPerAddress ?? Math.ceil(maxPeers / 4),
       holdAck: (frame) => this.#holdsAck(frame),
       authorize: withPeerInfoLimit(options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES, options.authorize),
     });
@@ -311,10 +325,13 @@ export class Relay {
     this.#trusted.add(idHex(idBytes(id)));
   }
 
-  /** Runs the handshake on a new connection and serves the peer until it leaves. */
-  async accept(transport: Transport): Promise<Session> {
+  /**
+   * Runs the handshake on a new connection and serves the peer until it leaves. `address`: its remote address, for
+   * maxPeersPerAddress (none: not counted).
+   */
+  async accept(transport: Transport, address?: string): Promise<Session> {
     try {
-      const session = await this.host.accept(transport);
+      const session = await this.host.accept(transport, address);
       this.#counters.handshake('accepted');
       return session;
     } catch (error) {
