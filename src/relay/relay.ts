@@ -46,6 +46,9 @@ const ANNOUNCE_MS_PER_PEER = 0.1;
  */
 const PEERS_MAX_AGE_MS = 1_000;
 
+/** The default of maxBroadcastDeliveriesPerSecond (why this figure: its doc). */
+export const DEFAULT_BROADCAST_DELIVERIES_PER_SECOND = 20_000;
+
 /** An answer of the relay module encoded already (peers()'s, cached): #call sends its bytes as they are. */
 class Encoded {
   constructor(readonly payload: Uint8Array) {}
@@ -81,6 +84,18 @@ export interface RelayOptions extends HostOptions, TopicLimits {
    */
   maxFramesPerSecond: number;
   /**
+   * Deliveries a peer's broadcasts may cost per second, on average: a broadcast costs one delivery per peer it
+   * reaches on this relay (everyone, or a topic's subscribers), so a burst of broadcasts to ten thousand peers is
+   * not free for the relay because each is one frame. A token bucket holding one second's worth; a broadcast passes
+   * while it is not overdrawn (one to more peers than that still goes out, then the sender waits the debt off).
+   * Beyond, broadcasts are dropped, counted as `rate_limited` (RelayStats.rateLimited), and answered as
+   * maxFramesPerSecond's are: Error QuotaExceeded, at most one per peer per second. The relay's own agent host and
+   * relay-to-relay links (trustedRelays) are not limited. 20,000 is two broadcasts a second to everyone on a relay
+   * of 10,000 peers, 200 a second with 100 peers: more than presence or chat needs, and a quarter or less of what one
+   * relay process fans out (README, "Many peers on one relay"). Infinity (or 0) turns it off. Default: 20,000.
+   */
+  maxBroadcastDeliveriesPerSecond: number;
+  /**
    * Bytes a peer's Hello may spend on its capabilities and metadata, as MessagePack encodes them: the relay keeps
    * them and repeats them to every peer (peers(), and capabilities in each Discovery announcement). A Hello over it
    * is refused at the handshake with Error Unauthorized `SW_ERR_RELAY_PEER_INFO_TOO_LARGE` (a RelayError on the
@@ -99,7 +114,7 @@ export interface RelayStats {
   routed: number;
   broadcasts: number;
   errors: number;
-  /** Frames dropped because their sender passed maxFramesPerSecond. */
+  /** Frames dropped because their sender passed maxFramesPerSecond, or its broadcasts maxBroadcastDeliveriesPerSecond. */
   rateLimited: number;
   /** Peers dropped because they could not keep up (BackpressureRejection). */
   slowPeersDropped: number;
@@ -236,6 +251,8 @@ interface PeerState {
   topics: Set<string> | undefined;
   direct: DirectPeer;
   rate: RateLimiter | undefined;
+  /** Its broadcasts' budget of deliveries (maxBroadcastDeliveriesPerSecond); undefined: not limited. Made on its first broadcast. */
+  broadcasts: RateLimiter | undefined;
   /** What its grant allows; undefined: everything. */
   permits: Permits | undefined;
   /** Callbacks of deliverRouted waiting for this peer's Acks, by request id (created on first use). */
@@ -269,6 +286,8 @@ export class Relay {
   /** One listener for every peer's heartbeat round trips (one function, not a closure per peer). */
   readonly #onRtt = (ms: number): void => this.#counters.rtt.observe(ms / 1000);
   readonly #maxRate: number;
+  /** maxBroadcastDeliveriesPerSecond; Infinity: no budget. */
+  readonly #broadcastRate: number;
   /** What one peer's subscriptions may hold (src/relay/topics.ts). */
   readonly #topicLimits: Readonly<TopicLimits>;
   /** Calls routed between this relay's peers, timed from Request to answer (src/relay/call-latency.ts). */
@@ -298,6 +317,8 @@ export class Relay {
       authorize: withPeerInfoLimit(options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES, options.authorize),
     });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
+    // 0 turns it off, as maxFramesPerSecond's 0 does.
+    this.#broadcastRate = (options.maxBroadcastDeliveriesPerSecond ?? DEFAULT_BROADCAST_DELIVERIES_PER_SECOND) || Infinity;
     this.#topicLimits = {
       maxTopicsPerPeer: options.maxTopicsPerPeer ?? DEFAULT_TOPIC_LIMITS.maxTopicsPerPeer,
       maxTopicLength: options.maxTopicLength ?? DEFAULT_TOPIC_LIMITS.maxTopicLength,
@@ -441,6 +462,7 @@ export class Relay {
       session, topics: undefined,
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
       rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate, this.#clock) : undefined,
+      broadcasts: undefined,
       permits: permits(session.grant),
     };
     const replaced = this.#peers.get(id);
@@ -460,13 +482,7 @@ export class Relay {
       let kept = false;
       try {
         if (state.rate && !state.rate.take()) {
-          this.#stats.rateLimited++;
-          this.#counters.dropped.rate_limited++;
-          if (state.rate.shouldWarn()) {
-            if (debug.on) debug.log('drop', { peer: id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
-            this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
-          }
-          return;
+          return this.#limited(session, state.rate, frame, `rate limit: more than ${this.#maxRate} frames per second (maxFramesPerSecond); frames are being dropped`);
         }
         kept = this.#handle(state, frame) === true;
       } catch (error) {
@@ -690,12 +706,39 @@ export class Relay {
     }, wait);
   }
 
+  /**
+   * A frame dropped because its sender passed one of its budgets (maxFramesPerSecond, maxBroadcastDeliveriesPerSecond):
+   * counted, and the sender told with Error QuotaExceeded at most once a second per budget (the telling must not
+   * flood either). The one rule of both.
+   */
+  #limited(sender: RelayPeer, budget: RateLimiter, frame: Frame, message: string): void {
+    this.#stats.rateLimited++;
+    this.#counters.dropped.rate_limited++;
+    if (!budget.shouldWarn()) return;
+    if (debug.on) debug.log('drop', { peer: sender.peer?.id, why: message, rateLimited: this.#stats.rateLimited });
+    this.#fail(sender, frame, Status.QuotaExceeded, message);
+  }
+
+  /**
+   * Spends what a broadcast from `from` costs, its deliveries here (at least one: it was read), from its budget;
+   * false when over it. The relay's own agent host and trusted relays carry others' traffic and have none.
+   */
+  #withinBudget(from: PeerState, topic: string | undefined): boolean {
+    if (this.#broadcastRate === Infinity || from.direct.trusted || this.#local.has(from.session)) return true;
+    const reached = topic === undefined ? this.#peers.size - 1 : (this.#subscribers.get(topic)?.size ?? 0) - (from.topics?.has(topic) ? 1 : 0);
+    return (from.broadcasts ??= new RateLimiter(this.#broadcastRate, this.#clock)).take(Math.max(1, reached));
+  }
+
   #broadcast(from: PeerState, frame: Frame): void {
     const sender = from.session;
     const body = (decodeBody(frame) ?? {}) as BroadcastBody;
     const topic = typeof body.topic === 'string' ? body.topic : undefined;
     if (from.permits && !from.permits.publish(topic)) {
       return this.#refuse(sender, frame, topic === undefined ? 'not allowed to broadcast to everyone' : `not allowed to broadcast to topic "${topic}"`);
+    }
+    if (!this.#withinBudget(from, topic)) {
+      return this.#limited(sender, from.broadcasts!, frame,
+        `broadcast budget: more than ${this.#broadcastRate} deliveries per second (maxBroadcastDeliveriesPerSecond); broadcasts are being dropped`);
     }
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
     const out = { ...body, from: sender.peer!.hello.nodeId };
