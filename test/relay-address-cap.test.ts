@@ -3,7 +3,6 @@
 // outsider would, over real WebSockets from distinct loopback addresses (127.0.0.x), against the Node relay; the
 // resume rule and the IPv6 /64 key on in-process links.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WS from 'ws';
 import { connectSession, connectWebSocket, type Session, SessionError, Status } from 'swarmwire';
 import { startRelay, type RelayServer } from 'swarmwire/node';
 import { Relay } from '../src/relay/relay.js';
@@ -12,23 +11,16 @@ import { Session as SessionClass } from '../src/session/session.js';
 import { addressKey } from '../src/transport/address-key.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { until } from './fixtures/until.js';
+import { wsFrom } from './fixtures/ws-from.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** A `ws` client class whose sockets leave from `localAddress`: a peer at another address of this machine. */
-const from = (localAddress: string) =>
-  class extends WS {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { localAddress });
-    }
-  } as unknown as typeof WebSocket;
-
 /** One attempt to connect to `relay` from `address`: the open session, or the error that refused it. */
 async function dial(relay: RelayServer, address: string): Promise<Session | SessionError> {
-  const session = await connectSession(() => connectWebSocket(relay.wsUrl, { WebSocket: from(address) }), { heartbeatIntervalMs: 0, reconnect: false })
+  const session = await connectSession(() => connectWebSocket(relay.wsUrl, { WebSocket: wsFrom(address) }), { heartbeatIntervalMs: 0, reconnect: false })
     .catch((error: unknown) => error as SessionError);
   if (!(session instanceof SessionError)) cleanups.push(() => session.close());
   return session;
