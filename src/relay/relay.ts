@@ -299,8 +299,13 @@ export class Relay {
   readonly #local = new WeakSet<RelayPeer>();
   /** Peers in this process that read this relay's routes live (shareRoutes): announcements skip them. */
   readonly #following = new Set<string>();
-  /** The relay module's peers() answer, encoded, and when (undefined: to be rebuilt; see #peersAnswer). */
-  #peersEncoded: { answer: Encoded; at: number } | undefined;
+  /**
+   * Changes of what peers() lists that the relay is told of (joins, leaves, subscriptions), counted: a cache of
+   * anything built from the peer set is good while the count it was built at is the count now. Bumped by #changed().
+   */
+  #changes = 0;
+  /** The relay module's peers() answer, encoded, when, and at which #changes (see #peersAnswer). */
+  #peersEncoded: { answer: Encoded; at: number; changes: number } | undefined;
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
   constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
@@ -441,10 +446,15 @@ export class Relay {
   #peersAnswer(): Encoded {
     const now = this.#clock.now();
     const cached = this.#peersEncoded;
-    if (cached && now - cached.at < PEERS_MAX_AGE_MS) return cached.answer;
+    if (cached && cached.changes === this.#changes && now - cached.at < PEERS_MAX_AGE_MS) return cached.answer;
     const answer = new Encoded(pack(this.peers()));
-    this.#peersEncoded = { answer, at: now };
+    this.#peersEncoded = { answer, at: now, changes: this.#changes };
     return answer;
+  }
+
+  /** What peers() lists changed: every cache built from the peer set is stale (#changes). */
+  #changed(): void {
+    this.#changes++;
   }
 
   close(): void {
@@ -468,7 +478,7 @@ export class Relay {
     const replaced = this.#peers.get(id);
     if (replaced) this.#unsubscribeAll(replaced);
     this.#peers.set(id, state);
-    this.#peersEncoded = undefined;
+    this.#changed();
     for (const topic of topics) this.#subscribe(state, topic);
     this.router.addDirect(state.direct);
     if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
@@ -497,7 +507,7 @@ export class Relay {
       if (this.#peers.get(id)?.session !== session) return;
       this.#unsubscribeAll(state);
       this.#peers.delete(id);
-      this.#peersEncoded = undefined;
+      this.#changed();
       if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
       this.router.removeDirect(id);
       this.#announce();
@@ -552,7 +562,7 @@ export class Relay {
   #subscribe(peer: PeerState, topic: string): void {
     if (peer.topics?.has(topic)) return;
     (peer.topics ??= new Set()).add(topic);
-    this.#peersEncoded = undefined;
+    this.#changed();
     let subscribers = this.#subscribers.get(topic);
     if (!subscribers) this.#subscribers.set(topic, (subscribers = new Set()));
     subscribers.add(peer);
@@ -560,7 +570,7 @@ export class Relay {
 
   #unsubscribe(peer: PeerState, topic: string): void {
     if (!peer.topics?.delete(topic)) return;
-    this.#peersEncoded = undefined;
+    this.#changed();
     const subscribers = this.#subscribers.get(topic)!;
     subscribers.delete(peer);
     if (subscribers.size === 0) this.#subscribers.delete(topic);
