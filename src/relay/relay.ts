@@ -30,6 +30,7 @@ import { RelayCounters } from './relay-counters.js';
 import type { Histogram } from './histogram.js';
 import { DEFAULT_TOPIC_LIMITS, type TopicLimits, checkSubscribe } from './topics.js';
 import { DEFAULT_MAX_PEER_INFO_BYTES, withPeerInfoLimit } from './peer-info.js';
+import { DiscoveryAnswers } from './discovery-answers.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -49,7 +50,10 @@ const PEERS_MAX_AGE_MS = 1_000;
 /** The default of maxBroadcastDeliveriesPerSecond (why this figure: its doc). */
 export const DEFAULT_BROADCAST_DELIVERIES_PER_SECOND = 20_000;
 
-/** An answer of the relay module encoded already (peers()'s, cached): #call sends its bytes as they are. */
+/** What a relay says of itself in every Discovery answer. */
+const DISCOVERY_HEAD = { role: 'relay', capabilities: ['relay'] } as const satisfies Omit<DiscoveryBody, 'peers'>;
+
+/** An answer encoded already (peers()'s, cached; Discovery's): #reply sends its bytes as they are, uncompressed. */
 class Encoded {
   constructor(readonly payload: Uint8Array) {}
 }
@@ -306,6 +310,8 @@ export class Relay {
   #changes = 0;
   /** The relay module's peers() answer, encoded, when, and at which #changes (see #peersAnswer). */
   #peersEncoded: { answer: Encoded; at: number; changes: number } | undefined;
+  /** Discovery answers, encoded once per #changes. */
+  readonly #discoveryAnswers: DiscoveryAnswers;
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
   constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
@@ -313,6 +319,7 @@ export class Relay {
     this.identity = options.identity;
     this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
+    this.#discoveryAnswers = new DiscoveryAnswers(this.router, DISCOVERY_HEAD);
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
     const maxPeers = options.maxPeers ?? options.maxSessions ?? 10_000;
     this.host = new SessionHost({
@@ -686,9 +693,14 @@ export class Relay {
     }
   }
 
-  /** This relay's Discovery answer for the peer `to` (no peers for one that reads them live: shareRoutes). */
-  #discovery(to: string): DiscoveryBody {
-    return { role: 'relay', capabilities: ['relay'], peers: this.#following.has(to) ? [] : this.router.known(to) };
+  /**
+   * This relay's Discovery answer for the peer `to` (no peers for one that reads them live: shareRoutes), encoded
+   * once per change of the peer set where it can be (src/relay/discovery-answers.ts).
+   */
+  #discovery(to: string): Encoded {
+    if (this.#following.has(to)) return new Encoded(pack({ ...DISCOVERY_HEAD, peers: [] } satisfies DiscoveryBody));
+    const payload = this.#discoveryAnswers.for(to, this.#changes) ?? pack({ ...DISCOVERY_HEAD, peers: this.router.known(to) } satisfies DiscoveryBody);
+    return new Encoded(payload);
   }
 
   /**
@@ -708,7 +720,7 @@ export class Relay {
       for (const [id, peer] of this.#peers) {
         if (peer.direct.role === 'edge' || this.#following.has(id)) continue;
         try {
-          this.#send(peer.session, { type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
+          this.#send(peer.session, { type: MessageType.DiscoveryResponse, ack: true, payload: this.#discovery(id).payload, compress: false });
         } catch {
           // a peer too full (or gone) to hear it learns on its next Discovery
         }
