@@ -59,7 +59,7 @@ const cacheWords = /* @__PURE__ */ new Int32Array(CACHE_SLOTS * CACHE_WORDS);
  * bytes, nesting past the limit, map keys that are not strings or numbers or are `__proto__`; and what the
  * policy throws.
  */
-export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unknown {
+export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number, known?: KnownMap): unknown {
   const s = src, o = pos, e = end, d = maxDepth, q = policy;
   src = bytes;
   pos = 0;
@@ -67,7 +67,7 @@ export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unkno
   maxDepth = depth;
   policy = p;
   try {
-    const value = readValue(1);
+    const value = known === undefined ? readValue(1) : readKnown(known, 1);
     if (pos !== end) fail(`${end - pos} bytes follow the value`);
     return value;
   } finally {
@@ -78,6 +78,62 @@ export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unkno
     maxDepth = d;
     policy = q;
   }
+}
+
+/**
+ * A map whose keys the protocol fixes (a control frame's body, as Ping's `{ timestamp }`): the bytes in front of
+ * each value — the map's header, then each key — and the object the map reads as. See known.ts.
+ */
+export interface KnownMap {
+  /** Per key, in order: the bytes in front of its value, as the encoder writes them (the map's header before the first). */
+  readonly heads: readonly Uint8Array[];
+  /**
+   * The object, built from `next()` once per key in key order: one literal (one hidden class, no store per key),
+   * with the keys and order the generic reader would give.
+   */
+  readonly make: (next: () => unknown) => object;
+}
+
+// The known map being read: its heads, the next one's index, the depth of its values. Saved and restored by
+// readKnown, so a policy that decodes meanwhile cannot disturb it.
+let heads: readonly Uint8Array[] = [];
+let headIndex = 0;
+let valueDepth = 0;
+/** Thrown by nextKnown when the bytes are not the known map's: readKnown reads them the generic way instead. */
+const MISMATCH: unknown = /* @__PURE__ */ Symbol('mismatch');
+
+/**
+ * The value at the read position, at `depth`, read as `known` when its bytes are the known map's — the same head
+ * bytes, in order, each followed by one value — and otherwise (another key, another order, one more field, a
+ * value that fails) by readValue from the same position: the result is what readValue gives, always, and so are
+ * its errors. Values are read by readValue under the same policy and limits.
+ */
+function readKnown(known: KnownMap, depth: number): unknown {
+  const from = pos, h = heads, i = headIndex, d = valueDepth;
+  heads = known.heads;
+  headIndex = 0;
+  valueDepth = depth + 1;
+  try {
+    if (depth <= maxDepth) return known.make(nextKnown);
+  } catch {
+    // not this map (or a value that fails): read again below, so that the generic reader says why
+  } finally {
+    heads = h;
+    headIndex = i;
+    valueDepth = d;
+  }
+  pos = from;
+  return readValue(depth);
+}
+
+/** The next value of the known map being read, after checking that its head bytes come first. */
+function nextKnown(): unknown {
+  const head = heads[headIndex++]!;
+  const n = head.length;
+  if (n > end - pos) throw MISMATCH;
+  for (let k = 0; k < n; k++) if (src[pos + k] !== head[k]) throw MISMATCH;
+  pos += n;
+  return readValue(valueDepth);
 }
 
 /** Throws WireError BAD_PAYLOAD; `why` ends up in its message. */
