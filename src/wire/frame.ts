@@ -176,8 +176,7 @@ const hex = (n: number): string => n.toString(16).padStart(8, '0');
  * the same value, faster.
  */
 export function decodeBody<T = unknown>(frame: Pick<Frame, 'payload'> & { readonly type?: MessageType | undefined }): T {
-  const type = frame.type;
-  return unpackBody<T>(frame.payload, type === undefined ? undefined : knownBody(type));
+  return unpackBody<T>(frame.payload, knownBody(frame.type));
 }
 
 /**

@@ -3,7 +3,7 @@
 // kept as ExtData — with every collection bounded by its bytes and nesting limited to MAX_BODY_DEPTH.
 import { SwarmwireError } from './errors.js';
 import { WireErrorCode, wireError } from './errors.js';
-import { type DecodePolicy, type KnownMap, cachedText, decode } from './msgpack/decode.js';
+import { type DecodePolicy, cachedText, decode } from './msgpack/decode.js';
 import { type EncodePolicy, MAX_ENCODE_DEPTH, encode, output } from './msgpack/encode.js';
 import { readSharedExt, writeSharedExt } from './msgpack/extensions.js';
 import { keyShape } from './msgpack/keys.js';
@@ -56,8 +56,8 @@ export function unpack<T = unknown>(bytes: Uint8Array): T {
   return unpackBody<T>(bytes, undefined);
 }
 
-/** unpack(), reading a body whose shape the protocol fixes as that `known` map (bodies.ts). @internal */
-export function unpackBody<T = unknown>(bytes: Uint8Array, known: KnownMap | undefined): T {
+/** unpack(), reading a body whose shape the protocol fixes with its known map's reader (bodies.ts). @internal */
+export function unpackBody<T = unknown>(bytes: Uint8Array, known: ((depth: number) => unknown) | undefined): T {
   try {
     return decode(bytes, READ, MAX_BODY_DEPTH, known) as T;
   } catch (cause) {

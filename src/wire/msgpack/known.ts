@@ -4,23 +4,18 @@
 // trip more than its header (bench/frames.bench.mjs). Not a second codec: every value is read by the one reader, with
 // the frame's policy and limits, and bytes that are not the known map's byte for byte (another key or order, one more
 // field, a value that fails) are read the generic way from where they start — so a known map reads as exactly what
-// the generic reader gives, errors included (test/msgpack-known.test.ts holds both to @msgpack/msgpack).
-import type { KnownMap } from './decode.js';
-
-export type { KnownMap } from './decode.js';
+// the generic reader gives, errors included (test/msgpack-known.test.ts holds both to @msgpack/msgpack). Kept apart
+// from decode() (which takes the reader as a parameter), so that lite, which reads no known map, does not carry it.
+import { readKnown } from './decode.js';
 
 /**
- * The known map that `make` builds: `make(next)` must be one object literal whose every value is `next()`, e.g.
- * `(next) => ({ timestamp: next() })`; its keys (short ASCII strings, fewer than 16) are read off it once, here.
+ * The reader (for decode()'s `first`) of the known map that `make` builds: `make(next)` must be one object literal
+ * whose every value is `next()`, e.g. `(next) => ({ timestamp: next() })`, with fewer than 16 keys, each ASCII and
+ * shorter than 32 bytes (written as a fixstr, as the encoder writes them); its keys are read off it once, here.
  */
-export function knownMap(make: (next: () => unknown) => object): KnownMap {
-  const keys = Object.keys(make(() => undefined));
-  if (keys.length >= 16) throw new RangeError('a known map has fewer than 16 keys');
-  const heads = keys.map((key, i) => {
-    if (key.length > 31 || !/^[\x20-\x7e]*$/.test(key)) throw new RangeError(`known map key ${JSON.stringify(key)}: short ASCII keys only`);
-    // A fixstr: its header and its char codes, what the encoder writes for the key; the fixmap header first.
-    const bytes = [0xa0 + key.length, ...Array.from(key, (c) => c.charCodeAt(0))];
-    return new Uint8Array(i === 0 ? [0x80 + keys.length, ...bytes] : bytes);
-  });
-  return { heads, make };
+export function knownMap(make: (next: () => unknown) => object): (depth: number) => unknown {
+  const keys = Object.keys(make(() => 0));
+  const heads = keys.map((key, i) => new Uint8Array([...(i ? [] : [0x80 + keys.length]), 0xa0 + key.length, ...Array.from(key, (c) => c.charCodeAt(0))]));
+  const known = { heads, make };
+  return (depth) => readKnown(known, depth);
 }
