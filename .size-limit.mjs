@@ -114,10 +114,13 @@ export default [
   // +0.1 KB on the two RPC client rows (branch attack5: 15 / 9 B over): request ids past 2^53 refused by the session
   // (a violation) and by RPC (an Error), and the duplicate filter's window cleared a word at a time — two frames with
   // such ids hung any node for ever.
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '33.5 KB', modifyEsbuildConfig: esm },
+  // +0.28 / +0.30 / +0.30 KB on the three client rows for issue 15's Ping round trip (known maps for control frames'
+  // bodies, src/wire/msgpack/known.ts; one-entry maps read by their key), measured against main at 40890ce: with
+  // main's session succession (+0.05 KB) they were 0.02–0.04 KB over. Limits at the measured figure plus ~0.3 %.
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '33.6 KB', modifyEsbuildConfig: esm },
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '32.45 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '24 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '32.55 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '24.1 KB', modifyEsbuildConfig: esm },
   // swarmwire/lite (src/lite/): the codec + WebSocket + RPC, with the full SDK's MessagePack codec (without the RPC
   // extension types) and no session layer beyond the handshake (README "Lite client"). It has no wasm: JavaScript is
   // the whole of it. The identity handshake (issue 13, a must: the full SDK's InitiatorHandshake, WebCrypto keys and
