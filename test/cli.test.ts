@@ -38,7 +38,7 @@ describe('swarmwire --help / --version', () => {
     expect(run.stdout).toMatch(/^usage: swarmwire relay \[options\]/);
     for (const flag of ['--port <n>', '--host <address>', '--log', '--deno', '--no-webtransport', '--help']) expect(run.stdout).toContain(flag);
     // The limits a relay facing the internet is tuned by, each with its default.
-    for (const [flag, fallback] of [['--max-peers <n>', '10000'], ['--max-peers-per-address <n>', 'a quarter of --max-peers'], ['--max-broadcast-deliveries <n>', '20000'],
+    for (const [flag, fallback] of <Array<[string, string]>>[['--max-peers <n>', '10000'], ['--max-peers-per-address <n>', 'a quarter of --max-peers'], ['--max-broadcast-deliveries <n>', '20000'],
       ['--max-peer-info-bytes <n>', '4096'], ['--max-topics-per-peer <n>', '1000']]) {
       expect(run.stdout).toMatch(new RegExp(`${flag.replace(/[<>]/g, '\\$&')} .*\\(default:? ${fallback}\\)`));
     }

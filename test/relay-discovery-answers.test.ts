@@ -15,7 +15,7 @@ import type { Frame } from '../src/wire/frame.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { until } from './fixtures/until.js';
 
-const HEAD = { role: 'relay', capabilities: ['relay'] } as const;
+const HEAD = { role: 'relay' as const, capabilities: ['relay'] };
 const id = (n: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (i < 4 ? (n >>> (8 * i)) & 0xff : 7));
 
 /** A router with `n` direct peers of varied roles and capabilities. */
