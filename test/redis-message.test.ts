@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { isRouted, readRouted, relayIdBytes, writeRouted } from '../src/relay/redis-message.js';
 import { isNotice } from '../src/relay/redis-schema.js';
 import { pack } from '../src/wire/payload.js';
+import { readFileSync } from 'node:fs';
+import { encodeFrame } from '../src/wire/frame.js';
+import { MessageType } from '../src/wire/constants.js';
 
 const body = { to: new Uint8Array(16).fill(1), from: new Uint8Array(16).fill(2), ttl: 15, hops: 1, frame: new Uint8Array([9, 8, 7, 6]) };
 
@@ -42,5 +45,15 @@ describe('redis-message', () => {
     expect(relayIdBytes('r'.repeat(255)).length).toBe(255);
     expect(() => relayIdBytes('r'.repeat(256))).toThrow(TypeError);
     expect(() => relayIdBytes('é'.repeat(128))).toThrow(TypeError); // 256 bytes of UTF-8
+  });
+
+  it('writes the bytes of docs/protocol.md\'s example', () => {
+    const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
+    const block = /Routed, binary form\n([\s\S]*?)```/.exec(doc)![0].replace(/```$/, '');
+    const hex = block.split('\n').map((line) => /^\s*((?:[0-9a-f]{2} )*[0-9a-f]{2})/.exec(line)?.[1] ?? '').join(' ');
+    const frame = encodeFrame({ type: MessageType.Event, payload: Uint8Array.of(0xa2, 0x68, 0x69) });
+    const message = writeRouted(relayIdBytes('r1'), { to: new Uint8Array(16).fill(0xbb), from: new Uint8Array(16).fill(0xaa), ttl: 8, hops: 1, frame });
+    expect(Buffer.from(message).toString('hex').replace(/(..)(?!$)/g, '$1 ')).toBe(('01 ' + hex).replace(/\s+/g, ' ').trim());
+    expect(pack({ r: 'r1', b: { to: new Uint8Array(16), from: new Uint8Array(16), ttl: 8, hops: 1, frame }, a: false }).length).toBe(110);
   });
 });
