@@ -178,7 +178,6 @@ export class Session {
   readonly #always: number;
   #state: SessionState = 'connecting';
   #transport: Transport | undefined;
-  #detach: Array<() => void> = NONE;
   #peer: Peer | undefined;
   #closeInfo: CloseInfo | undefined;
   #nextId = 1;
@@ -323,7 +322,11 @@ export class Session {
     return this.#nextId++;
   }
 
-  on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): () => void {
+  /**
+   * Adds a listener; returns a function that removes it. Listeners are called with the session as `this` (as Node's
+   * EventEmitter does), so one function can serve many sessions: a relay's would otherwise be a closure per peer.
+   */
+  on<E extends keyof SessionEvents>(event: E, listener: (this: Session, ...args: SessionEvents[E]) => void): () => void {
     // Copy on write (core/listeners.ts): a listener added or removed while an event is emitted changes the next one.
     const listeners = this.#listeners as unknown as Record<E, Listeners<SessionEvents[E]>>;
     listeners[event] = added(listeners[event], listener);
@@ -332,7 +335,7 @@ export class Session {
       // listener gets them now, in order, ahead of anything that arrives later.
       const held = this.#unheard;
       this.#unheard = NONE;
-      for (const frame of held) (listener as (f: Frame) => void)(frame);
+      for (const frame of held) (listener as (this: Session, f: Frame) => void).call(this, frame);
     }
     return () => {
       listeners[event] = removed(listeners[event], listener);
@@ -607,7 +610,7 @@ export class Session {
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
-    emit(this.#listeners[event] as Listeners<SessionEvents[E]>, ...args);
+    emit(this.#listeners[event] as Listeners<SessionEvents[E]>, this, ...args);
   }
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
@@ -622,11 +625,20 @@ export class Session {
     });
   }
 
-  /** Listens for the transport closing during the handshake, so a dead link fails fast. */
+  /**
+   * Listens to the transport: for its close from now on, so a dead link fails fast during the handshake too, and for
+   * its messages once the session is open on it (the handshake's go through its inbox). Neither listener is ever
+   * removed: each acts only while `transport` is this session's (a transport the session leaves is closed, or done
+   * with), so nothing has to be kept to remove them — the functions that would, and their contexts, cost a relay
+   * ~0.3 KB per peer (issue 17).
+   */
   #bindEarly(transport: Transport): void {
     this.#unbind();
     this.#transport = transport;
-    this.#detach = this.#detach.concat(transport.on('close', (info) => this.#onTransportClose(transport, info)));
+    transport.on('close', (info) => this.#onTransportClose(transport, info));
+    transport.on('message', (bytes) => {
+      if (this.#transport === transport && this.#state === 'open') this.#onMessage(bytes);
+    });
   }
 
   #establish(transport: Transport, hello: Hello): Peer {
@@ -643,7 +655,6 @@ export class Session {
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.unacked });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
-    this.#detach = this.#detach.concat(transport.on('message', (bytes) => this.#onMessage(bytes)));
     this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
     this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
@@ -813,8 +824,6 @@ export class Session {
 
   #unbind(): void {
     this.#batcher = undefined;
-    for (const off of this.#detach) off();
-    this.#detach = NONE;
     this.#transport = undefined;
     this.#stopHeartbeat();
     const pings = this.#pings;
