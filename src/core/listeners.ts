@@ -20,7 +20,10 @@ export function removed<A extends unknown[]>(list: Listeners<A>, listener: (...a
   if (list === listener) return NONE;
   if (typeof list === 'function') return list;
   const at = list.indexOf(listener);
-  return at < 0 ? list : list.filter((_, i) => i !== at);
+  if (at < 0) return list;
+  // Two down to one: the listener itself, not an array of one (a handshake's inbox leaves each transport so).
+  if (list.length === 2) return list[1 - at]!;
+  return list.filter((_, i) => i !== at);
 }
 
 /** Calls each listener of `list` with `args`, in order, with `self` as `this` (the object whose event it is). */

@@ -5,7 +5,7 @@
 import { Feature, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize, withPayload } from '../wire/frame.js';
-import type { Hello } from '../wire/hello.js';
+import type { Hello, Negotiated } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode, transportError } from '../transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
@@ -20,6 +20,7 @@ import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import { ReplayWindow } from './replay-window.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
+import { typeAt } from '../wire/header.js';
 import { createDebug } from '../core/debug.js';
 import { type Clock, type ClockTimer, realClock } from '../core/clock.js';
 import { added, emit, type Listeners, NONE, pushed, removed } from '../core/listeners.js';
@@ -122,6 +123,12 @@ interface Outgoing {
   priority: Priority;
 }
 
+/** Whether an encoded frame is a heartbeat's Ping or Pong (its type, read in its header). */
+const isHeartbeat = (bytes: Uint8Array): boolean => {
+  const type = typeAt(bytes, 0);
+  return type === MessageType.Ping || type === MessageType.Pong;
+};
+
 /** Handshake failures that end a dialling session for good (see connect()). */
 const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJECTED, SessionErrorCode.IDENTITY, SessionErrorCode.UNSUPPORTED_KEY]);
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.TRACE |
@@ -133,6 +140,24 @@ let CORE_HOST: Omit<CoreHost, 'holdAck'>;
 
 /** The start of every session's ordered pipelines (one promise for all: each session holds many while idle). */
 const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
+
+/**
+ * One frozen object for each outcome of the negotiation seen lately: a relay's peers mostly agree on the same terms,
+ * and a copy each (with its capabilities' array) cost ~0.1 KB per peer (issue 17). At most SHARED_KEPT, oldest out.
+ */
+const NEGOTIATED = /* @__PURE__ */ new Map<string, Negotiated>();
+const SHARED_KEPT = 64;
+
+function shared(negotiated: Negotiated): Negotiated {
+  const key = `${negotiated.version}/${negotiated.features}/${negotiated.maxPayload}/${JSON.stringify(negotiated.capabilities)}`;
+  let found = NEGOTIATED.get(key);
+  if (!found) {
+    if (NEGOTIATED.size >= SHARED_KEPT) NEGOTIATED.delete(NEGOTIATED.keys().next().value!);
+    found = Object.freeze({ ...negotiated, capabilities: Object.freeze(negotiated.capabilities) as string[] });
+    NEGOTIATED.set(key, found);
+  }
+  return found;
+}
 
 /** Options with their defaults filled in. */
 type NormalizedOptions = Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
@@ -210,7 +235,14 @@ export class Session {
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
   #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer; at: number }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = NONE;
-  /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
+  /** Both sides offered BATCHING: frames sent in one task leave as one transport message. */
+  #batching = false;
+  /**
+   * Coalesces small frames into one transport message, made for each transport on the first frame to batch: not for
+   * Critical frames, which go ahead of any batch, nor for the heartbeats' Ping and Pong, which go alone — the only
+   * frames most of a relay's idle peers ever get (~0.1 KB each, issue 17). With no batcher nothing waits in one, so
+   * a frame sent straight away keeps its order.
+   */
   #batcher: Batcher | undefined;
   // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
   // turn, so compression never reorders anything.
@@ -544,6 +576,7 @@ export class Session {
 
   #transmit(bytes: Uint8Array, priority: Priority): void {
     if (this.#batcher) this.#batcher.send(bytes, priority);
+    else if (this.#batching && priority !== Priority.Critical && !isHeartbeat(bytes)) (this.#batcher = new Batcher(this.#transport!)).send(bytes, priority);
     else this.#transport!.send(bytes, priority);
   }
 
@@ -648,14 +681,14 @@ export class Session {
       if (this.#transport === transport) this.#unbind();
       throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     }
-    const negotiated = agree(this.localHello(), hello);
-    const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
+    const peer: Peer = { hello, negotiated: shared(agree(this.localHello(), hello)), id: idHex(hello.nodeId) };
+    const negotiated = peer.negotiated;
     this.#useReplayOf(peer.id, hello.session);
     this.#peer = peer;
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.unacked });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
-    this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
+    this.#batching = (negotiated.features & Feature.BATCHING) !== 0;
     this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
     if (this.#unacked) for (const [id, out] of this.#unacked) this.#resend(out, id);
@@ -739,12 +772,13 @@ export class Session {
    */
   #useReplayOf(id: string, tag: number | undefined): void {
     const current = this.#peer;
-    const now = this.#core.replay;
-    // The first peer's filter is the core's own; without a filter (dedupe off) there is nothing to choose.
-    if (current === undefined || !now) return;
+    // The first peer's filter is the core's own (made when it is first needed).
+    if (current === undefined) return;
     const key = `${id}.${tag}`;
     const was = `${current.id}.${current.hello.session}`;
     if (key === was) return;
+    const now = this.#core.replay;
+    if (!now) return; // without a filter (dedupe off) there is nothing to choose
     // The map is made only when a second peer session shows up (a node that moved to another relay), so the
     // session of each of a relay's peers carries none.
     const replays = (this.#replays ??= new Map());
