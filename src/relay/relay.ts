@@ -452,7 +452,7 @@ export class Relay {
     this.#peers.set(id, state);
     this.#peersEncoded = undefined;
     for (const topic of topics) this.#subscribe(state, topic);
-    this.router.addDirect(state.direct);
+    this.router.addDirect(state.direct, id);
     if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
     this.#announce();
     if (session instanceof Session) {

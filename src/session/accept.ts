@@ -80,7 +80,7 @@ export async function acceptHandshake(transport: Transport, identity: Identity, 
   };
 }
 
-/** The nonce of every kept Hello: spent once the proof holds. */
+/** The key and nonce of every kept Hello: spent once the proof holds. */
 const SPENT = /* @__PURE__ */ new Uint8Array(0);
 /** The capabilities and metadata of every kept Hello that has none: most peers (frozen, since they are shared). */
 const NO_CAPABILITIES: string[] = /* @__PURE__ */ Object.freeze([]) as unknown as string[];
@@ -88,16 +88,15 @@ const NO_METADATA: Record<string, string> = /* @__PURE__ */ Object.freeze({});
 
 /**
  * The peer's Hello as the accepting side keeps it for the whole connection (a relay keeps every peer's, issue 17):
- * its node id and key copied out of the message, each small enough to live in the JavaScript heap (a view into one
- * ArrayBuffer each cost a view object, and the buffer its object and a native store: ~0.45 KB per peer); its nonce,
- * a challenge answered already, dropped (an empty array); no capabilities and no metadata as one shared empty list
- * and record.
+ * its node id copied out of the message (a copy this small lives in the JavaScript heap); its key and nonce, which
+ * served the proof and nothing after it, dropped (empty arrays: they were ~0.25 KB per peer, a view each and the
+ * ArrayBuffer they shared); no capabilities and no metadata as one shared empty list and record.
  */
 function kept(hello: Hello): Hello {
   return {
     ...hello,
     nodeId: new Uint8Array(hello.nodeId), // not slice(): on a Buffer (Node's `ws` delivers them) that is a view
-    key: new Uint8Array(hello.key),
+    key: SPENT,
     nonce: SPENT,
     capabilities: hello.capabilities.length === 0 ? NO_CAPABILITIES : hello.capabilities,
     metadata: Object.keys(hello.metadata).length === 0 ? NO_METADATA : hello.metadata,

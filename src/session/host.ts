@@ -128,7 +128,7 @@ export class SessionHost {
     const session = new Session(sessionOptions);
     accepted.done(session.tag);
     session.adopt(transport, hello, grant);
-    this.#sessions.set(id, session);
+    this.#sessions.set(session.peer!.id, session); // the string the session keeps: one per peer, not two
     // Ends the session if its peer does not come back within resumeTimeoutMs, and forgets it once closed.
     session.on('disconnect', this.#tracking.disconnect);
     session.on('open', this.#tracking.open);
