@@ -21,6 +21,7 @@ import { agree, handshakeErrorBody, helloDone, type LocalHello, REFUSALS, Respon
 import type { Identity } from '../session/identity.js';
 import { loadIdentity, storageIdentityStore } from '../session/identity-store.js';
 import { ReplayWindow } from '../session/replay-window.js';
+import { continuesSession, MOVED, SUPERSEDED } from '../session/succession.js';
 import { Relay, type RelayStats } from '../relay/relay.js';
 import { DEFAULT_MAX_PEER_INFO_BYTES, withPeerInfoLimit } from '../relay/peer-info.js';
 import { METRICS_CONTENT_TYPE, relayMetrics } from '../relay/metrics.js';
@@ -323,22 +324,19 @@ export class SwarmwireRelay {
     // awaited from here to HelloDone, and the runtime's input gate holds other events meanwhile, so no other
     // handshake or alarm changes the record between the decision and the HelloDone that names it.
     const stored = await this.state.storage.get<NodeRecord>(`node:${id}`);
-    // The node's own session: the same as before (a resume; a record stored before tags resumes under none), or a
-    // new one (a restart with the same identity, its ids from 1 again), for which the old record goes — its unacked
-    // frames answer the old session's calls, not the new's.
-    const same = stored !== undefined && stored.hello.session === hello.session;
+    // The node's own session (a resume; a record stored before tags resumes under none), or a new one, for which the
+    // old record goes: its unacked frames answer the old session's calls, not the new's.
+    const same = stored !== undefined && continuesSession(stored.hello, hello);
     const previous = this.#byNode.get(id);
     if (previous) {
       this.#replaced.add(previous);
       if (previous.socket) this.#peers.delete(previous.socket);
       if (!same) {
-        // A new session of the node: one still connected (a second process with the identity) is told, so it does
-        // not dial back in and replace this one in turn.
-        previous.goodbye(CloseCode.GoingAway, 'replaced by a new session of the node');
+        previous.goodbye(SUPERSEDED.code, SUPERSEDED.reason);
       } else {
-        // The node is back (perhaps before its old socket was noticed dead): move it to the new socket.
-        if (previous.socket) closeQuietly(previous.socket, CloseCode.Abnormal + 3000, 'replaced by a new connection');
-        previous.end({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
+        // The node is back: move it to the new socket (1006 cannot be sent in a Close frame: 4006 says it).
+        if (previous.socket) closeQuietly(previous.socket, MOVED.code + 3000, MOVED.reason);
+        previous.end(MOVED);
       }
     }
     if (stored && !same) await this.#forget(id);

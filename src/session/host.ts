@@ -12,6 +12,7 @@ import type { Authorize } from './auth.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
+import { continuesSession, MOVED, SUPERSEDED } from './succession.js';
 import { type ClockTimer, unref } from '../core/clock.js';
 
 export interface HostOptions extends SessionOptions {
@@ -109,10 +110,9 @@ export class SessionHost {
     const id = idHex(hello.nodeId);
     const existing = this.#sessions.get(id);
     const alive = existing && existing.state !== 'closed' ? existing : undefined;
-    if (alive && alive.peer?.hello.session === hello.session) {
-      // The node's own session (the same Hello.session as its last) is resumed: the peer is back (perhaps before its
-      // old link was noticed dead), and has proven it. Move it to the new transport.
-      if (alive.state === 'open') alive.suspend({ code: CloseCode.Abnormal, reason: 'replaced by a new connection' });
+    if (alive && continuesSession(alive.peer?.hello, hello)) {
+      // The node's own session is resumed, the peer having proven it: move it to the new transport.
+      if (alive.state === 'open') alive.suspend(MOVED);
       accepted.done(alive.tag);
       alive.adopt(transport, hello, grant);
       return alive;
@@ -120,11 +120,8 @@ export class SessionHost {
     if (!alive && this.#sessions.size >= max) {
       throw accepted.refuse(new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`));
     }
-    // Any other Hello.session is a new session of the node (a restart with its identity, its ids from 1 again): the
-    // old one ends, and with it whatever waited for it — answers to its calls, Acks held for its frames — none of
-    // which belongs to the new one. Still connected (a second process with the identity), it is told with a Goodbye,
-    // so it does not dial back in and replace this one in turn.
-    alive?.close(CloseCode.GoingAway, 'replaced by a new session of the node');
+    // A new session of the node: the old one ends (answers to its calls, Acks held for its frames go with it).
+    alive?.close(SUPERSEDED.code, SUPERSEDED.reason);
     const session = new Session(sessionOptions);
     accepted.done(session.tag);
     session.adopt(transport, hello, grant);

@@ -84,12 +84,4 @@ describe('swarmwire/lite package entry', () => {
     expect(Object.keys(exports).filter((key) => key.endsWith('.wasm'))).toEqual(['./swarmwire.wasm']);
     expect(existsSync(`${root}dist/swarmwire-lite.wasm`)).toBe(false);
   });
-
-  it('exports identities and no wasm loader: no init(), no crc32c, no swarmwire-lite.wasm', () => {
-    expect(Object.keys(lite)).toEqual(expect.arrayContaining(['connect', 'createIdentity', 'loadIdentity', 'indexedDbIdentityStore']));
-    expect(Object.keys(lite).filter((name) => /init|crc/i.test(name))).toEqual([]);
-    const { exports } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(exports).filter((key) => key.endsWith('.wasm'))).toEqual(['./swarmwire.wasm']);
-    expect(existsSync(`${root}dist/swarmwire-lite.wasm`)).toBe(false);
-  });
 });

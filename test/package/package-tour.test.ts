@@ -84,10 +84,11 @@ describe.each([20, 22, 24])('the README first steps on Node %i', (major) => {
 describe('TypeScript', () => {
   // skipLibCheck as `tsc --init` sets it: with it off, a project without @types/node and lib esnext.disposable
   // trips over the declarations (NodeJS, Buffer, Disposable, and LinkHost, which stripInternal drops).
-  it('types every entry point from the installed declarations (strict, NodeNext), and refuses a wrong call', async () => {
-    const dir = project('typescript');
+  // Node10 ("node", older projects' setting) reads no "exports": the subpaths reach it through "typesVersions".
+  it.each([['NodeNext', 'NodeNext'], ['Node10', 'ESNext']])('types every entry point from the installed declarations (strict, moduleResolution %s), and refuses a wrong call', async (resolution, module) => {
+    const dir = project(`typescript-${resolution}`);
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: true, noEmit: true },
+      compilerOptions: { strict: true, module, moduleResolution: resolution, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: true, noEmit: true },
       include: ['*.ts'],
     }));
     writeFileSync(join(dir, 'user.ts'), `import { connectSession, connectWebSocket, init, wrap, type Remote } from 'swarmwire';
