@@ -75,6 +75,31 @@ describe('handshake', () => {
     expect(seen[0]![1]).toBe(id);
   });
 
+  it('does not count a local session (a relay\'s own agent host) against maxSessions, and frees its place when it ends', async () => {
+    const host = new SessionHost({ heartbeatIntervalMs: 0, maxSessions: 1 });
+    cleanups.push(() => host.close());
+    const dial = (local: boolean): { client: Promise<Session>; accepted: Promise<Session> } => {
+      const [a, b] = memoryPair();
+      const accepted = host.accept(b, local);
+      accepted.catch(() => {});
+      const client = connectSession(() => a, { heartbeatIntervalMs: 0, reconnect: false });
+      client.then((c) => cleanups.push(() => c.close()), () => {}); // a refused one's rejection is the host's to show
+      return { client, accepted };
+    };
+    const local = dial(true);
+    await local.accepted;
+    const first = dial(false);
+    await first.accepted; // the one place maxSessions gives, taken by an outside peer alongside the local one
+    const second = dial(false);
+    await expect(second.accepted).rejects.toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+    (await local.client).close();
+    await until(() => host.sessions.size === 1);
+    await expect(dial(false).accepted).rejects.toMatchObject({ status: Status.QuotaExceeded }); // the local one's end frees no outside place
+    (await first.client).close();
+    await until(() => host.sessions.size === 0);
+    await dial(false).accepted;
+  });
+
   it('keeps frames that arrive before anyone listens for the first listener, in order, ahead of later ones', async () => {
     const { host, dial } = rig();
     host.onSession((s) => {

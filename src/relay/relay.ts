@@ -61,7 +61,10 @@ export interface RelayOptions extends HostOptions, TopicLimits {
    * Hello is only a claim. Default: none.
    */
   trustedRelays: Iterable<string>;
-  /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
+  /**
+   * Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. The relay's own
+   * agent host (`swarmwire relay`) is not counted. Default: 10,000.
+   */
   maxPeers: number;
   /**
    * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
@@ -351,7 +354,7 @@ export class Relay {
    * as too slow, since it is part of the relay and nothing would bring it back. @internal
    */
   async acceptLocal(transport: Transport): Promise<Session> {
-    const session = await this.host.accept(transport);
+    const session = await this.host.accept(transport, true); // nor does it take one of maxPeers' places
     this.#local.add(session);
     return session;
   }

@@ -38,6 +38,8 @@ export class SessionHost {
   #local: LocalHello | undefined;
   /** The options of each session it accepts (its own, with the identity), made on the first. */
   #sessionOptions: Readonly<Partial<SessionOptions>> | undefined;
+  /** The sessions of peers inside this process (accept's `inProcess`): maxSessions does not count them. A few at most. */
+  readonly #locals = new Set<Session>();
   /** The timer that ends each session whose peer is away, until it comes back (resumeTimeoutMs). */
   readonly #resumeTimers = new Map<Session, ClockTimer>();
   /**
@@ -88,8 +90,12 @@ export class SessionHost {
     this.#onLeave.push(listener);
   }
 
-  /** Runs the handshake on `transport`; resolves with the (new or resumed) session. */
-  async accept(transport: Transport): Promise<Session> {
+  /**
+   * Runs the handshake on `transport`; resolves with the (new or resumed) session. `inProcess`: a peer inside this
+   * process (a relay's own agent host), which maxSessions does not count — a relay of 10,000 peers serves 10,000
+   * besides it. @internal (`inProcess`)
+   */
+  async accept(transport: Transport, inProcess = false): Promise<Session> {
     inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
     const identity = await this.identity();
     const options = this.#options;
@@ -117,7 +123,7 @@ export class SessionHost {
       alive.adopt(transport, hello, grant);
       return alive;
     }
-    if (!alive && this.#sessions.size >= max) {
+    if (!alive && !inProcess && this.#sessions.size - this.#locals.size >= max) {
       throw accepted.refuse(new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`));
     }
     // A new session of the node: the old one ends (answers to its calls, Acks held for its frames go with it).
@@ -126,6 +132,7 @@ export class SessionHost {
     accepted.done(session.tag);
     session.adopt(transport, hello, grant);
     this.#sessions.set(session.peer!.id, session); // the string the session keeps: one per peer, not two
+    if (inProcess) this.#locals.add(session);
     // Ends the session if its peer does not come back within resumeTimeoutMs, and forgets it once closed.
     session.on('disconnect', this.#tracking.disconnect);
     session.on('open', this.#tracking.open);
@@ -157,6 +164,7 @@ export class SessionHost {
     this.#back(session);
     const id = session.peer!.id;
     if (this.#sessions.get(id) === session) this.#sessions.delete(id);
+    this.#locals.delete(session);
     this.#left(session);
   }
 
