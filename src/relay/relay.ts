@@ -410,8 +410,9 @@ export class Relay {
     return [...this.#peers.entries()].map(([id, { session, topics }]) => ({
       id,
       role: session.peer?.hello.role ?? 'edge',
-      capabilities: session.peer?.hello.capabilities ?? [],
-      metadata: session.peer?.hello.metadata ?? {},
+      // Copies: the kept Hello's may be frozen (shared by every peer that has none) and are the relay's own.
+      capabilities: [...(session.peer?.hello.capabilities ?? [])],
+      metadata: { ...session.peer?.hello.metadata },
       transport: session.transportKind ?? 'none',
       topics: [...(topics ?? [])],
       rtt: Number.isNaN(session.rtt) ? null : session.rtt,

@@ -93,7 +93,7 @@ export class SessionHost {
   /**
    * Runs the handshake on `transport`; resolves with the (new or resumed) session. `inProcess`: a peer inside this
    * process (a relay's own agent host), which maxSessions does not count — a relay of 10,000 peers serves 10,000
-   * besides it. @internal (`inProcess`)
+   * besides it (for the relay's own use, not part of the API).
    */
   async accept(transport: Transport, inProcess = false): Promise<Session> {
     inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
