@@ -118,19 +118,13 @@ export interface CoreOptions {
 }
 
 /**
- * One frozen options object for decode() per payload limit, shared by the cores that use it: a relay's peers mostly
- * agree on one or two limits, and an object each cost ~30 B per peer (issue 17). At most a few limits kept.
+ * The last options object made for decode(), frozen and shared by every core with that payload limit: a relay's peers
+ * mostly agree on one, and an object each cost ~30 B per peer (issue 17).
  */
-const DECODE_OPTIONS = /* @__PURE__ */ new Map<number, { readonly maxPayload: number }>();
+let lastDecodeOptions: { readonly maxPayload: number } = { maxPayload: -1 };
 
-function decodeOptions(maxPayload: number): { readonly maxPayload: number } {
-  let options = DECODE_OPTIONS.get(maxPayload);
-  if (!options) {
-    if (DECODE_OPTIONS.size >= 16) DECODE_OPTIONS.delete(DECODE_OPTIONS.keys().next().value!);
-    DECODE_OPTIONS.set(maxPayload, (options = Object.freeze({ maxPayload })));
-  }
-  return options;
-}
+const decodeOptions = (maxPayload: number): { readonly maxPayload: number } =>
+  lastDecodeOptions.maxPayload === maxPayload ? lastDecodeOptions : (lastDecodeOptions = Object.freeze({ maxPayload }));
 
 /** The session's rules over the frame codec it is given (see SessionCore for the wire layer's). */
 export class SessionCoreBase<F extends CoreFrame> {

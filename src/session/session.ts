@@ -142,21 +142,17 @@ let CORE_HOST: Omit<CoreHost, 'holdAck'>;
 const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /**
- * One frozen object for each outcome of the negotiation seen lately: a relay's peers mostly agree on the same terms,
- * and a copy each (with its capabilities' array) cost ~0.1 KB per peer (issue 17). At most SHARED_KEPT, oldest out.
+ * The last outcome of a negotiation, frozen and shared by every session that agrees on the same terms: a relay's
+ * peers mostly do, and a copy each (with its capabilities' array) cost ~0.1 KB per peer (issue 17).
  */
-const NEGOTIATED = /* @__PURE__ */ new Map<string, Negotiated>();
-const SHARED_KEPT = 64;
+let lastNegotiated: Negotiated | undefined;
 
-function shared(negotiated: Negotiated): Negotiated {
-  const key = `${negotiated.version}/${negotiated.features}/${negotiated.maxPayload}/${JSON.stringify(negotiated.capabilities)}`;
-  let found = NEGOTIATED.get(key);
-  if (!found) {
-    if (NEGOTIATED.size >= SHARED_KEPT) NEGOTIATED.delete(NEGOTIATED.keys().next().value!);
-    found = Object.freeze({ ...negotiated, capabilities: Object.freeze(negotiated.capabilities) as string[] });
-    NEGOTIATED.set(key, found);
-  }
-  return found;
+function shared(n: Negotiated): Negotiated {
+  const last = lastNegotiated;
+  const same = last && last.version === n.version && last.features === n.features && last.maxPayload === n.maxPayload &&
+    last.capabilities.length === n.capabilities.length && last.capabilities.every((c, i) => c === n.capabilities[i]);
+  if (same) return last;
+  return (lastNegotiated = Object.freeze({ ...n, capabilities: Object.freeze(n.capabilities) as string[] }));
 }
 
 /** Options with their defaults filled in. */
