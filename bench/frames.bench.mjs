@@ -128,8 +128,9 @@ export async function run({ rounds, time }) {
         columns: ['piece', 'ns'],
         rows: pieceRows,
         notes: [
-          'encodeFrame writes the body with src/wire/msgpack/ straight behind the room for the header, in a 64 KiB slab; decodeBody reads it ' +
-            'with the same bounded reader as every payload (short keys from its cache). decodeFrame reads the header from the bytes (no DataView, no bytes.buffer).',
+          'encodeFrame writes the body with src/wire/msgpack/ straight behind the room for the header, in a 64 KiB slab; decodeBody reads a ' +
+            "Ping's body as a known map (src/wire/msgpack/known.ts: its key's bytes compared in place, the value by the same bounded reader as " +
+            'every payload), unpack any body the generic way (short keys from its cache). decodeFrame reads the header from the bytes (no DataView, no bytes.buffer).',
           'new DataView(u8.buffer) on a small new Uint8Array also makes V8 move its bytes off the heap, hence its cost.',
         ],
       },

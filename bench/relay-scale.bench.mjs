@@ -15,6 +15,9 @@
 // Servers: socket.io (a 64-character string per message, its cheapest: one WebSocket message), the library relay
 // startRelay({ agents: false }), and the CLI relay `swarmwire relay` (with its agent host). Rounds interleave the
 // servers (reversing their order each round); figures are medians over rounds, ratios medians of per-round ratios.
+// Both swarmwire relays run with two limits raised, so the table measures what it did before they existed: every
+// peer here shares 127.0.0.1 (maxPeersPerAddress, a quarter of maxPeers by default) and peer 0's burst of broadcasts
+// is the figure (maxBroadcastDeliveriesPerSecond, 20,000 by default): see bench/lib/scale-server.mjs.
 // Options (environment): SCALE_PEERS (default "1000,10000"), SCALE_ROUNDS (default 3), SCALE_SERVERS (default all),
 // SCALE_PROFILE=DIR (a V8 CPU profile of each server process, written to DIR).
 // Takes ~5 minutes with the defaults, so `npm run bench` runs it only when named: node bench/run.mjs relay-scale.

@@ -8,6 +8,11 @@ const server = await startRelay({
   resumeTimeoutMs: 10_000,
   // Room for every soak peer (SOAK_PEERS, set for `npm run soak` runs past the default) and the slow consumers.
   maxPeers: Math.max(5_000, Number(process.env.SOAK_PEERS ?? 0) + 100),
+  // Every soak peer connects from 127.0.0.1: without this, the default (a quarter of maxPeers) would refuse most.
+  maxPeersPerAddress: Infinity,
+  // The soak's broadcasts measure delivery under load, not the per-sender budget (20,000 deliveries/s by default):
+  // off, so the soak sends and counts what it did before the budget existed.
+  maxBroadcastDeliveriesPerSecond: 0,
   maxUnackedBytes: 4 << 20,
   // A slow reader may make the relay hold this much for it before it is dropped with BackpressureRejection.
   webSocket: { maxBuffered: 1 << 20, highWaterMark: 256 << 10 },

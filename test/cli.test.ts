@@ -37,6 +37,11 @@ describe('swarmwire --help / --version', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^usage: swarmwire relay \[options\]/);
     for (const flag of ['--port <n>', '--host <address>', '--log', '--deno', '--no-webtransport', '--help']) expect(run.stdout).toContain(flag);
+    // The limits a relay facing the internet is tuned by, each with its default.
+    for (const [flag, fallback] of <Array<[string, string]>>[['--max-peers <n>', '10000'], ['--max-peers-per-address <n>', 'a quarter of --max-peers'], ['--max-broadcast-deliveries <n>', '20000'],
+      ['--max-peer-info-bytes <n>', '4096'], ['--max-topics-per-peer <n>', '1000']]) {
+      expect(run.stdout).toMatch(new RegExp(`${flag.replace(/[<>]/g, '\\$&')} .*\\(default:? ${fallback}\\)`));
+    }
   });
 });
 
@@ -55,6 +60,10 @@ describe('usage errors: one line, the usage, exit code 2', () => {
     [['relay', 'now'], 'swarmwire: unexpected argument "now"', 'usage: swarmwire relay'],
     [['relay', '--no-webtransport'], 'swarmwire: --no-webtransport needs --deno (the Node relay serves WebSocket only)', 'usage: swarmwire relay'],
     [['relay', '--trust', 'abc'], 'swarmwire: --trust takes node ids of 32 hex digits, got "abc"', 'usage: swarmwire relay'],
+    [['relay', '--max-peers-per-address', '0'], 'swarmwire: --max-peers-per-address must be a whole number from 1, got "0"', 'usage: swarmwire relay'],
+    [['relay', '--max-broadcast-deliveries', 'lots'], 'swarmwire: --max-broadcast-deliveries must be a whole number from 0, got "lots"', 'usage: swarmwire relay'],
+    [['relay', '--max-peer-info-bytes', '1.5'], 'swarmwire: --max-peer-info-bytes must be a whole number from 2, got "1.5"', 'usage: swarmwire relay'],
+    [['relay', '--max-topics-per-peer'], 'swarmwire: option --max-topics-per-peer needs a value (n)', 'usage: swarmwire relay'],
     [['rely'], 'swarmwire: unknown command "rely"', 'usage: swarmwire <command>'],
     [['--frobnicate'], 'swarmwire: unknown option --frobnicate', 'usage: swarmwire <command>'],
     [[], 'swarmwire: missing command', 'usage: swarmwire <command>'],
@@ -118,6 +127,20 @@ describe('swarmwire relay', () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/swarmwire relay: stopping \(telling peers goodbye\)\n$/);
     expect(done.stderr).toBe('');
+  });
+
+  it('the limit flags reach the relay: --max-peers-per-address, --max-peer-info-bytes', async () => {
+    relay = startCommand(process.execPath, [bin, 'relay', '--port', '0', '--max-peers-per-address', '1', '--max-peer-info-bytes', '64', '--max-topics-per-peer', '2', '--max-broadcast-deliveries', '5']);
+    const [, ws] = await relay.waitFor(/websocket: +(ws:\S+)\n/);
+    const dial = async (metadata: Record<string, string> = {}) => {
+      const node = await MeshNode.create({ metadata });
+      nodes.push(node);
+      return node.connect(() => connectWebSocket(ws!), { reconnect: false }).then(() => 'open', (error: Error) => error.message);
+    };
+    expect(await dial({ pad: 'x'.repeat(100) })).toMatch(/SW_ERR_RELAY_PEER_INFO_TOO_LARGE: .*maxPeerInfoBytes of 64/);
+    // The relay's own agent host is in the relay's process: it takes no place of 127.0.0.1's one.
+    expect(await dial()).toBe('open');
+    expect(await dial()).toMatch(/SW_ERR_ADDRESS_FULL: .*maximum of 1 peers from one address/);
   });
 
   it('--identity FILE keeps the relay\'s node id across restarts, and peers meet the id it proves', async () => {

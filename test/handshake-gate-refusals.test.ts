@@ -36,4 +36,18 @@ describe('HandshakeGate.refused', () => {
     expect(slow.destroyed).toBe(true);
     expect(gate.refused).toMatchObject({ too_large: 1, deadline: 1, busy: 0 });
   });
+
+  it('counts IPv6 peers by their /64 for the per-address cap and the ban: a new address in the prefix is no new place', () => {
+    const gate = new HandshakeGate({ maxHandshaking: 10, maxHandshakingPerAddress: 2, maxHandshakeMessage: 100 });
+    expect(typeof gate.admit('2001:db8:0:1::1')).toBe('object');
+    expect(typeof gate.admit('2001:db8:0:1:ffff::2')).toBe('object');
+    expect(gate.admit('2001:db8:0:1:abcd:1:2:3')).toBe(429);
+    expect(typeof gate.admit('2001:db8:0:2::1')).toBe('object'); // the next /64 is another subscriber
+    const big = socket();
+    gate.guard(big, '2001:db8:0:3::1');
+    big.emit('data', new Uint8Array([0x82, 126, 0x10, 0x00]));
+    expect(big.destroyed).toBe(true);
+    expect(gate.banned('2001:db8:0:3:9::9')).toBe(true);
+    expect(gate.banned('2001:db8:0:4::1')).toBe(false);
+  });
 });

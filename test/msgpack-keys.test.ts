@@ -79,4 +79,24 @@ describe('key shapes', () => {
       (o as { second?: number }).second = 2;
     }
   });
+
+  it('reads a one-entry map\'s value by its key: its getter runs once, and the bytes are @msgpack/msgpack\'s', () => {
+    let calls = 0;
+    const counted = {
+      get timestamp(): number {
+        calls++;
+        return 1700000000000;
+      },
+    };
+    const selfDeleting = {
+      get only(): string {
+        delete (selfDeleting as { only?: string }).only;
+        return 'gone after this read';
+      },
+    };
+    expect(hex(packShared(counted, BODY))).toBe(hex(msgpackEncode({ timestamp: 1700000000000 })));
+    expect(calls).toBe(1);
+    expect(hex(packShared({ inner: selfDeleting }, BODY))).toBe(hex(msgpackEncode({ inner: { only: 'gone after this read' } })));
+    for (const one of [{ u: undefined }, { n: null }, { [Symbol('s')]: 1, k: 2 }, Object.defineProperty({ v: 1 }, 'hidden', { value: 2 })]) both(one);
+  });
 });

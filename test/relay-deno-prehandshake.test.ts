@@ -12,11 +12,13 @@ import { connectSession, connectWebSocket } from 'swarmwire';
 import { DENO, ROOT, denoEnv } from '../e2e/deno-relay.js';
 import { type RawWs, rawWs } from './fixtures/raw-ws.js';
 import { within } from './fixtures/ws-helpers.js';
+import { wsFrom } from './fixtures/ws-from.js';
 
 let dir: string;
 let child: ChildProcess;
 let wsUrl: string;
 let directUrl: string;
+let cappedUrl: string;
 const sockets: RawWs[] = [];
 
 beforeAll(async () => {
@@ -24,14 +26,15 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'relay.js'), `import { startDenoRelay } from ${JSON.stringify(`${ROOT}dist/deno.js`)};
 const server = await startDenoRelay({ port: 0, webtransport: false, heartbeatIntervalMs: 0, handshake: { maxHandshaking: 6, maxHandshakingPerAddress: 4 } });
 const direct = await startDenoRelay({ port: 0, webtransport: false, heartbeatIntervalMs: 0, httpFront: false, handshake: { maxHandshaking: 6, maxHandshakingPerAddress: 2 } });
-console.log(JSON.stringify({ wsUrl: server.wsUrl, directUrl: direct.wsUrl }));`);
+const capped = await startDenoRelay({ port: 0, webtransport: false, heartbeatIntervalMs: 0, maxPeersPerAddress: 1 });
+console.log(JSON.stringify({ wsUrl: server.wsUrl, directUrl: direct.wsUrl, cappedUrl: capped.wsUrl }));`);
   child = spawn(DENO, ['run', '--no-config', '--no-lock', '-A', join(dir, 'relay.js')], { stdio: ['ignore', 'pipe', 'pipe'], env: denoEnv(join(dir, 'deno')) });
   let out = '';
   child.stderr!.on('data', (d) => (out += d));
-  ({ wsUrl, directUrl } = await within(new Promise<{ wsUrl: string; directUrl: string }>((resolve, reject) => {
+  ({ wsUrl, directUrl, cappedUrl } = await within(new Promise<{ wsUrl: string; directUrl: string; cappedUrl: string }>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
-      const line = /\{"wsUrl":"[^"]+","directUrl":"[^"]+"\}/.exec(out)?.[0];
+      const line = /\{"wsUrl":"[^"]+","directUrl":"[^"]+","cappedUrl":"[^"]+"\}/.exec(out)?.[0];
       if (line) resolve(JSON.parse(line));
     });
     child.once('exit', (code) => reject(new Error(`deno exited with ${code}: ${out}`)));
@@ -83,5 +86,18 @@ describe('the Deno relay before Hello completes', () => {
     const session = await connectSession(() => connectWebSocket(directUrl), { heartbeatIntervalMs: 0, reconnect: false });
     expect(session.state).toBe('open');
     session.close();
+  }, 30_000);
+
+  it('caps peers per remote address once through the handshake (maxPeersPerAddress), by the address its TCP front saw', async () => {
+    const sessions: Array<{ close(): void }> = [];
+    const dial = (address: string) => connectSession(() => connectWebSocket(cappedUrl, { WebSocket: wsFrom(address) }), { heartbeatIntervalMs: 0, reconnect: false })
+      .then((session) => (sessions.push(session), 'open'), (error: Error) => error.message);
+    try {
+      expect(await dial('127.0.0.5')).toBe('open');
+      expect(await dial('127.0.0.5')).toMatch(/SW_ERR_ADDRESS_FULL: .*maximum of 1 peers from one address/);
+      expect(await dial('127.0.0.6')).toBe('open');
+    } finally {
+      for (const s of sessions) s.close();
+    }
   }, 30_000);
 });

@@ -14,9 +14,13 @@ import { fnv1a32 } from '../src/wire/fnv.js';
 import { fillIdentities, takeIdentity } from './fixtures/identities.js';
 import { TestClock } from './fixtures/clock.js';
 import { until } from './fixtures/until.js';
+import { MeshNode } from '../src/mesh/node.js';
+import { MeshError } from '../src/mesh/errors.js';
+import { listenWebSocket } from '../src/transport/websocket-node.js';
+import { connectWebSocket } from '../src/transport/websocket.js';
 
 const cleanups: Array<() => void> = [];
-beforeEach(() => fillIdentities(4));
+beforeEach(() => fillIdentities(6));
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
@@ -133,5 +137,34 @@ describe('peers() through the relay module: encoded once per change, not once pe
     await until(() => relay.stats().peers === 1);
     expect(names((await ask(2))[0]!)).toEqual(['alice']); // a leave shows at once
     expect(built).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('maxPeerInfoBytes on a MeshNode that accepts (the same rule, src/session/peer-info.ts)', () => {
+  it('refuses an oversized Hello over a real WebSocket, typed, before authorize, and keeps nothing; one at the limit passes', async () => {
+    const authorize = vi.fn(() => true);
+    const accepting = new MeshNode({ identity: takeIdentity(), heartbeatIntervalMs: 0, loadIntervalMs: 0, role: 'core', authorize });
+    cleanups.push(() => accepting.close());
+    const refusals: unknown[] = [];
+    const server = await listenWebSocket((t) => accepting.accept(t).catch((error: unknown) => void refusals.push(error)));
+    cleanups.push(() => void server.close());
+    const dial = async (metadata: Record<string, string>) => {
+      const node = new MeshNode({ identity: takeIdentity(), heartbeatIntervalMs: 0, loadIntervalMs: 0, metadata });
+      cleanups.push(() => node.close());
+      return node.connect(() => connectWebSocket(server.url), { reconnect: false }).then(() => 'open', (error: unknown) => error);
+    };
+    const refused = await dial({ name: 'mallory', pad: 'x'.repeat(60_000) });
+    expect(refused).toBeInstanceOf(SessionError);
+    expect(refused).toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.Unauthorized, recoverable: false });
+    expect((refused as Error).message).toMatch(/SW_ERR_MESH_PEER_INFO_TOO_LARGE: .* over the node's maxPeerInfoBytes of 4096/);
+    await until(() => refusals.length === 1);
+    expect(refusals[0]).toBeInstanceOf(MeshError);
+    expect(refusals[0]).toMatchObject({ code: 'SW_ERR_MESH_PEER_INFO_TOO_LARGE', status: Status.Unauthorized });
+    expect(authorize).not.toHaveBeenCalled();
+    expect(accepting.peers()).toEqual([]);
+    const at = { name: 'alice', pad: 'x'.repeat(DEFAULT_MAX_PEER_INFO_BYTES - 40) };
+    expect(peerInfoBytes({ capabilities: [], metadata: at })).toBeLessThanOrEqual(DEFAULT_MAX_PEER_INFO_BYTES);
+    expect(await dial(at)).toBe('open');
+    expect(authorize).toHaveBeenCalledTimes(1);
   });
 });

@@ -80,7 +80,7 @@ describe('handshake', () => {
     cleanups.push(() => host.close());
     const dial = (local: boolean): { client: Promise<Session>; accepted: Promise<Session> } => {
       const [a, b] = memoryPair();
-      const accepted = host.accept(b, local);
+      const accepted = host.accept(b, undefined, local);
       accepted.catch(() => {});
       const client = connectSession(() => a, { heartbeatIntervalMs: 0, reconnect: false });
       client.then((c) => cleanups.push(() => c.close()), () => {}); // a refused one's rejection is the host's to show

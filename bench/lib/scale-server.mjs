@@ -1,9 +1,11 @@
 // One server of bench/relay-scale.bench.mjs, alone in its own process so its memory and CPU time are its own:
 // `node --expose-gc scale-server.mjs KIND`, KIND one of
 //   socket.io  socket.io 4.8 on the WebSocket transport (broadcast, rooms), its defaults otherwise (heartbeats on);
-//   relay      startRelay({ agents: false }), the library's relay with its defaults (heartbeats on);
+//   relay      startRelay({ agents: false }), the library's relay with its defaults (heartbeats on) but the
+//              per-address and broadcast limits, raised (see relay() below);
 //   ws         a bare `ws` server (no protocol at all): the floor that every server here builds on;
-//   cli        `swarmwire relay` itself: the command's main() with the arguments a user types (agent host included).
+//   cli        `swarmwire relay` itself: the command's main() with the arguments a user types (agent host included),
+//              and the same two limits raised by their flags.
 // Tells the parent { ready, url } over IPC, then answers { cmd: 'sample' } with its memory after two full
 // collections and its CPU time so far, and exits on { cmd: 'stop' } or when the parent goes.
 import { createServer } from 'node:http';
@@ -30,7 +32,10 @@ async function socketIo() {
 
 async function relay() {
   const { startRelay } = await import('swarmwire/node');
-  const server = await startRelay({ port: 0, agents: false });
+  // Its defaults, but two: every bench peer connects from 127.0.0.1 (one address may hold a quarter of maxPeers by
+  // default), and peer 0's burst of broadcasts to everyone is the figure measured (a sender's broadcasts may cost
+  // 20,000 deliveries a second by default). Raised, the table measures the fan-out it did before these limits.
+  const server = await startRelay({ port: 0, agents: false, maxPeersPerAddress: Infinity, maxBroadcastDeliveriesPerSecond: 0 });
   stop = () => server.close();
   return server.wsUrl;
 }
@@ -48,7 +53,8 @@ async function cli() {
       err: (text) => process.stderr.write(`${text}\n`),
       onStop: (fn) => (stopRelay = fn),
     };
-    main(['relay', '--port', '0'], io).then((code) => code !== 0 && process.exit(code));
+    // As above: the bench's peers share 127.0.0.1, and peer 0's broadcast burst is the figure (see relay()).
+    main(['relay', '--port', '0', '--max-peers-per-address', '10000', '--max-broadcast-deliveries', '0'], io).then((code) => code !== 0 && process.exit(code));
   });
   await printed;
   stop = async () => stopRelay?.();

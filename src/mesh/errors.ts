@@ -51,6 +51,8 @@ export const MeshErrorCode = {
   TIMEOUT: 'SW_ERR_MESH_TIMEOUT',
   /** A swarm's worker could not be started or linked (its script failed, it did not answer, its relay refused it). */
   WORKER_FAILED: 'SW_ERR_SWARM_WORKER',
+  /** A Hello's capabilities and metadata take more than the node's maxPeerInfoBytes: the handshake is refused, nothing is kept. */
+  PEER_INFO_TOO_LARGE: 'SW_ERR_MESH_PEER_INFO_TOO_LARGE',
 } as const;
 export type MeshErrorCode = (typeof MeshErrorCode)[keyof typeof MeshErrorCode];
 
@@ -73,6 +75,8 @@ const statusOf = (code: MeshErrorCode): Status => ({
   SW_ERR_MESH_MODULE: Status.ExecutionError,
   SW_ERR_MESH_TIMEOUT: Status.Timeout,
   SW_ERR_SWARM_WORKER: Status.ExecutionError,
+  // A final refusal of the handshake (REFUSALS): the peer would send the same Hello again.
+  SW_ERR_MESH_PEER_INFO_TOO_LARGE: Status.Unauthorized,
 } satisfies Record<MeshErrorCode, Status>)[code];
 
 /** @internal */

@@ -9,6 +9,7 @@ import { DEFAULT_TTL, parseRouted, type RoutedBody } from '../wire/routed.js';
 import { CloseCode, type CloseInfo, Priority, type Transport } from '../transport/transport.js';
 import { type ConnectOptions, connectSession, dialUrl } from '../session/connect.js';
 import { SessionHost, type HostOptions } from '../session/host.js';
+import { DEFAULT_MAX_PEER_INFO_BYTES, withPeerInfoLimit } from '../session/peer-info.js';
 import type { ErrorBody } from '../session/messages.js';
 import type { Session, SessionFrame } from '../session/session.js';
 import { meshError, MeshErrorCode } from './errors.js';
@@ -34,6 +35,15 @@ export interface MeshNodeOptions extends HostOptions {
   idleTimeoutMs: number;
   /** Interval of LoadInfo to every direct peer (and of the lag measurement), ms; 0 turns it off. Default: 2,000. */
   loadIntervalMs: number;
+  /**
+   * Bytes the Hello of a peer that connects to this node (accept()) may spend on its capabilities and metadata, as
+   * MessagePack encodes them: the node keeps them while the peer stays, and a core or relay node repeats the
+   * capabilities in its Discovery answers. A Hello over it is refused at the handshake with Error Unauthorized
+   * `SW_ERR_MESH_PEER_INFO_TOO_LARGE` (a MeshError on this side; the peer's connect fails with SessionError
+   * SW_ERR_HANDSHAKE_REJECTED) and a close 1008, before `authorize` is asked: the relay's rule
+   * (src/session/peer-info.ts). Infinity turns the limit off. Default: 4,096.
+   */
+  maxPeerInfoBytes: number;
 }
 
 /** What send() takes: a frame (type Event unless given), whether it must be acked, and a TTL when routed. */
@@ -198,7 +208,10 @@ export class MeshNode implements Disposable {
     this.clock = options.clock ?? realClock;
     this.#started = this.clock.now();
     this.router = new Router(this.idHex);
-    this.#host = new SessionHost(this.#options);
+    this.#host = new SessionHost({
+      ...this.#options,
+      authorize: withPeerInfoLimit(options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES, options.authorize, 'node', (message) => meshError(MeshErrorCode.PEER_INFO_TOO_LARGE, `${MeshErrorCode.PEER_INFO_TOO_LARGE}: ${message}`)),
+    });
     this.#host.onSession((session) => this.#register(session, 'in'));
     this.#meter = new LoadMeter(options.loadIntervalMs ?? 2_000, () => this.#sendLoad(), this.clock);
     this.#meter.start();

@@ -157,6 +157,11 @@ export class Router {
     return [...out.values()];
   }
 
+  /** Whether any direct peer's announced routes are held (known() then lists more than the direct peers). */
+  get learnt(): boolean {
+    return this.#announced.size > 0;
+  }
+
   /** Direct peers with a role, by id. */
   get direct(): ReadonlyMap<string, DirectPeer> {
     return this.#direct;

@@ -100,7 +100,48 @@ export const RELAY_FLAGS = {
   log: { type: 'boolean', short: 'v', help: 'print peers joining and leaving, and agents moving (default off)' },
   identity: { type: 'string', value: 'file', help: "keep the relay's key pair in this file (made if missing), so its node id survives restarts (default: a new id each run)" },
   trust: { type: 'string', value: 'ids', help: "other relays' node ids, comma-separated, whose reports of who sent a frame are believed (default none)" },
+  'max-peers': { type: 'string', value: 'n', help: 'peers served at most (default 10000)' },
+  'max-peers-per-address': { type: 'string', value: 'n', help: "peers from one remote address (an IPv6 /64) at most; behind a reverse proxy every peer has the proxy's address, so raise it to --max-peers there (default: a quarter of --max-peers)" },
+  'max-broadcast-deliveries': { type: 'string', value: 'n', help: "deliveries a peer's broadcasts may cost per second (a broadcast costs one per peer it reaches); 0 for no limit (default 20000)" },
+  'max-peer-info-bytes': { type: 'string', value: 'n', help: "bytes of a Hello's capabilities and metadata, which the relay repeats to every peer (default 4096)" },
+  'max-topics-per-peer': { type: 'string', value: 'n', help: 'topics one peer may subscribe to at once (default 1000)' },
 } as const satisfies Record<string, FlagSpec>;
+
+/** The relay options the limit flags set (only those given; each one's default is the relay's). */
+export interface RelayLimitFlags {
+  maxPeers?: number;
+  maxPeersPerAddress?: number;
+  maxBroadcastDeliveriesPerSecond?: number;
+  maxPeerInfoBytes?: number;
+  maxTopicsPerPeer?: number;
+}
+
+/** Which option each limit flag sets, and its smallest value (0 only where it means "no limit"). */
+const LIMIT_FLAGS: ReadonlyArray<[flag: string, option: keyof RelayLimitFlags, min: number]> = [
+  ['max-peers', 'maxPeers', 1],
+  ['max-peers-per-address', 'maxPeersPerAddress', 1],
+  ['max-broadcast-deliveries', 'maxBroadcastDeliveriesPerSecond', 0],
+  ['max-peer-info-bytes', 'maxPeerInfoBytes', 2],
+  ['max-topics-per-peer', 'maxTopicsPerPeer', 1],
+];
+
+/** The relay's limits from parsed flags. Throws UsageError on a value that is not a whole number from its minimum. */
+export function relayLimits(values: ParsedArgs['values']): RelayLimitFlags {
+  const limits: RelayLimitFlags = {};
+  for (const [flag, option, min] of LIMIT_FLAGS) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(n >= min && Number.isSafeInteger(n))) throw new UsageError(`--${flag} must be a whole number from ${min}, got "${String(raw)}"`);
+    limits[option] = n;
+  }
+  return limits;
+}
+
+/** The limit flags given, as arguments again (for the Deno relay the Node command starts). */
+export function limitArgs(values: ParsedArgs['values']): string[] {
+  return LIMIT_FLAGS.flatMap(([flag]) => (typeof values[flag] === 'string' ? [`--${flag}`, values[flag] as string] : []));
+}
 
 /** The relay's identity and trusted relays from parsed flags. Throws UsageError on an id that is not 32 hex digits. */
 export function relayTrust(values: ParsedArgs['values']): { identityFile: string | undefined; trustedRelays: string[] } {

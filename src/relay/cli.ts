@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { logRelayActivity } from './activity.js';
 import {
-  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress, relayTrust,
+  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, type RelayLimitFlags, UsageError, describeFlags, limitArgs, listenFailure, parseFlags,
+  relayAddress, relayLimits, relayTrust,
 } from './cli-args.js';
 import { startRelay } from './node.js';
 import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
@@ -84,7 +85,8 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
       if (values['accept-agents'] && values.deno) throw new UsageError('--accept-agents is for the Node relay (the Deno relay hosts no agents)');
       const { port, host } = relayAddress(values);
       const trust = relayTrust(values);
-      return values.deno ? await runDeno(io, port, host, values) : await runNode(io, port, host, values.log === true, trust, values['accept-agents'] === true);
+      const limits = relayLimits(values);
+      return values.deno ? await runDeno(io, port, host, values) : await runNode(io, port, host, values.log === true, trust, values['accept-agents'] === true, limits);
     }
     const { values, positionals } = parseFlags(args, TOP_FLAGS);
     if (values.version) return done(io, CLI_VERSION);
@@ -102,7 +104,7 @@ function done(io: CliIo, text: string): number {
   return 0;
 }
 
-async function runNode(io: CliIo, port: number, host: string, log: boolean, trust: ReturnType<typeof relayTrust>, acceptAgents: boolean): Promise<number> {
+async function runNode(io: CliIo, port: number, host: string, log: boolean, trust: ReturnType<typeof relayTrust>, acceptAgents: boolean, limits: RelayLimitFlags): Promise<number> {
   let identity;
   try {
     identity = trust.identityFile ? await loadIdentity(fileIdentityStore(trust.identityFile)) : undefined;
@@ -112,7 +114,7 @@ async function runNode(io: CliIo, port: number, host: string, log: boolean, trus
   }
   let server: Awaited<ReturnType<typeof startRelay>>;
   try {
-    server = await startRelay({ port, host, agents: true, acceptAgents, ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays });
+    server = await startRelay({ port, host, agents: true, acceptAgents, ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays, ...limits });
   } catch (error) {
     io.err(`swarmwire relay: ${listenFailure(error, host, port)}`);
     return EXIT_FAILURE;
@@ -130,13 +132,14 @@ Ready${log ? '; logging peers and agents' : ''}. Ctrl-C to stop.`);
 }
 
 /** `swarmwire relay --deno`: the Deno entry under $DENO_BIN, the npm deno package's binary, or `deno` on PATH. */
-async function runDeno(io: CliIo, port: number, host: string, values: Record<string, unknown>): Promise<number> {
+async function runDeno(io: CliIo, port: number, host: string, values: ParsedArgs['values']): Promise<number> {
   const entry = fileURLToPath(new URL('./deno.js', import.meta.url));
   const args = ['run', '--unstable-net', '-A', entry, '--port', String(port), '--host', host];
   if (values.log) args.push('--log');
   if (values['no-webtransport']) args.push('--no-webtransport');
   if (typeof values.identity === 'string') args.push('--identity', values.identity);
   if (typeof values.trust === 'string') args.push('--trust', values.trust);
+  args.push(...limitArgs(values));
   const child = spawn(denoBinary() ?? 'deno', args, { stdio: 'inherit', env: { DENO_NO_UPDATE_CHECK: '1', ...process.env } });
   io.onStop(() => child.kill('SIGINT'));
   return new Promise<number>((resolve) => {

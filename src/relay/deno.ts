@@ -16,7 +16,8 @@ import { DashboardTraffic } from './dashboard-traffic.js';
 import { type DenoNet, startDenoFront } from './deno-front.js';
 import { fileIdentityStore, loadIdentity } from '../session/identity-store.js';
 import {
-  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, UsageError, describeFlags, listenFailure, parseFlags, relayAddress, relayTrust,
+  CLI_VERSION, EXIT_FAILURE, EXIT_USAGE, type FlagSpec, HELP_FLAG, type ParsedArgs, RELAY_FLAGS, type RelayLimitFlags, UsageError, describeFlags, listenFailure, parseFlags, relayAddress,
+  relayLimits, relayTrust,
 } from './cli-args.js';
 
 export interface DenoRelayOptions extends RelayOptions {
@@ -90,9 +91,9 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
   const deadlineMs = handshakeDeadline(options.handshakeTimeoutMs);
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
   /** Hands a connection the gate let through to the relay: its place is given back once its handshake ends, either way. */
-  const accept = (transport: Parameters<Relay['accept']>[0], handshaken: () => void): void => {
+  const accept = (transport: Parameters<Relay['accept']>[0], handshaken: () => void, address?: string): void => {
     transport.on('close', handshaken);
-    relay.accept(transport).then(handshaken, () => {
+    relay.accept(transport, address).then(handshaken, () => {
       // a failed handshake was already answered with an Error frame and a close
     });
   };
@@ -112,7 +113,7 @@ export async function startDenoRelay(options: Readonly<Partial<DenoRelayOptions>
       try {
         let response: Response;
         ({ response, transport } = upgradeWebSocket(request));
-        accept(transport, pass.done);
+        accept(transport, pass.done, address);
         return response;
       } catch {
         pass.done();
@@ -201,6 +202,7 @@ interface DenoProcess {
 async function main(deno: DenoProcess): Promise<number> {
   let address: { port: number; host: string };
   let trust: ReturnType<typeof relayTrust>;
+  let limits: RelayLimitFlags;
   let values: ParsedArgs['values'];
   try {
     const parsed = parseFlags(deno.args, DENO_FLAGS);
@@ -210,6 +212,7 @@ async function main(deno: DenoProcess): Promise<number> {
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
     address = relayAddress(values);
     trust = relayTrust(values);
+    limits = relayLimits(values);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`swarmwire relay: ${error.message}\n\n${DENO_USAGE}`);
@@ -225,7 +228,7 @@ async function main(deno: DenoProcess): Promise<number> {
   let server: DenoRelayServer;
   try {
     server = await startDenoRelay({
-      port: address.port, hostname: address.host, webtransport: !values['no-webtransport'], ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays,
+      port: address.port, hostname: address.host, webtransport: !values['no-webtransport'], ...(identity ? { identity } : {}), trustedRelays: trust.trustedRelays, ...limits,
     });
   } catch (error) {
     console.error(`swarmwire relay: ${listenFailure(error, address.host, address.port)}`);

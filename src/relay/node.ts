@@ -101,12 +101,13 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
     socket.on('error', ignore);
     if (pathOf(req.url) !== '/ws') return (gate.refused.not_found = (gate.refused.not_found ?? 0) + 1, refuseUpgrade(socket, 404, req));
     if (!originAllowed(req.headers.origin, options.allowedOrigins, options.requireOrigin)) return (gate.refused.origin = (gate.refused.origin ?? 0) + 1, refuseUpgrade(socket, 403, req));
-    const pass = gate.guard(socket, req.socket.remoteAddress ?? '');
+    const address = req.socket.remoteAddress ?? '';
+    const pass = gate.guard(socket, address);
     if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', forget);
-      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket)).then(pass.done, () => {
+      relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket), address).then(pass.done, () => {
         // a failed handshake was already answered with an Error frame and a close
       });
     });

@@ -6,7 +6,7 @@ import { Histogram } from './histogram.js';
 
 /** Why the relay dropped a frame instead of handling or forwarding it. */
 export type DropReason =
-  /** Its sender passed maxFramesPerSecond. */
+  /** Its sender passed maxFramesPerSecond, or its broadcasts maxBroadcastDeliveriesPerSecond. */
   | 'rate_limited'
   /** Its receiver's buffers were full (the receiver is then dropped as too slow). */
   | 'backpressure'

@@ -30,6 +30,7 @@ import { RelayCounters } from './relay-counters.js';
 import type { Histogram } from './histogram.js';
 import { DEFAULT_TOPIC_LIMITS, type TopicLimits, checkSubscribe } from './topics.js';
 import { DEFAULT_MAX_PEER_INFO_BYTES, withPeerInfoLimit } from './peer-info.js';
+import { DiscoveryAnswers } from './discovery-answers.js';
 
 const debug = /* @__PURE__ */ createDebug('swarmwire:relay');
 
@@ -46,7 +47,13 @@ const ANNOUNCE_MS_PER_PEER = 0.1;
  */
 const PEERS_MAX_AGE_MS = 1_000;
 
-/** An answer of the relay module encoded already (peers()'s, cached): #call sends its bytes as they are. */
+/** The default of maxBroadcastDeliveriesPerSecond (why this figure: its doc). */
+export const DEFAULT_BROADCAST_DELIVERIES_PER_SECOND = 20_000;
+
+/** What a relay says of itself in every Discovery answer. */
+const DISCOVERY_HEAD = { role: 'relay', capabilities: ['relay'] } as const satisfies Omit<DiscoveryBody, 'peers'>;
+
+/** An answer encoded already (peers()'s, cached; Discovery's): #reply sends its bytes as they are, uncompressed. */
 class Encoded {
   constructor(readonly payload: Uint8Array) {}
 }
@@ -67,10 +74,34 @@ export interface RelayOptions extends HostOptions, TopicLimits {
    */
   maxPeers: number;
   /**
+   * Peers served at most (connected or awaiting resume) that came from one remote address (an IPv6 address's /64):
+   * one more is refused at the handshake with Error QuotaExceeded `SW_ERR_ADDRESS_FULL` and a close 1008 (its
+   * connect fails SessionError SW_ERR_HANDSHAKE_REJECTED, recoverable: it tries again), counted in /metrics as
+   * `swarmwire_relay_handshakes_total{outcome="SW_ERR_ADDRESS_FULL"}`; a peer resuming its session is always let
+   * back. Without it one address could take every place. A quarter by default, not less: peers behind one NAT, a
+   * corporate proxy or a carrier-grade NAT share an address honestly, and four addresses are still needed to fill
+   * the relay. Behind a reverse proxy on the relay's own machine every peer has the proxy's address: raise it to
+   * maxPeers (or Infinity) there. Counted where the host knows the address (the Node and Deno relays' WebSockets;
+   * not WebTransport sessions, nor relay.accept() without one). Default: maxPeers / 4, rounded up (2,500).
+   */
+  maxPeersPerAddress: number;
+  /**
    * Frames a peer may send per second, on average (bursts up to one second's worth); frames beyond are dropped
    * and answered with QuotaExceeded (at most one such Error per peer per second). 0 means no limit. Default: 0.
    */
   maxFramesPerSecond: number;
+  /**
+   * Deliveries a peer's broadcasts may cost per second, on average: a broadcast costs one delivery per peer it
+   * reaches on this relay (everyone, or a topic's subscribers), so a burst of broadcasts to ten thousand peers is
+   * not free for the relay because each is one frame. A token bucket holding one second's worth; a broadcast passes
+   * while it is not overdrawn (one to more peers than that still goes out, then the sender waits the debt off).
+   * Beyond, broadcasts are dropped, counted as `rate_limited` (RelayStats.rateLimited), and answered as
+   * maxFramesPerSecond's are: Error QuotaExceeded, at most one per peer per second. The relay's own agent host and
+   * relay-to-relay links (trustedRelays) are not limited. 20,000 is two broadcasts a second to everyone on a relay
+   * of 10,000 peers, 200 a second with 100 peers: more than presence or chat needs, and a quarter or less of what one
+   * relay process fans out (README, "Many peers on one relay"). Infinity (or 0) turns it off. Default: 20,000.
+   */
+  maxBroadcastDeliveriesPerSecond: number;
   /**
    * Bytes a peer's Hello may spend on its capabilities and metadata, as MessagePack encodes them: the relay keeps
    * them and repeats them to every peer (peers(), and capabilities in each Discovery announcement). A Hello over it
@@ -90,7 +121,7 @@ export interface RelayStats {
   routed: number;
   broadcasts: number;
   errors: number;
-  /** Frames dropped because their sender passed maxFramesPerSecond. */
+  /** Frames dropped because their sender passed maxFramesPerSecond, or its broadcasts maxBroadcastDeliveriesPerSecond. */
   rateLimited: number;
   /** Peers dropped because they could not keep up (BackpressureRejection). */
   slowPeersDropped: number;
@@ -227,6 +258,8 @@ interface PeerState {
   topics: Set<string> | undefined;
   direct: DirectPeer;
   rate: RateLimiter | undefined;
+  /** Its broadcasts' budget of deliveries (maxBroadcastDeliveriesPerSecond); undefined: not limited. Made on its first broadcast. */
+  broadcasts: RateLimiter | undefined;
   /** What its grant allows; undefined: everything. */
   permits: Permits | undefined;
   /** Callbacks of deliverRouted waiting for this peer's Acks, by request id (created on first use). */
@@ -266,6 +299,8 @@ export class Relay {
    */
   readonly #sessionListeners: { frame(this: Session, frame: Frame): void; close(this: Session, info: CloseInfo): void; error(this: Session, error: SwarmwireError): void };
   readonly #maxRate: number;
+  /** maxBroadcastDeliveriesPerSecond; Infinity: no budget. */
+  readonly #broadcastRate: number;
   /** What one peer's subscriptions may hold (src/relay/topics.ts). */
   readonly #topicLimits: Readonly<TopicLimits>;
   /** Calls routed between this relay's peers, timed from Request to answer (src/relay/call-latency.ts). */
@@ -277,8 +312,15 @@ export class Relay {
   readonly #local = new WeakSet<RelayPeer>();
   /** Peers in this process that read this relay's routes live (shareRoutes): announcements skip them. */
   readonly #following = new Set<string>();
-  /** The relay module's peers() answer, encoded, and when (undefined: to be rebuilt; see #peersAnswer). */
-  #peersEncoded: { answer: Encoded; at: number } | undefined;
+  /**
+   * Changes of what peers() lists that the relay is told of (joins, leaves, subscriptions), counted: a cache of
+   * anything built from the peer set is good while the count it was built at is the count now. Bumped by #changed().
+   */
+  #changes = 0;
+  /** The relay module's peers() answer, encoded, when, and at which #changes (see #peersAnswer). */
+  #peersEncoded: { answer: Encoded; at: number; changes: number } | undefined;
+  /** Discovery answers, encoded once per #changes. */
+  readonly #discoveryAnswers: DiscoveryAnswers;
 
   /** A relay with the identity given; Relay.create() makes one with a new ephemeral identity. */
   constructor(options: Readonly<Partial<RelayOptions>> & { readonly identity: Identity }) {
@@ -286,13 +328,18 @@ export class Relay {
     this.identity = options.identity;
     this.nodeId = options.identity.id;
     this.router = new Router(idHex(this.nodeId));
+    this.#discoveryAnswers = new DiscoveryAnswers(this.router, DISCOVERY_HEAD);
     this.#trusted = new Set([...(options.trustedRelays ?? [])].map((id) => idHex(idBytes(id))));
+    const maxPeers = options.maxPeers ?? options.maxSessions ?? 10_000;
     this.host = new SessionHost({
-      ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: options.maxPeers ?? options.maxSessions ?? 10_000,
+      ...options, role: options.role ?? 'relay', capabilities: options.capabilities ?? ['relay'], maxSessions: maxPeers,
+      maxSessionsPerAddress: options.maxPeersPerAddress ?? options.maxSessionsPerAddress ?? Math.ceil(maxPeers / 4),
       holdAck: (frame) => this.#holdsAck(frame),
       authorize: withPeerInfoLimit(options.maxPeerInfoBytes ?? DEFAULT_MAX_PEER_INFO_BYTES, options.authorize),
     });
     this.#maxRate = options.maxFramesPerSecond ?? 0;
+    // 0 turns it off, as maxFramesPerSecond's 0 does.
+    this.#broadcastRate = (options.maxBroadcastDeliveriesPerSecond ?? DEFAULT_BROADCAST_DELIVERIES_PER_SECOND) || Infinity;
     this.#topicLimits = {
       maxTopicsPerPeer: options.maxTopicsPerPeer ?? DEFAULT_TOPIC_LIMITS.maxTopicsPerPeer,
       maxTopicLength: options.maxTopicLength ?? DEFAULT_TOPIC_LIMITS.maxTopicLength,
@@ -335,10 +382,13 @@ export class Relay {
     this.#trusted.add(idHex(idBytes(id)));
   }
 
-  /** Runs the handshake on a new connection and serves the peer until it leaves. */
-  async accept(transport: Transport): Promise<Session> {
+  /**
+   * Runs the handshake on a new connection and serves the peer until it leaves. `address`: its remote address, for
+   * maxPeersPerAddress (none: not counted).
+   */
+  async accept(transport: Transport, address?: string): Promise<Session> {
     try {
-      const session = await this.host.accept(transport);
+      const session = await this.host.accept(transport, address);
       this.#counters.handshake('accepted');
       return session;
     } catch (error) {
@@ -354,7 +404,7 @@ export class Relay {
    * as too slow, since it is part of the relay and nothing would bring it back. @internal
    */
   async acceptLocal(transport: Transport): Promise<Session> {
-    const session = await this.host.accept(transport, true); // nor does it take one of maxPeers' places
+    const session = await this.host.accept(transport, undefined, true); // nor does it take one of maxPeers' places
     this.#local.add(session);
     return session;
   }
@@ -428,10 +478,15 @@ export class Relay {
   #peersAnswer(): Encoded {
     const now = this.#clock.now();
     const cached = this.#peersEncoded;
-    if (cached && now - cached.at < PEERS_MAX_AGE_MS) return cached.answer;
+    if (cached && cached.changes === this.#changes && now - cached.at < PEERS_MAX_AGE_MS) return cached.answer;
     const answer = new Encoded(pack(this.peers()));
-    this.#peersEncoded = { answer, at: now };
+    this.#peersEncoded = { answer, at: now, changes: this.#changes };
     return answer;
+  }
+
+  /** What peers() lists changed: every cache built from the peer set is stale (#changes). */
+  #changed(): void {
+    this.#changes++;
   }
 
   close(): void {
@@ -449,12 +504,13 @@ export class Relay {
       session, topics: undefined,
       direct: { id: hello.nodeId, role: hello.role, capabilities: hello.capabilities, trusted: this.#trusted.has(id) },
       rate: this.#maxRate > 0 ? new RateLimiter(this.#maxRate, this.#clock) : undefined,
+      broadcasts: undefined,
       permits: permits(session.grant),
     };
     const replaced = this.#peers.get(id);
     if (replaced) this.#unsubscribeAll(replaced);
     this.#peers.set(id, state);
-    this.#peersEncoded = undefined;
+    this.#changed();
     for (const topic of topics) this.#subscribe(state, topic);
     this.router.addDirect(state.direct, id);
     if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
@@ -485,13 +541,7 @@ export class Relay {
     let kept = false;
     try {
       if (state.rate && !state.rate.take()) {
-        this.#stats.rateLimited++;
-        this.#counters.dropped.rate_limited++;
-        if (state.rate.shouldWarn()) {
-          if (debug.on) debug.log('drop', { peer: session.peer?.id, why: 'rate limit', maxFramesPerSecond: this.#maxRate, rateLimited: this.#stats.rateLimited });
-          this.#fail(session, frame, Status.QuotaExceeded, `rate limit: more than ${this.#maxRate} frames per second; frames are being dropped`);
-        }
-        return;
+        return this.#limited(session, state.rate, frame, `rate limit: more than ${this.#maxRate} frames per second (maxFramesPerSecond); frames are being dropped`);
       }
       kept = this.#handle(state, frame) === true;
     } catch (error) {
@@ -510,7 +560,7 @@ export class Relay {
     if (this.#peers.get(id)?.session !== session) return;
     this.#unsubscribeAll(state);
     this.#peers.delete(id);
-    this.#peersEncoded = undefined;
+    this.#changed();
     if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
     this.router.removeDirect(id);
     this.#announce();
@@ -555,7 +605,7 @@ export class Relay {
   #subscribe(peer: PeerState, topic: string): void {
     if (peer.topics?.has(topic)) return;
     (peer.topics ??= new Set()).add(topic);
-    this.#peersEncoded = undefined;
+    this.#changed();
     let subscribers = this.#subscribers.get(topic);
     if (!subscribers) this.#subscribers.set(topic, (subscribers = new Set()));
     subscribers.add(peer);
@@ -563,7 +613,7 @@ export class Relay {
 
   #unsubscribe(peer: PeerState, topic: string): void {
     if (!peer.topics?.delete(topic)) return;
-    this.#peersEncoded = undefined;
+    this.#changed();
     const subscribers = this.#subscribers.get(topic)!;
     subscribers.delete(peer);
     if (subscribers.size === 0) this.#subscribers.delete(topic);
@@ -679,9 +729,14 @@ export class Relay {
     }
   }
 
-  /** This relay's Discovery answer for the peer `to` (no peers for one that reads them live: shareRoutes). */
-  #discovery(to: string): DiscoveryBody {
-    return { role: 'relay', capabilities: ['relay'], peers: this.#following.has(to) ? [] : this.router.known(to) };
+  /**
+   * This relay's Discovery answer for the peer `to` (no peers for one that reads them live: shareRoutes), encoded
+   * once per change of the peer set where it can be (src/relay/discovery-answers.ts).
+   */
+  #discovery(to: string): Encoded {
+    if (this.#following.has(to)) return new Encoded(pack({ ...DISCOVERY_HEAD, peers: [] } satisfies DiscoveryBody));
+    const payload = this.#discoveryAnswers.for(to, this.#changes) ?? pack({ ...DISCOVERY_HEAD, peers: this.router.known(to) } satisfies DiscoveryBody);
+    return new Encoded(payload);
   }
 
   /**
@@ -701,12 +756,35 @@ export class Relay {
       for (const [id, peer] of this.#peers) {
         if (peer.direct.role === 'edge' || this.#following.has(id)) continue;
         try {
-          this.#send(peer.session, { type: MessageType.DiscoveryResponse, ack: true, body: this.#discovery(id) });
+          this.#send(peer.session, { type: MessageType.DiscoveryResponse, ack: true, payload: this.#discovery(id).payload, compress: false });
         } catch {
           // a peer too full (or gone) to hear it learns on its next Discovery
         }
       }
     }, wait);
+  }
+
+  /**
+   * A frame dropped because its sender passed one of its budgets (maxFramesPerSecond, maxBroadcastDeliveriesPerSecond):
+   * counted, and the sender told with Error QuotaExceeded at most once a second per budget (the telling must not
+   * flood either). The one rule of both.
+   */
+  #limited(sender: RelayPeer, budget: RateLimiter, frame: Frame, message: string): void {
+    this.#stats.rateLimited++;
+    this.#counters.dropped.rate_limited++;
+    if (!budget.shouldWarn()) return;
+    if (debug.on) debug.log('drop', { peer: sender.peer?.id, why: message, rateLimited: this.#stats.rateLimited });
+    this.#fail(sender, frame, Status.QuotaExceeded, message);
+  }
+
+  /**
+   * Spends what a broadcast from `from` costs, its deliveries here (at least one: it was read), from its budget;
+   * false when over it. The relay's own agent host and trusted relays carry others' traffic and have none.
+   */
+  #withinBudget(from: PeerState, topic: string | undefined): boolean {
+    if (this.#broadcastRate === Infinity || from.direct.trusted || this.#local.has(from.session)) return true;
+    const reached = topic === undefined ? this.#peers.size - 1 : (this.#subscribers.get(topic)?.size ?? 0) - (from.topics?.has(topic) ? 1 : 0);
+    return (from.broadcasts ??= new RateLimiter(this.#broadcastRate, this.#clock)).take(Math.max(1, reached));
   }
 
   #broadcast(from: PeerState, frame: Frame): void {
@@ -715,6 +793,10 @@ export class Relay {
     const topic = typeof body.topic === 'string' ? body.topic : undefined;
     if (from.permits && !from.permits.publish(topic)) {
       return this.#refuse(sender, frame, topic === undefined ? 'not allowed to broadcast to everyone' : `not allowed to broadcast to topic "${topic}"`);
+    }
+    if (!this.#withinBudget(from, topic)) {
+      return this.#limited(sender, from.broadcasts!, frame,
+        `broadcast budget: more than ${this.#broadcastRate} deliveries per second (maxBroadcastDeliveriesPerSecond); broadcasts are being dropped`);
     }
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
     const out = { ...body, from: sender.peer!.hello.nodeId };

@@ -24,6 +24,8 @@ export const SessionErrorCode = {
   IDENTITY: 'SW_ERR_IDENTITY',
   /** The peer's key algorithm is one this runtime cannot verify. */
   UNSUPPORTED_KEY: 'SW_ERR_UNSUPPORTED_KEY',
+  /** The accepting side holds its maximum of peers from the remote address this one came from (maxSessionsPerAddress). */
+  ADDRESS_FULL: 'SW_ERR_ADDRESS_FULL',
 } as const;
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode];
 
@@ -36,6 +38,8 @@ const STATUS_OF: Record<Exclude<SessionErrorCode, 'SW_ERR_REMOTE'>, Status> = {
   SW_ERR_PING_TIMEOUT: Status.Timeout,
   SW_ERR_IDENTITY: Status.Unauthorized,
   SW_ERR_UNSUPPORTED_KEY: Status.UnsupportedVersion,
+  // "Later": a place frees when one of that address's peers leaves, so the dialling side tries again.
+  SW_ERR_ADDRESS_FULL: Status.QuotaExceeded,
 };
 
 /** @internal */

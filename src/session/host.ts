@@ -9,7 +9,8 @@ import { acceptHandshake } from './accept.js';
 import type { LocalHello } from './handshake.js';
 import { inboxOf } from './inbox.js';
 import type { Authorize } from './auth.js';
-import { SessionError, SessionErrorCode } from './errors.js';
+import { SessionError, SessionErrorCode, sessionError } from './errors.js';
+import { addressKey } from '../transport/address-key.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
 import { continuesSession, MOVED, SUPERSEDED } from './succession.js';
@@ -26,6 +27,13 @@ export interface HostOptions extends SessionOptions {
   resumeTimeoutMs: number;
   /** Sessions held at most (open or awaiting resume); a new peer beyond gets QuotaExceeded and a close. Default: 10,000. */
   maxSessions: number;
+  /**
+   * Sessions held at most (open or awaiting resume) for peers that came from one remote address, as the server
+   * names it to accept() (its /64 for IPv6: src/transport/address-key.ts); a new peer beyond gets Error
+   * QuotaExceeded `SW_ERR_ADDRESS_FULL` and a close, while a peer resuming its own session is always let back.
+   * Connections accepted without an address are not counted. Default: Infinity (a relay sets its own: maxPeersPerAddress).
+   */
+  maxSessionsPerAddress: number;
 }
 
 export class SessionHost {
@@ -33,6 +41,10 @@ export class SessionHost {
   readonly #sessions = new Map<string, Session>();
   readonly #onSession: Array<(session: Session) => void> = [];
   readonly #onLeave: Array<(id: string) => void> = [];
+  /** Sessions held per remote address key, for maxSessionsPerAddress (only those accepted with an address). */
+  readonly #perAddress = new Map<string, number>();
+  /** The address key each counted session was accepted from (a resume from elsewhere keeps its first). */
+  readonly #addressOf = new WeakMap<Session, string>();
   #identity: Identity | Promise<Identity> | undefined;
   /** What this host says of itself in each HelloAck: the same for every peer, so made once. */
   #local: LocalHello | undefined;
@@ -91,11 +103,12 @@ export class SessionHost {
   }
 
   /**
-   * Runs the handshake on `transport`; resolves with the (new or resumed) session. `inProcess`: a peer inside this
+   * Runs the handshake on `transport`; resolves with the (new or resumed) session. `address`: the peer's remote
+   * address as the server saw it, for maxSessionsPerAddress (none: not counted). `inProcess`: a peer inside this
    * process (a relay's own agent host), which maxSessions does not count — a relay of 10,000 peers serves 10,000
    * besides it (for the relay's own use, not part of the API).
    */
-  async accept(transport: Transport, inProcess = false): Promise<Session> {
+  async accept(transport: Transport, address?: string, inProcess = false): Promise<Session> {
     inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
     const identity = await this.identity();
     const options = this.#options;
@@ -126,6 +139,16 @@ export class SessionHost {
     if (!alive && !inProcess && this.#sessions.size - this.#locals.size >= max) {
       throw accepted.refuse(new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`));
     }
+    const key = address === undefined ? undefined : addressKey(address);
+    if (key !== undefined) {
+      // A new session of a node that replaces its own from the same address takes that one's place, not another.
+      const held = (this.#perAddress.get(key) ?? 0) - (alive && this.#addressOf.get(alive) === key ? 1 : 0);
+      const perAddress = options.maxSessionsPerAddress ?? Infinity;
+      if (held >= perAddress) {
+        throw accepted.refuse(sessionError(SessionErrorCode.ADDRESS_FULL,
+          `${SessionErrorCode.ADDRESS_FULL}: this node holds its maximum of ${perAddress} peers from one address (a relay's maxPeersPerAddress)`));
+      }
+    }
     // A new session of the node: the old one ends (answers to its calls, Acks held for its frames go with it).
     alive?.close(SUPERSEDED.code, SUPERSEDED.reason);
     const session = new Session(sessionOptions);
@@ -133,6 +156,7 @@ export class SessionHost {
     session.adopt(transport, hello, grant);
     this.#sessions.set(session.peer!.id, session); // the string the session keeps: one per peer, not two
     if (inProcess) this.#locals.add(session);
+    if (key !== undefined) (this.#addressOf.set(session, key), this.#perAddress.set(key, (this.#perAddress.get(key) ?? 0) + 1));
     // Ends the session if its peer does not come back within resumeTimeoutMs, and forgets it once closed.
     session.on('disconnect', this.#tracking.disconnect);
     session.on('open', this.#tracking.open);
@@ -165,6 +189,13 @@ export class SessionHost {
     const id = session.peer!.id;
     if (this.#sessions.get(id) === session) this.#sessions.delete(id);
     this.#locals.delete(session);
+    const key = this.#addressOf.get(session);
+    if (key !== undefined) {
+      this.#addressOf.delete(session); // counted once, however often 'close' is told
+      const left = this.#perAddress.get(key)! - 1;
+      if (left === 0) this.#perAddress.delete(key);
+      else this.#perAddress.set(key, left);
+    }
     this.#left(session);
   }
 

@@ -4,6 +4,7 @@
 // send, how long it may take, and, for an address that broke a limit, whether it may connect at all for a while. The server host (the Node relay, listenWebSocket, the Deno relay) asks the gate
 // before upgrading and tells it when the session layer has completed the handshake (accept() resolved).
 import { CHECKSUM_SIZE, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE } from '../wire/constants.js';
+import { addressKey } from './address-key.js';
 import { WebSocketWatch } from './websocket-watch.js';
 
 export interface HandshakeLimits {
@@ -105,6 +106,7 @@ export class HandshakeGate {
 
   /** True while connections from `address` are dropped on arrival (it broke a handshake limit within banMs). */
   banned(address: string): boolean {
+    address = addressKey(address);
     const until = this.#bans.get(address);
     if (until === undefined) return false;
     if (performance.now() < until) return true;
@@ -114,6 +116,7 @@ export class HandshakeGate {
 
   #ban(address: string): void {
     if (this.limits.banMs <= 0) return;
+    address = addressKey(address);
     this.#bans.delete(address); // re-inserted last: the table stays in expiry order
     this.#bans.set(address, performance.now() + this.limits.banMs);
     if (this.#bans.size > MAX_BANS) this.#bans.delete(this.#bans.keys().next().value!);
@@ -132,6 +135,7 @@ export class HandshakeGate {
   /** Takes a place for a connection from `address`: its Pass (done() gives the place back), or the status that refuses it. */
   admit(address: string): Pass | Refusal {
     if (this.#handshaking >= this.limits.maxHandshaking) return (this.refused.busy!++, 503);
+    address = addressKey(address); // an IPv6 peer counts by its /64, as for open peers
     const mine = this.#perAddress.get(address) ?? 0;
     if (mine >= this.limits.maxHandshakingPerAddress) return (this.refused.address_busy!++, 429);
     this.#handshaking++;

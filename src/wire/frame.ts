@@ -3,7 +3,8 @@ import { CHECKSUM_SIZE, Feature, HEADER_SIZE, MAX_PAYLOAD, type MessageType } fr
 import { crc32cRange } from './crc32c.js';
 import { WireErrorCode, wireError } from './errors.js';
 import { type FrameHeader, type HeaderFields, type HeaderInit, headerFields, joinU64, readHeaderBytes, toHeaderFields, u32, writeHeader } from './header.js';
-import { BODY, encodeBody, unpack } from './payload.js';
+import { BODY, encodeBody, unpackBody } from './payload.js';
+import { knownBody } from './bodies.js';
 import { output, reserve } from './msgpack/encode.js';
 import { type TraceContext, readTrace, traceSize, writeTrace } from './trace.js';
 
@@ -169,9 +170,13 @@ export function withRequestId(frame: Frame, requestId: bigint): Frame {
 
 const hex = (n: number): string => n.toString(16).padStart(8, '0');
 
-/** The MessagePack value in a frame's payload. Throws WireError BAD_PAYLOAD when it does not decode. */
-export function decodeBody<T = unknown>(frame: Pick<Frame, 'payload'>): T {
-  return unpack<T>(frame.payload);
+/**
+ * The MessagePack value in a frame's payload. Throws WireError BAD_PAYLOAD when it does not decode. Given the
+ * frame's `type`, a body whose shape the protocol fixes (Ping's and Pong's `{ timestamp }`) is read by that shape:
+ * the same value, faster.
+ */
+export function decodeBody<T = unknown>(frame: Pick<Frame, 'payload'> & { readonly type?: MessageType | undefined }): T {
+  return unpackBody<T>(frame.payload, knownBody(frame.type));
 }
 
 /**

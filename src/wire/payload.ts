@@ -53,8 +53,13 @@ export function pack(value: unknown): Uint8Array {
  * payload is a view of the frame): copy them to keep them past the buffer's reuse.
  */
 export function unpack<T = unknown>(bytes: Uint8Array): T {
+  return unpackBody<T>(bytes, undefined);
+}
+
+/** unpack(), reading a body whose shape the protocol fixes with its known map's reader (bodies.ts). @internal */
+export function unpackBody<T = unknown>(bytes: Uint8Array, known: ((depth: number) => unknown) | undefined): T {
   try {
-    return decode(bytes, READ, MAX_BODY_DEPTH) as T;
+    return decode(bytes, READ, MAX_BODY_DEPTH, known) as T;
   } catch (cause) {
     if (cause instanceof SwarmwireError) throw cause;
     throw wireError(WireErrorCode.BAD_PAYLOAD, `undecodable MessagePack payload: ${(cause as Error)?.message ?? String(cause)}`, cause);

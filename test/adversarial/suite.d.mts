@@ -37,7 +37,7 @@ export interface Attack {
 export type AttackName = 'extensionBombs' | 'collectionDepth' | 'hugeBigint' | 'takeover' | 'replay' | 'sessionProbe' | 'originSpoof' |
   'hugeFirstMessages' | 'silentAndSlow' | 'slowReaders' | 'neverAcks' | 'agentBurst' | 'broadcastBurst' | 'rpcSurface' | 'crossLayerFuzz' |
   'httpSurface' | 'migrationAndControl' | 'topicHoard' |
-  'requestIdsPast2p53' | 'replayWindowJumps' | 'peerInfoFlood';
+  'requestIdsPast2p53' | 'replayWindowJumps' | 'peerInfoFlood' | 'addressHoard' | 'broadcastFlood';
 export const ATTACKS: Readonly<Record<AttackName, Attack>>;
 export const SHORT: Scale;
 export function longScale(env?: Record<string, string | undefined>): Scale;

@@ -13,6 +13,7 @@ import { migrationAndControl } from './attacks/migration.mjs';
 import { topicHoard } from './attacks/subscriptions.mjs';
 import { requestIdsPast2p53, replayWindowJumps } from './attacks/request-ids.mjs';
 import { peerInfoFlood } from './attacks/peer-info.mjs';
+import { addressHoard, broadcastFlood } from './attacks/places.mjs';
 
 export { runAttack, formatRow, failures, TABLE_HEADER } from './harness/arena.mjs';
 export { SHORT, longScale } from './harness/scale.mjs';
@@ -30,4 +31,5 @@ export const ATTACKS = {
   topicHoard,
   requestIdsPast2p53, replayWindowJumps,
   peerInfoFlood,
+  addressHoard, broadcastFlood,
 };

@@ -54,12 +54,13 @@ const CACHE_WORDS = 9; // a 24-byte string: 6 words of 4 bytes, or fewer words a
 const cacheWords = /* @__PURE__ */ new Int32Array(CACHE_SLOTS * CACHE_WORDS);
 
 /**
- * The one MessagePack value in `bytes`, with arrays and maps nested at most `depth` levels. Throws WireError
+ * The one MessagePack value in `bytes`, with arrays and maps nested at most `depth` levels, read by `first` if given
+ * (a known map's reader, which reads what readValue reads; default readValue). Throws WireError
  * BAD_PAYLOAD for anything else: truncated or trailing bytes, the byte 0xc1, collections announcing more than their
  * bytes, nesting past the limit, map keys that are not strings or numbers or are `__proto__`; and what the
  * policy throws.
  */
-export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unknown {
+export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number, first?: (depth: number) => unknown): unknown {
   const s = src, o = pos, e = end, d = maxDepth, q = policy;
   src = bytes;
   pos = 0;
@@ -67,7 +68,7 @@ export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unkno
   maxDepth = depth;
   policy = p;
   try {
-    const value = readValue(1);
+    const value = first === undefined ? readValue(1) : first(1);
     if (pos !== end) fail(`${end - pos} bytes follow the value`);
     return value;
   } finally {
@@ -78,6 +79,56 @@ export function decode(bytes: Uint8Array, p: DecodePolicy, depth: number): unkno
     maxDepth = d;
     policy = q;
   }
+}
+
+/**
+ * A map whose keys the protocol fixes (a control frame's body, as Ping's `{ timestamp }`; see known.ts): the bytes in
+ * front of each value — the map's header, then each key — and the object the map reads as.
+ */
+export interface KnownMap {
+  /** Per key, in order: the bytes in front of its value, as the encoder writes them (the map's header before the first). */
+  readonly heads: readonly Uint8Array[];
+  /**
+   * The object, built from `next()` once per key in key order: one literal (one hidden class, no store per key),
+   * with the keys and order the generic reader would give.
+   */
+  readonly make: (next: () => unknown) => object;
+}
+
+// The known map being read: its heads, the next one's index, the depth of its values. Not saved and restored: a
+// known map is read only as a whole body (decodeBody), and the values in it are read by readValue, whose policies
+// never read another known map.
+let heads: readonly Uint8Array[] = [];
+let headIndex = 0;
+let valueDepth = 0;
+
+/**
+ * The value at the read position, at `depth`, read as `known` when its bytes are the known map's — the same head
+ * bytes, in order, each followed by one value — and otherwise (another key, another order, one more field, a
+ * value that fails) by readValue from the same position: the result is what readValue gives, always, and so are
+ * its errors. Values are read by readValue under the same policy and limits. Only for a whole body (see above).
+ */
+export function readKnown(known: KnownMap, depth: number): unknown {
+  const from = pos;
+  heads = known.heads;
+  headIndex = 0;
+  valueDepth = depth + 1;
+  try {
+    if (depth <= maxDepth) return known.make(nextKnown);
+  } catch {
+    // not this map (or a value that fails): read again below, so that the generic reader says why
+  }
+  pos = from;
+  return readValue(depth);
+}
+
+/** The next value of the known map being read, after checking that its head bytes come first. */
+function nextKnown(): unknown {
+  const head = heads[headIndex++]!;
+  // Past the input's end a byte reads as undefined, which matches no head byte (a whole body: `end` is the input's).
+  for (let k = 0; k < head.length; k++) if (src[pos + k] !== head[k]) throw head;
+  pos += head.length;
+  return readValue(valueDepth);
 }
 
 /** Throws WireError BAD_PAYLOAD; `why` ends up in its message. */

@@ -12,9 +12,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A check: what must hold, whether it did, and what was seen. */
 export const check = (what, ok, detail = '') => ({ what, ok: Boolean(ok), detail: String(detail) });
 
-/** The relay, the honest peers (bob through a proxy the attacker controls when `proxyBob`), and cleanups. */
-export async function openArena({ proxyBob = false } = {}) {
-  const relay = await startRelayProcess();
+/**
+ * The relay, the honest peers (bob through a proxy the attacker controls when `proxyBob`), and cleanups. `relayArgs`:
+ * flags added to the relay's command line (a limit set low enough for the short scale to reach).
+ */
+export async function openArena({ proxyBob = false, relayArgs = [] } = {}) {
+  const relay = await startRelayProcess({ args: relayArgs });
   const cleanups = [];
   let proxy;
   try {

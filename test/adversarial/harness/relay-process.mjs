@@ -8,9 +8,9 @@ import { get } from 'node:http';
 // ATTACK_RELAY_BIN runs another entry with the same command line and output (a relay built elsewhere, say).
 const BIN = process.env.ATTACK_RELAY_BIN ?? new URL('../../../bin/swarmwire.mjs', import.meta.url).pathname;
 
-/** Starts the relay; resolves once it printed its URLs. */
-export async function startRelayProcess({ startMs = 20_000 } = {}) {
-  const child = spawn(process.execPath, [BIN, 'relay', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the relay (with `args` added to its command line); resolves once it printed its URLs. */
+export async function startRelayProcess({ startMs = 20_000, args = [] } = {}) {
+  const child = spawn(process.execPath, [BIN, 'relay', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err = (err + d).slice(-20_000)));

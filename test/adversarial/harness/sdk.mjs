@@ -55,9 +55,11 @@ export const closeNode = (node) => node.close();
  * that then sends hand-built frames. `role` is what it claims in its Hello, `metadata` (besides its name) and
  * `capabilities` what else it says there. No reconnects: a relay that drops it is part of what the attack observes.
  */
-export async function openSession(wsUrl, { role = 'edge', name = 'attacker', metadata = {}, capabilities } = {}) {
+export async function openSession(wsUrl, { role = 'edge', name = 'attacker', metadata = {}, capabilities, localAddress } = {}) {
   let transport;
-  const session = await connectSession(async () => (transport = await connectWebSocket(wsUrl)), {
+  // From another address of this machine (127.0.0.x) when `localAddress` is given: the relay's per-address limits.
+  const WebSocket = localAddress ? await fromAddress(localAddress) : undefined;
+  const session = await connectSession(async () => (transport = await connectWebSocket(wsUrl, WebSocket ? { WebSocket } : {})), {
     role, metadata: { name, ...metadata }, reconnect: false, ...(capabilities ? { capabilities } : {}),
   });
   return {
@@ -80,5 +82,15 @@ export async function openSession(wsUrl, { role = 'edge', name = 'attacker', met
       return session.state === 'open';
     },
     close: () => session.close(),
+  };
+}
+
+/** A `ws` client class whose sockets leave from `localAddress`. */
+async function fromAddress(localAddress) {
+  const { default: WS } = await import('ws');
+  return class extends WS {
+    constructor(url, protocols) {
+      super(url, protocols, { localAddress });
+    }
   };
 }
