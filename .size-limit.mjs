@@ -78,7 +78,7 @@ const shipped = [
   whole('wire-workers.js', '10.4 KB'),
   whole('transport-workers.js', '24.4 KB'),
   whole('transport-browser.js', '24.6 KB'),
-  whole('node.js', '89.8 KB'), // figure + 2 %: 82.91 KB with the node:crypto identity seam and its WebCrypto fallback for non-extractable keys
+  whole('node.js', '90.3 KB'), // figure + 2 %: 82.91 KB with the node:crypto identity seam and its WebCrypto fallback for non-extractable keys; +0.52 KB issue 17's binary best-effort frame through Redis (redis-message.ts), measured after merging main at 1708fd4: figure + ~0.5 %; +0.47 KB issue 17's second round of per-peer memory (see the client rows)
   whole('deno.js', '65.3 KB'),
   whole('workers.js', '80.8 KB'),
   whole('cli.js', '85.9 KB'),

@@ -12,7 +12,7 @@ const HOT_FILES = [
   'src/wire/msgpack/decode.ts', 'src/session/core.ts', 'src/session/core-rules.ts', 'src/session/batcher.ts',
   'src/session/replay-window.ts', 'src/session/inbox.ts', 'src/rpc/channel.ts', 'src/rpc/dispatch.ts', 'src/rpc/codec.ts',
   'src/mesh/router.ts', 'src/edge/durable-peer.ts', 'src/transport/websocket.ts', 'src/transport/ring.ts',
-  'src/transport/memory.ts', 'src/transport/postmessage.ts', 'src/transport/queue.ts',
+  'src/transport/memory.ts', 'src/transport/postmessage.ts', 'src/transport/queue.ts', 'src/relay/redis-message.ts',
 ];
 
 /** Per-frame methods of files that also hold set-up code (constructors, options, stats), where a spread is fine. */

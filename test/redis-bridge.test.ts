@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectSession, connectWebSocket, createIdentity, decodeBody, MessageType, Status, type Frame, type Session, type Transport,
 } from 'swarmwire';
-import { decodeFrame, encodeFrame, parseRouted, routedBody } from 'swarmwire/wire';
+import { decodeFrame, encodeFrame, pack, parseRouted, routedBody } from 'swarmwire/wire';
 import { bridgeRedis, startRelay, type RedisBridge, type RedisBridgeOptions, type RelayServer } from 'swarmwire/node';
 import { readmeBlock, substitute } from './fixtures/readme.js';
 import { bridgedRelayProcess, redisCommand, startRedis, type RedisServer } from './fixtures/redis.mjs';
@@ -144,6 +144,29 @@ describe('relays bridged through Redis', () => {
     expect(error.status).toBe(Status.ModuleNotFound);
     expect(error.message).toContain('or any relay linked to it');
     await until(() => alice.session.unacked === 0);
+  });
+
+  it('takes best-effort frames in the MessagePack form of relays before this one, and drops what is no frame', async () => {
+    const { own, prefix, alice, bob } = await ownPair();
+    const channel = `{${prefix}:${Buffer.from(bob.session.nodeId).toString('hex')}}:ch`;
+    const routed = { to: bob.session.nodeId, from: alice.session.nodeId, ttl: 15, hops: 1 };
+    // Another program's message, a frame cut short, and one naming bob's own relay as its sender (B: its own echo).
+    for (const junk of [Buffer.from('hello'), Buffer.from([1, 9, 0x41]), Buffer.from([1, 1, 0x42, 15, 1, ...bob.session.nodeId, ...alice.session.nodeId, ...event('echo')])]) {
+      expect(await redisCommand(own.url, 'PUBLISH', channel, junk)).toBe(1);
+    }
+    const old = pack({ r: 'an-older-relay', b: { ...routed, frame: event('from before') }, a: false });
+    expect(await redisCommand(own.url, 'PUBLISH', channel, Buffer.from(old))).toBe(1);
+    alice.session.send({ type: MessageType.Routed, body: routedBody(bob.session.nodeId, event('now')) });
+    await until(() => bob.inbox.length === 2);
+    expect(bob.inbox.map(carried)).toEqual(['from before', 'now']);
+    expect(parseRouted(decodeBody(bob.inbox[1]!)).from).toEqual(alice.session.nodeId);
+  });
+
+  it('refuses a relay id its messages cannot carry (past 255 bytes of UTF-8) with a TypeError, before connecting', async () => {
+    const server = await startRelay({ port: 0, heartbeatIntervalMs: 0 });
+    cleanups.push(() => server.close());
+    await expect(bridgeRedis(server.relay, { url: 'redis://127.0.0.1:1', relayId: 'r'.repeat(256) })).rejects.toThrow(TypeError);
+    expect(server.relay.uplink).toBeUndefined();
   });
 
   it('delivers broadcasts on every relay, and topic broadcasts to subscribers only', async () => {

@@ -20,7 +20,8 @@ import { type BackoffOptions, backoffDelay } from '../transport/backoff.js';
 import type { BroadcastBody, Relay, RelayUplink, RoutedOut } from './relay.js';
 import { idHex } from '../wire/node-id.js';
 import { connectRedis, type RedisError, type RedisLink, type RedisConnectOptions, redisError, RedisErrorCode } from './redis-client.js';
-import { AHEAD, COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
+import { AHEAD, channelOf, COMMIT, ENQUEUE, isNotice, keysOf, NO_NODE, readNotice, RELEASE, seqOf, STREAM_FULL } from './redis-schema.js';
+import { isRouted, readRouted, relayIdBytes, writeRouted } from './redis-message.js';
 import { ABSENT, AGAIN, Outbox } from './redis-outbox.js';
 import { NodeInbox } from './redis-inbox.js';
 
@@ -29,7 +30,7 @@ export interface RedisBridgeOptions extends Omit<RedisConnectOptions, 'reconnect
   url: string;
   /** Prefix of every channel and key, so several swarms can share one Redis. Default: 'swarmwire'. */
   prefix: string;
-  /** This relay's id among the bridged relays. Default: 16 random hex digits. */
+  /** This relay's id among the bridged relays, at most 255 bytes of UTF-8 (TypeError). Default: 16 random hex digits. */
   relayId: string;
   /** How often this relay announces itself, ms. Default: 1,000. */
   heartbeatMs: number;
@@ -96,7 +97,7 @@ export interface RedisBridge {
   close(): Promise<void>;
 }
 
-/** A best-effort frame, a broadcast or a heartbeat on a channel: MessagePack. */
+/** A broadcast or a heartbeat on a channel (and a best-effort frame from relays before redis-message.ts): MessagePack. */
 interface Envelope {
   r: string;
   b?: unknown;
@@ -121,6 +122,7 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
   const retainMs = String(options.retainMs ?? 600_000);
   const maxPending = String(options.maxPending ?? 100_000);
   const maxPendingBytes = String(options.maxPendingBytes ?? 64 * 1024 * 1024);
+  const self = relayIdBytes(relayId); // before connecting: an id too long is the caller's TypeError
   const BROADCAST = `${prefix}:broadcast`;
   const RELAYS = `${prefix}:relays`;
 
@@ -248,6 +250,11 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     const session = relay.host.sessions.get(id);
     claims.set(id, { off: session ? session.on('open', () => (claim(id), inbox.kick())) : () => {} });
     const listener = (message: Buffer): void => {
+      if (isRouted(message)) {
+        const body = readRouted(message, self);
+        if (body) relay.deliverRouted(body, false);
+        return;
+      }
       if (isNotice(message)) {
         const notice = readNotice(message);
         if (notice) inboxes.get(id)?.notice(notice.seq, notice.entry);
@@ -325,6 +332,36 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     announce(true).catch(() => {});
   });
 
+  const taken = (receivers: unknown): boolean => typeof receivers === 'number' && receivers > 0;
+  /** An acked frame: into the receiver's stream, in its origin's order (redis-outbox.ts); its sender's Ack once there. */
+  const routeAcked = async (body: RoutedOut, origin: number | undefined, session: number | undefined): Promise<boolean> => {
+    const to = idHex(body.to);
+    const k = keysOf(prefix, to);
+    const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
+    // The origin's request ids are its session's: a new session (tag) of the same node counts from 1 again.
+    const from = session === undefined ? idHex(body.from) : `${idHex(body.from)}.${session}`;
+    const originKey = k.origin(from);
+    // One chain per (receiver, origin session): its frames enter the stream in the order it sent them (ENQUEUE).
+    // A node connected nowhere (NO_NODE) has its frames parked, for awayMs at most, until it is served anywhere.
+    const reply = await outbox.push(
+      async (ahead) => {
+        // Asked at each attempt: a frame parked for a node that joined here since needs no lease written first.
+        const own = relay.router.direct.has(to) ? '1' : '';
+        const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey, k.bytes], [
+          entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs), ahead === undefined ? '' : String(ahead),
+          maxPendingBytes,
+        ], true);
+        return r === AHEAD ? AGAIN : r === NO_NODE ? ABSENT : r;
+      },
+      entry.length,
+      origin === undefined ? undefined : { chain: `${to} ${from}`, id: origin },
+      to,
+    );
+    if (reply === ABSENT) return false; // connected nowhere for awayMs: the relay answers no node
+    if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames or ${maxPendingBytes} bytes waiting in its stream (maxPending, maxPendingBytes)`);
+    return true; // its seq, or a repeat that is there already
+  };
+
   const uplink: RelayUplink = {
     // Once the bridge gave up, acked frames for this relay's own peers are delivered here, as on a relay alone.
     get durable() {
@@ -336,36 +373,17 @@ export async function bridgeRedis(relay: Relay, options: Readonly<Partial<RedisB
     get state() {
       return bridge;
     },
-    async route(body, ack, origin, session) {
-      const to = idHex(body.to);
-      const k = keysOf(prefix, to);
-      if (!ack) {
-        const receivers = await command([PUBLISH, k.channel, pack({ r: relayId, b: body, a: false })], k.channel);
-        return typeof receivers === 'number' && receivers > 0;
+    route(body, ack, origin, session) {
+      if (ack) return routeAcked(body, origin, session);
+      // The hot path of the bridge: no await, no map encoded; PUBLISH answers how many relays took it.
+      const channel = channelOf(prefix, idHex(body.to));
+      let message: Buffer;
+      try {
+        message = writeRouted(self, body);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const entry = pack({ to: body.to, from: body.from, ttl: body.ttl, hops: body.hops, frame: body.frame });
-      // The origin's request ids are its session's: a new session (tag) of the same node counts from 1 again.
-      const from = session === undefined ? idHex(body.from) : `${idHex(body.from)}.${session}`;
-      const originKey = k.origin(from);
-      // One chain per (receiver, origin session): its frames enter the stream in the order it sent them (ENQUEUE).
-      // A node connected nowhere (NO_NODE) has its frames parked, for awayMs at most, until it is served anywhere.
-      const reply = await outbox.push(
-        async (ahead) => {
-          // Asked at each attempt: a frame parked for a node that joined here since needs no lease written first.
-          const own = relay.router.direct.has(to) ? '1' : '';
-          const r = await link.run(ENQUEUE, [k.stream, k.seq, k.lease, originKey, k.bytes], [
-            entry, origin === undefined ? '' : String(origin), maxPending, retainMs, k.channel, PUBLISH, own, String(2 * graceMs), ahead === undefined ? '' : String(ahead),
-            maxPendingBytes,
-          ], true);
-          return r === AHEAD ? AGAIN : r === NO_NODE ? ABSENT : r;
-        },
-        entry.length,
-        origin === undefined ? undefined : { chain: `${to} ${from}`, id: origin },
-        to,
-      );
-      if (reply === ABSENT) return false; // connected nowhere for awayMs: the relay answers no node
-      if (reply === STREAM_FULL) throw redisError(RedisErrorCode.FULL, `node ${to} has ${maxPending} frames or ${maxPendingBytes} bytes waiting in its stream (maxPending, maxPendingBytes)`);
-      return true; // its seq, or a repeat that is there already
+      return command([PUBLISH, channel, message], channel).then(taken);
     },
     broadcast(body, ack) {
       command(['PUBLISH', BROADCAST, pack({ r: relayId, b: body, a: ack })]).catch(() => {}); // without Redis, this relay's peers only

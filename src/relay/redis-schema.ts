@@ -17,10 +17,12 @@ import { luaScript } from './redis-client.js';
 export const keysOf = (prefix: string, node: string) => {
   const tag = `{${prefix}:${node}}`;
   return {
-    stream: `${tag}:s`, seq: `${tag}:n`, cursor: `${tag}:c`, lease: `${tag}:at`, channel: `${tag}:ch`, bytes: `${tag}:b`,
+    stream: `${tag}:s`, seq: `${tag}:n`, cursor: `${tag}:c`, lease: `${tag}:at`, channel: channelOf(prefix, node), bytes: `${tag}:b`,
     origin: (origin: string) => `${tag}:o:${origin}`,
   };
 };
+/** Node `node`'s channel alone (keysOf builds every key: a best-effort frame needs only this one). */
+export const channelOf = (prefix: string, node: string): string => `{${prefix}:${node}}:ch`;
 export type NodeKeys = ReturnType<typeof keysOf>;
 
 /** Request ids remembered per (node, origin): a repeat older than the last WINDOW that entered is dropped too. */
@@ -115,7 +117,7 @@ return 0
 
 /**
  * A message on a node's channel: a stream notice is "<seq> <envelope>" (an ASCII digit first), anything else a
- * best-effort envelope (MessagePack: a map, 0x80 and up). Undefined for a notice that does not parse.
+ * best-effort frame (src/relay/redis-message.ts). Undefined for a notice that does not parse.
  */
 export function readNotice(message: Buffer): { seq: number; entry: Uint8Array } | undefined {
   const space = message.indexOf(0x20);
