@@ -19,7 +19,7 @@ const HOT_FILES = [
 const HOT_METHODS: Record<string, string[]> = {
   'src/session/session.ts': ['send', '#dispatch', '#onMessage', '#deferFrame', 'deliver'],
   'src/mesh/node.ts': ['send', '#sendOn', '#onFrame', '#dispatch', '#onRouted'],
-  'src/relay/relay.ts': ['#handle', '#route', '#fanOut', 'deliverRouted', '#forward', '#send'],
+  'src/relay/relay.ts': ['#received', '#handle', '#route', '#fanOut', 'deliverRouted', '#forward', '#send'],
   'src/rpc/connection.ts': ['#onFrame'],
 };
 

@@ -7,7 +7,7 @@ import { connectSession } from '../src/session/connect.js';
 import { SessionHost } from '../src/session/host.js';
 import { Session } from '../src/session/session.js';
 import { SessionError } from '../src/session/errors.js';
-import { decodeBody, decodeFrame, encodeFrame } from '../src/wire/frame.js';
+import { decodeBody, decodeFrame, decodeFrames, encodeFrame } from '../src/wire/frame.js';
 import { Feature, MessageType, Status } from '../src/wire/constants.js';
 import type { Frame } from '../src/wire/frame.js';
 import { TestClock } from './fixtures/clock.js';
@@ -43,16 +43,61 @@ const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
 };
 
 describe('handshake', () => {
-  it('the accepting side keeps the peer\'s node id, key and nonce as copies in one buffer: the same bytes the peer sent', async () => {
+  it('the accepting side keeps a copy of the peer\'s node id (the bytes the peer sent) and drops its key and nonce once proven', async () => {
     const { host, dial } = rig();
     const client = await connectSession(dial, { heartbeatIntervalMs: 0 });
     cleanups.push(() => client.close());
     await until(() => host.sessions.size === 1);
     const { hello } = [...host.sessions.values()][0]!.peer!;
-    expect([hello.nodeId, hello.key]).toEqual([client.nodeId, client.identity!.publicKey]);
-    expect(hello.nonce.length).toBeGreaterThan(0);
-    expect(new Set([hello.nodeId.buffer, hello.key.buffer, hello.nonce.buffer]).size).toBe(1);
-    expect(hello.nodeId.buffer.byteLength).toBe(hello.nodeId.length + hello.key.length + hello.nonce.length);
+    expect(hello.nodeId).toEqual(client.nodeId);
+    expect([hello.key.length, hello.nonce.length]).toEqual([0, 0]);
+    // A copy of its own, not a view that would keep the whole handshake message alive.
+    expect(hello.nodeId.buffer.byteLength).toBe(hello.nodeId.length);
+    expect([Object.isFrozen(hello.capabilities), hello.capabilities, hello.metadata]).toEqual([true, [], {}]);
+  });
+
+  it('a host\'s sessions share one frozen Negotiated for the same terms, and call their listeners with themselves as `this`', async () => {
+    const { host, dial } = rig();
+    const seen: Array<[Session, number]> = [];
+    host.onSession((s) => s.on('frame', function (frame) {
+      seen.push([this, Number(frame.requestId)]);
+    }));
+    const clients = await Promise.all([connectSession(dial, { heartbeatIntervalMs: 0 }), connectSession(dial, { heartbeatIntervalMs: 0 })]);
+    cleanups.push(() => clients.forEach((c) => c.close()));
+    await until(() => host.sessions.size === 2);
+    const [one, two] = [...host.sessions.values()];
+    expect(one).not.toBe(two);
+    expect(one!.peer!.negotiated).toBe(two!.peer!.negotiated);
+    expect(Object.isFrozen(one!.peer!.negotiated)).toBe(true);
+    const id = clients[1]!.send({ type: MessageType.Event, body: 'x' });
+    await until(() => seen.length === 1);
+    expect(seen[0]![0]).toBe(host.sessions.get(clients[1]!.identity!.idHex));
+    expect(seen[0]![1]).toBe(id);
+  });
+
+  it('does not count a local session (a relay\'s own agent host) against maxSessions, and frees its place when it ends', async () => {
+    const host = new SessionHost({ heartbeatIntervalMs: 0, maxSessions: 1 });
+    cleanups.push(() => host.close());
+    const dial = (local: boolean): { client: Promise<Session>; accepted: Promise<Session> } => {
+      const [a, b] = memoryPair();
+      const accepted = host.accept(b, undefined, local);
+      accepted.catch(() => {});
+      const client = connectSession(() => a, { heartbeatIntervalMs: 0, reconnect: false });
+      client.then((c) => cleanups.push(() => c.close()), () => {}); // a refused one's rejection is the host's to show
+      return { client, accepted };
+    };
+    const local = dial(true);
+    await local.accepted;
+    const first = dial(false);
+    await first.accepted; // the one place maxSessions gives, taken by an outside peer alongside the local one
+    const second = dial(false);
+    await expect(second.accepted).rejects.toMatchObject({ code: 'SW_ERR_HANDSHAKE_REJECTED', status: Status.QuotaExceeded });
+    (await local.client).close();
+    await until(() => host.sessions.size === 1);
+    await expect(dial(false).accepted).rejects.toMatchObject({ status: Status.QuotaExceeded }); // the local one's end frees no outside place
+    (await first.client).close();
+    await until(() => host.sessions.size === 0);
+    await dial(false).accepted;
   });
 
   it('keeps frames that arrive before anyone listens for the first listener, in order, ahead of later ones', async () => {
@@ -539,5 +584,18 @@ describe('compression and batching', () => {
     for (let i = 0; i < 1000; i++) client.send({ type: MessageType.Event, body: i });
     await until(() => count === 1000);
     expect(wire.length).toBeLessThan(20);
+  });
+
+  it('sends a Ping alone before it has batched anything, and batches the frames sent after it in the same task, in order', async () => {
+    const { client, server, wire } = await wired();
+    const seen: unknown[] = [];
+    server.on('frame', (f) => seen.push(decodeBody(f)));
+    const rtt = client.ping();
+    for (let i = 0; i < 10; i++) client.send({ type: MessageType.Event, body: i });
+    await until(() => seen.length === 10);
+    await rtt;
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The Ping as a message of its own, then the ten Events as one.
+    expect(wire.map((m) => decodeFrames(m).map((f) => f.type))).toEqual([[MessageType.Ping], Array(10).fill(MessageType.Event)]);
   });
 });

@@ -75,9 +75,12 @@ process.on('message', async (m) => {
   if (m.cmd === 'sample') {
     gc();
     gc();
-    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
     const { user, system } = process.cpuUsage();
-    process.send({ kind: 'sample', id: m.id, rss, heapUsed, external: external + arrayBuffers, cpuUs: user + system });
+    // What the heap has committed beyond what it uses, by space (the young generation grows under a connect storm).
+    const { getHeapSpaceStatistics } = await import('node:v8');
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
+    process.send({ kind: 'sample', id: m.id, rss, heapUsed, heapTotal, spaces, external: external + arrayBuffers, cpuUs: user + system });
   } else if (m.cmd === 'heap') {
     // For finding where per-peer memory goes (not used by the suite's figures).
     const { writeHeapSnapshot } = await import('node:v8');

@@ -20,13 +20,16 @@ export function removed<A extends unknown[]>(list: Listeners<A>, listener: (...a
   if (list === listener) return NONE;
   if (typeof list === 'function') return list;
   const at = list.indexOf(listener);
-  return at < 0 ? list : list.filter((_, i) => i !== at);
+  if (at < 0) return list;
+  // Two down to one: the listener itself, not an array of one (a handshake's inbox leaves each transport so).
+  if (list.length === 2) return list[1 - at]!;
+  return list.filter((_, i) => i !== at);
 }
 
-/** Calls each listener of `list` with `args`, in order. */
-export function emit<A extends unknown[]>(list: Listeners<A>, ...args: A): void {
-  if (typeof list === 'function') list(...args);
-  else for (const l of list) l(...args);
+/** Calls each listener of `list` with `args`, in order, with `self` as `this` (the object whose event it is). */
+export function emit<A extends unknown[]>(list: Listeners<A>, self: unknown, ...args: A): void {
+  if (typeof list === 'function') list.apply(self, args);
+  else for (const l of list) l.apply(self, args);
 }
 
 /** `list` with `item` at its end: a new array in place of NONE, else the same array, pushed to. */

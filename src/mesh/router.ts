@@ -49,9 +49,12 @@ export class Router {
     this.#self = selfId;
   }
 
-  /** A link to `peer` opened. */
-  addDirect(peer: DirectPeer): void {
-    this.#direct.set(idHex(peer.id), peer);
+  /**
+   * A link to `peer` opened. `id`: its id as hex, when the caller has that string already (a relay keys ten thousand
+   * peers by it: one string each, not one per table, issue 17).
+   */
+  addDirect(peer: DirectPeer, id: string = idHex(peer.id)): void {
+    this.#direct.set(id, peer);
   }
 
   /** The link to `id` closed for good: it and everything announced through it are gone. */

@@ -82,8 +82,14 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
   const relay = await Relay.create(options);
   // Records what the dashboard plots while a dashboard is open (it asks /dashboard.json every second).
   const traffic = new DashboardTraffic(relay);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // Its own list of sockets, not `ws`'s (clientTracking): `ws` removes each from its list with a closure of its own,
+  // ~0.1 KB per peer (issue 17); here one function does it for all, `ws` calling it on the socket.
+  const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: options.webSocket?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('error', () => {}); // per-socket errors close that socket; the server carries on
+  const sockets = new Set<{ terminate(): void }>();
+  const forget = function (this: { terminate(): void }): void {
+    sockets.delete(this);
+  };
 
   const deadlineMs = handshakeDeadline(options.handshakeTimeoutMs);
   const gate = new HandshakeGate({ handshakeDeadlineMs: deadlineMs, ...options.handshake });
@@ -99,6 +105,8 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
     const pass = gate.guard(socket, address);
     if (typeof pass === 'number') return refuseUpgrade(socket, pass, req);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', forget);
       relay.accept(acceptWebSocket(ws as unknown as WebSocketLike, options.webSocket), address).then(pass.done, () => {
         // a failed handshake was already answered with an Error frame and a close
       });
@@ -128,7 +136,7 @@ export async function startRelay(options: Readonly<Partial<RelayServerOptions>> 
     async close() {
       agents?.close();
       relay.close();
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of sockets) ws.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -68,7 +68,10 @@ export interface RelayOptions extends HostOptions, TopicLimits {
    * Hello is only a claim. Default: none.
    */
   trustedRelays: Iterable<string>;
-  /** Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. Default: 10,000. */
+  /**
+   * Peers served at most (connected or awaiting resume); one more gets QuotaExceeded and a close. The relay's own
+   * agent host (`swarmwire relay`) is not counted. Default: 10,000.
+   */
   maxPeers: number;
   /**
    * Peers served at most (connected or awaiting resume) that came from one remote address (an IPv6 address's /64):
@@ -289,6 +292,12 @@ export class Relay {
   readonly #counters = new RelayCounters();
   /** One listener for every peer's heartbeat round trips (one function, not a closure per peer). */
   readonly #onRtt = (ms: number): void => this.#counters.rtt.observe(ms / 1000);
+  /**
+   * The listeners of every peer that is a Session, called with it as `this`: the same functions for all, where a
+   * closure each (and their context) cost ~0.25 KB per peer (issue 17). A session finds its state by its node id;
+   * other peers (a Durable Object's) get closures over the same methods.
+   */
+  readonly #sessionListeners: { frame(this: Session, frame: Frame): void; close(this: Session, info: CloseInfo): void; error(this: Session, error: SwarmwireError): void };
   readonly #maxRate: number;
   /** maxBroadcastDeliveriesPerSecond; Infinity: no budget. */
   readonly #broadcastRate: number;
@@ -339,6 +348,21 @@ export class Relay {
     this.#started = this.#clock.now();
     this.#calls = new CallLatency({ clock: this.#clock });
     this.host.onSession((session) => this.join(session));
+    const peers = this.#peers;
+    const relay = this;
+    this.#sessionListeners = {
+      frame(frame) {
+        const state = peers.get(this.peer!.id);
+        if (state?.session === this) relay.#received(state, frame);
+      },
+      close(info) {
+        const state = peers.get(this.peer!.id);
+        if (state?.session === this) relay.#left(state, info);
+      },
+      error(error) {
+        if (isFull(error)) relay.#dropSlow(this, error.message);
+      },
+    };
     this.#module = {
       target: { echo: (value: unknown) => value, stats: () => this.stats(), peers: () => this.#peersAnswer() },
       table: undefined,
@@ -380,7 +404,7 @@ export class Relay {
    * as too slow, since it is part of the relay and nothing would bring it back. @internal
    */
   async acceptLocal(transport: Transport): Promise<Session> {
-    const session = await this.host.accept(transport);
+    const session = await this.host.accept(transport, undefined, true); // nor does it take one of maxPeers' places
     this.#local.add(session);
     return session;
   }
@@ -436,8 +460,9 @@ export class Relay {
     return [...this.#peers.entries()].map(([id, { session, topics }]) => ({
       id,
       role: session.peer?.hello.role ?? 'edge',
-      capabilities: session.peer?.hello.capabilities ?? [],
-      metadata: session.peer?.hello.metadata ?? {},
+      // Copies: the kept Hello's may be frozen (shared by every peer that has none) and are the relay's own.
+      capabilities: [...(session.peer?.hello.capabilities ?? [])],
+      metadata: { ...session.peer?.hello.metadata },
       transport: session.transportKind ?? 'none',
       topics: [...(topics ?? [])],
       rtt: Number.isNaN(session.rtt) ? null : session.rtt,
@@ -487,48 +512,59 @@ export class Relay {
     this.#peers.set(id, state);
     this.#changed();
     for (const topic of topics) this.#subscribe(state, topic);
-    this.router.addDirect(state.direct);
+    this.router.addDirect(state.direct, id);
     if (debug.on) debug.log('join', { peer: id, role: hello.role, transport: session.transportKind, peers: this.#peers.size });
     this.#announce();
-    session.on('frame', (frame) => {
-      this.#stats.framesIn++;
-      this.#counters.received(frame.type, frameSize(frame.payloadLength, frame.features));
-      // The session held this frame's Ack (the same test, in the same turn): whatever does not hand it to the uplink
-      // below — a refusal, a local delivery, an error — sends the Ack now.
-      const held = this.#holdsAck(frame);
-      let kept = false;
-      try {
-        if (state.rate && !state.rate.take()) {
-          return this.#limited(session, state.rate, frame, `rate limit: more than ${this.#maxRate} frames per second (maxFramesPerSecond); frames are being dropped`);
-        }
-        kept = this.#handle(state, frame) === true;
-      } catch (error) {
-        // A bad payload is the sender's problem, never the relay's: answer it and carry on.
-        this.#counters.dropped.invalid++;
-        this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
-      } finally {
-        if (held && !kept) session.releaseAck?.(Number(frame.requestId));
-      }
-    });
-    session.on('close', (info) => {
-      if (this.#peers.get(id)?.session !== session) return;
-      this.#unsubscribeAll(state);
-      this.#peers.delete(id);
-      this.#changed();
-      if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
-      this.router.removeDirect(id);
-      this.#announce();
-      this.uplink?.left?.(id);
-    });
-    // Frames that are compressed first are handed to the transport later, so a full buffer is reported as an
-    // error event rather than thrown from send().
     if (session instanceof Session) {
-      session.on('error', (error) => {
-        if (isFull(error)) this.#dropSlow(session, error.message);
-      });
+      const shared = this.#sessionListeners;
+      session.on('frame', shared.frame);
+      session.on('close', shared.close);
+      // Frames that are compressed first are handed to the transport later, so a full buffer is reported as an
+      // error event rather than thrown from send().
+      session.on('error', shared.error);
       session.on('rtt', this.#onRtt);
+    } else {
+      session.on('frame', (frame) => this.#received(state, frame));
+      session.on('close', (info) => this.#left(state, info));
     }
     this.uplink?.joined?.(id);
+  }
+
+  /** The frame listener of a peer: counts the frame, applies its rate limit and handles it. */
+  #received(state: PeerState, frame: Frame): void {
+    const session = state.session;
+    this.#stats.framesIn++;
+    this.#counters.received(frame.type, frameSize(frame.payloadLength, frame.features));
+    // The session held this frame's Ack (the same test, in the same turn): whatever does not hand it to the uplink
+    // below — a refusal, a local delivery, an error — sends the Ack now.
+    const held = this.#holdsAck(frame);
+    let kept = false;
+    try {
+      if (state.rate && !state.rate.take()) {
+        return this.#limited(session, state.rate, frame, `rate limit: more than ${this.#maxRate} frames per second (maxFramesPerSecond); frames are being dropped`);
+      }
+      kept = this.#handle(state, frame) === true;
+    } catch (error) {
+      // A bad payload is the sender's problem, never the relay's: answer it and carry on.
+      this.#counters.dropped.invalid++;
+      this.#fail(session, frame, error instanceof SwarmwireError ? error.status : Status.ExecutionError, (error as Error).message);
+    } finally {
+      if (held && !kept) session.releaseAck?.(Number(frame.requestId));
+    }
+  }
+
+  /** The close listener of a peer: it leaves, unless another session of its node took its place already. */
+  #left(state: PeerState, info: CloseInfo): void {
+    const session = state.session;
+    const id = session.peer!.id;
+    if (this.#peers.get(id)?.session !== session) return;
+    this.#unsubscribeAll(state);
+    this.#peers.delete(id);
+    this.#changed();
+    if (debug.on) debug.log('leave', { peer: id, code: info.code, reason: info.reason, error: info.error, peers: this.#peers.size });
+    this.router.removeDirect(id);
+    this.#announce();
+    this.uplink?.left?.(id);
   }
 
   /** Whether a peer's session holds this frame's Ack until the uplink has it safe (RelayUplink.durable). */

@@ -80,17 +80,27 @@ export async function acceptHandshake(transport: Transport, identity: Identity, 
   };
 }
 
+/** The key and nonce of every kept Hello: spent once the proof holds. */
+const SPENT = /* @__PURE__ */ new Uint8Array(0);
+/** The capabilities and metadata of every kept Hello that has none: most peers (frozen, since they are shared). */
+const NO_CAPABILITIES: string[] = /* @__PURE__ */ Object.freeze([]) as unknown as string[];
+const NO_METADATA: Record<string, string> = /* @__PURE__ */ Object.freeze({});
+
 /**
- * The peer's Hello as the accepting side keeps it for the whole connection: its node id, key and nonce copied into
- * one ArrayBuffer instead of the decoder's one each (an ArrayBuffer object and a native backing store each, ~0.2 KB:
- * a relay keeps every peer's Hello, issue 17).
+ * The peer's Hello as the accepting side keeps it for the whole connection (a relay keeps every peer's, issue 17):
+ * its node id copied out of the message (a copy this small lives in the JavaScript heap); its key and nonce, which
+ * served the proof and nothing after it, dropped (empty arrays: they were ~0.25 KB per peer, a view each and the
+ * ArrayBuffer they shared); no capabilities and no metadata as one shared empty list and record.
  */
 function kept(hello: Hello): Hello {
-  const parts = [hello.nodeId, hello.key, hello.nonce];
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  const [nodeId, key, nonce] = parts.map((p) => (all.set(p, at), all.subarray(at, (at += p.length))));
-  return { ...hello, nodeId: nodeId!, key: key!, nonce: nonce! };
+  return {
+    ...hello,
+    nodeId: new Uint8Array(hello.nodeId), // not slice(): on a Buffer (Node's `ws` delivers them) that is a view
+    key: SPENT,
+    nonce: SPENT,
+    capabilities: hello.capabilities.length === 0 ? NO_CAPABILITIES : hello.capabilities,
+    metadata: Object.keys(hello.metadata).length === 0 ? NO_METADATA : hello.metadata,
+  };
 }
 
 /** Answers a failed handshake with an Error frame and closes the transport; returns the error to throw. */

@@ -5,6 +5,7 @@
 import { Priority, type Transport, TransportErrorCode } from '../transport/transport.js';
 import { microtask } from '../transport/microtask.js';
 import { concat } from '../core/concat.js';
+import { NONE, pushed } from '../core/listeners.js';
 
 /** Frames larger than this go alone. */
 export const BATCH_FRAME_MAX = 8 * 1024;
@@ -17,7 +18,8 @@ export const BATCH_BYTES = 8 * 1024;
 
 export class Batcher {
   readonly #transport: Transport;
-  #parts: Uint8Array[] = [];
+  /** The frames of the batch: NONE between batches, so an idle session's batcher holds no array. */
+  #parts: Uint8Array[] = NONE;
   #bytes = 0;
   #priority: Priority | undefined;
   #scheduled = false;
@@ -40,7 +42,7 @@ export class Batcher {
       return;
     }
     if (this.#priority !== priority || this.#bytes + frame.length > BATCH_BYTES) this.flush();
-    this.#parts.push(frame);
+    this.#parts = pushed(this.#parts, frame);
     this.#bytes += frame.length;
     this.#priority = priority;
     if (!this.#scheduled) {
@@ -60,7 +62,7 @@ export class Batcher {
     if (this.#parts.length === 0) return;
     const parts = this.#parts;
     this.#transport.send(parts.length === 1 ? parts[0]! : concat(parts, this.#bytes), this.#priority!);
-    this.#parts = [];
+    this.#parts = NONE;
     this.#bytes = 0;
   }
 
@@ -70,7 +72,7 @@ export class Batcher {
       this.flush();
     } catch (error) {
       if ((error as { code?: string }).code !== TransportErrorCode.FULL) {
-        this.#parts = [];
+        this.#parts = NONE;
         this.#bytes = 0;
         return;
       }

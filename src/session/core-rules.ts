@@ -117,6 +117,15 @@ export interface CoreOptions {
   clock: Clock;
 }
 
+/**
+ * The last options object made for decode(), frozen and shared by every core with that payload limit: a relay's peers
+ * mostly agree on one, and an object each cost ~30 B per peer (issue 17).
+ */
+let lastDecodeOptions: { readonly maxPayload: number } = { maxPayload: -1 };
+
+const decodeOptions = (maxPayload: number): { readonly maxPayload: number } =>
+  lastDecodeOptions.maxPayload === maxPayload ? lastDecodeOptions : (lastDecodeOptions = Object.freeze({ maxPayload }));
+
 /** The session's rules over the frame codec it is given (see SessionCore for the wire layer's). */
 export class SessionCoreBase<F extends CoreFrame> {
   #state: CoreState = CoreState.Handshaking;
@@ -125,7 +134,7 @@ export class SessionCoreBase<F extends CoreFrame> {
   /** Feature bits every frame this core sends carries (CHECKSUM when required). */
   readonly always: number;
   #maxPayload: number;
-  #decodeOptions: { maxPayload: number };
+  #decodeOptions: { readonly maxPayload: number };
   #silent = 0;
   /** When the heartbeat's Ping (id 0) went out, on this side's clock; -1: none is waiting for its Pong. */
   #beatAt = -1;
@@ -137,7 +146,7 @@ export class SessionCoreBase<F extends CoreFrame> {
     this.#host = host;
     this.always = options.requireChecksum ? Feature.CHECKSUM : 0;
     this.#maxPayload = maxPayload;
-    this.#decodeOptions = { maxPayload };
+    this.#decodeOptions = decodeOptions(maxPayload);
     this.#missed = options.missedHeartbeats ?? 3;
     this.#clock = options.clock ?? realClock;
   }
@@ -149,7 +158,7 @@ export class SessionCoreBase<F extends CoreFrame> {
   /** The handshake is through on a new transport: frames flow, with payloads up to `maxPayload` (the agreed limit). */
   open(maxPayload: number): void {
     if (this.#state === CoreState.Closed) return;
-    if (maxPayload !== this.#maxPayload) this.#decodeOptions = { maxPayload };
+    if (maxPayload !== this.#maxPayload) this.#decodeOptions = decodeOptions(maxPayload);
     this.#maxPayload = maxPayload;
     this.#silent = 0;
     this.#state = CoreState.Open;

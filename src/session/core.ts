@@ -27,7 +27,8 @@ const CHECKED_CODEC: FrameCodec<Frame> = {
 /** The session's rules on the wire layer's frames: the core of Session and of the Durable Object relay's peers. */
 export class SessionCore extends SessionCoreBase<Frame> {
   readonly #host: CoreHost;
-  #replay: ReplayWindow | undefined;
+  /** The duplicate filter: made on the first acked frame (most of a relay's peers never send one), null with dedupe off. */
+  #replay: ReplayWindow | null | undefined;
   readonly #floor: number;
   /** Ids of acked frames delivered whose Ack the host holds (holdAck), until release(). */
   #held: Set<number> | undefined; // made on the first held Ack: most peers never hold one
@@ -37,13 +38,13 @@ export class SessionCore extends SessionCoreBase<Frame> {
   constructor(host: CoreHost, maxPayload: number, options: Readonly<Partial<CoreOptions>> = {}) {
     super(options.requireChecksum ? CHECKED_CODEC : WIRE_CODEC, host, maxPayload, options);
     this.#host = host;
-    this.#replay = options.dedupe === false ? undefined : options.replay ?? new ReplayWindow();
+    this.#replay = options.dedupe === false ? null : options.replay;
     this.#floor = options.floor ?? 0;
   }
 
   /** The duplicate filter, to hand to the next core of the same session. */
   get replay(): ReplayWindow | undefined {
-    return this.#replay;
+    return this.#replay === null ? undefined : (this.#replay ??= new ReplayWindow());
   }
 
   /**
@@ -51,7 +52,7 @@ export class SessionCore extends SessionCoreBase<Frame> {
    * new peer numbers its frames from its own counter, so it needs a filter of its own (see Session).
    */
   useReplay(replay: ReplayWindow): void {
-    if (this.#replay) this.#replay = replay;
+    if (this.#replay !== null) this.#replay = replay;
   }
 
   /** Sends the Ack of an acked frame whose Ack was held (CoreHost.holdAck). Does nothing for any other id. */
@@ -96,7 +97,8 @@ export class SessionCore extends SessionCoreBase<Frame> {
 
   /** An acked frame through the duplicate filter and the stream positions, its Ack held where the host says (see the base). */
   protected override deliverAcked(frame: Frame, id: number): void {
-    if (this.#replay && (id <= this.#floor || !this.#replay.accept(id))) {
+    const replay = this.#replay === null ? undefined : (this.#replay ??= new ReplayWindow());
+    if (replay && (id <= this.#floor || !replay.accept(id))) {
       // A repeat is acked again — unless the first copy's Ack is still held: that Ack says it is safe, not this one.
       if (!this.#held?.has(id)) this.control({ type: MessageType.Ack, requestId: frame.requestId });
       return;

@@ -50,10 +50,31 @@ export class SessionHost {
   #local: LocalHello | undefined;
   /** The options of each session it accepts (its own, with the identity), made on the first. */
   #sessionOptions: Readonly<Partial<SessionOptions>> | undefined;
+  /** The sessions of peers inside this process (accept's `inProcess`): maxSessions does not count them. A few at most. */
+  readonly #locals = new Set<Session>();
+  /** The timer that ends each session whose peer is away, until it comes back (resumeTimeoutMs). */
+  readonly #resumeTimers = new Map<Session, ClockTimer>();
+  /**
+   * The listeners of every session it accepts, called with the session as `this`: the same three functions for all,
+   * where a closure each (and their context) cost a relay ~0.25 KB per peer (issue 17).
+   */
+  readonly #tracking: { disconnect(this: Session): void; open(this: Session): void; close(this: Session): void };
 
   constructor(options: Readonly<Partial<HostOptions>> = {}) {
     this.#options = options;
     this.#identity = options.identity;
+    const host = this;
+    this.#tracking = {
+      disconnect(this: Session) {
+        host.#away(this);
+      },
+      open(this: Session) {
+        host.#back(this);
+      },
+      close(this: Session) {
+        host.#gone(this);
+      },
+    };
   }
 
   /** Live sessions by the peer's node id (hex). */
@@ -83,9 +104,11 @@ export class SessionHost {
 
   /**
    * Runs the handshake on `transport`; resolves with the (new or resumed) session. `address`: the peer's remote
-   * address as the server saw it, for maxSessionsPerAddress (none: not counted).
+   * address as the server saw it, for maxSessionsPerAddress (none: not counted). `inProcess`: a peer inside this
+   * process (a relay's own agent host), which maxSessions does not count — a relay of 10,000 peers serves 10,000
+   * besides it (for the relay's own use, not part of the API).
    */
-  async accept(transport: Transport, address?: string): Promise<Session> {
+  async accept(transport: Transport, address?: string, inProcess = false): Promise<Session> {
     inboxOf(transport); // listen now: a transport does not keep what arrives before anyone listens
     const identity = await this.identity();
     const options = this.#options;
@@ -113,7 +136,7 @@ export class SessionHost {
       alive.adopt(transport, hello, grant);
       return alive;
     }
-    if (!alive && this.#sessions.size >= max) {
+    if (!alive && !inProcess && this.#sessions.size - this.#locals.size >= max) {
       throw accepted.refuse(new SessionError(SessionErrorCode.REJECTED, Status.QuotaExceeded, `this node holds its maximum of ${max} peers`));
     }
     const key = address === undefined ? undefined : addressKey(address);
@@ -131,38 +154,55 @@ export class SessionHost {
     const session = new Session(sessionOptions);
     accepted.done(session.tag);
     session.adopt(transport, hello, grant);
-    this.#sessions.set(id, session);
+    this.#sessions.set(session.peer!.id, session); // the string the session keeps: one per peer, not two
+    if (inProcess) this.#locals.add(session);
     if (key !== undefined) (this.#addressOf.set(session, key), this.#perAddress.set(key, (this.#perAddress.get(key) ?? 0) + 1));
-    this.#track(session, id);
+    // Ends the session if its peer does not come back within resumeTimeoutMs, and forgets it once closed.
+    session.on('disconnect', this.#tracking.disconnect);
+    session.on('open', this.#tracking.open);
+    session.on('close', this.#tracking.close);
     for (const l of this.#onSession) l(session);
     return session;
   }
 
-  /**
-   * Ends `session` if its peer does not come back within resumeTimeoutMs, and forgets it once closed. Its listeners
-   * are made here, not in accept(): closures share their function's context, and accept()'s holds the handshake's
-   * helpers, which every idle peer would then keep (issue 17).
-   */
-  #track(session: Session, id: string): void {
-    const clock = session.clock;
-    let resumeTimer: ClockTimer | undefined;
-    session.on('disconnect', () => {
-      resumeTimer = unref(clock.setTimeout(() => session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' }), this.#options.resumeTimeoutMs ?? 30_000));
-      for (const l of this.#onLeave) l(id);
-    });
-    session.on('open', () => clock.clearTimeout(resumeTimer));
-    session.on('close', () => {
-      clock.clearTimeout(resumeTimer);
-      if (this.#sessions.get(id) === session) this.#sessions.delete(id);
-      const key = this.#addressOf.get(session);
-      if (key !== undefined) {
-        this.#addressOf.delete(session); // counted once, however often 'close' is told
-        const left = this.#perAddress.get(key)! - 1;
-        if (left === 0) this.#perAddress.delete(key);
-        else this.#perAddress.set(key, left);
-      }
-      for (const l of this.#onLeave) l(id);
-    });
+  /** `session`'s peer went away: it has resumeTimeoutMs to come back. */
+  #away(session: Session): void {
+    this.#left(session);
+    if (this.#resumeTimers.has(session)) return; // away already: the deadline counts from the first disconnect
+    const timer = session.clock.setTimeout(() => {
+      this.#resumeTimers.delete(session);
+      session.finish({ code: CloseCode.Abnormal, reason: 'the peer did not come back' });
+    }, this.#options.resumeTimeoutMs ?? 30_000);
+    this.#resumeTimers.set(session, unref(timer));
+  }
+
+  /** `session`'s peer came back in time (or the session ended): its resume timer goes. */
+  #back(session: Session): void {
+    const timer = this.#resumeTimers.get(session);
+    if (timer === undefined) return;
+    this.#resumeTimers.delete(session);
+    session.clock.clearTimeout(timer);
+  }
+
+  #gone(session: Session): void {
+    this.#back(session);
+    const id = session.peer!.id;
+    if (this.#sessions.get(id) === session) this.#sessions.delete(id);
+    this.#locals.delete(session);
+    const key = this.#addressOf.get(session);
+    if (key !== undefined) {
+      this.#addressOf.delete(session); // counted once, however often 'close' is told
+      const left = this.#perAddress.get(key)! - 1;
+      if (left === 0) this.#perAddress.delete(key);
+      else this.#perAddress.set(key, left);
+    }
+    this.#left(session);
+  }
+
+  /** Tells the onLeave listeners that `session`'s peer left. */
+  #left(session: Session): void {
+    const id = session.peer!.id;
+    for (const l of this.#onLeave) l(id);
   }
 
   /** Closes every session. */

@@ -23,7 +23,11 @@ export interface ErrorBody {
 
 /** What both sides know once the handshake is through. */
 export interface Peer {
-  /** The peer's Hello (or HelloAck, its `session` the one HelloDone named). */
+  /**
+   * The peer's Hello (or HelloAck, its `session` the one HelloDone named). On the accepting side (SessionHost, a
+   * relay) its `key` and `nonce` are empty: they served the proof, and a relay holding ten thousand peers keeps no
+   * more of each Hello than it reads (issue 17). The node id, proven, is the peer's identity.
+   */
   hello: Hello;
   /** The agreed version, capabilities, features and payload limit. */
   negotiated: Negotiated;

@@ -5,7 +5,7 @@
 import { Feature, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE, MAX_PAYLOAD, MessageType, Status, type Role } from '../wire/constants.js';
 import { SwarmwireError, WireError, WireErrorCode, wireError, withVerdict } from '../wire/errors.js';
 import { type Frame, type FrameInit, decodeFrames, encodeFrame, frameSize, withPayload } from '../wire/frame.js';
-import type { Hello } from '../wire/hello.js';
+import type { Hello, Negotiated } from '../wire/hello.js';
 import { pack } from '../wire/payload.js';
 import { CloseCode, type CloseInfo, Priority, type Transport, TransportErrorCode, transportError } from '../transport/transport.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
@@ -20,6 +20,7 @@ import { agree, InitiatorHandshake, type LocalHello } from './handshake.js';
 import { ReplayWindow } from './replay-window.js';
 import type { Grant } from './auth.js';
 import { idHex } from '../wire/node-id.js';
+import { typeAt } from '../wire/header.js';
 import { createDebug } from '../core/debug.js';
 import { type Clock, type ClockTimer, realClock } from '../core/clock.js';
 import { added, emit, type Listeners, NONE, pushed, removed } from '../core/listeners.js';
@@ -122,6 +123,12 @@ interface Outgoing {
   priority: Priority;
 }
 
+/** Whether an encoded frame is a heartbeat's Ping or Pong (its type, read in its header). */
+const isHeartbeat = (bytes: Uint8Array): boolean => {
+  const type = typeAt(bytes, 0);
+  return type === MessageType.Ping || type === MessageType.Pong;
+};
+
 /** Handshake failures that end a dialling session for good (see connect()). */
 const FINAL: ReadonlySet<string> = /* @__PURE__ */ new Set([SessionErrorCode.REJECTED, SessionErrorCode.IDENTITY, SessionErrorCode.UNSUPPORTED_KEY]);
 const DEFAULT_FEATURES = Feature.CHECKSUM | Feature.BATCHING | Feature.ACK_REQUIRED | Feature.TRACE |
@@ -133,6 +140,20 @@ let CORE_HOST: Omit<CoreHost, 'holdAck'>;
 
 /** The start of every session's ordered pipelines (one promise for all: each session holds many while idle). */
 const SETTLED: Promise<void> = /* @__PURE__ */ Promise.resolve();
+
+/**
+ * The last outcome of a negotiation, frozen and shared by every session that agrees on the same terms: a relay's
+ * peers mostly do, and a copy each (with its capabilities' array) cost ~0.1 KB per peer (issue 17).
+ */
+let lastNegotiated: Negotiated | undefined;
+
+function shared(n: Negotiated): Negotiated {
+  const last = lastNegotiated;
+  const same = last && last.version === n.version && last.features === n.features && last.maxPayload === n.maxPayload &&
+    last.capabilities.length === n.capabilities.length && last.capabilities.every((c, i) => c === n.capabilities[i]);
+  if (same) return last;
+  return (lastNegotiated = Object.freeze({ ...n, capabilities: Object.freeze(n.capabilities) as string[] }));
+}
 
 /** Options with their defaults filled in. */
 type NormalizedOptions = Omit<SessionOptions, 'token' | 'identity' | 'expectPeer' | 'clock' | 'holdAck'> & Partial<Pick<SessionOptions, 'token' | 'expectPeer' | 'holdAck'>>;
@@ -178,7 +199,6 @@ export class Session {
   readonly #always: number;
   #state: SessionState = 'connecting';
   #transport: Transport | undefined;
-  #detach: Array<() => void> = NONE;
   #peer: Peer | undefined;
   #closeInfo: CloseInfo | undefined;
   #nextId = 1;
@@ -211,7 +231,14 @@ export class Session {
   /** Pings awaiting their Pong, made on the first ping(): heartbeats do not go through here. */
   #pings: Map<number, { resolve: (rtt: number) => void; reject: (e: unknown) => void; timer: ClockTimer; at: number }> | undefined;
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = NONE;
-  /** Coalesces small frames into one transport message, when both sides offered BATCHING. */
+  /** Both sides offered BATCHING: frames sent in one task leave as one transport message. */
+  #batching = false;
+  /**
+   * Coalesces small frames into one transport message, made for each transport on the first frame to batch: not for
+   * Critical frames, which go ahead of any batch, nor for the heartbeats' Ping and Pong, which go alone — the only
+   * frames most of a relay's idle peers ever get (~0.1 KB each, issue 17). With no batcher nothing waits in one, so
+   * a frame sent straight away keeps its order.
+   */
   #batcher: Batcher | undefined;
   // Ordered async pipelines: while one frame is being compressed (or inflated), the frames after it wait their
   // turn, so compression never reorders anything.
@@ -323,7 +350,11 @@ export class Session {
     return this.#nextId++;
   }
 
-  on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): () => void {
+  /**
+   * Adds a listener; returns a function that removes it. Listeners are called with the session as `this` (as Node's
+   * EventEmitter does), so one function can serve many sessions: a relay's would otherwise be a closure per peer.
+   */
+  on<E extends keyof SessionEvents>(event: E, listener: (this: Session, ...args: SessionEvents[E]) => void): () => void {
     // Copy on write (core/listeners.ts): a listener added or removed while an event is emitted changes the next one.
     const listeners = this.#listeners as unknown as Record<E, Listeners<SessionEvents[E]>>;
     listeners[event] = added(listeners[event], listener);
@@ -332,7 +363,7 @@ export class Session {
       // listener gets them now, in order, ahead of anything that arrives later.
       const held = this.#unheard;
       this.#unheard = NONE;
-      for (const frame of held) (listener as (f: Frame) => void)(frame);
+      for (const frame of held) (listener as (this: Session, f: Frame) => void).call(this, frame);
     }
     return () => {
       listeners[event] = removed(listeners[event], listener);
@@ -541,6 +572,7 @@ export class Session {
 
   #transmit(bytes: Uint8Array, priority: Priority): void {
     if (this.#batcher) this.#batcher.send(bytes, priority);
+    else if (this.#batching && priority !== Priority.Critical && !isHeartbeat(bytes)) (this.#batcher = new Batcher(this.#transport!)).send(bytes, priority);
     else this.#transport!.send(bytes, priority);
   }
 
@@ -607,7 +639,7 @@ export class Session {
   }
 
   #emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): void {
-    emit(this.#listeners[event] as Listeners<SessionEvents[E]>, ...args);
+    emit(this.#listeners[event] as Listeners<SessionEvents[E]>, this, ...args);
   }
 
   /** Resolves with the first frame `transport` delivers, within the handshake deadline. */
@@ -622,11 +654,20 @@ export class Session {
     });
   }
 
-  /** Listens for the transport closing during the handshake, so a dead link fails fast. */
+  /**
+   * Listens to the transport: for its close from now on, so a dead link fails fast during the handshake too, and for
+   * its messages once the session is open on it (the handshake's go through its inbox). Neither listener is ever
+   * removed: each acts only while `transport` is this session's (a transport the session leaves is closed, or done
+   * with), so nothing has to be kept to remove them — the functions that would, and their contexts, cost a relay
+   * ~0.3 KB per peer (issue 17).
+   */
   #bindEarly(transport: Transport): void {
     this.#unbind();
     this.#transport = transport;
-    this.#detach = this.#detach.concat(transport.on('close', (info) => this.#onTransportClose(transport, info)));
+    transport.on('close', (info) => this.#onTransportClose(transport, info));
+    transport.on('message', (bytes) => {
+      if (this.#transport === transport && this.#state === 'open') this.#onMessage(bytes);
+    });
   }
 
   #establish(transport: Transport, hello: Hello): Peer {
@@ -636,15 +677,14 @@ export class Session {
       if (this.#transport === transport) this.#unbind();
       throw sessionError(SessionErrorCode.CLOSED, 'the transport closed during the handshake');
     }
-    const negotiated = agree(this.localHello(), hello);
-    const peer: Peer = { hello, negotiated, id: idHex(hello.nodeId) };
+    const peer: Peer = { hello, negotiated: shared(agree(this.localHello(), hello)), id: idHex(hello.nodeId) };
+    const negotiated = peer.negotiated;
     this.#useReplayOf(peer.id, hello.session);
     this.#peer = peer;
     if (debug.on) debug.log('handshake', { peer: peer.id, role: hello.role, transport: transport.kind, resent: this.unacked });
     // Hand over from the inbox to the session in one step, so no message falls between the two.
     const early = takeInbox(transport);
-    this.#detach = this.#detach.concat(transport.on('message', (bytes) => this.#onMessage(bytes)));
-    this.#batcher = negotiated.features & Feature.BATCHING ? new Batcher(transport) : undefined;
+    this.#batching = (negotiated.features & Feature.BATCHING) !== 0;
     this.#core.open(negotiated.maxPayload);
     // Re-send what the peer may have missed, oldest first, then what waited for a connection.
     if (this.#unacked) for (const [id, out] of this.#unacked) this.#resend(out, id);
@@ -728,12 +768,13 @@ export class Session {
    */
   #useReplayOf(id: string, tag: number | undefined): void {
     const current = this.#peer;
-    const now = this.#core.replay;
-    // The first peer's filter is the core's own; without a filter (dedupe off) there is nothing to choose.
-    if (current === undefined || !now) return;
+    // The first peer's filter is the core's own (made when it is first needed).
+    if (current === undefined) return;
     const key = `${id}.${tag}`;
     const was = `${current.id}.${current.hello.session}`;
     if (key === was) return;
+    const now = this.#core.replay;
+    if (!now) return; // without a filter (dedupe off) there is nothing to choose
     // The map is made only when a second peer session shows up (a node that moved to another relay), so the
     // session of each of a relay's peers carries none.
     const replays = (this.#replays ??= new Map());
@@ -813,8 +854,6 @@ export class Session {
 
   #unbind(): void {
     this.#batcher = undefined;
-    for (const off of this.#detach) off();
-    this.#detach = NONE;
     this.#transport = undefined;
     this.#stopHeartbeat();
     const pings = this.#pings;

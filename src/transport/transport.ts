@@ -160,7 +160,7 @@ export abstract class BaseTransport implements Transport {
   protected emitOpen(): void {
     if (this.#state !== 'connecting') return;
     this.#state = 'open';
-    emit(this.#listeners.open);
+    emit(this.#listeners.open, this);
   }
 
   protected emitMessage(frame: Uint8Array): void {
@@ -189,8 +189,8 @@ export abstract class BaseTransport implements Transport {
       const waiters = this.#waiters;
       this.#waiters = NONE;
       for (const w of waiters) w.reject(error);
-      if (info.error) emit(this.#listeners.error, info.error);
-      emit(this.#listeners.close, info);
+      if (info.error) emit(this.#listeners.error, this, info.error);
+      emit(this.#listeners.close, this, info);
     }
   }
 }
