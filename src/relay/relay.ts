@@ -541,7 +541,7 @@ export class Relay {
     let kept = false;
     try {
       if (state.rate && !state.rate.take()) {
-        return this.#limited(session, state.rate, frame, `rate limit: more than ${this.#maxRate} frames per second (maxFramesPerSecond); frames are being dropped`);
+        return this.#limited(session, state.rate, frame, 'maxFramesPerSecond', this.#maxRate, `rate limit: more than ${this.#maxRate} frames per second (maxFramesPerSecond); frames are being dropped`);
       }
       kept = this.#handle(state, frame) === true;
     } catch (error) {
@@ -769,11 +769,11 @@ export class Relay {
    * counted, and the sender told with Error QuotaExceeded at most once a second per budget (the telling must not
    * flood either). The one rule of both.
    */
-  #limited(sender: RelayPeer, budget: RateLimiter, frame: Frame, message: string): void {
+  #limited(sender: RelayPeer, budget: RateLimiter, frame: Frame, option: string, limit: number, message: string): void {
     this.#stats.rateLimited++;
     this.#counters.dropped.rate_limited++;
     if (!budget.shouldWarn()) return;
-    if (debug.on) debug.log('drop', { peer: sender.peer?.id, why: message, rateLimited: this.#stats.rateLimited });
+    if (debug.on) debug.log('drop', { peer: sender.peer?.id, why: 'rate limit', [option]: limit, rateLimited: this.#stats.rateLimited });
     this.#fail(sender, frame, Status.QuotaExceeded, message);
   }
 
@@ -795,7 +795,7 @@ export class Relay {
       return this.#refuse(sender, frame, topic === undefined ? 'not allowed to broadcast to everyone' : `not allowed to broadcast to topic "${topic}"`);
     }
     if (!this.#withinBudget(from, topic)) {
-      return this.#limited(sender, from.broadcasts!, frame,
+      return this.#limited(sender, from.broadcasts!, frame, 'maxBroadcastDeliveriesPerSecond', this.#broadcastRate,
         `broadcast budget: more than ${this.#broadcastRate} deliveries per second (maxBroadcastDeliveriesPerSecond); broadcasts are being dropped`);
     }
     const ack = (frame.features & Feature.ACK_REQUIRED) !== 0;
