@@ -58,30 +58,30 @@ const whole = (file, limit) => ({
 // once, ~+0.9–1.3 KB; deno.js and cli.js were over on main alone) and codec6's known maps and one-entry read (+0.3 KB
 // each). Limits at the measured figure plus ~0.5 %.
 const shipped = [
-  asShipped('swarmwire.global.js', '88.4 KB'),
-  asShipped('swarmwire.esm.js', '87.8 KB'),
-  asShipped('worker.global.js', '62.5 KB'),
-  whole('browser.js', '74.9 KB'),
-  whole('inline-browser.js', '82.9 KB'),
-  whole('worker-browser.js', '56.1 KB'), // +0.1 KB: the ring border as objects in src/core (issue 15: RingEnd, Bell); +0.2 KB issue 14
-  whole('lite-browser.js', '14.6 KB'), // +0.8 KB issue 15: lite drives the session core (see lite's row below); −0.5 KB the wire's numbers and codes inlined, with the shared Error codec; −0.16 KB internal property names shortened
-  whole('index.js', '81.4 KB'),
-  whole('inline.js', '88 KB'),
-  whole('lite.js', '20.7 KB'), // +0.9 KB issue 15: the session core; its rules in a module that does not reach wire/frame.ts (+5.6 KB else); +0.4 KB the full SDK's Error codec (AggregateError, cause, stack, the whole allowlist) in place of lite's own (this file is not built with the constants inlined)
-  whole('worker.js', '80 KB'),
-  whole('wire.js', '12.8 KB'),
-  whole('transport.js', '28.5 KB'),
+  asShipped('swarmwire.global.js', '89.8 KB'),
+  asShipped('swarmwire.esm.js', '89.6 KB'),
+  asShipped('worker.global.js', '63.4 KB'),
+  whole('browser.js', '76.5 KB'),
+  whole('inline-browser.js', '84.6 KB'),
+  whole('worker-browser.js', '57 KB'), // +0.1 KB: the ring border as objects in src/core (issue 15: RingEnd, Bell); +0.2 KB issue 14
+  whole('lite-browser.js', '14.7 KB'), // +0.8 KB issue 15: lite drives the session core (see lite's row below); −0.5 KB the wire's numbers and codes inlined, with the shared Error codec; −0.16 KB internal property names shortened
+  whole('index.js', '82.6 KB'),
+  whole('inline.js', '89.3 KB'),
+  whole('lite.js', '20.9 KB'), // +0.9 KB issue 15: the session core; its rules in a module that does not reach wire/frame.ts (+5.6 KB else); +0.4 KB the full SDK's Error codec (AggregateError, cause, stack, the whole allowlist) in place of lite's own (this file is not built with the constants inlined)
+  whole('worker.js', '81.2 KB'),
+  whole('wire.js', '13.1 KB'),
+  whole('transport.js', '29.1 KB'),
   // +0.27 KB on swarmwire/wire's files (+0.25 KB on the codec row, +0.02 KB on lite's) for issue 15's Ping round trip
   // (src/wire/msgpack/known.ts: control frames' bodies read by their fixed shape; one-entry maps read by their key),
   // measured against main at 40890ce; these two rows had 0.2 KB of headroom. Limits at the measured figure plus ~0.5 %.
-  whole('wire-browser.js', '10.4 KB'),
-  whole('wire-workers.js', '10.4 KB'),
-  whole('transport-workers.js', '24.4 KB'),
-  whole('transport-browser.js', '24.6 KB'),
-  whole('node.js', '90.3 KB'), // figure + 2 %: 82.91 KB with the node:crypto identity seam and its WebCrypto fallback for non-extractable keys; +0.52 KB issue 17's binary best-effort frame through Redis (redis-message.ts), measured after merging main at 1708fd4: figure + ~0.5 %; +0.47 KB issue 17's second round of per-peer memory (see the client rows)
-  whole('deno.js', '65.3 KB'),
-  whole('workers.js', '80.8 KB'),
-  whole('cli.js', '85.9 KB'),
+  whole('wire-browser.js', '10.6 KB'),
+  whole('wire-workers.js', '10.6 KB'),
+  whole('transport-workers.js', '24.7 KB'),
+  whole('transport-browser.js', '24.9 KB'),
+  whole('node.js', '91.7 KB'), // figure + 2 %: 82.91 KB with the node:crypto identity seam and its WebCrypto fallback for non-extractable keys; +0.52 KB issue 17's binary best-effort frame through Redis (redis-message.ts), measured after merging main at 1708fd4: figure + ~0.5 %; +0.47 KB issue 17's second round of per-peer memory (see the client rows)
+  whole('deno.js', '66.3 KB'),
+  whole('workers.js', '82.5 KB'),
+  whole('cli.js', '87.2 KB'),
 ];
 
 export default [
@@ -126,10 +126,10 @@ export default [
   // `this`, a Batcher made on the first frame it batches (heartbeats go alone), the duplicate filter on the first acked
   // frame, one shared Negotiated and decode options while peers agree (the session's code is the clients' and the
   // relay's). Limits at the measured figure plus ~0.5 %.
-  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '33.9 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client: codec + WebSocket transport + session + RPC + init()', path: [browser, wire], import: client('init, expose, wrap'), gzip: true, limit: '34 KB', modifyEsbuildConfig: esm },
   // init() is optional (JavaScript fallbacks): a client that never calls it ships neither the loader nor the wasm.
-  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '32.9 KB', modifyEsbuildConfig: esm },
-  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '24.4 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client with RPC, without init()', path: [browser, wire], import: client('expose, wrap'), gzip: true, limit: '32.95 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire client without RPC', path: [browser, wire], import: client('init'), gzip: true, limit: '24.55 KB', modifyEsbuildConfig: esm },
   // swarmwire/lite (src/lite/): the codec + WebSocket + RPC, with the full SDK's MessagePack codec (without the RPC
   // extension types) and no session layer beyond the handshake (README "Lite client"). It has no wasm: JavaScript is
   // the whole of it. The identity handshake (issue 13, a must: the full SDK's InitiatorHandshake, WebCrypto keys and
@@ -174,11 +174,11 @@ export default [
   // names that never leave it shortened (mangleProps over scripts/lite-mangle.mjs: header fields, the session core's
   // methods and callbacks, the codec policies' hooks; test/lite-mangle.test.ts holds them off the wire, the API and
   // every built-in) and its modules' top-level constants written in (minifySyntax). Where the rest goes: README "Size".
-  { name: 'swarmwire/lite: connect + wrap + expose (codec + WebSocket + RPC)', path: 'dist/lite-browser.js', import: '{ connect, wrap, expose }', gzip: true, limit: '13.85 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire/lite: connect + wrap + expose (codec + WebSocket + RPC)', path: 'dist/lite-browser.js', import: '{ connect, wrap, expose }', gzip: true, limit: '13.9 KB', modifyEsbuildConfig: esm },
   // Loaded by init(), on its own request: the CRC tables are computed at init, not shipped. The shared-memory ring
   // (assembly/ring.ts, issue 3) adds ~0.3 KB.
   { name: 'swarmwire wasm core', path: 'dist/swarmwire.wasm', disablePlugins: ['@size-limit/esbuild'], gzip: true, limit: '2.15 KB' },
-  { name: 'swarmwire codec only', path: wire, import: codec, gzip: true, limit: '7.85 KB', modifyEsbuildConfig: esm },
+  { name: 'swarmwire codec only', path: wire, import: codec, gzip: true, limit: '8.1 KB', modifyEsbuildConfig: esm },
   // Every JavaScript file the package ships, whole (all its exports kept), as a runtime or a CDN loads it — not what a
   // tree-shaking bundler keeps of it (the rows above). The limits are today's figures plus ~2 %.
   ...shipped,
