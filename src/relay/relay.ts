@@ -53,6 +53,9 @@ export const DEFAULT_BROADCAST_DELIVERIES_PER_SECOND = 20_000;
 /** What a relay says of itself in every Discovery answer. */
 const DISCOVERY_HEAD = { role: 'relay', capabilities: ['relay'] } as const satisfies Omit<DiscoveryBody, 'peers'>;
 
+/** The Discovery answer for a peer that reads the relay's routes live (shareRoutes): the same bytes for each. */
+const DISCOVERY_NO_PEERS = /* @__PURE__ */ pack({ ...DISCOVERY_HEAD, peers: [] } satisfies DiscoveryBody);
+
 /** An answer encoded already (peers()'s, cached; Discovery's): #reply sends its bytes as they are, uncompressed. */
 class Encoded {
   constructor(readonly payload: Uint8Array) {}
@@ -734,7 +737,7 @@ export class Relay {
    * once per change of the peer set where it can be (src/relay/discovery-answers.ts).
    */
   #discovery(to: string): Encoded {
-    if (this.#following.has(to)) return new Encoded(pack({ ...DISCOVERY_HEAD, peers: [] } satisfies DiscoveryBody));
+    if (this.#following.has(to)) return new Encoded(DISCOVERY_NO_PEERS);
     const payload = this.#discoveryAnswers.for(to, this.#changes) ?? pack({ ...DISCOVERY_HEAD, peers: this.router.known(to) } satisfies DiscoveryBody);
     return new Encoded(payload);
   }

@@ -11,6 +11,7 @@ import { inboxOf } from './inbox.js';
 import type { Authorize } from './auth.js';
 import { SessionError, SessionErrorCode, sessionError } from './errors.js';
 import { addressKey } from '../transport/address-key.js';
+import { Counts } from '../core/counts.js';
 import { createIdentity, type Identity } from './identity.js';
 import { Session, type SessionOptions } from './session.js';
 import { continuesSession, MOVED, SUPERSEDED } from './succession.js';
@@ -42,7 +43,7 @@ export class SessionHost {
   readonly #onSession: Array<(session: Session) => void> = [];
   readonly #onLeave: Array<(id: string) => void> = [];
   /** Sessions held per remote address key, for maxSessionsPerAddress (only those accepted with an address). */
-  readonly #perAddress = new Map<string, number>();
+  readonly #perAddress = new Counts();
   /** The address key each counted session was accepted from (a resume from elsewhere keeps its first). */
   readonly #addressOf = new WeakMap<Session, string>();
   #identity: Identity | Promise<Identity> | undefined;
@@ -142,7 +143,7 @@ export class SessionHost {
     const key = address === undefined ? undefined : addressKey(address);
     if (key !== undefined) {
       // A new session of a node that replaces its own from the same address takes that one's place, not another.
-      const held = (this.#perAddress.get(key) ?? 0) - (alive && this.#addressOf.get(alive) === key ? 1 : 0);
+      const held = this.#perAddress.of(key) - (alive && this.#addressOf.get(alive) === key ? 1 : 0);
       const perAddress = options.maxSessionsPerAddress ?? Infinity;
       if (held >= perAddress) {
         throw accepted.refuse(sessionError(SessionErrorCode.ADDRESS_FULL,
@@ -156,7 +157,7 @@ export class SessionHost {
     session.adopt(transport, hello, grant);
     this.#sessions.set(session.peer!.id, session); // the string the session keeps: one per peer, not two
     if (inProcess) this.#locals.add(session);
-    if (key !== undefined) (this.#addressOf.set(session, key), this.#perAddress.set(key, (this.#perAddress.get(key) ?? 0) + 1));
+    if (key !== undefined) (this.#addressOf.set(session, key), this.#perAddress.add(key));
     // Ends the session if its peer does not come back within resumeTimeoutMs, and forgets it once closed.
     session.on('disconnect', this.#tracking.disconnect);
     session.on('open', this.#tracking.open);
@@ -192,9 +193,7 @@ export class SessionHost {
     const key = this.#addressOf.get(session);
     if (key !== undefined) {
       this.#addressOf.delete(session); // counted once, however often 'close' is told
-      const left = this.#perAddress.get(key)! - 1;
-      if (left === 0) this.#perAddress.delete(key);
-      else this.#perAddress.set(key, left);
+      this.#perAddress.remove(key);
     }
     this.#left(session);
   }

@@ -4,6 +4,7 @@
 // send, how long it may take, and, for an address that broke a limit, whether it may connect at all for a while. The server host (the Node relay, listenWebSocket, the Deno relay) asks the gate
 // before upgrading and tells it when the session layer has completed the handshake (accept() resolved).
 import { CHECKSUM_SIZE, HANDSHAKE_MAX_PAYLOAD, HEADER_SIZE } from '../wire/constants.js';
+import { Counts } from '../core/counts.js';
 import { addressKey } from './address-key.js';
 import { WebSocketWatch } from './websocket-watch.js';
 
@@ -91,7 +92,7 @@ export class HandshakeGate {
   /** Connections refused so far, by reason: busy, address_busy, banned, too_large, deadline, and the server's own. */
   readonly refused: Refusals = { busy: 0, address_busy: 0, banned: 0, too_large: 0, deadline: 0 };
   #handshaking = 0;
-  readonly #perAddress = new Map<string, number>();
+  readonly #perAddress = new Counts();
   /** Banned address → until when (performance.now()), oldest first. */
   readonly #bans = new Map<string, number>();
 
@@ -136,19 +137,17 @@ export class HandshakeGate {
   admit(address: string): Pass | Refusal {
     if (this.#handshaking >= this.limits.maxHandshaking) return (this.refused.busy!++, 503);
     address = addressKey(address); // an IPv6 peer counts by its /64, as for open peers
-    const mine = this.#perAddress.get(address) ?? 0;
+    const mine = this.#perAddress.of(address);
     if (mine >= this.limits.maxHandshakingPerAddress) return (this.refused.address_busy!++, 429);
     this.#handshaking++;
-    this.#perAddress.set(address, mine + 1);
+    this.#perAddress.add(address);
     let open = true;
     return {
       done: () => {
         if (!open) return;
         open = false;
         this.#handshaking--;
-        const left = this.#perAddress.get(address)! - 1;
-        if (left === 0) this.#perAddress.delete(address);
-        else this.#perAddress.set(address, left);
+        this.#perAddress.remove(address);
       },
     };
   }
